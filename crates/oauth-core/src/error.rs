@@ -1,0 +1,164 @@
+//! Errors of the domain: the OAuth wire codes (RFC 6749 §4.1.2.1 and §5.2,
+//! RFC 6750 §3.1, RFC 7009 §2.2.1) and the failures a repository may report.
+//!
+//! Every variant carries a description that is safe to show to the client: it
+//! names the failed check and never echoes a secret.
+
+use std::borrow::Cow;
+
+/// A description that is safe to show: it names the failed check.
+pub type Detail = Cow<'static, str>;
+
+/// An OAuth protocol error, one variant per wire code.
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthError {
+    /// RFC 6749 §5.2 / §4.1.2.1
+    #[error("invalid_request: {0}")]
+    InvalidRequest(Detail),
+    /// RFC 6749 §5.2
+    #[error("invalid_client: {0}")]
+    InvalidClient(Detail),
+    /// RFC 6749 §5.2
+    #[error("invalid_grant: {0}")]
+    InvalidGrant(Detail),
+    /// RFC 6749 §5.2 / §4.1.2.1
+    #[error("unauthorized_client: {0}")]
+    UnauthorizedClient(Detail),
+    /// RFC 6749 §5.2
+    #[error("unsupported_grant_type: {0}")]
+    UnsupportedGrantType(Detail),
+    /// RFC 6749 §5.2 / §4.1.2.1
+    #[error("invalid_scope: {0}")]
+    InvalidScope(Detail),
+    /// RFC 6749 §4.1.2.1
+    #[error("access_denied: {0}")]
+    AccessDenied(Detail),
+    /// RFC 6749 §4.1.2.1
+    #[error("unsupported_response_type: {0}")]
+    UnsupportedResponseType(Detail),
+    /// RFC 6750 §3.1
+    #[error("invalid_token: {0}")]
+    InvalidToken(Detail),
+    /// RFC 6750 §3.1
+    #[error("insufficient_scope: {0}")]
+    InsufficientScope(Detail),
+    /// RFC 7009 §2.2.1
+    #[error("unsupported_token_type: {0}")]
+    UnsupportedTokenType(Detail),
+    /// RFC 6749 §4.1.2.1: the server is overloaded or a dependency is down.
+    #[error("temporarily_unavailable: {0}")]
+    TemporarilyUnavailable(Detail),
+    /// RFC 6749 §4.1.2.1. The source is logged, never shown.
+    #[error("server_error")]
+    ServerError(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl OAuthError {
+    /// The RFC wire code. An exhaustive match on purpose: a new variant cannot
+    /// ship without one.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest(_) => "invalid_request",
+            Self::InvalidClient(_) => "invalid_client",
+            Self::InvalidGrant(_) => "invalid_grant",
+            Self::UnauthorizedClient(_) => "unauthorized_client",
+            Self::UnsupportedGrantType(_) => "unsupported_grant_type",
+            Self::InvalidScope(_) => "invalid_scope",
+            Self::AccessDenied(_) => "access_denied",
+            Self::UnsupportedResponseType(_) => "unsupported_response_type",
+            Self::InvalidToken(_) => "invalid_token",
+            Self::InsufficientScope(_) => "insufficient_scope",
+            Self::UnsupportedTokenType(_) => "unsupported_token_type",
+            Self::TemporarilyUnavailable(_) => "temporarily_unavailable",
+            Self::ServerError(_) => "server_error",
+        }
+    }
+
+    /// The text for `error_description`. `server_error` says nothing of its cause.
+    pub fn description(&self) -> Cow<'_, str> {
+        match self {
+            Self::InvalidRequest(d)
+            | Self::InvalidClient(d)
+            | Self::InvalidGrant(d)
+            | Self::UnauthorizedClient(d)
+            | Self::UnsupportedGrantType(d)
+            | Self::InvalidScope(d)
+            | Self::AccessDenied(d)
+            | Self::UnsupportedResponseType(d)
+            | Self::InvalidToken(d)
+            | Self::InsufficientScope(d)
+            | Self::UnsupportedTokenType(d)
+            | Self::TemporarilyUnavailable(d) => Cow::Borrowed(d.as_ref()),
+            Self::ServerError(_) => Cow::Borrowed("the server could not complete the request"),
+        }
+    }
+}
+
+impl From<RepoError> for OAuthError {
+    fn from(error: RepoError) -> Self {
+        match error {
+            RepoError::Unavailable(source) => Self::TemporarilyUnavailable(
+                format!("storage unavailable: {source}").into(),
+            ),
+            other => Self::ServerError(Box::new(other)),
+        }
+    }
+}
+
+/// What a repository port may report. Services decide what each means for
+/// their use case (a `NotFound` code is an `invalid_grant`, for instance).
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    /// The record does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken; the payload names the rule.
+    #[error("conflict: {0}")]
+    Conflict(Detail),
+    /// The store could not be reached or did not answer in time.
+    #[error("storage unavailable: {0}")]
+    Unavailable(Box<dyn std::error::Error + Send + Sync>),
+    /// The store answered with data that breaks a domain invariant.
+    #[error("corrupt record: {0}")]
+    Corrupt(Detail),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_the_rfc_spelling() {
+        let cases: Vec<(OAuthError, &str)> = vec![
+            (OAuthError::InvalidRequest("x".into()), "invalid_request"),
+            (OAuthError::InvalidClient("x".into()), "invalid_client"),
+            (OAuthError::InvalidGrant("x".into()), "invalid_grant"),
+            (OAuthError::UnauthorizedClient("x".into()), "unauthorized_client"),
+            (OAuthError::UnsupportedGrantType("x".into()), "unsupported_grant_type"),
+            (OAuthError::InvalidScope("x".into()), "invalid_scope"),
+            (OAuthError::AccessDenied("x".into()), "access_denied"),
+            (OAuthError::UnsupportedResponseType("x".into()), "unsupported_response_type"),
+            (OAuthError::InvalidToken("x".into()), "invalid_token"),
+            (OAuthError::InsufficientScope("x".into()), "insufficient_scope"),
+            (OAuthError::UnsupportedTokenType("x".into()), "unsupported_token_type"),
+            (OAuthError::TemporarilyUnavailable("x".into()), "temporarily_unavailable"),
+        ];
+        for (error, code) in cases {
+            assert_eq!(error.code(), code);
+            assert_eq!(error.description(), "x");
+        }
+    }
+
+    #[test]
+    fn server_error_hides_its_source() {
+        let error = OAuthError::ServerError("secret table name".into());
+        assert_eq!(error.code(), "server_error");
+        assert!(!error.description().contains("secret"));
+    }
+
+    #[test]
+    fn unavailable_storage_is_temporarily_unavailable() {
+        let error: OAuthError = RepoError::Unavailable("pool timed out".into()).into();
+        assert_eq!(error.code(), "temporarily_unavailable");
+    }
+}

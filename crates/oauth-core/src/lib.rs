@@ -1,0 +1,17 @@
+//! ManuMu Auth's domain: the rules of OAuth 2.1 and OpenID Connect, the
+//! use-case services that apply them, and the ports through which they reach
+//! storage, time, randomness and cryptography.
+//!
+//! This crate performs no I/O and knows no web framework, database or runtime:
+//! adapters implement its ports, and `auth-server` wires them together.
+
+pub mod error;
+pub mod password;
+pub mod ports;
+pub mod service;
+pub mod user;
+
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
+
+pub use error::{OAuthError, RepoError};

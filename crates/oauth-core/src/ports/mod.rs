@@ -1,0 +1,20 @@
+//! The ports: what the domain needs from the outside world, as traits that
+//! adapters implement. Each trait's documentation is its contract.
+
+mod clock;
+mod password_hasher;
+mod random;
+mod readiness;
+mod users;
+
+pub use clock::Clock;
+pub use password_hasher::{HashError, PasswordHasher};
+pub use random::{RandomSource, RandomUnavailable};
+pub use readiness::ReadinessProbe;
+pub use users::{UserPage, UserRepository};
+
+#[cfg(any(test, feature = "test-support"))]
+pub use {
+    clock::MockClock, password_hasher::MockPasswordHasher, random::MockRandomSource,
+    readiness::MockReadinessProbe, users::MockUserRepository,
+};

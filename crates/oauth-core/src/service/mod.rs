@@ -1,0 +1,3 @@
+//! Use-case services: each holds the ports it needs and returns outcomes, never HTTP.
+
+pub mod users;

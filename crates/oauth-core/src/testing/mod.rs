@@ -1,0 +1,18 @@
+//! Test support for unit tests, adapter tests and embedders (feature
+//! `test-support`): in-memory adapters of every port, a manual clock, a
+//! deterministic random source, fixtures and the port contract suites.
+//!
+//! None of this is fit for production: the in-memory store is per process and
+//! the plain-text hasher does not hash.
+
+mod clock;
+pub mod contract;
+pub mod fixtures;
+mod hasher;
+mod memory;
+mod random;
+
+pub use clock::ManualClock;
+pub use hasher::PlainTextHasher;
+pub use memory::InMemoryStore;
+pub use random::SeqRandom;
