@@ -1,1 +1,23 @@
-//! placeholder
+//! ManuMu Auth's storage adapter: Diesel repositories over one connection type
+//! that is either SQLite (the embedded default) or PostgreSQL (for several
+//! instances sharing one database).
+//!
+//! Diesel is synchronous: every call runs on tokio's blocking pool through
+//! [`DieselStore::run`], never on an async worker, and no pooled connection is
+//! held across an `.await`.
+
+mod connection;
+mod error;
+mod migrations;
+mod readiness;
+mod schema;
+mod store;
+mod users;
+
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+pub use connection::{AnyConnection, DatabaseUrl, DatabaseUrlError};
+pub use error::StoreError;
+pub use migrations::{MigrationReport, run_migrations};
+pub use store::{DieselStore, PoolOptions};

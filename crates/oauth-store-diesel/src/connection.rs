@@ -1,0 +1,150 @@
+//! Which database a URL names, and how a connection to it is opened.
+//!
+//! Diesel's derived `MultiConnection::establish` tries each backend in turn and
+//! swallows their errors, so a refused PostgreSQL connection would surface as
+//! "invalid connection url". We dispatch on the scheme ourselves to keep the
+//! real cause.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection, SqliteConnection};
+
+use crate::error::StoreError;
+
+/// One connection type for both backends, so each repository is written once.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// A parsed `database_url`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite://PATH`: a file, created on first start.
+    Sqlite(PathBuf),
+    /// `postgres://…` or `postgresql://…`, handed to libpq unchanged.
+    Postgres(String),
+}
+
+/// Why a `database_url` was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DatabaseUrlError {
+    #[error("must start with sqlite:// or postgres:// (got scheme {0:?})")]
+    UnknownScheme(String),
+    #[error("sqlite:// must be followed by a file path, such as sqlite://./data/auth.db")]
+    MissingPath,
+}
+
+impl DatabaseUrl {
+    /// Parses `sqlite://PATH`, `postgres://…` or `postgresql://…`.
+    pub fn parse(text: &str) -> Result<Self, DatabaseUrlError> {
+        if let Some(path) = text.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(DatabaseUrlError::MissingPath);
+            }
+            return Ok(Self::Sqlite(PathBuf::from(path)));
+        }
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            return Ok(Self::Postgres(text.to_owned()));
+        }
+        let scheme = text.split_once(':').map_or(text, |(scheme, _)| scheme);
+        Err(DatabaseUrlError::UnknownScheme(scheme.to_owned()))
+    }
+
+    /// The SQLite file, if this is SQLite.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match self {
+            Self::Sqlite(path) => Some(path),
+            Self::Postgres(_) => None,
+        }
+    }
+
+    /// Opens one connection, with SQLite's per-connection settings applied.
+    pub(crate) fn establish(&self) -> Result<AnyConnection, StoreError> {
+        match self {
+            Self::Sqlite(path) => {
+                let location = path.to_string_lossy();
+                let mut connection = SqliteConnection::establish(&location)
+                    .map_err(|e| StoreError::Connect(e.to_string()))?;
+                configure_sqlite(&mut connection)?;
+                Ok(AnyConnection::Sqlite(connection))
+            }
+            Self::Postgres(url) => PgConnection::establish(url)
+                .map(AnyConnection::Postgresql)
+                .map_err(|e| StoreError::Connect(e.to_string())),
+        }
+    }
+}
+
+/// Settings SQLite keeps per connection, so every pooled connection gets them:
+/// - WAL lets readers run beside the single writer;
+/// - a busy timeout makes a writer wait for the lock instead of failing at once
+///   (without it, single-use consumption can double-redeem: dependency notes §6);
+/// - foreign keys are off by default in SQLite;
+/// - NORMAL synchronous is durable in WAL mode except on power loss mid-checkpoint.
+fn configure_sqlite(connection: &mut SqliteConnection) -> Result<(), StoreError> {
+    connection
+        .batch_execute(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA busy_timeout = 5000;
+             PRAGMA foreign_keys = ON;
+             PRAGMA synchronous = NORMAL;",
+        )
+        .map_err(|e| StoreError::Connect(format!("configuring SQLite: {e}")))
+}
+
+impl fmt::Debug for DatabaseUrl {
+    // A PostgreSQL URL may carry a password: show only what identifies the backend.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            Self::Postgres(_) => f.write_str("Postgres(..)"),
+        }
+    }
+}
+
+impl fmt::Debug for AnyConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Postgresql(_) => f.write_str("AnyConnection::Postgresql"),
+            Self::Sqlite(_) => f.write_str("AnyConnection::Sqlite"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_two_schemes() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://./data/auth.db"),
+            Ok(DatabaseUrl::Sqlite(PathBuf::from("./data/auth.db")))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/auth.db"),
+            Ok(DatabaseUrl::Sqlite(PathBuf::from("/var/lib/auth.db")))
+        );
+        assert!(matches!(DatabaseUrl::parse("postgres://u@h/db"), Ok(DatabaseUrl::Postgres(_))));
+        assert!(matches!(DatabaseUrl::parse("postgresql://u@h/db"), Ok(DatabaseUrl::Postgres(_))));
+        assert_eq!(DatabaseUrl::parse("sqlite://"), Err(DatabaseUrlError::MissingPath));
+        assert_eq!(
+            DatabaseUrl::parse("mysql://h/db"),
+            Err(DatabaseUrlError::UnknownScheme("mysql".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("auth.db"),
+            Err(DatabaseUrlError::UnknownScheme("auth.db".into()))
+        );
+    }
+
+    #[test]
+    fn debug_hides_postgres_credentials() {
+        let url = DatabaseUrl::parse("postgres://admin:hunter2@db/auth").unwrap();
+        assert!(!format!("{url:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,105 @@
+//! The store: a pool of connections and the one place where Diesel work is
+//! moved off the async workers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::r2d2::R2D2Connection;
+use oauth_core::RepoError;
+
+use crate::connection::{AnyConnection, DatabaseUrl};
+use crate::error::StoreError;
+
+/// Pool sizing. The defaults suit a small machine: an exhausted pool fails in
+/// seconds rather than parking blocking threads for r2d2's default 30 s.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    /// Most connections open at once.
+    pub max_size: u32,
+    /// How long a caller waits for a free connection before the store reports
+    /// itself unavailable.
+    pub connection_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self { max_size: 8, connection_timeout: Duration::from_secs(3) }
+    }
+}
+
+/// Opens pooled connections for r2d2, dispatching on the URL's scheme.
+#[derive(Debug)]
+struct Manager(DatabaseUrl);
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = StoreError;
+
+    fn connect(&self) -> Result<AnyConnection, StoreError> {
+        self.0.establish()
+    }
+
+    fn is_valid(&self, connection: &mut AnyConnection) -> Result<(), StoreError> {
+        connection.ping().map_err(|e| StoreError::Connect(e.to_string()))
+    }
+
+    fn has_broken(&self, connection: &mut AnyConnection) -> bool {
+        connection.is_broken()
+    }
+}
+
+type Pool = r2d2::Pool<Manager>;
+
+/// Every repository port, backed by Diesel. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct DieselStore {
+    pool: Pool,
+    url: Arc<DatabaseUrl>,
+}
+
+impl DieselStore {
+    /// Opens the database: creates the SQLite file's folder if needed, makes
+    /// one direct connection (so that a failure names its real cause), then
+    /// builds the pool. Does not migrate: see [`crate::run_migrations`].
+    pub fn open(url: &DatabaseUrl, options: &PoolOptions) -> Result<Self, StoreError> {
+        prepare_location(url)?;
+        drop(url.establish()?);
+        let pool = r2d2::Pool::builder()
+            .max_size(options.max_size)
+            .min_idle(Some(1))
+            .connection_timeout(options.connection_timeout)
+            .build(Manager(url.clone()))
+            .map_err(|e| StoreError::Pool(e.to_string()))?;
+        Ok(Self { pool, url: Arc::new(url.clone()) })
+    }
+
+    /// The database this store uses.
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// Runs `work` with a pooled connection on tokio's blocking pool.
+    pub(crate) async fn run<T, F>(&self, work: F) -> Result<T, RepoError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, RepoError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut connection = pool.get().map_err(|e| RepoError::Unavailable(Box::new(e)))?;
+            work(&mut connection)
+        })
+        .await
+        .map_err(|e| RepoError::Unavailable(Box::new(e)))?
+    }
+}
+
+/// SQLite creates the file but not its folder.
+fn prepare_location(url: &DatabaseUrl) -> Result<(), StoreError> {
+    let Some(path) = url.sqlite_path() else { return Ok(()) };
+    match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => std::fs::create_dir_all(folder)
+            .map_err(|e| StoreError::Location(format!("{}: {e}", folder.display()))),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,162 @@
+//! `UserRepository` on Diesel.
+
+use diesel::prelude::*;
+use oauth_core::RepoError;
+use oauth_core::password::PasswordHash;
+use oauth_core::ports::{UserPage, UserRepository};
+use oauth_core::user::{DisplayName, Email, User, UserId};
+use time::OffsetDateTime;
+
+use crate::error::repo_error;
+use crate::schema::users;
+use crate::store::DieselStore;
+
+/// A `users` row. Columns are listed as a tuple because `as_returning` /
+/// `as_select` do not compile on a `MultiConnection` (dependency notes §6.2).
+type UserRow = (String, String, bool, String, String, bool, i64, i64);
+
+const USER_COLUMNS: (
+    users::id,
+    users::email,
+    users::email_verified,
+    users::display_name,
+    users::password_hash,
+    users::disabled,
+    users::created_at,
+    users::updated_at,
+) = (
+    users::id,
+    users::email,
+    users::email_verified,
+    users::display_name,
+    users::password_hash,
+    users::disabled,
+    users::created_at,
+    users::updated_at,
+);
+
+fn from_row(row: UserRow) -> Result<User, RepoError> {
+    let (id, email, email_verified, display_name, password_hash, disabled, created_at, updated_at) = row;
+    let corrupt = |what: &str| RepoError::Corrupt(format!("users.{what}").into());
+    Ok(User {
+        id: UserId::parse(&id).map_err(|_| corrupt("id"))?,
+        email: Email::parse(&email).map_err(|_| corrupt("email"))?,
+        email_verified,
+        display_name: DisplayName::parse(&display_name).map_err(|_| corrupt("display_name"))?,
+        password_hash: PasswordHash::new(password_hash),
+        disabled,
+        created_at: from_epoch(created_at).ok_or_else(|| corrupt("created_at"))?,
+        updated_at: from_epoch(updated_at).ok_or_else(|| corrupt("updated_at"))?,
+    })
+}
+
+fn from_epoch(seconds: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp(seconds).ok()
+}
+
+/// Exactly one row changed, or the id was unknown.
+fn expect_one(changed: usize) -> Result<(), RepoError> {
+    if changed == 1 { Ok(()) } else { Err(RepoError::NotFound) }
+}
+
+#[async_trait::async_trait]
+impl UserRepository for DieselStore {
+    async fn insert(&self, user: &User) -> Result<(), RepoError> {
+        let values = (
+            users::id.eq(user.id.to_string()),
+            users::email.eq(user.email.as_str().to_owned()),
+            users::email_key.eq(user.email.key().to_owned()),
+            users::email_verified.eq(user.email_verified),
+            users::display_name.eq(user.display_name.as_str().to_owned()),
+            users::password_hash.eq(user.password_hash.as_str().to_owned()),
+            users::disabled.eq(user.disabled),
+            users::created_at.eq(user.created_at.unix_timestamp()),
+            users::updated_at.eq(user.updated_at.unix_timestamp()),
+        );
+        self.run(move |c| {
+            diesel::insert_into(users::table)
+                .values(values)
+                .execute(c)
+                .map(drop)
+                .map_err(repo_error)
+        })
+        .await
+    }
+
+    async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepoError> {
+        let key = email.key().to_owned();
+        self.run(move |c| {
+            users::table
+                .filter(users::email_key.eq(key))
+                .select(USER_COLUMNS)
+                .first::<UserRow>(c)
+                .optional()
+                .map_err(repo_error)?
+                .map(from_row)
+                .transpose()
+        })
+        .await
+    }
+
+    async fn find_by_id(&self, id: UserId) -> Result<Option<User>, RepoError> {
+        let id = id.to_string();
+        self.run(move |c| {
+            users::table
+                .find(id)
+                .select(USER_COLUMNS)
+                .first::<UserRow>(c)
+                .optional()
+                .map_err(repo_error)?
+                .map(from_row)
+                .transpose()
+        })
+        .await
+    }
+
+    async fn list(&self, page: &UserPage) -> Result<Vec<User>, RepoError> {
+        let after = page.after.clone();
+        let limit = i64::from(page.limit);
+        self.run(move |c| {
+            let mut query = users::table
+                .select(USER_COLUMNS)
+                .order(users::email_key.asc())
+                .limit(limit)
+                .into_boxed();
+            if let Some(after) = after {
+                query = query.filter(users::email_key.gt(after));
+            }
+            query
+                .load::<UserRow>(c)
+                .map_err(repo_error)?
+                .into_iter()
+                .map(from_row)
+                .collect()
+        })
+        .await
+    }
+
+    async fn set_disabled(&self, id: UserId, disabled: bool, now: OffsetDateTime) -> Result<(), RepoError> {
+        let id = id.to_string();
+        self.run(move |c| {
+            diesel::update(users::table.find(id))
+                .set((users::disabled.eq(disabled), users::updated_at.eq(now.unix_timestamp())))
+                .execute(c)
+                .map_err(repo_error)
+                .and_then(expect_one)
+        })
+        .await
+    }
+
+    async fn set_password_hash(&self, id: UserId, hash: &PasswordHash, now: OffsetDateTime) -> Result<(), RepoError> {
+        let id = id.to_string();
+        let hash = hash.as_str().to_owned();
+        self.run(move |c| {
+            diesel::update(users::table.find(id))
+                .set((users::password_hash.eq(hash), users::updated_at.eq(now.unix_timestamp())))
+                .execute(c)
+                .map_err(repo_error)
+                .and_then(expect_one)
+        })
+        .await
+    }
+}

@@ -1,0 +1,122 @@
+//! The store on both backends: migrations, the user repository contract,
+//! readiness and SQLite's connection settings. PostgreSQL cases run when
+//! `TEST_DATABASE_URL` is set and say "skipped: postgres" otherwise.
+
+use std::sync::Arc;
+
+use diesel::{QueryableByName, RunQueryDsl, sql_query};
+use oauth_core::ports::{ReadinessProbe, UserRepository};
+use oauth_core::testing::contract;
+use oauth_store_diesel::testing::TestDatabase;
+use oauth_store_diesel::{AnyConnection, DatabaseUrl, DieselStore, PoolOptions, run_migrations};
+
+fn open_migrated(db: &TestDatabase) -> DieselStore {
+    run_migrations(db.url()).expect("migrate");
+    DieselStore::open(db.url(), &PoolOptions::default()).expect("open")
+}
+
+fn migrations_are_idempotent(db: &TestDatabase) {
+    let first = run_migrations(db.url()).expect("first run");
+    assert!(!first.applied.is_empty(), "a fresh database gets every migration");
+    let second = run_migrations(db.url()).expect("second run");
+    assert!(second.applied.is_empty(), "a second run applies nothing: {second:?}");
+}
+
+#[test]
+fn sqlite_migrations_are_idempotent() {
+    migrations_are_idempotent(&TestDatabase::sqlite());
+}
+
+#[test]
+fn postgres_migrations_are_idempotent() {
+    if let Some(db) = TestDatabase::postgres("postgres_migrations_are_idempotent") {
+        migrations_are_idempotent(&db);
+    }
+}
+
+async fn user_contract(fresh: impl Fn() -> Option<TestDatabase>) {
+    // Each case gets its own database; the guards live until the suite ends.
+    let guards = std::sync::Mutex::new(Vec::new());
+    if fresh().is_none() {
+        return;
+    }
+    contract::users::run_all(|| {
+        let db = fresh().expect("database");
+        let store = open_migrated(&db);
+        guards.lock().unwrap().push(db);
+        async move { Arc::new(store) as Arc<dyn UserRepository> }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_meets_the_user_contract() {
+    user_contract(|| Some(TestDatabase::sqlite())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_meets_the_user_contract() {
+    user_contract(|| TestDatabase::postgres("postgres_meets_the_user_contract")).await;
+}
+
+#[tokio::test]
+async fn sqlite_readiness_fails_when_the_file_is_gone() {
+    let db = TestDatabase::sqlite();
+    let store = open_migrated(&db);
+    store.check().await.expect("ready while the file exists");
+    let path = db.url().sqlite_path().unwrap().to_owned();
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    assert!(store.check().await.is_err(), "a deleted database file is not ready");
+}
+
+#[tokio::test]
+async fn postgres_readiness_fails_when_the_database_is_dropped() {
+    let Some(db) = TestDatabase::postgres("postgres_readiness_fails_when_the_database_is_dropped") else {
+        return;
+    };
+    let store = DieselStore::open(
+        db.url(),
+        &PoolOptions { max_size: 2, connection_timeout: std::time::Duration::from_millis(500) },
+    )
+    .expect("open");
+    store.check().await.expect("ready");
+    db.drop_now();
+    assert!(store.check().await.is_err(), "a dropped database is not ready");
+}
+
+#[test]
+fn unreachable_postgres_names_the_real_cause() {
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    let url = DatabaseUrl::parse("postgres://postgres@127.0.0.1:1/none").unwrap();
+    let error = DieselStore::open(&url, &PoolOptions::default()).unwrap_err().to_string();
+    assert!(error.contains("127.0.0.1") || error.contains("refused"), "{error}");
+    assert!(!error.contains("Invalid connection url"), "MultiConnection must not swallow it: {error}");
+}
+
+#[derive(QueryableByName, Debug)]
+struct Pragma {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
+#[test]
+fn sqlite_connections_use_wal_busy_timeout_and_foreign_keys() {
+    let db = TestDatabase::sqlite();
+    let _store = open_migrated(&db);
+    let DatabaseUrl::Sqlite(path) = db.url() else { unreachable!() };
+    let mut raw = <diesel::SqliteConnection as diesel::Connection>::establish(&path.to_string_lossy()).unwrap();
+    // journal_mode persists in the file, so a plain connection sees it; the
+    // other settings are per connection, so read them on one opened like the pool's.
+    let mode: Vec<Pragma> = sql_query("SELECT journal_mode AS value FROM pragma_journal_mode").load(&mut raw).unwrap();
+    assert_eq!(mode[0].value.to_lowercase(), "wal");
+    let mut pooled: AnyConnection = oauth_store_diesel::testing::connect(db.url());
+    let read = |c: &mut AnyConnection, sql: &str| -> String {
+        let rows: Vec<Pragma> = sql_query(sql).load(c).unwrap();
+        rows[0].value.clone()
+    };
+    assert_eq!(read(&mut pooled, "SELECT CAST(timeout AS TEXT) AS value FROM pragma_busy_timeout"), "5000");
+    assert_eq!(read(&mut pooled, "SELECT CAST(foreign_keys AS TEXT) AS value FROM pragma_foreign_keys"), "1");
+    assert_eq!(read(&mut pooled, "SELECT CAST(synchronous AS TEXT) AS value FROM pragma_synchronous"), "1");
+}
