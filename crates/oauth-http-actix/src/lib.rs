@@ -1,1 +1,15 @@
-//! placeholder
+//! ManuMu Auth's HTTP adapter: actix-web routes, the mapping of domain errors
+//! to HTTP, request ids and security headers. It knows the core's services and
+//! ports, never a concrete store or key implementation.
+
+mod error;
+mod middleware;
+mod routes;
+mod server;
+mod state;
+
+pub use error::{ApiError, ErrorBody};
+pub use middleware::request_id::RequestId;
+pub use routes::ROUTES;
+pub use server::{ServerOptions, build_server};
+pub use state::AppState;

@@ -1,0 +1,92 @@
+//! Domain errors as HTTP responses: a JSON body `{error, error_description}`
+//! (RFC 6749 §5.2), never cached, with the status the RFCs give each code.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use oauth_core::OAuthError;
+use serde::Serialize;
+
+/// The JSON error body of every API endpoint.
+#[derive(Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct ErrorBody {
+    /// An RFC error code, or `not_found` / `method_not_allowed` for routing errors.
+    pub error: String,
+    /// Names the failed check; never echoes a secret.
+    pub error_description: String,
+}
+
+/// An `OAuthError` on its way to the client.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct ApiError(#[from] pub OAuthError);
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match &self.0 {
+            // RFC 6749 §5.2: 401 for a failed client authentication.
+            OAuthError::InvalidClient(_) | OAuthError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            // RFC 6750 §3.1
+            OAuthError::InsufficientScope(_) => StatusCode::FORBIDDEN,
+            OAuthError::ServerError(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            OAuthError::TemporarilyUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            // RFC 6749 §5.2: everything else is 400.
+            OAuthError::InvalidRequest(_)
+            | OAuthError::InvalidGrant(_)
+            | OAuthError::UnauthorizedClient(_)
+            | OAuthError::UnsupportedGrantType(_)
+            | OAuthError::InvalidScope(_)
+            | OAuthError::AccessDenied(_)
+            | OAuthError::UnsupportedResponseType(_)
+            | OAuthError::UnsupportedTokenType(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let OAuthError::ServerError(source) = &self.0 {
+            tracing::error!(error = %source, "server error");
+        }
+        json_error(self.status_code(), self.0.code(), &self.0.description())
+    }
+}
+
+/// A JSON error response that is never cached.
+pub(crate) fn json_error(status: StatusCode, code: &str, description: &str) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")))
+        .json(ErrorBody { error: code.to_owned(), error_description: description.to_owned() })
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::body::to_bytes;
+
+    use super::*;
+
+    #[actix_web::test]
+    async fn status_codes_follow_the_rfcs() {
+        let rows: Vec<(OAuthError, u16)> = vec![
+            (OAuthError::InvalidRequest("x".into()), 400),
+            (OAuthError::InvalidGrant("x".into()), 400),
+            (OAuthError::InvalidClient("x".into()), 401),
+            (OAuthError::InvalidToken("x".into()), 401),
+            (OAuthError::InsufficientScope("x".into()), 403),
+            (OAuthError::TemporarilyUnavailable("x".into()), 503),
+            (OAuthError::ServerError("db exploded".into()), 500),
+        ];
+        for (error, status) in rows {
+            assert_eq!(ApiError(error).status_code().as_u16(), status);
+        }
+    }
+
+    #[actix_web::test]
+    async fn body_is_json_and_hides_server_error_causes() {
+        let response = ApiError(OAuthError::ServerError("password column".into())).error_response();
+        assert_eq!(response.headers().get(header::CACHE_CONTROL).unwrap(), "no-store");
+        let bytes = to_bytes(response.into_body()).await.unwrap();
+        let body: ErrorBody = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body.error, "server_error");
+        assert!(!body.error_description.contains("password"));
+    }
+}

@@ -1,0 +1,4 @@
+//! Cross-cutting request handling.
+
+pub(crate) mod request_id;
+pub(crate) mod security_headers;

@@ -1,0 +1,93 @@
+//! The route table. `ROUTES` lists every path with its methods; the server
+//! registers exactly these, and the repository audit compares them with the docs.
+
+mod health;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::error::json_error;
+
+/// Every route: (methods, path).
+pub const ROUTES: &[(&[&str], &str)] = &[(&["GET"], "/healthz"), (&["GET"], "/readyz")];
+
+pub(crate) fn configure(config: &mut web::ServiceConfig) {
+    config
+        .service(
+            web::resource("/healthz")
+                .route(web::get().to(health::live))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/readyz")
+                .route(web::get().to(health::ready))
+                .default_service(web::to(method_not_allowed)),
+        );
+}
+
+/// A JSON 404 for unknown paths, so that clients always get JSON.
+pub(crate) async fn not_found(request: HttpRequest) -> HttpResponse {
+    json_error(
+        actix_web::http::StatusCode::NOT_FOUND,
+        "not_found",
+        &format!("no endpoint at {}", request.path()),
+    )
+}
+
+async fn method_not_allowed(request: HttpRequest) -> HttpResponse {
+    let allowed: Vec<&str> = ROUTES
+        .iter()
+        .filter(|(_, path)| *path == request.path())
+        .flat_map(|(methods, _)| methods.iter().copied())
+        .collect();
+    let mut response = json_error(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        &format!("{} is not allowed here; use {}", request.method(), allowed.join(", ")),
+    );
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allowed.join(", ")) {
+        response.headers_mut().insert(actix_web::http::header::ALLOW, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use actix_web::{App, test};
+    use oauth_core::RepoError;
+    use oauth_core::ports::MockReadinessProbe;
+
+    use super::*;
+    use crate::state::AppState;
+
+    fn state(ready: bool) -> web::Data<AppState> {
+        let mut probe = MockReadinessProbe::new();
+        probe.expect_check().returning(move || {
+            if ready { Ok(()) } else { Err(RepoError::Unavailable("db down".into())) }
+        });
+        web::Data::new(AppState { readiness: Arc::new(probe) })
+    }
+
+    #[actix_web::test]
+    async fn readiness_follows_the_probe_and_hides_the_cause() {
+        for (ready, status) in [(true, 200), (false, 503)] {
+            let app = test::init_service(App::new().app_data(state(ready)).configure(configure)).await;
+            let response = test::call_service(&app, test::TestRequest::get().uri("/readyz").to_request()).await;
+            assert_eq!(response.status().as_u16(), status);
+            let body = test::read_body(response).await;
+            assert!(!String::from_utf8_lossy(&body).contains("db down"));
+        }
+    }
+
+    #[actix_web::test]
+    async fn wrong_method_is_a_json_405_with_allow() {
+        let app = test::init_service(App::new().app_data(state(true)).configure(configure)).await;
+        let request = test::TestRequest::post().uri("/healthz").to_request();
+        let response = test::call_service(&app, request).await;
+        assert_eq!(response.status().as_u16(), 405);
+        assert_eq!(response.headers().get("allow").unwrap(), "GET");
+        let body: crate::ErrorBody = test::read_body_json(response).await;
+        assert_eq!(body.error, "method_not_allowed");
+    }
+}
