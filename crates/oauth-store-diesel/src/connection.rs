@@ -72,10 +72,23 @@ impl DatabaseUrl {
                 configure_sqlite(&mut connection)?;
                 Ok(AnyConnection::Sqlite(connection))
             }
-            Self::Postgres(url) => PgConnection::establish(url)
-                .map(AnyConnection::Postgresql)
-                .map_err(|e| StoreError::Connect(e.to_string())),
+            Self::Postgres(url) => {
+                // libpq links our vendored OpenSSL statically. Left to itself,
+                // OpenSSL registers an atexit cleanup that frees its state while
+                // r2d2's threads may still be mid-handshake, and the process
+                // segfaults on exit (measured: 6 of 30 CLI runs). openssl-sys's
+                // init passes OPENSSL_INIT_NO_ATEXIT, and OpenSSL keeps the
+                // first initialisation's options, so it must run before libpq's.
+                openssl_sys::init();
+                Self::connect_postgres(url)
+            }
         }
+    }
+
+    fn connect_postgres(url: &str) -> Result<AnyConnection, StoreError> {
+        PgConnection::establish(url)
+            .map(AnyConnection::Postgresql)
+            .map_err(|e| StoreError::Connect(e.to_string()))
     }
 }
 

@@ -41,6 +41,8 @@ impl TestDatabase {
             return None;
         };
         let name = format!("manumu_test_{}", uuid::Uuid::new_v4().simple());
+        // See `DatabaseUrl::establish`: no OpenSSL atexit cleanup under live connections.
+        openssl_sys::init();
         let mut admin = PgConnection::establish(&admin_url)
             .unwrap_or_else(|e| panic!("{TEST_DATABASE_URL} is set but PostgreSQL is unreachable: {e}"));
         admin

@@ -1,0 +1,99 @@
+//! Composition: the one place that knows every adapter and wires them into
+//! the core's ports.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServerHandle};
+use oauth_core::ports::{Clock, RandomSource};
+use oauth_core::service::users::UserService;
+use oauth_http_actix::{AppState, ServerOptions, build_server};
+use oauth_keys::{Argon2Hasher, OsRandom};
+use oauth_store_diesel::{DieselStore, MigrationReport, StoreError, run_migrations};
+
+use crate::clock::SystemClock;
+use crate::config::Config;
+use crate::exit::CommandError;
+
+/// The HTTP server, composed and bound, not yet running.
+pub struct Application {
+    server: Server,
+    address: SocketAddr,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("address", &self.address).finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Migrates and opens the store, then binds the routes to `listener`.
+    pub async fn build(config: &Config, listener: TcpListener) -> Result<Self, CommandError> {
+        let address = listener
+            .local_addr()
+            .map_err(|e| CommandError::Runtime(format!("cannot read the bound address: {e}")))?;
+        let (store, _report) = open_store(config).await?;
+        let state = AppState { readiness: Arc::new(store) };
+        let options = ServerOptions {
+            workers: config.http_workers,
+            https: config.https(),
+            shutdown_timeout: config.shutdown_timeout,
+        };
+        let server = build_server(listener, state, &options)
+            .map_err(|e| CommandError::Runtime(format!("cannot start the HTTP server: {e}")))?;
+        Ok(Self { server, address })
+    }
+
+    /// Where the server listens.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// A handle to stop the server (gracefully with `stop(true)`).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped by the handle, SIGTERM or SIGINT.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Opens the pool, applies pending migrations and creates `data_dir`, on the
+/// blocking pool. The database is reached first, so an unreachable one leaves
+/// nothing behind. An unreachable database is a configuration error (exit 2).
+pub async fn open_store(config: &Config) -> Result<(DieselStore, MigrationReport), CommandError> {
+    let config = config.clone();
+    tokio::task::spawn_blocking(move || {
+        let store = DieselStore::open(&config.database, &config.pool).map_err(store_error)?;
+        let report = run_migrations(&config.database).map_err(store_error)?;
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            CommandError::Usage(format!(
+                "configuration error: `data_dir`: cannot create {}: {e}",
+                config.data_dir.display()
+            ))
+        })?;
+        Ok((store, report))
+    })
+    .await
+    .map_err(|e| CommandError::Runtime(format!("start-up task failed: {e}")))?
+}
+
+fn store_error(error: StoreError) -> CommandError {
+    match error {
+        StoreError::Location(_) | StoreError::Connect(_) => {
+            CommandError::Usage(format!("configuration error: `database_url`: {error}"))
+        }
+        StoreError::Pool(_) | StoreError::Migration(_) => CommandError::Runtime(error.to_string()),
+    }
+}
+
+/// The user service over the real adapters.
+pub fn user_service(config: &Config, store: DieselStore) -> Result<UserService, CommandError> {
+    let hasher = Argon2Hasher::new(&config.argon2).map_err(|e| CommandError::Usage(e.to_string()))?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let random: Arc<dyn RandomSource> = Arc::new(OsRandom::new());
+    Ok(UserService::new(Arc::new(store), Arc::new(hasher), clock, random))
+}

@@ -1,0 +1,350 @@
+//! Configuration: defaults, then a TOML file (`--config`), then `AUTH_<KEY>`
+//! environment variables, merged by figment. Everything is validated before
+//! anything is created or written, and every refusal names its key.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use oauth_keys::Argon2Settings;
+use oauth_store_diesel::{DatabaseUrl, PoolOptions};
+use serde::{Deserialize, Serialize};
+use tracing_subscriber::EnvFilter;
+use url::{Host, Url};
+
+/// Prefix of the environment variables that override file keys.
+pub const ENV_PREFIX: &str = "AUTH_";
+
+/// The file and environment schema. Field names are the keys.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawSettings {
+    pub issuer: String,
+    pub bind: String,
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub http_workers: usize,
+    pub shutdown_timeout_secs: u64,
+    pub db_pool_size: u32,
+    pub db_timeout_secs: u64,
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    pub password_hash_concurrency: usize,
+}
+
+/// Every key, as written in files; `AUTH_` + upper case in the environment.
+pub const KEYS: &[&str] = &[
+    "issuer",
+    "bind",
+    "database_url",
+    "data_dir",
+    "log_format",
+    "log_level",
+    "http_workers",
+    "shutdown_timeout_secs",
+    "db_pool_size",
+    "db_timeout_secs",
+    "argon2_memory_kib",
+    "argon2_iterations",
+    "argon2_parallelism",
+    "password_hash_concurrency",
+];
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable, for a terminal.
+    Pretty,
+    /// One JSON object per line, for a log pipeline.
+    Json,
+}
+
+impl Default for RawSettings {
+    fn default() -> Self {
+        let argon2 = Argon2Settings::default();
+        Self {
+            issuer: "http://127.0.0.1:8080".into(),
+            bind: "127.0.0.1:8080".into(),
+            database_url: "sqlite://./data/auth.db".into(),
+            data_dir: PathBuf::from("./data"),
+            log_format: LogFormat::Pretty,
+            log_level: "info".into(),
+            http_workers: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            shutdown_timeout_secs: 30,
+            db_pool_size: 8,
+            db_timeout_secs: 3,
+            argon2_memory_kib: argon2.memory_kib,
+            argon2_iterations: argon2.iterations,
+            argon2_parallelism: argon2.parallelism,
+            password_hash_concurrency: argon2.max_concurrent,
+        }
+    }
+}
+
+/// A refused configuration: which key, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The offending key (or `--config` for the file itself).
+    pub key: String,
+    /// Where the value came from, when known (a file, an environment variable).
+    pub source: Option<String>,
+    /// What is wrong, in plain words.
+    pub reason: String,
+}
+
+impl ConfigError {
+    fn new(key: &str, reason: impl Into<String>) -> Self {
+        Self { key: key.to_owned(), source: None, reason: reason.into() }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "configuration error: `{}`", self.key)?;
+        if let Some(source) = &self.source {
+            write!(f, " (from {source})")?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The validated configuration the rest of the binary uses.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The issuer identifier, exactly as configured (OIDC Discovery §3: no query, no fragment).
+    pub issuer: String,
+    pub bind: SocketAddr,
+    pub database: DatabaseUrl,
+    pub data_dir: PathBuf,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub http_workers: usize,
+    pub shutdown_timeout: Duration,
+    pub pool: PoolOptions,
+    pub argon2: Argon2Settings,
+}
+
+impl Config {
+    /// Whether the issuer is served over HTTPS (turns on HSTS).
+    pub fn https(&self) -> bool {
+        self.issuer.starts_with("https://")
+    }
+}
+
+/// Loads defaults, the file (if given) and the environment, then validates.
+pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+    let mut figment = Figment::from(Serialized::defaults(RawSettings::default()));
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::new("--config", format!("cannot read {}: {e}", path.display())))?;
+        figment = figment.merge(Toml::string(&text));
+    }
+    // Only our keys: another AUTH_* variable in the environment is not a typo in our config.
+    figment = figment.merge(Env::prefixed(ENV_PREFIX).only(KEYS));
+    let raw: RawSettings = figment.extract().map_err(|e| from_figment(&e, file))?;
+    validate(raw)
+}
+
+fn from_figment(error: &figment::Error, file: Option<&Path>) -> ConfigError {
+    let error = error.clone().into_iter().next().unwrap_or_else(|| error.clone());
+    let key = match &error.kind {
+        figment::error::Kind::UnknownField(field, _) => field.clone(),
+        _ => error.path.join("."),
+    };
+    let source = error.metadata.as_ref().map(|metadata| {
+        if metadata.name.contains("environment") {
+            format!("environment variable {ENV_PREFIX}{}", key.to_uppercase())
+        } else {
+            file.map_or_else(|| metadata.name.to_string(), |p| format!("file {}", p.display()))
+        }
+    });
+    let reason = match &error.kind {
+        figment::error::Kind::UnknownField(_, _) => {
+            format!("unknown key; known keys are: {}", KEYS.join(", "))
+        }
+        figment::error::Kind::UnknownVariant(found, expected) => {
+            format!("{found:?} is not one of: {}", expected.join(", "))
+        }
+        kind => kind.to_string(),
+    };
+    ConfigError { key, source, reason }
+}
+
+/// Checks every value and builds the configuration; nothing is created here.
+pub fn validate(raw: RawSettings) -> Result<Config, ConfigError> {
+    let issuer = validate_issuer(&raw.issuer)?;
+    let bind = raw
+        .bind
+        .parse::<SocketAddr>()
+        .map_err(|e| ConfigError::new("bind", format!("{e}; expected HOST:PORT such as 127.0.0.1:8080")))?;
+    let database = DatabaseUrl::parse(&raw.database_url).map_err(|e| ConfigError::new("database_url", e.to_string()))?;
+    if raw.data_dir.as_os_str().is_empty() {
+        return Err(ConfigError::new("data_dir", "must not be empty"));
+    }
+    if raw.data_dir.is_file() {
+        return Err(ConfigError::new("data_dir", format!("{} is a file, not a folder", raw.data_dir.display())));
+    }
+    EnvFilter::try_new(&raw.log_level).map_err(|e| {
+        ConfigError::new("log_level", format!("{e}; expected a level (error, warn, info, debug, trace) or directives"))
+    })?;
+    positive("http_workers", raw.http_workers)?;
+    positive("db_pool_size", u64::from(raw.db_pool_size))?;
+    positive("db_timeout_secs", raw.db_timeout_secs)?;
+    positive("password_hash_concurrency", raw.password_hash_concurrency)?;
+    let argon2 = validate_argon2(&raw)?;
+    Ok(Config {
+        issuer,
+        bind,
+        database,
+        data_dir: raw.data_dir,
+        log_format: raw.log_format,
+        log_level: raw.log_level,
+        http_workers: raw.http_workers,
+        shutdown_timeout: Duration::from_secs(raw.shutdown_timeout_secs),
+        pool: PoolOptions {
+            max_size: raw.db_pool_size,
+            connection_timeout: Duration::from_secs(raw.db_timeout_secs),
+        },
+        argon2,
+    })
+}
+
+fn positive(key: &str, value: impl TryInto<u64>) -> Result<(), ConfigError> {
+    match value.try_into() {
+        Ok(0) | Err(_) => Err(ConfigError::new(key, "must be at least 1")),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// OIDC Discovery §3 and RFC 8414 §2: an `https` URL with no query and no
+/// fragment. Plain `http` is accepted only on a loopback host, for development.
+fn validate_issuer(text: &str) -> Result<String, ConfigError> {
+    let fail = |reason: &str| ConfigError::new("issuer", reason);
+    let url = Url::parse(text).map_err(|e| ConfigError::new("issuer", format!("not a URL: {e}")))?;
+    if url.query().is_some() {
+        return Err(fail("must not have a query (OIDC Discovery §3)"));
+    }
+    if url.fragment().is_some() {
+        return Err(fail("must not have a fragment (OIDC Discovery §3)"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(fail("must not carry credentials"));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => return Err(fail("must use https; plain http is allowed only on a loopback host")),
+        other => return Err(ConfigError::new("issuer", format!("scheme {other:?} is not http(s)"))),
+    }
+    if text.ends_with('/') {
+        return Err(fail("must not end with '/': endpoint URLs are formed by appending to it"));
+    }
+    Ok(text.to_owned())
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(domain)) => domain == "localhost",
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+fn validate_argon2(raw: &RawSettings) -> Result<Argon2Settings, ConfigError> {
+    // Limits from RFC 9106 §3.1: at least one pass, 1..2^24 lanes, 8 KiB of memory per lane.
+    if raw.argon2_iterations == 0 {
+        return Err(ConfigError::new("argon2_iterations", "must be at least 1"));
+    }
+    if raw.argon2_parallelism == 0 || raw.argon2_parallelism >= 1 << 24 {
+        return Err(ConfigError::new("argon2_parallelism", "must be between 1 and 16777215"));
+    }
+    if raw.argon2_memory_kib < 8 * raw.argon2_parallelism {
+        return Err(ConfigError::new("argon2_memory_kib", "must be at least 8 × argon2_parallelism"));
+    }
+    let settings = Argon2Settings {
+        memory_kib: raw.argon2_memory_kib,
+        iterations: raw.argon2_iterations,
+        parallelism: raw.argon2_parallelism,
+        max_concurrent: raw.password_hash_concurrency,
+    };
+    oauth_keys::Argon2Hasher::new(&settings).map_err(|e| ConfigError::new("argon2_memory_kib", e.to_string()))?;
+    Ok(settings)
+}
+
+/// Whether the argon2 costs are below OWASP's minimum (worth a warning, not a refusal:
+/// a test deployment may want cheap hashes).
+pub fn argon2_below_owasp_minimum(settings: &Argon2Settings) -> bool {
+    settings.memory_kib < 19_456 || settings.iterations < 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(change: impl FnOnce(&mut RawSettings)) -> Result<Config, ConfigError> {
+        let mut raw = RawSettings::default();
+        change(&mut raw);
+        validate(raw)
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let config = with(|_| {}).unwrap();
+        assert_eq!(config.issuer, "http://127.0.0.1:8080");
+        assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.database, DatabaseUrl::Sqlite(PathBuf::from("./data/auth.db")));
+        assert!(!config.https());
+    }
+
+    #[test]
+    fn refusals_name_their_key() {
+        type Change = fn(&mut RawSettings);
+        let rows: &[(&str, Change, &str)] = &[
+            ("issuer query", |r| r.issuer = "https://a.example/?x=1".into(), "issuer"),
+            ("issuer fragment", |r| r.issuer = "https://a.example/#f".into(), "issuer"),
+            ("issuer not a URL", |r| r.issuer = "not a url".into(), "issuer"),
+            ("issuer http public", |r| r.issuer = "http://auth.example.com".into(), "issuer"),
+            ("issuer trailing slash", |r| r.issuer = "https://a.example/auth/".into(), "issuer"),
+            ("issuer credentials", |r| r.issuer = "https://u:p@a.example".into(), "issuer"),
+            ("bind", |r| r.bind = "localhost".into(), "bind"),
+            ("database scheme", |r| r.database_url = "mysql://x/y".into(), "database_url"),
+            ("log level", |r| r.log_level = "loud[".into(), "log_level"),
+            ("workers", |r| r.http_workers = 0, "http_workers"),
+            ("argon2 memory", |r| r.argon2_memory_kib = 4, "argon2_memory_kib"),
+            ("argon2 iterations", |r| r.argon2_iterations = 0, "argon2_iterations"),
+        ];
+        for (name, change, key) in rows {
+            let error = with(*change).unwrap_err();
+            assert_eq!(error.key, *key, "case {name}: {error}");
+        }
+    }
+
+    #[test]
+    fn https_issuer_with_a_path_is_accepted() {
+        let config = with(|r| r.issuer = "https://example.com/auth".into()).unwrap();
+        assert_eq!(config.issuer, "https://example.com/auth");
+        assert!(config.https());
+        assert!(with(|r| r.issuer = "http://localhost:9000".into()).is_ok());
+        assert!(with(|r| r.issuer = "http://[::1]:9000".into()).is_ok());
+    }
+
+    #[test]
+    fn every_key_is_listed() {
+        let value = serde_json::to_value(RawSettings::default()).unwrap();
+        let mut fields: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut keys = KEYS.to_vec();
+        fields.sort_unstable();
+        keys.sort_unstable();
+        assert_eq!(fields, keys);
+    }
+}

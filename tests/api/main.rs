@@ -1,0 +1,8 @@
+//! End-to-end tests: the real server on a random port with a temporary
+//! database, and the real `auth-server` binary, spoken to over HTTP and argv.
+//! One test binary, one module per feature.
+
+mod foundation_cli;
+mod foundation_config;
+mod foundation_http;
+mod helpers;
