@@ -34,7 +34,8 @@ fn user_lifecycle_on_both_backends() {
         let binary = Binary::new();
         let url = db.url_text();
         let env = [("AUTH_DATABASE_URL", url.as_str())];
-        let create = ["users", "create", "--email", "Ada@Example.com", "--name", "Ada Lovelace", "--password-stdin"];
+        let create =
+            ["users", "create", "--email", "Ada@Example.com", "--name", "Ada Lovelace", "--password-stdin"];
         let created = binary.run(&create, &env, "analytical engine\n");
         assert!(created.status.success(), "{backend}: {}", stderr(&created));
         assert!(stdout(&created).contains("<Ada@Example.com>"), "{backend}");
@@ -52,7 +53,11 @@ fn user_lifecycle_on_both_backends() {
         let row = row.unwrap_or_else(|| panic!("{backend}: user listed: {}", stdout(&listed)));
         assert!(row.split_whitespace().any(|cell| cell == "yes"), "{backend}: disabled shown: {row}");
 
-        let reset = binary.run(&["users", "set-password", "--email", "ada@example.com", "--password-stdin"], &env, "difference engine\n");
+        let reset = binary.run(
+            &["users", "set-password", "--email", "ada@example.com", "--password-stdin"],
+            &env,
+            "difference engine\n",
+        );
         assert!(reset.status.success(), "{backend}: {}", stderr(&reset));
         let unknown = binary.run(&["users", "disable", "--email", "nobody@example.com"], &env, "");
         assert_eq!(unknown.status.code(), Some(2), "{backend}: unknown user is bad input");
@@ -83,7 +88,11 @@ fn bad_user_input_is_refused_and_nothing_is_written() {
     ];
     for (name, email, password, expected) in rows {
         let binary = Binary::new();
-        let output = binary.run(&["users", "create", "--email", email, "--name", "Ada", "--password-stdin"], &[], password);
+        let output = binary.run(
+            &["users", "create", "--email", email, "--name", "Ada", "--password-stdin"],
+            &[],
+            password,
+        );
         assert_eq!(output.status.code(), Some(2), "case {name}: {}", stderr(&output));
         assert!(stderr(&output).contains(expected), "case {name}: {}", stderr(&output));
         assert!(!binary.path("data").exists(), "case {name}: no database was created");

@@ -38,10 +38,8 @@ pub async fn spawn_app_on(db: TestDatabase) -> TestApp {
     let app = Application::build(&config, listener).await.expect("build app");
     let address = format!("http://{}", app.address());
     tokio::spawn(app.run_until_stopped());
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let http =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     TestApp { address, http, db, _data_dir: data_dir }
 }
 
@@ -115,10 +113,14 @@ impl Binary {
                 let _ = child.kill();
                 panic!("server exited before listening; stderr:\n{}", seen.join("\n"));
             };
-            if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) {
-                if event["message"] == "listening" {
-                    break event["address"].as_str().expect("address field").trim_start_matches("http://").to_owned();
-                }
+            if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line)
+                && event["message"] == "listening"
+            {
+                break event["address"]
+                    .as_str()
+                    .expect("address field")
+                    .trim_start_matches("http://")
+                    .to_owned();
             }
             seen.push(line);
         };
@@ -159,11 +161,7 @@ pub fn http_get(address: &str, path: &str) -> (u16, String) {
     write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").expect("send");
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("read");
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .expect("status line");
+    let status = response.split(' ').nth(1).and_then(|code| code.parse().ok()).expect("status line");
     let body = response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default();
     (status, body)
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real server on a random port with a temporary
 //! database, and the real `auth-server` binary, spoken to over HTTP and argv.
 //! One test binary, one module per feature.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
 mod foundation_cli;
 mod foundation_config;

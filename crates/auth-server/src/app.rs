@@ -67,8 +67,8 @@ impl Application {
 pub async fn open_store(config: &Config) -> Result<(DieselStore, MigrationReport), CommandError> {
     let config = config.clone();
     tokio::task::spawn_blocking(move || {
-        let store = DieselStore::open(&config.database, &config.pool).map_err(store_error)?;
-        let report = run_migrations(&config.database).map_err(store_error)?;
+        let store = DieselStore::open(&config.database, &config.pool).map_err(|e| store_error(&e))?;
+        let report = run_migrations(&config.database).map_err(|e| store_error(&e))?;
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
             CommandError::Usage(format!(
                 "configuration error: `data_dir`: cannot create {}: {e}",
@@ -81,7 +81,7 @@ pub async fn open_store(config: &Config) -> Result<(DieselStore, MigrationReport
     .map_err(|e| CommandError::Runtime(format!("start-up task failed: {e}")))?
 }
 
-fn store_error(error: StoreError) -> CommandError {
+fn store_error(error: &StoreError) -> CommandError {
     match error {
         StoreError::Location(_) | StoreError::Connect(_) => {
             CommandError::Usage(format!("configuration error: `database_url`: {error}"))

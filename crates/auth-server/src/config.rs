@@ -186,15 +186,22 @@ pub fn validate(raw: RawSettings) -> Result<Config, ConfigError> {
         .bind
         .parse::<SocketAddr>()
         .map_err(|e| ConfigError::new("bind", format!("{e}; expected HOST:PORT such as 127.0.0.1:8080")))?;
-    let database = DatabaseUrl::parse(&raw.database_url).map_err(|e| ConfigError::new("database_url", e.to_string()))?;
+    let database =
+        DatabaseUrl::parse(&raw.database_url).map_err(|e| ConfigError::new("database_url", e.to_string()))?;
     if raw.data_dir.as_os_str().is_empty() {
         return Err(ConfigError::new("data_dir", "must not be empty"));
     }
     if raw.data_dir.is_file() {
-        return Err(ConfigError::new("data_dir", format!("{} is a file, not a folder", raw.data_dir.display())));
+        return Err(ConfigError::new(
+            "data_dir",
+            format!("{} is a file, not a folder", raw.data_dir.display()),
+        ));
     }
     EnvFilter::try_new(&raw.log_level).map_err(|e| {
-        ConfigError::new("log_level", format!("{e}; expected a level (error, warn, info, debug, trace) or directives"))
+        ConfigError::new(
+            "log_level",
+            format!("{e}; expected a level (error, warn, info, debug, trace) or directives"),
+        )
     })?;
     positive("http_workers", raw.http_workers)?;
     positive("db_pool_size", u64::from(raw.db_pool_size))?;
@@ -277,7 +284,8 @@ fn validate_argon2(raw: &RawSettings) -> Result<Argon2Settings, ConfigError> {
         parallelism: raw.argon2_parallelism,
         max_concurrent: raw.password_hash_concurrency,
     };
-    oauth_keys::Argon2Hasher::new(&settings).map_err(|e| ConfigError::new("argon2_memory_kib", e.to_string()))?;
+    oauth_keys::Argon2Hasher::new(&settings)
+        .map_err(|e| ConfigError::new("argon2_memory_kib", e.to_string()))?;
     Ok(settings)
 }
 

@@ -97,9 +97,9 @@ impl OAuthError {
 impl From<RepoError> for OAuthError {
     fn from(error: RepoError) -> Self {
         match error {
-            RepoError::Unavailable(source) => Self::TemporarilyUnavailable(
-                format!("storage unavailable: {source}").into(),
-            ),
+            RepoError::Unavailable(source) => {
+                Self::TemporarilyUnavailable(format!("storage unavailable: {source}").into())
+            }
             other => Self::ServerError(Box::new(other)),
         }
     }

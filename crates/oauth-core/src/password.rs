@@ -87,11 +87,12 @@ mod tests {
         assert_eq!(password("1234567").err(), Some(InvalidPassword::TooShort { min: 8 }));
         assert!(password("12345678").is_ok());
         assert!(password("        ").is_ok(), "spaces count as characters");
-        assert_eq!(password("ééééééé").err(), Some(InvalidPassword::TooShort { min: 8 }), "characters, not bytes");
         assert_eq!(
-            password(&"x".repeat(1025)).err(),
-            Some(InvalidPassword::TooLong { max: 1024 })
+            password("ééééééé").err(),
+            Some(InvalidPassword::TooShort { min: 8 }),
+            "characters, not bytes"
         );
+        assert_eq!(password(&"x".repeat(1025)).err(), Some(InvalidPassword::TooLong { max: 1024 }));
     }
 
     #[test]

@@ -89,10 +89,7 @@ impl Email {
         if address.len() > Self::MAX_LEN {
             return Err(InvalidEmail::TooLong);
         }
-        if address
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '"')
-        {
+        if address.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"') {
             return Err(InvalidEmail::ForbiddenCharacter);
         }
         let (local, domain) = match address.split_once('@') {
@@ -105,10 +102,7 @@ impl Email {
         if !is_host_name(domain) {
             return Err(InvalidEmail::Domain);
         }
-        Ok(Self {
-            address: address.to_owned(),
-            key: address.to_lowercase(),
-        })
+        Ok(Self { address: address.to_owned(), key: address.to_lowercase() })
     }
 
     /// The address as given.

@@ -28,7 +28,11 @@ pub struct ServerOptions {
 /// The returned server stops gracefully on SIGTERM or SIGINT: it stops
 /// accepting, lets in-flight requests finish within `shutdown_timeout`, then
 /// resolves.
-pub fn build_server(listener: TcpListener, state: AppState, options: &ServerOptions) -> std::io::Result<Server> {
+pub fn build_server(
+    listener: TcpListener,
+    state: AppState,
+    options: &ServerOptions,
+) -> std::io::Result<Server> {
     let data = web::Data::new(state);
     let https = options.https;
     let server = HttpServer::new(move || {

@@ -81,14 +81,8 @@ impl Argon2Hasher {
         &self,
         work: impl FnOnce() -> Result<T, HashError> + Send + 'static,
     ) -> Result<T, HashError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| HashError("hasher shut down".into()))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| HashError(format!("hashing task failed: {e}")))?
+        let _permit = self.permits.acquire().await.map_err(|_| HashError("hasher shut down".into()))?;
+        tokio::task::spawn_blocking(work).await.map_err(|e| HashError(format!("hashing task failed: {e}")))?
     }
 }
 
@@ -96,9 +90,7 @@ impl Argon2Hasher {
 impl PasswordHasher for Argon2Hasher {
     async fn hash(&self, password: &Password) -> Result<PasswordHash, HashError> {
         let mut salt = [0_u8; Self::SALT_LEN];
-        self.random
-            .fill(&mut salt)
-            .map_err(|_| HashError("system random source unavailable".into()))?;
+        self.random.fill(&mut salt).map_err(|_| HashError("system random source unavailable".into()))?;
         let argon2 = self.argon2();
         let secret = SecretString::from(password.expose().to_owned());
         self.limited(move || {
@@ -116,10 +108,12 @@ impl PasswordHasher for Argon2Hasher {
         let argon2 = self.argon2();
         let candidate = candidate.clone();
         let hash = hash.as_str().to_owned();
-        self.limited(move || match argon2.verify_password(candidate.expose_secret().as_bytes(), hash.as_str()) {
-            Ok(()) => Ok(true),
-            Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
-            Err(e) => Err(HashError(e.to_string())),
+        self.limited(move || {
+            match argon2.verify_password(candidate.expose_secret().as_bytes(), hash.as_str()) {
+                Ok(()) => Ok(true),
+                Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
+                Err(e) => Err(HashError(e.to_string())),
+            }
         })
         .await
     }

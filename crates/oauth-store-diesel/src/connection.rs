@@ -67,8 +67,8 @@ impl DatabaseUrl {
         match self {
             Self::Sqlite(path) => {
                 let location = path.to_string_lossy();
-                let mut connection = SqliteConnection::establish(&location)
-                    .map_err(|e| StoreError::Connect(e.to_string()))?;
+                let mut connection =
+                    SqliteConnection::establish(&location).map_err(|e| StoreError::Connect(e.to_string()))?;
                 configure_sqlite(&mut connection)?;
                 Ok(AnyConnection::Sqlite(connection))
             }
@@ -145,14 +145,8 @@ mod tests {
         assert!(matches!(DatabaseUrl::parse("postgres://u@h/db"), Ok(DatabaseUrl::Postgres(_))));
         assert!(matches!(DatabaseUrl::parse("postgresql://u@h/db"), Ok(DatabaseUrl::Postgres(_))));
         assert_eq!(DatabaseUrl::parse("sqlite://"), Err(DatabaseUrlError::MissingPath));
-        assert_eq!(
-            DatabaseUrl::parse("mysql://h/db"),
-            Err(DatabaseUrlError::UnknownScheme("mysql".into()))
-        );
-        assert_eq!(
-            DatabaseUrl::parse("auth.db"),
-            Err(DatabaseUrlError::UnknownScheme("auth.db".into()))
-        );
+        assert_eq!(DatabaseUrl::parse("mysql://h/db"), Err(DatabaseUrlError::UnknownScheme("mysql".into())));
+        assert_eq!(DatabaseUrl::parse("auth.db"), Err(DatabaseUrlError::UnknownScheme("auth.db".into())));
     }
 
     #[test]

@@ -23,9 +23,7 @@ pub(crate) fn repo_error(error: DieselError) -> RepoError {
     match error {
         DieselError::NotFound => RepoError::NotFound,
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => RepoError::Conflict(
-            info.constraint_name()
-                .map_or_else(|| info.message().to_owned(), str::to_owned)
-                .into(),
+            info.constraint_name().map_or_else(|| info.message().to_owned(), str::to_owned).into(),
         ),
         DieselError::DeserializationError(e) => RepoError::Corrupt(e.to_string().into()),
         other => RepoError::Unavailable(Box::new(other)),

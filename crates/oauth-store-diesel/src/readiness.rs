@@ -13,14 +13,11 @@ impl ReadinessProbe for DieselStore {
         // SECURITY: an SQLite connection keeps working on a file that was deleted
         // or moved away, silently writing to an orphan that vanishes on restart.
         // Treat a missing file as "not ready" so that an operator notices.
-        if let Some(path) = self.url().sqlite_path() {
-            if !path.exists() {
-                return Err(RepoError::Unavailable(
-                    format!("SQLite file {} is gone", path.display()).into(),
-                ));
-            }
+        if let Some(path) = self.url().sqlite_path()
+            && !path.exists()
+        {
+            return Err(RepoError::Unavailable(format!("SQLite file {} is gone", path.display()).into()));
         }
-        self.run(|connection| connection.batch_execute("SELECT 1").map_err(repo_error))
-            .await
+        self.run(|connection| connection.batch_execute("SELECT 1").map_err(repo_error)).await
     }
 }

@@ -45,9 +45,7 @@ impl TestDatabase {
         openssl_sys::init();
         let mut admin = PgConnection::establish(&admin_url)
             .unwrap_or_else(|e| panic!("{TEST_DATABASE_URL} is set but PostgreSQL is unreachable: {e}"));
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("create test database");
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
         let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
         url.set_path(&format!("/{name}"));
         Some(Self {

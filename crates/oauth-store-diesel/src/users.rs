@@ -74,11 +74,7 @@ impl UserRepository for DieselStore {
             users::updated_at.eq(user.updated_at.unix_timestamp()),
         );
         self.run(move |c| {
-            diesel::insert_into(users::table)
-                .values(values)
-                .execute(c)
-                .map(drop)
-                .map_err(repo_error)
+            diesel::insert_into(users::table).values(values).execute(c).map(drop).map_err(repo_error)
         })
         .await
     }
@@ -117,20 +113,12 @@ impl UserRepository for DieselStore {
         let after = page.after.clone();
         let limit = i64::from(page.limit);
         self.run(move |c| {
-            let mut query = users::table
-                .select(USER_COLUMNS)
-                .order(users::email_key.asc())
-                .limit(limit)
-                .into_boxed();
+            let mut query =
+                users::table.select(USER_COLUMNS).order(users::email_key.asc()).limit(limit).into_boxed();
             if let Some(after) = after {
                 query = query.filter(users::email_key.gt(after));
             }
-            query
-                .load::<UserRow>(c)
-                .map_err(repo_error)?
-                .into_iter()
-                .map(from_row)
-                .collect()
+            query.load::<UserRow>(c).map_err(repo_error)?.into_iter().map(from_row).collect()
         })
         .await
     }
@@ -147,7 +135,12 @@ impl UserRepository for DieselStore {
         .await
     }
 
-    async fn set_password_hash(&self, id: UserId, hash: &PasswordHash, now: OffsetDateTime) -> Result<(), RepoError> {
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: &PasswordHash,
+        now: OffsetDateTime,
+    ) -> Result<(), RepoError> {
         let id = id.to_string();
         let hash = hash.as_str().to_owned();
         self.run(move |c| {

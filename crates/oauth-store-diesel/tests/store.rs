@@ -1,6 +1,7 @@
 //! The store on both backends: migrations, the user repository contract,
 //! readiness and SQLite's connection settings. PostgreSQL cases run when
 //! `TEST_DATABASE_URL` is set and say "skipped: postgres" otherwise.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
 use std::sync::Arc;
 
@@ -106,10 +107,12 @@ fn sqlite_connections_use_wal_busy_timeout_and_foreign_keys() {
     let db = TestDatabase::sqlite();
     let _store = open_migrated(&db);
     let DatabaseUrl::Sqlite(path) = db.url() else { unreachable!() };
-    let mut raw = <diesel::SqliteConnection as diesel::Connection>::establish(&path.to_string_lossy()).unwrap();
+    let mut raw =
+        <diesel::SqliteConnection as diesel::Connection>::establish(&path.to_string_lossy()).unwrap();
     // journal_mode persists in the file, so a plain connection sees it; the
     // other settings are per connection, so read them on one opened like the pool's.
-    let mode: Vec<Pragma> = sql_query("SELECT journal_mode AS value FROM pragma_journal_mode").load(&mut raw).unwrap();
+    let mode: Vec<Pragma> =
+        sql_query("SELECT journal_mode AS value FROM pragma_journal_mode").load(&mut raw).unwrap();
     assert_eq!(mode[0].value.to_lowercase(), "wal");
     let mut pooled: AnyConnection = oauth_store_diesel::testing::connect(db.url());
     let read = |c: &mut AnyConnection, sql: &str| -> String {

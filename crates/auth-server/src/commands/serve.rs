@@ -16,9 +16,7 @@ pub async fn run(config: &Config) -> Result<(), CommandError> {
     })?;
     let app = Application::build(config, listener).await?;
     tracing::info!(address = %format!("http://{}", app.address()), issuer = %config.issuer, "listening");
-    app.run_until_stopped()
-        .await
-        .map_err(|e| CommandError::Runtime(format!("server failed: {e}")))?;
+    app.run_until_stopped().await.map_err(|e| CommandError::Runtime(format!("server failed: {e}")))?;
     tracing::info!("stopped");
     Ok(())
 }

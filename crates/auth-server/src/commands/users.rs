@@ -63,12 +63,17 @@ async fn open_service(config: &Config) -> Result<oauth_core::service::users::Use
 async fn list(config: &Config) -> Result<(), CommandError> {
     let service = open_service(config).await?;
     let mut page = UserPage { after: None, limit: 500 };
-    let mut lines = vec![format!("{:<36}  {:<32}  {:<24}  {:<8}  {:<8}  {}", "ID", "EMAIL", "NAME", "VERIFIED", "DISABLED", "CREATED")];
+    let mut lines = vec![format!(
+        "{:<36}  {:<32}  {:<24}  {:<8}  {:<8}  {}",
+        "ID", "EMAIL", "NAME", "VERIFIED", "DISABLED", "CREATED"
+    )];
     loop {
         let users = service.list(&page).await.map_err(user_error)?;
         lines.extend(users.iter().map(row));
         match users.last() {
-            Some(last) if users.len() == page.limit as usize => page.after = Some(last.email.key().to_owned()),
+            Some(last) if users.len() == page.limit as usize => {
+                page.after = Some(last.email.key().to_owned());
+            }
             _ => break,
         }
     }
@@ -76,7 +81,8 @@ async fn list(config: &Config) -> Result<(), CommandError> {
 }
 
 fn row(user: &User) -> String {
-    let created = user.created_at.format(&Rfc3339).unwrap_or_else(|_| user.created_at.unix_timestamp().to_string());
+    let created =
+        user.created_at.format(&Rfc3339).unwrap_or_else(|_| user.created_at.unix_timestamp().to_string());
     format!(
         "{:<36}  {:<32}  {:<24}  {:<8}  {:<8}  {created}",
         user.id.to_string(),
@@ -144,5 +150,6 @@ fn user_error(error: UserError) -> CommandError {
 }
 
 fn say(text: &str) -> Result<(), CommandError> {
-    writeln!(std::io::stdout().lock(), "{text}").map_err(|e| CommandError::Runtime(format!("cannot write to stdout: {e}")))
+    writeln!(std::io::stdout().lock(), "{text}")
+        .map_err(|e| CommandError::Runtime(format!("cannot write to stdout: {e}")))
 }

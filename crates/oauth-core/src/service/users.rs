@@ -8,7 +8,9 @@ use secrecy::SecretString;
 
 use crate::error::RepoError;
 use crate::password::{InvalidPassword, Password};
-use crate::ports::{Clock, HashError, PasswordHasher, RandomSource, RandomUnavailable, UserPage, UserRepository};
+use crate::ports::{
+    Clock, HashError, PasswordHasher, RandomSource, RandomUnavailable, UserPage, UserRepository,
+};
 use crate::user::{DisplayName, Email, InvalidDisplayName, InvalidEmail, User, UserId};
 
 /// Why a user operation was refused or failed.
@@ -126,10 +128,7 @@ impl UserService {
     /// The user with this email, if any.
     pub async fn find(&self, email: &str) -> Result<User, UserError> {
         let email = Email::parse(email)?;
-        self.users
-            .find_by_email(&email)
-            .await?
-            .ok_or(UserError::UnknownUser)
+        self.users.find_by_email(&email).await?.ok_or(UserError::UnknownUser)
     }
 
     /// Stops a user from signing in. Idempotent.
@@ -176,12 +175,7 @@ mod tests {
     use crate::testing::{InMemoryStore, ManualClock, PlainTextHasher, SeqRandom, fixtures};
 
     fn service_with(users: Arc<dyn UserRepository>, hasher: Arc<dyn PasswordHasher>) -> UserService {
-        UserService::new(
-            users,
-            hasher,
-            Arc::new(ManualClock::at(fixtures::T0)),
-            Arc::new(SeqRandom::new(1)),
-        )
+        UserService::new(users, hasher, Arc::new(ManualClock::at(fixtures::T0)), Arc::new(SeqRandom::new(1)))
     }
 
     fn in_memory() -> UserService {
@@ -216,10 +210,7 @@ mod tests {
             ("malformed email", request("not-an-email", "long enough")),
             ("short password", request("a@example.com", "short")),
             ("empty password", request("a@example.com", "")),
-            (
-                "empty name",
-                NewUser { display_name: " ".into(), ..request("a@example.com", "long enough") },
-            ),
+            ("empty name", NewUser { display_name: " ".into(), ..request("a@example.com", "long enough") }),
         ];
         for (name, row) in rows {
             let error = service.create(row).await.unwrap_err();
@@ -244,10 +235,7 @@ mod tests {
     async fn losing_an_insert_race_reports_duplicate() {
         let mut users = MockUserRepository::new();
         users.expect_find_by_email().returning(|_| Ok(None));
-        users
-            .expect_insert()
-            .times(1)
-            .returning(|_| Err(RepoError::Conflict("users.email_key".into())));
+        users.expect_insert().times(1).returning(|_| Err(RepoError::Conflict("users.email_key".into())));
         let service = service_with(Arc::new(users), Arc::new(PlainTextHasher));
         let error = service.create(request("ada@example.com", "long enough")).await.unwrap_err();
         assert!(matches!(error, UserError::DuplicateEmail));
@@ -284,9 +272,7 @@ mod tests {
     #[tokio::test]
     async fn storage_outage_is_not_bad_input() {
         let mut users = MockUserRepository::new();
-        users
-            .expect_find_by_email()
-            .returning(|_| Err(RepoError::Unavailable("down".into())));
+        users.expect_find_by_email().returning(|_| Err(RepoError::Unavailable("down".into())));
         let service = service_with(Arc::new(users), Arc::new(PlainTextHasher));
         let error = service.create(request("ada@example.com", "long enough")).await.unwrap_err();
         assert!(!error.is_bad_input());

@@ -67,7 +67,12 @@ impl UserRepository for InMemoryStore {
         })
     }
 
-    async fn set_password_hash(&self, id: UserId, hash: &PasswordHash, now: OffsetDateTime) -> Result<(), RepoError> {
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: &PasswordHash,
+        now: OffsetDateTime,
+    ) -> Result<(), RepoError> {
         self.update_user(id, |user| {
             user.password_hash = hash.clone();
             user.updated_at = now;
@@ -91,6 +96,7 @@ mod tests {
 
     #[tokio::test]
     async fn in_memory_store_meets_the_user_contract() {
-        contract::users::run_all(|| async { Arc::new(InMemoryStore::default()) as Arc<dyn UserRepository> }).await;
+        contract::users::run_all(|| async { Arc::new(InMemoryStore::default()) as Arc<dyn UserRepository> })
+            .await;
     }
 }

@@ -32,11 +32,8 @@ impl FromRequest for RequestId {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         // Outside the middleware (unit tests of a lone handler) a fresh id is still an id.
-        let id = req
-            .extensions()
-            .get::<RequestId>()
-            .cloned()
-            .unwrap_or_else(|| RequestId(uuid::Uuid::new_v4()));
+        let id =
+            req.extensions().get::<RequestId>().cloned().unwrap_or_else(|| RequestId(uuid::Uuid::new_v4()));
         std::future::ready(Ok(id))
     }
 }

@@ -14,9 +14,5 @@ pub(crate) fn security_headers(https: bool) -> DefaultHeaders {
         // RFC 9700 §4.2.4: authorization responses must not leak through Referer.
         .add(("Referrer-Policy", "no-referrer"))
         .add(("Cross-Origin-Opener-Policy", "same-origin"));
-    if https {
-        headers.add(("Strict-Transport-Security", "max-age=31536000"))
-    } else {
-        headers
-    }
+    if https { headers.add(("Strict-Transport-Security", "max-age=31536000")) } else { headers }
 }

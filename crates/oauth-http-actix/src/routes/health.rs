@@ -41,11 +41,7 @@ pub(crate) async fn ready(state: web::Data<AppState>) -> HttpResponse {
 }
 
 fn unavailable() -> HttpResponse {
-    json_error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "temporarily_unavailable",
-        "the database is not reachable",
-    )
+    json_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "the database is not reachable")
 }
 
 /// `None` when `future` did not finish within `limit`.

@@ -63,9 +63,9 @@ mod tests {
 
     fn state(ready: bool) -> web::Data<AppState> {
         let mut probe = MockReadinessProbe::new();
-        probe.expect_check().returning(move || {
-            if ready { Ok(()) } else { Err(RepoError::Unavailable("db down".into())) }
-        });
+        probe
+            .expect_check()
+            .returning(move || if ready { Ok(()) } else { Err(RepoError::Unavailable("db down".into())) });
         web::Data::new(AppState { readiness: Arc::new(probe) })
     }
 
@@ -73,7 +73,8 @@ mod tests {
     async fn readiness_follows_the_probe_and_hides_the_cause() {
         for (ready, status) in [(true, 200), (false, 503)] {
             let app = test::init_service(App::new().app_data(state(ready)).configure(configure)).await;
-            let response = test::call_service(&app, test::TestRequest::get().uri("/readyz").to_request()).await;
+            let response =
+                test::call_service(&app, test::TestRequest::get().uri("/readyz").to_request()).await;
             assert_eq!(response.status().as_u16(), status);
             let body = test::read_body(response).await;
             assert!(!String::from_utf8_lossy(&body).contains("db down"));

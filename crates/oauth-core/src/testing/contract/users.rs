@@ -1,5 +1,5 @@
 //! The `UserRepository` contract.
-#![allow(clippy::missing_panics_doc, clippy::unwrap_used)]
+#![allow(clippy::missing_panics_doc, clippy::unwrap_used, clippy::expect_used)]
 
 use std::future::Future;
 use std::sync::Arc;
@@ -126,10 +126,7 @@ pub async fn lists_in_email_order_by_page(repo: Arc<dyn UserRepository>) {
     let first = repo.list(&UserPage { after: None, limit: 2 }).await.unwrap();
     let keys: Vec<&str> = first.iter().map(|u| u.email.key()).collect();
     assert_eq!(keys, ["alice@example.com", "bob@example.com"]);
-    let next = repo
-        .list(&UserPage { after: Some("bob@example.com".into()), limit: 2 })
-        .await
-        .unwrap();
+    let next = repo.list(&UserPage { after: Some("bob@example.com".into()), limit: 2 }).await.unwrap();
     let keys: Vec<&str> = next.iter().map(|u| u.email.key()).collect();
     assert_eq!(keys, ["carol@example.com"]);
 }
