@@ -3,6 +3,7 @@
 //! One test binary, one module per feature.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
+mod audit;
 mod foundation_cli;
 mod foundation_config;
 mod foundation_http;

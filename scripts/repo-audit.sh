@@ -1,0 +1,279 @@
+#!/usr/bin/env bash
+# Repository audit: writes docs/audit/REPORT.md with
+#   (a) a readiness checklist, one row per roadmap feature, marked from evidence
+#       found in the tree (routes and CLI commands in code, test files and their
+#       results in the last gates run, documentation sections);
+#   (b) doc drift: routes, CLI commands and config keys in code but not in the
+#       docs, and documented ones missing from code;
+#   (c) test placement: every test file, its layer, and what would make it
+#       unfit for the permanent suite.
+# Exits 1 when there is drift or an unfit test, so it can gate.
+#
+# Where it reads:
+#   routes       ROUTES in crates/oauth-http-actix/src/routes/mod.rs
+#   CLI          the *Command enums in crates/auth-server/src/cli.rs
+#                (variants in kebab-case; `FooCommand` nests under `foo`)
+#   config keys  KEYS in crates/auth-server/src/config.rs
+#   docs         README.md sections "HTTP endpoints", "Command line", "Configuration"
+#   last run     target/gates/test-output.txt, written by scripts/check.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+report="docs/audit/REPORT.md"
+test_log="target/gates/test-output.txt"
+mkdir -p "$(dirname "$report")"
+failures=0
+
+# ---------------------------------------------------------------- extraction --
+
+code_routes() {
+  awk '/pub const ROUTES/,/\];/' crates/oauth-http-actix/src/routes/mod.rs |
+    grep -oE '"/[^"]*"' | tr -d '"' | sort -u
+}
+
+kebab() { sed -E 's/([a-z0-9])([A-Z])/\1-\2/g' | tr '[:upper:]' '[:lower:]'; }
+
+code_cli() {
+  local file=crates/auth-server/src/cli.rs
+  # Enum name and its variants, one "Enum Variant" pair per line.
+  local pairs
+  pairs="$(awk '
+    /^pub enum [A-Za-z]*Command \{/ { name=$3; inside=1; next }
+    inside && /^\}/ { inside=0; next }
+    inside && /^    [A-Z][A-Za-z]*[,({]?$|^    [A-Z][A-Za-z]*[ ({,]/ {
+      v=$1; sub(/[,({].*/, "", v); print name, v
+    }' "$file")"
+  local nested
+  nested="$(awk '{print $1}' <<<"$pairs" | grep -v '^Command$' | sed 's/Command$//' | kebab | sort -u)"
+  while read -r enum variant; do
+    [[ -z "$enum" ]] && continue
+    local v
+    v="$(kebab <<<"$variant")"
+    if [[ "$enum" == "Command" ]]; then
+      grep -qx "$v" <<<"$nested" || echo "$v"
+    else
+      echo "$(sed 's/Command$//' <<<"$enum" | kebab) $v"
+    fi
+  done <<<"$pairs" | sort -u
+}
+
+code_config_keys() {
+  awk '/pub const KEYS/,/\];/' crates/auth-server/src/config.rs | grep -oE '"[a-z0-9_]+"' | tr -d '"' | sort -u
+}
+
+# Lines of a README section, from "## <title>" to the next "## ".
+section() {
+  awk -v title="$1" '
+    $0 ~ "^## " { inside = ($0 == "## " title) ; next }
+    inside { print }' README.md
+}
+
+doc_routes() { section "HTTP endpoints" | grep -E '^\|' | grep -oE '`/[^`]*`' | tr -d '`' | sort -u; }
+
+doc_cli() {
+  section "Command line" | grep -E '^\|' | grep -oE '`auth-server [^`]*`' | tr -d '`' |
+    sed -E 's/^auth-server //; s/ --.*$//; s/ [A-Z]+.*$//' | sort -u
+}
+
+doc_config_keys() {
+  section "Configuration" | grep -E '^\| `' | awk -F'|' '{print $2}' | grep -oE '`[a-z0-9_]+`' | head -1000 | tr -d '`' |
+    sort -u
+}
+
+# ------------------------------------------------------------------- drift --
+
+drift_rows=""
+compare() { # kind, code list, doc list
+  local kind="$1" code="$2" docs="$3"
+  local missing_in_docs missing_in_code
+  missing_in_docs="$(comm -23 <(sort -u <<<"$code") <(sort -u <<<"$docs") | sed '/^$/d')"
+  missing_in_code="$(comm -13 <(sort -u <<<"$code") <(sort -u <<<"$docs") | sed '/^$/d')"
+  while read -r item; do
+    [[ -z "$item" ]] && continue
+    drift_rows+="| $kind | \`$item\` | in code, not in README |"$'\n'
+    failures=$((failures + 1))
+  done <<<"$missing_in_docs"
+  while read -r item; do
+    [[ -z "$item" ]] && continue
+    drift_rows+="| $kind | \`$item\` | in README, not in code |"$'\n'
+    failures=$((failures + 1))
+  done <<<"$missing_in_code"
+}
+
+routes="$(code_routes)"
+cli="$(code_cli)"
+keys="$(code_config_keys)"
+compare "route" "$routes" "$(doc_routes)"
+compare "CLI command" "$cli" "$(doc_cli)"
+compare "config key" "$keys" "$(doc_config_keys)"
+
+# Every config key is also an AUTH_<KEY> variable: the docs must name it.
+while read -r key; do
+  [[ -z "$key" ]] && continue
+  env="AUTH_$(tr '[:lower:]' '[:upper:]' <<<"$key")"
+  if ! section "Configuration" | grep -q "\`$env\`"; then
+    drift_rows+="| config env | \`$env\` | key \`$key\` documented without its variable |"$'\n'
+    failures=$((failures + 1))
+  fi
+done <<<"$keys"
+
+# ---------------------------------------------------------- test placement --
+
+test_files() {
+  {
+    grep -rlE '#\[(tokio::|actix_web::)?test' crates --include='*.rs' 2>/dev/null || true
+    find tests -name '*.rs' 2>/dev/null || true
+    find crates -path '*/src/testing/contract/*.rs' ! -name mod.rs 2>/dev/null || true
+  } | sort -u
+}
+
+layer_of() {
+  case "$1" in
+    tests/*/main.rs | tests/*/helpers.rs) echo "support" ;;
+    tests/*) echo "e2e" ;;
+    crates/*/tests/*) echo "integration" ;;
+    */testing/contract/*) echo "contract (suite run by every adapter)" ;;
+    *) echo "unit" ;;
+  esac
+}
+
+# Flags that make a test unfit to stay in the permanent suite.
+flags_of() {
+  local file="$1" flags=()
+  grep -qE '(thread|time)::sleep|\bsleep\(' "$file" && flags+=("sleeps")
+  grep -qE 'SystemTime::now|OffsetDateTime::now_utc|Instant::now|Utc::now' "$file" && flags+=("wall clock")
+  grep -qE '#\[ignore' "$file" && flags+=("ignored")
+  grep -qE 'static mut|env::set_var|env::remove_var|set_current_dir' "$file" && flags+=("order dependent (process-global state)")
+  # Network: any http(s) URL whose host is not loopback or a reserved example name (RFC 2606).
+  if grep -oE 'https?://[A-Za-z0-9.:@_\[\]-]+' "$file" |
+    sed -E 's#https?://([^@/]*@)?##; s#:[0-9]+$##' |
+    grep -vE '^(127\.[0-9.]+|localhost|\[::1\]|(.*\.)?example(\.(com|org|net))?|.*\.(test|invalid|localhost)|\{?[a-z_]*\}?)$' |
+    grep -q .; then
+    flags+=("network beyond loopback")
+  fi
+  local IFS=", "
+  echo "${flags[*]:-}"
+}
+
+count_tests() {
+  case "$1" in
+    */testing/contract/*) grep -cE '^pub async fn ' "$1" || true ;;
+    *) grep -cE '#\[(tokio::|actix_web::)?test' "$1" || true ;;
+  esac
+}
+
+placement_rows=""
+while read -r file; do
+  [[ -z "$file" ]] && continue
+  layer="$(layer_of "$file")"
+  flags="$(flags_of "$file")"
+  if [[ -n "$flags" ]]; then
+    verdict="unfit: $flags"
+    failures=$((failures + 1))
+  else
+    verdict="permanent"
+  fi
+  placement_rows+="| \`$file\` | $layer | $(count_tests "$file") | $verdict |"$'\n'
+done <<<"$(test_files)"
+
+# -------------------------------------------------------------- readiness --
+
+last_run() { # module prefix -> passing | failing | not run
+  local module="$1"
+  if [[ ! -f "$test_log" ]]; then echo "no run recorded"; return; fi
+  if grep -qE "^test ${module}::.* \.\.\. FAILED" "$test_log"; then echo "failing"; return; fi
+  if grep -qE "^test ${module}::.* \.\.\. ok" "$test_log"; then echo "passing"; return; fi
+  echo "not run"
+}
+
+has_route() { grep -qx "$1" <<<"$routes"; }
+has_cli() { grep -qx "$1" <<<"$cli"; }
+has_heading() { [[ -f "$1" ]] && grep -qE "^#+ .*$2" "$1"; }
+
+readiness_rows=""
+feature() { # name, code-evidence-result, test module glob, docs-result
+  local name="$1" code="$2" module="$3" docs="$4"
+  local files run tests
+  files="$(find tests/api -name "${module}*.rs" 2>/dev/null | sort | tr '\n' ' ')"
+  if [[ -n "$files" ]]; then
+    tests="yes ($files)"
+    run="$(last_run "$module[a-z_]*")"
+  else
+    tests="no"
+    run="—"
+  fi
+  local status="not started"
+  if [[ "$code" == yes* && -n "$files" && "$run" == passing && "$docs" == yes* ]]; then
+    status="ready"
+  elif [[ "$code" == yes* || -n "$files" ]]; then
+    status="in progress"
+  fi
+  readiness_rows+="| $name | $status | $code | $tests | $run | $docs |"$'\n'
+}
+
+yn() { if "$@"; then echo "yes"; else echo "no"; fi; }
+
+feature "Foundation (workspace, storage, users, config, CLI, gates)" \
+  "$(yn has_route /healthz) (/healthz, /readyz, serve, migrate, users)" "foundation" \
+  "$(yn has_heading docs/ARCHITECTURE.md 'Crates') (ARCHITECTURE.md)"
+feature "OAuth client registry" "$(yn has_cli 'clients create') (auth-server clients …)" "clients" \
+  "$(yn has_heading docs/SECURITY.md 'Client registry') (SECURITY.md § Client registry)"
+feature "/oauth/authorize" "$(yn has_route /oauth/authorize) (GET/POST /oauth/authorize)" "authorize" \
+  "$(yn has_heading docs/SECURITY.md 'Authorization endpoint') (SECURITY.md § Authorization endpoint)"
+feature "/oauth/token" "$(yn has_route /oauth/token) (POST /oauth/token)" "token" \
+  "$(yn has_heading docs/SECURITY.md 'Token endpoint') (SECURITY.md § Token endpoint)"
+feature "JWKS and discovery" "$(yn has_route /.well-known/openid-configuration) (/jwks.json, discovery)" "discovery" \
+  "$(yn test -f docs/VERIFYING_TOKENS.md) (docs/VERIFYING_TOKENS.md)"
+feature "Userinfo, introspection, revocation, logout" "$(yn has_route /userinfo) (/userinfo, /oauth/introspect, /oauth/revoke)" "userinfo" \
+  "$(yn has_heading docs/SECURITY.md 'Userinfo') (SECURITY.md § Userinfo)"
+feature "Benchmarks" "$(yn test -d benches) (benches/, load script)" "bench" \
+  "$(yn test -f docs/BENCHMARKS.md) (docs/BENCHMARKS.md)"
+
+# ----------------------------------------------------------------- report --
+
+{
+  echo "# Repository audit"
+  echo
+  echo "Written by \`scripts/repo-audit.sh\` from the tree as it is; do not edit by hand."
+  echo "Last gates run: $(if [[ -f "$test_log" ]]; then grep -cE '^test .* \.\.\. ok$' "$test_log"; else echo 0; fi) tests ok,"
+  echo "$(if [[ -f "$test_log" ]]; then grep -cE '^test .* \.\.\. FAILED$' "$test_log"; else echo 0; fi) failed (from \`$test_log\`)."
+  echo
+  echo "## Readiness"
+  echo
+  echo "A feature is *ready* when its code, its end-to-end tests (passing in the last run) and its docs are all present."
+  echo
+  echo "| feature | status | code | tests | last run | docs |"
+  echo "|---|---|---|---|---|---|"
+  printf '%s' "$readiness_rows"
+  echo
+  echo "## Doc drift"
+  echo
+  if [[ -z "$drift_rows" ]]; then
+    echo "None: every route, CLI command and config key in code is in README.md, and the other way round."
+  else
+    echo "| kind | item | problem |"
+    echo "|---|---|---|"
+    printf '%s' "$drift_rows"
+  fi
+  echo
+  echo "Checked: $(wc -l <<<"$routes" | tr -d ' ') routes, $(wc -l <<<"$cli" | tr -d ' ') CLI commands, $(wc -l <<<"$keys" | tr -d ' ') config keys."
+  echo
+  echo "## Test placement"
+  echo
+  echo "Layers: *unit* (beside the code, ports faked), *integration* (an adapter against a real SQLite or PostgreSQL),"
+  echo "*e2e* (the real server or binary over HTTP/argv), *support* (shared helpers). A test is fit for the permanent"
+  echo "suite unless it sleeps, reads the wall clock, reaches beyond loopback, is ignored, or mutates process-global state."
+  echo
+  echo "| file | layer | tests | verdict |"
+  echo "|---|---|---|---|"
+  printf '%s' "$placement_rows"
+} >"$report"
+
+echo "audit written to $report"
+if ((failures > 0)); then
+  echo "audit: $failures finding(s) — see $report" >&2
+  grep -E '^\| (route|CLI command|config key|config env) ' "$report" >&2 || true
+  grep -E 'unfit:' "$report" >&2 || true
+  exit 1
+fi
+echo "audit: no drift, every test fit for the permanent suite"
