@@ -44,10 +44,11 @@ advisories() {
       git -C "$db" -c user.name=ci -c user.email=ci@localhost commit -qm snapshot
     fi
     sed "s|^# db-path = .*|db-path = \"$PWD/$root\"|" deny.toml > "$gates_dir/deny-advisories.toml"
-    local date
-    date="$(git -C "$db" log -1 --format=%cs 2>/dev/null || echo unknown)"
-    step "lint: cargo deny advisories (offline, database copy from ${ADVISORY_DB}, committed ${date})"
-    cargo deny --locked --offline check --config "$gates_dir/deny-advisories.toml" advisories
+    # The snapshot's age is the date of its newest advisory.
+    local newest
+    newest="$(grep -rhoE '^date = "[0-9-]+"' "$db/crates" 2>/dev/null | sort | tail -1 | grep -oE '[0-9-]{10}' || echo unknown)"
+    step "lint: cargo deny advisories (offline snapshot ${ADVISORY_DB}, newest advisory ${newest})"
+    cargo deny --locked --offline --config "$gates_dir/deny-advisories.toml" check advisories
   else
     step "lint: cargo deny advisories"
     echo "skipped: advisories (no advisory database here; set ADVISORY_DB to a copy of rustsec/advisory-db)"
