@@ -145,7 +145,7 @@ flags_of() {
   grep -qE '#\[ignore' "$file" && flags+=("ignored")
   grep -qE 'static mut|env::set_var|env::remove_var|set_current_dir' "$file" && flags+=("order dependent (process-global state)")
   # Network: any http(s) URL whose host is not loopback or a reserved example name (RFC 2606).
-  if grep -oE 'https?://[A-Za-z0-9.:@_\[\]-]+' "$file" |
+  if grep -oE 'https?://[][A-Za-z0-9.:@_-]+' "$file" |
     sed -E 's#https?://([^@/]*@)?##; s#:[0-9]+$##' |
     grep -vE '^(127\.[0-9.]+|localhost|\[::1\]|(.*\.)?example(\.(com|org|net))?|.*\.(test|invalid|localhost)|\{?[a-z_]*\}?)$' |
     grep -q .; then
