@@ -7,33 +7,43 @@ use oauth_core::ports::{UserPage, UserRepository};
 use oauth_core::user::{DisplayName, Email, User, UserId};
 use time::OffsetDateTime;
 
+use crate::connection::AnyConnection;
 use crate::error::repo_error;
 use crate::schema::users;
 use crate::store::DieselStore;
 
-/// A `users` row. Columns are listed as a tuple because `as_returning` /
-/// `as_select` do not compile on a `MultiConnection` (dependency notes §6.2).
+/// A `users` row, in the order of [`user_columns!`].
 type UserRow = (String, String, bool, String, String, bool, i64, i64);
 
-const USER_COLUMNS: (
-    users::id,
-    users::email,
-    users::email_verified,
-    users::display_name,
-    users::password_hash,
-    users::disabled,
-    users::created_at,
-    users::updated_at,
-) = (
-    users::id,
-    users::email,
-    users::email_verified,
-    users::display_name,
-    users::password_hash,
-    users::disabled,
-    users::created_at,
-    users::updated_at,
-);
+/// The columns of a `User`, listed as a tuple because `as_returning` /
+/// `as_select` do not compile on a `MultiConnection` (dependency notes §6.2).
+macro_rules! user_columns {
+    () => {
+        (
+            users::id,
+            users::email,
+            users::email_verified,
+            users::display_name,
+            users::password_hash,
+            users::disabled,
+            users::created_at,
+            users::updated_at,
+        )
+    };
+}
+
+type UsersQuery = users::BoxedQuery<'static, <AnyConnection as diesel::Connection>::Backend>;
+
+/// The one user `query` selects, if any.
+fn first_user(connection: &mut AnyConnection, query: UsersQuery) -> Result<Option<User>, RepoError> {
+    query
+        .select(user_columns!())
+        .first::<UserRow>(connection)
+        .optional()
+        .map_err(repo_error)?
+        .map(from_row)
+        .transpose()
+}
 
 fn from_row(row: UserRow) -> Result<User, RepoError> {
     let (id, email, email_verified, display_name, password_hash, disabled, created_at, updated_at) = row;
@@ -81,32 +91,12 @@ impl UserRepository for DieselStore {
 
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepoError> {
         let key = email.key().to_owned();
-        self.run(move |c| {
-            users::table
-                .filter(users::email_key.eq(key))
-                .select(USER_COLUMNS)
-                .first::<UserRow>(c)
-                .optional()
-                .map_err(repo_error)?
-                .map(from_row)
-                .transpose()
-        })
-        .await
+        self.run(move |c| first_user(c, users::table.filter(users::email_key.eq(key)).into_boxed())).await
     }
 
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, RepoError> {
         let id = id.to_string();
-        self.run(move |c| {
-            users::table
-                .find(id)
-                .select(USER_COLUMNS)
-                .first::<UserRow>(c)
-                .optional()
-                .map_err(repo_error)?
-                .map(from_row)
-                .transpose()
-        })
-        .await
+        self.run(move |c| first_user(c, users::table.find(id).into_boxed())).await
     }
 
     async fn list(&self, page: &UserPage) -> Result<Vec<User>, RepoError> {
@@ -114,7 +104,7 @@ impl UserRepository for DieselStore {
         let limit = i64::from(page.limit);
         self.run(move |c| {
             let mut query =
-                users::table.select(USER_COLUMNS).order(users::email_key.asc()).limit(limit).into_boxed();
+                users::table.select(user_columns!()).order(users::email_key.asc()).limit(limit).into_boxed();
             if let Some(after) = after {
                 query = query.filter(users::email_key.gt(after));
             }
