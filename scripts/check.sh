@@ -6,13 +6,17 @@
 # Environment:
 #   TEST_DATABASE_URL  admin URL of a PostgreSQL server; when set, every
 #                      repository and CLI test also runs on PostgreSQL.
-#   ADVISORY_DB        a copy of the RustSec advisory database (CI points it at
-#                      the dated snapshot in ../shared/advisory-db) for
-#                      `cargo deny check advisories` without network access.
+#   ADVISORY_DB        a copy of the RustSec advisory database for
+#                      `cargo deny check advisories` without network access;
+#                      defaults to ../shared/advisory-db when that exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 stage="${1:-all}"
+# The dated RustSec snapshot beside the repository, when nobody named another.
+if [[ -z "${ADVISORY_DB:-}" && -d ../shared/advisory-db ]]; then
+  ADVISORY_DB="$(cd ../shared/advisory-db && pwd)"
+fi
 gates_dir="target/gates"
 mkdir -p "$gates_dir"
 
