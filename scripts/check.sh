@@ -29,7 +29,7 @@ lint() {
   cargo clippy --workspace --all-targets --locked -- -D warnings
   step "lint: cargo deny (licenses, bans, sources)"
   bash scripts/install-tools.sh
-  cargo deny --locked check licenses bans sources
+  cargo deny --locked check --hide-inclusion-graph licenses bans sources
   advisories
 }
 
