@@ -1,12 +1,14 @@
 //! The ports: what the domain needs from the outside world, as traits that
 //! adapters implement. Each trait's documentation is its contract.
 
+mod clients;
 mod clock;
 mod password_hasher;
 mod random;
 mod readiness;
 mod users;
 
+pub use clients::ClientRepository;
 pub use clock::Clock;
 pub use password_hasher::{HashError, PasswordHasher};
 pub use random::{RandomSource, RandomUnavailable};
@@ -15,6 +17,6 @@ pub use users::{UserPage, UserRepository};
 
 #[cfg(any(test, feature = "test-support"))]
 pub use {
-    clock::MockClock, password_hasher::MockPasswordHasher, random::MockRandomSource,
-    readiness::MockReadinessProbe, users::MockUserRepository,
+    clients::MockClientRepository, clock::MockClock, password_hasher::MockPasswordHasher,
+    random::MockRandomSource, readiness::MockReadinessProbe, users::MockUserRepository,
 };

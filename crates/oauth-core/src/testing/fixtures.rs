@@ -33,3 +33,31 @@ pub fn user(n: u64, email: &str) -> User {
 pub fn password() -> SecretString {
     SecretString::from("correct horse battery staple".to_owned())
 }
+
+/// A confidential client named `name` holding one current secret (`secret`).
+///
+/// # Panics
+/// When the fixture's own values are invalid (a bug in the test).
+#[allow(clippy::expect_used)]
+pub fn client(n: u64, name: &str, secret: &str) -> crate::client::Client {
+    use crate::client::{ClientId, ClientSpec, SecretDigest, StoredSecret};
+    use crate::scope::ScopeCatalog;
+    let metadata = ClientSpec {
+        name: name.into(),
+        client_type: "confidential".into(),
+        redirect_uris: vec!["https://rp.example/cb".into(), "https://rp.example/cb2?x=1".into()],
+        allowed_origins: vec!["https://rp.example".into()],
+        scopes: vec!["openid".into(), "email".into(), "offline_access".into()],
+        ..ClientSpec::default()
+    }
+    .validate(&ScopeCatalog::default())
+    .expect("fixture client");
+    crate::client::Client {
+        id: ClientId::parse(&format!("client{n}")).expect("fixture id"),
+        metadata,
+        secrets: vec![StoredSecret { digest: SecretDigest::of(secret), created_at: T0, expires_at: None }],
+        disabled: false,
+        created_at: T0,
+        updated_at: T0,
+    }
+}

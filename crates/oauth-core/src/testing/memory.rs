@@ -3,20 +3,26 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use time::OffsetDateTime;
 
+use crate::client::{Client, ClientId, StoredSecret, name_key};
 use crate::error::RepoError;
 use crate::password::PasswordHash;
-use crate::ports::{ReadinessProbe, UserPage, UserRepository};
+use crate::ports::{ClientRepository, ReadinessProbe, UserPage, UserRepository};
 use crate::user::{Email, User, UserId};
 
-/// Every repository port, in memory. The lock is never held across `.await`.
+/// Every repository port, in memory. The locks are never held across `.await`.
 #[derive(Debug, Default)]
 pub struct InMemoryStore {
     users: Mutex<BTreeMap<String, User>>,
+    clients: Mutex<BTreeMap<ClientId, Client>>,
 }
 
 impl InMemoryStore {
     fn users(&self) -> MutexGuard<'_, BTreeMap<String, User>> {
         self.users.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn clients(&self) -> MutexGuard<'_, BTreeMap<ClientId, Client>> {
+        self.clients.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn update_user(&self, id: UserId, change: impl FnOnce(&mut User)) -> Result<(), RepoError> {
@@ -81,6 +87,72 @@ impl UserRepository for InMemoryStore {
 }
 
 #[async_trait::async_trait]
+impl ClientRepository for InMemoryStore {
+    async fn insert(&self, client: &Client) -> Result<(), RepoError> {
+        let mut clients = self.clients();
+        if clients.values().any(|c| c.name_key() == client.name_key()) {
+            return Err(RepoError::Conflict("clients.name_key".into()));
+        }
+        if clients.contains_key(&client.id) {
+            return Err(RepoError::Conflict("clients.id".into()));
+        }
+        clients.insert(client.id.clone(), client.clone());
+        Ok(())
+    }
+
+    async fn find(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {
+        Ok(self.clients().get(id).cloned())
+    }
+
+    async fn find_by_name(&self, name: &str) -> Result<Option<Client>, RepoError> {
+        let key = name_key(name);
+        Ok(self.clients().values().find(|c| c.name_key() == key).cloned())
+    }
+
+    async fn list(&self) -> Result<Vec<Client>, RepoError> {
+        let mut all: Vec<Client> = self.clients().values().cloned().collect();
+        all.sort_by_key(Client::name_key);
+        Ok(all)
+    }
+
+    async fn update(&self, client: &Client) -> Result<(), RepoError> {
+        let mut clients = self.clients();
+        if clients.values().any(|c| c.id != client.id && c.name_key() == client.name_key()) {
+            return Err(RepoError::Conflict("clients.name_key".into()));
+        }
+        let stored = clients.get_mut(&client.id).ok_or(RepoError::NotFound)?;
+        stored.metadata = client.metadata.clone();
+        stored.disabled = client.disabled;
+        stored.updated_at = client.updated_at;
+        Ok(())
+    }
+
+    async fn rotate_secret(
+        &self,
+        id: &ClientId,
+        new: &StoredSecret,
+        previous_until: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> Result<(), RepoError> {
+        let mut clients = self.clients();
+        let client = clients.get_mut(id).ok_or(RepoError::NotFound)?;
+        let newest = client.secrets.iter().max_by_key(|s| s.created_at).cloned();
+        client.secrets = match (newest, previous_until) {
+            (Some(previous), Some(until)) => {
+                vec![StoredSecret { expires_at: Some(until), ..previous }, new.clone()]
+            }
+            _ => vec![new.clone()],
+        };
+        client.updated_at = now;
+        Ok(())
+    }
+
+    async fn delete(&self, id: &ClientId) -> Result<(), RepoError> {
+        self.clients().remove(id).map(drop).ok_or(RepoError::NotFound)
+    }
+}
+
+#[async_trait::async_trait]
 impl ReadinessProbe for InMemoryStore {
     async fn check(&self) -> Result<(), RepoError> {
         Ok(())
@@ -93,6 +165,14 @@ mod tests {
 
     use super::*;
     use crate::testing::contract;
+
+    #[tokio::test]
+    async fn in_memory_store_meets_the_client_contract() {
+        contract::clients::run_all(|| async {
+            Arc::new(InMemoryStore::default()) as Arc<dyn ClientRepository>
+        })
+        .await;
+    }
 
     #[tokio::test]
     async fn in_memory_store_meets_the_user_contract() {

@@ -1,0 +1,49 @@
+//! Storage of OAuth clients.
+
+use time::OffsetDateTime;
+
+use crate::client::{Client, ClientId, StoredSecret};
+use crate::error::RepoError;
+
+/// Persistence of clients.
+///
+/// Contract (checked for every adapter by `testing::contract::clients`):
+/// - `insert` refuses a second client whose name equals an existing one
+///   regardless of case, with `RepoError::Conflict`, and writes nothing;
+/// - `update` replaces metadata, the disabled flag and `updated_at` (never the
+///   secrets, the id or `created_at`); an unknown id is `NotFound`;
+/// - `rotate_secret` is one atomic step: every secret but the newest is
+///   dropped, the newest is kept until `previous_until` (dropped at once when
+///   `None`), and `new` is added, so a client never holds more than two;
+/// - only digests are stored, never a secret.
+#[cfg_attr(any(test, feature = "test-support"), mockall::automock)]
+#[async_trait::async_trait]
+pub trait ClientRepository: Send + Sync {
+    /// Stores a new client with its secrets.
+    async fn insert(&self, client: &Client) -> Result<(), RepoError>;
+
+    /// The client with this id.
+    async fn find(&self, id: &ClientId) -> Result<Option<Client>, RepoError>;
+
+    /// The client with this name, compared without regard to case.
+    async fn find_by_name(&self, name: &str) -> Result<Option<Client>, RepoError>;
+
+    /// Every client, ordered by name.
+    async fn list(&self) -> Result<Vec<Client>, RepoError>;
+
+    /// Replaces metadata, the disabled flag and `updated_at`.
+    async fn update(&self, client: &Client) -> Result<(), RepoError>;
+
+    /// Adds `new` as the current secret and keeps the newest previous one
+    /// until `previous_until`. Stamps `updated_at` with `now`.
+    async fn rotate_secret(
+        &self,
+        id: &ClientId,
+        new: &StoredSecret,
+        previous_until: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> Result<(), RepoError>;
+
+    /// Removes the client and its secrets.
+    async fn delete(&self, id: &ClientId) -> Result<(), RepoError>;
+}

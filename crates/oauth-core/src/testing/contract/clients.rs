@@ -1,0 +1,145 @@
+//! The `ClientRepository` contract.
+#![allow(clippy::missing_panics_doc, clippy::unwrap_used, clippy::expect_used)]
+
+use std::future::Future;
+use std::sync::Arc;
+
+use time::Duration;
+
+use crate::client::{ClientId, GrantType, IdTokenAlg, SecretDigest, StoredSecret};
+use crate::error::RepoError;
+use crate::ports::ClientRepository;
+use crate::redirect_uri::RedirectUri;
+use crate::testing::fixtures::{self, T0};
+
+/// Runs every case, each on a fresh repository from `fresh`.
+pub async fn run_all<F, Fut>(fresh: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Arc<dyn ClientRepository>>,
+{
+    round_trips_every_field(fresh().await).await;
+    refuses_duplicate_name_regardless_of_case(fresh().await).await;
+    update_replaces_metadata_but_not_secrets(fresh().await).await;
+    rotation_keeps_at_most_two_secrets(fresh().await).await;
+    rotation_without_grace_drops_the_old_secret(fresh().await).await;
+    unknown_ids_are_not_found(fresh().await).await;
+    delete_removes_the_client(fresh().await).await;
+    lists_by_name(fresh().await).await;
+}
+
+/// Every field comes back as stored.
+pub async fn round_trips_every_field(repo: Arc<dyn ClientRepository>) {
+    let mut client = fixtures::client(1, "Billing Web", "secret-one");
+    client.metadata.skip_consent = true;
+    client.metadata.id_token_alg = IdTokenAlg::Es256;
+    client.metadata.grant_types.insert(GrantType::ClientCredentials);
+    client.updated_at = T0 + Duration::seconds(7);
+    repo.insert(&client).await.unwrap();
+    let stored = repo.find(&client.id).await.unwrap().expect("stored client");
+    assert_eq!(stored, client);
+    assert!(stored.secret_matches("secret-one", T0));
+    let by_name = repo.find_by_name("billing web").await.unwrap().expect("found by name");
+    assert_eq!(by_name.id, client.id);
+}
+
+/// A second client with the same name in another case is a conflict.
+pub async fn refuses_duplicate_name_regardless_of_case(repo: Arc<dyn ClientRepository>) {
+    repo.insert(&fixtures::client(1, "Billing", "a")).await.unwrap();
+    let error = repo.insert(&fixtures::client(2, "BILLING", "b")).await.unwrap_err();
+    assert!(matches!(error, RepoError::Conflict(_)), "got {error:?}");
+    assert!(repo.find(&ClientId::parse("client2").unwrap()).await.unwrap().is_none(), "nothing written");
+}
+
+/// `update` changes metadata, the flag and `updated_at`, never the secrets.
+pub async fn update_replaces_metadata_but_not_secrets(repo: Arc<dyn ClientRepository>) {
+    let client = fixtures::client(1, "Billing", "keep-me");
+    repo.insert(&client).await.unwrap();
+    let mut changed = client.clone();
+    changed.metadata.redirect_uris =
+        vec![RedirectUri::parse("https://new.example/cb", changed.metadata.client_type).unwrap()];
+    changed.metadata.allowed_origins.clear();
+    changed.disabled = true;
+    changed.updated_at = T0 + Duration::hours(2);
+    changed.secrets.clear();
+    repo.update(&changed).await.unwrap();
+    let stored = repo.find(&client.id).await.unwrap().unwrap();
+    assert_eq!(stored.metadata, changed.metadata);
+    assert!(stored.disabled);
+    assert_eq!(stored.updated_at, T0 + Duration::hours(2));
+    assert_eq!(stored.created_at, T0);
+    assert!(stored.secret_matches("keep-me", T0), "secrets untouched by update");
+}
+
+/// After two rotations with grace, exactly the newest two secrets remain.
+pub async fn rotation_keeps_at_most_two_secrets(repo: Arc<dyn ClientRepository>) {
+    let client = fixtures::client(1, "Billing", "first");
+    repo.insert(&client).await.unwrap();
+    let second = StoredSecret {
+        digest: SecretDigest::of("second"),
+        created_at: T0 + Duration::hours(1),
+        expires_at: None,
+    };
+    let grace_end = T0 + Duration::hours(25);
+    repo.rotate_secret(&client.id, &second, Some(grace_end), T0 + Duration::hours(1)).await.unwrap();
+    let stored = repo.find(&client.id).await.unwrap().unwrap();
+    assert_eq!(stored.secrets.len(), 2);
+    assert!(stored.secret_matches("first", grace_end - Duration::seconds(1)), "old secret inside the grace");
+    assert!(!stored.secret_matches("first", grace_end), "old secret after the grace");
+    assert!(stored.secret_matches("second", grace_end + Duration::days(300)));
+
+    let third = StoredSecret {
+        digest: SecretDigest::of("third"),
+        created_at: T0 + Duration::hours(2),
+        expires_at: None,
+    };
+    repo.rotate_secret(&client.id, &third, Some(T0 + Duration::hours(3)), T0 + Duration::hours(2))
+        .await
+        .unwrap();
+    let stored = repo.find(&client.id).await.unwrap().unwrap();
+    assert_eq!(stored.secrets.len(), 2, "never more than two");
+    assert!(!stored.secret_matches("first", T0 + Duration::hours(2)), "the oldest is gone at once");
+    assert!(stored.secret_matches("second", T0 + Duration::hours(2)));
+    assert!(stored.secret_matches("third", T0 + Duration::hours(2)));
+    assert_eq!(stored.updated_at, T0 + Duration::hours(2));
+}
+
+/// Without a grace period the previous secret stops working at once.
+pub async fn rotation_without_grace_drops_the_old_secret(repo: Arc<dyn ClientRepository>) {
+    let client = fixtures::client(1, "Billing", "first");
+    repo.insert(&client).await.unwrap();
+    let second = StoredSecret { digest: SecretDigest::of("second"), created_at: T0, expires_at: None };
+    repo.rotate_secret(&client.id, &second, None, T0).await.unwrap();
+    let stored = repo.find(&client.id).await.unwrap().unwrap();
+    assert_eq!(stored.secrets.len(), 1);
+    assert!(!stored.secret_matches("first", T0));
+    assert!(stored.secret_matches("second", T0));
+}
+
+/// Operations on an unknown id are `NotFound`.
+pub async fn unknown_ids_are_not_found(repo: Arc<dyn ClientRepository>) {
+    let ghost = fixtures::client(9, "Ghost", "x");
+    assert!(repo.find(&ghost.id).await.unwrap().is_none());
+    assert!(matches!(repo.update(&ghost).await, Err(RepoError::NotFound)));
+    assert!(matches!(repo.delete(&ghost.id).await, Err(RepoError::NotFound)));
+    let secret = StoredSecret { digest: SecretDigest::of("y"), created_at: T0, expires_at: None };
+    assert!(matches!(repo.rotate_secret(&ghost.id, &secret, None, T0).await, Err(RepoError::NotFound)));
+}
+
+/// Deleting removes the client and its secrets; the name becomes free again.
+pub async fn delete_removes_the_client(repo: Arc<dyn ClientRepository>) {
+    let client = fixtures::client(1, "Billing", "x");
+    repo.insert(&client).await.unwrap();
+    repo.delete(&client.id).await.unwrap();
+    assert!(repo.find(&client.id).await.unwrap().is_none());
+    repo.insert(&fixtures::client(2, "Billing", "y")).await.unwrap();
+}
+
+/// Listing is ordered by name, case-insensitively.
+pub async fn lists_by_name(repo: Arc<dyn ClientRepository>) {
+    for (n, name) in ["carol", "Alice", "bob"].iter().enumerate() {
+        repo.insert(&fixtures::client(n as u64 + 1, name, "s")).await.unwrap();
+    }
+    let names: Vec<String> = repo.list().await.unwrap().into_iter().map(|c| c.metadata.name).collect();
+    assert_eq!(names, ["Alice", "bob", "carol"]);
+}
