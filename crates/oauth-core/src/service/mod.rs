@@ -1,3 +1,4 @@
 //! Use-case services: each holds the ports it needs and returns outcomes, never HTTP.
 
+pub mod clients;
 pub mod users;
