@@ -6,7 +6,9 @@
 //! [`DieselStore::run`], never on an async worker, and no pooled connection is
 //! held across an `.await`.
 
+mod clients;
 mod connection;
+mod convert;
 mod error;
 mod migrations;
 mod readiness;

@@ -13,3 +13,34 @@ diesel::table! {
         updated_at -> BigInt,
     }
 }
+
+diesel::table! {
+    clients (id) {
+        id -> Text,
+        name -> Text,
+        name_key -> Text,
+        client_type -> Text,
+        auth_method -> Text,
+        redirect_uris -> Text,
+        allowed_origins -> Text,
+        scopes -> Text,
+        grant_types -> Text,
+        id_token_alg -> Text,
+        skip_consent -> Bool,
+        disabled -> Bool,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    client_secrets (client_id, digest) {
+        client_id -> Text,
+        digest -> Text,
+        created_at -> BigInt,
+        expires_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(client_secrets -> clients (client_id));
+diesel::allow_tables_to_appear_in_same_query!(clients, client_secrets);

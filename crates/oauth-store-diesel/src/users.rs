@@ -8,6 +8,7 @@ use oauth_core::user::{DisplayName, Email, User, UserId};
 use time::OffsetDateTime;
 
 use crate::connection::AnyConnection;
+use crate::convert::{corrupt, expect_one, from_epoch};
 use crate::error::repo_error;
 use crate::schema::users;
 use crate::store::DieselStore;
@@ -47,7 +48,7 @@ fn first_user(connection: &mut AnyConnection, query: UsersQuery) -> Result<Optio
 
 fn from_row(row: UserRow) -> Result<User, RepoError> {
     let (id, email, email_verified, display_name, password_hash, disabled, created_at, updated_at) = row;
-    let corrupt = |what: &str| RepoError::Corrupt(format!("users.{what}").into());
+    let corrupt = |what: &str| corrupt(&format!("users.{what}"));
     Ok(User {
         id: UserId::parse(&id).map_err(|_| corrupt("id"))?,
         email: Email::parse(&email).map_err(|_| corrupt("email"))?,
@@ -58,15 +59,6 @@ fn from_row(row: UserRow) -> Result<User, RepoError> {
         created_at: from_epoch(created_at).ok_or_else(|| corrupt("created_at"))?,
         updated_at: from_epoch(updated_at).ok_or_else(|| corrupt("updated_at"))?,
     })
-}
-
-fn from_epoch(seconds: i64) -> Option<OffsetDateTime> {
-    OffsetDateTime::from_unix_timestamp(seconds).ok()
-}
-
-/// Exactly one row changed, or the id was unknown.
-fn expect_one(changed: usize) -> Result<(), RepoError> {
-    if changed == 1 { Ok(()) } else { Err(RepoError::NotFound) }
 }
 
 #[async_trait::async_trait]

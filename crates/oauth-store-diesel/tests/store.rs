@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use diesel::{QueryableByName, RunQueryDsl, sql_query};
-use oauth_core::ports::{ReadinessProbe, UserRepository};
+use oauth_core::ports::{ClientRepository, ReadinessProbe, UserRepository};
 use oauth_core::testing::contract;
 use oauth_store_diesel::testing::TestDatabase;
 use oauth_store_diesel::{AnyConnection, DatabaseUrl, DieselStore, PoolOptions, run_migrations};
@@ -122,4 +122,67 @@ fn sqlite_connections_use_wal_busy_timeout_and_foreign_keys() {
     assert_eq!(read(&mut pooled, "SELECT CAST(timeout AS TEXT) AS value FROM pragma_busy_timeout"), "5000");
     assert_eq!(read(&mut pooled, "SELECT CAST(foreign_keys AS TEXT) AS value FROM pragma_foreign_keys"), "1");
     assert_eq!(read(&mut pooled, "SELECT CAST(synchronous AS TEXT) AS value FROM pragma_synchronous"), "1");
+}
+
+async fn client_contract(fresh: impl Fn() -> Option<TestDatabase>) {
+    let guards = std::sync::Mutex::new(Vec::new());
+    if fresh().is_none() {
+        return;
+    }
+    contract::clients::run_all(|| {
+        let db = fresh().expect("database");
+        let store = open_migrated(&db);
+        guards.lock().unwrap().push(db);
+        async move { Arc::new(store) as Arc<dyn ClientRepository> }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_meets_the_client_contract() {
+    client_contract(|| Some(TestDatabase::sqlite())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_meets_the_client_contract() {
+    client_contract(|| TestDatabase::postgres("postgres_meets_the_client_contract")).await;
+}
+
+#[derive(QueryableByName, Debug)]
+struct RawRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
+/// Reads every stored text value of the client tables, as an attacker with a
+/// copy of the database would.
+fn raw_client_text(url: &DatabaseUrl) -> Vec<String> {
+    let mut connection = oauth_store_diesel::testing::connect(url);
+    let query = "SELECT digest AS value FROM client_secrets
+                 UNION ALL SELECT id || ' ' || name || ' ' || redirect_uris || ' ' || scopes AS value FROM clients";
+    sql_query(query).load::<RawRow>(&mut connection).unwrap().into_iter().map(|r| r.value).collect()
+}
+
+async fn secrets_are_stored_only_as_digests(db: &TestDatabase) {
+    let store = open_migrated(db);
+    let secret = "the-plaintext-secret-value";
+    let client = oauth_core::testing::fixtures::client(1, "Billing", secret);
+    ClientRepository::insert(&store, &client).await.unwrap();
+    let stored = raw_client_text(db.url());
+    assert!(!stored.is_empty());
+    assert!(stored.iter().all(|value| !value.contains(secret)), "a plaintext secret is stored: {stored:?}");
+    let digest = oauth_core::client::SecretDigest::of(secret).to_hex();
+    assert!(stored.contains(&digest), "the SHA-256 digest is what is stored: {stored:?}");
+}
+
+#[tokio::test]
+async fn sqlite_stores_secrets_only_as_digests() {
+    secrets_are_stored_only_as_digests(&TestDatabase::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_stores_secrets_only_as_digests() {
+    if let Some(db) = TestDatabase::postgres("postgres_stores_secrets_only_as_digests") {
+        secrets_are_stored_only_as_digests(&db).await;
+    }
 }

@@ -1,0 +1,2 @@
+DROP TABLE client_secrets;
+DROP TABLE clients;
