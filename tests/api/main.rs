@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
 mod audit;
+mod clients_cli;
 mod foundation_cli;
 mod foundation_config;
 mod foundation_http;

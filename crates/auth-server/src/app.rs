@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
 use oauth_core::ports::{Clock, RandomSource};
+use oauth_core::service::clients::ClientService;
 use oauth_core::service::users::UserService;
 use oauth_http_actix::{AppState, ServerOptions, build_server};
 use oauth_keys::{Argon2Hasher, OsRandom};
@@ -88,6 +89,16 @@ fn store_error(error: &StoreError) -> CommandError {
         }
         StoreError::Pool(_) | StoreError::Migration(_) => CommandError::Runtime(error.to_string()),
     }
+}
+
+/// The client registry over the real adapters.
+pub fn client_service(config: &Config, store: DieselStore) -> ClientService {
+    ClientService::new(
+        Arc::new(store),
+        Arc::new(SystemClock),
+        Arc::new(OsRandom::new()),
+        Arc::new(config.scopes.clone()),
+    )
 }
 
 /// The user service over the real adapters.

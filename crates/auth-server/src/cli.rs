@@ -1,6 +1,10 @@
 //! The command line. Subcommand names are what operators type; the repository
 //! audit reads these enums (variant names in kebab-case) to check the docs.
 
+// Doc comments here are the `--help` text operators read, where Markdown
+// backticks would print literally.
+#![allow(clippy::doc_markdown)]
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -27,6 +31,127 @@ pub enum Command {
     /// Manage resource owners (the people who sign in).
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Manage OAuth clients (admin only: there is no public registration endpoint).
+    #[command(subcommand)]
+    Clients(ClientsCommand),
+}
+
+/// `auth-server clients …`
+#[derive(Debug, Subcommand)]
+pub enum ClientsCommand {
+    /// Register a client; prints its client_id and, for a confidential client, its secret (once).
+    Create(CreateClient),
+    /// List clients, ordered by name.
+    List(JsonFlag),
+    /// Show one client.
+    Show(ClientArgs),
+    /// Change redirect URIs, origins, scopes, grants or skip_consent.
+    Update(UpdateClient),
+    /// Issue a new secret now; with --grace the previous one keeps working until the grace ends.
+    RotateSecret(RotateSecret),
+    /// Refuse a client everywhere, keeping its record.
+    Disable(ClientArgs),
+    /// Accept a disabled client again.
+    Enable(ClientArgs),
+    /// Remove a client and its secrets.
+    Delete(ClientArgs),
+    /// Create or update the clients of a TOML file, matched by name; idempotent.
+    Apply(ApplyFile),
+}
+
+/// `--json`: one JSON document on stdout, for scripts.
+#[derive(Debug, Args)]
+pub struct JsonFlag {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `clients create`.
+#[derive(Debug, Args)]
+pub struct CreateClient {
+    /// Unique display name (shown on the consent page).
+    #[arg(long)]
+    pub name: String,
+    /// `confidential` (can keep a secret) or `public` (native or browser app).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub client_type: String,
+    /// client_secret_basic (default for confidential), client_secret_post, or none (public).
+    #[arg(long)]
+    pub auth_method: Option<String>,
+    /// A redirect URI, registered exactly (repeat for several).
+    #[arg(long = "redirect-uri", value_name = "URI")]
+    pub redirect_uris: Vec<String>,
+    /// A browser origin allowed for CORS, scheme://host[:port] (repeatable).
+    #[arg(long = "origin", value_name = "ORIGIN")]
+    pub origins: Vec<String>,
+    /// A scope the client may request (repeatable).
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+    /// A grant type: authorization_code, refresh_token, client_credentials (repeatable).
+    #[arg(long = "grant", value_name = "GRANT")]
+    pub grants: Vec<String>,
+    /// RS256 (default) or ES256.
+    #[arg(long)]
+    pub id_token_alg: Option<String>,
+    /// First-party app: skip the consent page.
+    #[arg(long)]
+    pub skip_consent: bool,
+    #[command(flatten)]
+    pub output: JsonFlag,
+}
+
+/// Arguments naming one client.
+#[derive(Debug, Args)]
+pub struct ClientArgs {
+    /// The client_id.
+    pub id: String,
+    #[command(flatten)]
+    pub output: JsonFlag,
+}
+
+/// Arguments of `clients update`: a repeated list replaces the registered one.
+#[derive(Debug, Args)]
+pub struct UpdateClient {
+    /// The client_id.
+    pub id: String,
+    #[arg(long = "redirect-uri", value_name = "URI")]
+    pub redirect_uris: Vec<String>,
+    #[arg(long = "origin", value_name = "ORIGIN")]
+    pub origins: Vec<String>,
+    /// Remove every allowed origin.
+    #[arg(long, conflicts_with = "origins")]
+    pub clear_origins: bool,
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+    #[arg(long = "grant", value_name = "GRANT")]
+    pub grants: Vec<String>,
+    /// true or false.
+    #[arg(long, value_name = "BOOL")]
+    pub skip_consent: Option<bool>,
+    #[command(flatten)]
+    pub output: JsonFlag,
+}
+
+/// Arguments of `clients rotate-secret`.
+#[derive(Debug, Args)]
+pub struct RotateSecret {
+    /// The client_id.
+    pub id: String,
+    /// Keep the previous secret working this long (e.g. 24h, 90m, 7d).
+    #[arg(long, value_name = "DURATION")]
+    pub grace: Option<String>,
+    #[command(flatten)]
+    pub output: JsonFlag,
+}
+
+/// Arguments of `clients apply`.
+#[derive(Debug, Args)]
+pub struct ApplyFile {
+    /// A TOML file with one `[[clients]]` table per client.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub output: JsonFlag,
 }
 
 /// `auth-server users …`

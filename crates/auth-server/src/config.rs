@@ -2,6 +2,7 @@
 //! environment variables, merged by figment. Everything is validated before
 //! anything is created or written, and every refusal names its key.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -9,6 +10,7 @@ use std::time::Duration;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use oauth_core::scope::ScopeCatalog;
 use oauth_keys::Argon2Settings;
 use oauth_store_diesel::{DatabaseUrl, PoolOptions};
 use serde::{Deserialize, Serialize};
@@ -36,6 +38,8 @@ pub struct RawSettings {
     pub argon2_iterations: u32,
     pub argon2_parallelism: u32,
     pub password_hash_concurrency: usize,
+    /// API scopes beyond the OIDC ones: name → plain-words description for the consent page.
+    pub api_scopes: BTreeMap<String, String>,
 }
 
 /// Every key, as written in files; `AUTH_` + upper case in the environment.
@@ -54,6 +58,7 @@ pub const KEYS: &[&str] = &[
     "argon2_iterations",
     "argon2_parallelism",
     "password_hash_concurrency",
+    "api_scopes",
 ];
 
 /// How log lines are written.
@@ -84,6 +89,7 @@ impl Default for RawSettings {
             argon2_iterations: argon2.iterations,
             argon2_parallelism: argon2.parallelism,
             password_hash_concurrency: argon2.max_concurrent,
+            api_scopes: BTreeMap::new(),
         }
     }
 }
@@ -131,6 +137,8 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     pub pool: PoolOptions,
     pub argon2: Argon2Settings,
+    /// Every scope the server knows: the OIDC ones and `api_scopes`.
+    pub scopes: ScopeCatalog,
 }
 
 impl Config {
@@ -208,6 +216,8 @@ pub fn validate(raw: RawSettings) -> Result<Config, ConfigError> {
     positive("db_timeout_secs", raw.db_timeout_secs)?;
     positive("password_hash_concurrency", raw.password_hash_concurrency)?;
     let argon2 = validate_argon2(&raw)?;
+    let scopes = ScopeCatalog::new(raw.api_scopes.iter().map(|(name, text)| (name.as_str(), text.as_str())))
+        .map_err(|e| ConfigError::new("api_scopes", e.to_string()))?;
     Ok(Config {
         issuer,
         bind,
@@ -222,6 +232,7 @@ pub fn validate(raw: RawSettings) -> Result<Config, ConfigError> {
             connection_timeout: Duration::from_secs(raw.db_timeout_secs),
         },
         argon2,
+        scopes,
     })
 }
 
@@ -330,6 +341,20 @@ mod tests {
             ("workers", |r| r.http_workers = 0, "http_workers"),
             ("argon2 memory", |r| r.argon2_memory_kib = 4, "argon2_memory_kib"),
             ("argon2 iterations", |r| r.argon2_iterations = 0, "argon2_iterations"),
+            (
+                "api scope redeclares oidc",
+                |r| {
+                    r.api_scopes.insert("openid".into(), "x".into());
+                },
+                "api_scopes",
+            ),
+            (
+                "api scope with space",
+                |r| {
+                    r.api_scopes.insert("api read".into(), "x".into());
+                },
+                "api_scopes",
+            ),
         ];
         for (name, change, key) in rows {
             let error = with(*change).unwrap_err();

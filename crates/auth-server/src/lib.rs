@@ -21,5 +21,6 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Serve => commands::serve::run(&config).await,
         Command::Migrate => commands::migrate::run(&config).await,
         Command::Users(command) => commands::users::run(&config, command).await,
+        Command::Clients(command) => commands::clients::run(&config, command).await,
     }
 }

@@ -55,6 +55,12 @@ impl ScopeName {
     }
 }
 
+impl AsRef<str> for ScopeName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for ScopeName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

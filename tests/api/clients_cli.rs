@@ -1,0 +1,338 @@
+//! Client registry, through the real binary: create, show, rotate, disable,
+//! apply, and refusals that name the field and write nothing; on SQLite and
+//! (when `TEST_DATABASE_URL` is set) PostgreSQL.
+
+use oauth_store_diesel::testing::TestDatabase;
+use serde_json::Value;
+
+use crate::helpers::{Binary, stderr, stdout};
+
+fn databases(test: &str) -> Vec<(&'static str, TestDatabase)> {
+    let mut found = vec![("sqlite", TestDatabase::sqlite())];
+    if let Some(db) = TestDatabase::postgres(test) {
+        found.push(("postgres", db));
+    }
+    found
+}
+
+/// Runs the binary against `db` and parses its JSON output; panics on failure.
+fn json(binary: &Binary, url: &str, args: &[&str]) -> Value {
+    let output = binary.run(args, &[("AUTH_DATABASE_URL", url), ("AUTH_LOG_LEVEL", "warn")], "");
+    assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    serde_json::from_str(&stdout(&output)).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", stdout(&output)))
+}
+
+#[test]
+fn create_show_rotate_disable_round_trip_on_both_backends() {
+    for (backend, db) in databases("create_show_rotate_disable_round_trip_on_both_backends") {
+        let binary = Binary::new();
+        let url = db.url_text();
+        let created = json(
+            &binary,
+            &url,
+            &[
+                "clients",
+                "create",
+                "--name",
+                "Billing",
+                "--type",
+                "confidential",
+                "--redirect-uri",
+                "https://billing.example/cb",
+                "--redirect-uri",
+                "https://billing.example/cb2",
+                "--origin",
+                "https://billing.example",
+                "--scope",
+                "openid",
+                "--scope",
+                "offline_access",
+                "--json",
+            ],
+        );
+        let id = created["client_id"].as_str().unwrap().to_owned();
+        let secret = created["client_secret"].as_str().unwrap().to_owned();
+        assert_eq!(id.len(), 22, "{backend}: 128-bit base64url id");
+        assert_eq!(secret.len(), 43, "{backend}: 256-bit base64url secret");
+        assert_eq!(created["token_endpoint_auth_method"], "client_secret_basic", "{backend}");
+        assert_eq!(
+            created["grant_types"],
+            serde_json::json!(["authorization_code", "refresh_token"]),
+            "{backend}"
+        );
+
+        let shown = json(&binary, &url, &["clients", "show", &id, "--json"]);
+        assert!(shown.get("client_secret").is_none(), "{backend}: the secret is shown only once");
+        assert_eq!(shown["redirect_uris"], created["redirect_uris"], "{backend}");
+
+        let rotated = json(&binary, &url, &["clients", "rotate-secret", &id, "--grace", "24h", "--json"]);
+        let new_secret = rotated["client_secret"].as_str().unwrap();
+        assert_ne!(new_secret, secret, "{backend}");
+        let secrets = rotated["secrets"].as_array().unwrap();
+        assert_eq!(secrets.len(), 2, "{backend}: current and previous during the grace");
+        assert_eq!(secrets.iter().filter(|s| s["expires_at"].is_null()).count(), 1, "{backend}");
+
+        let again = json(&binary, &url, &["clients", "rotate-secret", &id, "--json"]);
+        assert_eq!(again["secrets"].as_array().unwrap().len(), 1, "{backend}: no grace, old secret gone");
+
+        let disabled = json(&binary, &url, &["clients", "disable", &id, "--json"]);
+        assert_eq!(disabled["disabled"], true, "{backend}");
+        let listed = json(&binary, &url, &["clients", "list", "--json"]);
+        assert_eq!(listed.as_array().unwrap().len(), 1, "{backend}");
+        assert_eq!(listed[0]["disabled"], true, "{backend}");
+
+        let public = json(
+            &binary,
+            &url,
+            &[
+                "clients",
+                "create",
+                "--name",
+                "Mobile",
+                "--type",
+                "public",
+                "--redirect-uri",
+                "http://127.0.0.1/cb",
+                "--scope",
+                "openid",
+                "--json",
+            ],
+        );
+        assert!(public.get("client_secret").is_none(), "{backend}: public clients have no secret");
+        assert_eq!(public["token_endpoint_auth_method"], "none", "{backend}");
+    }
+}
+
+#[test]
+fn invalid_input_names_the_field_exits_2_and_writes_nothing() {
+    let binary = Binary::new();
+    let db = TestDatabase::sqlite();
+    let url = db.url_text();
+    json(
+        &binary,
+        &url,
+        &[
+            "clients",
+            "create",
+            "--name",
+            "Existing",
+            "--type",
+            "confidential",
+            "--redirect-uri",
+            "https://rp.example/cb",
+            "--scope",
+            "openid",
+            "--json",
+        ],
+    );
+    let base = ["clients", "create", "--name", "New", "--scope", "openid"];
+    let rows: &[(&str, &[&str], &str)] = &[
+        (
+            "userinfo redirect",
+            &["--type", "confidential", "--redirect-uri", "https://good.example@evil.example/cb"],
+            "`redirect_uri`",
+        ),
+        (
+            "http redirect",
+            &["--type", "confidential", "--redirect-uri", "http://rp.example/cb"],
+            "`redirect_uri`",
+        ),
+        (
+            "fragment redirect",
+            &["--type", "confidential", "--redirect-uri", "https://rp.example/cb#x"],
+            "`redirect_uri`",
+        ),
+        (
+            "unknown scope",
+            &["--type", "confidential", "--redirect-uri", "https://rp.example/cb", "--scope", "api:nope"],
+            "`scope`",
+        ),
+        (
+            "unknown grant",
+            &["--type", "confidential", "--redirect-uri", "https://rp.example/cb", "--grant", "password"],
+            "`grant`",
+        ),
+        (
+            "public client credentials",
+            &["--type", "public", "--redirect-uri", "http://127.0.0.1/cb", "--grant", "client_credentials"],
+            "`grant`",
+        ),
+        (
+            "origin with path",
+            &[
+                "--type",
+                "confidential",
+                "--redirect-uri",
+                "https://rp.example/cb",
+                "--origin",
+                "https://rp.example/app",
+            ],
+            "`origin`",
+        ),
+        (
+            "type and method mismatch",
+            &[
+                "--type",
+                "public",
+                "--auth-method",
+                "client_secret_post",
+                "--redirect-uri",
+                "http://127.0.0.1/cb",
+            ],
+            "`auth_method`",
+        ),
+        ("unknown type", &["--type", "trusted", "--redirect-uri", "https://rp.example/cb"], "`type`"),
+    ];
+    for (name, extra, field) in rows {
+        let args: Vec<&str> = base.iter().chain(extra.iter()).copied().collect();
+        let output = binary.run(&args, &[("AUTH_DATABASE_URL", url.as_str())], "");
+        assert_eq!(output.status.code(), Some(2), "case {name}: {}", stderr(&output));
+        assert!(stderr(&output).contains(field), "case {name}: {}", stderr(&output));
+    }
+    let listed = json(&binary, &url, &["clients", "list", "--json"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1, "only the first client exists");
+}
+
+#[test]
+fn duplicate_names_are_refused_regardless_of_case() {
+    let binary = Binary::new();
+    let db = TestDatabase::sqlite();
+    let url = db.url_text();
+    let args = [
+        "clients",
+        "create",
+        "--name",
+        "Billing",
+        "--type",
+        "public",
+        "--redirect-uri",
+        "http://127.0.0.1/cb",
+        "--scope",
+        "openid",
+    ];
+    assert!(binary.run(&args, &[("AUTH_DATABASE_URL", url.as_str())], "").status.success());
+    let mut again = args;
+    again[3] = "BILLING";
+    let duplicate = binary.run(&again, &[("AUTH_DATABASE_URL", url.as_str())], "");
+    assert_eq!(duplicate.status.code(), Some(2), "{}", stderr(&duplicate));
+    assert!(stderr(&duplicate).contains("`name`"), "{}", stderr(&duplicate));
+    assert_eq!(json(&binary, &url, &["clients", "list", "--json"]).as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_refused_create_on_a_fresh_install_creates_no_database() {
+    let binary = Binary::new();
+    let output = binary.run(
+        &[
+            "clients",
+            "create",
+            "--name",
+            "X",
+            "--type",
+            "public",
+            "--redirect-uri",
+            "javascript:alert(1)",
+            "--scope",
+            "openid",
+        ],
+        &[],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(!binary.path("data").exists(), "nothing written");
+}
+
+#[test]
+fn apply_is_idempotent_and_prints_secrets_only_for_new_clients() {
+    let binary = Binary::new();
+    let db = TestDatabase::sqlite();
+    let url = db.url_text();
+    let file = binary.path("clients.toml");
+    std::fs::write(
+        &file,
+        r#"
+[[clients]]
+name = "Billing"
+type = "confidential"
+redirect_uris = ["https://billing.example/cb"]
+scopes = ["openid", "api:read"]
+
+[[clients]]
+name = "Mobile"
+type = "public"
+redirect_uris = ["com.example.mobile:/cb"]
+scopes = ["openid", "offline_access"]
+"#,
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let env =
+        [("AUTH_DATABASE_URL", url.as_str()), ("AUTH_API_SCOPES", r#"{"api:read"="Read your invoices"}"#)];
+    let first = binary.run(&["clients", "apply", path, "--json"], &env, "");
+    assert!(first.status.success(), "{}", stderr(&first));
+    let first: Value = serde_json::from_str(&stdout(&first)).unwrap();
+    assert_eq!(first[0]["outcome"], "created");
+    assert!(first[0]["client_secret"].is_string(), "new confidential client: secret shown");
+    assert!(first[1]["client_secret"].is_null(), "public client: no secret");
+
+    let second = binary.run(&["clients", "apply", path, "--json"], &env, "");
+    let second: Value = serde_json::from_str(&stdout(&second)).unwrap();
+    assert!(
+        second
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["outcome"] == "unchanged" && c["client_secret"].is_null())
+    );
+    assert_eq!(second[0]["client_id"], first[0]["client_id"], "same client, matched by name");
+
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("com.example.mobile:/cb", "com.example.mobile:/callback");
+    std::fs::write(&file, text).unwrap();
+    let third = binary.run(&["clients", "apply", path, "--json"], &env, "");
+    let third: Value = serde_json::from_str(&stdout(&third)).unwrap();
+    assert_eq!(third[1]["outcome"], "updated");
+
+    std::fs::write(&file, "[[clients]]\nname = \"Bad\"\ntype = \"public\"\nredirect_uris = [\"http://evil.example/cb\"]\nscopes = [\"openid\"]\n").unwrap();
+    let bad = binary.run(&["clients", "apply", path], &env, "");
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("`redirect_uri`"), "{}", stderr(&bad));
+    std::fs::write(&file, "[[clients]]\nname = \"Typo\"\ntype = \"public\"\nredirect_uri = []\n").unwrap();
+    let typo = binary.run(&["clients", "apply", path], &env, "");
+    assert_eq!(typo.status.code(), Some(2), "unknown field in the file: {}", stderr(&typo));
+    assert_eq!(json(&binary, &url, &["clients", "list", "--json"]).as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn foundation_health_and_users_still_work_with_clients_registered() {
+    // Regression: the registry's migration and commands leave the foundation intact.
+    let binary = Binary::new();
+    let created = binary.run(
+        &[
+            "clients",
+            "create",
+            "--name",
+            "Billing",
+            "--type",
+            "public",
+            "--redirect-uri",
+            "http://127.0.0.1/cb",
+            "--scope",
+            "openid",
+        ],
+        &[],
+        "",
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    let user = binary.run(
+        &["users", "create", "--email", "ada@example.com", "--name", "Ada", "--password-stdin"],
+        &[],
+        "long enough\n",
+    );
+    assert!(user.status.success(), "{}", stderr(&user));
+    let server = binary.serve(&[("AUTH_BIND", "127.0.0.1:0")]);
+    assert_eq!(crate::helpers::http_get(&server.address, "/readyz").0, 200);
+    let (status, _) = server.terminate();
+    assert!(status.success());
+}
