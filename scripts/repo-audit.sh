@@ -72,7 +72,7 @@ doc_routes() { section "HTTP endpoints" | grep -E '^\|' | grep -oE '`/[^`]*`' | 
 
 doc_cli() {
   section "Command line" | grep -E '^\|' | grep -oE '`auth-server [^`]*`' | tr -d '`' |
-    sed -E 's/^auth-server //; s/ --.*$//; s/ [A-Z]+.*$//' | sort -u
+    sed -E 's/^auth-server //; s/ (--|\[).*$//; s/ [A-Z]+.*$//' | sort -u
 }
 
 doc_config_keys() {
@@ -144,10 +144,11 @@ flags_of() {
   grep -qE 'SystemTime::now|OffsetDateTime::now_utc|Instant::now|Utc::now' "$file" && flags+=("wall clock")
   grep -qE '#\[ignore' "$file" && flags+=("ignored")
   grep -qE 'static mut|env::set_var|env::remove_var|set_current_dir' "$file" && flags+=("order dependent (process-global state)")
-  # Network: any http(s) URL whose host is not loopback or a reserved example name (RFC 2606).
+  # Network: any http(s) URL whose host is not loopback, a reserved example name
+  # (RFC 2606), or a single-label placeholder such as `host` (not routable).
   if grep -oE 'https?://[][A-Za-z0-9.:@_-]+' "$file" |
     sed -E 's#https?://([^@/]*@)?##; s#:[0-9]+$##' |
-    grep -vE '^(127\.[0-9.]+|localhost|\[::1\]|(.*\.)?example(\.(com|org|net))?|.*\.(test|invalid|localhost)|\{?[a-z_]*\}?)$' |
+    grep -vE '^(127\.[0-9.]+|localhost|\[::1\]|(.*\.)?example(\.(com|org|net))?|.*\.(test|invalid|localhost)|\{?[a-z_]*\}?|[A-Za-z_-]+(\[.*)?)$' |
     grep -q .; then
     flags+=("network beyond loopback")
   fi
@@ -217,7 +218,7 @@ feature "Foundation (workspace, storage, users, config, CLI, gates)" \
   "$(yn has_route /healthz) (/healthz, /readyz, serve, migrate, users)" "foundation" \
   "$(yn has_heading docs/ARCHITECTURE.md 'Crates') (ARCHITECTURE.md)"
 feature "OAuth client registry" "$(yn has_cli 'clients create') (auth-server clients …)" "clients" \
-  "$(yn has_heading docs/SECURITY.md 'Client registry') (SECURITY.md § Client registry)"
+  "$(yn has_heading docs/SECURITY.md 'Client registration') (SECURITY.md § Client registration)"
 feature "/oauth/authorize" "$(yn has_route /oauth/authorize) (GET/POST /oauth/authorize)" "authorize" \
   "$(yn has_heading docs/SECURITY.md 'Authorization endpoint') (SECURITY.md § Authorization endpoint)"
 feature "/oauth/token" "$(yn has_route /oauth/token) (POST /oauth/token)" "token" \
