@@ -5,10 +5,12 @@
 //! This crate performs no I/O and knows no web framework, database or runtime:
 //! adapters implement its ports, and `auth-server` wires them together.
 
+pub mod authorization_request;
 pub mod client;
 pub mod error;
 pub mod origin;
 pub mod password;
+pub mod pkce;
 pub mod ports;
 pub mod redirect_uri;
 pub mod scope;

@@ -1,0 +1,548 @@
+//! The authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1), checked
+//! in the order RFC 6749 §4.1.2.1 requires:
+//!
+//! 1. [`AuthorizationParams::client_id`] and [`trust_redirect`]: until the
+//!    client and its redirect URI are known good, an error is an [`Untrusted`]
+//!    page of our own; we never redirect to an unverified place.
+//! 2. [`validate`]: every later error goes back to the redirect URI (with
+//!    `state` and `iss`) as an [`OAuthError`].
+//!
+//! Pure functions: looking the client up is the caller's job.
+
+use std::collections::BTreeSet;
+
+use crate::client::{Client, ClientId, GrantType};
+use crate::error::OAuthError;
+use crate::pkce::CodeChallenge;
+use crate::redirect_uri::find_match;
+use crate::scope::{ScopeCatalog, ScopeName};
+
+/// A parameter value longer than this is refused: nothing legitimate needs
+/// more, and it bounds what is stored and echoed.
+pub const MAX_PARAM_LEN: usize = 2048;
+
+/// The parameters of a request, in the order received (query or form).
+#[derive(Debug, Clone, Default)]
+pub struct AuthorizationParams(Vec<(String, String)>);
+
+/// Why the request cannot be answered by redirect: shown on our own error page.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Untrusted {
+    #[error("the request has no client_id")]
+    MissingClientId,
+    #[error("the client_id is not known")]
+    UnknownClient,
+    #[error("this application is disabled")]
+    DisabledClient,
+    #[error("the {0} parameter appears more than once")]
+    Repeated(&'static str),
+    #[error("the {0} parameter is too long")]
+    TooLong(&'static str),
+    #[error("the request has no redirect_uri and the application registered more than one")]
+    MissingRedirectUri,
+    #[error("the redirect_uri is not registered for this application")]
+    UnregisteredRedirectUri,
+}
+
+/// Where errors and the response may be sent, once verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedTarget {
+    /// The verified client.
+    pub client: Client,
+    /// The redirect URI to answer at: the one requested, or the only one registered.
+    pub redirect_uri: String,
+    /// Whether the request named it (then the token request must repeat it, RFC 6749 §4.1.3).
+    pub redirect_uri_sent: bool,
+    /// Echoed byte for byte in every redirect (RFC 6749 §4.1.2).
+    pub state: Option<String>,
+}
+
+/// OIDC Core §3.1.2.1 `prompt` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Prompt {
+    /// No page may be shown.
+    None,
+    /// Authenticate again, even with a session.
+    Login,
+    /// Show the consent page, even if consent was given.
+    Consent,
+    /// Let the user choose an account.
+    SelectAccount,
+}
+
+/// How strict PKCE is. The default requires it for every client.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AuthorizePolicy {
+    /// RFC 9700 §2.1.1 requires PKCE for public clients and recommends it for
+    /// confidential ones; we require it for all unless this is set, and it
+    /// never applies to public clients.
+    pub allow_confidential_without_pkce: bool,
+}
+
+/// A request that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationRequest {
+    pub target: TrustedTarget,
+    /// Granted scopes are a subset of these.
+    pub scopes: BTreeSet<ScopeName>,
+    /// `openid` was requested: this is an OpenID Connect request.
+    pub is_oidc: bool,
+    /// Stored with the code and returned in the ID token (OIDC Core §3.1.2.1).
+    pub nonce: Option<String>,
+    /// `None` only when the policy lets a confidential client skip PKCE.
+    pub code_challenge: Option<CodeChallenge>,
+    pub prompt: BTreeSet<Prompt>,
+    /// Seconds; re-authenticate when the last login is older.
+    pub max_age: Option<u32>,
+    /// Pre-fills the username field.
+    pub login_hint: Option<String>,
+}
+
+impl AuthorizationParams {
+    /// The pairs as received.
+    pub fn new(pairs: Vec<(String, String)>) -> Self {
+        Self(pairs)
+    }
+
+    /// The value of a parameter that may appear at most once (RFC 6749 §3.1).
+    /// An empty value counts as absent.
+    fn single(&self, name: &'static str) -> Result<Option<&str>, (&'static str, bool)> {
+        let mut values = self.0.iter().filter(|(key, _)| key == name).map(|(_, value)| value.as_str());
+        let first = values.next();
+        if values.next().is_some() {
+            return Err((name, true));
+        }
+        match first {
+            Some(value) if value.len() > MAX_PARAM_LEN => Err((name, false)),
+            Some("") | None => Ok(None),
+            Some(value) => Ok(Some(value)),
+        }
+    }
+
+    fn untrusted_single(&self, name: &'static str) -> Result<Option<&str>, Untrusted> {
+        self.single(name).map_err(
+            |(name, repeated)| if repeated { Untrusted::Repeated(name) } else { Untrusted::TooLong(name) },
+        )
+    }
+
+    fn checked_single(&self, name: &'static str) -> Result<Option<&str>, OAuthError> {
+        self.single(name).map_err(|(name, repeated)| {
+            let why = if repeated { "appears more than once" } else { "is too long" };
+            OAuthError::InvalidRequest(format!("{name} {why}").into())
+        })
+    }
+
+    /// Step 1a: the client to look up.
+    pub fn client_id(&self) -> Result<ClientId, Untrusted> {
+        let text = self.untrusted_single("client_id")?.ok_or(Untrusted::MissingClientId)?;
+        ClientId::parse(text).map_err(|_| Untrusted::UnknownClient)
+    }
+}
+
+/// Step 1b: the client as looked up, and the redirect URI checked against its
+/// registrations (exact match, `redirect_uri::find_match`). `redirect_uri`
+/// may be omitted only when exactly one is registered (RFC 6749 §3.1.2.3).
+pub fn trust_redirect(
+    params: &AuthorizationParams,
+    client: Option<Client>,
+) -> Result<TrustedTarget, Untrusted> {
+    let client = client.ok_or(Untrusted::UnknownClient)?;
+    if client.disabled {
+        return Err(Untrusted::DisabledClient);
+    }
+    let requested = params.untrusted_single("redirect_uri")?;
+    let registered = &client.metadata.redirect_uris;
+    let redirect_uri = match requested {
+        Some(uri) => find_match(registered, uri, client.metadata.client_type)
+            .map(|_| uri.to_owned())
+            .ok_or(Untrusted::UnregisteredRedirectUri)?,
+        None => match registered.as_slice() {
+            [only] => only.as_str().to_owned(),
+            _ => return Err(Untrusted::MissingRedirectUri),
+        },
+    };
+    // `state` is echoed as sent; a repeated or oversized one cannot be echoed
+    // faithfully, so it is dropped here and the request fails in step 2.
+    let state = params.single("state").ok().flatten().map(str::to_owned);
+    Ok(TrustedTarget { client, redirect_uri, redirect_uri_sent: requested.is_some(), state })
+}
+
+/// An error to answer at the trusted redirect URI, with `state` (and, added by
+/// the HTTP layer, `iss`: RFC 9207).
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct RedirectError {
+    pub redirect_uri: String,
+    pub state: Option<String>,
+    pub error: OAuthError,
+}
+
+/// Step 2: every other parameter. Errors are answered at the trusted redirect URI.
+pub fn validate(
+    target: TrustedTarget,
+    params: &AuthorizationParams,
+    catalog: &ScopeCatalog,
+    policy: AuthorizePolicy,
+) -> Result<AuthorizationRequest, RedirectError> {
+    match check(&target, params, catalog, policy) {
+        Ok(parts) => Ok(parts.into_request(target)),
+        Err(error) => Err(RedirectError { redirect_uri: target.redirect_uri, state: target.state, error }),
+    }
+}
+
+struct Checked {
+    scopes: BTreeSet<ScopeName>,
+    nonce: Option<String>,
+    code_challenge: Option<CodeChallenge>,
+    prompt: BTreeSet<Prompt>,
+    max_age: Option<u32>,
+    login_hint: Option<String>,
+}
+
+impl Checked {
+    fn into_request(self, target: TrustedTarget) -> AuthorizationRequest {
+        AuthorizationRequest {
+            target,
+            is_oidc: self.scopes.iter().any(|s| s.as_str() == "openid"),
+            scopes: self.scopes,
+            nonce: self.nonce,
+            code_challenge: self.code_challenge,
+            prompt: self.prompt,
+            max_age: self.max_age,
+            login_hint: self.login_hint,
+        }
+    }
+}
+
+fn check(
+    target: &TrustedTarget,
+    params: &AuthorizationParams,
+    catalog: &ScopeCatalog,
+    policy: AuthorizePolicy,
+) -> Result<Checked, OAuthError> {
+    // RFC 6749 §3.1: no parameter may be repeated, known or not to us.
+    let mut seen = BTreeSet::new();
+    if let Some((name, _)) = params.0.iter().find(|(name, _)| !seen.insert(name.as_str())) {
+        return Err(OAuthError::InvalidRequest(format!("{name} appears more than once").into()));
+    }
+    params.checked_single("state")?;
+    let client = &target.client.metadata;
+    match params.checked_single("response_type")? {
+        None => return Err(OAuthError::InvalidRequest("response_type is required".into())),
+        Some("code") => {}
+        // RFC 9700 §2.1.2: no implicit or hybrid flows.
+        Some(other) => {
+            return Err(OAuthError::UnsupportedResponseType(
+                format!("response_type {other:?} is not supported; use code").into(),
+            ));
+        }
+    }
+    if !client.grant_types.contains(&GrantType::AuthorizationCode) {
+        return Err(OAuthError::UnauthorizedClient(
+            "this client may not use the authorization code flow".into(),
+        ));
+    }
+    let scopes = scopes(params.checked_single("scope")?, &client.scopes, catalog)?;
+    let code_challenge = pkce(params, client.client_type, policy)?;
+    let prompt = prompt(params.checked_single("prompt")?)?;
+    let max_age = match params.checked_single("max_age")? {
+        None => None,
+        Some(text) => Some(text.parse::<u32>().map_err(|_| {
+            OAuthError::InvalidRequest("max_age must be a non-negative whole number of seconds".into())
+        })?),
+    };
+    Ok(Checked {
+        scopes,
+        nonce: params.checked_single("nonce")?.map(str::to_owned),
+        code_challenge,
+        prompt,
+        max_age,
+        login_hint: params.checked_single("login_hint")?.map(str::to_owned),
+    })
+}
+
+/// RFC 6749 §3.3: space-separated, each known and allowed; duplicates tolerated.
+fn scopes(
+    requested: Option<&str>,
+    allowed: &BTreeSet<ScopeName>,
+    catalog: &ScopeCatalog,
+) -> Result<BTreeSet<ScopeName>, OAuthError> {
+    let requested = requested.ok_or_else(|| OAuthError::InvalidScope("scope is required".into()))?;
+    let mut scopes = BTreeSet::new();
+    for token in requested.split(' ').filter(|t| !t.is_empty()) {
+        let scope = catalog.known(token).map_err(|e| OAuthError::InvalidScope(e.to_string().into()))?;
+        if !allowed.contains(&scope) {
+            return Err(OAuthError::InvalidScope(
+                format!("scope {token:?} is not allowed for this client").into(),
+            ));
+        }
+        scopes.insert(scope);
+    }
+    if scopes.is_empty() {
+        return Err(OAuthError::InvalidScope("scope is required".into()));
+    }
+    Ok(scopes)
+}
+
+fn pkce(
+    params: &AuthorizationParams,
+    client_type: crate::client::ClientType,
+    policy: AuthorizePolicy,
+) -> Result<Option<CodeChallenge>, OAuthError> {
+    let challenge = params.checked_single("code_challenge")?;
+    let method = params.checked_single("code_challenge_method")?;
+    let optional =
+        policy.allow_confidential_without_pkce && client_type == crate::client::ClientType::Confidential;
+    if challenge.is_none() && method.is_none() && optional {
+        return Ok(None);
+    }
+    CodeChallenge::parse(challenge, method)
+        .map(Some)
+        .map_err(|e| OAuthError::InvalidRequest(e.to_string().into()))
+}
+
+/// OIDC Core §3.1.2.1: space-separated; `none` stands alone.
+fn prompt(text: Option<&str>) -> Result<BTreeSet<Prompt>, OAuthError> {
+    let mut prompts = BTreeSet::new();
+    for value in text.unwrap_or("").split(' ').filter(|v| !v.is_empty()) {
+        prompts.insert(match value {
+            "none" => Prompt::None,
+            "login" => Prompt::Login,
+            "consent" => Prompt::Consent,
+            "select_account" => Prompt::SelectAccount,
+            other => {
+                return Err(OAuthError::InvalidRequest(
+                    format!("prompt value {other:?} is not supported").into(),
+                ));
+            }
+        });
+    }
+    if prompts.contains(&Prompt::None) && prompts.len() > 1 {
+        return Err(OAuthError::InvalidRequest("prompt=none cannot be combined with other values".into()));
+    }
+    Ok(prompts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::ClientType;
+    use crate::redirect_uri::RedirectUri;
+    use crate::testing::fixtures;
+
+    const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+    fn params(pairs: &[(&str, &str)]) -> AuthorizationParams {
+        AuthorizationParams::new(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
+    }
+
+    fn good() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("response_type", "code"),
+            ("client_id", "client1"),
+            ("redirect_uri", "https://rp.example/cb"),
+            ("scope", "openid email"),
+            ("state", "xyz +/=%20&é~"),
+            ("nonce", "n-0S6_WzA2Mj"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ]
+    }
+
+    fn client() -> Client {
+        fixtures::client(1, "Billing", "secret")
+    }
+
+    fn run(pairs: &[(&str, &str)], policy: AuthorizePolicy) -> Result<AuthorizationRequest, OAuthError> {
+        let params = params(pairs);
+        let target = trust_redirect(&params, Some(client())).expect("trusted");
+        validate(target, &params, &ScopeCatalog::default(), policy).map_err(|e| e.error)
+    }
+
+    fn with(
+        change: impl FnOnce(&mut Vec<(&'static str, &'static str)>),
+    ) -> Vec<(&'static str, &'static str)> {
+        let mut pairs = good();
+        change(&mut pairs);
+        pairs
+    }
+
+    fn set(pairs: &mut Vec<(&'static str, &'static str)>, key: &'static str, value: &'static str) {
+        pairs.retain(|(k, _)| *k != key);
+        pairs.push((key, value));
+    }
+
+    #[test]
+    fn a_good_request_passes_with_everything_bound() {
+        let request = run(&good(), AuthorizePolicy::default()).unwrap();
+        assert!(request.is_oidc);
+        assert_eq!(request.target.state.as_deref(), Some("xyz +/=%20&é~"), "state byte for byte");
+        assert_eq!(request.nonce.as_deref(), Some("n-0S6_WzA2Mj"));
+        assert_eq!(request.code_challenge.as_ref().map(CodeChallenge::as_str), Some(CHALLENGE));
+        assert!(request.target.redirect_uri_sent);
+        let scopes: Vec<&str> = request.scopes.iter().map(ScopeName::as_str).collect();
+        assert_eq!(scopes, ["email", "openid"]);
+    }
+
+    type UntrustedRow<'a> = (&'a str, &'a [(&'a str, &'a str)], Untrusted);
+
+    #[test]
+    fn untrusted_requests_get_our_page_not_a_redirect() {
+        let unknown = params(&[("client_id", "nobody")]);
+        assert_eq!(trust_redirect(&unknown, None), Err(Untrusted::UnknownClient));
+        assert_eq!(params(&[]).client_id(), Err(Untrusted::MissingClientId));
+        assert_eq!(
+            params(&[("client_id", "a"), ("client_id", "b")]).client_id(),
+            Err(Untrusted::Repeated("client_id"))
+        );
+        assert_eq!(params(&[("client_id", "not valid!")]).client_id(), Err(Untrusted::UnknownClient));
+        let rows: &[UntrustedRow] = &[
+            (
+                "unregistered",
+                &[("redirect_uri", "https://evil.example/cb")],
+                Untrusted::UnregisteredRedirectUri,
+            ),
+            (
+                "altered path",
+                &[("redirect_uri", "https://rp.example/cb/")],
+                Untrusted::UnregisteredRedirectUri,
+            ),
+            (
+                "added query",
+                &[("redirect_uri", "https://rp.example/cb?x=1")],
+                Untrusted::UnregisteredRedirectUri,
+            ),
+            (
+                "userinfo trick",
+                &[("redirect_uri", "https://rp.example@evil.example/cb")],
+                Untrusted::UnregisteredRedirectUri,
+            ),
+            (
+                "repeated",
+                &[("redirect_uri", "https://rp.example/cb"), ("redirect_uri", "https://rp.example/cb")],
+                Untrusted::Repeated("redirect_uri"),
+            ),
+            ("omitted with two registered", &[], Untrusted::MissingRedirectUri),
+        ];
+        for (name, pairs, expected) in rows {
+            assert_eq!(
+                trust_redirect(&params(pairs), Some(client())).err().as_ref(),
+                Some(expected),
+                "case {name}"
+            );
+        }
+        let mut disabled = client();
+        disabled.disabled = true;
+        assert_eq!(
+            trust_redirect(&params(&[("redirect_uri", "https://rp.example/cb")]), Some(disabled)),
+            Err(Untrusted::DisabledClient)
+        );
+    }
+
+    #[test]
+    fn redirect_uri_may_be_omitted_when_exactly_one_is_registered() {
+        let mut single = client();
+        single.metadata.redirect_uris =
+            vec![RedirectUri::parse("https://rp.example/only", ClientType::Confidential).unwrap()];
+        let target = trust_redirect(&params(&[]), Some(single)).unwrap();
+        assert_eq!(target.redirect_uri, "https://rp.example/only");
+        assert!(!target.redirect_uri_sent);
+    }
+
+    #[test]
+    fn later_errors_are_redirected_with_the_rfc_code() {
+        type Change = fn(&mut Vec<(&'static str, &'static str)>);
+        let rows: &[(&str, Change, &str)] = &[
+            ("response_type token", |p| set(p, "response_type", "token"), "unsupported_response_type"),
+            (
+                "response_type id_token token",
+                |p| set(p, "response_type", "id_token token"),
+                "unsupported_response_type",
+            ),
+            ("no response_type", |p| p.retain(|(k, _)| *k != "response_type"), "invalid_request"),
+            ("plain pkce", |p| set(p, "code_challenge_method", "plain"), "invalid_request"),
+            ("pkce method missing", |p| p.retain(|(k, _)| *k != "code_challenge_method"), "invalid_request"),
+            (
+                "pkce challenge missing",
+                |p| p.retain(|(k, _)| !k.starts_with("code_challenge")),
+                "invalid_request",
+            ),
+            (
+                "pkce challenge too short",
+                |p| set(p, "code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-c"),
+                "invalid_request",
+            ),
+            ("unknown scope", |p| set(p, "scope", "openid api:nope"), "invalid_scope"),
+            ("scope not allowed for client", |p| set(p, "scope", "openid profile"), "invalid_scope"),
+            ("no scope", |p| p.retain(|(k, _)| *k != "scope"), "invalid_scope"),
+            ("repeated scope parameter", |p| p.push(("scope", "openid")), "invalid_request"),
+            ("repeated unknown parameter", |p| p.extend([("extra", "1"), ("extra", "2")]), "invalid_request"),
+            ("repeated state", |p| p.push(("state", "again")), "invalid_request"),
+            ("prompt none with login", |p| set(p, "prompt", "none login"), "invalid_request"),
+            ("unknown prompt", |p| set(p, "prompt", "sometimes"), "invalid_request"),
+            ("bad max_age", |p| set(p, "max_age", "-1"), "invalid_request"),
+        ];
+        for (name, change, code) in rows {
+            let error = run(&with(*change), AuthorizePolicy::default()).unwrap_err();
+            assert_eq!(error.code(), *code, "case {name}: {error}");
+        }
+    }
+
+    #[test]
+    fn unknown_parameters_are_ignored_and_scope_duplicates_tolerated() {
+        let pairs = with(|p| {
+            p.push(("extra", "foobar"));
+            set(p, "scope", "openid openid  email");
+            set(p, "prompt", "login consent");
+            set(p, "max_age", "300");
+        });
+        let request = run(&pairs, AuthorizePolicy::default()).unwrap();
+        assert_eq!(request.scopes.len(), 2);
+        assert_eq!(request.prompt, BTreeSet::from([Prompt::Login, Prompt::Consent]));
+        assert_eq!(request.max_age, Some(300));
+    }
+
+    #[test]
+    fn the_policy_relaxes_pkce_for_confidential_clients_only() {
+        let without = with(|p| p.retain(|(k, _)| !k.starts_with("code_challenge")));
+        let relaxed = AuthorizePolicy { allow_confidential_without_pkce: true };
+        assert_eq!(run(&without, relaxed).unwrap().code_challenge, None);
+        let mut public = client();
+        public.metadata.client_type = ClientType::Public;
+        let params = params(&without);
+        let target = trust_redirect(&params, Some(public)).unwrap();
+        let error = validate(target, &params, &ScopeCatalog::default(), relaxed).unwrap_err().error;
+        assert_eq!(error.code(), "invalid_request", "public clients always need PKCE");
+        // With the relaxation, a challenge that is sent must still be valid.
+        assert!(run(&with(|p| set(p, "code_challenge_method", "plain")), relaxed).is_err());
+    }
+
+    #[test]
+    fn a_client_without_the_code_grant_is_unauthorized() {
+        let mut machine = client();
+        machine.metadata.grant_types = BTreeSet::from([GrantType::ClientCredentials]);
+        let params = params(&good());
+        let target = trust_redirect(&params, Some(machine)).unwrap();
+        let rejected =
+            validate(target, &params, &ScopeCatalog::default(), AuthorizePolicy::default()).unwrap_err();
+        assert_eq!(rejected.error.code(), "unauthorized_client");
+        assert_eq!(rejected.redirect_uri, "https://rp.example/cb", "answered at the trusted redirect URI");
+        assert_eq!(rejected.state.as_deref(), Some("xyz +/=%20&é~"), "with the state, byte for byte");
+    }
+
+    #[test]
+    fn oversized_parameters_are_refused() {
+        let long = "x".repeat(MAX_PARAM_LEN + 1);
+        let pairs: Vec<(String, String)> = good()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), if k == "nonce" { long.clone() } else { v.to_owned() }))
+            .collect();
+        let params = AuthorizationParams::new(pairs);
+        let target = trust_redirect(&params, Some(client())).unwrap();
+        let rejected =
+            validate(target, &params, &ScopeCatalog::default(), AuthorizePolicy::default()).unwrap_err();
+        assert_eq!(rejected.error.code(), "invalid_request");
+        let long_redirect = AuthorizationParams::new(vec![("redirect_uri".into(), long)]);
+        assert_eq!(trust_redirect(&long_redirect, Some(client())), Err(Untrusted::TooLong("redirect_uri")));
+    }
+}
