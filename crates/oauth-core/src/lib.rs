@@ -7,6 +7,8 @@
 
 pub mod authorization_request;
 pub mod client;
+pub mod code;
+pub mod digest;
 pub mod error;
 pub mod origin;
 pub mod password;

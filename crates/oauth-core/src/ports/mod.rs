@@ -3,6 +3,7 @@
 
 mod clients;
 mod clock;
+mod codes;
 mod password_hasher;
 mod random;
 mod readiness;
@@ -10,6 +11,7 @@ mod users;
 
 pub use clients::ClientRepository;
 pub use clock::Clock;
+pub use codes::CodeRepository;
 pub use password_hasher::{HashError, PasswordHasher};
 pub use random::{RandomSource, RandomUnavailable};
 pub use readiness::ReadinessProbe;
@@ -17,6 +19,7 @@ pub use users::{UserPage, UserRepository};
 
 #[cfg(any(test, feature = "test-support"))]
 pub use {
-    clients::MockClientRepository, clock::MockClock, password_hasher::MockPasswordHasher,
-    random::MockRandomSource, readiness::MockReadinessProbe, users::MockUserRepository,
+    clients::MockClientRepository, clock::MockClock, codes::MockCodeRepository,
+    password_hasher::MockPasswordHasher, random::MockRandomSource, readiness::MockReadinessProbe,
+    users::MockUserRepository,
 };

@@ -4,9 +4,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use time::OffsetDateTime;
 
 use crate::client::{Client, ClientId, StoredSecret, name_key};
+use crate::code::{AuthorizationCode, CodeDigest, Consumed};
 use crate::error::RepoError;
 use crate::password::PasswordHash;
-use crate::ports::{ClientRepository, ReadinessProbe, UserPage, UserRepository};
+use crate::ports::{ClientRepository, CodeRepository, ReadinessProbe, UserPage, UserRepository};
 use crate::user::{Email, User, UserId};
 
 /// Every repository port, in memory. The locks are never held across `.await`.
@@ -14,6 +15,8 @@ use crate::user::{Email, User, UserId};
 pub struct InMemoryStore {
     users: Mutex<BTreeMap<String, User>>,
     clients: Mutex<BTreeMap<ClientId, Client>>,
+    /// Codes by digest (hex), with when each was consumed.
+    codes: Mutex<BTreeMap<String, (AuthorizationCode, Option<OffsetDateTime>)>>,
 }
 
 impl InMemoryStore {
@@ -153,6 +156,45 @@ impl ClientRepository for InMemoryStore {
 }
 
 #[async_trait::async_trait]
+impl CodeRepository for InMemoryStore {
+    async fn insert(&self, code: &AuthorizationCode) -> Result<(), RepoError> {
+        let mut codes = self.codes.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = code.digest.to_hex();
+        if codes.contains_key(&key) {
+            return Err(RepoError::Conflict("authorization_codes.digest".into()));
+        }
+        codes.insert(key, (code.clone(), None));
+        Ok(())
+    }
+
+    async fn consume(&self, digest: &CodeDigest, now: OffsetDateTime) -> Result<Consumed, RepoError> {
+        let mut codes = self.codes.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(match codes.get_mut(&digest.to_hex()) {
+            None => Consumed::Unknown,
+            Some((code, consumed @ None)) => {
+                *consumed = Some(now);
+                Consumed::Now(code.clone())
+            }
+            Some((code, Some(_))) => Consumed::Already(code.clone()),
+        })
+    }
+
+    async fn purge_expired(&self, now: OffsetDateTime, limit: u32) -> Result<u64, RepoError> {
+        let mut codes = self.codes.lock().unwrap_or_else(PoisonError::into_inner);
+        let expired: Vec<String> = codes
+            .iter()
+            .filter(|(_, (code, _))| code.expires_at <= now)
+            .map(|(key, _)| key.clone())
+            .take(limit as usize)
+            .collect();
+        for key in &expired {
+            codes.remove(key);
+        }
+        Ok(expired.len() as u64)
+    }
+}
+
+#[async_trait::async_trait]
 impl ReadinessProbe for InMemoryStore {
     async fn check(&self) -> Result<(), RepoError> {
         Ok(())
@@ -165,6 +207,15 @@ mod tests {
 
     use super::*;
     use crate::testing::contract;
+
+    #[tokio::test]
+    async fn in_memory_store_meets_the_code_contract() {
+        contract::codes::run_all(|| async {
+            let store = Arc::new(InMemoryStore::default());
+            contract::codes::CodeStores { codes: store.clone(), clients: store.clone(), users: store }
+        })
+        .await;
+    }
 
     #[tokio::test]
     async fn in_memory_store_meets_the_client_contract() {

@@ -2,4 +2,30 @@
 //! test functions that every adapter (in-memory, SQLite, PostgreSQL) runs.
 
 pub mod clients;
+pub mod codes;
 pub mod users;
+
+/// Polls every future to completion concurrently, without an executor dependency.
+pub(crate) async fn join_all<T, Fut: std::future::Future<Output = T>>(
+    futures: impl IntoIterator<Item = Fut>,
+) -> Vec<T> {
+    let mut pending: Vec<std::pin::Pin<Box<Fut>>> = futures.into_iter().map(Box::pin).collect();
+    let mut results: Vec<Option<T>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(move |cx| {
+        let mut done = true;
+        for (slot, future) in results.iter_mut().zip(pending.iter_mut()) {
+            if slot.is_none() {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(value) => *slot = Some(value),
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done {
+            std::task::Poll::Ready(results.iter_mut().filter_map(Option::take).collect())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}

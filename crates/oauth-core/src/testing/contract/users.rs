@@ -73,7 +73,7 @@ pub async fn concurrent_duplicates_have_one_winner(repo: Arc<dyn UserRepository>
         let repo = repo.clone();
         async move { repo.insert(&fixtures::user(n + 1, "race@example.com")).await }
     });
-    let results = futures_join_all(attempts).await;
+    let results = super::join_all(attempts).await;
     let wins = results.iter().filter(|r| r.is_ok()).count();
     assert_eq!(wins, 1, "results: {results:?}");
     assert!(
@@ -129,27 +129,4 @@ pub async fn lists_in_email_order_by_page(repo: Arc<dyn UserRepository>) {
     let next = repo.list(&UserPage { after: Some("bob@example.com".into()), limit: 2 }).await.unwrap();
     let keys: Vec<&str> = next.iter().map(|u| u.email.key()).collect();
     assert_eq!(keys, ["carol@example.com"]);
-}
-
-/// Polls every future to completion concurrently, without an executor dependency.
-async fn futures_join_all<T, Fut: Future<Output = T>>(futures: impl IntoIterator<Item = Fut>) -> Vec<T> {
-    let mut pending: Vec<std::pin::Pin<Box<Fut>>> = futures.into_iter().map(Box::pin).collect();
-    let mut results: Vec<Option<T>> = pending.iter().map(|_| None).collect();
-    std::future::poll_fn(move |cx| {
-        let mut done = true;
-        for (slot, future) in results.iter_mut().zip(pending.iter_mut()) {
-            if slot.is_none() {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(value) => *slot = Some(value),
-                    std::task::Poll::Pending => done = false,
-                }
-            }
-        }
-        if done {
-            std::task::Poll::Ready(results.iter_mut().map(|r| r.take().unwrap()).collect())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await
 }

@@ -1,0 +1,28 @@
+//! Storage of authorization codes.
+
+use time::OffsetDateTime;
+
+use crate::code::{AuthorizationCode, CodeDigest, Consumed};
+use crate::error::RepoError;
+
+/// Persistence of authorization codes.
+///
+/// Contract (checked for every adapter by `testing::contract::codes`):
+/// - `consume` is atomic: of any number of concurrent calls for one digest,
+///   exactly one gets `Consumed::Now`; every later or losing call gets
+///   `Consumed::Already` (RFC 6749 §4.1.2, §10.5);
+/// - it does not check expiry: the caller does, with its clock;
+/// - `purge_expired` deletes at most `limit` codes whose `expires_at` is at or
+///   before `now`, and nothing live.
+#[cfg_attr(any(test, feature = "test-support"), mockall::automock)]
+#[async_trait::async_trait]
+pub trait CodeRepository: Send + Sync {
+    /// Stores a newly issued code.
+    async fn insert(&self, code: &AuthorizationCode) -> Result<(), RepoError>;
+
+    /// Marks the code used at `now` and returns what was found.
+    async fn consume(&self, digest: &CodeDigest, now: OffsetDateTime) -> Result<Consumed, RepoError>;
+
+    /// Deletes up to `limit` expired codes; returns how many.
+    async fn purge_expired(&self, now: OffsetDateTime, limit: u32) -> Result<u64, RepoError>;
+}

@@ -1,0 +1,120 @@
+//! The `CodeRepository` contract.
+#![allow(clippy::missing_panics_doc, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::sync::Arc;
+
+use time::Duration;
+
+use crate::code::{AuthorizationCode, CodeDigest, Consumed};
+use crate::pkce::CodeChallenge;
+use crate::ports::{ClientRepository, CodeRepository, UserRepository};
+use crate::scope::ScopeName;
+use crate::testing::fixtures::{self, T0};
+
+/// The repositories a code test needs: codes refer to a client and a user.
+pub struct CodeStores {
+    pub codes: Arc<dyn CodeRepository>,
+    pub clients: Arc<dyn ClientRepository>,
+    pub users: Arc<dyn UserRepository>,
+}
+
+impl std::fmt::Debug for CodeStores {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodeStores").finish_non_exhaustive()
+    }
+}
+
+/// Runs every case, each on fresh repositories from `fresh`.
+pub async fn run_all<F, Fut>(fresh: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = CodeStores>,
+{
+    round_trips_every_binding(fresh().await).await;
+    consume_is_single_use_under_concurrency(fresh().await).await;
+    unknown_codes_are_unknown(fresh().await).await;
+    purge_removes_only_expired_codes(fresh().await).await;
+}
+
+/// A code bound to the fixture client and user, expiring `lifetime` after T0.
+pub fn code(secret: &str, lifetime: Duration) -> AuthorizationCode {
+    AuthorizationCode {
+        digest: CodeDigest::of(secret),
+        client_id: fixtures::client(1, "Billing", "s").id,
+        user_id: fixtures::user(1, "ada@example.com").id,
+        redirect_uri: "https://rp.example/cb2?x=1".into(),
+        redirect_uri_sent: true,
+        scopes: BTreeSet::from([ScopeName::parse("openid").unwrap(), ScopeName::parse("email").unwrap()]),
+        nonce: Some("n-0S6_WzA2Mj".into()),
+        code_challenge: Some(
+            CodeChallenge::parse(Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"), Some("S256")).unwrap(),
+        ),
+        auth_time: T0 - Duration::minutes(5),
+        issued_at: T0,
+        expires_at: T0 + lifetime,
+    }
+}
+
+async fn with_owners(stores: &CodeStores) {
+    stores.clients.insert(&fixtures::client(1, "Billing", "s")).await.unwrap();
+    stores.users.insert(&fixtures::user(1, "ada@example.com")).await.unwrap();
+}
+
+/// Every binding comes back on consumption.
+pub async fn round_trips_every_binding(stores: CodeStores) {
+    with_owners(&stores).await;
+    let issued = code("code-1", Duration::seconds(60));
+    stores.codes.insert(&issued).await.unwrap();
+    assert_eq!(stores.codes.consume(&issued.digest, T0).await.unwrap(), Consumed::Now(issued.clone()));
+    let mut bare = code("code-2", Duration::seconds(60));
+    bare.nonce = None;
+    bare.code_challenge = None;
+    bare.redirect_uri_sent = false;
+    stores.codes.insert(&bare).await.unwrap();
+    assert_eq!(stores.codes.consume(&bare.digest, T0).await.unwrap(), Consumed::Now(bare));
+}
+
+/// Of 16 concurrent consumptions of one code, exactly one wins; the rest see a replay.
+pub async fn consume_is_single_use_under_concurrency(stores: CodeStores) {
+    with_owners(&stores).await;
+    let issued = code("race", Duration::seconds(60));
+    stores.codes.insert(&issued).await.unwrap();
+    let tries = (0..16).map(|_| {
+        let codes = stores.codes.clone();
+        let digest = issued.digest.clone();
+        async move { codes.consume(&digest, T0).await }
+    });
+    let results = super::join_all(tries).await;
+    let wins = results.iter().filter(|r| matches!(r, Ok(Consumed::Now(_)))).count();
+    let replays = results.iter().filter(|r| matches!(r, Ok(Consumed::Already(_)))).count();
+    assert_eq!(wins, 1, "a code must be redeemable exactly once: {results:?}");
+    assert_eq!(replays, 15, "every other attempt is a detected replay: {results:?}");
+    assert!(matches!(stores.codes.consume(&issued.digest, T0).await.unwrap(), Consumed::Already(_)));
+}
+
+/// A digest that was never issued is unknown.
+pub async fn unknown_codes_are_unknown(stores: CodeStores) {
+    with_owners(&stores).await;
+    assert_eq!(stores.codes.consume(&CodeDigest::of("never-issued"), T0).await.unwrap(), Consumed::Unknown);
+}
+
+/// Purging deletes expired codes in bounded batches and leaves live ones.
+pub async fn purge_removes_only_expired_codes(stores: CodeStores) {
+    with_owners(&stores).await;
+    for n in 0..3 {
+        stores.codes.insert(&code(&format!("old-{n}"), Duration::seconds(10))).await.unwrap();
+    }
+    let live = code("live", Duration::seconds(120));
+    stores.codes.insert(&live).await.unwrap();
+    let later = T0 + Duration::seconds(60);
+    assert_eq!(stores.codes.purge_expired(later, 2).await.unwrap(), 2, "bounded by the limit");
+    assert_eq!(stores.codes.purge_expired(later, 100).await.unwrap(), 1);
+    assert_eq!(stores.codes.purge_expired(later, 100).await.unwrap(), 0);
+    assert!(
+        matches!(stores.codes.consume(&live.digest, later).await.unwrap(), Consumed::Now(_)),
+        "live code kept"
+    );
+    assert_eq!(stores.codes.consume(&CodeDigest::of("old-0"), later).await.unwrap(), Consumed::Unknown);
+}
