@@ -62,11 +62,24 @@ impl DatabaseUrl {
         }
     }
 
-    /// Opens one connection, with SQLite's per-connection settings applied.
+    /// Opens one connection, creating the SQLite file if it does not exist:
+    /// for start-up and migrations only.
     pub(crate) fn establish(&self) -> Result<AnyConnection, StoreError> {
+        self.connect(true)
+    }
+
+    /// Opens one connection to a database that must already exist: for the
+    /// pool. SECURITY: if the SQLite file is deleted while the server runs, a
+    /// pooled reconnect must fail rather than silently create a new, empty
+    /// database at the same path (and report itself ready).
+    pub(crate) fn establish_existing(&self) -> Result<AnyConnection, StoreError> {
+        self.connect(false)
+    }
+
+    fn connect(&self, create: bool) -> Result<AnyConnection, StoreError> {
         match self {
             Self::Sqlite(path) => {
-                let location = path.to_string_lossy();
+                let location = if create { path.to_string_lossy().into_owned() } else { sqlite_uri_rw(path) };
                 let mut connection =
                     SqliteConnection::establish(&location).map_err(|e| StoreError::Connect(e.to_string()))?;
                 configure_sqlite(&mut connection)?;
@@ -90,6 +103,13 @@ impl DatabaseUrl {
             .map(AnyConnection::Postgresql)
             .map_err(|e| StoreError::Connect(e.to_string()))
     }
+}
+
+/// An SQLite URI (RFC 8089 `file:` form) that opens `path` read-write and
+/// never creates it (`mode=rw`). `%`, `?` and `#` are escaped so that any path works.
+fn sqlite_uri_rw(path: &Path) -> String {
+    let escaped = path.to_string_lossy().replace('%', "%25").replace('?', "%3f").replace('#', "%23");
+    format!("file:{escaped}?mode=rw")
 }
 
 /// Settings SQLite keeps per connection, so every pooled connection gets them:
@@ -147,6 +167,18 @@ mod tests {
         assert_eq!(DatabaseUrl::parse("sqlite://"), Err(DatabaseUrlError::MissingPath));
         assert_eq!(DatabaseUrl::parse("mysql://h/db"), Err(DatabaseUrlError::UnknownScheme("mysql".into())));
         assert_eq!(DatabaseUrl::parse("auth.db"), Err(DatabaseUrlError::UnknownScheme("auth.db".into())));
+    }
+
+    #[test]
+    fn pooled_sqlite_connections_never_create_the_file() {
+        let dir = std::env::temp_dir().join(format!("manumu-uri-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = DatabaseUrl::Sqlite(dir.join("odd ?#% name.db"));
+        assert!(url.establish_existing().is_err(), "no file yet: refused");
+        assert!(!dir.join("odd ?#% name.db").exists(), "and not created");
+        drop(url.establish().unwrap());
+        assert!(url.establish_existing().is_ok(), "the file exists now");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -36,7 +36,7 @@ impl r2d2::ManageConnection for Manager {
     type Error = StoreError;
 
     fn connect(&self) -> Result<AnyConnection, StoreError> {
-        self.0.establish()
+        self.0.establish_existing()
     }
 
     fn is_valid(&self, connection: &mut AnyConnection) -> Result<(), StoreError> {
