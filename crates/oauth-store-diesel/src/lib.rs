@@ -7,6 +7,7 @@
 //! held across an `.await`.
 
 mod clients;
+mod codes;
 mod connection;
 mod convert;
 mod error;

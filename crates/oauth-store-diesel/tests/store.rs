@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use diesel::{QueryableByName, RunQueryDsl, sql_query};
-use oauth_core::ports::{ClientRepository, ReadinessProbe, UserRepository};
+use oauth_core::ports::{ClientRepository, CodeRepository, ReadinessProbe, UserRepository};
 use oauth_core::testing::contract;
 use oauth_store_diesel::testing::TestDatabase;
 use oauth_store_diesel::{AnyConnection, DatabaseUrl, DieselStore, PoolOptions, run_migrations};
@@ -69,7 +69,12 @@ async fn sqlite_readiness_fails_when_the_file_is_gone() {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
-    assert!(store.check().await.is_err(), "a deleted database file is not ready");
+    for attempt in 0..5 {
+        assert!(store.check().await.is_err(), "attempt {attempt}: a deleted database file is not ready");
+    }
+    // Regression: the pool used to reconnect with create-if-missing, silently
+    // making a new, empty database at the same path.
+    assert!(!path.exists(), "the pool must not re-create the deleted file");
 }
 
 #[tokio::test]
@@ -184,5 +189,78 @@ async fn sqlite_stores_secrets_only_as_digests() {
 async fn postgres_stores_secrets_only_as_digests() {
     if let Some(db) = TestDatabase::postgres("postgres_stores_secrets_only_as_digests") {
         secrets_are_stored_only_as_digests(&db).await;
+    }
+}
+
+async fn code_contract(fresh: impl Fn() -> Option<TestDatabase>) {
+    let guards = std::sync::Mutex::new(Vec::new());
+    if fresh().is_none() {
+        return;
+    }
+    contract::codes::run_all(|| {
+        let db = fresh().expect("database");
+        let store = Arc::new(open_migrated(&db));
+        guards.lock().unwrap().push(db);
+        async move {
+            contract::codes::CodeStores {
+                codes: store.clone() as Arc<dyn CodeRepository>,
+                clients: store.clone() as Arc<dyn ClientRepository>,
+                users: store as Arc<dyn UserRepository>,
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_meets_the_code_contract() {
+    code_contract(|| Some(TestDatabase::sqlite())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_meets_the_code_contract() {
+    code_contract(|| TestDatabase::postgres("postgres_meets_the_code_contract")).await;
+}
+
+/// The race of the dependency notes (§6), repeated: 50 codes, 8 concurrent
+/// redemptions each, exactly one winner every time, on both backends.
+async fn repeated_code_races(db: &TestDatabase) {
+    let store = Arc::new(open_migrated(db));
+    ClientRepository::insert(store.as_ref(), &oauth_core::testing::fixtures::client(1, "Billing", "s"))
+        .await
+        .unwrap();
+    UserRepository::insert(store.as_ref(), &oauth_core::testing::fixtures::user(1, "ada@example.com"))
+        .await
+        .unwrap();
+    for round in 0..50 {
+        let code = contract::codes::code(&format!("round-{round}"), time::Duration::seconds(60));
+        CodeRepository::insert(store.as_ref(), &code).await.unwrap();
+        let tries: Vec<_> = (0..8)
+            .map(|_| {
+                let store = store.clone();
+                let digest = code.digest.clone();
+                tokio::spawn(async move { store.consume(&digest, oauth_core::testing::fixtures::T0).await })
+            })
+            .collect();
+        let mut wins = 0;
+        for task in tries {
+            if matches!(task.await.unwrap().unwrap(), oauth_core::code::Consumed::Now(_)) {
+                wins += 1;
+            }
+        }
+        assert_eq!(wins, 1, "round {round}: a code must be redeemed exactly once");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_codes_are_redeemed_exactly_once_under_repeated_races() {
+    repeated_code_races(&TestDatabase::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_codes_are_redeemed_exactly_once_under_repeated_races() {
+    if let Some(db) = TestDatabase::postgres("postgres_codes_are_redeemed_exactly_once_under_repeated_races")
+    {
+        repeated_code_races(&db).await;
     }
 }

@@ -1,0 +1,170 @@
+//! `CodeRepository` on Diesel.
+
+use diesel::prelude::*;
+use oauth_core::RepoError;
+use oauth_core::client::ClientId;
+use oauth_core::code::{AuthorizationCode, CodeDigest, Consumed};
+use oauth_core::pkce::CodeChallenge;
+use oauth_core::ports::CodeRepository;
+use oauth_core::scope::ScopeName;
+use oauth_core::user::UserId;
+use time::OffsetDateTime;
+
+use crate::connection::AnyConnection;
+use crate::convert::{corrupt, from_epoch, join, split};
+use crate::error::repo_error;
+use crate::schema::authorization_codes;
+use crate::store::DieselStore;
+
+/// An `authorization_codes` row, as inserted and as read back (without `consumed_at`).
+#[derive(Insertable, Queryable)]
+#[diesel(table_name = authorization_codes)]
+struct CodeRow {
+    digest: String,
+    client_id: String,
+    user_id: String,
+    redirect_uri: String,
+    redirect_uri_sent: bool,
+    scopes: String,
+    nonce: Option<String>,
+    code_challenge: Option<String>,
+    auth_time: i64,
+    issued_at: i64,
+    expires_at: i64,
+}
+
+const CODE_COLUMNS: (
+    authorization_codes::digest,
+    authorization_codes::client_id,
+    authorization_codes::user_id,
+    authorization_codes::redirect_uri,
+    authorization_codes::redirect_uri_sent,
+    authorization_codes::scopes,
+    authorization_codes::nonce,
+    authorization_codes::code_challenge,
+    authorization_codes::auth_time,
+    authorization_codes::issued_at,
+    authorization_codes::expires_at,
+) = (
+    authorization_codes::digest,
+    authorization_codes::client_id,
+    authorization_codes::user_id,
+    authorization_codes::redirect_uri,
+    authorization_codes::redirect_uri_sent,
+    authorization_codes::scopes,
+    authorization_codes::nonce,
+    authorization_codes::code_challenge,
+    authorization_codes::auth_time,
+    authorization_codes::issued_at,
+    authorization_codes::expires_at,
+);
+
+impl CodeRow {
+    fn from_code(code: &AuthorizationCode) -> Self {
+        Self {
+            digest: code.digest.to_hex(),
+            client_id: code.client_id.as_str().to_owned(),
+            user_id: code.user_id.to_string(),
+            redirect_uri: code.redirect_uri.clone(),
+            redirect_uri_sent: code.redirect_uri_sent,
+            scopes: join(code.scopes.iter().map(ScopeName::as_str)),
+            nonce: code.nonce.clone(),
+            code_challenge: code.code_challenge.as_ref().map(|c| c.as_str().to_owned()),
+            auth_time: code.auth_time.unix_timestamp(),
+            issued_at: code.issued_at.unix_timestamp(),
+            expires_at: code.expires_at.unix_timestamp(),
+        }
+    }
+
+    fn into_code(self) -> Result<AuthorizationCode, RepoError> {
+        let time = |seconds: i64, column: &str| from_epoch(seconds).ok_or_else(|| corrupt(column));
+        Ok(AuthorizationCode {
+            digest: CodeDigest::from_hex(&self.digest)
+                .ok_or_else(|| corrupt("authorization_codes.digest"))?,
+            client_id: ClientId::parse(&self.client_id)
+                .map_err(|_| corrupt("authorization_codes.client_id"))?,
+            user_id: UserId::parse(&self.user_id).map_err(|_| corrupt("authorization_codes.user_id"))?,
+            redirect_uri: self.redirect_uri,
+            redirect_uri_sent: self.redirect_uri_sent,
+            scopes: split(&self.scopes)
+                .map(|s| ScopeName::parse(s).map_err(|_| corrupt("authorization_codes.scopes")))
+                .collect::<Result<_, _>>()?,
+            nonce: self.nonce,
+            code_challenge: self.code_challenge.map(CodeChallenge::from_stored),
+            auth_time: time(self.auth_time, "authorization_codes.auth_time")?,
+            issued_at: time(self.issued_at, "authorization_codes.issued_at")?,
+            expires_at: time(self.expires_at, "authorization_codes.expires_at")?,
+        })
+    }
+}
+
+fn find(c: &mut AnyConnection, digest: &str) -> Result<Option<AuthorizationCode>, RepoError> {
+    authorization_codes::table
+        .find(digest)
+        .select(CODE_COLUMNS)
+        .first::<CodeRow>(c)
+        .optional()
+        .map_err(repo_error)?
+        .map(CodeRow::into_code)
+        .transpose()
+}
+
+#[async_trait::async_trait]
+impl CodeRepository for DieselStore {
+    async fn insert(&self, code: &AuthorizationCode) -> Result<(), RepoError> {
+        let row = CodeRow::from_code(code);
+        self.run(move |c| {
+            diesel::insert_into(authorization_codes::table)
+                .values(row)
+                .execute(c)
+                .map(drop)
+                .map_err(repo_error)
+        })
+        .await
+    }
+
+    async fn consume(&self, digest: &CodeDigest, now: OffsetDateTime) -> Result<Consumed, RepoError> {
+        let digest = digest.to_hex();
+        self.run(move |c| {
+            // SECURITY: one conditional statement decides the winner, read
+            // through execute()'s row count rather than UPDATE … RETURNING:
+            // on SQLite a RETURNING row can reach the caller before the
+            // autocommit fails with SQLITE_BUSY, which double-redeemed codes
+            // in a spike (dependency notes §6).
+            let won = diesel::update(
+                authorization_codes::table
+                    .filter(authorization_codes::digest.eq(&digest))
+                    .filter(authorization_codes::consumed_at.is_null()),
+            )
+            .set(authorization_codes::consumed_at.eq(now.unix_timestamp()))
+            .execute(c)
+            .map_err(repo_error)?;
+            Ok(match (won, find(c, &digest)?) {
+                (1, Some(code)) => Consumed::Now(code),
+                (_, Some(code)) => Consumed::Already(code),
+                (_, None) => Consumed::Unknown,
+            })
+        })
+        .await
+    }
+
+    async fn purge_expired(&self, now: OffsetDateTime, limit: u32) -> Result<u64, RepoError> {
+        let limit = i64::from(limit);
+        self.run(move |c| {
+            // Select a bounded batch, then delete it: expired codes are dead, so
+            // nothing changes between the two statements that matters.
+            let batch: Vec<String> = authorization_codes::table
+                .filter(authorization_codes::expires_at.le(now.unix_timestamp()))
+                .select(authorization_codes::digest)
+                .limit(limit)
+                .load(c)
+                .map_err(repo_error)?;
+            let deleted =
+                diesel::delete(authorization_codes::table.filter(authorization_codes::digest.eq_any(batch)))
+                    .execute(c)
+                    .map_err(repo_error)?;
+            Ok(deleted as u64)
+        })
+        .await
+    }
+}
