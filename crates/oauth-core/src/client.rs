@@ -8,10 +8,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use secrecy::{ExposeSecret, SecretString};
 use time::OffsetDateTime;
 
-use crate::digest::Digest;
+use crate::digest::{Digest, IssuedSecret};
 use crate::origin::Origin;
 use crate::ports::{RandomSource, RandomUnavailable};
 use crate::redirect_uri::RedirectUri;
@@ -139,41 +138,15 @@ wire_enum! {
     }
 }
 
-/// A client secret in the clear. Exists only between generation and the one
-/// response that shows it; its `Debug` is redacted.
-pub struct ClientSecret(SecretString);
-
-impl ClientSecret {
-    /// 256 bits from the CSPRNG, base64url without padding (43 characters).
-    pub fn generate(random: &dyn RandomSource) -> Result<Self, RandomUnavailable> {
-        let mut bytes = [0_u8; 32];
-        random.fill(&mut bytes)?;
-        Ok(Self(SecretString::from(Base64UrlUnpadded::encode_string(&bytes))))
-    }
-
-    /// The secret, to show once.
-    pub fn expose(&self) -> &str {
-        self.0.expose_secret()
-    }
-
-    /// What is stored instead of the secret.
-    pub fn digest(&self) -> SecretDigest {
-        SecretDigest::of(self.expose())
-    }
-}
-
-impl fmt::Debug for ClientSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ClientSecret([REDACTED])")
-    }
-}
-
 /// Marks digests of client secrets.
 #[derive(Debug)]
 pub enum ClientSecretKind {}
 
 /// SHA-256 of a client secret.
 pub type SecretDigest = Digest<ClientSecretKind>;
+
+/// A client secret in the clear: generated here (256 bits), shown once.
+pub type ClientSecret = IssuedSecret<ClientSecretKind>;
 
 /// A stored secret: its digest and, while a rotation's grace period runs, its end.
 #[derive(Debug, Clone, PartialEq, Eq)]

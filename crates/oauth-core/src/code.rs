@@ -2,16 +2,12 @@
 //! everything the token request must match. Only a SHA-256 digest is stored.
 
 use std::collections::BTreeSet;
-use std::fmt;
 
-use base64ct::{Base64UrlUnpadded, Encoding};
-use secrecy::{ExposeSecret, SecretString};
 use time::{Duration, OffsetDateTime};
 
 use crate::client::ClientId;
-use crate::digest::Digest;
+use crate::digest::{Digest, IssuedSecret};
 use crate::pkce::CodeChallenge;
-use crate::ports::{RandomSource, RandomUnavailable};
 use crate::scope::ScopeName;
 use crate::user::UserId;
 
@@ -22,34 +18,8 @@ pub enum AuthorizationCodeKind {}
 /// SHA-256 of an authorization code: the lookup key at the token endpoint.
 pub type CodeDigest = Digest<AuthorizationCodeKind>;
 
-/// A code in the clear: exists only on its way into the redirect.
-pub struct CodeValue(SecretString);
-
-impl CodeValue {
-    /// 256 bits from the CSPRNG, base64url (RFC 6749 §10.10 asks for enough
-    /// entropy that guessing is infeasible; we use twice the 128 bits usually cited).
-    pub fn generate(random: &dyn RandomSource) -> Result<Self, RandomUnavailable> {
-        let mut bytes = [0_u8; 32];
-        random.fill(&mut bytes)?;
-        Ok(Self(SecretString::from(Base64UrlUnpadded::encode_string(&bytes))))
-    }
-
-    /// The code, for the redirect.
-    pub fn expose(&self) -> &str {
-        self.0.expose_secret()
-    }
-
-    /// What is stored.
-    pub fn digest(&self) -> CodeDigest {
-        CodeDigest::of(self.expose())
-    }
-}
-
-impl fmt::Debug for CodeValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("CodeValue([REDACTED])")
-    }
-}
+/// A code in the clear (256 bits): exists only on its way into the redirect.
+pub type CodeValue = IssuedSecret<AuthorizationCodeKind>;
 
 /// How long codes live. RFC 6749 §4.1.2 recommends at most 10 minutes; the
 /// default is 60 seconds, enough for any client's back-channel exchange.

@@ -1,5 +1,5 @@
-//! SHA-256 digests of server-issued secrets (client secrets, authorization
-//! codes, later refresh tokens): what is stored instead of the secret.
+//! Server-issued secrets (client secrets, authorization codes, later refresh
+//! tokens) and their SHA-256 digests, which are stored instead of them.
 //!
 //! The marker type keeps kinds apart: a code digest cannot be passed where a
 //! client-secret digest is expected.
@@ -7,8 +7,43 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use base64ct::{Base64UrlUnpadded, Encoding};
+use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq;
+
+use crate::ports::{RandomSource, RandomUnavailable};
+
+/// A secret of kind `K` in the clear, issued by the server: it exists only
+/// between generation and the one response that hands it out. Its `Debug` is
+/// redacted.
+pub struct IssuedSecret<K>(SecretString, PhantomData<fn() -> K>);
+
+impl<K> IssuedSecret<K> {
+    /// 256 bits from the CSPRNG, base64url without padding (43 characters):
+    /// twice the 128 bits RFC 6749 §10.10 and ASVS ask of unguessable values.
+    pub fn generate(random: &dyn RandomSource) -> Result<Self, RandomUnavailable> {
+        let mut bytes = [0_u8; 32];
+        random.fill(&mut bytes)?;
+        Ok(Self(SecretString::from(Base64UrlUnpadded::encode_string(&bytes)), PhantomData))
+    }
+
+    /// The secret, to hand out once.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// What is stored instead.
+    pub fn digest(&self) -> Digest<K> {
+        Digest::of(self.expose())
+    }
+}
+
+impl<K> fmt::Debug for IssuedSecret<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("IssuedSecret([REDACTED])")
+    }
+}
 
 /// SHA-256 of a secret of kind `K`.
 ///

@@ -33,31 +33,25 @@ struct CodeRow {
     expires_at: i64,
 }
 
-const CODE_COLUMNS: (
-    authorization_codes::digest,
-    authorization_codes::client_id,
-    authorization_codes::user_id,
-    authorization_codes::redirect_uri,
-    authorization_codes::redirect_uri_sent,
-    authorization_codes::scopes,
-    authorization_codes::nonce,
-    authorization_codes::code_challenge,
-    authorization_codes::auth_time,
-    authorization_codes::issued_at,
-    authorization_codes::expires_at,
-) = (
-    authorization_codes::digest,
-    authorization_codes::client_id,
-    authorization_codes::user_id,
-    authorization_codes::redirect_uri,
-    authorization_codes::redirect_uri_sent,
-    authorization_codes::scopes,
-    authorization_codes::nonce,
-    authorization_codes::code_challenge,
-    authorization_codes::auth_time,
-    authorization_codes::issued_at,
-    authorization_codes::expires_at,
-);
+/// The columns of a [`CodeRow`] (`as_select` does not compile on a
+/// `MultiConnection`, dependency notes §6.2).
+macro_rules! code_columns {
+    () => {
+        (
+            authorization_codes::digest,
+            authorization_codes::client_id,
+            authorization_codes::user_id,
+            authorization_codes::redirect_uri,
+            authorization_codes::redirect_uri_sent,
+            authorization_codes::scopes,
+            authorization_codes::nonce,
+            authorization_codes::code_challenge,
+            authorization_codes::auth_time,
+            authorization_codes::issued_at,
+            authorization_codes::expires_at,
+        )
+    };
+}
 
 impl CodeRow {
     fn from_code(code: &AuthorizationCode) -> Self {
@@ -101,7 +95,7 @@ impl CodeRow {
 fn find(c: &mut AnyConnection, digest: &str) -> Result<Option<AuthorizationCode>, RepoError> {
     authorization_codes::table
         .find(digest)
-        .select(CODE_COLUMNS)
+        .select(code_columns!())
         .first::<CodeRow>(c)
         .optional()
         .map_err(repo_error)?
