@@ -8,6 +8,7 @@
 pub mod authorization_request;
 pub mod client;
 pub mod code;
+pub mod consent;
 pub mod digest;
 pub mod error;
 pub mod origin;

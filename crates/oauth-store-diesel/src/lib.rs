@@ -9,6 +9,7 @@
 mod clients;
 mod codes;
 mod connection;
+mod consents;
 mod convert;
 mod error;
 mod migrations;

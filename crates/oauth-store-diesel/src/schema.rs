@@ -59,5 +59,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    consents (user_id, client_id) {
+        user_id -> Text,
+        client_id -> Text,
+        scopes -> Text,
+        updated_at -> BigInt,
+    }
+}
+
 diesel::joinable!(client_secrets -> clients (client_id));
 diesel::allow_tables_to_appear_in_same_query!(clients, client_secrets);

@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use diesel::{QueryableByName, RunQueryDsl, sql_query};
-use oauth_core::ports::{ClientRepository, CodeRepository, ReadinessProbe, UserRepository};
+use oauth_core::ports::{
+    ClientRepository, CodeRepository, ConsentRepository, ReadinessProbe, UserRepository,
+};
 use oauth_core::testing::contract;
 use oauth_store_diesel::testing::TestDatabase;
 use oauth_store_diesel::{AnyConnection, DatabaseUrl, DieselStore, PoolOptions, run_migrations};
@@ -263,4 +265,34 @@ async fn postgres_codes_are_redeemed_exactly_once_under_repeated_races() {
     {
         repeated_code_races(&db).await;
     }
+}
+
+async fn consent_contract(fresh: impl Fn() -> Option<TestDatabase>) {
+    let guards = std::sync::Mutex::new(Vec::new());
+    if fresh().is_none() {
+        return;
+    }
+    contract::consents::run_all(|| {
+        let db = fresh().expect("database");
+        let store = Arc::new(open_migrated(&db));
+        guards.lock().unwrap().push(db);
+        async move {
+            contract::consents::ConsentStores {
+                consents: store.clone() as Arc<dyn ConsentRepository>,
+                clients: store.clone() as Arc<dyn ClientRepository>,
+                users: store as Arc<dyn UserRepository>,
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_meets_the_consent_contract() {
+    consent_contract(|| Some(TestDatabase::sqlite())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_meets_the_consent_contract() {
+    consent_contract(|| TestDatabase::postgres("postgres_meets_the_consent_contract")).await;
 }

@@ -4,6 +4,7 @@
 mod clients;
 mod clock;
 mod codes;
+mod consents;
 mod password_hasher;
 mod random;
 mod readiness;
@@ -12,6 +13,7 @@ mod users;
 pub use clients::ClientRepository;
 pub use clock::Clock;
 pub use codes::CodeRepository;
+pub use consents::ConsentRepository;
 pub use password_hasher::{HashError, PasswordHasher};
 pub use random::{RandomSource, RandomUnavailable};
 pub use readiness::ReadinessProbe;
@@ -20,6 +22,6 @@ pub use users::{UserPage, UserRepository};
 #[cfg(any(test, feature = "test-support"))]
 pub use {
     clients::MockClientRepository, clock::MockClock, codes::MockCodeRepository,
-    password_hasher::MockPasswordHasher, random::MockRandomSource, readiness::MockReadinessProbe,
-    users::MockUserRepository,
+    consents::MockConsentRepository, password_hasher::MockPasswordHasher, random::MockRandomSource,
+    readiness::MockReadinessProbe, users::MockUserRepository,
 };

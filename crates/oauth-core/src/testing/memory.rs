@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use time::OffsetDateTime;
@@ -7,7 +7,10 @@ use crate::client::{Client, ClientId, StoredSecret, name_key};
 use crate::code::{AuthorizationCode, CodeDigest, Consumed};
 use crate::error::RepoError;
 use crate::password::PasswordHash;
-use crate::ports::{ClientRepository, CodeRepository, ReadinessProbe, UserPage, UserRepository};
+use crate::ports::{
+    ClientRepository, CodeRepository, ConsentRepository, ReadinessProbe, UserPage, UserRepository,
+};
+use crate::scope::ScopeName;
 use crate::user::{Email, User, UserId};
 
 /// Every repository port, in memory. The locks are never held across `.await`.
@@ -17,6 +20,7 @@ pub struct InMemoryStore {
     clients: Mutex<BTreeMap<ClientId, Client>>,
     /// Codes by digest (hex), with when each was consumed.
     codes: Mutex<BTreeMap<String, (AuthorizationCode, Option<OffsetDateTime>)>>,
+    consents: Mutex<BTreeMap<(UserId, ClientId), BTreeSet<ScopeName>>>,
 }
 
 impl InMemoryStore {
@@ -195,6 +199,31 @@ impl CodeRepository for InMemoryStore {
 }
 
 #[async_trait::async_trait]
+impl ConsentRepository for InMemoryStore {
+    async fn granted(&self, user: UserId, client: &ClientId) -> Result<BTreeSet<ScopeName>, RepoError> {
+        let consents = self.consents.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(consents.get(&(user, client.clone())).cloned().unwrap_or_default())
+    }
+
+    async fn grant(
+        &self,
+        user: UserId,
+        client: &ClientId,
+        scopes: &BTreeSet<ScopeName>,
+        _now: OffsetDateTime,
+    ) -> Result<(), RepoError> {
+        let mut consents = self.consents.lock().unwrap_or_else(PoisonError::into_inner);
+        consents.entry((user, client.clone())).or_default().extend(scopes.iter().cloned());
+        Ok(())
+    }
+
+    async fn revoke(&self, user: UserId, client: &ClientId) -> Result<(), RepoError> {
+        self.consents.lock().unwrap_or_else(PoisonError::into_inner).remove(&(user, client.clone()));
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
 impl ReadinessProbe for InMemoryStore {
     async fn check(&self) -> Result<(), RepoError> {
         Ok(())
@@ -207,6 +236,19 @@ mod tests {
 
     use super::*;
     use crate::testing::contract;
+
+    #[tokio::test]
+    async fn in_memory_store_meets_the_consent_contract() {
+        contract::consents::run_all(|| async {
+            let store = Arc::new(InMemoryStore::default());
+            contract::consents::ConsentStores {
+                consents: store.clone(),
+                clients: store.clone(),
+                users: store,
+            }
+        })
+        .await;
+    }
 
     #[tokio::test]
     async fn in_memory_store_meets_the_code_contract() {

@@ -3,6 +3,7 @@
 
 pub mod clients;
 pub mod codes;
+pub mod consents;
 pub mod users;
 
 /// Polls every future to completion concurrently, without an executor dependency.

@@ -1,0 +1,35 @@
+//! Storage of consents.
+
+use std::collections::BTreeSet;
+
+use time::OffsetDateTime;
+
+use crate::client::ClientId;
+use crate::error::RepoError;
+use crate::scope::ScopeName;
+use crate::user::UserId;
+
+/// Persistence of the scopes each user granted each client.
+///
+/// Contract (checked for every adapter by `testing::contract::consents`):
+/// - `granted` is empty for a pair that never consented;
+/// - `grant` adds to what was granted (a union), never removes;
+/// - `revoke` forgets the pair's grants (a user withdrawing consent).
+#[cfg_attr(any(test, feature = "test-support"), mockall::automock)]
+#[async_trait::async_trait]
+pub trait ConsentRepository: Send + Sync {
+    /// The scopes `user` granted `client`.
+    async fn granted(&self, user: UserId, client: &ClientId) -> Result<BTreeSet<ScopeName>, RepoError>;
+
+    /// Records that `user` granted `client` these scopes (added to any earlier grant).
+    async fn grant(
+        &self,
+        user: UserId,
+        client: &ClientId,
+        scopes: &BTreeSet<ScopeName>,
+        now: OffsetDateTime,
+    ) -> Result<(), RepoError>;
+
+    /// Forgets every grant of `user` to `client`.
+    async fn revoke(&self, user: UserId, client: &ClientId) -> Result<(), RepoError>;
+}

@@ -1,0 +1,72 @@
+//! The `ConsentRepository` contract.
+#![allow(clippy::missing_panics_doc, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::sync::Arc;
+
+use crate::ports::{ClientRepository, ConsentRepository, UserRepository};
+use crate::scope::ScopeName;
+use crate::testing::fixtures::{self, T0};
+
+/// The repositories a consent test needs: consents refer to a client and a user.
+pub struct ConsentStores {
+    pub consents: Arc<dyn ConsentRepository>,
+    pub clients: Arc<dyn ClientRepository>,
+    pub users: Arc<dyn UserRepository>,
+}
+
+impl std::fmt::Debug for ConsentStores {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsentStores").finish_non_exhaustive()
+    }
+}
+
+/// Runs every case, each on fresh repositories from `fresh`.
+pub async fn run_all<F, Fut>(fresh: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ConsentStores>,
+{
+    grants_accumulate_per_user_and_client(fresh().await).await;
+    revoke_forgets_only_that_pair(fresh().await).await;
+}
+
+fn scopes(names: &[&str]) -> BTreeSet<ScopeName> {
+    names.iter().map(|n| ScopeName::parse(n).unwrap()).collect()
+}
+
+/// Nothing is granted until it is; later grants add to earlier ones.
+pub async fn grants_accumulate_per_user_and_client(stores: ConsentStores) {
+    let (client, other_client) = (fixtures::client(1, "Billing", "s"), fixtures::client(2, "Other", "t"));
+    let user = fixtures::user(1, "ada@example.com");
+    stores.clients.insert(&client).await.unwrap();
+    stores.clients.insert(&other_client).await.unwrap();
+    stores.users.insert(&user).await.unwrap();
+    assert!(stores.consents.granted(user.id, &client.id).await.unwrap().is_empty());
+    stores.consents.grant(user.id, &client.id, &scopes(&["openid", "email"]), T0).await.unwrap();
+    stores.consents.grant(user.id, &client.id, &scopes(&["openid", "profile"]), T0).await.unwrap();
+    assert_eq!(
+        stores.consents.granted(user.id, &client.id).await.unwrap(),
+        scopes(&["email", "openid", "profile"])
+    );
+    assert!(stores.consents.granted(user.id, &other_client.id).await.unwrap().is_empty(), "per client");
+}
+
+/// Revoking forgets one pair and leaves the others.
+pub async fn revoke_forgets_only_that_pair(stores: ConsentStores) {
+    let (client, other_client) = (fixtures::client(1, "Billing", "s"), fixtures::client(2, "Other", "t"));
+    let (ada, bob) = (fixtures::user(1, "ada@example.com"), fixtures::user(2, "bob@example.com"));
+    stores.clients.insert(&client).await.unwrap();
+    stores.clients.insert(&other_client).await.unwrap();
+    stores.users.insert(&ada).await.unwrap();
+    stores.users.insert(&bob).await.unwrap();
+    for (user, target) in [(ada.id, &client.id), (ada.id, &other_client.id), (bob.id, &client.id)] {
+        stores.consents.grant(user, target, &scopes(&["openid"]), T0).await.unwrap();
+    }
+    stores.consents.revoke(ada.id, &client.id).await.unwrap();
+    assert!(stores.consents.granted(ada.id, &client.id).await.unwrap().is_empty());
+    assert_eq!(stores.consents.granted(ada.id, &other_client.id).await.unwrap(), scopes(&["openid"]));
+    assert_eq!(stores.consents.granted(bob.id, &client.id).await.unwrap(), scopes(&["openid"]));
+    stores.consents.revoke(ada.id, &client.id).await.unwrap();
+}
