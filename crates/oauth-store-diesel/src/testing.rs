@@ -3,8 +3,8 @@
 //! the guard is dropped) so that tests run in parallel without interfering.
 #![allow(clippy::missing_panics_doc, clippy::expect_used, clippy::panic)]
 
+use diesel::PgConnection;
 use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection};
 
 use crate::DatabaseUrl;
 
@@ -41,9 +41,7 @@ impl TestDatabase {
             return None;
         };
         let name = format!("manumu_test_{}", uuid::Uuid::new_v4().simple());
-        // See `DatabaseUrl::establish`: no OpenSSL atexit cleanup under live connections.
-        openssl_sys::init();
-        let mut admin = PgConnection::establish(&admin_url)
+        let mut admin = admin_connection(&admin_url)
             .unwrap_or_else(|e| panic!("{TEST_DATABASE_URL} is set but PostgreSQL is unreachable: {e}"));
         admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
         let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
@@ -84,7 +82,7 @@ impl Drop for TestDatabase {
 
 fn drop_database(admin_url: &str, name: &str) {
     // Best effort: a failure here leaves a stray database, never a failed test.
-    if let Ok(mut admin) = PgConnection::establish(admin_url) {
+    if let Ok(mut admin) = admin_connection(admin_url) {
         let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
     }
 }
@@ -92,4 +90,14 @@ fn drop_database(admin_url: &str, name: &str) {
 /// One connection opened exactly as the pool opens them, to inspect its settings.
 pub fn connect(url: &DatabaseUrl) -> crate::AnyConnection {
     url.establish().expect("connect")
+}
+
+/// A connection to the administrative database, opened like every other
+/// PostgreSQL connection (so with the same OpenSSL initialisation).
+fn admin_connection(admin_url: &str) -> Result<PgConnection, String> {
+    match DatabaseUrl::Postgres(admin_url.to_owned()).establish() {
+        Ok(crate::AnyConnection::Postgresql(connection)) => Ok(connection),
+        Ok(crate::AnyConnection::Sqlite(_)) => Err("not a PostgreSQL URL".into()),
+        Err(e) => Err(e.to_string()),
+    }
 }
