@@ -119,9 +119,6 @@ impl ClientService {
         &self,
         metadata: ClientMetadata,
     ) -> Result<(Client, Option<ClientSecret>), ClientError> {
-        if self.clients.find_by_name(&metadata.name).await?.is_some() {
-            return Err(ClientError::DuplicateName(metadata.name));
-        }
         let now = self.clock.now();
         let secret = match metadata.client_type {
             ClientType::Confidential => Some(ClientSecret::generate(self.random.as_ref())?),
@@ -139,6 +136,7 @@ impl ClientService {
             created_at: now,
             updated_at: now,
         };
+        // The repository's uniqueness rule on names decides; no read first.
         self.clients.insert(&client).await.map_err(|e| match e {
             RepoError::Conflict(_) => ClientError::DuplicateName(client.metadata.name.clone()),
             other => ClientError::Storage(other),
