@@ -6,9 +6,7 @@
 use std::sync::Arc;
 
 use diesel::{QueryableByName, RunQueryDsl, sql_query};
-use oauth_core::ports::{
-    ClientRepository, CodeRepository, ConsentRepository, ReadinessProbe, UserRepository,
-};
+use oauth_core::ports::{ClientRepository, CodeRepository, ReadinessProbe, UserRepository};
 use oauth_core::testing::contract;
 use oauth_store_diesel::testing::TestDatabase;
 use oauth_store_diesel::{AnyConnection, DatabaseUrl, DieselStore, PoolOptions, run_migrations};
@@ -37,17 +35,33 @@ fn postgres_migrations_are_idempotent() {
     }
 }
 
-async fn user_contract(fresh: impl Fn() -> Option<TestDatabase>) {
-    // Each case gets its own database; the guards live until the suite ends.
-    let guards = std::sync::Mutex::new(Vec::new());
-    if fresh().is_none() {
-        return;
+/// A fresh migrated database per contract case; every database lives until
+/// the suite ends. `None` when the backend is not available (PostgreSQL
+/// without `TEST_DATABASE_URL`).
+struct FreshStores<F> {
+    fresh: F,
+    guards: std::sync::Mutex<Vec<TestDatabase>>,
+}
+
+impl<F: Fn() -> Option<TestDatabase>> FreshStores<F> {
+    fn new(fresh: F) -> Option<Self> {
+        let first = fresh()?;
+        Some(Self { fresh, guards: std::sync::Mutex::new(vec![first]) })
     }
+
+    fn next(&self) -> Arc<DieselStore> {
+        let db = (self.fresh)().expect("database");
+        let store = Arc::new(open_migrated(&db));
+        self.guards.lock().unwrap().push(db);
+        store
+    }
+}
+
+async fn user_contract(fresh: impl Fn() -> Option<TestDatabase>) {
+    let Some(stores) = FreshStores::new(fresh) else { return };
     contract::users::run_all(|| {
-        let db = fresh().expect("database");
-        let store = open_migrated(&db);
-        guards.lock().unwrap().push(db);
-        async move { Arc::new(store) as Arc<dyn UserRepository> }
+        let store = stores.next();
+        async move { store as Arc<dyn UserRepository> }
     })
     .await;
 }
@@ -132,15 +146,10 @@ fn sqlite_connections_use_wal_busy_timeout_and_foreign_keys() {
 }
 
 async fn client_contract(fresh: impl Fn() -> Option<TestDatabase>) {
-    let guards = std::sync::Mutex::new(Vec::new());
-    if fresh().is_none() {
-        return;
-    }
+    let Some(stores) = FreshStores::new(fresh) else { return };
     contract::clients::run_all(|| {
-        let db = fresh().expect("database");
-        let store = open_migrated(&db);
-        guards.lock().unwrap().push(db);
-        async move { Arc::new(store) as Arc<dyn ClientRepository> }
+        let store = stores.next();
+        async move { store as Arc<dyn ClientRepository> }
     })
     .await;
 }
@@ -195,20 +204,11 @@ async fn postgres_stores_secrets_only_as_digests() {
 }
 
 async fn code_contract(fresh: impl Fn() -> Option<TestDatabase>) {
-    let guards = std::sync::Mutex::new(Vec::new());
-    if fresh().is_none() {
-        return;
-    }
+    let Some(stores) = FreshStores::new(fresh) else { return };
     contract::codes::run_all(|| {
-        let db = fresh().expect("database");
-        let store = Arc::new(open_migrated(&db));
-        guards.lock().unwrap().push(db);
+        let store = stores.next();
         async move {
-            contract::codes::CodeStores {
-                codes: store.clone() as Arc<dyn CodeRepository>,
-                clients: store.clone() as Arc<dyn ClientRepository>,
-                users: store as Arc<dyn UserRepository>,
-            }
+            contract::codes::CodeStores { codes: store.clone(), clients: store.clone(), users: store }
         }
     })
     .await;
@@ -268,19 +268,14 @@ async fn postgres_codes_are_redeemed_exactly_once_under_repeated_races() {
 }
 
 async fn consent_contract(fresh: impl Fn() -> Option<TestDatabase>) {
-    let guards = std::sync::Mutex::new(Vec::new());
-    if fresh().is_none() {
-        return;
-    }
+    let Some(stores) = FreshStores::new(fresh) else { return };
     contract::consents::run_all(|| {
-        let db = fresh().expect("database");
-        let store = Arc::new(open_migrated(&db));
-        guards.lock().unwrap().push(db);
+        let store = stores.next();
         async move {
             contract::consents::ConsentStores {
-                consents: store.clone() as Arc<dyn ConsentRepository>,
-                clients: store.clone() as Arc<dyn ClientRepository>,
-                users: store as Arc<dyn UserRepository>,
+                consents: store.clone(),
+                clients: store.clone(),
+                users: store,
             }
         }
     })
