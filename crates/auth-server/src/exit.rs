@@ -29,6 +29,20 @@ impl fmt::Display for CommandError {
     }
 }
 
+impl CommandError {
+    /// The operator's input was refused; says so and that nothing changed.
+    pub fn refused(reason: impl fmt::Display) -> Self {
+        Self::Usage(format!("refused: {reason}; nothing was changed"))
+    }
+}
+
+/// Writes one line of command output to stdout.
+pub fn say(text: &str) -> Result<(), CommandError> {
+    use std::io::Write;
+    writeln!(std::io::stdout().lock(), "{text}")
+        .map_err(|e| CommandError::Runtime(format!("cannot write to stdout: {e}")))
+}
+
 impl From<crate::config::ConfigError> for CommandError {
     fn from(error: crate::config::ConfigError) -> Self {
         Self::Usage(error.to_string())

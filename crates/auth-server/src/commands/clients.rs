@@ -1,7 +1,6 @@
 //! `auth-server clients …`: the admin-only client registry. Inputs are
 //! validated before the database is opened, so a refused command writes nothing.
 
-use std::io::Write;
 use std::path::Path;
 
 use figment::Figment;
@@ -14,14 +13,14 @@ use time::format_description::well_known::Rfc3339;
 use crate::app::{client_service, open_store};
 use crate::cli::{ClientsCommand, CreateClient, UpdateClient};
 use crate::config::Config;
-use crate::exit::CommandError;
+use crate::exit::{CommandError, say};
 
 /// Runs one `clients` subcommand.
 pub async fn run(config: &Config, command: ClientsCommand) -> Result<(), CommandError> {
     match command {
         ClientsCommand::Create(args) => {
             let spec = create_spec(&args);
-            spec.validate(&config.scopes).map_err(bad_input)?;
+            spec.validate(&config.scopes).map_err(CommandError::refused)?;
             let (client, secret) = service(config).await?.create(&spec).await.map_err(client_error)?;
             print_client(&client, secret.as_ref(), args.output.json)
         }
@@ -85,7 +84,7 @@ pub async fn run(config: &Config, command: ClientsCommand) -> Result<(), Command
             let specs = read_apply_file(&args.file)?;
             for spec in &specs {
                 spec.validate(&config.scopes)
-                    .map_err(|e| bad_input(format!("client {:?}: {e}", spec.name)))?;
+                    .map_err(|e| CommandError::refused(format!("client {:?}: {e}", spec.name)))?;
             }
             let outcomes = service(config).await?.apply(&specs).await.map_err(client_error)?;
             print_outcomes(&outcomes, args.output.json)
@@ -125,7 +124,7 @@ fn client_update(args: &UpdateClient) -> ClientUpdate {
 
 /// `24h`, `90m`, `7d`, `1h 30m`: at most a year, so a typo cannot keep an old secret alive for ever.
 fn parse_grace(text: &str) -> Result<time::Duration, CommandError> {
-    let refused = |why: String| CommandError::Usage(format!("refused: `grace`: {why}; nothing was changed"));
+    let refused = |why: String| CommandError::refused(format!("`grace`: {why}"));
     let std =
         humantime::parse_duration(text).map_err(|e| refused(format!("{text:?} is not a duration ({e})")))?;
     let grace = time::Duration::try_from(std).map_err(|e| refused(e.to_string()))?;
@@ -270,15 +269,6 @@ fn strs<'a, T: AsRef<str> + 'a>(items: impl IntoIterator<Item = &'a T>) -> Vec<&
     items.into_iter().map(AsRef::as_ref).collect()
 }
 
-fn bad_input(error: impl std::fmt::Display) -> CommandError {
-    CommandError::Usage(format!("refused: {error}; nothing was changed"))
-}
-
 fn client_error(error: ClientError) -> CommandError {
-    if error.is_bad_input() { bad_input(error) } else { CommandError::Runtime(error.to_string()) }
-}
-
-fn say(text: &str) -> Result<(), CommandError> {
-    writeln!(std::io::stdout().lock(), "{text}")
-        .map_err(|e| CommandError::Runtime(format!("cannot write to stdout: {e}")))
+    if error.is_bad_input() { CommandError::refused(error) } else { CommandError::Runtime(error.to_string()) }
 }

@@ -1,7 +1,7 @@
 //! `auth-server users …`: every input is checked before the database is
 //! opened, so a refused command leaves nothing behind.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 
 use oauth_core::password::Password;
 use oauth_core::ports::UserPage;
@@ -13,14 +13,14 @@ use time::format_description::well_known::Rfc3339;
 use crate::app::{open_store, user_service};
 use crate::cli::{PasswordInput, UsersCommand};
 use crate::config::Config;
-use crate::exit::CommandError;
+use crate::exit::{CommandError, say};
 
 /// Runs one `users` subcommand.
 pub async fn run(config: &Config, command: UsersCommand) -> Result<(), CommandError> {
     match command {
         UsersCommand::Create(args) => {
-            Email::parse(&args.email).map_err(bad_input)?;
-            DisplayName::parse(&args.name).map_err(bad_input)?;
+            Email::parse(&args.email).map_err(CommandError::refused)?;
+            DisplayName::parse(&args.name).map_err(CommandError::refused)?;
             let password = read_password(&args.password)?;
             let service = open_service(config).await?;
             let user = service
@@ -36,17 +36,17 @@ pub async fn run(config: &Config, command: UsersCommand) -> Result<(), CommandEr
         }
         UsersCommand::List => list(config).await,
         UsersCommand::Disable(args) => {
-            Email::parse(&args.email).map_err(bad_input)?;
+            Email::parse(&args.email).map_err(CommandError::refused)?;
             let user = open_service(config).await?.disable(&args.email).await.map_err(user_error)?;
             say(&format!("disabled user {} <{}>", user.id, user.email))
         }
         UsersCommand::Enable(args) => {
-            Email::parse(&args.email).map_err(bad_input)?;
+            Email::parse(&args.email).map_err(CommandError::refused)?;
             let user = open_service(config).await?.enable(&args.email).await.map_err(user_error)?;
             say(&format!("enabled user {} <{}>", user.id, user.email))
         }
         UsersCommand::SetPassword(args) => {
-            Email::parse(&args.email).map_err(bad_input)?;
+            Email::parse(&args.email).map_err(CommandError::refused)?;
             let password = read_password(&args.password)?;
             let service = open_service(config).await?;
             service.set_password(&args.email, password).await.map_err(user_error)?;
@@ -105,7 +105,7 @@ fn read_password(input: &PasswordInput) -> Result<SecretString, CommandError> {
         ));
     }
     let secret = if input.password_stdin { from_stdin()? } else { from_prompt()? };
-    let checked = Password::new(secret).map_err(bad_input)?;
+    let checked = Password::new(secret).map_err(CommandError::refused)?;
     Ok(SecretString::from(checked.expose().to_owned()))
 }
 
@@ -141,15 +141,6 @@ fn from_prompt() -> Result<SecretString, CommandError> {
     Ok(SecretString::from(first))
 }
 
-fn bad_input(error: impl std::fmt::Display) -> CommandError {
-    CommandError::Usage(format!("refused: {error}; nothing was changed"))
-}
-
 fn user_error(error: UserError) -> CommandError {
-    if error.is_bad_input() { bad_input(error) } else { CommandError::Runtime(error.to_string()) }
-}
-
-fn say(text: &str) -> Result<(), CommandError> {
-    writeln!(std::io::stdout().lock(), "{text}")
-        .map_err(|e| CommandError::Runtime(format!("cannot write to stdout: {e}")))
+    if error.is_bad_input() { CommandError::refused(error) } else { CommandError::Runtime(error.to_string()) }
 }

@@ -1,6 +1,5 @@
 //! Values shared by tests.
 
-use secrecy::SecretString;
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -27,11 +26,6 @@ pub fn user(n: u64, email: &str) -> User {
         created_at: T0,
         updated_at: T0,
     }
-}
-
-/// A password that meets the policy.
-pub fn password() -> SecretString {
-    SecretString::from("correct horse battery staple".to_owned())
 }
 
 /// A confidential client named `name` holding one current secret (`secret`).
