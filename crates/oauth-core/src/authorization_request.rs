@@ -106,35 +106,27 @@ impl AuthorizationParams {
 
     /// The value of a parameter that may appear at most once (RFC 6749 §3.1).
     /// An empty value counts as absent.
-    fn single(&self, name: &'static str) -> Result<Option<&str>, (&'static str, bool)> {
+    fn single(&self, name: &'static str) -> Result<Option<&str>, Untrusted> {
         let mut values = self.0.iter().filter(|(key, _)| key == name).map(|(_, value)| value.as_str());
         let first = values.next();
         if values.next().is_some() {
-            return Err((name, true));
+            return Err(Untrusted::Repeated(name));
         }
         match first {
-            Some(value) if value.len() > MAX_PARAM_LEN => Err((name, false)),
+            Some(value) if value.len() > MAX_PARAM_LEN => Err(Untrusted::TooLong(name)),
             Some("") | None => Ok(None),
             Some(value) => Ok(Some(value)),
         }
     }
 
-    fn untrusted_single(&self, name: &'static str) -> Result<Option<&str>, Untrusted> {
-        self.single(name).map_err(
-            |(name, repeated)| if repeated { Untrusted::Repeated(name) } else { Untrusted::TooLong(name) },
-        )
-    }
-
+    /// `single` for step 2, where the same problems are `invalid_request`.
     fn checked_single(&self, name: &'static str) -> Result<Option<&str>, OAuthError> {
-        self.single(name).map_err(|(name, repeated)| {
-            let why = if repeated { "appears more than once" } else { "is too long" };
-            OAuthError::InvalidRequest(format!("{name} {why}").into())
-        })
+        self.single(name).map_err(|problem| OAuthError::InvalidRequest(problem.to_string().into()))
     }
 
     /// Step 1a: the client to look up.
     pub fn client_id(&self) -> Result<ClientId, Untrusted> {
-        let text = self.untrusted_single("client_id")?.ok_or(Untrusted::MissingClientId)?;
+        let text = self.single("client_id")?.ok_or(Untrusted::MissingClientId)?;
         ClientId::parse(text).map_err(|_| Untrusted::UnknownClient)
     }
 }
@@ -150,7 +142,7 @@ pub fn trust_redirect(
     if client.disabled {
         return Err(Untrusted::DisabledClient);
     }
-    let requested = params.untrusted_single("redirect_uri")?;
+    let requested = params.single("redirect_uri")?;
     let registered = &client.metadata.redirect_uris;
     let redirect_uri = match requested {
         Some(uri) => find_match(registered, uri, client.metadata.client_type)
