@@ -82,6 +82,20 @@ mod tests {
     }
 
     #[actix_web::test]
+    async fn every_listed_route_is_served_with_its_methods() {
+        // ROUTES feeds the audit and the Allow header; configure() is what is served.
+        let app = test::init_service(App::new().app_data(state(true)).configure(configure)).await;
+        for (methods, path) in ROUTES {
+            for method in *methods {
+                let method = actix_web::http::Method::from_bytes(method.as_bytes()).unwrap();
+                let request = test::TestRequest::default().method(method.clone()).uri(path).to_request();
+                let status = test::call_service(&app, request).await.status().as_u16();
+                assert!(status != 404 && status != 405, "{method} {path} is listed but answers {status}");
+            }
+        }
+    }
+
+    #[actix_web::test]
     async fn wrong_method_is_a_json_405_with_allow() {
         let app = test::init_service(App::new().app_data(state(true)).configure(configure)).await;
         let request = test::TestRequest::post().uri("/healthz").to_request();
