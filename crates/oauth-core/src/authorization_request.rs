@@ -22,7 +22,7 @@ use crate::scope::{ScopeCatalog, ScopeName};
 pub const MAX_PARAM_LEN: usize = 2048;
 
 /// The parameters of a request, in the order received (query or form).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuthorizationParams(Vec<(String, String)>);
 
 /// Why the request cannot be answered by redirect: shown on our own error page.
@@ -102,6 +102,16 @@ impl AuthorizationParams {
     /// The pairs as received.
     pub fn new(pairs: Vec<(String, String)>) -> Self {
         Self(pairs)
+    }
+
+    /// Decodes an `application/x-www-form-urlencoded` query or body.
+    pub fn from_urlencoded(text: &[u8]) -> Self {
+        Self(url::form_urlencoded::parse(text).into_owned().collect())
+    }
+
+    /// Encodes the pairs back, in order, for storage while the request is pending.
+    pub fn to_urlencoded(&self) -> String {
+        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&self.0).finish()
     }
 
     /// The value of a parameter that may appear at most once (RFC 6749 §3.1).

@@ -36,6 +36,15 @@ pub enum OAuthError {
     /// RFC 6749 §4.1.2.1
     #[error("unsupported_response_type: {0}")]
     UnsupportedResponseType(Detail),
+    /// OIDC Core §3.1.2.6: `prompt=none` and the user is not signed in.
+    #[error("login_required: {0}")]
+    LoginRequired(Detail),
+    /// OIDC Core §3.1.2.6: `prompt=none` and consent is needed.
+    #[error("consent_required: {0}")]
+    ConsentRequired(Detail),
+    /// OIDC Core §3.1.2.6: `prompt=none` and some other page is needed.
+    #[error("interaction_required: {0}")]
+    InteractionRequired(Detail),
     /// RFC 6750 §3.1
     #[error("invalid_token: {0}")]
     InvalidToken(Detail),
@@ -66,6 +75,9 @@ impl OAuthError {
             Self::InvalidScope(_) => "invalid_scope",
             Self::AccessDenied(_) => "access_denied",
             Self::UnsupportedResponseType(_) => "unsupported_response_type",
+            Self::LoginRequired(_) => "login_required",
+            Self::ConsentRequired(_) => "consent_required",
+            Self::InteractionRequired(_) => "interaction_required",
             Self::InvalidToken(_) => "invalid_token",
             Self::InsufficientScope(_) => "insufficient_scope",
             Self::UnsupportedTokenType(_) => "unsupported_token_type",
@@ -85,6 +97,9 @@ impl OAuthError {
             | Self::InvalidScope(d)
             | Self::AccessDenied(d)
             | Self::UnsupportedResponseType(d)
+            | Self::LoginRequired(d)
+            | Self::ConsentRequired(d)
+            | Self::InteractionRequired(d)
             | Self::InvalidToken(d)
             | Self::InsufficientScope(d)
             | Self::UnsupportedTokenType(d)
@@ -137,6 +152,9 @@ mod tests {
             (OAuthError::UnsupportedGrantType("x".into()), "unsupported_grant_type"),
             (OAuthError::InvalidScope("x".into()), "invalid_scope"),
             (OAuthError::AccessDenied("x".into()), "access_denied"),
+            (OAuthError::LoginRequired("x".into()), "login_required"),
+            (OAuthError::ConsentRequired("x".into()), "consent_required"),
+            (OAuthError::InteractionRequired("x".into()), "interaction_required"),
             (OAuthError::UnsupportedResponseType("x".into()), "unsupported_response_type"),
             (OAuthError::InvalidToken("x".into()), "invalid_token"),
             (OAuthError::InsufficientScope("x".into()), "insufficient_scope"),

@@ -13,11 +13,14 @@ pub mod digest;
 pub mod error;
 pub mod origin;
 pub mod password;
+pub mod pending;
 pub mod pkce;
 pub mod ports;
 pub mod redirect_uri;
 pub mod scope;
 pub mod service;
+pub mod session;
+pub mod throttle;
 pub mod user;
 
 #[cfg(any(test, feature = "test-support"))]

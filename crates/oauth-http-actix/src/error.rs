@@ -38,6 +38,9 @@ impl ResponseError for ApiError {
             | OAuthError::InvalidScope(_)
             | OAuthError::AccessDenied(_)
             | OAuthError::UnsupportedResponseType(_)
+            | OAuthError::LoginRequired(_)
+            | OAuthError::ConsentRequired(_)
+            | OAuthError::InteractionRequired(_)
             | OAuthError::UnsupportedTokenType(_) => StatusCode::BAD_REQUEST,
         }
     }

@@ -5,23 +5,28 @@ mod clients;
 mod clock;
 mod codes;
 mod consents;
+mod login_attempts;
 mod password_hasher;
 mod random;
 mod readiness;
+mod sessions;
 mod users;
 
 pub use clients::ClientRepository;
 pub use clock::Clock;
 pub use codes::CodeRepository;
 pub use consents::ConsentRepository;
+pub use login_attempts::LoginAttemptRepository;
 pub use password_hasher::{HashError, PasswordHasher};
 pub use random::{RandomSource, RandomUnavailable};
 pub use readiness::ReadinessProbe;
+pub use sessions::SessionRepository;
 pub use users::{UserPage, UserRepository};
 
 #[cfg(any(test, feature = "test-support"))]
 pub use {
     clients::MockClientRepository, clock::MockClock, codes::MockCodeRepository,
-    consents::MockConsentRepository, password_hasher::MockPasswordHasher, random::MockRandomSource,
-    readiness::MockReadinessProbe, users::MockUserRepository,
+    consents::MockConsentRepository, login_attempts::MockLoginAttemptRepository,
+    password_hasher::MockPasswordHasher, random::MockRandomSource, readiness::MockReadinessProbe,
+    sessions::MockSessionRepository, users::MockUserRepository,
 };

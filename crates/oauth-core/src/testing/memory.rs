@@ -7,10 +7,14 @@ use crate::client::{Client, ClientId, StoredSecret, name_key};
 use crate::code::{AuthorizationCode, CodeDigest, Consumed};
 use crate::error::RepoError;
 use crate::password::PasswordHash;
+use crate::pending::{PendingAuthorization, PendingDigest};
 use crate::ports::{
-    ClientRepository, CodeRepository, ConsentRepository, ReadinessProbe, UserPage, UserRepository,
+    ClientRepository, CodeRepository, ConsentRepository, LoginAttemptRepository, ReadinessProbe,
+    SessionRepository, UserPage, UserRepository,
 };
 use crate::scope::ScopeName;
+use crate::session::{Login, Session, SessionDigest, SessionId};
+use crate::throttle::{FailureCount, ThrottleKey};
 use crate::user::{Email, User, UserId};
 
 /// Every repository port, in memory. The locks are never held across `.await`.
@@ -21,6 +25,15 @@ pub struct InMemoryStore {
     /// Codes by digest (hex), with when each was consumed.
     codes: Mutex<BTreeMap<String, (AuthorizationCode, Option<OffsetDateTime>)>>,
     consents: Mutex<BTreeMap<(UserId, ClientId), BTreeSet<ScopeName>>>,
+    sessions: Mutex<BTreeMap<SessionId, Session>>,
+    /// Pending authorizations by digest (hex).
+    pending: Mutex<BTreeMap<String, PendingAuthorization>>,
+    /// Failure counters by key (hex).
+    attempts: Mutex<BTreeMap<String, FailureCount>>,
+}
+
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl InMemoryStore {
@@ -224,6 +237,134 @@ impl ConsentRepository for InMemoryStore {
 }
 
 #[async_trait::async_trait]
+impl SessionRepository for InMemoryStore {
+    async fn insert(&self, session: &Session) -> Result<(), RepoError> {
+        let mut sessions = locked(&self.sessions);
+        if sessions.values().any(|s| s.id == session.id || s.digest == session.digest) {
+            return Err(RepoError::Conflict("sessions.id".into()));
+        }
+        sessions.insert(session.id, session.clone());
+        Ok(())
+    }
+
+    async fn find(&self, digest: &SessionDigest) -> Result<Option<Session>, RepoError> {
+        Ok(locked(&self.sessions).values().find(|s| &s.digest == digest).cloned())
+    }
+
+    async fn renew(
+        &self,
+        id: SessionId,
+        digest: &SessionDigest,
+        login: &Login,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), RepoError> {
+        let mut sessions = locked(&self.sessions);
+        let session = sessions.get_mut(&id).ok_or(RepoError::NotFound)?;
+        session.digest = digest.clone();
+        session.login = Some(*login);
+        session.expires_at = expires_at;
+        Ok(())
+    }
+
+    async fn delete(&self, id: SessionId) -> Result<(), RepoError> {
+        locked(&self.sessions).remove(&id);
+        locked(&self.pending).retain(|_, p| p.session_id != id);
+        Ok(())
+    }
+
+    async fn insert_pending(&self, pending: &PendingAuthorization) -> Result<(), RepoError> {
+        if !locked(&self.sessions).contains_key(&pending.session_id) {
+            return Err(RepoError::NotFound);
+        }
+        locked(&self.pending).insert(pending.digest.to_hex(), pending.clone());
+        Ok(())
+    }
+
+    async fn find_pending(
+        &self,
+        digest: &PendingDigest,
+        session: SessionId,
+    ) -> Result<Option<PendingAuthorization>, RepoError> {
+        Ok(locked(&self.pending).get(&digest.to_hex()).filter(|p| p.session_id == session).cloned())
+    }
+
+    async fn take_pending(
+        &self,
+        digest: &PendingDigest,
+        session: SessionId,
+    ) -> Result<Option<PendingAuthorization>, RepoError> {
+        let mut pending = locked(&self.pending);
+        let key = digest.to_hex();
+        if pending.get(&key).is_some_and(|p| p.session_id == session) {
+            return Ok(pending.remove(&key));
+        }
+        Ok(None)
+    }
+
+    async fn purge_expired(&self, now: OffsetDateTime, limit: u32) -> Result<u64, RepoError> {
+        let limit = limit as usize;
+        let mut sessions = locked(&self.sessions);
+        let dead: Vec<SessionId> =
+            sessions.values().filter(|s| s.expires_at <= now).map(|s| s.id).take(limit).collect();
+        for id in &dead {
+            sessions.remove(id);
+        }
+        let mut pending = locked(&self.pending);
+        let before = pending.len();
+        pending.retain(|_, p| !dead.contains(&p.session_id));
+        let expired: Vec<String> =
+            pending.iter().filter(|(_, p)| p.expires_at <= now).map(|(k, _)| k.clone()).take(limit).collect();
+        for key in &expired {
+            pending.remove(key);
+        }
+        Ok((dead.len() + before - pending.len()) as u64)
+    }
+}
+
+#[async_trait::async_trait]
+impl LoginAttemptRepository for InMemoryStore {
+    async fn failures(&self, key: &ThrottleKey) -> Result<Option<FailureCount>, RepoError> {
+        Ok(locked(&self.attempts).get(&key.to_hex()).copied())
+    }
+
+    async fn record_failure(
+        &self,
+        key: &ThrottleKey,
+        now: OffsetDateTime,
+        memory: time::Duration,
+    ) -> Result<FailureCount, RepoError> {
+        let mut attempts = locked(&self.attempts);
+        let count =
+            attempts.entry(key.to_hex()).or_insert(FailureCount { failures: 0, last_failure_at: now });
+        if now - count.last_failure_at > memory {
+            count.failures = 0;
+        }
+        count.failures += 1;
+        count.last_failure_at = now;
+        Ok(*count)
+    }
+
+    async fn clear(&self, key: &ThrottleKey) -> Result<(), RepoError> {
+        locked(&self.attempts).remove(&key.to_hex());
+        Ok(())
+    }
+
+    async fn purge_stale(&self, before: OffsetDateTime, limit: u32) -> Result<u64, RepoError> {
+        let mut attempts = locked(&self.attempts);
+        let stale: Vec<String> = attempts
+            .iter()
+            .filter(|(_, c)| c.last_failure_at <= before)
+            .map(|(k, _)| k.clone())
+            .take(limit as usize)
+            .collect();
+        for key in &stale {
+            attempts.remove(key);
+        }
+        Ok(stale.len() as u64)
+    }
+}
+
+#[async_trait::async_trait]
 impl ReadinessProbe for InMemoryStore {
     async fn check(&self) -> Result<(), RepoError> {
         Ok(())
@@ -236,6 +377,24 @@ mod tests {
 
     use super::*;
     use crate::testing::contract;
+
+    #[tokio::test]
+    async fn in_memory_store_meets_the_session_contract() {
+        contract::sessions::run_all(|| async {
+            let store = Arc::new(InMemoryStore::default());
+            contract::sessions::SessionStores {
+                sessions: store.clone(),
+                clients: store.clone(),
+                users: store,
+            }
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn in_memory_store_meets_the_login_attempt_contract() {
+        contract::login_attempts::run_all(|| async { Arc::new(InMemoryStore::default()) as _ }).await;
+    }
 
     #[tokio::test]
     async fn in_memory_store_meets_the_consent_contract() {

@@ -4,6 +4,8 @@
 pub mod clients;
 pub mod codes;
 pub mod consents;
+pub mod login_attempts;
+pub mod sessions;
 pub mod users;
 
 /// Polls every future to completion concurrently, without an executor dependency.

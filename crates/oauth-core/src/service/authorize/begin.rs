@@ -1,0 +1,147 @@
+//! `/oauth/authorize`: check the request, then sign in, ask, or answer.
+
+use time::{Duration, OffsetDateTime};
+
+use super::{
+    Answer, AuthorizationResponse, AuthorizeOutcome, AuthorizeService, ConsentStep, FlowError, Interaction,
+    LoginPage,
+};
+use crate::authorization_request::{
+    AuthorizationParams, AuthorizationRequest, Prompt, RedirectError, validate,
+};
+use crate::error::OAuthError;
+use crate::session::{Login, Session, csrf_token};
+use crate::user::User;
+
+impl AuthorizeService {
+    /// Answers an authorization request (OIDC Core §3.1.2.1) for a browser
+    /// presenting `cookie`.
+    ///
+    /// `Err` is our own error page (an unverified client or redirect URI, or a
+    /// server failure); every later problem is a redirect to the client.
+    #[tracing::instrument(skip_all)]
+    pub async fn begin(
+        &self,
+        params: AuthorizationParams,
+        cookie: Option<&str>,
+    ) -> Result<Answer<AuthorizeOutcome>, FlowError> {
+        let target = self.trusted_target(&params).await?;
+        let request = match validate(target, &params, &self.catalog, self.policy.authorize) {
+            Ok(request) => request,
+            Err(error) => return Ok(redirect(AuthorizationResponse::Error(error))),
+        };
+        let now = self.now();
+        let session = self.live_session(cookie, now).await?;
+        let signed_in = match session.as_ref().and_then(|s| s.login) {
+            Some(login) if still_valid(&login, &request, now) => {
+                self.active_user(&login).await?.map(|user| (login, user))
+            }
+            _ => None,
+        };
+        let prompt_none = request.prompt.contains(&Prompt::None);
+        let Some((login, user)) = signed_in else {
+            if prompt_none {
+                // OIDC Core §3.1.2.6: no page may be shown.
+                return Ok(refuse(&request, OAuthError::LoginRequired("the user is not signed in".into())));
+            }
+            return self.ask_to_sign_in(session, cookie, &request, params, now).await;
+        };
+        match self.consent_step(&request, &user).await? {
+            ConsentStep::Issue => Ok(redirect(self.issue_code(&request, login, now).await?)),
+            ConsentStep::Ask(_) if prompt_none => {
+                Ok(refuse(&request, OAuthError::ConsentRequired("the user has not consented".into())))
+            }
+            ConsentStep::Ask(need) => {
+                // A live login implies a live session and its cookie.
+                let (Some(session), Some(secret)) = (session, cookie) else {
+                    return Err(FlowError::Server("signed in without a session".into()));
+                };
+                let handle = self.park(&session, &request, params, now).await?;
+                let interaction = Interaction {
+                    pending: handle.expose().to_owned(),
+                    client_id: request.target.client.id.clone(),
+                    client_name: request.target.client.metadata.name.clone(),
+                    csrf: csrf_token(secret),
+                };
+                let page = self.consent_page_for(interaction, &request, &user, &need);
+                Ok(Answer::keep_session(AuthorizeOutcome::Consent(page)))
+            }
+        }
+    }
+
+    /// Parks the request and shows the login page, creating a session for the
+    /// form's CSRF token when the browser has none.
+    async fn ask_to_sign_in(
+        &self,
+        session: Option<Session>,
+        cookie: Option<&str>,
+        request: &AuthorizationRequest,
+        params: AuthorizationParams,
+        now: OffsetDateTime,
+    ) -> Result<Answer<AuthorizeOutcome>, FlowError> {
+        let (session, secret, new_session) = if let (Some(session), Some(secret)) = (session, cookie) {
+            (session, secret.to_owned(), None)
+        } else {
+            let (session, secret) = self.new_session(now).await?;
+            (session, secret.expose().to_owned(), Some(secret))
+        };
+        let handle = self.park(&session, request, params, now).await?;
+        let page = LoginPage {
+            interaction: Interaction {
+                pending: handle.expose().to_owned(),
+                client_id: request.target.client.id.clone(),
+                client_name: request.target.client.metadata.name.clone(),
+                csrf: csrf_token(&secret),
+            },
+            username: request.login_hint.clone(),
+            failure: None,
+        };
+        Ok(Answer { outcome: AuthorizeOutcome::Login(page), new_session })
+    }
+}
+
+/// Whether a login satisfies the request: `prompt=login` always asks again,
+/// and `max_age` asks again when the login is older (OIDC Core §3.1.2.1).
+fn still_valid(login: &Login, request: &AuthorizationRequest, now: OffsetDateTime) -> bool {
+    if request.prompt.contains(&Prompt::Login) {
+        return false;
+    }
+    request.max_age.is_none_or(|max_age| now - login.auth_time <= Duration::seconds(i64::from(max_age)))
+}
+
+fn redirect(response: AuthorizationResponse) -> Answer<AuthorizeOutcome> {
+    Answer::keep_session(AuthorizeOutcome::Redirect(response))
+}
+
+fn refuse(request: &AuthorizationRequest, error: OAuthError) -> Answer<AuthorizeOutcome> {
+    redirect(AuthorizationResponse::Error(RedirectError {
+        redirect_uri: request.target.redirect_uri.clone(),
+        state: request.target.state.clone(),
+        error,
+    }))
+}
+
+impl AuthorizeService {
+    pub(super) fn consent_page_for(
+        &self,
+        interaction: Interaction,
+        request: &AuthorizationRequest,
+        user: &User,
+        need: &crate::consent::ConsentNeed,
+    ) -> super::ConsentPage {
+        let new = match need {
+            crate::consent::ConsentNeed::Ask { new } => new.clone(),
+            crate::consent::ConsentNeed::Satisfied => std::collections::BTreeSet::new(),
+        };
+        let scopes = request
+            .scopes
+            .iter()
+            .map(|scope| super::ScopeLine {
+                name: scope.clone(),
+                description: self.catalog.describe(scope).unwrap_or(scope.as_str()).to_owned(),
+                is_new: new.contains(scope),
+            })
+            .collect();
+        super::ConsentPage { interaction, user: user.email.as_str().to_owned(), scopes }
+    }
+}

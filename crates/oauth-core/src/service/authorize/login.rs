@@ -1,0 +1,140 @@
+//! `/login`: password sign-in for a pending authorization, behind the
+//! brute-force guard, with one answer for every bad credential.
+
+use secrecy::SecretString;
+
+use super::{
+    AuthorizationResponse, AuthorizeService, ConsentStep, FlowError, Interaction, LoginFailure, LoginForm,
+    LoginOutcome, LoginPage, Next,
+};
+use crate::pending::PendingDigest;
+use crate::session::{Login, SessionSecret, csrf_token};
+use crate::throttle::{ThrottleKey, ThrottlePolicy, account_key, ip_key};
+use crate::user::{Email, User};
+
+impl AuthorizeService {
+    /// The login page of a pending authorization (a reload, or a link back).
+    #[tracing::instrument(skip_all)]
+    pub async fn login_page(
+        &self,
+        cookie: Option<&str>,
+        pending: &str,
+        client_id: &str,
+    ) -> Result<LoginPage, FlowError> {
+        let now = self.now();
+        let (Some(session), Some(secret)) = (self.live_session(cookie, now).await?, cookie) else {
+            return Err(self.start_again(client_id).await);
+        };
+        let parked = self.pending_for(&session, pending, client_id, now).await?;
+        let Ok(request) = self.resume(&parked).await? else {
+            return Err(self.start_again(client_id).await);
+        };
+        Ok(LoginPage {
+            interaction: Interaction {
+                pending: pending.to_owned(),
+                client_id: parked.client_id,
+                client_name: request.target.client.metadata.name.clone(),
+                csrf: csrf_token(secret),
+            },
+            username: request.login_hint.clone(),
+            failure: None,
+        })
+    }
+
+    /// A login attempt. Checks, in order: the session and its CSRF token, the
+    /// pending authorization, the brute-force guard, then the password.
+    #[tracing::instrument(skip_all)]
+    pub async fn login(&self, form: LoginForm, cookie: Option<&str>) -> Result<LoginOutcome, FlowError> {
+        let now = self.now();
+        let session = self.session_for_form(cookie, &form.csrf, &form.client_id, now).await?;
+        let parked = self.pending_for(&session, &form.pending, &form.client_id, now).await?;
+        let request = match self.resume(&parked).await? {
+            Ok(request) => request,
+            Err(error) => {
+                self.ports.sessions.take_pending(&parked.digest, session.id).await?;
+                return Ok(LoginOutcome::Answered(AuthorizationResponse::Error(error)));
+            }
+        };
+        let refused = |failure| {
+            LoginOutcome::Refused(LoginPage {
+                interaction: Interaction {
+                    pending: form.pending.clone(),
+                    client_id: parked.client_id.clone(),
+                    client_name: request.target.client.metadata.name.clone(),
+                    csrf: form.csrf.clone(),
+                },
+                username: Some(form.username.clone()),
+                failure: Some(failure),
+            })
+        };
+        let policy = self.policy.throttle;
+        let account = account_key(&form.username);
+        let counters = [(account.clone(), policy.account_limit), (ip_key(&form.address), policy.ip_limit)];
+        if self.is_throttled(&counters).await? {
+            tracing::warn!(event = "login_throttled", "login refused: too many failures");
+            return Ok(refused(LoginFailure::Throttled));
+        }
+        let Some(user) = self.check_password(&form.username, &form.password).await? else {
+            for (key, _) in &counters {
+                self.ports.attempts.record_failure(key, now, ThrottlePolicy::MEMORY).await?;
+            }
+            tracing::info!(event = "login_failed", "login failed");
+            return Ok(refused(LoginFailure::InvalidCredentials));
+        };
+        self.ports.attempts.clear(&account).await?;
+        // SECURITY: a new secret at every login (ASVS 3.3.1): a cookie planted
+        // before the login (session fixation) no longer finds the session.
+        let secret = SessionSecret::generate(self.ports.random.as_ref())?;
+        let login = Login { user_id: user.id, auth_time: now };
+        let expires_at = now + self.policy.sessions.authenticated;
+        self.ports.sessions.renew(session.id, &secret.digest(), &login, expires_at).await?;
+        tracing::info!(event = "login_succeeded", user_id = %user.id);
+        let next = match self.consent_step(&request, &user).await? {
+            ConsentStep::Ask(_) => Next::Consent { pending: form.pending, client_id: parked.client_id },
+            ConsentStep::Issue => {
+                // Taken, so that a second submission of the form cannot yield a second code.
+                if self
+                    .ports
+                    .sessions
+                    .take_pending(&PendingDigest::of(&form.pending), session.id)
+                    .await?
+                    .is_none()
+                {
+                    return Err(self.start_again(&form.client_id).await);
+                }
+                Next::Redirect(self.issue_code(&request, login, now).await?)
+            }
+        };
+        Ok(LoginOutcome::SignedIn { session: secret, next })
+    }
+
+    async fn is_throttled(&self, counters: &[(ThrottleKey, u32)]) -> Result<bool, FlowError> {
+        let now = self.now();
+        for (key, limit) in counters {
+            if let Some(count) = self.ports.attempts.failures(key).await?
+                && self.policy.throttle.locked_until(count, *limit, now).is_some()
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The user these credentials sign in, if any. Unknown users, wrong
+    /// passwords and disabled users are the same `None`, at the same cost.
+    async fn check_password(
+        &self,
+        username: &str,
+        password: &SecretString,
+    ) -> Result<Option<User>, FlowError> {
+        let user = match Email::parse(username) {
+            Ok(email) => self.ports.users.find_by_email(&email).await?,
+            Err(_) => None,
+        };
+        // SECURITY: verify against a dummy hash when the user is unknown, so the
+        // response time does not tell which accounts exist.
+        let hash = user.as_ref().map_or(&self.dummy_hash, |u| &u.password_hash);
+        let matches = self.ports.hasher.verify(password, hash).await?;
+        Ok(user.filter(|u| matches && !u.disabled))
+    }
+}

@@ -1,0 +1,288 @@
+//! The authorization code flow as a browser walks it (RFC 6749 §4.1, OIDC Core
+//! §3.1.2): the request, the login, the consent and the answer to the client.
+//! Every method returns an outcome for the HTTP adapter to render; none knows
+//! HTTP. The rules each step applies are in docs/SECURITY.md § Authorization
+//! endpoint.
+
+mod begin;
+mod consent;
+mod login;
+mod logout;
+mod outcome;
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use crate::authorization_request::Prompt;
+use crate::authorization_request::{
+    AuthorizationParams, AuthorizationRequest, AuthorizePolicy, RedirectError, TrustedTarget, trust_redirect,
+    validate,
+};
+use crate::client::ClientId;
+use crate::code::{AuthorizationCode, CodeLifetime, CodeValue};
+use crate::consent::{ConsentNeed, consent_need};
+use crate::password::PasswordHash;
+use crate::pending::{PENDING_LIFETIME, PendingAuthorization, PendingDigest, PendingHandle};
+use crate::ports::{
+    ClientRepository, Clock, CodeRepository, ConsentRepository, LoginAttemptRepository, PasswordHasher,
+    RandomSource, SessionRepository, UserRepository,
+};
+use crate::scope::ScopeCatalog;
+use crate::session::{
+    Login, Session, SessionDigest, SessionId, SessionLifetimes, SessionSecret, csrf_matches,
+};
+use crate::throttle::ThrottlePolicy;
+use crate::user::User;
+
+pub use logout::SignedInAs;
+pub use outcome::{
+    Answer, AuthorizationResponse, AuthorizeOutcome, ConsentPage, Decision, FlowError, Interaction,
+    LoginFailure, LoginForm, LoginOutcome, LoginPage, Next, ScopeLine, StartAgain,
+};
+
+/// The rules of the flow, validated by the caller (`auth-server`'s config).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FlowPolicy {
+    pub authorize: AuthorizePolicy,
+    pub code_lifetime: CodeLifetime,
+    pub sessions: SessionLifetimes,
+    pub throttle: ThrottlePolicy,
+}
+
+/// The ports the flow uses.
+#[derive(Clone)]
+pub struct FlowPorts {
+    pub clients: Arc<dyn ClientRepository>,
+    pub users: Arc<dyn UserRepository>,
+    pub codes: Arc<dyn CodeRepository>,
+    pub consents: Arc<dyn ConsentRepository>,
+    pub sessions: Arc<dyn SessionRepository>,
+    pub attempts: Arc<dyn LoginAttemptRepository>,
+    pub hasher: Arc<dyn PasswordHasher>,
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn RandomSource>,
+}
+
+impl std::fmt::Debug for FlowPorts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FlowPorts").finish_non_exhaustive()
+    }
+}
+
+/// The flow, over its ports.
+pub struct AuthorizeService {
+    ports: FlowPorts,
+    catalog: Arc<ScopeCatalog>,
+    policy: FlowPolicy,
+    /// SECURITY: verified against when the username is unknown, so an unknown
+    /// user costs the same argon2 work as a wrong password (anti-enumeration).
+    dummy_hash: PasswordHash,
+}
+
+impl std::fmt::Debug for AuthorizeService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorizeService").field("policy", &self.policy).finish_non_exhaustive()
+    }
+}
+
+/// What the consent rules decided for a signed-in user.
+enum ConsentStep {
+    Ask(ConsentNeed),
+    Issue,
+}
+
+impl AuthorizeService {
+    /// A service over `ports`. `dummy_hash` is a hash of a random password,
+    /// made once at start-up with the same hasher (see the field).
+    pub fn new(
+        ports: FlowPorts,
+        catalog: Arc<ScopeCatalog>,
+        policy: FlowPolicy,
+        dummy_hash: PasswordHash,
+    ) -> Self {
+        Self { ports, catalog, policy, dummy_hash }
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &FlowPolicy {
+        &self.policy
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.ports.clock.now()
+    }
+
+    /// Step 1 of RFC 6749 §4.1.2.1: the client and its redirect URI.
+    async fn trusted_target(&self, params: &AuthorizationParams) -> Result<TrustedTarget, FlowError> {
+        let client_id = params.client_id().map_err(FlowError::Untrusted)?;
+        let client = self.ports.clients.find(&client_id).await?;
+        trust_redirect(params, client).map_err(FlowError::Untrusted)
+    }
+
+    /// A stored request checked again, as if it arrived now: a client disabled
+    /// or narrowed meanwhile is noticed.
+    async fn resume(
+        &self,
+        pending: &PendingAuthorization,
+    ) -> Result<Result<AuthorizationRequest, RedirectError>, FlowError> {
+        let target = self.trusted_target(&pending.params).await?;
+        Ok(validate(target, &pending.params, &self.catalog, self.policy.authorize))
+    }
+
+    /// The live session whose cookie the browser presented.
+    async fn live_session(
+        &self,
+        cookie: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<Option<Session>, FlowError> {
+        let Some(secret) = cookie else { return Ok(None) };
+        let session = self.ports.sessions.find(&SessionDigest::of(secret)).await?;
+        Ok(session.filter(|s| s.is_live_at(now)))
+    }
+
+    /// The session a form was posted from, its CSRF token checked (ASVS 3.3.2).
+    /// No live session (cookie gone or expired) is a "start again"; a live one
+    /// with a missing or foreign token is forbidden.
+    async fn session_for_form(
+        &self,
+        cookie: Option<&str>,
+        csrf: &str,
+        client_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Session, FlowError> {
+        let Some(session) = self.live_session(cookie, now).await? else {
+            return Err(self.start_again(client_id).await);
+        };
+        // `live_session` found it by this cookie, so it is present.
+        if !cookie.is_some_and(|secret| csrf_matches(secret, csrf)) {
+            tracing::warn!(event = "csrf_rejected", "form refused: CSRF token missing or wrong");
+            return Err(FlowError::Forbidden);
+        }
+        Ok(session)
+    }
+
+    /// The pending authorization a form names, if it belongs to this session and is live.
+    async fn pending_for(
+        &self,
+        session: &Session,
+        handle: &str,
+        client_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<PendingAuthorization, FlowError> {
+        let pending = self.ports.sessions.find_pending(&PendingDigest::of(handle), session.id).await?;
+        match pending {
+            Some(pending) if pending.is_live_at(now) => Ok(pending),
+            _ => Err(self.start_again(client_id).await),
+        }
+    }
+
+    /// The "start again" page, linking back to the client when it is known.
+    async fn start_again(&self, client_id: &str) -> FlowError {
+        let client = match ClientId::parse(client_id) {
+            Ok(id) => self.ports.clients.find(&id).await.ok().flatten().filter(|c| !c.disabled),
+            Err(_) => None,
+        };
+        FlowError::StartAgain(StartAgain::for_client(client.as_ref()))
+    }
+
+    /// A fresh anonymous session: the browser's first visit, or its cookie is gone.
+    async fn new_session(&self, now: OffsetDateTime) -> Result<(Session, SessionSecret), FlowError> {
+        let secret = SessionSecret::generate(self.ports.random.as_ref())?;
+        let session = Session {
+            id: SessionId::generate(self.ports.random.as_ref())?,
+            digest: secret.digest(),
+            login: None,
+            created_at: now,
+            expires_at: now + self.policy.sessions.anonymous,
+        };
+        self.ports.sessions.insert(&session).await?;
+        Ok((session, secret))
+    }
+
+    /// Stores the request while the user logs in or consents.
+    async fn park(
+        &self,
+        session: &Session,
+        request: &AuthorizationRequest,
+        params: AuthorizationParams,
+        now: OffsetDateTime,
+    ) -> Result<PendingHandle, FlowError> {
+        let handle = PendingHandle::generate(self.ports.random.as_ref())?;
+        let pending = PendingAuthorization {
+            digest: handle.digest(),
+            session_id: session.id,
+            client_id: request.target.client.id.clone(),
+            params,
+            created_at: now,
+            expires_at: now + PENDING_LIFETIME,
+        };
+        self.ports.sessions.insert_pending(&pending).await?;
+        Ok(handle)
+    }
+
+    /// The signed-in user, if they still exist and are enabled.
+    async fn active_user(&self, login: &Login) -> Result<Option<User>, FlowError> {
+        Ok(self.ports.users.find_by_id(login.user_id).await?.filter(|u| !u.disabled))
+    }
+
+    /// Whether `user` must be asked to consent (consent memory, `prompt=consent`, `skip_consent`).
+    async fn consent_step(
+        &self,
+        request: &AuthorizationRequest,
+        user: &User,
+    ) -> Result<ConsentStep, FlowError> {
+        let client = &request.target.client;
+        let granted = self.ports.consents.granted(user.id, &client.id).await?;
+        let force = request.prompt.contains(&Prompt::Consent);
+        Ok(match consent_need(&request.scopes, &granted, force, client.metadata.skip_consent) {
+            ConsentNeed::Satisfied => ConsentStep::Issue,
+            ask @ ConsentNeed::Ask { .. } => ConsentStep::Ask(ask),
+        })
+    }
+
+    /// Issues the authorization code (RFC 6749 §4.1.2): 256 random bits, stored
+    /// only as a digest, bound to everything the token request must match.
+    async fn issue_code(
+        &self,
+        request: &AuthorizationRequest,
+        login: Login,
+        now: OffsetDateTime,
+    ) -> Result<AuthorizationResponse, FlowError> {
+        let code = CodeValue::generate(self.ports.random.as_ref())?;
+        let target = &request.target;
+        let record = AuthorizationCode {
+            digest: code.digest(),
+            client_id: target.client.id.clone(),
+            user_id: login.user_id,
+            redirect_uri: target.redirect_uri.clone(),
+            redirect_uri_sent: target.redirect_uri_sent,
+            scopes: request.scopes.clone(),
+            nonce: request.nonce.clone(),
+            code_challenge: request.code_challenge.clone(),
+            auth_time: login.auth_time,
+            issued_at: now,
+            expires_at: now + self.policy.code_lifetime.get(),
+        };
+        self.ports.codes.insert(&record).await?;
+        tracing::info!(event = "code_issued", client_id = %target.client.id, user_id = %login.user_id);
+        Ok(AuthorizationResponse::Code {
+            redirect_uri: target.redirect_uri.clone(),
+            code,
+            state: target.state.clone(),
+        })
+    }
+
+    /// Removes expired sessions, pending authorizations, codes and stale
+    /// login counters, each in batches of at most `batch`. Returns the rows removed.
+    pub async fn purge_expired(&self, batch: u32) -> Result<u64, FlowError> {
+        let now = self.now();
+        let sessions = self.ports.sessions.purge_expired(now, batch).await?;
+        let codes = self.ports.codes.purge_expired(now, batch).await?;
+        let attempts = self.ports.attempts.purge_stale(now - ThrottlePolicy::MEMORY, batch).await?;
+        Ok(sessions + codes + attempts)
+    }
+}
+
+#[cfg(test)]
+mod tests;

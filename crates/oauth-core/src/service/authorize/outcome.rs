@@ -1,0 +1,202 @@
+//! What the flow answers: pages to render, redirects to send, and the errors
+//! that must stay on our own pages.
+
+use secrecy::SecretString;
+
+use crate::authorization_request::{RedirectError, Untrusted};
+use crate::client::{Client, ClientId};
+use crate::code::CodeValue;
+use crate::error::RepoError;
+use crate::ports::{HashError, RandomUnavailable};
+use crate::scope::ScopeName;
+use crate::session::SessionSecret;
+
+/// An outcome, and the new session cookie to set with it, if one was created.
+#[derive(Debug)]
+pub struct Answer<T> {
+    pub outcome: T,
+    pub new_session: Option<SessionSecret>,
+}
+
+impl<T> Answer<T> {
+    pub(super) fn keep_session(outcome: T) -> Self {
+        Self { outcome, new_session: None }
+    }
+}
+
+/// The answer to the client at its redirect URI.
+#[derive(Debug)]
+pub enum AuthorizationResponse {
+    /// RFC 6749 §4.1.2 (the HTTP layer adds `iss`, RFC 9207).
+    Code { redirect_uri: String, code: CodeValue, state: Option<String> },
+    /// RFC 6749 §4.1.2.1.
+    Error(RedirectError),
+}
+
+/// What a login or consent form carries, besides its own fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interaction {
+    /// The pending authorization's handle.
+    pub pending: String,
+    /// Lets a "start again" page link back to the client after the pending request is gone.
+    pub client_id: ClientId,
+    pub client_name: String,
+    /// The session's CSRF token.
+    pub csrf: String,
+}
+
+/// Why the login form is shown again. One message for every bad credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginFailure {
+    /// SECURITY: unknown user, wrong password and disabled user look the same.
+    InvalidCredentials,
+    /// Too many failures for this account or address: refused even with the right password.
+    Throttled,
+}
+
+/// The login page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginPage {
+    pub interaction: Interaction,
+    /// Pre-filled: `login_hint`, or what was typed last time.
+    pub username: Option<String>,
+    pub failure: Option<LoginFailure>,
+}
+
+/// One requested scope on the consent page, in plain words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeLine {
+    pub name: ScopeName,
+    pub description: String,
+    /// Not granted to this client before.
+    pub is_new: bool,
+}
+
+/// The consent page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentPage {
+    pub interaction: Interaction,
+    /// Who is consenting (their email).
+    pub user: String,
+    pub scopes: Vec<ScopeLine>,
+}
+
+/// What `/oauth/authorize` does.
+#[derive(Debug)]
+pub enum AuthorizeOutcome {
+    Login(LoginPage),
+    Consent(ConsentPage),
+    Redirect(AuthorizationResponse),
+}
+
+/// The login form as posted.
+#[derive(Debug)]
+pub struct LoginForm {
+    pub pending: String,
+    pub client_id: String,
+    pub csrf: String,
+    pub username: String,
+    pub password: SecretString,
+    /// The client's address, for the per-address counter.
+    pub address: String,
+}
+
+/// Where a signed-in user goes next.
+#[derive(Debug)]
+pub enum Next {
+    /// The consent page of this pending authorization.
+    Consent {
+        pending: String,
+        client_id: ClientId,
+    },
+    Redirect(AuthorizationResponse),
+}
+
+/// What a login attempt did.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// Signed in: set the new cookie (the old one no longer works) and go on.
+    SignedIn { session: SessionSecret, next: Next },
+    /// Show the form again with the failure.
+    Refused(LoginPage),
+    /// The client changed meanwhile so that the request now fails: tell it.
+    Answered(AuthorizationResponse),
+}
+
+/// The user's answer on the consent page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Deny,
+}
+
+impl Decision {
+    /// `approve` or `deny`, the values of the page's `decision` buttons.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "approve" => Some(Self::Approve),
+            "deny" => Some(Self::Deny),
+            _ => None,
+        }
+    }
+}
+
+/// The "start again" page: where to go back to, if the client is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartAgain {
+    pub client_name: Option<String>,
+    /// The origin of the client's first web redirect URI: its site.
+    pub back_to: Option<String>,
+}
+
+impl StartAgain {
+    pub(super) fn for_client(client: Option<&Client>) -> Self {
+        let Some(client) = client else { return Self { client_name: None, back_to: None } };
+        let back_to = client
+            .metadata
+            .redirect_uris
+            .iter()
+            .filter_map(|uri| url::Url::parse(uri.as_str()).ok())
+            .find(|url| matches!(url.scheme(), "https" | "http"))
+            .map(|url| format!("{}/", url.origin().ascii_serialization()));
+        Self { client_name: Some(client.metadata.name.clone()), back_to }
+    }
+}
+
+/// Errors answered on our own pages, never by redirect.
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    /// The client or redirect URI could not be verified (RFC 6749 §4.1.2.1): 400, no redirect.
+    #[error("{0}")]
+    Untrusted(Untrusted),
+    /// The pending request is lost or expired, or the session is gone.
+    #[error("this sign-in request has expired or is no longer valid")]
+    StartAgain(StartAgain),
+    /// CSRF token missing or wrong.
+    #[error("the form was not sent from this browser's session")]
+    Forbidden,
+    /// A form field is missing or malformed.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The store, randomness or hasher failed.
+    #[error("server error: {0}")]
+    Server(String),
+}
+
+impl From<RepoError> for FlowError {
+    fn from(error: RepoError) -> Self {
+        Self::Server(error.to_string())
+    }
+}
+
+impl From<RandomUnavailable> for FlowError {
+    fn from(error: RandomUnavailable) -> Self {
+        Self::Server(error.to_string())
+    }
+}
+
+impl From<HashError> for FlowError {
+    fn from(error: HashError) -> Self {
+        Self::Server(error.to_string())
+    }
+}

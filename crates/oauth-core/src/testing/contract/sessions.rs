@@ -1,0 +1,143 @@
+//! The `SessionRepository` contract.
+#![allow(clippy::missing_panics_doc, clippy::unwrap_used, clippy::expect_used)]
+
+use std::future::Future;
+use std::sync::Arc;
+
+use time::Duration;
+
+use crate::authorization_request::AuthorizationParams;
+use crate::pending::{PendingAuthorization, PendingDigest};
+use crate::ports::{ClientRepository, SessionRepository, UserRepository};
+use crate::session::{Login, Session, SessionDigest, SessionId};
+use crate::testing::SeqRandom;
+use crate::testing::contract::join_all;
+use crate::testing::fixtures::{self, T0};
+
+/// The repositories a session test needs: logins refer to users, pending requests to clients.
+pub struct SessionStores {
+    pub sessions: Arc<dyn SessionRepository>,
+    pub clients: Arc<dyn ClientRepository>,
+    pub users: Arc<dyn UserRepository>,
+}
+
+impl std::fmt::Debug for SessionStores {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionStores").finish_non_exhaustive()
+    }
+}
+
+/// Runs every case, each on fresh repositories from `fresh`.
+pub async fn run_all<F, Fut>(fresh: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SessionStores>,
+{
+    renew_replaces_the_secret(fresh().await).await;
+    pending_belongs_to_its_session_and_is_taken_once(fresh().await).await;
+    delete_ends_the_session_and_its_pending_requests(fresh().await).await;
+    purge_removes_only_expired_rows(fresh().await).await;
+}
+
+fn session(n: u8, expires_in: Duration) -> Session {
+    let random = SeqRandom::new(u64::from(n));
+    Session {
+        id: SessionId::generate(&random).unwrap(),
+        digest: SessionDigest::of(&format!("secret-{n}")),
+        login: None,
+        created_at: T0,
+        expires_at: T0 + expires_in,
+    }
+}
+
+fn pending(n: u8, session: &Session, expires_in: Duration) -> PendingAuthorization {
+    PendingAuthorization {
+        digest: PendingDigest::of(&format!("pending-{n}")),
+        session_id: session.id,
+        client_id: fixtures::client(1, "Billing", "s").id,
+        params: AuthorizationParams::new(vec![
+            ("client_id".into(), "client1".into()),
+            ("state".into(), "a b&c=d".into()),
+        ]),
+        created_at: T0,
+        expires_at: T0 + expires_in,
+    }
+}
+
+async fn with_owners(stores: &SessionStores) -> Login {
+    stores.clients.insert(&fixtures::client(1, "Billing", "s")).await.unwrap();
+    let user = fixtures::user(1, "ada@example.com");
+    stores.users.insert(&user).await.unwrap();
+    Login { user_id: user.id, auth_time: T0 + Duration::seconds(5) }
+}
+
+/// After a login the old secret finds nothing and the new one finds the same session.
+pub async fn renew_replaces_the_secret(stores: SessionStores) {
+    let login = with_owners(&stores).await;
+    let anonymous = session(1, Duration::minutes(30));
+    stores.sessions.insert(&anonymous).await.unwrap();
+    assert_eq!(stores.sessions.find(&anonymous.digest).await.unwrap(), Some(anonymous.clone()));
+    let renewed = SessionDigest::of("renewed");
+    let expires = T0 + Duration::hours(8);
+    stores.sessions.renew(anonymous.id, &renewed, &login, expires).await.unwrap();
+    assert_eq!(stores.sessions.find(&anonymous.digest).await.unwrap(), None, "the old cookie is dead");
+    let found = stores.sessions.find(&renewed).await.unwrap().unwrap();
+    assert_eq!((found.id, found.login, found.expires_at), (anonymous.id, Some(login), expires));
+    let unknown = session(9, Duration::minutes(1));
+    assert!(stores.sessions.renew(unknown.id, &renewed, &login, expires).await.is_err());
+}
+
+/// A pending request is found only with its own session, and taken exactly once.
+pub async fn pending_belongs_to_its_session_and_is_taken_once(stores: SessionStores) {
+    with_owners(&stores).await;
+    let (mine, theirs) = (session(1, Duration::minutes(30)), session(2, Duration::minutes(30)));
+    stores.sessions.insert(&mine).await.unwrap();
+    stores.sessions.insert(&theirs).await.unwrap();
+    let parked = pending(1, &mine, Duration::minutes(10));
+    stores.sessions.insert_pending(&parked).await.unwrap();
+    assert_eq!(stores.sessions.find_pending(&parked.digest, mine.id).await.unwrap(), Some(parked.clone()));
+    assert_eq!(stores.sessions.find_pending(&parked.digest, theirs.id).await.unwrap(), None);
+    assert_eq!(stores.sessions.take_pending(&parked.digest, theirs.id).await.unwrap(), None);
+    let takers = join_all((0..8).map(|_| stores.sessions.take_pending(&parked.digest, mine.id))).await;
+    let won = takers.into_iter().filter(|t| matches!(t, Ok(Some(_)))).count();
+    assert_eq!(won, 1, "exactly one taker");
+    assert_eq!(stores.sessions.find_pending(&parked.digest, mine.id).await.unwrap(), None);
+}
+
+/// Deleting a session takes its pending requests with it.
+pub async fn delete_ends_the_session_and_its_pending_requests(stores: SessionStores) {
+    with_owners(&stores).await;
+    let (mine, other) = (session(1, Duration::minutes(30)), session(2, Duration::minutes(30)));
+    stores.sessions.insert(&mine).await.unwrap();
+    stores.sessions.insert(&other).await.unwrap();
+    let parked = pending(1, &mine, Duration::minutes(10));
+    let kept = pending(2, &other, Duration::minutes(10));
+    stores.sessions.insert_pending(&parked).await.unwrap();
+    stores.sessions.insert_pending(&kept).await.unwrap();
+    stores.sessions.delete(mine.id).await.unwrap();
+    assert_eq!(stores.sessions.find(&mine.digest).await.unwrap(), None);
+    assert_eq!(stores.sessions.find_pending(&parked.digest, mine.id).await.unwrap(), None);
+    assert!(stores.sessions.find(&other.digest).await.unwrap().is_some(), "other sessions stay");
+    assert!(stores.sessions.find_pending(&kept.digest, other.id).await.unwrap().is_some());
+}
+
+/// Purging removes expired sessions (with their requests) and expired requests, nothing live.
+pub async fn purge_removes_only_expired_rows(stores: SessionStores) {
+    with_owners(&stores).await;
+    let (dead, live) = (session(1, Duration::minutes(1)), session(2, Duration::hours(1)));
+    stores.sessions.insert(&dead).await.unwrap();
+    stores.sessions.insert(&live).await.unwrap();
+    let in_dead = pending(1, &dead, Duration::minutes(1));
+    let expired = pending(2, &live, Duration::minutes(1));
+    let fresh = pending(3, &live, Duration::minutes(30));
+    for p in [&in_dead, &expired, &fresh] {
+        stores.sessions.insert_pending(p).await.unwrap();
+    }
+    let purged = stores.sessions.purge_expired(T0 + Duration::minutes(2), 100).await.unwrap();
+    assert_eq!(purged, 3, "one session and two pending requests");
+    assert_eq!(stores.sessions.find(&dead.digest).await.unwrap(), None);
+    assert!(stores.sessions.find(&live.digest).await.unwrap().is_some());
+    assert_eq!(stores.sessions.find_pending(&expired.digest, live.id).await.unwrap(), None);
+    assert!(stores.sessions.find_pending(&fresh.digest, live.id).await.unwrap().is_some());
+    assert_eq!(stores.sessions.purge_expired(T0 + Duration::minutes(2), 100).await.unwrap(), 0);
+}
