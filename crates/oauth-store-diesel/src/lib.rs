@@ -12,9 +12,11 @@ mod connection;
 mod consents;
 mod convert;
 mod error;
+mod login_attempts;
 mod migrations;
 mod readiness;
 mod schema;
+mod sessions;
 mod store;
 mod users;
 

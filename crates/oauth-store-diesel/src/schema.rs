@@ -68,5 +68,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        digest -> Text,
+        user_id -> Nullable<Text>,
+        auth_time -> Nullable<BigInt>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    pending_authorizations (digest) {
+        digest -> Text,
+        session_id -> Text,
+        client_id -> Text,
+        params -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    login_attempts (key) {
+        key -> Text,
+        failures -> Integer,
+        last_failure_at -> BigInt,
+    }
+}
+
 diesel::joinable!(client_secrets -> clients (client_id));
 diesel::allow_tables_to_appear_in_same_query!(clients, client_secrets);

@@ -291,3 +291,47 @@ async fn sqlite_meets_the_consent_contract() {
 async fn postgres_meets_the_consent_contract() {
     consent_contract(|| TestDatabase::postgres("postgres_meets_the_consent_contract")).await;
 }
+
+async fn session_contract(fresh: impl Fn() -> Option<TestDatabase>) {
+    let Some(stores) = FreshStores::new(fresh) else { return };
+    contract::sessions::run_all(|| {
+        let store = stores.next();
+        async move {
+            contract::sessions::SessionStores {
+                sessions: store.clone(),
+                clients: store.clone(),
+                users: store,
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_meets_the_session_contract() {
+    session_contract(|| Some(TestDatabase::sqlite())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_meets_the_session_contract() {
+    session_contract(|| TestDatabase::postgres("postgres_meets_the_session_contract")).await;
+}
+
+async fn login_attempt_contract(fresh: impl Fn() -> Option<TestDatabase>) {
+    let Some(stores) = FreshStores::new(fresh) else { return };
+    contract::login_attempts::run_all(|| {
+        let store = stores.next();
+        async move { store as Arc<dyn oauth_core::ports::LoginAttemptRepository> }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_meets_the_login_attempt_contract() {
+    login_attempt_contract(|| Some(TestDatabase::sqlite())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_meets_the_login_attempt_contract() {
+    login_attempt_contract(|| TestDatabase::postgres("postgres_meets_the_login_attempt_contract")).await;
+}

@@ -1,0 +1,3 @@
+DROP TABLE login_attempts;
+DROP TABLE pending_authorizations;
+DROP TABLE sessions;
