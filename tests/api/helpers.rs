@@ -5,15 +5,22 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+use std::sync::Arc;
+
 use auth_server::app::Application;
 use auth_server::config::{Config, RawSettings, validate};
+use oauth_core::testing::ManualClock;
+use oauth_core::testing::fixtures::T0;
 use oauth_store_diesel::testing::TestDatabase;
 
-/// The server running in this process, on its own database.
+/// The server running in this process, on its own database, with a clock
+/// that moves only when a test advances it.
 pub struct TestApp {
     pub address: String,
     pub http: reqwest::Client,
     pub db: TestDatabase,
+    pub config: Config,
+    pub clock: Arc<ManualClock>,
     _data_dir: tempfile::TempDir,
 }
 
@@ -35,12 +42,13 @@ pub async fn spawn_app_on(db: TestDatabase) -> TestApp {
     let data_dir = tempfile::TempDir::new().expect("temp dir");
     let config = test_config(&db, data_dir.path());
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let app = Application::build(&config, listener).await.expect("build app");
+    let clock = Arc::new(ManualClock::at(T0));
+    let app = Application::build_with_clock(&config, listener, clock.clone()).await.expect("build app");
     let address = format!("http://{}", app.address());
     tokio::spawn(app.run_until_stopped());
     let http =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    TestApp { address, http, db, _data_dir: data_dir }
+    TestApp { address, http, db, config, clock, _data_dir: data_dir }
 }
 
 /// Starts the application in-process on a fresh SQLite file.

@@ -4,7 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
 mod audit;
+mod authorize_errors;
+mod authorize_flow;
+mod authorize_login;
 mod clients_cli;
+mod flow;
 mod foundation_cli;
 mod foundation_config;
 mod foundation_http;

@@ -5,21 +5,27 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
+use oauth_core::password::Password;
+use oauth_core::ports::PasswordHasher as _;
 use oauth_core::ports::{Clock, RandomSource};
+use oauth_core::service::authorize::{AuthorizeService, FlowPorts};
 use oauth_core::service::clients::ClientService;
 use oauth_core::service::users::UserService;
-use oauth_http_actix::{AppState, ServerOptions, build_server};
+use oauth_core::session::SessionSecret;
+use oauth_http_actix::{AppState, CookiePolicy, Pages, ServerOptions, build_server};
 use oauth_keys::{Argon2Hasher, OsRandom};
 use oauth_store_diesel::{DieselStore, MigrationReport, StoreError, run_migrations};
+use secrecy::SecretString;
 
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::exit::CommandError;
 
-/// The HTTP server, composed and bound, not yet running.
+/// The HTTP server, composed and bound, not yet running, and its janitor.
 pub struct Application {
     server: Server,
     address: SocketAddr,
+    janitor: tokio::task::JoinHandle<()>,
 }
 
 impl std::fmt::Debug for Application {
@@ -31,11 +37,29 @@ impl std::fmt::Debug for Application {
 impl Application {
     /// Migrates and opens the store, then binds the routes to `listener`.
     pub async fn build(config: &Config, listener: TcpListener) -> Result<Self, CommandError> {
+        Self::build_with_clock(config, listener, Arc::new(SystemClock)).await
+    }
+
+    /// [`Application::build`] with another clock: tests move time instead of waiting.
+    pub async fn build_with_clock(
+        config: &Config,
+        listener: TcpListener,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, CommandError> {
         let address = listener
             .local_addr()
             .map_err(|e| CommandError::Runtime(format!("cannot read the bound address: {e}")))?;
         let (store, _report) = open_store(config).await?;
-        let state = AppState { readiness: Arc::new(store) };
+        let flow = Arc::new(authorize_service(config, &store, clock).await?);
+        let pages = Pages::new(&config.issuer).map_err(|e| CommandError::Runtime(e.to_string()))?;
+        let state = AppState {
+            readiness: Arc::new(store),
+            flow: flow.clone(),
+            pages: Arc::new(pages),
+            issuer: config.issuer.as_str().into(),
+            cookie: CookiePolicy::new(config.https()),
+            trusted_proxies: config.trusted_proxies.clone().into(),
+        };
         let options = ServerOptions {
             workers: config.http_workers,
             https: config.https(),
@@ -43,7 +67,8 @@ impl Application {
         };
         let server = build_server(listener, state, &options)
             .map_err(|e| CommandError::Runtime(format!("cannot start the HTTP server: {e}")))?;
-        Ok(Self { server, address })
+        let janitor = tokio::spawn(crate::janitor::run(flow, config.janitor_interval));
+        Ok(Self { server, address, janitor })
     }
 
     /// Where the server listens.
@@ -58,7 +83,9 @@ impl Application {
 
     /// Serves until stopped by the handle, SIGTERM or SIGINT.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let outcome = self.server.await;
+        self.janitor.abort();
+        outcome
     }
 }
 
@@ -99,6 +126,35 @@ pub fn client_service(config: &Config, store: DieselStore) -> ClientService {
         Arc::new(OsRandom::new()),
         Arc::new(config.scopes.clone()),
     )
+}
+
+/// The browser flow over the real adapters. Hashes one random password for
+/// the dummy hash that unknown usernames are verified against.
+pub async fn authorize_service(
+    config: &Config,
+    store: &DieselStore,
+    clock: Arc<dyn Clock>,
+) -> Result<AuthorizeService, CommandError> {
+    let hasher = Arc::new(Argon2Hasher::new(&config.argon2).map_err(|e| CommandError::Usage(e.to_string()))?);
+    let random: Arc<dyn RandomSource> = Arc::new(OsRandom::new());
+    let throwaway =
+        SessionSecret::generate(random.as_ref()).map_err(|e| CommandError::Runtime(e.to_string()))?;
+    let password = Password::new(SecretString::from(throwaway.expose().to_owned()))
+        .map_err(|e| CommandError::Runtime(e.to_string()))?;
+    let dummy_hash = hasher.hash(&password).await.map_err(|e| CommandError::Runtime(e.to_string()))?;
+    let store = Arc::new(store.clone());
+    let ports = FlowPorts {
+        clients: store.clone(),
+        users: store.clone(),
+        codes: store.clone(),
+        consents: store.clone(),
+        sessions: store.clone(),
+        attempts: store,
+        hasher,
+        clock,
+        random,
+    };
+    Ok(AuthorizeService::new(ports, Arc::new(config.scopes.clone()), config.flow, dummy_hash))
 }
 
 /// The user service over the real adapters.

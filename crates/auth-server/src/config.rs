@@ -4,13 +4,18 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use oauth_core::authorization_request::AuthorizePolicy;
+use oauth_core::code::CodeLifetime;
 use oauth_core::scope::ScopeCatalog;
+use oauth_core::service::authorize::FlowPolicy;
+use oauth_core::session::SessionLifetimes;
+use oauth_core::throttle::ThrottlePolicy;
 use oauth_keys::Argon2Settings;
 use oauth_store_diesel::{DatabaseUrl, PoolOptions};
 use serde::{Deserialize, Serialize};
@@ -40,6 +45,16 @@ pub struct RawSettings {
     pub password_hash_concurrency: usize,
     /// API scopes beyond the OIDC ones: name → plain-words description for the consent page.
     pub api_scopes: BTreeMap<String, String>,
+    pub code_lifetime_secs: u64,
+    pub session_lifetime_secs: u64,
+    /// RFC 9700 §2.1.1 recommends PKCE for confidential clients too; this lets them skip it.
+    pub insecure_pkce_optional_for_confidential: bool,
+    pub login_max_failures: u32,
+    pub login_max_failures_per_ip: u32,
+    pub login_lockout_secs: u64,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<String>,
+    pub janitor_interval_secs: u64,
 }
 
 /// Every key, as written in files; `AUTH_` + upper case in the environment.
@@ -59,6 +74,14 @@ pub const KEYS: &[&str] = &[
     "argon2_parallelism",
     "password_hash_concurrency",
     "api_scopes",
+    "code_lifetime_secs",
+    "session_lifetime_secs",
+    "insecure_pkce_optional_for_confidential",
+    "login_max_failures",
+    "login_max_failures_per_ip",
+    "login_lockout_secs",
+    "trusted_proxies",
+    "janitor_interval_secs",
 ];
 
 /// How log lines are written.
@@ -90,6 +113,14 @@ impl Default for RawSettings {
             argon2_parallelism: argon2.parallelism,
             password_hash_concurrency: argon2.max_concurrent,
             api_scopes: BTreeMap::new(),
+            code_lifetime_secs: 60,
+            session_lifetime_secs: 8 * 3600,
+            insecure_pkce_optional_for_confidential: false,
+            login_max_failures: 5,
+            login_max_failures_per_ip: 30,
+            login_lockout_secs: 15 * 60,
+            trusted_proxies: Vec::new(),
+            janitor_interval_secs: 300,
         }
     }
 }
@@ -139,6 +170,11 @@ pub struct Config {
     pub argon2: Argon2Settings,
     /// Every scope the server knows: the OIDC ones and `api_scopes`.
     pub scopes: ScopeCatalog,
+    /// Codes, sessions, PKCE and the brute-force guard.
+    pub flow: FlowPolicy,
+    pub trusted_proxies: Vec<IpAddr>,
+    /// How often expired codes, sessions and counters are deleted.
+    pub janitor_interval: Duration,
 }
 
 impl Config {
@@ -216,6 +252,18 @@ pub fn validate(raw: RawSettings) -> Result<Config, ConfigError> {
     positive("db_timeout_secs", raw.db_timeout_secs)?;
     positive("password_hash_concurrency", raw.password_hash_concurrency)?;
     let argon2 = validate_argon2(&raw)?;
+    let flow = validate_flow(&raw)?;
+    let trusted_proxies = raw
+        .trusted_proxies
+        .iter()
+        .map(|text| {
+            text.parse::<IpAddr>()
+                .map_err(|_| ConfigError::new("trusted_proxies", format!("{text:?} is not an IP address")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if !(10..=86_400).contains(&raw.janitor_interval_secs) {
+        return Err(ConfigError::new("janitor_interval_secs", "must be between 10 and 86400 seconds"));
+    }
     let scopes = ScopeCatalog::new(raw.api_scopes.iter().map(|(name, text)| (name.as_str(), text.as_str())))
         .map_err(|e| ConfigError::new("api_scopes", e.to_string()))?;
     Ok(Config {
@@ -233,6 +281,39 @@ pub fn validate(raw: RawSettings) -> Result<Config, ConfigError> {
         },
         argon2,
         scopes,
+        flow,
+        trusted_proxies,
+        janitor_interval: Duration::from_secs(raw.janitor_interval_secs),
+    })
+}
+
+fn validate_flow(raw: &RawSettings) -> Result<FlowPolicy, ConfigError> {
+    let seconds = |value: u64| time::Duration::seconds(i64::try_from(value).unwrap_or(i64::MAX));
+    let code_lifetime = CodeLifetime::new(seconds(raw.code_lifetime_secs)).ok_or_else(|| {
+        ConfigError::new("code_lifetime_secs", "must be between 1 and 600 seconds (RFC 6749 §4.1.2)")
+    })?;
+    if !(60..=30 * 86_400).contains(&raw.session_lifetime_secs) {
+        return Err(ConfigError::new("session_lifetime_secs", "must be between 60 seconds and 30 days"));
+    }
+    positive("login_max_failures", raw.login_max_failures)?;
+    positive("login_max_failures_per_ip", raw.login_max_failures_per_ip)?;
+    if !(1..=86_400).contains(&raw.login_lockout_secs) {
+        return Err(ConfigError::new("login_lockout_secs", "must be between 1 and 86400 seconds"));
+    }
+    Ok(FlowPolicy {
+        authorize: AuthorizePolicy {
+            allow_confidential_without_pkce: raw.insecure_pkce_optional_for_confidential,
+        },
+        code_lifetime,
+        sessions: SessionLifetimes {
+            authenticated: seconds(raw.session_lifetime_secs),
+            ..SessionLifetimes::default()
+        },
+        throttle: ThrottlePolicy {
+            account_limit: raw.login_max_failures,
+            ip_limit: raw.login_max_failures_per_ip,
+            window: seconds(raw.login_lockout_secs),
+        },
     })
 }
 
@@ -341,6 +422,13 @@ mod tests {
             ("workers", |r| r.http_workers = 0, "http_workers"),
             ("argon2 memory", |r| r.argon2_memory_kib = 4, "argon2_memory_kib"),
             ("argon2 iterations", |r| r.argon2_iterations = 0, "argon2_iterations"),
+            ("code lifetime zero", |r| r.code_lifetime_secs = 0, "code_lifetime_secs"),
+            ("code lifetime over ten minutes", |r| r.code_lifetime_secs = 601, "code_lifetime_secs"),
+            ("session lifetime", |r| r.session_lifetime_secs = 10, "session_lifetime_secs"),
+            ("login failures", |r| r.login_max_failures = 0, "login_max_failures"),
+            ("login lockout", |r| r.login_lockout_secs = 0, "login_lockout_secs"),
+            ("proxy", |r| r.trusted_proxies = vec!["proxy.local".into()], "trusted_proxies"),
+            ("janitor", |r| r.janitor_interval_secs = 1, "janitor_interval_secs"),
             (
                 "api scope redeclares oidc",
                 |r| {

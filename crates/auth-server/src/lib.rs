@@ -8,6 +8,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod exit;
+pub mod janitor;
 pub mod telemetry;
 
 use cli::{Cli, Command};

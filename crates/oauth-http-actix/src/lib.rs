@@ -2,14 +2,19 @@
 //! to HTTP, request ids and security headers. It knows the core's services and
 //! ports, never a concrete store or key implementation.
 
+mod browser;
 mod error;
 mod middleware;
+mod pages;
+mod redirect;
 mod routes;
 mod server;
 mod state;
 
+pub use browser::CookiePolicy;
 pub use error::{ApiError, ErrorBody};
 pub use middleware::request_id::RequestId;
+pub use pages::{Pages, PagesError};
 pub use routes::ROUTES;
 pub use server::{ServerOptions, build_server};
 pub use state::AppState;

@@ -1,18 +1,69 @@
 //! What handlers share: the ports and services composed by `auth-server`.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use oauth_core::ports::ReadinessProbe;
+use oauth_core::service::authorize::AuthorizeService;
 
-/// Shared, immutable handler state. Cheap to clone (every field is an `Arc`).
+use crate::browser::CookiePolicy;
+use crate::pages::Pages;
+
+/// Shared, immutable handler state. Cheap to clone (every field is shared).
 #[derive(Clone)]
 pub struct AppState {
     /// Answers `/readyz`.
     pub readiness: Arc<dyn ReadinessProbe>,
+    /// The browser flow: authorize, login, consent, logout.
+    pub flow: Arc<AuthorizeService>,
+    /// The HTML pages.
+    pub pages: Arc<Pages>,
+    /// The issuer identifier, exactly as configured (the `iss` of RFC 9207).
+    pub issuer: Arc<str>,
+    /// How the session cookie is named and flagged.
+    pub cookie: CookiePolicy,
+    /// Connections from these addresses may name the client in `X-Forwarded-For`.
+    pub trusted_proxies: Arc<[IpAddr]>,
 }
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").finish_non_exhaustive()
+        f.debug_struct("AppState").field("issuer", &self.issuer).finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::sync::Arc;
+
+    use oauth_core::ports::ReadinessProbe;
+    use oauth_core::service::authorize::{AuthorizeService, FlowPolicy, FlowPorts};
+    use oauth_core::testing::{InMemoryStore, ManualClock, PlainTextHasher, SeqRandom, fixtures};
+
+    use super::*;
+
+    /// A state over the in-memory store, with the given readiness probe.
+    pub(crate) fn state(readiness: Arc<dyn ReadinessProbe>) -> AppState {
+        let store = Arc::new(InMemoryStore::default());
+        let ports = FlowPorts {
+            clients: store.clone(),
+            users: store.clone(),
+            codes: store.clone(),
+            consents: store.clone(),
+            sessions: store.clone(),
+            attempts: store.clone(),
+            hasher: Arc::new(PlainTextHasher),
+            clock: Arc::new(ManualClock::at(fixtures::T0)),
+            random: Arc::new(SeqRandom::new(1)),
+        };
+        let dummy = oauth_core::password::PasswordHash::new("$plaintext-test-only$dummy".into());
+        AppState {
+            readiness,
+            flow: Arc::new(AuthorizeService::new(ports, Arc::default(), FlowPolicy::default(), dummy)),
+            pages: Arc::new(Pages::new("http://127.0.0.1:8080").unwrap()),
+            issuer: "http://127.0.0.1:8080".into(),
+            cookie: CookiePolicy::new(false),
+            trusted_proxies: Arc::new([]),
+        }
     }
 }

@@ -20,6 +20,13 @@ pub(crate) const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-i
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestId(uuid::Uuid);
 
+impl RequestId {
+    /// A fresh, random id.
+    pub(crate) fn generate() -> Self {
+        Self(uuid::Uuid::new_v4())
+    }
+}
+
 impl fmt::Display for RequestId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.hyphenated().fmt(f)
@@ -32,8 +39,7 @@ impl FromRequest for RequestId {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         // Outside the middleware (unit tests of a lone handler) a fresh id is still an id.
-        let id =
-            req.extensions().get::<RequestId>().cloned().unwrap_or_else(|| RequestId(uuid::Uuid::new_v4()));
+        let id = req.extensions().get::<RequestId>().cloned().unwrap_or_else(RequestId::generate);
         std::future::ready(Ok(id))
     }
 }
@@ -44,7 +50,7 @@ pub(crate) async fn assign(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let id = RequestId(uuid::Uuid::new_v4());
+    let id = RequestId::generate();
     request.extensions_mut().insert(id.clone());
     let span = tracing::info_span!(
         "http_request",

@@ -2,13 +2,21 @@
 //! registers exactly these, and the repository audit compares them with the docs.
 
 mod health;
+mod interaction;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::json_error;
 
 /// Every route: (methods, path).
-pub const ROUTES: &[(&[&str], &str)] = &[(&["GET"], "/healthz"), (&["GET"], "/readyz")];
+pub const ROUTES: &[(&[&str], &str)] = &[
+    (&["GET"], "/healthz"),
+    (&["GET"], "/readyz"),
+    (&["GET", "POST"], "/oauth/authorize"),
+    (&["GET", "POST"], "/login"),
+    (&["GET", "POST"], "/consent"),
+    (&["GET", "POST"], "/logout"),
+];
 
 pub(crate) fn configure(config: &mut web::ServiceConfig) {
     config
@@ -20,6 +28,30 @@ pub(crate) fn configure(config: &mut web::ServiceConfig) {
         .service(
             web::resource("/readyz")
                 .route(web::get().to(health::ready))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/oauth/authorize")
+                .route(web::get().to(interaction::authorize_get))
+                .route(web::post().to(interaction::authorize_post))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/login")
+                .route(web::get().to(interaction::login_get))
+                .route(web::post().to(interaction::login_post))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/consent")
+                .route(web::get().to(interaction::consent_get))
+                .route(web::post().to(interaction::consent_post))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/logout")
+                .route(web::get().to(interaction::logout_get))
+                .route(web::post().to(interaction::logout_post))
                 .default_service(web::to(method_not_allowed)),
         );
 }
@@ -59,14 +91,13 @@ mod tests {
     use oauth_core::ports::MockReadinessProbe;
 
     use super::*;
-    use crate::state::AppState;
 
-    fn state(ready: bool) -> web::Data<AppState> {
+    fn state(ready: bool) -> web::Data<crate::state::AppState> {
         let mut probe = MockReadinessProbe::new();
         probe
             .expect_check()
             .returning(move || if ready { Ok(()) } else { Err(RepoError::Unavailable("db down".into())) });
-        web::Data::new(AppState { readiness: Arc::new(probe) })
+        web::Data::new(crate::state::testing::state(Arc::new(probe)))
     }
 
     #[actix_web::test]

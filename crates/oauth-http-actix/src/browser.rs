@@ -1,0 +1,162 @@
+//! What a browser request carries beyond its parameters: the session cookie,
+//! the client's address, and form bodies.
+
+use std::net::IpAddr;
+
+use actix_web::HttpRequest;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::header;
+use oauth_core::session::SessionSecret;
+
+/// How the session cookie is set.
+#[derive(Debug, Clone)]
+pub struct CookiePolicy {
+    /// `__Host-manumu_session` over HTTPS (Secure, Path=/, no Domain: bound to
+    /// this host), `manumu_session` on a plain-HTTP development issuer.
+    pub name: &'static str,
+    pub secure: bool,
+}
+
+impl CookiePolicy {
+    /// The policy for an issuer served over HTTPS or not.
+    pub fn new(https: bool) -> Self {
+        if https {
+            Self { name: "__Host-manumu_session", secure: true }
+        } else {
+            Self { name: "manumu_session", secure: false }
+        }
+    }
+
+    /// The session secret the browser presented, if any.
+    pub(crate) fn read(&self, request: &HttpRequest) -> Option<String> {
+        request.cookie(self.name).map(|cookie| cookie.value().to_owned())
+    }
+
+    /// The cookie carrying a new session secret (ASVS 3.3.1, 3.3.4): `HttpOnly`,
+    /// `SameSite=Lax` (the client's redirect to us is a top-level GET),
+    /// `Secure` with HTTPS, no `Max-Age` (it ends with the browser; the
+    /// server-side record decides how long it is honoured).
+    pub(crate) fn set(&self, secret: &SessionSecret) -> Cookie<'static> {
+        Cookie::build(self.name, secret.expose().to_owned())
+            .path("/")
+            .http_only(true)
+            .secure(self.secure)
+            .same_site(SameSite::Lax)
+            .finish()
+    }
+
+    /// A cookie that makes the browser forget the session.
+    pub(crate) fn clear(&self) -> Cookie<'static> {
+        let mut cookie = Cookie::build(self.name, "")
+            .path("/")
+            .http_only(true)
+            .secure(self.secure)
+            .same_site(SameSite::Lax)
+            .finish();
+        cookie.make_removal();
+        cookie
+    }
+}
+
+/// The address a request came from. `X-Forwarded-For` is believed only when
+/// the connection comes from a configured proxy (security checklist WEB-08);
+/// then the nearest address that is not itself a trusted proxy is the client.
+pub(crate) fn client_address(request: &HttpRequest, trusted_proxies: &[IpAddr]) -> String {
+    let Some(peer) = request.peer_addr().map(|a| a.ip()) else { return "unknown".to_owned() };
+    if !trusted_proxies.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded = request
+        .headers()
+        .get_all(header::X_FORWARDED_FOR)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+        .collect::<Vec<_>>();
+    forwarded.into_iter().rev().find(|hop| !trusted_proxies.contains(hop)).unwrap_or(peer).to_string()
+}
+
+/// A form body's fields. A field that appears twice is refused: the form
+/// cannot have sent it, so the request is forged or broken.
+#[derive(Debug)]
+pub(crate) struct FormFields(Vec<(String, String)>);
+
+impl FormFields {
+    /// Decodes an `application/x-www-form-urlencoded` body; anything else is refused.
+    pub(crate) fn parse(request: &HttpRequest, body: &[u8]) -> Result<Self, String> {
+        let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+        let is_form = content_type.is_some_and(|value| {
+            value
+                .split(';')
+                .next()
+                .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+        });
+        if !is_form {
+            return Err("the request must be sent as application/x-www-form-urlencoded".to_owned());
+        }
+        Ok(Self(url::form_urlencoded::parse(body).into_owned().collect()))
+    }
+
+    /// A field's value; missing is an empty string (the checks that follow refuse it).
+    pub(crate) fn get(&self, name: &str) -> Result<String, String> {
+        let mut values = self.0.iter().filter(|(key, _)| key == name);
+        let value = values.next().map(|(_, value)| value.clone()).unwrap_or_default();
+        if values.next().is_some() {
+            return Err(format!("the {name} field appears more than once"));
+        }
+        Ok(value)
+    }
+
+    /// Every pair, in order (for `POST /oauth/authorize`).
+    pub(crate) fn into_pairs(self) -> Vec<(String, String)> {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    #[test]
+    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let from = |peer: &str, forwarded: &str| {
+            TestRequest::default()
+                .peer_addr(format!("{peer}:4000").parse().unwrap())
+                .insert_header((header::X_FORWARDED_FOR, forwarded))
+                .to_http_request()
+        };
+        assert_eq!(
+            client_address(&from("192.0.2.9", "203.0.113.5"), &[]),
+            "192.0.2.9",
+            "no proxy configured"
+        );
+        assert_eq!(
+            client_address(&from("192.0.2.9", "203.0.113.5"), &[proxy]),
+            "192.0.2.9",
+            "not from the proxy"
+        );
+        assert_eq!(
+            client_address(&from("10.0.0.1", "1.1.1.1, 203.0.113.5"), &[proxy]),
+            "203.0.113.5",
+            "nearest hop"
+        );
+        assert_eq!(client_address(&from("10.0.0.1", "garbage"), &[proxy]), "10.0.0.1");
+    }
+
+    #[test]
+    fn forms_must_be_urlencoded_and_fields_single() {
+        let request =
+            TestRequest::post().insert_header((header::CONTENT_TYPE, "application/json")).to_http_request();
+        assert!(FormFields::parse(&request, b"a=1").is_err());
+        let request = TestRequest::post()
+            .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded; charset=utf-8"))
+            .to_http_request();
+        let fields = FormFields::parse(&request, b"a=1&b=x+y&a=2").unwrap();
+        assert_eq!(fields.get("b").unwrap(), "x y");
+        assert!(fields.get("a").is_err());
+        assert_eq!(fields.get("missing").unwrap(), "");
+    }
+}

@@ -1,0 +1,270 @@
+//! The browser flow's routes: `/oauth/authorize`, `/login`, `/consent` and
+//! `/logout`. Each reads the request, calls the core's `AuthorizeService`, and
+//! renders its outcome; the rules live in the core.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use oauth_core::authorization_request::AuthorizationParams;
+use oauth_core::service::authorize::{AuthorizeOutcome, Decision, FlowError, LoginForm, LoginOutcome, Next};
+use secrecy::SecretString;
+
+use crate::browser::{FormFields, client_address};
+use crate::middleware::request_id::RequestId;
+use crate::pages::ErrorKind;
+use crate::redirect::to_client;
+use crate::state::AppState;
+
+/// Longer queries are refused before parsing; no legitimate request needs this much.
+const MAX_QUERY_LEN: usize = 8 * 1024;
+
+/// `GET /oauth/authorize` (OIDC Core §3.1.2.1): redirects with 302.
+pub(crate) async fn authorize_get(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    id: RequestId,
+) -> HttpResponse {
+    let query = request.query_string();
+    if query.len() > MAX_QUERY_LEN {
+        return state.pages.error(ErrorKind::TooLarge, "The request is too large.", &id);
+    }
+    let params = AuthorizationParams::from_urlencoded(query.as_bytes());
+    authorize(&request, &state, params, StatusCode::FOUND, &id).await
+}
+
+/// `POST /oauth/authorize` (OIDC Core §3.1.2.1, form-encoded): redirects with 303.
+pub(crate) async fn authorize_post(
+    request: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+    id: RequestId,
+) -> HttpResponse {
+    match FormFields::parse(&request, &body) {
+        Ok(fields) => {
+            let params = AuthorizationParams::new(fields.into_pairs());
+            authorize(&request, &state, params, StatusCode::SEE_OTHER, &id).await
+        }
+        Err(problem) => state.pages.error(ErrorKind::BadRequest, &problem, &id),
+    }
+}
+
+async fn authorize(
+    request: &HttpRequest,
+    state: &AppState,
+    params: AuthorizationParams,
+    status: StatusCode,
+    id: &RequestId,
+) -> HttpResponse {
+    let cookie = state.cookie.read(request);
+    match state.flow.begin(params, cookie.as_deref()).await {
+        Ok(answer) => {
+            let mut response = match &answer.outcome {
+                AuthorizeOutcome::Login(page) => state.pages.login(page),
+                AuthorizeOutcome::Consent(page) => state.pages.consent(page),
+                AuthorizeOutcome::Redirect(response) => to_client(response, &state.issuer, status),
+            };
+            if let Some(secret) = &answer.new_session {
+                set_cookie(&mut response, &state.cookie.set(secret));
+            }
+            response
+        }
+        Err(error) => flow_error(state, error, id),
+    }
+}
+
+/// `GET /login`: the login form of a pending request (a reload).
+pub(crate) async fn login_get(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    id: RequestId,
+) -> HttpResponse {
+    let query = FormQuery::read(&request);
+    let cookie = state.cookie.read(&request);
+    match state.flow.login_page(cookie.as_deref(), &query.request, &query.client_id).await {
+        Ok(page) => state.pages.login(&page),
+        Err(error) => flow_error(&state, error, &id),
+    }
+}
+
+/// `POST /login`: a login attempt; 303 onwards when it succeeds.
+pub(crate) async fn login_post(
+    request: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+    id: RequestId,
+) -> HttpResponse {
+    let form = match read_login_form(&request, &body, &state) {
+        Ok(form) => form,
+        Err(problem) => return state.pages.error(ErrorKind::BadRequest, &problem, &id),
+    };
+    let cookie = state.cookie.read(&request);
+    match state.flow.login(form, cookie.as_deref()).await {
+        Ok(LoginOutcome::SignedIn { session, next }) => {
+            let mut response = match next {
+                Next::Consent { pending, client_id } => {
+                    let query = url::form_urlencoded::Serializer::new(String::new())
+                        .append_pair("request", &pending)
+                        .append_pair("client_id", client_id.as_str())
+                        .finish();
+                    see_other(&format!("{}/consent?{query}", state.pages.base_path()))
+                }
+                Next::Redirect(response) => to_client(&response, &state.issuer, StatusCode::SEE_OTHER),
+            };
+            set_cookie(&mut response, &state.cookie.set(&session));
+            response
+        }
+        Ok(LoginOutcome::Refused(page)) => state.pages.login(&page),
+        Ok(LoginOutcome::Answered(response)) => to_client(&response, &state.issuer, StatusCode::SEE_OTHER),
+        Err(error) => flow_error(&state, error, &id),
+    }
+}
+
+fn read_login_form(request: &HttpRequest, body: &[u8], state: &AppState) -> Result<LoginForm, String> {
+    let fields = FormFields::parse(request, body)?;
+    Ok(LoginForm {
+        pending: fields.get("request")?,
+        client_id: fields.get("client_id")?,
+        csrf: fields.get("csrf_token")?,
+        username: fields.get("username")?,
+        password: SecretString::from(fields.get("password")?),
+        address: client_address(request, &state.trusted_proxies),
+    })
+}
+
+/// `GET /consent`: the consent page of a pending request.
+pub(crate) async fn consent_get(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    id: RequestId,
+) -> HttpResponse {
+    let query = FormQuery::read(&request);
+    let cookie = state.cookie.read(&request);
+    match state.flow.consent_page(cookie.as_deref(), &query.request, &query.client_id).await {
+        Ok(page) => state.pages.consent(&page),
+        Err(error) => flow_error(&state, error, &id),
+    }
+}
+
+/// `POST /consent`: approve or deny; 303 to the client either way.
+pub(crate) async fn consent_post(
+    request: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+    id: RequestId,
+) -> HttpResponse {
+    let fields = match FormFields::parse(&request, &body) {
+        Ok(fields) => fields,
+        Err(problem) => return state.pages.error(ErrorKind::BadRequest, &problem, &id),
+    };
+    let read = || -> Result<(String, String, String, Decision), String> {
+        let decision = fields.get("decision")?;
+        let decision = Decision::parse(&decision).ok_or("the decision must be approve or deny")?;
+        Ok((fields.get("csrf_token")?, fields.get("request")?, fields.get("client_id")?, decision))
+    };
+    let (csrf, pending, client_id, decision) = match read() {
+        Ok(form) => form,
+        Err(problem) => return state.pages.error(ErrorKind::BadRequest, &problem, &id),
+    };
+    let cookie = state.cookie.read(&request);
+    match state.flow.decide(cookie.as_deref(), &csrf, &pending, &client_id, decision).await {
+        Ok(response) => to_client(&response, &state.issuer, StatusCode::SEE_OTHER),
+        Err(error) => flow_error(&state, error, &id),
+    }
+}
+
+/// `GET /logout`: a sign-out form (CSRF-protected), or "signed out".
+pub(crate) async fn logout_get(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    id: RequestId,
+) -> HttpResponse {
+    let cookie = state.cookie.read(&request);
+    match state.flow.signed_in_as(cookie.as_deref()).await {
+        Ok(signed_in) => state.pages.logout(signed_in.as_ref().map(|s| (s.email.as_str(), s.csrf.as_str()))),
+        Err(error) => flow_error(&state, error, &id),
+    }
+}
+
+/// `POST /logout`: ends the session on the server and clears the cookie.
+pub(crate) async fn logout_post(
+    request: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+    id: RequestId,
+) -> HttpResponse {
+    let csrf = match FormFields::parse(&request, &body).and_then(|fields| fields.get("csrf_token")) {
+        Ok(csrf) => csrf,
+        Err(problem) => return state.pages.error(ErrorKind::BadRequest, &problem, &id),
+    };
+    let cookie = state.cookie.read(&request);
+    match state.flow.logout(cookie.as_deref(), &csrf).await {
+        Ok(_) => {
+            let mut response = state.pages.logout(None);
+            set_cookie(&mut response, &state.cookie.clear());
+            response
+        }
+        Err(error) => flow_error(&state, error, &id),
+    }
+}
+
+/// `request` and `client_id` from the query of `/login` and `/consent`.
+struct FormQuery {
+    request: String,
+    client_id: String,
+}
+
+impl FormQuery {
+    fn read(request: &HttpRequest) -> Self {
+        let mut query = Self { request: String::new(), client_id: String::new() };
+        for (key, value) in url::form_urlencoded::parse(request.query_string().as_bytes()) {
+            match key.as_ref() {
+                "request" => query.request = value.into_owned(),
+                "client_id" => query.client_id = value.into_owned(),
+                _ => {}
+            }
+        }
+        query
+    }
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    let mut builder = HttpResponse::SeeOther();
+    builder.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    match HeaderValue::from_str(location) {
+        Ok(value) => builder.insert_header((header::LOCATION, value)).finish(),
+        Err(_) => HttpResponse::InternalServerError().finish(),
+    }
+}
+
+fn set_cookie(response: &mut HttpResponse, cookie: &actix_web::cookie::Cookie<'_>) {
+    if let Err(error) = response.add_cookie(cookie) {
+        tracing::error!(error = %error, "cannot set the session cookie");
+    }
+}
+
+/// Our own error pages: never a redirect to an unverified place.
+fn flow_error(state: &AppState, error: FlowError, id: &RequestId) -> HttpResponse {
+    match error {
+        FlowError::Untrusted(problem) => {
+            tracing::info!(event = "authorize_untrusted", reason = %problem);
+            let message = format!("{}. The application's sign-in link is wrong; please tell its developers.", capitalised(&problem.to_string()));
+            state.pages.error(ErrorKind::Untrusted, &message, id)
+        }
+        FlowError::StartAgain(start_again) => state.pages.start_again(&start_again, id),
+        FlowError::Forbidden => state.pages.error(
+            ErrorKind::Forbidden,
+            "The form was not sent from this browser's sign-in session. Please go back to the application and start again.",
+            id,
+        ),
+        FlowError::BadRequest(problem) => state.pages.error(ErrorKind::BadRequest, &problem, id),
+        FlowError::Server(cause) => {
+            tracing::error!(error = %cause, "authorization flow failed");
+            state.pages.error(ErrorKind::Server, "Please try again in a moment.", id)
+        }
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}

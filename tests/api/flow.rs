@@ -1,0 +1,221 @@
+//! A scripted browser for the authorization flow: one cookie, forms read from
+//! the pages, redirects inspected rather than followed.
+
+use std::collections::HashMap;
+
+use auth_server::app::{client_service, open_store, user_service};
+use oauth_core::client::ClientSpec;
+use oauth_core::service::users::NewUser;
+use reqwest::Response;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use secrecy::SecretString;
+
+use crate::helpers::TestApp;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const EMAIL: &str = "ada@example.com";
+pub const REDIRECT_URI: &str = "https://rp.example/cb";
+/// RFC 7636 Appendix B.
+pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+pub const COOKIE_NAME: &str = "manumu_session";
+
+/// A registered public client and a user, through the real services.
+pub struct Seed {
+    pub client_id: String,
+}
+
+pub async fn seed(app: &TestApp) -> Seed {
+    seed_with(app, |_| {}).await
+}
+
+pub async fn seed_with(app: &TestApp, change: impl FnOnce(&mut ClientSpec)) -> Seed {
+    let (store, _) = open_store(&app.config).await.expect("store");
+    let users = user_service(&app.config, store.clone()).expect("users");
+    users
+        .create(NewUser {
+            email: EMAIL.into(),
+            display_name: "Ada Lovelace".into(),
+            password: SecretString::from(PASSWORD.to_owned()),
+            email_verified: true,
+        })
+        .await
+        .expect("user");
+    let mut spec = ClientSpec {
+        name: "Billing <App>".into(),
+        client_type: "public".into(),
+        redirect_uris: vec![REDIRECT_URI.into(), "https://rp.example/cb2?tenant=7".into()],
+        scopes: vec!["openid".into(), "email".into(), "profile".into(), "offline_access".into()],
+        ..ClientSpec::default()
+    };
+    change(&mut spec);
+    let (client, _) = client_service(&app.config, store).create(&spec).await.expect("client");
+    Seed { client_id: client.id.as_str().to_owned() }
+}
+
+/// The authorization request's query: a valid one, with `changes` applied
+/// (`Some` replaces or adds, `None` removes).
+pub fn authorize_query(seed: &Seed, changes: &[(&str, Option<&str>)]) -> String {
+    let mut pairs: Vec<(String, String)> = [
+        ("response_type", "code"),
+        ("client_id", seed.client_id.as_str()),
+        ("redirect_uri", REDIRECT_URI),
+        ("scope", "openid email"),
+        ("state", "st@te with spaces & symbols"),
+        ("nonce", "n-0S6_WzA2Mj"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    for (key, value) in changes {
+        pairs.retain(|(k, _)| k != key);
+        if let Some(value) = value {
+            pairs.push(((*key).to_owned(), (*value).to_owned()));
+        }
+    }
+    url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+}
+
+/// One browser: remembers the session cookie the server sets.
+pub struct Browser<'a> {
+    pub app: &'a TestApp,
+    pub cookie: Option<String>,
+}
+
+impl<'a> Browser<'a> {
+    pub fn new(app: &'a TestApp) -> Self {
+        Self { app, cookie: None }
+    }
+
+    fn remember(&mut self, response: &Response) {
+        for value in response.headers().get_all(SET_COOKIE) {
+            let text = value.to_str().unwrap();
+            let pair = text.split(';').next().unwrap();
+            if let Some(secret) = pair.strip_prefix(&format!("{COOKIE_NAME}=")) {
+                self.cookie = (!secret.is_empty()).then(|| secret.to_owned());
+            }
+        }
+    }
+
+    pub async fn get(&mut self, path_and_query: &str) -> Response {
+        let mut request = self.app.http.get(format!("{}{path_and_query}", self.app.address));
+        if let Some(cookie) = &self.cookie {
+            request = request.header(COOKIE, format!("{COOKIE_NAME}={cookie}"));
+        }
+        let response = request.send().await.unwrap();
+        self.remember(&response);
+        response
+    }
+
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let mut request = self.app.http.post(format!("{}{path}", self.app.address)).form(fields);
+        if let Some(cookie) = &self.cookie {
+            request = request.header(COOKIE, format!("{COOKIE_NAME}={cookie}"));
+        }
+        let response = request.send().await.unwrap();
+        self.remember(&response);
+        response
+    }
+
+    /// `GET /oauth/authorize` with `query`; the login page's HTML.
+    pub async fn login_page(&mut self, query: &str) -> String {
+        let response = self.get(&format!("/oauth/authorize?{query}")).await;
+        assert_eq!(response.status(), 200);
+        let html = response.text().await.unwrap();
+        assert!(html.contains(r#"name="password""#), "expected the login page: {html}");
+        html
+    }
+
+    /// Submits the login form read from `html`.
+    pub async fn submit_login(&mut self, html: &str, username: &str, password: &str) -> Response {
+        let fields = Form::read(html);
+        self.post(
+            "/login",
+            &[
+                ("csrf_token", fields.get("csrf_token")),
+                ("request", fields.get("request")),
+                ("client_id", fields.get("client_id")),
+                ("username", username),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+
+    /// Signs in from the login page; the 303 that follows.
+    pub async fn sign_in(&mut self, query: &str) -> Response {
+        let html = self.login_page(query).await;
+        let response = self.submit_login(&html, EMAIL, PASSWORD).await;
+        assert_eq!(response.status(), 303, "a successful login redirects with 303");
+        response
+    }
+
+    /// Follows a 303 to our consent page and answers it.
+    pub async fn decide(&mut self, to_consent: &Response, decision: &str) -> Response {
+        let html = self.consent_page(to_consent).await;
+        let fields = Form::read(&html);
+        self.post(
+            "/consent",
+            &[
+                ("csrf_token", fields.get("csrf_token")),
+                ("request", fields.get("request")),
+                ("client_id", fields.get("client_id")),
+                ("decision", decision),
+            ],
+        )
+        .await
+    }
+
+    /// The consent page a 303 leads to.
+    pub async fn consent_page(&mut self, to_consent: &Response) -> String {
+        let location = location(to_consent);
+        assert!(location.starts_with("/consent?"), "expected the consent page, got {location}");
+        let response = self.get(&location).await;
+        assert_eq!(response.status(), 200);
+        response.text().await.unwrap()
+    }
+
+    /// Authorize, sign in and approve: the redirect to the client.
+    pub async fn full_flow(&mut self, query: &str) -> Response {
+        let to_consent = self.sign_in(query).await;
+        self.decide(&to_consent, "approve").await
+    }
+}
+
+/// The hidden fields of a form on a page.
+pub struct Form(HashMap<String, String>);
+
+impl Form {
+    pub fn read(html: &str) -> Self {
+        let mut fields = HashMap::new();
+        for input in html.split("<input").skip(1) {
+            let tag = input.split('>').next().unwrap();
+            let attribute = |name: &str| {
+                tag.split(&format!(r#"{name}=""#))
+                    .nth(1)
+                    .map(|rest| rest.split('"').next().unwrap().to_owned())
+            };
+            if let (Some(name), Some(value)) = (attribute("name"), attribute("value")) {
+                fields.insert(name, value);
+            }
+        }
+        Self(fields)
+    }
+
+    pub fn get(&self, name: &str) -> &str {
+        self.0.get(name).map_or("", String::as_str)
+    }
+}
+
+pub fn location(response: &Response) -> String {
+    response.headers().get(LOCATION).expect("a Location header").to_str().unwrap().to_owned()
+}
+
+/// The query parameters of a redirect to the client, which must start with `prefix`.
+pub fn client_redirect(response: &Response, prefix: &str) -> HashMap<String, String> {
+    let location = location(response);
+    assert!(location.starts_with(prefix), "redirect to {location}, expected {prefix}");
+    let url = url::Url::parse(&location).unwrap();
+    url.query_pairs().into_owned().collect()
+}
