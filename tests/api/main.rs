@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
 mod audit;
+mod authorize_browser;
 mod authorize_errors;
 mod authorize_flow;
 mod authorize_login;
