@@ -142,18 +142,7 @@ pub async fn authorize_service(
     let password = Password::new(SecretString::from(throwaway.expose().to_owned()))
         .map_err(|e| CommandError::Runtime(e.to_string()))?;
     let dummy_hash = hasher.hash(&password).await.map_err(|e| CommandError::Runtime(e.to_string()))?;
-    let store = Arc::new(store.clone());
-    let ports = FlowPorts {
-        clients: store.clone(),
-        users: store.clone(),
-        codes: store.clone(),
-        consents: store.clone(),
-        sessions: store.clone(),
-        attempts: store,
-        hasher,
-        clock,
-        random,
-    };
+    let ports = FlowPorts::over(&Arc::new(store.clone()), hasher, clock, random);
     Ok(AuthorizeService::new(ports, Arc::new(config.scopes.clone()), config.flow, dummy_hash))
 }
 

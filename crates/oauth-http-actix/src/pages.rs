@@ -4,7 +4,7 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use oauth_core::service::authorize::{ConsentPage, LoginFailure, LoginPage, StartAgain};
+use oauth_core::service::authorize::{ConsentPage, Interaction, LoginFailure, LoginPage, StartAgain};
 use serde::Serialize;
 use tera::{Context, Tera};
 
@@ -106,6 +106,16 @@ impl Pages {
         context
     }
 
+    /// What every login and consent form carries.
+    fn interaction_context(&self, interaction: &Interaction) -> Context {
+        let mut context = self.context();
+        context.insert("client_name", &interaction.client_name);
+        context.insert("client_id", interaction.client_id.as_str());
+        context.insert("pending", &interaction.pending);
+        context.insert("csrf", &interaction.csrf);
+        context
+    }
+
     fn respond(&self, status: StatusCode, name: &str, context: &Context) -> HttpResponse {
         match self.tera.render(name, context) {
             Ok(body) => html(status, body),
@@ -121,12 +131,7 @@ impl Pages {
 
     /// The login form: 200, or 429 when the brute-force guard refused.
     pub(crate) fn login(&self, page: &LoginPage) -> HttpResponse {
-        let mut context = self.context();
-        let interaction = &page.interaction;
-        context.insert("client_name", &interaction.client_name);
-        context.insert("client_id", interaction.client_id.as_str());
-        context.insert("pending", &interaction.pending);
-        context.insert("csrf", &interaction.csrf);
+        let mut context = self.interaction_context(&page.interaction);
         context.insert("username", page.username.as_deref().unwrap_or(""));
         let (status, failure) = match page.failure {
             None => (StatusCode::OK, ""),
@@ -139,12 +144,7 @@ impl Pages {
 
     /// The consent page.
     pub(crate) fn consent(&self, page: &ConsentPage) -> HttpResponse {
-        let mut context = self.context();
-        let interaction = &page.interaction;
-        context.insert("client_name", &interaction.client_name);
-        context.insert("client_id", interaction.client_id.as_str());
-        context.insert("pending", &interaction.pending);
-        context.insert("csrf", &interaction.csrf);
+        let mut context = self.interaction_context(&page.interaction);
         context.insert("user", &page.user);
         let scopes: Vec<ScopeView<'_>> = page
             .scopes
@@ -204,7 +204,6 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use oauth_core::client::ClientId;
-    use oauth_core::service::authorize::Interaction;
 
     use super::*;
 

@@ -45,17 +45,8 @@ pub(crate) mod testing {
     /// A state over the in-memory store, with the given readiness probe.
     pub(crate) fn state(readiness: Arc<dyn ReadinessProbe>) -> AppState {
         let store = Arc::new(InMemoryStore::default());
-        let ports = FlowPorts {
-            clients: store.clone(),
-            users: store.clone(),
-            codes: store.clone(),
-            consents: store.clone(),
-            sessions: store.clone(),
-            attempts: store.clone(),
-            hasher: Arc::new(PlainTextHasher),
-            clock: Arc::new(ManualClock::at(fixtures::T0)),
-            random: Arc::new(SeqRandom::new(1)),
-        };
+        let clock = Arc::new(ManualClock::at(fixtures::T0));
+        let ports = FlowPorts::over(&store, Arc::new(PlainTextHasher), clock, Arc::new(SeqRandom::new(1)));
         let dummy = oauth_core::password::PasswordHash::new("$plaintext-test-only$dummy".into());
         AppState {
             readiness,

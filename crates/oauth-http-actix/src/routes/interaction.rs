@@ -80,10 +80,8 @@ pub(crate) async fn login_get(
 ) -> HttpResponse {
     let query = FormQuery::read(&request);
     let cookie = state.cookie.read(&request);
-    match state.flow.login_page(cookie.as_deref(), &query.request, &query.client_id).await {
-        Ok(page) => state.pages.login(&page),
-        Err(error) => flow_error(&state, error, &id),
-    }
+    let page = state.flow.login_page(cookie.as_deref(), &query.request, &query.client_id).await;
+    render(&state, &id, page, |page| state.pages.login(page))
 }
 
 /// `POST /login`: a login attempt; 303 onwards when it succeeds.
@@ -139,10 +137,8 @@ pub(crate) async fn consent_get(
 ) -> HttpResponse {
     let query = FormQuery::read(&request);
     let cookie = state.cookie.read(&request);
-    match state.flow.consent_page(cookie.as_deref(), &query.request, &query.client_id).await {
-        Ok(page) => state.pages.consent(&page),
-        Err(error) => flow_error(&state, error, &id),
-    }
+    let page = state.flow.consent_page(cookie.as_deref(), &query.request, &query.client_id).await;
+    render(&state, &id, page, |page| state.pages.consent(page))
 }
 
 /// `POST /consent`: approve or deny; 303 to the client either way.
@@ -166,10 +162,8 @@ pub(crate) async fn consent_post(
         Err(problem) => return state.pages.error(ErrorKind::BadRequest, &problem, &id),
     };
     let cookie = state.cookie.read(&request);
-    match state.flow.decide(cookie.as_deref(), &csrf, &pending, &client_id, decision).await {
-        Ok(response) => to_client(&response, &state.issuer, StatusCode::SEE_OTHER),
-        Err(error) => flow_error(&state, error, &id),
-    }
+    let answer = state.flow.decide(cookie.as_deref(), &csrf, &pending, &client_id, decision).await;
+    render(&state, &id, answer, |response| to_client(response, &state.issuer, StatusCode::SEE_OTHER))
 }
 
 /// `GET /logout`: a sign-out form (CSRF-protected), or "signed out".
@@ -179,10 +173,10 @@ pub(crate) async fn logout_get(
     id: RequestId,
 ) -> HttpResponse {
     let cookie = state.cookie.read(&request);
-    match state.flow.signed_in_as(cookie.as_deref()).await {
-        Ok(signed_in) => state.pages.logout(signed_in.as_ref().map(|s| (s.email.as_str(), s.csrf.as_str()))),
-        Err(error) => flow_error(&state, error, &id),
-    }
+    let signed_in = state.flow.signed_in_as(cookie.as_deref()).await;
+    render(&state, &id, signed_in, |signed_in| {
+        state.pages.logout(signed_in.as_ref().map(|s| (s.email.as_str(), s.csrf.as_str())))
+    })
 }
 
 /// `POST /logout`: ends the session on the server and clears the cookie.
@@ -239,6 +233,19 @@ fn see_other(location: &str) -> HttpResponse {
 fn set_cookie(response: &mut HttpResponse, cookie: &actix_web::cookie::Cookie<'_>) {
     if let Err(error) = response.add_cookie(cookie) {
         tracing::error!(error = %error, "cannot set the session cookie");
+    }
+}
+
+/// Renders a flow outcome, or our error page.
+fn render<T>(
+    state: &AppState,
+    id: &RequestId,
+    outcome: Result<T, FlowError>,
+    page: impl FnOnce(&T) -> HttpResponse,
+) -> HttpResponse {
+    match outcome {
+        Ok(value) => page(&value),
+        Err(error) => flow_error(state, error, id),
     }
 }
 

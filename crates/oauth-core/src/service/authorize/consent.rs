@@ -17,7 +17,7 @@ impl AuthorizeService {
         client_id: &str,
     ) -> Result<ConsentPage, FlowError> {
         let now = self.now();
-        let (Some(session), Some(secret)) = (self.live_session(cookie, now).await?, cookie) else {
+        let Some((session, secret)) = self.live_session_with_cookie(cookie, now).await? else {
             return Err(self.start_again(client_id).await);
         };
         let (_, user) = self.signed_in(&session, client_id).await?;

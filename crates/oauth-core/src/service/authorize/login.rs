@@ -22,7 +22,7 @@ impl AuthorizeService {
         client_id: &str,
     ) -> Result<LoginPage, FlowError> {
         let now = self.now();
-        let (Some(session), Some(secret)) = (self.live_session(cookie, now).await?, cookie) else {
+        let Some((session, secret)) = self.live_session_with_cookie(cookie, now).await? else {
             return Err(self.start_again(client_id).await);
         };
         let parked = self.pending_for(&session, pending, client_id, now).await?;

@@ -15,7 +15,7 @@ impl AuthorizeService {
     /// The signed-in user of this browser, for the sign-out page.
     pub async fn signed_in_as(&self, cookie: Option<&str>) -> Result<Option<SignedInAs>, FlowError> {
         let now = self.now();
-        let (Some(session), Some(secret)) = (self.live_session(cookie, now).await?, cookie) else {
+        let Some((session, secret)) = self.live_session_with_cookie(cookie, now).await? else {
             return Ok(None);
         };
         let Some(login) = session.login else { return Ok(None) };
@@ -27,7 +27,7 @@ impl AuthorizeService {
     #[tracing::instrument(skip_all)]
     pub async fn logout(&self, cookie: Option<&str>, csrf: &str) -> Result<bool, FlowError> {
         let now = self.now();
-        let (Some(session), Some(secret)) = (self.live_session(cookie, now).await?, cookie) else {
+        let Some((session, secret)) = self.live_session_with_cookie(cookie, now).await? else {
             return Ok(false);
         };
         if !csrf_matches(secret, csrf) {

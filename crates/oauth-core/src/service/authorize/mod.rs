@@ -64,6 +64,37 @@ pub struct FlowPorts {
     pub random: Arc<dyn RandomSource>,
 }
 
+impl FlowPorts {
+    /// Every repository from one store (the usual case: one database).
+    pub fn over<S>(
+        store: &Arc<S>,
+        hasher: Arc<dyn PasswordHasher>,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn RandomSource>,
+    ) -> Self
+    where
+        S: ClientRepository
+            + UserRepository
+            + CodeRepository
+            + ConsentRepository
+            + SessionRepository
+            + LoginAttemptRepository
+            + 'static,
+    {
+        Self {
+            clients: store.clone(),
+            users: store.clone(),
+            codes: store.clone(),
+            consents: store.clone(),
+            sessions: store.clone(),
+            attempts: store.clone(),
+            hasher,
+            clock,
+            random,
+        }
+    }
+}
+
 impl std::fmt::Debug for FlowPorts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FlowPorts").finish_non_exhaustive()
@@ -139,6 +170,16 @@ impl AuthorizeService {
         let Some(secret) = cookie else { return Ok(None) };
         let session = self.ports.sessions.find(&SessionDigest::of(secret)).await?;
         Ok(session.filter(|s| s.is_live_at(now)))
+    }
+
+    /// The live session and the cookie value that found it.
+    async fn live_session_with_cookie<'c>(
+        &self,
+        cookie: Option<&'c str>,
+        now: OffsetDateTime,
+    ) -> Result<Option<(Session, &'c str)>, FlowError> {
+        let session = self.live_session(cookie, now).await?;
+        Ok(session.zip(cookie))
     }
 
     /// The session a form was posted from, its CSRF token checked (ASVS 3.3.2).

@@ -34,17 +34,7 @@ async fn harness_with(hasher: Arc<dyn PasswordHasher>) -> Harness {
     user.password_hash = plain(PASSWORD);
     UserRepository::insert(store.as_ref(), &user).await.unwrap();
     ClientRepository::insert(store.as_ref(), &fixtures::client(1, "Billing", "s")).await.unwrap();
-    let ports = FlowPorts {
-        clients: store.clone(),
-        users: store.clone(),
-        codes: store.clone(),
-        consents: store.clone(),
-        sessions: store.clone(),
-        attempts: store.clone(),
-        hasher,
-        clock: clock.clone(),
-        random: Arc::new(SeqRandom::new(7)),
-    };
+    let ports = FlowPorts::over(&store, hasher, clock.clone(), Arc::new(SeqRandom::new(7)));
     let service = AuthorizeService::new(ports, Arc::default(), FlowPolicy::default(), plain("dummy"));
     Harness { service, store, clock, user }
 }
