@@ -129,8 +129,8 @@ test_files() {
 
 layer_of() {
   case "$1" in
-    tests/*/main.rs | tests/*/helpers.rs) echo "support" ;;
-    tests/*) echo "e2e" ;;
+    tests/*/main.rs) echo "support" ;;
+    tests/*) if grep -qE '#\[(tokio::|actix_web::)?test' "$1"; then echo "e2e"; else echo "support"; fi ;;
     crates/*/tests/*) echo "integration" ;;
     */testing/contract/*) echo "contract (suite run by every adapter)" ;;
     *) echo "unit" ;;
@@ -147,13 +147,24 @@ flags_of() {
   # Network: any http(s) URL whose host is not loopback, a reserved example name
   # (RFC 2606), or a single-label placeholder such as `host` (not routable).
   if grep -oE 'https?://[][A-Za-z0-9.:@_-]+' "$file" |
-    sed -E 's#https?://([^@/]*@)?##; s#:[0-9]+$##' |
+    sed -E 's#https?://([^@/]*@)?##; s#:[0-9]*$##' |
     grep -vE '^(127\.[0-9.]+|localhost|\[::1\]|(.*\.)?example(\.(com|org|net))?|.*\.(test|invalid|localhost)|\{?[a-z_]*\}?|[A-Za-z_-]+(\[.*)?)$' |
     grep -q .; then
     flags+=("network beyond loopback")
   fi
   local IFS=", "
   echo "${flags[*]:-}"
+}
+
+# What a fit test needs from the machine, and who guarantees it in CI.
+needs_of() {
+  local needs=()
+  grep -q 'TestDatabase::postgres' "$1" && needs+=("PostgreSQL cases need TEST_DATABASE_URL, set by .ci/run")
+  grep -q 'REQUIRE_BROWSER' "$1" && needs+=("needs Chromium + chromedriver, installed and required by .ci/run")
+  if ((${#needs[@]} > 0)); then
+    local IFS=";"
+    echo " (${needs[*]})"
+  fi
 }
 
 count_tests() {
@@ -172,10 +183,22 @@ while read -r file; do
     verdict="unfit: $flags"
     failures=$((failures + 1))
   else
-    verdict="permanent"
+    verdict="permanent$(needs_of "$file")"
   fi
   placement_rows+="| \`$file\` | $layer | $(count_tests "$file") | $verdict |"$'\n'
 done <<<"$(test_files)"
+
+# ------------------------------------------------------------------ pages --
+
+# Security checklist WEB-04: pages load nothing from elsewhere.
+page_rows=""
+for template in templates/*.html; do
+  [[ -f "$template" ]] || continue
+  if grep -qE '(src|href|action)="(https?:)?//' "$template"; then
+    page_rows+="| \`$template\` | loads or posts to another origin |"$'\n'
+    failures=$((failures + 1))
+  fi
+done
 
 # -------------------------------------------------------------- readiness --
 
@@ -258,6 +281,16 @@ feature "Benchmarks" "$(yn test -d benches) (benches/, load script)" "bench" \
   fi
   echo
   echo "Checked: $(wc -l <<<"$routes" | tr -d ' ') routes, $(wc -l <<<"$cli" | tr -d ' ') CLI commands, $(wc -l <<<"$keys" | tr -d ' ') config keys."
+  echo
+  echo "## Pages"
+  echo
+  if [[ -z "$page_rows" ]]; then
+    echo "Every template in \`templates/\` loads and posts only to our own origin (checklist WEB-04)."
+  else
+    echo "| template | problem |"
+    echo "|---|---|"
+    printf '%s' "$page_rows"
+  fi
   echo
   echo "## Test placement"
   echo
