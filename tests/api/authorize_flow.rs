@@ -179,7 +179,13 @@ async fn expired_codes_are_dead_and_purged_by_the_janitor() {
     let answer = Browser::new(&app).full_flow(&authorize_query(&seed, &[])).await;
     let code = client_redirect(&answer, REDIRECT_URI)["code"].clone();
     let (store, _) = auth_server::app::open_store(&app.config).await.unwrap();
-    app.clock.advance(Duration::seconds(61));
+    app.clock.advance(Duration::seconds(60));
+    // At its expiry the code is dead (the token endpoint checks this with the same clock).
+    let Consumed::Now(expired) = store.consume(&CodeDigest::of(&code), app.clock.now()).await.unwrap() else {
+        panic!("the code is stored")
+    };
+    assert!(!expired.is_live_at(app.clock.now()));
+    assert!(expired.is_live_at(app.clock.now() - Duration::seconds(1)), "alive one second before");
     let flow = auth_server::app::authorize_service(&app.config, &store, app.clock.clone()).await.unwrap();
     let removed = auth_server::janitor::sweep(&flow).await;
     assert!(removed >= 1, "the expired code is purged");

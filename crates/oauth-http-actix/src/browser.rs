@@ -147,6 +147,21 @@ mod tests {
     }
 
     #[test]
+    fn the_session_cookie_is_host_bound_and_secure_over_https() {
+        let random = oauth_core::testing::SeqRandom::new(3);
+        let secret = SessionSecret::generate(&random).unwrap();
+        let https = CookiePolicy::new(true).set(&secret).to_string();
+        for attribute in ["__Host-manumu_session=", "HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+            assert!(https.contains(attribute), "{attribute} missing from {https}");
+        }
+        assert!(!https.contains("Domain") && !https.contains("Max-Age"), "{https}");
+        let http = CookiePolicy::new(false).set(&secret).to_string();
+        assert!(http.starts_with("manumu_session=") && !http.contains("Secure"), "{http}");
+        let cleared = CookiePolicy::new(true).clear().to_string();
+        assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    }
+
+    #[test]
     fn forms_must_be_urlencoded_and_fields_single() {
         let request =
             TestRequest::post().insert_header((header::CONTENT_TYPE, "application/json")).to_http_request();

@@ -1,6 +1,7 @@
 //! Headers every response carries. The API serves JSON, so the policy is the
-//! strictest one; HTML pages (login, consent) will relax `default-src` for
-//! their own styles, never `frame-ancestors`.
+//! strictest one; HTML pages (`pages.rs`) set their own CSP, which allows
+//! inline styles and keeps `frame-ancestors 'none'`. `DefaultHeaders` never
+//! overrides a header the handler set.
 
 use actix_web::middleware::DefaultHeaders;
 
