@@ -41,7 +41,9 @@ fn record(c: &mut AnyConnection, key: &str, now: i64, since: i64) -> diesel::Que
             ))
             .execute(c)?;
         if counted == 0 {
-            let restarted = diesel::update(row)
+            // Only a stale count restarts: a row another transaction inserted
+            // since the first statement is fresh, and is left to the retry.
+            let restarted = diesel::update(row.filter(login_attempts::last_failure_at.lt(since)))
                 .set((login_attempts::failures.eq(1), login_attempts::last_failure_at.eq(now)))
                 .execute(c)?;
             if restarted == 0 {

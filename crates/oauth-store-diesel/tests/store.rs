@@ -335,3 +335,40 @@ async fn sqlite_meets_the_login_attempt_contract() {
 async fn postgres_meets_the_login_attempt_contract() {
     login_attempt_contract(|| TestDatabase::postgres("postgres_meets_the_login_attempt_contract")).await;
 }
+
+/// Many rounds of concurrent first failures on a fresh key: every one counts.
+/// (One lost increment was seen once on PostgreSQL under CI load before the
+/// restart statement was limited to stale rows.)
+async fn repeated_failure_races(db: &TestDatabase) {
+    use oauth_core::ports::LoginAttemptRepository;
+    let store = Arc::new(open_migrated(db));
+    let memory = time::Duration::hours(24);
+    for round in 0..30 {
+        let key = oauth_core::throttle::account_key(&format!("round-{round}@example.com"));
+        let tries: Vec<_> = (0..12)
+            .map(|_| {
+                let (store, key) = (store.clone(), key.clone());
+                tokio::spawn(async move {
+                    store.record_failure(&key, oauth_core::testing::fixtures::T0, memory).await
+                })
+            })
+            .collect();
+        for task in tries {
+            task.await.unwrap().unwrap();
+        }
+        let count = store.failures(&key).await.unwrap().map(|c| c.failures);
+        assert_eq!(count, Some(12), "round {round}: every concurrent failure counts");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_failures_all_count_under_repeated_races() {
+    repeated_failure_races(&TestDatabase::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_failures_all_count_under_repeated_races() {
+    if let Some(db) = TestDatabase::postgres("postgres_failures_all_count_under_repeated_races") {
+        repeated_failure_races(&db).await;
+    }
+}
