@@ -244,7 +244,7 @@ fn check(
             "this client may not use the authorization code flow".into(),
         ));
     }
-    let scopes = scopes(params.checked_single("scope")?, &client.scopes, catalog)?;
+    let scopes = parse_scopes(params.checked_single("scope")?, &client.scopes, catalog)?;
     let code_challenge = pkce(params, client.client_type, policy)?;
     let prompt = prompt(params.checked_single("prompt")?)?;
     let max_age = match params.checked_single("max_age")? {
@@ -264,7 +264,7 @@ fn check(
 }
 
 /// RFC 6749 §3.3: space-separated, each known and allowed; duplicates tolerated.
-fn scopes(
+pub(crate) fn parse_scopes(
     requested: Option<&str>,
     allowed: &BTreeSet<ScopeName>,
     catalog: &ScopeCatalog,

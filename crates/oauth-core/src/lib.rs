@@ -7,6 +7,7 @@
 
 pub mod authorization_request;
 pub mod client;
+pub mod client_auth;
 pub mod code;
 pub mod consent;
 pub mod digest;
@@ -17,10 +18,13 @@ pub mod pending;
 pub mod pkce;
 pub mod ports;
 pub mod redirect_uri;
+pub mod refresh;
 pub mod scope;
 pub mod service;
 pub mod session;
+pub mod signing_key;
 pub mod throttle;
+pub mod token;
 pub mod user;
 
 #[cfg(any(test, feature = "test-support"))]

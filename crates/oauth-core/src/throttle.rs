@@ -26,6 +26,18 @@ pub fn ip_key(address: &str) -> ThrottleKey {
     Digest::of(&format!("ip:{address}"))
 }
 
+/// The counter of failed authentications of a client at the token endpoint.
+pub fn client_key(client_id: &str) -> ThrottleKey {
+    Digest::of(&format!("client:{client_id}"))
+}
+
+/// Failed client authentications allowed per [`CLIENT_WINDOW`] before the
+/// client is refused (security checklist CR-04: the 21st in a minute is 429).
+pub const CLIENT_LIMIT: u32 = 20;
+
+/// How long a client that hit [`CLIENT_LIMIT`] is refused, and how long its failures count.
+pub const CLIENT_WINDOW: Duration = Duration::minutes(1);
+
 /// Failed attempts recorded against one key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FailureCount {

@@ -9,7 +9,10 @@ mod login_attempts;
 mod password_hasher;
 mod random;
 mod readiness;
+mod refresh_tokens;
 mod sessions;
+mod signing_keys;
+mod token_signer;
 mod users;
 
 pub use clients::ClientRepository;
@@ -20,7 +23,10 @@ pub use login_attempts::LoginAttemptRepository;
 pub use password_hasher::{HashError, PasswordHasher};
 pub use random::{RandomSource, RandomUnavailable};
 pub use readiness::ReadinessProbe;
+pub use refresh_tokens::RefreshTokenRepository;
 pub use sessions::SessionRepository;
+pub use signing_keys::SigningKeyRepository;
+pub use token_signer::{SignError, TokenSigner};
 pub use users::{UserPage, UserRepository};
 
 #[cfg(any(test, feature = "test-support"))]

@@ -2,4 +2,5 @@
 
 pub mod authorize;
 pub mod clients;
+pub mod token;
 pub mod users;

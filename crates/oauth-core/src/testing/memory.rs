@@ -10,10 +10,12 @@ use crate::password::PasswordHash;
 use crate::pending::{PendingAuthorization, PendingDigest};
 use crate::ports::{
     ClientRepository, CodeRepository, ConsentRepository, LoginAttemptRepository, ReadinessProbe,
-    SessionRepository, UserPage, UserRepository,
+    RefreshTokenRepository, SessionRepository, SigningKeyRepository, UserPage, UserRepository,
 };
+use crate::refresh::{RefreshDigest, RefreshFamily, RefreshFamilyId, RefreshTokenRecord, Rotation};
 use crate::scope::ScopeName;
 use crate::session::{Login, Session, SessionDigest, SessionId};
+use crate::signing_key::StoredSigningKey;
 use crate::throttle::{FailureCount, ThrottleKey};
 use crate::user::{Email, User, UserId};
 
@@ -30,6 +32,10 @@ pub struct InMemoryStore {
     pending: Mutex<BTreeMap<String, PendingAuthorization>>,
     /// Failure counters by key (hex).
     attempts: Mutex<BTreeMap<String, FailureCount>>,
+    families: Mutex<BTreeMap<RefreshFamilyId, RefreshFamily>>,
+    /// Refresh tokens by digest (hex).
+    refresh_tokens: Mutex<BTreeMap<String, RefreshTokenRecord>>,
+    signing_keys: Mutex<Vec<StoredSigningKey>>,
 }
 
 fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -365,6 +371,83 @@ impl LoginAttemptRepository for InMemoryStore {
 }
 
 #[async_trait::async_trait]
+impl RefreshTokenRepository for InMemoryStore {
+    async fn start_family(
+        &self,
+        family: &RefreshFamily,
+        first: &RefreshTokenRecord,
+    ) -> Result<(), RepoError> {
+        locked(&self.families).insert(family.id, family.clone());
+        locked(&self.refresh_tokens).insert(first.digest.to_hex(), first.clone());
+        Ok(())
+    }
+
+    async fn find(
+        &self,
+        digest: &RefreshDigest,
+    ) -> Result<Option<(RefreshTokenRecord, RefreshFamily)>, RepoError> {
+        let record = locked(&self.refresh_tokens).get(&digest.to_hex()).cloned();
+        Ok(record.and_then(|r| locked(&self.families).get(&r.family_id).cloned().map(|f| (r, f))))
+    }
+
+    async fn rotate(
+        &self,
+        old: &RefreshDigest,
+        successor: &RefreshTokenRecord,
+        now: OffsetDateTime,
+    ) -> Result<Rotation, RepoError> {
+        let families = locked(&self.families);
+        let mut tokens = locked(&self.refresh_tokens);
+        let Some(record) = tokens.get_mut(&old.to_hex()) else { return Ok(Rotation::Unknown) };
+        let revoked = families.get(&record.family_id).is_none_or(|f| f.revoked_at.is_some());
+        if record.rotated_at.is_some() || revoked {
+            return Ok(Rotation::Reused(record.family_id));
+        }
+        record.rotated_at = Some(now);
+        tokens.insert(successor.digest.to_hex(), successor.clone());
+        Ok(Rotation::Rotated)
+    }
+
+    async fn revoke_family(&self, family: RefreshFamilyId, now: OffsetDateTime) -> Result<(), RepoError> {
+        if let Some(family) = locked(&self.families).get_mut(&family) {
+            family.revoked_at.get_or_insert(now);
+        }
+        Ok(())
+    }
+
+    async fn revoke_for_code(
+        &self,
+        code: &crate::code::CodeDigest,
+        now: OffsetDateTime,
+    ) -> Result<u64, RepoError> {
+        let mut revoked = 0;
+        for family in locked(&self.families).values_mut() {
+            if family.code_digest.as_ref() == Some(code) && family.revoked_at.is_none() {
+                family.revoked_at = Some(now);
+                revoked += 1;
+            }
+        }
+        Ok(revoked)
+    }
+}
+
+#[async_trait::async_trait]
+impl SigningKeyRepository for InMemoryStore {
+    async fn insert(&self, key: &StoredSigningKey) -> Result<(), RepoError> {
+        let mut keys = locked(&self.signing_keys);
+        if keys.iter().any(|k| k.kid == key.kid) {
+            return Err(RepoError::Conflict("signing_keys.kid".into()));
+        }
+        keys.insert(0, key.clone());
+        Ok(())
+    }
+
+    async fn list(&self) -> Result<Vec<StoredSigningKey>, RepoError> {
+        Ok(locked(&self.signing_keys).clone())
+    }
+}
+
+#[async_trait::async_trait]
 impl ReadinessProbe for InMemoryStore {
     async fn check(&self) -> Result<(), RepoError> {
         Ok(())
@@ -377,6 +460,19 @@ mod tests {
 
     use super::*;
     use crate::testing::contract;
+
+    #[tokio::test]
+    async fn in_memory_store_meets_the_refresh_token_contract() {
+        contract::refresh_tokens::run_all(|| async {
+            let store = Arc::new(InMemoryStore::default());
+            contract::refresh_tokens::RefreshStores {
+                refresh: store.clone(),
+                clients: store.clone(),
+                users: store,
+            }
+        })
+        .await;
+    }
 
     #[tokio::test]
     async fn in_memory_store_meets_the_session_contract() {

@@ -11,8 +11,10 @@ pub mod fixtures;
 mod hasher;
 mod memory;
 mod random;
+mod signer;
 
 pub use clock::ManualClock;
 pub use hasher::PlainTextHasher;
 pub use memory::InMemoryStore;
 pub use random::SeqRandom;
+pub use signer::RecordingSigner;

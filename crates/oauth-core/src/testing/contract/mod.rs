@@ -5,6 +5,7 @@ pub mod clients;
 pub mod codes;
 pub mod consents;
 pub mod login_attempts;
+pub mod refresh_tokens;
 pub mod sessions;
 pub mod users;
 

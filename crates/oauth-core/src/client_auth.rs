@@ -1,0 +1,83 @@
+//! Client authentication at the token endpoint (RFC 6749 §2.3, §3.2.1): what
+//! the request presented, and the rules that decide which method it used.
+
+use crate::client::AuthMethod;
+use crate::error::OAuthError;
+
+/// The credentials a token request carried, once its method is known.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PresentedCredentials {
+    pub client_id: String,
+    /// `None` for a public client (`none`).
+    pub secret: Option<String>,
+    pub method: AuthMethod,
+}
+
+impl std::fmt::Debug for PresentedCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PresentedCredentials")
+            .field("client_id", &self.client_id)
+            .field("method", &self.method)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Decides the method from what arrived: `basic` is the decoded
+/// `Authorization: Basic` pair, `body_id`/`body_secret` the form fields.
+///
+/// RFC 6749 §2.3: a client uses one method per request, so a secret in both
+/// places is `invalid_request`; with Basic, a `client_id` in the body must
+/// name the same client. No credentials at all is `invalid_client`.
+pub fn identify(
+    basic: Option<(String, String)>,
+    body_id: Option<&str>,
+    body_secret: Option<&str>,
+) -> Result<PresentedCredentials, OAuthError> {
+    match (basic, body_id, body_secret) {
+        (Some(_), _, Some(_)) => Err(OAuthError::InvalidRequest(
+            "use one client authentication method: Basic or client_secret in the body, not both".into(),
+        )),
+        (Some((id, _)), Some(body), None) if body != id => {
+            Err(OAuthError::InvalidRequest("client_id in the body differs from the Basic credentials".into()))
+        }
+        (Some((id, secret)), _, None) => Ok(PresentedCredentials {
+            client_id: id,
+            secret: Some(secret),
+            method: AuthMethod::ClientSecretBasic,
+        }),
+        (None, Some(id), Some(secret)) => Ok(PresentedCredentials {
+            client_id: id.to_owned(),
+            secret: Some(secret.to_owned()),
+            method: AuthMethod::ClientSecretPost,
+        }),
+        (None, Some(id), None) => {
+            Ok(PresentedCredentials { client_id: id.to_owned(), secret: None, method: AuthMethod::None })
+        }
+        (None, None, _) => Err(OAuthError::InvalidClient("client authentication is required".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic() -> Option<(String, String)> {
+        "c1:s".split_once(':').map(|(id, secret)| (id.to_owned(), secret.to_owned()))
+    }
+
+    #[test]
+    fn one_method_per_request() {
+        assert_eq!(identify(basic(), None, None).unwrap().method, AuthMethod::ClientSecretBasic);
+        assert_eq!(identify(basic(), Some("c1"), None).unwrap().method, AuthMethod::ClientSecretBasic);
+        assert_eq!(identify(None, Some("c1"), Some("s")).unwrap().method, AuthMethod::ClientSecretPost);
+        assert_eq!(identify(None, Some("c1"), None).unwrap().method, AuthMethod::None);
+        assert_eq!(identify(basic(), None, Some("s")).unwrap_err().code(), "invalid_request");
+        assert_eq!(identify(basic(), Some("other"), None).unwrap_err().code(), "invalid_request");
+        assert_eq!(identify(None, None, None).unwrap_err().code(), "invalid_client");
+        assert_eq!(identify(None, None, Some("s")).unwrap_err().code(), "invalid_client");
+        assert!(
+            !format!("{:?}", identify(basic(), None, None).unwrap()).contains("\"s\""),
+            "secret redacted"
+        );
+    }
+}

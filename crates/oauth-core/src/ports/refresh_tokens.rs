@@ -1,0 +1,40 @@
+//! Storage of refresh-token families.
+
+use time::OffsetDateTime;
+
+use crate::code::CodeDigest;
+use crate::error::RepoError;
+use crate::refresh::{RefreshDigest, RefreshFamily, RefreshFamilyId, RefreshTokenRecord, Rotation};
+
+/// Persistence of refresh tokens and their families.
+///
+/// Contract (checked for every adapter by `testing::contract::refresh_tokens`):
+/// - `rotate` is atomic: of any number of concurrent calls for one token,
+///   exactly one gets `Rotation::Rotated` (and its successor is stored); the
+///   others get `Reused`; a token of a revoked family is `Reused` too;
+/// - `revoke_family` and `revoke_for_code` set `revoked_at` once; tokens of a
+///   revoked family never rotate again;
+/// - only digests are stored.
+#[cfg_attr(any(test, feature = "test-support"), mockall::automock)]
+#[async_trait::async_trait]
+pub trait RefreshTokenRepository: Send + Sync {
+    /// Stores a new family with its first token.
+    async fn start_family(&self, family: &RefreshFamily, first: &RefreshTokenRecord)
+    -> Result<(), RepoError>;
+    /// The token with this digest and its family.
+    async fn find(
+        &self,
+        digest: &RefreshDigest,
+    ) -> Result<Option<(RefreshTokenRecord, RefreshFamily)>, RepoError>;
+    /// Marks `old` replaced at `now` and stores `successor`, in one step.
+    async fn rotate(
+        &self,
+        old: &RefreshDigest,
+        successor: &RefreshTokenRecord,
+        now: OffsetDateTime,
+    ) -> Result<Rotation, RepoError>;
+    /// Revokes every token of the family.
+    async fn revoke_family(&self, family: RefreshFamilyId, now: OffsetDateTime) -> Result<(), RepoError>;
+    /// Revokes the families started by exchanging this code (a replayed code).
+    async fn revoke_for_code(&self, code: &CodeDigest, now: OffsetDateTime) -> Result<u64, RepoError>;
+}

@@ -1,0 +1,126 @@
+//! Minting: the access token (RFC 9068), the ID token (OIDC Core §3.1.3.6)
+//! and, when the grant allows, a refresh token in a new family.
+
+use std::collections::BTreeSet;
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use time::OffsetDateTime;
+
+use super::{TokenFailure, TokenService};
+use crate::client::Client;
+use crate::code::CodeDigest;
+use crate::refresh::{RefreshFamily, RefreshFamilyId, RefreshToken, RefreshTokenRecord};
+use crate::scope::ScopeName;
+use crate::token::{AccessTokenClaims, IdTokenClaims, TokenResponse, at_hash};
+use crate::user::UserId;
+
+/// What is being granted.
+pub(super) struct Grant<'a> {
+    pub client: &'a Client,
+    /// The user and when they authenticated; `None` for `client_credentials`.
+    pub user: Option<(UserId, OffsetDateTime)>,
+    pub scopes: BTreeSet<ScopeName>,
+    pub nonce: Option<String>,
+}
+
+/// A refresh family to start with this response.
+pub(super) struct NewFamily {
+    pub code_digest: Option<CodeDigest>,
+}
+
+impl TokenService {
+    pub(super) async fn mint(
+        &self,
+        grant: &Grant<'_>,
+        new_family: Option<NewFamily>,
+        successor: Option<RefreshToken>,
+        now: OffsetDateTime,
+    ) -> Result<TokenResponse, TokenFailure> {
+        let policy = &self.policy;
+        let client_id = grant.client.id.as_str().to_owned();
+        let scope = grant.scopes.iter().map(ScopeName::as_str).collect::<Vec<_>>().join(" ");
+        let sub = grant.user.map_or_else(|| client_id.clone(), |(user, _)| user.to_string());
+        let claims = AccessTokenClaims {
+            iss: policy.issuer.clone(),
+            sub: sub.clone(),
+            aud: policy.audience.clone(),
+            exp: (now + policy.access_token_lifetime).unix_timestamp(),
+            iat: now.unix_timestamp(),
+            jti: self.jti()?,
+            client_id: client_id.clone(),
+            scope: scope.clone(),
+            auth_time: grant.user.map(|(_, auth_time)| auth_time.unix_timestamp()),
+        };
+        let access_token = self.ports.signer.sign_access_token(&claims, policy.access_token_alg).await?;
+        let id_token = match grant.user {
+            Some((_, auth_time)) if grant.scopes.iter().any(|s| s.as_str() == "openid") => {
+                let claims = IdTokenClaims {
+                    iss: policy.issuer.clone(),
+                    sub,
+                    aud: client_id.clone(),
+                    exp: (now + policy.id_token_lifetime).unix_timestamp(),
+                    iat: now.unix_timestamp(),
+                    auth_time: auth_time.unix_timestamp(),
+                    nonce: grant.nonce.clone(),
+                    at_hash: at_hash(&access_token),
+                    azp: client_id,
+                };
+                Some(self.ports.signer.sign_id_token(&claims, grant.client.metadata.id_token_alg).await?)
+            }
+            _ => None,
+        };
+        let refresh_token = match (new_family, grant.user) {
+            (Some(plan), Some((user_id, auth_time))) => {
+                Some(self.start_family(grant, plan, user_id, auth_time, now).await?)
+            }
+            _ => successor,
+        };
+        tracing::info!(event = "tokens_issued", client_id = %grant.client.id, refresh = refresh_token.is_some());
+        Ok(TokenResponse {
+            access_token,
+            expires_in: policy.access_token_lifetime.whole_seconds(),
+            scope,
+            id_token,
+            refresh_token,
+        })
+    }
+
+    async fn start_family(
+        &self,
+        grant: &Grant<'_>,
+        plan: NewFamily,
+        user_id: UserId,
+        auth_time: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<RefreshToken, TokenFailure> {
+        let token = RefreshToken::generate(self.ports.random.as_ref())?;
+        let family = RefreshFamily {
+            id: RefreshFamilyId::generate(self.ports.random.as_ref())?,
+            client_id: grant.client.id.clone(),
+            user_id,
+            scopes: grant.scopes.clone(),
+            auth_time,
+            code_digest: plan.code_digest,
+            created_at: now,
+            expires_at: now + self.policy.refresh_absolute_lifetime,
+            revoked_at: None,
+        };
+        let first = RefreshTokenRecord {
+            digest: token.digest(),
+            family_id: family.id,
+            scopes: grant.scopes.clone(),
+            issued_at: now,
+            expires_at: (now + self.policy.refresh_idle_lifetime).min(family.expires_at),
+            rotated_at: None,
+        };
+        self.ports.refresh.start_family(&family, &first).await?;
+        Ok(token)
+    }
+
+    /// 128 random bits: unique per token (RFC 9068 §2.2, RFC 7519 §4.1.7).
+    fn jti(&self) -> Result<String, TokenFailure> {
+        let mut bytes = [0_u8; 16];
+        self.ports.random.fill(&mut bytes)?;
+        Ok(Base64UrlUnpadded::encode_string(&bytes))
+    }
+}

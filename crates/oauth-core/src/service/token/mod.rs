@@ -1,0 +1,133 @@
+//! The token endpoint's rules (RFC 6749 §3.2, §4.1.3, §4.4, §6; RFC 7636
+//! §4.6; RFC 9068; OIDC Core §3.1.3; RFC 9700 §4.14): client authentication,
+//! the three grants, and minting. Outcomes only; the HTTP adapter maps them.
+
+mod authenticate;
+mod grants;
+mod mint;
+
+use std::sync::Arc;
+
+use crate::client::Client;
+use crate::client_auth::PresentedCredentials;
+use crate::error::{OAuthError, RepoError};
+use crate::ports::{
+    ClientRepository, Clock, CodeRepository, LoginAttemptRepository, RandomSource, RandomUnavailable,
+    RefreshTokenRepository, SignError, TokenSigner, UserRepository,
+};
+use crate::scope::ScopeCatalog;
+use crate::token::{TokenPolicy, TokenResponse};
+
+/// A token request, its parameters as received (RFC 6749 §4.1.3, §4.4.2, §6).
+#[derive(Debug, Default, Clone)]
+pub struct TokenParams {
+    pub grant_type: Option<String>,
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
+    pub refresh_token: Option<String>,
+    pub scope: Option<String>,
+}
+
+/// A granted request: the client (for CORS) and the response.
+#[derive(Debug)]
+pub struct Granted {
+    pub client: Client,
+    pub response: TokenResponse,
+}
+
+/// Why a token request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenFailure {
+    /// An RFC 6749 §5.2 error.
+    #[error(transparent)]
+    Refused(#[from] OAuthError),
+    /// Too many failed authentications for this client id: refused without checking.
+    #[error("too many failed client authentications")]
+    ClientThrottled,
+}
+
+impl From<RepoError> for TokenFailure {
+    fn from(error: RepoError) -> Self {
+        Self::Refused(error.into())
+    }
+}
+
+impl From<SignError> for TokenFailure {
+    fn from(error: SignError) -> Self {
+        Self::Refused(OAuthError::ServerError(Box::new(error)))
+    }
+}
+
+impl From<RandomUnavailable> for TokenFailure {
+    fn from(error: RandomUnavailable) -> Self {
+        Self::Refused(OAuthError::ServerError(Box::new(error)))
+    }
+}
+
+/// The ports the token endpoint uses.
+#[derive(Clone)]
+pub struct TokenPorts {
+    pub clients: Arc<dyn ClientRepository>,
+    pub users: Arc<dyn UserRepository>,
+    pub codes: Arc<dyn CodeRepository>,
+    pub refresh: Arc<dyn RefreshTokenRepository>,
+    pub attempts: Arc<dyn LoginAttemptRepository>,
+    pub signer: Arc<dyn TokenSigner>,
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn RandomSource>,
+}
+
+impl std::fmt::Debug for TokenPorts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenPorts").finish_non_exhaustive()
+    }
+}
+
+/// The token endpoint, over its ports.
+#[derive(Debug)]
+pub struct TokenService {
+    ports: TokenPorts,
+    catalog: Arc<ScopeCatalog>,
+    policy: TokenPolicy,
+}
+
+impl TokenService {
+    /// A service over `ports`.
+    pub fn new(ports: TokenPorts, catalog: Arc<ScopeCatalog>, policy: TokenPolicy) -> Self {
+        Self { ports, catalog, policy }
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &TokenPolicy {
+        &self.policy
+    }
+
+    /// Authenticates the client, then runs the grant it asked for.
+    #[tracing::instrument(skip_all, fields(client_id = %credentials.client_id, grant_type))]
+    pub async fn token(
+        &self,
+        credentials: &PresentedCredentials,
+        params: TokenParams,
+    ) -> Result<Granted, TokenFailure> {
+        let client = self.authenticate(credentials).await?;
+        let grant_type = params.grant_type.clone().unwrap_or_default();
+        tracing::Span::current().record("grant_type", grant_type.as_str());
+        let response = match grant_type.as_str() {
+            "authorization_code" => self.authorization_code(&client, params).await?,
+            "refresh_token" => self.refresh_token(&client, params).await?,
+            "client_credentials" => self.client_credentials(&client, params).await?,
+            "" => return Err(OAuthError::InvalidRequest("grant_type is required".into()).into()),
+            other => {
+                return Err(OAuthError::UnsupportedGrantType(
+                    format!("grant_type {other:?} is not supported").into(),
+                )
+                .into());
+            }
+        };
+        Ok(Granted { client, response })
+    }
+}
+
+#[cfg(test)]
+mod tests;

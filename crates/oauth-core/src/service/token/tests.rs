@@ -1,0 +1,260 @@
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use time::Duration;
+
+use super::*;
+use crate::client::{AuthMethod, ClientId, GrantType};
+use crate::code::{AuthorizationCode, CodeDigest};
+use crate::pkce::CodeChallenge;
+use crate::ports::{CodeRepository, UserRepository};
+use crate::scope::ScopeName;
+use crate::testing::fixtures::{self, T0};
+use crate::testing::{InMemoryStore, ManualClock, RecordingSigner, SeqRandom};
+use crate::token::{SigningAlg, TokenPolicy};
+
+/// RFC 7636 Appendix B.
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+const ISSUER: &str = "https://id.example";
+
+struct Harness {
+    service: TokenService,
+    store: Arc<InMemoryStore>,
+    signer: Arc<RecordingSigner>,
+    clock: Arc<ManualClock>,
+}
+
+async fn harness() -> Harness {
+    let store = Arc::new(InMemoryStore::default());
+    let clock = Arc::new(ManualClock::at(T0));
+    let signer = Arc::new(RecordingSigner::default());
+    UserRepository::insert(store.as_ref(), &fixtures::user(1, "ada@example.com")).await.unwrap();
+    let mut machine = fixtures::client(2, "Machine", "m-secret");
+    machine.metadata.grant_types = [GrantType::ClientCredentials].into();
+    machine.metadata.scopes.insert(ScopeName::parse("api:read").unwrap());
+    ClientRepository::insert(store.as_ref(), &fixtures::client(1, "Billing", "s")).await.unwrap();
+    ClientRepository::insert(store.as_ref(), &machine).await.unwrap();
+    let ports = TokenPorts {
+        clients: store.clone(),
+        users: store.clone(),
+        codes: store.clone(),
+        refresh: store.clone(),
+        attempts: store.clone(),
+        signer: signer.clone(),
+        clock: clock.clone(),
+        random: Arc::new(SeqRandom::new(11)),
+    };
+    let catalog = Arc::new(ScopeCatalog::new([("api:read", "Read")]).unwrap());
+    Harness {
+        service: TokenService::new(ports, catalog, TokenPolicy::for_issuer(ISSUER)),
+        store,
+        signer,
+        clock,
+    }
+}
+
+fn scopes(names: &[&str]) -> BTreeSet<ScopeName> {
+    names.iter().map(|n| ScopeName::parse(n).unwrap()).collect()
+}
+
+async fn code(h: &Harness, value: &str, granted: &[&str]) {
+    let code = AuthorizationCode {
+        digest: CodeDigest::of(value),
+        client_id: ClientId::parse("client1").unwrap(),
+        user_id: fixtures::user(1, "ada@example.com").id,
+        redirect_uri: "https://rp.example/cb".into(),
+        redirect_uri_sent: true,
+        scopes: scopes(granted),
+        nonce: Some("n-1".into()),
+        code_challenge: Some(CodeChallenge::from_stored(CHALLENGE.into())),
+        auth_time: T0 - Duration::seconds(30),
+        issued_at: T0,
+        expires_at: T0 + Duration::seconds(60),
+    };
+    CodeRepository::insert(h.store.as_ref(), &code).await.unwrap();
+}
+
+fn basic(id: &str, secret: &str) -> PresentedCredentials {
+    PresentedCredentials {
+        client_id: id.into(),
+        secret: Some(secret.into()),
+        method: AuthMethod::ClientSecretBasic,
+    }
+}
+
+fn exchange(code: &str, verifier: &str) -> TokenParams {
+    TokenParams {
+        grant_type: Some("authorization_code".into()),
+        code: Some(code.into()),
+        redirect_uri: Some("https://rp.example/cb".into()),
+        code_verifier: Some(verifier.into()),
+        ..TokenParams::default()
+    }
+}
+
+fn refresh(token: &str, scope: Option<&str>) -> TokenParams {
+    TokenParams {
+        grant_type: Some("refresh_token".into()),
+        refresh_token: Some(token.into()),
+        scope: scope.map(str::to_owned),
+        ..TokenParams::default()
+    }
+}
+
+fn error_code(result: Result<Granted, TokenFailure>) -> &'static str {
+    match result {
+        Err(TokenFailure::Refused(error)) => error.code(),
+        Err(TokenFailure::ClientThrottled) => "throttled",
+        Ok(_) => "granted",
+    }
+}
+
+#[tokio::test]
+async fn code_exchange_mints_rfc9068_access_id_and_refresh_tokens() {
+    let h = harness().await;
+    code(&h, "c-1", &["openid", "email", "offline_access"]).await;
+    let granted = h.service.token(&basic("client1", "s"), exchange("c-1", VERIFIER)).await.unwrap();
+    let response = granted.response;
+    let (access, alg) = h.signer.last_access().unwrap();
+    assert_eq!(alg, SigningAlg::Es256, "access tokens default to ES256");
+    let user = fixtures::user(1, "ada@example.com").id.to_string();
+    assert_eq!(
+        (access.iss.as_str(), access.sub.as_str(), access.aud.as_str()),
+        (ISSUER, user.as_str(), ISSUER)
+    );
+    assert_eq!(
+        (access.iat, access.exp),
+        (T0.unix_timestamp(), (T0 + Duration::minutes(10)).unix_timestamp())
+    );
+    assert_eq!(access.client_id, "client1");
+    assert_eq!(access.scope, "email offline_access openid");
+    assert_eq!(access.auth_time, Some((T0 - Duration::seconds(30)).unix_timestamp()));
+    assert_eq!(access.jti.len(), 22);
+    let (id, id_alg) = h.signer.last_id().unwrap();
+    assert_eq!(id_alg, SigningAlg::Rs256, "ID tokens use the client's alg, RS256 by default");
+    assert_eq!((id.aud.as_str(), id.azp.as_str(), id.nonce.as_deref()), ("client1", "client1", Some("n-1")));
+    assert_eq!(id.at_hash, crate::token::at_hash(&response.access_token));
+    assert_eq!(response.id_token.as_deref(), Some(format!("id.RS256.{user}").as_str()));
+    assert_eq!(response.expires_in, 600);
+    assert!(response.refresh_token.is_some(), "offline_access and the refresh grant");
+}
+
+#[tokio::test]
+async fn a_replayed_code_is_refused_and_revokes_the_first_exchange() {
+    let h = harness().await;
+    code(&h, "c-1", &["openid", "offline_access"]).await;
+    let first = h.service.token(&basic("client1", "s"), exchange("c-1", VERIFIER)).await.unwrap();
+    let refresh_token = first.response.refresh_token.unwrap().expose().to_owned();
+    assert_eq!(
+        error_code(h.service.token(&basic("client1", "s"), exchange("c-1", VERIFIER)).await),
+        "invalid_grant"
+    );
+    assert_eq!(
+        error_code(h.service.token(&basic("client1", "s"), refresh(&refresh_token, None)).await),
+        "invalid_grant"
+    );
+}
+
+#[tokio::test]
+async fn the_code_checks_burn_the_code() {
+    let h = harness().await;
+    code(&h, "c-1", &["openid"]).await;
+    let wrong = "x".repeat(43);
+    assert_eq!(
+        error_code(h.service.token(&basic("client1", "s"), exchange("c-1", &wrong)).await),
+        "invalid_grant"
+    );
+    assert_eq!(
+        error_code(h.service.token(&basic("client1", "s"), exchange("c-1", VERIFIER)).await),
+        "invalid_grant",
+        "the right verifier after a wrong one finds the code spent"
+    );
+    code(&h, "c-2", &["openid"]).await;
+    let mut other_redirect = exchange("c-2", VERIFIER);
+    other_redirect.redirect_uri = Some("https://rp.example/cb2?x=1".into());
+    assert_eq!(error_code(h.service.token(&basic("client1", "s"), other_redirect).await), "invalid_grant");
+    code(&h, "c-3", &["openid"]).await;
+    h.clock.advance(Duration::seconds(60));
+    assert_eq!(
+        error_code(h.service.token(&basic("client1", "s"), exchange("c-3", VERIFIER)).await),
+        "invalid_grant",
+        "expired"
+    );
+}
+
+#[tokio::test]
+async fn refresh_rotates_narrows_and_detects_reuse() {
+    let h = harness().await;
+    code(&h, "c-1", &["openid", "email", "offline_access"]).await;
+    let first = h.service.token(&basic("client1", "s"), exchange("c-1", VERIFIER)).await.unwrap();
+    let rt1 = first.response.refresh_token.unwrap().expose().to_owned();
+    let wider = h.service.token(&basic("client1", "s"), refresh(&rt1, Some("openid profile"))).await;
+    assert_eq!(error_code(wider), "invalid_scope");
+    let second = h.service.token(&basic("client1", "s"), refresh(&rt1, Some("openid"))).await.unwrap();
+    assert_eq!(second.response.scope, "openid", "narrowed");
+    let rt2 = second.response.refresh_token.unwrap().expose().to_owned();
+    assert_ne!(rt1, rt2, "rotated");
+    let third = h.service.token(&basic("client1", "s"), refresh(&rt2, None)).await.unwrap();
+    assert_eq!(third.response.scope, "email offline_access openid", "the successor keeps the family's scope");
+    let rt3 = third.response.refresh_token.unwrap().expose().to_owned();
+    assert_eq!(
+        error_code(h.service.token(&basic("client1", "s"), refresh(&rt1, None)).await),
+        "invalid_grant",
+        "reuse"
+    );
+    assert_eq!(
+        error_code(h.service.token(&basic("client1", "s"), refresh(&rt3, None)).await),
+        "invalid_grant",
+        "family revoked"
+    );
+}
+
+#[tokio::test]
+async fn client_credentials_is_for_the_client_itself() {
+    let h = harness().await;
+    let params = TokenParams { grant_type: Some("client_credentials".into()), ..TokenParams::default() };
+    let granted = h.service.token(&basic("client2", "m-secret"), params.clone()).await.unwrap();
+    let (access, _) = h.signer.last_access().unwrap();
+    assert_eq!((access.sub.as_str(), access.auth_time), ("client2", None));
+    assert_eq!(granted.response.scope, "api:read", "no user scopes");
+    assert!(granted.response.id_token.is_none() && granted.response.refresh_token.is_none());
+    let openid = TokenParams { scope: Some("openid".into()), ..params.clone() };
+    assert_eq!(error_code(h.service.token(&basic("client2", "m-secret"), openid).await), "invalid_scope");
+    assert_eq!(error_code(h.service.token(&basic("client1", "s"), params).await), "unauthorized_client");
+}
+
+#[tokio::test]
+async fn client_authentication_failures_are_alike_and_limited() {
+    let h = harness().await;
+    let params = TokenParams { grant_type: Some("client_credentials".into()), ..TokenParams::default() };
+    let post = PresentedCredentials {
+        client_id: "client2".into(),
+        secret: Some("m-secret".into()),
+        method: AuthMethod::ClientSecretPost,
+    };
+    let none = PresentedCredentials { client_id: "client2".into(), secret: None, method: AuthMethod::None };
+    for (name, credentials) in [
+        ("wrong secret", basic("client2", "nope")),
+        ("another client's secret", basic("client2", "s")),
+        ("unknown client", basic("nobody", "m-secret")),
+        ("registered for basic, used post", post),
+        ("confidential client without a secret", none),
+    ] {
+        assert_eq!(
+            error_code(h.service.token(&credentials, params.clone()).await),
+            "invalid_client",
+            "{name}"
+        );
+    }
+    for _ in 0..20 {
+        let _ = h.service.token(&basic("client1", "wrong"), params.clone()).await;
+    }
+    assert_eq!(error_code(h.service.token(&basic("client1", "s"), params.clone()).await), "throttled");
+    h.clock.advance(Duration::minutes(1));
+    assert_eq!(
+        error_code(h.service.token(&basic("client1", "s"), params).await),
+        "unauthorized_client",
+        "let in again"
+    );
+}

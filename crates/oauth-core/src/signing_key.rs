@@ -1,0 +1,63 @@
+//! Signing keys as stored: the public JWK in the clear, the private JWK
+//! sealed under the master key by the keys adapter. Every instance reads the
+//! same rows, so they sign with and publish the same keys.
+
+use std::fmt;
+
+use time::OffsetDateTime;
+
+use crate::token::SigningAlg;
+
+/// A key's place in its life (issue 6 adds rotation): published before it
+/// signs, signing while active, published for verification once retired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KeyState {
+    Next,
+    Active,
+    Retired,
+}
+
+impl KeyState {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Next => "next",
+            Self::Active => "active",
+            Self::Retired => "retired",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "next" => Some(Self::Next),
+            "active" => Some(Self::Active),
+            "retired" => Some(Self::Retired),
+            _ => None,
+        }
+    }
+}
+
+/// A signing key as stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredSigningKey {
+    /// RFC 7638 JWK thumbprint.
+    pub kid: String,
+    pub alg: SigningAlg,
+    pub state: KeyState,
+    /// The public JWK, JSON.
+    pub public_jwk: String,
+    /// The private JWK, sealed by the adapter (never readable without the master key).
+    pub sealed_private_jwk: String,
+    pub created_at: OffsetDateTime,
+}
+
+impl fmt::Debug for StoredSigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredSigningKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}

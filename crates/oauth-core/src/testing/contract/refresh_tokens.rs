@@ -1,0 +1,137 @@
+//! The `RefreshTokenRepository` contract.
+#![allow(clippy::missing_panics_doc, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::sync::Arc;
+
+use time::Duration;
+
+use crate::code::CodeDigest;
+use crate::ports::{ClientRepository, RefreshTokenRepository, UserRepository};
+use crate::refresh::{RefreshDigest, RefreshFamily, RefreshFamilyId, RefreshTokenRecord, Rotation};
+use crate::scope::ScopeName;
+use crate::testing::SeqRandom;
+use crate::testing::contract::join_all;
+use crate::testing::fixtures::{self, T0};
+
+/// The repositories a refresh test needs: families refer to a client and a user.
+pub struct RefreshStores {
+    pub refresh: Arc<dyn RefreshTokenRepository>,
+    pub clients: Arc<dyn ClientRepository>,
+    pub users: Arc<dyn UserRepository>,
+}
+
+impl std::fmt::Debug for RefreshStores {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshStores").finish_non_exhaustive()
+    }
+}
+
+/// Runs every case, each on fresh repositories from `fresh`.
+pub async fn run_all<F, Fut>(fresh: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = RefreshStores>,
+{
+    round_trip_and_rotation(fresh().await).await;
+    rotation_is_single_use_under_concurrency(fresh().await).await;
+    revoked_families_never_rotate(fresh().await).await;
+    a_replayed_code_revokes_its_families(fresh().await).await;
+}
+
+fn scopes(names: &[&str]) -> BTreeSet<ScopeName> {
+    names.iter().map(|n| ScopeName::parse(n).unwrap()).collect()
+}
+
+/// A family of the fixture client and user, with its first token `first-<n>`.
+async fn family(stores: &RefreshStores, n: u64, code: Option<&str>) -> (RefreshFamily, RefreshTokenRecord) {
+    if stores.clients.find(&fixtures::client(1, "Billing", "s").id).await.unwrap().is_none() {
+        stores.clients.insert(&fixtures::client(1, "Billing", "s")).await.unwrap();
+        stores.users.insert(&fixtures::user(1, "ada@example.com")).await.unwrap();
+    }
+    let family = RefreshFamily {
+        id: RefreshFamilyId::generate(&SeqRandom::new(n)).unwrap(),
+        client_id: fixtures::client(1, "Billing", "s").id,
+        user_id: fixtures::user(1, "ada@example.com").id,
+        scopes: scopes(&["openid", "offline_access"]),
+        auth_time: T0,
+        code_digest: code.map(CodeDigest::of),
+        created_at: T0,
+        expires_at: T0 + Duration::days(30),
+        revoked_at: None,
+    };
+    let first = successor(&family, &format!("first-{n}"));
+    stores.refresh.start_family(&family, &first).await.unwrap();
+    (family, first)
+}
+
+fn successor(family: &RefreshFamily, token: &str) -> RefreshTokenRecord {
+    RefreshTokenRecord {
+        digest: RefreshDigest::of(token),
+        family_id: family.id,
+        scopes: family.scopes.clone(),
+        issued_at: T0,
+        expires_at: T0 + Duration::days(14),
+        rotated_at: None,
+    }
+}
+
+/// Every field comes back; a rotation marks the old token and stores the new one.
+pub async fn round_trip_and_rotation(stores: RefreshStores) {
+    let (family, first) = family(&stores, 1, Some("code-1")).await;
+    assert_eq!(stores.refresh.find(&first.digest).await.unwrap(), Some((first.clone(), family.clone())));
+    let next = successor(&family, "second");
+    let now = T0 + Duration::minutes(5);
+    assert_eq!(stores.refresh.rotate(&first.digest, &next, now).await.unwrap(), Rotation::Rotated);
+    let (old, _) = stores.refresh.find(&first.digest).await.unwrap().unwrap();
+    assert_eq!(old.rotated_at, Some(now));
+    assert_eq!(stores.refresh.find(&next.digest).await.unwrap().map(|(r, _)| r), Some(next.clone()));
+    let again = successor(&family, "third");
+    assert_eq!(stores.refresh.rotate(&first.digest, &again, now).await.unwrap(), Rotation::Reused(family.id));
+    assert_eq!(stores.refresh.find(&again.digest).await.unwrap(), None, "no successor for a reuse");
+    let unknown = RefreshDigest::of("never issued");
+    assert_eq!(
+        stores.refresh.rotate(&unknown, &successor(&family, "x"), now).await.unwrap(),
+        Rotation::Unknown
+    );
+}
+
+/// Of 32 concurrent rotations of one token, exactly one wins.
+pub async fn rotation_is_single_use_under_concurrency(stores: RefreshStores) {
+    let (family, first) = family(&stores, 2, None).await;
+    let successors: Vec<RefreshTokenRecord> =
+        (0..32).map(|i| successor(&family, &format!("racer-{i}"))).collect();
+    let outcomes =
+        join_all(successors.iter().map(|next| stores.refresh.rotate(&first.digest, next, T0))).await;
+    let won = outcomes.iter().filter(|o| matches!(o, Ok(Rotation::Rotated))).count();
+    let reused = outcomes.iter().filter(|o| matches!(o, Ok(Rotation::Reused(_)))).count();
+    assert_eq!((won, reused), (1, 31), "{outcomes:?}");
+    let mut kept = 0;
+    for next in &successors {
+        kept += usize::from(stores.refresh.find(&next.digest).await.unwrap().is_some());
+    }
+    assert_eq!(kept, 1, "only the winner's successor is stored");
+}
+
+/// After a revocation, no token of the family rotates.
+pub async fn revoked_families_never_rotate(stores: RefreshStores) {
+    let (family, first) = family(&stores, 3, None).await;
+    let now = T0 + Duration::minutes(1);
+    stores.refresh.revoke_family(family.id, now).await.unwrap();
+    stores.refresh.revoke_family(family.id, now + Duration::minutes(1)).await.unwrap();
+    let (_, found) = stores.refresh.find(&first.digest).await.unwrap().unwrap();
+    assert_eq!(found.revoked_at, Some(now), "revoked once");
+    let outcome = stores.refresh.rotate(&first.digest, &successor(&family, "after"), now).await.unwrap();
+    assert_eq!(outcome, Rotation::Reused(family.id));
+}
+
+/// Revoking by code touches that code's families only.
+pub async fn a_replayed_code_revokes_its_families(stores: RefreshStores) {
+    let (from_code, first) = family(&stores, 4, Some("the-code")).await;
+    let (other, other_first) = family(&stores, 5, Some("another-code")).await;
+    assert_eq!(stores.refresh.revoke_for_code(&CodeDigest::of("the-code"), T0).await.unwrap(), 1);
+    assert!(stores.refresh.find(&first.digest).await.unwrap().unwrap().1.revoked_at.is_some());
+    assert!(stores.refresh.find(&other_first.digest).await.unwrap().unwrap().1.revoked_at.is_none());
+    let _ = (from_code, other);
+}
