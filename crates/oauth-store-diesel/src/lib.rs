@@ -15,8 +15,10 @@ mod error;
 mod login_attempts;
 mod migrations;
 mod readiness;
+mod refresh_tokens;
 mod schema;
 mod sessions;
+mod signing_keys;
 mod store;
 mod users;
 

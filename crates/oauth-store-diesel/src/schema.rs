@@ -98,5 +98,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    refresh_families (id) {
+        id -> Text,
+        client_id -> Text,
+        user_id -> Text,
+        scopes -> Text,
+        auth_time -> BigInt,
+        code_digest -> Nullable<Text>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (digest) {
+        digest -> Text,
+        family_id -> Text,
+        scopes -> Text,
+        issued_at -> BigInt,
+        expires_at -> BigInt,
+        rotated_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        alg -> Text,
+        state -> Text,
+        public_jwk -> Text,
+        sealed_private_jwk -> Text,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(client_secrets -> clients (client_id));
+diesel::joinable!(refresh_tokens -> refresh_families (family_id));
 diesel::allow_tables_to_appear_in_same_query!(clients, client_secrets);
+diesel::allow_tables_to_appear_in_same_query!(refresh_tokens, refresh_families);

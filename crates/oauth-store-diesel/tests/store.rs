@@ -372,3 +372,28 @@ async fn postgres_failures_all_count_under_repeated_races() {
         repeated_failure_races(&db).await;
     }
 }
+
+async fn refresh_contract(fresh: impl Fn() -> Option<TestDatabase>) {
+    let Some(stores) = FreshStores::new(fresh) else { return };
+    contract::refresh_tokens::run_all(|| {
+        let store = stores.next();
+        async move {
+            contract::refresh_tokens::RefreshStores {
+                refresh: store.clone(),
+                clients: store.clone(),
+                users: store,
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_meets_the_refresh_token_contract() {
+    refresh_contract(|| Some(TestDatabase::sqlite())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_meets_the_refresh_token_contract() {
+    refresh_contract(|| TestDatabase::postgres("postgres_meets_the_refresh_token_contract")).await;
+}
