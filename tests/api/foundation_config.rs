@@ -42,10 +42,20 @@ fn bad_configuration_exits_2_naming_the_key_and_writes_nothing() {
         ("database scheme", &[("AUTH_DATABASE_URL", "mysql://db/auth")], None, "`database_url`"),
         (
             "database unreachable",
-            &[("AUTH_DATABASE_URL", "postgres://postgres@127.0.0.1:1/auth")],
+            &[
+                ("AUTH_DATABASE_URL", "postgres://postgres@127.0.0.1:1/auth"),
+                ("AUTH_MASTER_KEY", crate::helpers::TEST_MASTER_KEY),
+            ],
             None,
             "`database_url`",
         ),
+        (
+            "postgres without a master key",
+            &[("AUTH_DATABASE_URL", "postgres://postgres@127.0.0.1:1/auth")],
+            None,
+            "`master_key`",
+        ),
+        ("master key not 32 bytes", &[("AUTH_MASTER_KEY", "c2hvcnQ=")], None, "`master_key`"),
         ("log format", &[("AUTH_LOG_FORMAT", "xml")], None, "`log_format`"),
         ("number expected", &[("AUTH_HTTP_WORKERS", "many")], None, "`http_workers`"),
         ("unknown key in file", &[("AUTH_CONFIG", "auth.toml")], Some("colour = \"blue\"\n"), "`colour`"),

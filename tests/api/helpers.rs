@@ -8,7 +8,10 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 
 use auth_server::app::Application;
-use auth_server::config::{Config, RawSettings, validate};
+use auth_server::config::{Config, RawSettings, Redacted, validate};
+
+/// A fixed master key for tests on PostgreSQL (32 bytes of 0x2a, base64).
+pub const TEST_MASTER_KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
 use oauth_core::testing::ManualClock;
 use oauth_core::testing::fixtures::T0;
 use oauth_store_diesel::testing::TestDatabase;
@@ -32,6 +35,12 @@ pub fn test_config(db: &TestDatabase, data_dir: &Path) -> Config {
         bind: "127.0.0.1:0".into(),
         http_workers: 1,
         shutdown_timeout_secs: 1,
+        // PostgreSQL needs a configured master key; SQLite uses data_dir/master.key.
+        master_key: if db.url_text().starts_with("postgres") {
+            Redacted(TEST_MASTER_KEY.into())
+        } else {
+            Redacted::default()
+        },
         ..RawSettings::default()
     };
     validate(raw).expect("test configuration is valid")

@@ -10,15 +10,16 @@ use oauth_core::ports::PasswordHasher as _;
 use oauth_core::ports::{Clock, RandomSource};
 use oauth_core::service::authorize::{AuthorizeService, FlowPorts};
 use oauth_core::service::clients::ClientService;
+use oauth_core::service::token::{TokenPorts, TokenService};
 use oauth_core::service::users::UserService;
 use oauth_core::session::SessionSecret;
 use oauth_http_actix::{AppState, CookiePolicy, Pages, ServerOptions, build_server};
-use oauth_keys::{Argon2Hasher, OsRandom};
+use oauth_keys::{Argon2Hasher, JosekitSigner, MasterKey, OsRandom};
 use oauth_store_diesel::{DieselStore, MigrationReport, StoreError, run_migrations};
 use secrecy::SecretString;
 
 use crate::clock::SystemClock;
-use crate::config::Config;
+use crate::config::{Config, MasterKeySource};
 use crate::exit::CommandError;
 
 /// The HTTP server, composed and bound, not yet running, and its janitor.
@@ -49,12 +50,18 @@ impl Application {
         let address = listener
             .local_addr()
             .map_err(|e| CommandError::Runtime(format!("cannot read the bound address: {e}")))?;
+        // Refused before anything is created or migrated.
+        if config.master_key == MasterKeySource::Missing {
+            return Err(missing_master_key());
+        }
         let (store, _report) = open_store(config).await?;
-        let flow = Arc::new(authorize_service(config, &store, clock).await?);
+        let flow = Arc::new(authorize_service(config, &store, clock.clone()).await?);
+        let tokens = Arc::new(token_service(config, &store, clock).await?);
         let pages = Pages::new(&config.issuer).map_err(|e| CommandError::Runtime(e.to_string()))?;
         let state = AppState {
             readiness: Arc::new(store),
             flow: flow.clone(),
+            tokens,
             pages: Arc::new(pages),
             issuer: config.issuer.as_str().into(),
             cookie: CookiePolicy::new(config.https()),
@@ -144,6 +151,52 @@ pub async fn authorize_service(
     let dummy_hash = hasher.hash(&password).await.map_err(|e| CommandError::Runtime(e.to_string()))?;
     let ports = FlowPorts::over(&Arc::new(store.clone()), hasher, clock, random);
     Ok(AuthorizeService::new(ports, Arc::new(config.scopes.clone()), config.flow, dummy_hash))
+}
+
+/// The master key that seals signing keys: configured, or (embedded SQLite)
+/// `data_dir/master.key`, created on first start with a warning.
+pub fn master_key(config: &Config) -> Result<MasterKey, CommandError> {
+    match &config.master_key {
+        MasterKeySource::Configured(text) => MasterKey::from_base64(text)
+            .map_err(|e| CommandError::Usage(format!("configuration error: `master_key`: {e}"))),
+        MasterKeySource::File(path) => {
+            let (key, created) =
+                MasterKey::load_or_create(path).map_err(|e| CommandError::Runtime(e.to_string()))?;
+            if created {
+                tracing::warn!(
+                    path = %path.display(),
+                    "created a master key beside the database; set AUTH_MASTER_KEY to keep it elsewhere"
+                );
+            }
+            Ok(key)
+        }
+        MasterKeySource::Missing => Err(missing_master_key()),
+    }
+}
+
+fn missing_master_key() -> CommandError {
+    CommandError::Usage(
+        "configuration error: `master_key`: required with PostgreSQL, because every instance must \
+         open the same signing keys; generate one with `head -c 32 /dev/urandom | base64` and set \
+         AUTH_MASTER_KEY"
+            .into(),
+    )
+}
+
+/// The token endpoint over the real adapters: loads (or, on first start,
+/// creates) the signing keys; a key that does not open stops start-up.
+pub async fn token_service(
+    config: &Config,
+    store: &DieselStore,
+    clock: Arc<dyn Clock>,
+) -> Result<TokenService, CommandError> {
+    let master = master_key(config)?;
+    let store = Arc::new(store.clone());
+    let signer = JosekitSigner::load(store.clone(), &master, clock.as_ref())
+        .await
+        .map_err(|e| CommandError::Runtime(format!("cannot load the signing keys: {e}")))?;
+    let ports = TokenPorts::over(&store, Arc::new(signer), clock, Arc::new(OsRandom::new()));
+    Ok(TokenService::new(ports, Arc::new(config.scopes.clone()), config.tokens.clone()))
 }
 
 /// The user service over the real adapters.

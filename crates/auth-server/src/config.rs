@@ -16,6 +16,7 @@ use oauth_core::scope::ScopeCatalog;
 use oauth_core::service::authorize::FlowPolicy;
 use oauth_core::session::SessionLifetimes;
 use oauth_core::throttle::ThrottlePolicy;
+use oauth_core::token::{SigningAlg, TokenPolicy};
 use oauth_keys::Argon2Settings;
 use oauth_store_diesel::{DatabaseUrl, PoolOptions};
 use serde::{Deserialize, Serialize};
@@ -55,6 +56,25 @@ pub struct RawSettings {
     /// Addresses of reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<String>,
     pub janitor_interval_secs: u64,
+    /// base64 of 32 bytes; seals private signing keys. Empty: `data_dir/master.key` on SQLite.
+    pub master_key: Redacted,
+    pub access_token_audience: String,
+    pub access_token_alg: String,
+    pub access_token_lifetime_secs: u64,
+    pub id_token_lifetime_secs: u64,
+    pub refresh_token_idle_secs: u64,
+    pub refresh_token_absolute_secs: u64,
+}
+
+/// A configuration value that is a secret: never printed by `Debug`.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Redacted(pub String);
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "[REDACTED]" })
+    }
 }
 
 /// Every key, as written in files; `AUTH_` + upper case in the environment.
@@ -82,6 +102,13 @@ pub const KEYS: &[&str] = &[
     "login_lockout_secs",
     "trusted_proxies",
     "janitor_interval_secs",
+    "master_key",
+    "access_token_audience",
+    "access_token_alg",
+    "access_token_lifetime_secs",
+    "id_token_lifetime_secs",
+    "refresh_token_idle_secs",
+    "refresh_token_absolute_secs",
 ];
 
 /// How log lines are written.
@@ -121,6 +148,13 @@ impl Default for RawSettings {
             login_lockout_secs: 15 * 60,
             trusted_proxies: Vec::new(),
             janitor_interval_secs: 300,
+            master_key: Redacted::default(),
+            access_token_audience: String::new(),
+            access_token_alg: "ES256".into(),
+            access_token_lifetime_secs: 600,
+            id_token_lifetime_secs: 600,
+            refresh_token_idle_secs: 14 * 86_400,
+            refresh_token_absolute_secs: 30 * 86_400,
         }
     }
 }
@@ -175,6 +209,31 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     /// How often expired codes, sessions and counters are deleted.
     pub janitor_interval: Duration,
+    /// Lifetimes, audience and algorithms of issued tokens.
+    pub tokens: TokenPolicy,
+    /// Where private signing keys are sealed from.
+    pub master_key: MasterKeySource,
+}
+
+/// Where the master key comes from.
+#[derive(Clone, PartialEq, Eq)]
+pub enum MasterKeySource {
+    /// `master_key` / `AUTH_MASTER_KEY`, already checked to be 32 bytes.
+    Configured(String),
+    /// `data_dir/master.key`, created on first start (embedded SQLite only).
+    File(PathBuf),
+    /// PostgreSQL without `master_key`: refused by the commands that need keys.
+    Missing,
+}
+
+impl fmt::Debug for MasterKeySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Configured(_) => f.write_str("Configured([REDACTED])"),
+            Self::File(path) => f.debug_tuple("File").field(path).finish(),
+            Self::Missing => f.write_str("Missing"),
+        }
+    }
 }
 
 impl Config {
@@ -264,6 +323,8 @@ pub fn validate(raw: RawSettings) -> Result<Config, ConfigError> {
     if !(10..=86_400).contains(&raw.janitor_interval_secs) {
         return Err(ConfigError::new("janitor_interval_secs", "must be between 10 and 86400 seconds"));
     }
+    let tokens = validate_tokens(&raw, &issuer)?;
+    let master_key = validate_master_key(&raw, &database)?;
     let scopes = ScopeCatalog::new(raw.api_scopes.iter().map(|(name, text)| (name.as_str(), text.as_str())))
         .map_err(|e| ConfigError::new("api_scopes", e.to_string()))?;
     Ok(Config {
@@ -284,7 +345,69 @@ pub fn validate(raw: RawSettings) -> Result<Config, ConfigError> {
         flow,
         trusted_proxies,
         janitor_interval: Duration::from_secs(raw.janitor_interval_secs),
+        tokens,
+        master_key,
     })
+}
+
+fn validate_tokens(raw: &RawSettings, issuer: &str) -> Result<TokenPolicy, ConfigError> {
+    let seconds = |key: &str, value: u64, range: std::ops::RangeInclusive<u64>| {
+        if range.contains(&value) {
+            Ok(time::Duration::seconds(i64::try_from(value).unwrap_or(i64::MAX)))
+        } else {
+            Err(ConfigError::new(
+                key,
+                format!("must be between {} and {} seconds", range.start(), range.end()),
+            ))
+        }
+    };
+    let access_token_alg =
+        raw.access_token_alg.parse::<SigningAlg>().map_err(|e| ConfigError::new("access_token_alg", e))?;
+    let audience = if raw.access_token_audience.is_empty() {
+        issuer.to_owned()
+    } else if raw.access_token_audience.contains(char::is_whitespace) {
+        return Err(ConfigError::new("access_token_audience", "must be one URI without spaces"));
+    } else {
+        raw.access_token_audience.clone()
+    };
+    let idle = seconds("refresh_token_idle_secs", raw.refresh_token_idle_secs, 60..=365 * 86_400)?;
+    let absolute =
+        seconds("refresh_token_absolute_secs", raw.refresh_token_absolute_secs, 60..=365 * 86_400)?;
+    if idle > absolute {
+        return Err(ConfigError::new(
+            "refresh_token_idle_secs",
+            "must not exceed refresh_token_absolute_secs",
+        ));
+    }
+    Ok(TokenPolicy {
+        issuer: issuer.to_owned(),
+        audience,
+        access_token_lifetime: seconds(
+            "access_token_lifetime_secs",
+            raw.access_token_lifetime_secs,
+            10..=86_400,
+        )?,
+        id_token_lifetime: seconds("id_token_lifetime_secs", raw.id_token_lifetime_secs, 10..=86_400)?,
+        access_token_alg,
+        refresh_idle_lifetime: idle,
+        refresh_absolute_lifetime: absolute,
+    })
+}
+
+/// The master key: configured (checked now), or a file beside the embedded
+/// database. PostgreSQL deployments are several instances that must share one,
+/// so there it must be configured (checked when a command needs the keys).
+fn validate_master_key(raw: &RawSettings, database: &DatabaseUrl) -> Result<MasterKeySource, ConfigError> {
+    let configured = raw.master_key.0.trim();
+    if !configured.is_empty() {
+        oauth_keys::MasterKey::from_base64(configured)
+            .map_err(|e| ConfigError::new("master_key", e.to_string()))?;
+        return Ok(MasterKeySource::Configured(configured.to_owned()));
+    }
+    match database {
+        DatabaseUrl::Sqlite(_) => Ok(MasterKeySource::File(raw.data_dir.join("master.key"))),
+        DatabaseUrl::Postgres(_) => Ok(MasterKeySource::Missing),
+    }
 }
 
 fn validate_flow(raw: &RawSettings) -> Result<FlowPolicy, ConfigError> {
@@ -429,6 +552,10 @@ mod tests {
             ("login lockout", |r| r.login_lockout_secs = 0, "login_lockout_secs"),
             ("proxy", |r| r.trusted_proxies = vec!["proxy.local".into()], "trusted_proxies"),
             ("janitor", |r| r.janitor_interval_secs = 1, "janitor_interval_secs"),
+            ("master key", |r| r.master_key = Redacted("c2hvcnQ=".into()), "master_key"),
+            ("access alg", |r| r.access_token_alg = "HS256".into(), "access_token_alg"),
+            ("access lifetime", |r| r.access_token_lifetime_secs = 0, "access_token_lifetime_secs"),
+            ("idle beyond absolute", |r| r.refresh_token_idle_secs = 31 * 86_400, "refresh_token_idle_secs"),
             (
                 "api scope redeclares oidc",
                 |r| {

@@ -205,6 +205,11 @@ impl Client {
             .fold(false, |any, this| any | this)
     }
 
+    /// Whether a browser on `origin` may call the token endpoint for this client (CORS).
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        !self.disabled && self.metadata.allowed_origins.iter().any(|allowed| allowed.as_str() == origin)
+    }
+
     /// The key that makes names unique.
     pub fn name_key(&self) -> String {
         name_key(&self.metadata.name)

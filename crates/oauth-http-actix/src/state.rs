@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use oauth_core::ports::ReadinessProbe;
 use oauth_core::service::authorize::AuthorizeService;
+use oauth_core::service::token::TokenService;
 
 use crate::browser::CookiePolicy;
 use crate::pages::Pages;
@@ -16,6 +17,8 @@ pub struct AppState {
     pub readiness: Arc<dyn ReadinessProbe>,
     /// The browser flow: authorize, login, consent, logout.
     pub flow: Arc<AuthorizeService>,
+    /// The token endpoint.
+    pub tokens: Arc<TokenService>,
     /// The HTML pages.
     pub pages: Arc<Pages>,
     /// The issuer identifier, exactly as configured (the `iss` of RFC 9207).
@@ -38,7 +41,11 @@ pub(crate) mod testing {
 
     use oauth_core::ports::ReadinessProbe;
     use oauth_core::service::authorize::{AuthorizeService, FlowPolicy, FlowPorts};
-    use oauth_core::testing::{InMemoryStore, ManualClock, PlainTextHasher, SeqRandom, fixtures};
+    use oauth_core::service::token::{TokenPorts, TokenService};
+    use oauth_core::testing::{
+        InMemoryStore, ManualClock, PlainTextHasher, RecordingSigner, SeqRandom, fixtures,
+    };
+    use oauth_core::token::TokenPolicy;
 
     use super::*;
 
@@ -46,11 +53,15 @@ pub(crate) mod testing {
     pub(crate) fn state(readiness: Arc<dyn ReadinessProbe>) -> AppState {
         let store = Arc::new(InMemoryStore::default());
         let clock = Arc::new(ManualClock::at(fixtures::T0));
-        let ports = FlowPorts::over(&store, Arc::new(PlainTextHasher), clock, Arc::new(SeqRandom::new(1)));
+        let random = Arc::new(SeqRandom::new(1));
+        let ports = FlowPorts::over(&store, Arc::new(PlainTextHasher), clock.clone(), random.clone());
+        let token_ports = TokenPorts::over(&store, Arc::new(RecordingSigner::default()), clock, random);
+        let policy = TokenPolicy::for_issuer("http://127.0.0.1:8080");
         let dummy = oauth_core::password::PasswordHash::new("$plaintext-test-only$dummy".into());
         AppState {
             readiness,
             flow: Arc::new(AuthorizeService::new(ports, Arc::default(), FlowPolicy::default(), dummy)),
+            tokens: Arc::new(TokenService::new(token_ports, Arc::default(), policy)),
             pages: Arc::new(Pages::new("http://127.0.0.1:8080").unwrap()),
             issuer: "http://127.0.0.1:8080".into(),
             cookie: CookiePolicy::new(false),

@@ -1,11 +1,15 @@
-//! ManuMu Auth's cryptography adapter: argon2id for human passwords and the
-//! operating system's CSPRNG. JOSE signing keys join this crate with the token
-//! endpoint.
+//! ManuMu Auth's cryptography adapter: argon2id for human passwords, the
+//! operating system's CSPRNG, and JOSE signing keys (josekit) sealed at rest
+//! under a master key (AES-256-GCM, ring).
 //!
 //! Every CPU-heavy operation runs on tokio's blocking pool, never on an async worker.
 
+mod master_key;
 mod password;
 mod random;
+mod signer;
 
+pub use master_key::{MasterKey, MasterKeyError};
 pub use password::{Argon2Hasher, Argon2Settings, InvalidArgon2Settings};
 pub use random::OsRandom;
+pub use signer::{JosekitSigner, KeyError, thumbprint};

@@ -3,6 +3,7 @@
 
 mod health;
 mod interaction;
+mod token;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -16,6 +17,7 @@ pub const ROUTES: &[(&[&str], &str)] = &[
     (&["GET", "POST"], "/login"),
     (&["GET", "POST"], "/consent"),
     (&["GET", "POST"], "/logout"),
+    (&["POST", "OPTIONS"], "/oauth/token"),
 ];
 
 pub(crate) fn configure(config: &mut web::ServiceConfig) {
@@ -46,6 +48,12 @@ pub(crate) fn configure(config: &mut web::ServiceConfig) {
             web::resource("/consent")
                 .route(web::get().to(interaction::consent_get))
                 .route(web::post().to(interaction::consent_post))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/oauth/token")
+                .route(web::post().to(token::token))
+                .route(web::method(actix_web::http::Method::OPTIONS).to(token::preflight))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(

@@ -78,6 +78,35 @@ pub struct TokenPorts {
     pub random: Arc<dyn RandomSource>,
 }
 
+impl TokenPorts {
+    /// Every repository from one store (the usual case: one database).
+    pub fn over<S>(
+        store: &Arc<S>,
+        signer: Arc<dyn TokenSigner>,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn RandomSource>,
+    ) -> Self
+    where
+        S: ClientRepository
+            + UserRepository
+            + CodeRepository
+            + RefreshTokenRepository
+            + LoginAttemptRepository
+            + 'static,
+    {
+        Self {
+            clients: store.clone(),
+            users: store.clone(),
+            codes: store.clone(),
+            refresh: store.clone(),
+            attempts: store.clone(),
+            signer,
+            clock,
+            random,
+        }
+    }
+}
+
 impl std::fmt::Debug for TokenPorts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenPorts").finish_non_exhaustive()
@@ -101,6 +130,14 @@ impl TokenService {
     /// The policy in force.
     pub fn policy(&self) -> &TokenPolicy {
         &self.policy
+    }
+
+    /// Whether some client may call us from `origin` (a CORS preflight names
+    /// no client, so any client's registration admits the origin; the actual
+    /// response is then allowed only for the authenticated client's origins).
+    pub async fn origin_registered(&self, origin: &str) -> Result<bool, RepoError> {
+        let clients = self.ports.clients.list().await?;
+        Ok(clients.iter().any(|client| client.allows_origin(origin)))
     }
 
     /// Authenticates the client, then runs the grant it asked for.
