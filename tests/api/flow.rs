@@ -22,6 +22,8 @@ pub const COOKIE_NAME: &str = "manumu_session";
 /// A registered public client and a user, through the real services.
 pub struct Seed {
     pub client_id: String,
+    /// A confidential client's secret, shown once at registration.
+    pub secret: Option<String>,
 }
 
 pub async fn seed(app: &TestApp) -> Seed {
@@ -30,7 +32,7 @@ pub async fn seed(app: &TestApp) -> Seed {
 
 pub async fn seed_with(app: &TestApp, change: impl FnOnce(&mut ClientSpec)) -> Seed {
     let (store, _) = open_store(&app.config).await.expect("store");
-    let users = user_service(&app.config, store.clone()).expect("users");
+    let users = user_service(&app.config, store).expect("users");
     users
         .create(NewUser {
             email: EMAIL.into(),
@@ -40,16 +42,22 @@ pub async fn seed_with(app: &TestApp, change: impl FnOnce(&mut ClientSpec)) -> S
         })
         .await
         .expect("user");
+    register(app, "Billing <App>", change).await
+}
+
+/// Registers one more client; `secret` is set for a confidential one.
+pub async fn register(app: &TestApp, name: &str, change: impl FnOnce(&mut ClientSpec)) -> Seed {
+    let (store, _) = open_store(&app.config).await.expect("store");
     let mut spec = ClientSpec {
-        name: "Billing <App>".into(),
+        name: name.into(),
         client_type: "public".into(),
         redirect_uris: vec![REDIRECT_URI.into(), "https://rp.example/cb2?tenant=7".into()],
         scopes: vec!["openid".into(), "email".into(), "profile".into(), "offline_access".into()],
         ..ClientSpec::default()
     };
     change(&mut spec);
-    let (client, _) = client_service(&app.config, store).create(&spec).await.expect("client");
-    Seed { client_id: client.id.as_str().to_owned() }
+    let (client, secret) = client_service(&app.config, store).create(&spec).await.expect("client");
+    Seed { client_id: client.id.as_str().to_owned(), secret: secret.map(|s| s.expose().to_owned()) }
 }
 
 /// The authorization request's query: a valid one, with `changes` applied

@@ -14,3 +14,6 @@ mod foundation_cli;
 mod foundation_config;
 mod foundation_http;
 mod helpers;
+mod token;
+mod token_errors;
+mod token_grants;

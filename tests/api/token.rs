@@ -1,0 +1,117 @@
+//! Helpers for the token endpoint suites: a code from the real flow, token
+//! requests, and JWT verification with the keys stored by the server.
+
+use std::collections::HashMap;
+
+use josekit::jwk::Jwk;
+use josekit::jws::{ES256, RS256};
+use josekit::jwt::{self, JwtPayload};
+use oauth_core::ports::SigningKeyRepository as _;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::flow::{Browser, REDIRECT_URI, Seed, authorize_query, client_redirect};
+use crate::helpers::TestApp;
+
+/// RFC 7636 Appendix B.
+pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+/// A fresh code for `seed`'s client through the real browser flow (the user
+/// consents the first time and is remembered after).
+pub async fn code_for(browser: &mut Browser<'_>, seed: &Seed, scope: &str) -> String {
+    let query = authorize_query(seed, &[("scope", Some(scope))]);
+    let response = browser.get(&format!("/oauth/authorize?{query}")).await;
+    let response = if response.status() == StatusCode::FOUND {
+        response
+    } else if response.status() == StatusCode::OK && browser.cookie.is_some() {
+        let html = response.text().await.unwrap();
+        if html.contains(r#"name="password""#) {
+            let to_consent = browser.submit_login(&html, crate::flow::EMAIL, crate::flow::PASSWORD).await;
+            if to_consent.headers().get("location").unwrap().to_str().unwrap().starts_with("/consent") {
+                browser.decide(&to_consent, "approve").await
+            } else {
+                to_consent
+            }
+        } else {
+            let fields = crate::flow::Form::read(&html);
+            browser
+                .post(
+                    "/consent",
+                    &[
+                        ("csrf_token", fields.get("csrf_token")),
+                        ("request", fields.get("request")),
+                        ("client_id", fields.get("client_id")),
+                        ("decision", "approve"),
+                    ],
+                )
+                .await
+        }
+    } else {
+        panic!("unexpected answer {}", response.status())
+    };
+    client_redirect(&response, REDIRECT_URI)["code"].clone()
+}
+
+/// A token request's answer: status, JSON body, headers.
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Answer {
+    pub fn error(&self) -> &str {
+        self.body["error"].as_str().unwrap_or("")
+    }
+
+    pub fn field(&self, name: &str) -> String {
+        self.body[name].as_str().unwrap_or_else(|| panic!("no {name} in {}", self.body)).to_owned()
+    }
+}
+
+/// `POST /oauth/token` with form `fields` and, optionally, Basic credentials.
+pub async fn token(app: &TestApp, fields: &[(&str, &str)], basic: Option<(&str, &str)>) -> Answer {
+    let mut request = app.http.post(format!("{}/oauth/token", app.address)).form(fields);
+    if let Some((id, secret)) = basic {
+        request = request.basic_auth(id, Some(secret));
+    }
+    let response = request.send().await.unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    let body = response.json().await.unwrap_or(Value::Null);
+    Answer { status, body, headers }
+}
+
+/// The code exchange's form for a public client.
+pub fn exchange<'a>(client_id: &'a str, code: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", REDIRECT_URI),
+        ("code_verifier", VERIFIER),
+        ("client_id", client_id),
+    ]
+}
+
+/// Verifies a JWT with the server's stored public keys (by `kid`); returns
+/// the payload and the header's `typ`, `kid` and `alg`.
+pub async fn verify(app: &TestApp, token: &str) -> (JwtPayload, HashMap<&'static str, String>) {
+    let (store, _) = auth_server::app::open_store(&app.config).await.unwrap();
+    let header = jwt::decode_header(token).unwrap();
+    let kid = header.claim("kid").and_then(Value::as_str).expect("a kid").to_owned();
+    let keys = store.list().await.unwrap();
+    let key = keys.iter().find(|k| k.kid == kid).expect("the kid is a stored key");
+    let public = Jwk::from_bytes(key.public_jwk.as_bytes()).unwrap();
+    let alg = header.claim("alg").and_then(Value::as_str).unwrap().to_owned();
+    let (payload, jws_header) = match alg.as_str() {
+        "ES256" => jwt::decode_with_verifier(token, &ES256.verifier_from_jwk(&public).unwrap()),
+        "RS256" => jwt::decode_with_verifier(token, &RS256.verifier_from_jwk(&public).unwrap()),
+        other => panic!("unexpected alg {other}"),
+    }
+    .expect("the signature verifies");
+    let header = HashMap::from([
+        ("typ", jws_header.token_type().unwrap_or("").to_owned()),
+        ("kid", kid),
+        ("alg", alg),
+    ]);
+    (payload, header)
+}
