@@ -1,0 +1,75 @@
+//! What one token response costs in signatures: an access token and an ID
+//! token, signed with ES256 and with RS256 through the production signer
+//! (claims to JSON, JWS, base64url; on the blocking pool as in the server).
+//! No assertion on time: `cargo bench -p oauth-keys` reports it.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use criterion::{Criterion, criterion_group, criterion_main};
+use oauth_core::ports::TokenSigner;
+use oauth_core::testing::fixtures::T0;
+use oauth_core::testing::{InMemoryStore, ManualClock};
+use oauth_core::token::{AccessTokenClaims, IdTokenClaims, SigningAlg, at_hash};
+use oauth_keys::{JosekitSigner, MasterKey};
+
+fn access_claims() -> AccessTokenClaims {
+    AccessTokenClaims {
+        iss: "https://id.example.com".into(),
+        sub: "0b2f7c3e-8a51-4f7e-9d0c-1a2b3c4d5e6f".into(),
+        aud: "urn:example:api".into(),
+        exp: T0.unix_timestamp() + 600,
+        iat: T0.unix_timestamp(),
+        jti: "qNhQZ3JmU0yJ8c2bqf3y1A".into(),
+        client_id: "Xplok7j6x71clLgWpvkorg".into(),
+        scope: "openid email offline_access".into(),
+        auth_time: Some(T0.unix_timestamp()),
+    }
+}
+
+fn id_claims(access_token: &str) -> IdTokenClaims {
+    IdTokenClaims {
+        iss: "https://id.example.com".into(),
+        sub: "0b2f7c3e-8a51-4f7e-9d0c-1a2b3c4d5e6f".into(),
+        aud: "Xplok7j6x71clLgWpvkorg".into(),
+        exp: T0.unix_timestamp() + 600,
+        iat: T0.unix_timestamp(),
+        auth_time: T0.unix_timestamp(),
+        nonce: Some("n-0S6_WzA2Mj".into()),
+        at_hash: at_hash(access_token),
+        azp: "Xplok7j6x71clLgWpvkorg".into(),
+    }
+}
+
+fn token_pair(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    let master =
+        MasterKey::from_base64(&base64::engine::general_purpose::STANDARD.encode([9_u8; 32])).unwrap();
+    let signer = runtime
+        .block_on(JosekitSigner::load(Arc::new(InMemoryStore::default()), &master, &ManualClock::at(T0)))
+        .unwrap();
+    let mut group = c.benchmark_group("token response signatures");
+    for alg in [SigningAlg::Es256, SigningAlg::Rs256] {
+        group.bench_function(format!("access + ID token, both {alg}"), |b| {
+            b.iter(|| {
+                runtime.block_on(async {
+                    let access = signer.sign_access_token(&access_claims(), alg).await.unwrap();
+                    signer.sign_id_token(&id_claims(&access), alg).await.unwrap()
+                })
+            });
+        });
+    }
+    group.bench_function("access token ES256 + ID token RS256 (the defaults)", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let access = signer.sign_access_token(&access_claims(), SigningAlg::Es256).await.unwrap();
+                signer.sign_id_token(&id_claims(&access), SigningAlg::Rs256).await.unwrap()
+            })
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, token_pair);
+criterion_main!(benches);
