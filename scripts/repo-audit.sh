@@ -108,10 +108,13 @@ compare "CLI command" "$cli" "$(doc_cli)"
 compare "config key" "$keys" "$(doc_config_keys)"
 
 # Every config key is also an AUTH_<KEY> variable: the docs must name it.
+# (The section is read once: `grep -q` on a pipe would end the writer early,
+# and with pipefail a long section would read as "not found".)
+config_section="$(section "Configuration")"
 while read -r key; do
   [[ -z "$key" ]] && continue
   env="AUTH_$(tr '[:lower:]' '[:upper:]' <<<"$key")"
-  if ! section "Configuration" | grep -q "\`$env\`"; then
+  if ! grep -qF -- "\`$env\`" <<<"$config_section"; then
     drift_rows+="| config env | \`$env\` | key \`$key\` documented without its variable |"$'\n'
     failures=$((failures + 1))
   fi
@@ -146,10 +149,14 @@ flags_of() {
   grep -qE 'static mut|env::set_var|env::remove_var|set_current_dir' "$file" && flags+=("order dependent (process-global state)")
   # Network: any http(s) URL whose host is not loopback, a reserved example name
   # (RFC 2606), or a single-label placeholder such as `host` (not routable).
-  if grep -oE 'https?://[][A-Za-z0-9.:@_-]+' "$file" |
+  # Captured, not piped into `grep -q`: an early exit would end the writers
+  # and, with pipefail, hide the finding.
+  local outside
+  outside="$(grep -oE 'https?://[][A-Za-z0-9.:@_-]+' "$file" |
     sed -E 's#https?://([^@/]*@)?##; s#:[0-9]*$##' |
     grep -vE '^(127\.[0-9.]+|localhost|\[::1\]|(.*\.)?example(\.(com|org|net))?|.*\.(test|invalid|localhost)|\{?[a-z_]*\}?|[A-Za-z_-]+(\[.*)?)$' |
-    grep -q .; then
+    sort -u || true)"
+  if [[ -n "$outside" ]]; then
     flags+=("network beyond loopback")
   fi
   local IFS=", "

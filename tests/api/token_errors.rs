@@ -34,7 +34,7 @@ async fn bad_code_exchanges_get_the_rfc_error() {
     let code = code_for(&mut browser, &seed, "openid").await;
     let mut wrong = exchange(&seed.client_id, &code);
     wrong[3] = ("code_verifier", "a-wrong-verifier-that-is-long-enough-to-be-well-formed");
-    rows.push(("wrong verifier", token(&app, &wrong, None).await, 400, "invalid_grant"));
+    rows.push(("wrong verifier (another code's)", token(&app, &wrong, None).await, 400, "invalid_grant"));
     let code = code_for(&mut browser, &seed, "openid").await;
     let mut missing = exchange(&seed.client_id, &code);
     missing.remove(3);
@@ -73,12 +73,20 @@ async fn bad_requests_and_client_authentication_get_the_rfc_error() {
     let seed = seed(&app).await;
     let web = register(&app, "Web App", |spec| spec.client_type = "confidential".into()).await;
     let web_secret = web.secret.clone().unwrap();
+    let neighbour = register(&app, "Neighbour App", |spec| spec.client_type = "confidential".into()).await;
     let mut rows: Vec<Row> = Vec::new();
+    let cc = [("grant_type", "client_credentials")];
+    let neighbours_secret = neighbour.secret.clone().unwrap();
+    rows.push((
+        "secret of another client",
+        token(&app, &cc, Some((&web.client_id, &neighbours_secret))).await,
+        401,
+        "invalid_client",
+    ));
     let grant = [("grant_type", "password"), ("client_id", seed.client_id.as_str())];
     rows.push(("unknown grant type", token(&app, &grant, None).await, 400, "unsupported_grant_type"));
     let no_grant = [("client_id", seed.client_id.as_str())];
     rows.push(("missing grant type", token(&app, &no_grant, None).await, 400, "invalid_request"));
-    let cc = [("grant_type", "client_credentials")];
     rows.push((
         "wrong secret",
         token(&app, &cc, Some((&web.client_id, "wrong"))).await,
