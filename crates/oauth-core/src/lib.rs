@@ -17,6 +17,7 @@ pub mod password;
 pub mod pending;
 pub mod pkce;
 pub mod ports;
+mod random_id;
 pub mod redirect_uri;
 pub mod refresh;
 pub mod scope;

@@ -5,12 +5,10 @@
 use std::collections::BTreeSet;
 
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::client::ClientId;
 use crate::code::CodeDigest;
 use crate::digest::{Digest, IssuedSecret};
-use crate::ports::{RandomSource, RandomUnavailable};
 use crate::scope::ScopeName;
 use crate::user::UserId;
 
@@ -24,28 +22,9 @@ pub type RefreshToken = IssuedSecret<RefreshKind>;
 /// What is stored: SHA-256 of the token.
 pub type RefreshDigest = Digest<RefreshKind>;
 
-/// Identifies a family: every token descended from one code exchange.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RefreshFamilyId(Uuid);
-
-impl RefreshFamilyId {
-    /// A fresh random id.
-    pub fn generate(random: &dyn RandomSource) -> Result<Self, RandomUnavailable> {
-        let mut bytes = [0_u8; 16];
-        random.fill(&mut bytes)?;
-        Ok(Self(uuid::Builder::from_random_bytes(bytes).into_uuid()))
-    }
-
-    /// Parses a stored id.
-    pub fn parse(text: &str) -> Option<Self> {
-        Uuid::parse_str(text).ok().map(Self)
-    }
-}
-
-impl std::fmt::Display for RefreshFamilyId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
+crate::random_id::random_uuid_id! {
+    /// Identifies a family: every token descended from one code exchange.
+    RefreshFamilyId
 }
 
 /// A family: what the first exchange granted, and until when any of its tokens may live.

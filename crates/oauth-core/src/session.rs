@@ -8,10 +8,8 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime};
-use uuid::Uuid;
 
 use crate::digest::{Digest, IssuedSecret};
-use crate::ports::{RandomSource, RandomUnavailable};
 use crate::user::UserId;
 
 /// Marks session secrets and their digests.
@@ -24,29 +22,10 @@ pub type SessionSecret = IssuedSecret<SessionKind>;
 /// What the store keeps to find a session: SHA-256 of the cookie's value.
 pub type SessionDigest = Digest<SessionKind>;
 
-/// A session's stable identity. It never leaves the server, and unlike the
-/// secret it survives a login, so pending authorizations stay attached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct SessionId(Uuid);
-
-impl SessionId {
-    /// A fresh random id.
-    pub fn generate(random: &dyn RandomSource) -> Result<Self, RandomUnavailable> {
-        let mut bytes = [0_u8; 16];
-        random.fill(&mut bytes)?;
-        Ok(Self(uuid::Builder::from_random_bytes(bytes).into_uuid()))
-    }
-
-    /// Parses a stored id.
-    pub fn parse(text: &str) -> Option<Self> {
-        Uuid::parse_str(text).ok().map(Self)
-    }
-}
-
-impl std::fmt::Display for SessionId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
+crate::random_id::random_uuid_id! {
+    /// A session's stable identity. It never leaves the server, and unlike the
+    /// secret it survives a login, so pending authorizations stay attached.
+    SessionId
 }
 
 /// Who signed in to a session, and when (the `auth_time` claim, OIDC Core §2).
