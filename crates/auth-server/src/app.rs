@@ -5,6 +5,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
+use oauth_core::discovery::{ServerMetadata, oauth_metadata_path};
 use oauth_core::password::Password;
 use oauth_core::ports::PasswordHasher as _;
 use oauth_core::ports::{Clock, RandomSource};
@@ -13,8 +14,8 @@ use oauth_core::service::clients::ClientService;
 use oauth_core::service::token::{TokenPorts, TokenService};
 use oauth_core::service::users::UserService;
 use oauth_core::session::SessionSecret;
-use oauth_http_actix::{AppState, CookiePolicy, Pages, ServerOptions, build_server};
-use oauth_keys::{Argon2Hasher, JosekitSigner, MasterKey, OsRandom};
+use oauth_http_actix::{AppState, CookiePolicy, Pages, Publication, ServerOptions, build_server};
+use oauth_keys::{Argon2Hasher, JosekitSigner, KeyPolicy, MasterKey, OsRandom};
 use oauth_store_diesel::{DieselStore, MigrationReport, StoreError, run_migrations};
 use secrecy::SecretString;
 
@@ -56,12 +57,19 @@ impl Application {
         }
         let (store, _report) = open_store(config).await?;
         let flow = Arc::new(authorize_service(config, &store, clock.clone()).await?);
-        let tokens = Arc::new(token_service(config, &store, clock).await?);
+        let signer = Arc::new(signer(config, &store, clock.clone()).await?);
+        let tokens = Arc::new(token_service(config, &store, signer.clone(), clock));
         let pages = Pages::new(&config.issuer).map_err(|e| CommandError::Runtime(e.to_string()))?;
+        let metadata = serde_json::to_string(&ServerMetadata::for_issuer(&config.issuer, &config.scopes))
+            .map_err(|e| CommandError::Runtime(e.to_string()))?;
+        let max_age = config.keys.jwks_max_age_secs;
+        let publication = Publication::new(metadata, oauth_metadata_path(&config.issuer), max_age, max_age);
         let state = AppState {
             readiness: Arc::new(store),
             flow: flow.clone(),
             tokens,
+            keys: signer.clone(),
+            publication: Arc::new(publication),
             pages: Arc::new(pages),
             issuer: config.issuer.as_str().into(),
             cookie: CookiePolicy::new(config.https()),
@@ -74,7 +82,12 @@ impl Application {
         };
         let server = build_server(listener, state, &options)
             .map_err(|e| CommandError::Runtime(format!("cannot start the HTTP server: {e}")))?;
-        let janitor = tokio::spawn(crate::janitor::run(flow, config.janitor_interval));
+        let janitor = tokio::spawn(crate::janitor::run(
+            flow,
+            signer,
+            config.keys.rotation_interval,
+            config.janitor_interval,
+        ));
         Ok(Self { server, address, janitor })
     }
 
@@ -183,20 +196,33 @@ fn missing_master_key() -> CommandError {
     )
 }
 
-/// The token endpoint over the real adapters: loads (or, on first start,
-/// creates) the signing keys; a key that does not open stops start-up.
-pub async fn token_service(
+/// The signing keys: opened (or, on first start, created) from the store; a
+/// key that does not open stops start-up.
+pub async fn signer(
     config: &Config,
     store: &DieselStore,
     clock: Arc<dyn Clock>,
-) -> Result<TokenService, CommandError> {
+) -> Result<JosekitSigner, CommandError> {
     let master = master_key(config)?;
-    let store = Arc::new(store.clone());
-    let signer = JosekitSigner::load(store.clone(), &master, clock.as_ref())
+    let tokens = &config.tokens;
+    let policy = KeyPolicy {
+        refresh_every: config.keys.refresh,
+        longest_token_lifetime: tokens.access_token_lifetime.max(tokens.id_token_lifetime),
+    };
+    JosekitSigner::load(Arc::new(store.clone()), master, clock, policy)
         .await
-        .map_err(|e| CommandError::Runtime(format!("cannot load the signing keys: {e}")))?;
-    let ports = TokenPorts::over(&store, Arc::new(signer), clock, Arc::new(OsRandom::new()));
-    Ok(TokenService::new(ports, Arc::new(config.scopes.clone()), config.tokens.clone()))
+        .map_err(|e| CommandError::Runtime(format!("cannot load the signing keys: {e}")))
+}
+
+/// The token endpoint over the real adapters.
+pub fn token_service(
+    config: &Config,
+    store: &DieselStore,
+    signer: Arc<JosekitSigner>,
+    clock: Arc<dyn Clock>,
+) -> TokenService {
+    let ports = TokenPorts::over(&Arc::new(store.clone()), signer, clock, Arc::new(OsRandom::new()));
+    TokenService::new(ports, Arc::new(config.scopes.clone()), config.tokens.clone())
 }
 
 /// The user service over the real adapters.

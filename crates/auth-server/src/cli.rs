@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Migrate the database, then serve HTTP until SIGTERM or SIGINT.
-    Serve,
+    Serve(ServeArgs),
     /// Apply pending database migrations and exit (idempotent).
     Migrate,
     /// Manage resource owners (the people who sign in).
@@ -34,6 +34,35 @@ pub enum Command {
     /// Manage OAuth clients (admin only: there is no public registration endpoint).
     #[command(subcommand)]
     Clients(ClientsCommand),
+    /// Signing keys: list them, rotate them.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// Arguments of `serve`.
+#[derive(Debug, Default, Args)]
+pub struct ServeArgs {
+    /// Create (if absent) a demo user and a demo public client on the embedded SQLite
+    /// database, and print the credentials, an authorization URL and the token request.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// `auth-server keys …`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List signing keys: kid, algorithm, state (next, active, retired) and dates.
+    List(JsonFlag),
+    /// Retire the active key, activate the next one (already published) and create a new next.
+    Rotate(RotateKeys),
+}
+
+/// Arguments of `keys rotate`.
+#[derive(Debug, Args)]
+pub struct RotateKeys {
+    /// RS256 or ES256; both when omitted.
+    #[arg(long, value_name = "ALG")]
+    pub alg: Option<String>,
 }
 
 /// `auth-server clients …`

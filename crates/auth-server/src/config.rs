@@ -64,6 +64,10 @@ pub struct RawSettings {
     pub id_token_lifetime_secs: u64,
     pub refresh_token_idle_secs: u64,
     pub refresh_token_absolute_secs: u64,
+    pub jwks_max_age_secs: u64,
+    pub key_refresh_secs: u64,
+    /// 0: keys rotate only with `auth-server keys rotate`.
+    pub key_rotation_interval_secs: u64,
 }
 
 /// A configuration value that is a secret: never printed by `Debug`.
@@ -109,6 +113,9 @@ pub const KEYS: &[&str] = &[
     "id_token_lifetime_secs",
     "refresh_token_idle_secs",
     "refresh_token_absolute_secs",
+    "jwks_max_age_secs",
+    "key_refresh_secs",
+    "key_rotation_interval_secs",
 ];
 
 /// How log lines are written.
@@ -155,6 +162,9 @@ impl Default for RawSettings {
             id_token_lifetime_secs: 600,
             refresh_token_idle_secs: 14 * 86_400,
             refresh_token_absolute_secs: 30 * 86_400,
+            jwks_max_age_secs: 300,
+            key_refresh_secs: 60,
+            key_rotation_interval_secs: 0,
         }
     }
 }
@@ -213,6 +223,19 @@ pub struct Config {
     pub tokens: TokenPolicy,
     /// Where private signing keys are sealed from.
     pub master_key: MasterKeySource,
+    /// How keys are reloaded, published and rotated.
+    pub keys: KeySettings,
+}
+
+/// Key publication and rotation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeySettings {
+    /// `Cache-Control: max-age` of the JWKS and metadata documents.
+    pub jwks_max_age_secs: u32,
+    /// A rotation made elsewhere is seen within this.
+    pub refresh: time::Duration,
+    /// Rotate automatically when the active key is this old; `None`: only on command.
+    pub rotation_interval: Option<time::Duration>,
 }
 
 /// Where the master key comes from.
@@ -325,6 +348,7 @@ pub fn validate(raw: RawSettings) -> Result<Config, ConfigError> {
     }
     let tokens = validate_tokens(&raw, &issuer)?;
     let master_key = validate_master_key(&raw, &database)?;
+    let keys = validate_keys(&raw)?;
     let scopes = ScopeCatalog::new(raw.api_scopes.iter().map(|(name, text)| (name.as_str(), text.as_str())))
         .map_err(|e| ConfigError::new("api_scopes", e.to_string()))?;
     Ok(Config {
@@ -347,6 +371,37 @@ pub fn validate(raw: RawSettings) -> Result<Config, ConfigError> {
         janitor_interval: Duration::from_secs(raw.janitor_interval_secs),
         tokens,
         master_key,
+        keys,
+    })
+}
+
+fn validate_keys(raw: &RawSettings) -> Result<KeySettings, ConfigError> {
+    let jwks_max_age_secs = u32::try_from(raw.jwks_max_age_secs)
+        .ok()
+        .filter(|s| *s <= 86_400)
+        .ok_or_else(|| ConfigError::new("jwks_max_age_secs", "must be at most 86400 seconds"))?;
+    if !(1..=3_600).contains(&raw.key_refresh_secs) {
+        return Err(ConfigError::new("key_refresh_secs", "must be between 1 and 3600 seconds"));
+    }
+    // A relying party caches the JWKS for `jwks_max_age_secs`; the next key
+    // is published at least one rotation ahead, so rotating faster than a
+    // cache lives would sign with keys some verifiers have not seen.
+    let rotation_interval = match raw.key_rotation_interval_secs {
+        0 => None,
+        secs if secs >= 3_600 && secs >= 2 * raw.jwks_max_age_secs => {
+            Some(time::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX)))
+        }
+        _ => {
+            return Err(ConfigError::new(
+                "key_rotation_interval_secs",
+                "must be 0 (off) or at least 3600 seconds and twice jwks_max_age_secs",
+            ));
+        }
+    };
+    Ok(KeySettings {
+        jwks_max_age_secs,
+        refresh: time::Duration::seconds(i64::try_from(raw.key_refresh_secs).unwrap_or(60)),
+        rotation_interval,
     })
 }
 
@@ -556,6 +611,8 @@ mod tests {
             ("access alg", |r| r.access_token_alg = "HS256".into(), "access_token_alg"),
             ("access lifetime", |r| r.access_token_lifetime_secs = 0, "access_token_lifetime_secs"),
             ("idle beyond absolute", |r| r.refresh_token_idle_secs = 31 * 86_400, "refresh_token_idle_secs"),
+            ("key refresh", |r| r.key_refresh_secs = 0, "key_refresh_secs"),
+            ("rotation too fast", |r| r.key_rotation_interval_secs = 60, "key_rotation_interval_secs"),
             (
                 "api scope redeclares oidc",
                 |r| {

@@ -11,6 +11,7 @@ pub mod client_auth;
 pub mod code;
 pub mod consent;
 pub mod digest;
+pub mod discovery;
 pub mod error;
 pub mod origin;
 pub mod password;

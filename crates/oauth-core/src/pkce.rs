@@ -66,8 +66,13 @@ impl CodeChallenge {
     /// RFC 7636 §4.6: BASE64URL(SHA-256(ASCII(verifier))) must equal the
     /// challenge. Compared in constant time.
     pub fn is_satisfied_by(&self, verifier: &CodeVerifier) -> bool {
-        let computed = Base64UrlUnpadded::encode_string(&Sha256::digest(verifier.0.as_bytes()));
-        bool::from(computed.as_bytes().ct_eq(self.0.as_bytes()))
+        let computed = Self::s256(verifier);
+        bool::from(computed.0.as_bytes().ct_eq(self.0.as_bytes()))
+    }
+
+    /// The S256 challenge of `verifier` (for clients and demos that make a pair).
+    pub fn s256(verifier: &CodeVerifier) -> Self {
+        Self(Base64UrlUnpadded::encode_string(&Sha256::digest(verifier.0.as_bytes())))
     }
 }
 
@@ -79,6 +84,13 @@ impl CodeVerifier {
             return Err(InvalidPkce::VerifierShape);
         }
         Ok(Self(text.to_owned()))
+    }
+}
+
+impl CodeVerifier {
+    /// The verifier, to send once in the token request.
+    pub fn expose(&self) -> &str {
+        &self.0
     }
 }
 

@@ -50,6 +50,22 @@ pub struct StoredSigningKey {
     /// The private JWK, sealed by the adapter (never readable without the master key).
     pub sealed_private_jwk: String,
     pub created_at: OffsetDateTime,
+    /// When it started signing.
+    pub activated_at: Option<OffsetDateTime>,
+    /// When it stopped signing; deleted once every token it signed has expired.
+    pub retired_at: Option<OffsetDateTime>,
+}
+
+impl StoredSigningKey {
+    /// Whether the JWKS must still carry it at `now`: `next` and `active`
+    /// always, `retired` until `retired_at + longest_token_lifetime`.
+    pub fn is_published_at(&self, now: OffsetDateTime, longest_token_lifetime: time::Duration) -> bool {
+        match (self.state, self.retired_at) {
+            (KeyState::Retired, Some(retired_at)) => now < retired_at + longest_token_lifetime,
+            (KeyState::Retired, None) => false,
+            _ => true,
+        }
+    }
 }
 
 impl fmt::Debug for StoredSigningKey {

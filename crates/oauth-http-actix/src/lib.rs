@@ -17,4 +17,4 @@ pub use middleware::request_id::RequestId;
 pub use pages::{Pages, PagesError};
 pub use routes::ROUTES;
 pub use server::{ServerOptions, build_server};
-pub use state::AppState;
+pub use state::{AppState, Publication};

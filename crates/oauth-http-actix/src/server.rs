@@ -33,6 +33,7 @@ pub fn build_server(
     state: AppState,
     options: &ServerOptions,
 ) -> std::io::Result<Server> {
+    let alias = state.publication.oauth_metadata_path.clone();
     let data = web::Data::new(state);
     let https = options.https;
     let server = HttpServer::new(move || {
@@ -42,6 +43,7 @@ pub fn build_server(
             .app_data(web::PayloadConfig::new(16 * 1024))
             .app_data(web::FormConfig::default().limit(16 * 1024))
             .configure(routes::configure)
+            .configure(|config| routes::configure_metadata_alias(config, &alias))
             .default_service(web::to(routes::not_found))
             .wrap(security_headers(https))
             .wrap(from_fn(request_id::assign))

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use oauth_core::ports::ReadinessProbe;
+use oauth_core::ports::{KeySet, ReadinessProbe};
 use oauth_core::service::authorize::AuthorizeService;
 use oauth_core::service::token::TokenService;
 
@@ -19,6 +19,10 @@ pub struct AppState {
     pub flow: Arc<AuthorizeService>,
     /// The token endpoint.
     pub tokens: Arc<TokenService>,
+    /// The JWK Set.
+    pub keys: Arc<dyn KeySet>,
+    /// The metadata document and cache lifetimes.
+    pub publication: Arc<Publication>,
     /// The HTML pages.
     pub pages: Arc<Pages>,
     /// The issuer identifier, exactly as configured (the `iss` of RFC 9207).
@@ -27,6 +31,33 @@ pub struct AppState {
     pub cookie: CookiePolicy,
     /// Connections from these addresses may name the client in `X-Forwarded-For`.
     pub trusted_proxies: Arc<[IpAddr]>,
+}
+
+/// The public documents and how long caches may keep them.
+#[derive(Debug, Clone)]
+pub struct Publication {
+    /// The server metadata (OIDC Discovery and RFC 8414), as JSON.
+    pub metadata: Arc<str>,
+    pub metadata_etag: Arc<str>,
+    pub metadata_max_age: u32,
+    pub jwks_max_age: u32,
+    /// Where RFC 8414 puts the metadata for this issuer, when it has a path
+    /// (`/.well-known/oauth-authorization-server/<path>`).
+    pub oauth_metadata_path: String,
+}
+
+impl Publication {
+    /// The documents for `metadata` (already JSON).
+    pub fn new(metadata: String, oauth_metadata_path: String, max_age: u32, jwks_max_age: u32) -> Self {
+        let etag = format!("\"{}\"", oauth_core::digest::Digest::<Publication>::of(&metadata).to_hex());
+        Self {
+            metadata: metadata.into(),
+            metadata_etag: etag.into(),
+            metadata_max_age: max_age,
+            jwks_max_age,
+            oauth_metadata_path,
+        }
+    }
 }
 
 impl std::fmt::Debug for AppState {
@@ -49,6 +80,18 @@ pub(crate) mod testing {
 
     use super::*;
 
+    /// A key set that never changes.
+    struct FixedKeys;
+
+    #[async_trait::async_trait]
+    impl oauth_core::ports::KeySet for FixedKeys {
+        async fn published(
+            &self,
+        ) -> Result<oauth_core::ports::PublishedKeys, oauth_core::ports::KeySetUnavailable> {
+            Ok(oauth_core::ports::PublishedKeys { json: r#"{"keys":[]}"#.into(), etag: "\"k\"".into() })
+        }
+    }
+
     /// A state over the in-memory store, with the given readiness probe.
     pub(crate) fn state(readiness: Arc<dyn ReadinessProbe>) -> AppState {
         let store = Arc::new(InMemoryStore::default());
@@ -62,6 +105,13 @@ pub(crate) mod testing {
             readiness,
             flow: Arc::new(AuthorizeService::new(ports, Arc::default(), FlowPolicy::default(), dummy)),
             tokens: Arc::new(TokenService::new(token_ports, Arc::default(), policy)),
+            keys: Arc::new(FixedKeys),
+            publication: Arc::new(Publication::new(
+                r#"{"issuer":"http://127.0.0.1:8080"}"#.into(),
+                String::new(),
+                60,
+                60,
+            )),
             pages: Arc::new(Pages::new("http://127.0.0.1:8080").unwrap()),
             issuer: "http://127.0.0.1:8080".into(),
             cookie: CookiePolicy::new(false),

@@ -12,7 +12,7 @@ use oauth_core::ports::TokenSigner;
 use oauth_core::testing::fixtures::T0;
 use oauth_core::testing::{InMemoryStore, ManualClock};
 use oauth_core::token::{AccessTokenClaims, IdTokenClaims, SigningAlg, at_hash};
-use oauth_keys::{JosekitSigner, MasterKey};
+use oauth_keys::{JosekitSigner, KeyPolicy, MasterKey};
 
 fn access_claims() -> AccessTokenClaims {
     AccessTokenClaims {
@@ -46,8 +46,17 @@ fn token_pair(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
     let master =
         MasterKey::from_base64(&base64::engine::general_purpose::STANDARD.encode([9_u8; 32])).unwrap();
+    let policy = KeyPolicy {
+        refresh_every: time::Duration::minutes(1),
+        longest_token_lifetime: time::Duration::minutes(10),
+    };
     let signer = runtime
-        .block_on(JosekitSigner::load(Arc::new(InMemoryStore::default()), &master, &ManualClock::at(T0)))
+        .block_on(JosekitSigner::load(
+            Arc::new(InMemoryStore::default()),
+            master,
+            Arc::new(ManualClock::at(T0)),
+            policy,
+        ))
         .unwrap();
     let mut group = c.benchmark_group("token response signatures");
     for alg in [SigningAlg::Es256, SigningAlg::Rs256] {

@@ -3,7 +3,7 @@
 //! loaded by every instance, and used to sign on the blocking pool.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -11,10 +11,13 @@ use josekit::jwk::Jwk;
 use josekit::jws::{ES256, JwsHeader, JwsSigner, RS256};
 use josekit::jwt::{self, JwtPayload};
 use oauth_core::RepoError;
-use oauth_core::ports::{Clock, SignError, SigningKeyRepository, TokenSigner};
+use oauth_core::ports::{
+    Clock, KeySet, KeySetUnavailable, PublishedKeys, SignError, SigningKeyRepository, TokenSigner,
+};
 use oauth_core::signing_key::{KeyState, StoredSigningKey};
 use oauth_core::token::{AccessTokenClaims, IdTokenClaims, SigningAlg};
 use serde_json::{Map, Value};
+use time::{Duration, OffsetDateTime};
 
 use crate::master_key::{MasterKey, MasterKeyError};
 
@@ -32,83 +35,249 @@ pub enum KeyError {
 }
 
 /// An active key, ready to sign.
+#[derive(Clone)]
 struct ActiveKey {
     kid: String,
     signer: Arc<dyn JwsSigner>,
 }
 
-/// Signs with the active key of each algorithm. Implements the core's `TokenSigner`.
-pub struct JosekitSigner {
+/// What one reload of the table produced.
+struct Loaded {
+    at: OffsetDateTime,
     active: BTreeMap<SigningAlg, ActiveKey>,
+    published: PublishedKeys,
+}
+
+/// How keys are kept and published.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyPolicy {
+    /// How stale this instance's view of the table may get (a rotation made
+    /// elsewhere is seen within this).
+    pub refresh_every: Duration,
+    /// The longest lifetime of a token we sign: a retired key is published
+    /// (and kept) that long after it stopped signing.
+    pub longest_token_lifetime: Duration,
+}
+
+/// Signs with the active key of each algorithm and publishes the JWK Set.
+/// Implements the core's `TokenSigner` and `KeySet`.
+pub struct JosekitSigner {
+    keys: Arc<dyn SigningKeyRepository>,
+    master: MasterKey,
+    clock: Arc<dyn Clock>,
+    policy: KeyPolicy,
+    loaded: RwLock<Arc<Loaded>>,
+    /// One reload at a time; the others wait and use its result.
+    reloading: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for JosekitSigner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kids: Vec<&str> = self.active.values().map(|k| k.kid.as_str()).collect();
-        f.debug_struct("JosekitSigner").field("active", &kids).finish()
+        f.debug_struct("JosekitSigner").field("policy", &self.policy).finish_non_exhaustive()
     }
 }
 
 impl JosekitSigner {
-    /// Opens every stored key (refusing to start when one does not open),
-    /// creates an active key for any algorithm that has none, and keeps the
-    /// newest active key of each algorithm for signing.
+    /// Makes sure every algorithm has an active and a next key (creating them
+    /// on first start), then opens every stored key — refusing to start when
+    /// one does not open.
     pub async fn load(
         keys: Arc<dyn SigningKeyRepository>,
-        master: &MasterKey,
-        clock: &dyn Clock,
+        master: MasterKey,
+        clock: Arc<dyn Clock>,
+        policy: KeyPolicy,
     ) -> Result<Self, KeyError> {
-        let mut stored = keys.list().await?;
+        let stored = keys.list().await?;
         for alg in SigningAlg::ALL {
-            if !stored.iter().any(|k| k.alg == *alg && k.state == KeyState::Active) {
-                let created = tokio::task::spawn_blocking({
-                    let alg = *alg;
-                    move || generate(alg)
-                })
-                .await
-                .map_err(|e| KeyError::Generate(e.to_string()))??;
-                let sealed = seal(master, &created, clock.now())?;
-                match keys.insert(&sealed).await {
-                    // Another instance starting at the same moment made one too: both are kept.
-                    Ok(()) | Err(RepoError::Conflict(_)) => {}
-                    Err(other) => return Err(other.into()),
+            for state in [KeyState::Active, KeyState::Next] {
+                if !stored.iter().any(|k| k.alg == *alg && k.state == state) {
+                    let key = create(&master, *alg, state, clock.now()).await?;
+                    match keys.insert(&key).await {
+                        // Another instance starting at the same moment made one too: both are kept.
+                        Ok(()) | Err(RepoError::Conflict(_)) => {}
+                        Err(other) => return Err(other.into()),
+                    }
+                    tracing::info!(kid = %key.kid, alg = %alg, state = key.state.as_str(), "signing key created");
                 }
-                tracing::info!(kid = %sealed.kid, alg = %alg, "signing key created");
-                stored.insert(0, sealed);
             }
         }
-        let mut active = BTreeMap::new();
-        for key in &stored {
-            let private = open(master, key)?;
-            if key.state == KeyState::Active && !active.contains_key(&key.alg) {
-                active.insert(
-                    key.alg,
-                    ActiveKey { kid: key.kid.clone(), signer: signer_for(key.alg, &private, &key.kid)? },
-                );
+        let loaded = read(keys.as_ref(), &master, clock.now(), policy, None).await?;
+        Ok(Self {
+            keys,
+            master,
+            clock,
+            policy,
+            loaded: RwLock::new(Arc::new(loaded)),
+            reloading: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    fn snapshot(&self) -> Arc<Loaded> {
+        self.loaded.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// The current view, re-read from the table when older than `refresh_every`.
+    /// A failed re-read keeps the previous view (and is logged).
+    async fn current(&self) -> Arc<Loaded> {
+        let now = self.clock.now();
+        let loaded = self.snapshot();
+        if now - loaded.at < self.policy.refresh_every {
+            return loaded;
+        }
+        let _guard = self.reloading.lock().await;
+        let loaded = self.snapshot();
+        if now - loaded.at < self.policy.refresh_every {
+            return loaded;
+        }
+        self.reload(&loaded).await.unwrap_or(loaded)
+    }
+
+    /// Re-reads the table now.
+    pub async fn refresh(&self) -> Result<(), KeyError> {
+        let previous = self.snapshot();
+        self.reload(&previous).await.map(drop).ok_or(KeyError::Generate("reload failed; see the log".into()))
+    }
+
+    async fn reload(&self, previous: &Loaded) -> Option<Arc<Loaded>> {
+        match read(self.keys.as_ref(), &self.master, self.clock.now(), self.policy, Some(previous)).await {
+            Ok(fresh) => {
+                let fresh = Arc::new(fresh);
+                *self.loaded.write().unwrap_or_else(PoisonError::into_inner) = fresh.clone();
+                Some(fresh)
+            }
+            Err(error) => {
+                tracing::error!(error = %error, "cannot reload the signing keys; keeping the previous ones");
+                None
             }
         }
-        Ok(Self { active })
     }
 
     /// The `kid` of the active key for `alg`.
-    pub fn active_kid(&self, alg: SigningAlg) -> Option<&str> {
-        self.active.get(&alg).map(|k| k.kid.as_str())
+    pub async fn active_kid(&self, alg: SigningAlg) -> Option<String> {
+        self.current().await.active.get(&alg).map(|k| k.kid.clone())
+    }
+
+    /// Rotates `alg`: active → retired, next → active, a new next. Returns
+    /// `false` when another instance rotated first (nothing is changed then).
+    pub async fn rotate(&self, alg: SigningAlg) -> Result<bool, KeyError> {
+        let stored = self.keys.list().await?;
+        let Some(active) = stored.iter().find(|k| k.alg == alg && k.state == KeyState::Active) else {
+            return Err(KeyError::Invalid { kid: String::new(), reason: format!("no active {alg} key") });
+        };
+        let now = self.clock.now();
+        let next = create(&self.master, alg, KeyState::Next, now).await?;
+        let rotated = self.keys.rotate(alg, &active.kid, &next, now).await?;
+        if rotated {
+            tracing::info!(alg = %alg, retired = %active.kid, next = %next.kid, "signing key rotated");
+        }
+        let previous = self.snapshot();
+        self.reload(&previous).await;
+        Ok(rotated)
+    }
+
+    /// Rotates every algorithm whose active key has signed for `interval` or longer.
+    pub async fn rotate_due(&self, interval: Duration) -> Result<u32, KeyError> {
+        let now = self.clock.now();
+        let mut rotated = 0;
+        for key in self.keys.list().await? {
+            let since = key.activated_at.unwrap_or(key.created_at);
+            if key.state == KeyState::Active && now - since >= interval && self.rotate(key.alg).await? {
+                rotated += 1;
+            }
+        }
+        Ok(rotated)
+    }
+
+    /// Deletes retired keys no still-valid token can have been signed with.
+    pub async fn delete_expired(&self) -> Result<u64, KeyError> {
+        let cutoff = self.clock.now() - self.policy.longest_token_lifetime;
+        Ok(self.keys.delete_retired(cutoff).await?)
     }
 
     async fn sign(&self, alg: SigningAlg, typ: &'static str, claims: Value) -> Result<String, SignError> {
-        let key = self.active.get(&alg).ok_or_else(|| SignError(format!("no active {alg} key")))?;
-        let (kid, signer) = (key.kid.clone(), key.signer.clone());
+        let loaded = self.current().await;
+        let key = loaded.active.get(&alg).ok_or_else(|| SignError(format!("no active {alg} key")))?.clone();
         tokio::task::spawn_blocking(move || {
             let Value::Object(map) = claims else { return Err(SignError("claims are not an object".into())) };
             let payload = JwtPayload::from_map(map).map_err(|e| SignError(e.to_string()))?;
             let mut header = JwsHeader::new();
             header.set_token_type(typ);
-            header.set_key_id(kid);
-            jwt::encode_with_signer(&payload, &header, signer.as_ref()).map_err(|e| SignError(e.to_string()))
+            header.set_key_id(key.kid);
+            jwt::encode_with_signer(&payload, &header, key.signer.as_ref())
+                .map_err(|e| SignError(e.to_string()))
         })
         .await
         .map_err(|e| SignError(e.to_string()))?
     }
+}
+
+#[async_trait::async_trait]
+impl KeySet for JosekitSigner {
+    async fn published(&self) -> Result<PublishedKeys, KeySetUnavailable> {
+        Ok(self.current().await.published.clone())
+    }
+}
+
+/// Reads the table: opens every key (all must open), keeps the newest active
+/// key of each algorithm for signing (reusing `previous`'s opened signers),
+/// and renders the JWK Set of the published keys.
+async fn read(
+    keys: &dyn SigningKeyRepository,
+    master: &MasterKey,
+    now: OffsetDateTime,
+    policy: KeyPolicy,
+    previous: Option<&Loaded>,
+) -> Result<Loaded, KeyError> {
+    let stored = keys.list().await?;
+    let mut active = BTreeMap::new();
+    for key in &stored {
+        let private = open(master, key)?;
+        if key.state == KeyState::Active && !active.contains_key(&key.alg) {
+            let reused = previous.and_then(|p| p.active.get(&key.alg)).filter(|k| k.kid == key.kid).cloned();
+            let signer = match reused {
+                Some(existing) => existing,
+                None => ActiveKey { kid: key.kid.clone(), signer: signer_for(key.alg, &private, &key.kid)? },
+            };
+            active.insert(key.alg, signer);
+        }
+    }
+    let public: Vec<Value> = stored
+        .iter()
+        .filter(|k| k.is_published_at(now, policy.longest_token_lifetime))
+        .map(|k| public_members(&k.public_jwk))
+        .collect::<Result<_, _>>()?;
+    let json = serde_json::json!({ "keys": public }).to_string();
+    let etag = format!(
+        "\"{}\"",
+        URL_SAFE_NO_PAD.encode(ring::digest::digest(&ring::digest::SHA256, json.as_bytes()))
+    );
+    Ok(Loaded { at: now, active, published: PublishedKeys { json: json.into(), etag: etag.into() } })
+}
+
+/// RFC 7517 §4 and RFC 7518 §6: only the public members, whatever was stored.
+fn public_members(public_jwk: &str) -> Result<Value, KeyError> {
+    const PUBLIC: &[&str] = &["kty", "kid", "use", "alg", "n", "e", "crv", "x", "y"];
+    let invalid = |reason: String| KeyError::Invalid { kid: String::new(), reason };
+    let Value::Object(all) = serde_json::from_str::<Value>(public_jwk).map_err(|e| invalid(e.to_string()))?
+    else {
+        return Err(invalid("a stored public key is not a JSON object".into()));
+    };
+    Ok(Value::Object(all.into_iter().filter(|(name, _)| PUBLIC.contains(&name.as_str())).collect()))
+}
+
+async fn create(
+    master: &MasterKey,
+    alg: SigningAlg,
+    state: KeyState,
+    now: OffsetDateTime,
+) -> Result<StoredSigningKey, KeyError> {
+    let created = tokio::task::spawn_blocking(move || generate(alg))
+        .await
+        .map_err(|e| KeyError::Generate(e.to_string()))??;
+    let mut sealed = seal(master, &created, now)?;
+    sealed.state = state;
+    sealed.activated_at = (state == KeyState::Active).then_some(now);
+    Ok(sealed)
 }
 
 #[async_trait::async_trait]
@@ -196,6 +365,8 @@ fn seal(master: &MasterKey, key: &NewKey, now: time::OffsetDateTime) -> Result<S
         public_jwk: key.public.to_string(),
         sealed_private_jwk: master.seal(key.private.to_string().as_bytes(), &aad(&key.kid, key.alg))?,
         created_at: now,
+        activated_at: None,
+        retired_at: None,
     })
 }
 

@@ -131,6 +131,8 @@ diesel::table! {
         public_jwk -> Text,
         sealed_private_jwk -> Text,
         created_at -> BigInt,
+        activated_at -> Nullable<BigInt>,
+        retired_at -> Nullable<BigInt>,
     }
 }
 

@@ -397,3 +397,22 @@ async fn sqlite_meets_the_refresh_token_contract() {
 async fn postgres_meets_the_refresh_token_contract() {
     refresh_contract(|| TestDatabase::postgres("postgres_meets_the_refresh_token_contract")).await;
 }
+
+async fn signing_key_contract(fresh: impl Fn() -> Option<TestDatabase>) {
+    let Some(stores) = FreshStores::new(fresh) else { return };
+    contract::signing_keys::run_all(|| {
+        let store = stores.next();
+        async move { store as Arc<dyn oauth_core::ports::SigningKeyRepository> }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_meets_the_signing_key_contract() {
+    signing_key_contract(|| Some(TestDatabase::sqlite())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_meets_the_signing_key_contract() {
+    signing_key_contract(|| TestDatabase::postgres("postgres_meets_the_signing_key_contract")).await;
+}

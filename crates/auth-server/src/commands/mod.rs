@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub mod clients;
+pub mod demo;
+pub mod keys;
 pub mod migrate;
 pub mod serve;
 pub mod users;

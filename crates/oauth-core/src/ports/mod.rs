@@ -5,6 +5,7 @@ mod clients;
 mod clock;
 mod codes;
 mod consents;
+mod key_set;
 mod login_attempts;
 mod password_hasher;
 mod random;
@@ -19,6 +20,7 @@ pub use clients::ClientRepository;
 pub use clock::Clock;
 pub use codes::CodeRepository;
 pub use consents::ConsentRepository;
+pub use key_set::{KeySet, KeySetUnavailable, PublishedKeys};
 pub use login_attempts::LoginAttemptRepository;
 pub use password_hasher::{HashError, PasswordHasher};
 pub use random::{RandomSource, RandomUnavailable};
@@ -32,7 +34,7 @@ pub use users::{UserPage, UserRepository};
 #[cfg(any(test, feature = "test-support"))]
 pub use {
     clients::MockClientRepository, clock::MockClock, codes::MockCodeRepository,
-    consents::MockConsentRepository, login_attempts::MockLoginAttemptRepository,
+    consents::MockConsentRepository, key_set::MockKeySet, login_attempts::MockLoginAttemptRepository,
     password_hasher::MockPasswordHasher, random::MockRandomSource, readiness::MockReadinessProbe,
     sessions::MockSessionRepository, users::MockUserRepository,
 };

@@ -445,6 +445,40 @@ impl SigningKeyRepository for InMemoryStore {
     async fn list(&self) -> Result<Vec<StoredSigningKey>, RepoError> {
         Ok(locked(&self.signing_keys).clone())
     }
+
+    async fn rotate(
+        &self,
+        alg: crate::token::SigningAlg,
+        expected_active: &str,
+        new_next: &StoredSigningKey,
+        now: OffsetDateTime,
+    ) -> Result<bool, RepoError> {
+        use crate::signing_key::KeyState;
+        let mut keys = locked(&self.signing_keys);
+        let current =
+            keys.iter().position(|k| k.alg == alg && k.state == KeyState::Active && k.kid == expected_active);
+        let next = keys.iter().position(|k| k.alg == alg && k.state == KeyState::Next);
+        let (Some(current), Some(next)) = (current, next) else { return Ok(false) };
+        if keys.iter().any(|k| k.kid == new_next.kid) {
+            return Err(RepoError::Conflict("signing_keys.kid".into()));
+        }
+        keys[current].state = KeyState::Retired;
+        keys[current].retired_at = Some(now);
+        keys[next].state = KeyState::Active;
+        keys[next].activated_at = Some(now);
+        keys.insert(0, new_next.clone());
+        Ok(true)
+    }
+
+    async fn delete_retired(&self, retired_before: OffsetDateTime) -> Result<u64, RepoError> {
+        let mut keys = locked(&self.signing_keys);
+        let before = keys.len();
+        keys.retain(|k| {
+            !(k.state == crate::signing_key::KeyState::Retired
+                && k.retired_at.is_some_and(|at| at <= retired_before))
+        });
+        Ok((before - keys.len()) as u64)
+    }
 }
 
 #[async_trait::async_trait]
@@ -460,6 +494,11 @@ mod tests {
 
     use super::*;
     use crate::testing::contract;
+
+    #[tokio::test]
+    async fn in_memory_store_meets_the_signing_key_contract() {
+        contract::signing_keys::run_all(|| async { Arc::new(InMemoryStore::default()) as _ }).await;
+    }
 
     #[tokio::test]
     async fn in_memory_store_meets_the_refresh_token_contract() {

@@ -1,6 +1,7 @@
 //! The route table. `ROUTES` lists every path with its methods; the server
 //! registers exactly these, and the repository audit compares them with the docs.
 
+mod discovery;
 mod health;
 mod interaction;
 mod token;
@@ -18,9 +19,27 @@ pub const ROUTES: &[(&[&str], &str)] = &[
     (&["GET", "POST"], "/consent"),
     (&["GET", "POST"], "/logout"),
     (&["POST", "OPTIONS"], "/oauth/token"),
+    (&["GET"], "/jwks.json"),
+    (&["GET"], "/.well-known/jwks.json"),
+    (&["GET"], "/.well-known/openid-configuration"),
+    (&["GET"], "/.well-known/oauth-authorization-server"),
 ];
 
 pub(crate) fn configure(config: &mut web::ServiceConfig) {
+    for path in ["/jwks.json", "/.well-known/jwks.json"] {
+        config.service(
+            web::resource(path)
+                .route(web::get().to(discovery::jwks))
+                .default_service(web::to(method_not_allowed)),
+        );
+    }
+    for path in ["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"] {
+        config.service(
+            web::resource(path)
+                .route(web::get().to(discovery::metadata))
+                .default_service(web::to(method_not_allowed)),
+        );
+    }
     config
         .service(
             web::resource("/healthz")
@@ -62,6 +81,18 @@ pub(crate) fn configure(config: &mut web::ServiceConfig) {
                 .route(web::post().to(interaction::logout_post))
                 .default_service(web::to(method_not_allowed)),
         );
+}
+
+/// RFC 8414 §3.1: for an issuer with a path, the metadata also lives at the
+/// well-known path with the issuer's path appended (`path`).
+pub(crate) fn configure_metadata_alias(config: &mut web::ServiceConfig, path: &str) {
+    if path != "/.well-known/oauth-authorization-server" && !path.is_empty() {
+        config.service(
+            web::resource(path.to_owned())
+                .route(web::get().to(discovery::metadata))
+                .default_service(web::to(method_not_allowed)),
+        );
+    }
 }
 
 /// A JSON 404 for unknown paths, so that clients always get JSON.

@@ -12,6 +12,18 @@ fn master(byte: u8) -> MasterKey {
     MasterKey::from_base64(&STANDARD.encode([byte; 32])).unwrap()
 }
 
+const POLICY: KeyPolicy =
+    KeyPolicy { refresh_every: Duration::seconds(60), longest_token_lifetime: Duration::minutes(10) };
+
+async fn signer_on(store: &Arc<InMemoryStore>, clock: &Arc<ManualClock>) -> JosekitSigner {
+    JosekitSigner::load(store.clone(), master(1), clock.clone(), POLICY).await.unwrap()
+}
+
+fn kids(published: &PublishedKeys) -> Vec<String> {
+    let set: Value = serde_json::from_str(&published.json).unwrap();
+    set["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect()
+}
+
 fn claims() -> AccessTokenClaims {
     AccessTokenClaims {
         iss: "https://id.example".into(),
@@ -29,21 +41,21 @@ fn claims() -> AccessTokenClaims {
 #[tokio::test]
 async fn keys_are_made_once_sealed_and_sign_verifiable_tokens() {
     let store = Arc::new(InMemoryStore::default());
-    let clock = ManualClock::at(T0);
-    let signer = JosekitSigner::load(store.clone(), &master(1), &clock).await.unwrap();
+    let clock = Arc::new(ManualClock::at(T0));
+    let signer = signer_on(&store, &clock).await;
     let keys = store.list().await.unwrap();
-    assert_eq!(keys.len(), 2, "one RS256 and one ES256 key");
+    assert_eq!(keys.len(), 4, "an active and a next key for RS256 and for ES256");
     for key in &keys {
         assert!(!key.sealed_private_jwk.contains("\"d\""), "the private key is not stored in the clear");
         assert!(!key.public_jwk.contains("\"d\""), "the public JWK has no private member");
     }
-    let again = JosekitSigner::load(store.clone(), &master(1), &clock).await.unwrap();
-    assert_eq!(store.list().await.unwrap().len(), 2, "a second start creates nothing");
-    assert_eq!(again.active_kid(SigningAlg::Es256), signer.active_kid(SigningAlg::Es256));
+    let again = signer_on(&store, &clock).await;
+    assert_eq!(store.list().await.unwrap().len(), 4, "a second start creates nothing");
+    assert_eq!(again.active_kid(SigningAlg::Es256).await, signer.active_kid(SigningAlg::Es256).await);
 
     for (alg, typ) in [(SigningAlg::Es256, "at+jwt"), (SigningAlg::Rs256, "at+jwt")] {
         let token = signer.sign_access_token(&claims(), alg).await.unwrap();
-        let key = keys.iter().find(|k| k.alg == alg).unwrap();
+        let key = keys.iter().find(|k| k.alg == alg && k.state == KeyState::Active).unwrap();
         let public = Jwk::from_bytes(key.public_jwk.as_bytes()).unwrap();
         let (payload, header) = match alg {
             SigningAlg::Es256 => {
@@ -65,9 +77,9 @@ async fn keys_are_made_once_sealed_and_sign_verifiable_tokens() {
 #[tokio::test]
 async fn a_key_that_does_not_open_stops_start_up() {
     let store = Arc::new(InMemoryStore::default());
-    let clock = ManualClock::at(T0);
-    JosekitSigner::load(store.clone(), &master(1), &clock).await.unwrap();
-    let error = JosekitSigner::load(store, &master(2), &clock).await.unwrap_err();
+    let clock = Arc::new(ManualClock::at(T0));
+    signer_on(&store, &clock).await;
+    let error = JosekitSigner::load(store, master(2), clock, POLICY).await.unwrap_err();
     assert!(matches!(error, KeyError::Master(MasterKeyError::CannotOpen)), "{error}");
 }
 
@@ -79,4 +91,69 @@ fn thumbprint_matches_rfc7638_example() {
     )
     .unwrap();
     assert_eq!(thumbprint(&jwk).unwrap(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+}
+
+#[tokio::test]
+async fn rotation_publishes_before_signing_and_keeps_retired_keys_until_their_tokens_expire() {
+    let store = Arc::new(InMemoryStore::default());
+    let clock = Arc::new(ManualClock::at(T0));
+    let signer = signer_on(&store, &clock).await;
+    let before = signer.published().await.unwrap();
+    let old = signer.active_kid(SigningAlg::Es256).await.unwrap();
+    let next = store
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.alg == SigningAlg::Es256 && k.state == KeyState::Next)
+        .unwrap();
+    assert!(kids(&before).contains(&next.kid), "the next key is published before it signs");
+    assert_eq!(kids(&before).len(), 4);
+    let set: Value = serde_json::from_str(&before.json).unwrap();
+    for key in set["keys"].as_array().unwrap() {
+        for private in ["d", "p", "q", "dp", "dq", "qi"] {
+            assert!(key.get(private).is_none(), "{private} published");
+        }
+        assert_eq!(key["use"], "sig");
+        assert!(key["alg"].is_string() && key["kty"].is_string());
+    }
+
+    assert!(signer.rotate(SigningAlg::Es256).await.unwrap());
+    assert_eq!(signer.active_kid(SigningAlg::Es256).await, Some(next.kid.clone()), "next became active");
+    let after = signer.published().await.unwrap();
+    assert!(kids(&after).contains(&old), "the retired key still verifies old tokens");
+    assert_eq!(kids(&after).len(), 5);
+    assert_ne!(after.etag, before.etag);
+
+    clock.advance(Duration::minutes(10));
+    assert_eq!(signer.delete_expired().await.unwrap(), 1, "retired longer than any token lives");
+    signer.refresh().await.unwrap();
+    assert!(!kids(&signer.published().await.unwrap()).contains(&old));
+}
+
+#[tokio::test]
+async fn another_instance_sees_a_rotation_within_the_refresh_interval() {
+    let store = Arc::new(InMemoryStore::default());
+    let clock = Arc::new(ManualClock::at(T0));
+    let first = signer_on(&store, &clock).await;
+    let second = signer_on(&store, &clock).await;
+    first.rotate(SigningAlg::Rs256).await.unwrap();
+    let rotated = first.active_kid(SigningAlg::Rs256).await;
+    assert_ne!(second.active_kid(SigningAlg::Rs256).await, rotated, "not yet: within the interval");
+    clock.advance(Duration::seconds(60));
+    assert_eq!(second.active_kid(SigningAlg::Rs256).await, rotated, "seen after the interval, no restart");
+    assert_eq!(first.published().await.unwrap(), second.published().await.unwrap(), "the same JWKS");
+}
+
+#[tokio::test]
+async fn concurrent_rotations_from_two_instances_rotate_once() {
+    let store = Arc::new(InMemoryStore::default());
+    let clock = Arc::new(ManualClock::at(T0));
+    let first = signer_on(&store, &clock).await;
+    let second = signer_on(&store, &clock).await;
+    clock.advance(Duration::days(8));
+    let (a, b) = tokio::join!(first.rotate_due(Duration::days(7)), second.rotate_due(Duration::days(7)));
+    assert_eq!(a.unwrap() + b.unwrap(), 2, "each algorithm rotated once, not once per instance");
+    let active = store.list().await.unwrap().into_iter().filter(|k| k.state == KeyState::Active).count();
+    assert_eq!(active, 2, "one active key per algorithm");
 }

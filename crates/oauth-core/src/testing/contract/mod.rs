@@ -7,6 +7,7 @@ pub mod consents;
 pub mod login_attempts;
 pub mod refresh_tokens;
 pub mod sessions;
+pub mod signing_keys;
 pub mod users;
 
 /// Polls every future to completion concurrently, without an executor dependency.

@@ -1,0 +1,108 @@
+//! The metadata documents: OpenID Connect Discovery 1.0 §3 and RFC 8414 §2.
+//! Every URL derives from the configured issuer, and only what the server
+//! really supports is listed.
+
+use serde::Serialize;
+
+use crate::scope::ScopeCatalog;
+use crate::token::SigningAlg;
+
+/// The paths the endpoints are served at, relative to the issuer.
+pub const AUTHORIZATION_PATH: &str = "/oauth/authorize";
+/// See [`AUTHORIZATION_PATH`].
+pub const TOKEN_PATH: &str = "/oauth/token";
+/// See [`AUTHORIZATION_PATH`].
+pub const JWKS_PATH: &str = "/jwks.json";
+/// OIDC Discovery §4: appended to the issuer.
+pub const OPENID_CONFIGURATION_PATH: &str = "/.well-known/openid-configuration";
+/// RFC 8414 §3: inserted between the host and the issuer's path.
+pub const OAUTH_METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
+
+/// The server metadata. One document serves both specifications: RFC 8414
+/// registers the OIDC fields it uses, and extra fields are allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServerMetadata {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub jwks_uri: String,
+    pub response_types_supported: Vec<&'static str>,
+    pub response_modes_supported: Vec<&'static str>,
+    pub grant_types_supported: Vec<&'static str>,
+    pub subject_types_supported: Vec<&'static str>,
+    pub id_token_signing_alg_values_supported: Vec<&'static str>,
+    pub token_endpoint_auth_methods_supported: Vec<&'static str>,
+    pub code_challenge_methods_supported: Vec<&'static str>,
+    pub scopes_supported: Vec<String>,
+    pub claims_supported: Vec<&'static str>,
+    pub prompt_values_supported: Vec<&'static str>,
+    /// RFC 9207 §3: we send `iss` in every authorization response.
+    pub authorization_response_iss_parameter_supported: bool,
+}
+
+impl ServerMetadata {
+    /// The document for `issuer` (no trailing slash) and the server's scopes.
+    pub fn for_issuer(issuer: &str, scopes: &ScopeCatalog) -> Self {
+        Self {
+            issuer: issuer.to_owned(),
+            authorization_endpoint: format!("{issuer}{AUTHORIZATION_PATH}"),
+            token_endpoint: format!("{issuer}{TOKEN_PATH}"),
+            jwks_uri: format!("{issuer}{JWKS_PATH}"),
+            response_types_supported: vec!["code"],
+            response_modes_supported: vec!["query"],
+            grant_types_supported: vec!["authorization_code", "refresh_token", "client_credentials"],
+            subject_types_supported: vec!["public"],
+            id_token_signing_alg_values_supported: SigningAlg::ALL.iter().map(|alg| alg.as_str()).collect(),
+            token_endpoint_auth_methods_supported: vec!["client_secret_basic", "client_secret_post", "none"],
+            code_challenge_methods_supported: vec!["S256"],
+            scopes_supported: scopes.names().map(|s| s.as_str().to_owned()).collect(),
+            claims_supported: vec![
+                "iss",
+                "sub",
+                "aud",
+                "exp",
+                "iat",
+                "auth_time",
+                "nonce",
+                "at_hash",
+                "azp",
+                "email",
+                "email_verified",
+                "name",
+            ],
+            prompt_values_supported: vec!["none", "login", "consent"],
+            authorization_response_iss_parameter_supported: true,
+        }
+    }
+}
+
+/// RFC 8414 §3.1: where the OAuth metadata lives for `issuer` — the
+/// well-known path inserted before the issuer's own path, as a path on our host.
+pub fn oauth_metadata_path(issuer: &str) -> String {
+    let path =
+        url::Url::parse(issuer).map(|url| url.path().trim_end_matches('/').to_owned()).unwrap_or_default();
+    format!("{OAUTH_METADATA_PATH}{path}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_derive_from_the_issuer_with_or_without_a_path() {
+        let catalog = ScopeCatalog::default();
+        let root = ServerMetadata::for_issuer("https://id.example.com", &catalog);
+        assert_eq!(root.token_endpoint, "https://id.example.com/oauth/token");
+        let pathed = ServerMetadata::for_issuer("https://example.com/auth", &catalog);
+        assert_eq!(pathed.issuer, "https://example.com/auth");
+        assert_eq!(pathed.authorization_endpoint, "https://example.com/auth/oauth/authorize");
+        assert_eq!(pathed.jwks_uri, "https://example.com/auth/jwks.json");
+        assert_eq!(
+            oauth_metadata_path("https://example.com/auth"),
+            "/.well-known/oauth-authorization-server/auth"
+        );
+        assert_eq!(oauth_metadata_path("https://id.example.com"), "/.well-known/oauth-authorization-server");
+        assert!(pathed.id_token_signing_alg_values_supported.contains(&"RS256"));
+        assert_eq!(pathed.code_challenge_methods_supported, ["S256"]);
+    }
+}
