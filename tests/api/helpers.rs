@@ -27,9 +27,10 @@ pub struct TestApp {
     _data_dir: tempfile::TempDir,
 }
 
-/// Settings for a test: loopback on port 0, the given database, a temp data folder.
-pub fn test_config(db: &TestDatabase, data_dir: &Path) -> Config {
-    let raw = RawSettings {
+/// Settings for a test: loopback on port 0, the given database, a temp data
+/// folder, with `change` applied.
+pub fn test_config_with(db: &TestDatabase, data_dir: &Path, change: impl FnOnce(&mut RawSettings)) -> Config {
+    let mut raw = RawSettings {
         database_url: db.url_text(),
         data_dir: data_dir.to_owned(),
         bind: "127.0.0.1:0".into(),
@@ -43,21 +44,50 @@ pub fn test_config(db: &TestDatabase, data_dir: &Path) -> Config {
         },
         ..RawSettings::default()
     };
+    change(&mut raw);
     validate(raw).expect("test configuration is valid")
 }
 
 /// Starts the application in-process on `db`.
 pub async fn spawn_app_on(db: TestDatabase) -> TestApp {
+    spawn_app_with(db, |_| {}).await
+}
+
+/// Starts the application in-process on `db` with changed settings.
+pub async fn spawn_app_with(db: TestDatabase, change: impl FnOnce(&mut RawSettings)) -> TestApp {
     let data_dir = tempfile::TempDir::new().expect("temp dir");
-    let config = test_config(&db, data_dir.path());
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let config = test_config_with(&db, data_dir.path(), change);
     let clock = Arc::new(ManualClock::at(T0));
-    let app = Application::build_with_clock(&config, listener, clock.clone()).await.expect("build app");
-    let address = format!("http://{}", app.address());
-    tokio::spawn(app.run_until_stopped());
+    let address = start(&config, clock.clone()).await;
     let http =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     TestApp { address, http, db, config, clock, _data_dir: data_dir }
+}
+
+/// Starts the application on SQLite with its issuer set to the address it
+/// really listens on, so that discovery URLs can be followed over HTTP.
+pub async fn spawn_app_at_its_issuer() -> TestApp {
+    let db = TestDatabase::sqlite();
+    let data_dir = tempfile::TempDir::new().expect("temp dir");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let issuer = format!("http://{}", listener.local_addr().expect("address"));
+    let config = test_config_with(&db, data_dir.path(), |raw| raw.issuer.clone_from(&issuer));
+    let clock = Arc::new(ManualClock::at(T0));
+    let app = Application::build_with_clock(&config, listener, clock.clone()).await.expect("build app");
+    tokio::spawn(app.run_until_stopped());
+    let http =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    TestApp { address: issuer, http, db, config, clock, _data_dir: data_dir }
+}
+
+/// Builds and runs one more instance of `config` (another server on the same
+/// database) with `clock`; returns its base URL.
+pub async fn start(config: &Config, clock: Arc<ManualClock>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let app = Application::build_with_clock(config, listener, clock).await.expect("build app");
+    let address = format!("http://{}", app.address());
+    tokio::spawn(app.run_until_stopped());
+    address
 }
 
 /// Starts the application in-process on a fresh SQLite file.
@@ -121,8 +151,14 @@ impl Binary {
 
     /// Starts `serve` and returns once it logged its address (no polling, no sleep).
     pub fn serve(&self, env: &[(&str, &str)]) -> RunningServer {
+        self.serve_args(&[], env)
+    }
+
+    /// [`Binary::serve`] with arguments (`["serve", "--demo"]`).
+    pub fn serve_args(&self, args: &[&str], env: &[(&str, &str)]) -> RunningServer {
         let mut child = self
             .command()
+            .args(args)
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -9,6 +9,8 @@ mod authorize_errors;
 mod authorize_flow;
 mod authorize_login;
 mod clients_cli;
+mod discovery_keys;
+mod discovery_metadata;
 mod flow;
 mod foundation_cli;
 mod foundation_config;
@@ -17,3 +19,5 @@ mod helpers;
 mod token;
 mod token_errors;
 mod token_grants;
+#[path = "../../examples/verify_token.rs"]
+mod verify_token;

@@ -51,7 +51,8 @@ pub struct ServeArgs {
 /// `auth-server keys …`
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
-    /// List signing keys: kid, algorithm, state (next, active, retired) and dates.
+    /// List signing keys: kid, algorithm, state (next, active, retired) and dates
+    /// (a fresh database gets its first keys, as at the first `serve`).
     List(JsonFlag),
     /// Retire the active key, activate the next one (already published) and create a new next.
     Rotate(RotateKeys),

@@ -40,8 +40,11 @@ pub async fn run(config: &Config, command: KeysCommand) -> Result<(), CommandErr
     }
 }
 
+/// Lists the keys; on a fresh database it first creates the initial ones, as
+/// `serve` would, so the listing shows what the server signs with.
 async fn list(config: &Config, json: bool) -> Result<(), CommandError> {
     let (store, _) = open_store(config).await?;
+    signer(config, &store, Arc::new(SystemClock)).await?;
     let keys = store.list().await.map_err(|e| CommandError::Runtime(e.to_string()))?;
     let date = |t: Option<time::OffsetDateTime>| t.and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default();
     if json {
