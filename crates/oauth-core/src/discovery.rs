@@ -56,20 +56,8 @@ impl ServerMetadata {
             token_endpoint_auth_methods_supported: vec!["client_secret_basic", "client_secret_post", "none"],
             code_challenge_methods_supported: vec!["S256"],
             scopes_supported: scopes.names().map(|s| s.as_str().to_owned()).collect(),
-            claims_supported: vec![
-                "iss",
-                "sub",
-                "aud",
-                "exp",
-                "iat",
-                "auth_time",
-                "nonce",
-                "at_hash",
-                "azp",
-                "email",
-                "email_verified",
-                "name",
-            ],
+            // Only the claims we issue today; email and profile claims join with userinfo.
+            claims_supported: vec!["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp"],
             prompt_values_supported: vec!["none", "login", "consent"],
             authorization_response_iss_parameter_supported: true,
         }
