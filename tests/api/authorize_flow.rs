@@ -3,6 +3,8 @@
 
 use oauth_core::code::{CodeDigest, Consumed};
 use oauth_core::ports::{Clock as _, CodeRepository};
+use std::sync::Arc;
+
 use oauth_store_diesel::testing::TestDatabase;
 use time::Duration;
 
@@ -187,7 +189,9 @@ async fn expired_codes_are_dead_and_purged_by_the_janitor() {
     assert!(!expired.is_live_at(app.clock.now()));
     assert!(expired.is_live_at(app.clock.now() - Duration::seconds(1)), "alive one second before");
     let flow = auth_server::app::authorize_service(&app.config, &store, app.clock.clone()).await.unwrap();
-    let removed = auth_server::janitor::sweep(&flow).await;
+    let keys = Arc::new(auth_server::app::signer(&app.config, &store, app.clock.clone()).await.unwrap());
+    let tokens = auth_server::app::token_service(&app.config, &store, keys, app.clock.clone());
+    let removed = auth_server::janitor::sweep_rows(&flow, &tokens).await;
     assert!(removed >= 1, "the expired code is purged");
     assert!(matches!(
         store.consume(&CodeDigest::of(&code), app.clock.now()).await.unwrap(),

@@ -128,3 +128,11 @@ fn the_binary_exits_cleanly_on_postgres_every_time() {
         assert_eq!(output.status.code(), Some(0), "run {run}: {:?} {}", output.status, stderr(&output));
     }
 }
+
+#[test]
+fn janitor_sweeps_once_and_reports() {
+    let binary = Binary::new();
+    let output = binary.run(&["janitor"], &[], "");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output).trim(), "removed 0 expired records and 0 retired signing keys");
+}

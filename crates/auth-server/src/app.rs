@@ -59,6 +59,12 @@ impl Application {
         let flow = Arc::new(authorize_service(config, &store, clock.clone()).await?);
         let signer = Arc::new(signer(config, &store, clock.clone()).await?);
         let tokens = Arc::new(token_service(config, &store, signer.clone(), clock));
+        let janitor = crate::janitor::Janitor {
+            flow: flow.clone(),
+            tokens: tokens.clone(),
+            keys: signer.clone(),
+            rotation: config.keys.rotation_interval,
+        };
         let pages = Pages::new(&config.issuer).map_err(|e| CommandError::Runtime(e.to_string()))?;
         let metadata = serde_json::to_string(&ServerMetadata::for_issuer(&config.issuer, &config.scopes))
             .map_err(|e| CommandError::Runtime(e.to_string()))?;
@@ -66,7 +72,7 @@ impl Application {
         let publication = Publication::new(metadata, oauth_metadata_path(&config.issuer), max_age, max_age);
         let state = AppState {
             readiness: Arc::new(store),
-            flow: flow.clone(),
+            flow,
             tokens,
             keys: signer.clone(),
             publication: Arc::new(publication),
@@ -82,12 +88,7 @@ impl Application {
         };
         let server = build_server(listener, state, &options)
             .map_err(|e| CommandError::Runtime(format!("cannot start the HTTP server: {e}")))?;
-        let janitor = tokio::spawn(crate::janitor::run(
-            flow,
-            signer,
-            config.keys.rotation_interval,
-            config.janitor_interval,
-        ));
+        let janitor = tokio::spawn(janitor.run(config.janitor_interval));
         Ok(Self { server, address, janitor })
     }
 

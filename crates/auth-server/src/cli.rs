@@ -37,6 +37,8 @@ pub enum Command {
     /// Signing keys: list them, rotate them.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Delete expired codes, sessions, counters, refresh families and retired keys once (for cron).
+    Janitor,
 }
 
 /// Arguments of `serve`.

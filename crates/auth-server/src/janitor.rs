@@ -1,12 +1,16 @@
-//! The janitor: deletes expired codes, sessions, pending authorizations and
-//! stale login counters in bounded batches, so the database does not grow
-//! forever. Runs beside the server; every instance may run one (deletes of
-//! dead rows are idempotent).
+//! The janitor: deletes expired codes, sessions, pending authorizations,
+//! stale login counters and refresh families past their absolute expiry, in
+//! bounded batches, so the database does not grow forever; rotates signing
+//! keys that are due and deletes retired keys no token can need. Runs beside
+//! the server, and once per call as `auth-server janitor` (for cron). Every
+//! instance may run one: deleting dead rows twice is harmless, and rotation
+//! is a compare-and-swap.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use oauth_core::service::authorize::AuthorizeService;
+use oauth_core::service::token::TokenService;
 use oauth_keys::JosekitSigner;
 
 /// Rows per kind per batch: bounded so one sweep never holds a lock for long.
@@ -14,22 +18,68 @@ const BATCH: u32 = 500;
 /// Batches per sweep: a backlog is worked off over several sweeps.
 const MAX_BATCHES: u32 = 20;
 
-/// Sweeps every `interval` until the task is aborted: expired rows, keys
-/// retired longer than any token lives, and (when configured) a rotation of
-/// keys that have signed for `rotation` or longer.
-pub async fn run(
-    flow: Arc<AuthorizeService>,
-    keys: Arc<JosekitSigner>,
-    rotation: Option<time::Duration>,
-    interval: Duration,
-) {
-    let mut ticker = tokio::time::interval(interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticker.tick().await;
-        sweep(&flow).await;
-        sweep_keys(&keys, rotation).await;
+/// What the janitor looks after.
+#[derive(Debug, Clone)]
+pub struct Janitor {
+    pub flow: Arc<AuthorizeService>,
+    pub tokens: Arc<TokenService>,
+    pub keys: Arc<JosekitSigner>,
+    /// Rotate keys that have signed this long; `None`: only on command.
+    pub rotation: Option<time::Duration>,
+}
+
+/// What one sweep removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Expired codes, sessions, pending authorizations, stale counters and refresh families.
+    pub rows: u64,
+    /// Retired signing keys deleted.
+    pub keys: u64,
+}
+
+impl Janitor {
+    /// Sweeps every `interval` until the task is aborted.
+    pub async fn run(self, interval: Duration) {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            self.sweep().await;
+        }
     }
+
+    /// One sweep; failures are logged and retried at the next one.
+    pub async fn sweep(&self) -> Swept {
+        let rows = sweep_rows(&self.flow, &self.tokens).await;
+        let keys = sweep_keys(&self.keys, self.rotation).await;
+        if rows > 0 || keys > 0 {
+            tracing::info!(rows, keys, "janitor removed expired records");
+        }
+        Swept { rows, keys }
+    }
+}
+
+/// Expired rows, batch by batch, until a batch comes back empty.
+pub async fn sweep_rows(flow: &AuthorizeService, tokens: &TokenService) -> u64 {
+    let mut removed = 0;
+    for _ in 0..MAX_BATCHES {
+        let batch = match (flow.purge_expired(BATCH).await, tokens.purge_expired(BATCH).await) {
+            (Ok(a), Ok(b)) => a + b,
+            (Err(error), _) => {
+                tracing::warn!(error = %error, "janitor sweep failed");
+                break;
+            }
+            (_, Err(error)) => {
+                tracing::warn!(error = %error, "janitor sweep failed");
+                break;
+            }
+        };
+        if batch == 0 {
+            break;
+        }
+        removed += batch;
+    }
+    removed
 }
 
 /// Rotates due keys and deletes expired retired ones; failures are logged.
@@ -40,34 +90,10 @@ pub async fn sweep_keys(keys: &JosekitSigner, rotation: Option<time::Duration>) 
         tracing::warn!(error = %error, "automatic key rotation failed");
     }
     match keys.delete_expired().await {
-        Ok(deleted) => {
-            if deleted > 0 {
-                tracing::info!(deleted, "retired signing keys deleted");
-            }
-            deleted
-        }
+        Ok(deleted) => deleted,
         Err(error) => {
             tracing::warn!(error = %error, "cannot delete retired signing keys");
             0
         }
     }
-}
-
-/// One sweep; failures are logged and retried at the next one.
-pub async fn sweep(flow: &AuthorizeService) -> u64 {
-    let mut removed = 0;
-    for _ in 0..MAX_BATCHES {
-        match flow.purge_expired(BATCH).await {
-            Ok(0) => break,
-            Ok(rows) => removed += rows,
-            Err(error) => {
-                tracing::warn!(error = %error, "janitor sweep failed");
-                break;
-            }
-        }
-    }
-    if removed > 0 {
-        tracing::info!(removed, "janitor removed expired rows");
-    }
-    removed
 }

@@ -246,4 +246,25 @@ impl RefreshTokenRepository for DieselStore {
         })
         .await
     }
+
+    async fn purge_expired(&self, now: OffsetDateTime, limit: u32) -> Result<u64, RepoError> {
+        let (now, limit) = (now.unix_timestamp(), i64::from(limit));
+        self.run(move |c| {
+            c.transaction(|c| {
+                let dead: Vec<String> = refresh_families::table
+                    .filter(refresh_families::expires_at.le(now))
+                    .select(refresh_families::id)
+                    .limit(limit)
+                    .load(c)?;
+                diesel::delete(refresh_tokens::table.filter(refresh_tokens::family_id.eq_any(&dead)))
+                    .execute(c)?;
+                let families =
+                    diesel::delete(refresh_families::table.filter(refresh_families::id.eq_any(&dead)))
+                        .execute(c)?;
+                Ok(families as u64)
+            })
+            .map_err(repo_error)
+        })
+        .await
+    }
 }

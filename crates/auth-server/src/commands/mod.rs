@@ -2,6 +2,7 @@
 
 pub mod clients;
 pub mod demo;
+pub mod janitor;
 pub mod keys;
 pub mod migrate;
 pub mod serve;

@@ -14,6 +14,8 @@ use crate::refresh::{RefreshDigest, RefreshFamily, RefreshFamilyId, RefreshToken
 ///   others get `Reused`; a token of a revoked family is `Reused` too;
 /// - `revoke_family` and `revoke_for_code` set `revoked_at` once; tokens of a
 ///   revoked family never rotate again;
+/// - `purge_expired` deletes at most `limit` families past their absolute
+///   expiry, with their tokens, and nothing live;
 /// - only digests are stored.
 #[cfg_attr(any(test, feature = "test-support"), mockall::automock)]
 #[async_trait::async_trait]
@@ -37,4 +39,7 @@ pub trait RefreshTokenRepository: Send + Sync {
     async fn revoke_family(&self, family: RefreshFamilyId, now: OffsetDateTime) -> Result<(), RepoError>;
     /// Revokes the families started by exchanging this code (a replayed code).
     async fn revoke_for_code(&self, code: &CodeDigest, now: OffsetDateTime) -> Result<u64, RepoError>;
+    /// Deletes up to `limit` families whose absolute expiry is at or before
+    /// `now`, with their tokens; returns how many families went.
+    async fn purge_expired(&self, now: OffsetDateTime, limit: u32) -> Result<u64, RepoError>;
 }

@@ -429,6 +429,17 @@ impl RefreshTokenRepository for InMemoryStore {
         }
         Ok(revoked)
     }
+
+    async fn purge_expired(&self, now: OffsetDateTime, limit: u32) -> Result<u64, RepoError> {
+        let mut families = locked(&self.families);
+        let dead: Vec<RefreshFamilyId> =
+            families.values().filter(|f| f.expires_at <= now).map(|f| f.id).take(limit as usize).collect();
+        for id in &dead {
+            families.remove(id);
+        }
+        locked(&self.refresh_tokens).retain(|_, t| !dead.contains(&t.family_id));
+        Ok(dead.len() as u64)
+    }
 }
 
 #[async_trait::async_trait]

@@ -140,6 +140,11 @@ impl TokenService {
         Ok(clients.iter().any(|client| client.allows_origin(origin)))
     }
 
+    /// Deletes up to `batch` refresh families past their absolute expiry.
+    pub async fn purge_expired(&self, batch: u32) -> Result<u64, RepoError> {
+        self.ports.refresh.purge_expired(self.ports.clock.now(), batch).await
+    }
+
     /// Authenticates the client, then runs the grant it asked for.
     #[tracing::instrument(skip_all, fields(client_id = %credentials.client_id, grant_type))]
     pub async fn token(

@@ -38,6 +38,7 @@ where
     rotation_is_single_use_under_concurrency(fresh().await).await;
     revoked_families_never_rotate(fresh().await).await;
     a_replayed_code_revokes_its_families(fresh().await).await;
+    purge_removes_only_families_past_their_absolute_expiry(fresh().await).await;
 }
 
 fn scopes(names: &[&str]) -> BTreeSet<ScopeName> {
@@ -134,4 +135,19 @@ pub async fn a_replayed_code_revokes_its_families(stores: RefreshStores) {
     assert!(stores.refresh.find(&first.digest).await.unwrap().unwrap().1.revoked_at.is_some());
     assert!(stores.refresh.find(&other_first.digest).await.unwrap().unwrap().1.revoked_at.is_none());
     let _ = (from_code, other);
+}
+
+/// Families past their absolute expiry go, with their tokens, in bounded batches.
+pub async fn purge_removes_only_families_past_their_absolute_expiry(stores: RefreshStores) {
+    let (first_family, first) = family(&stores, 6, None).await;
+    let (_, second) = family(&stores, 7, None).await;
+    let end = first_family.expires_at;
+    assert_eq!(stores.refresh.purge_expired(end - Duration::seconds(1), 100).await.unwrap(), 0, "not yet");
+    assert_eq!(stores.refresh.purge_expired(end, 1).await.unwrap(), 1, "a bounded batch");
+    let first_left = stores.refresh.find(&first.digest).await.unwrap().is_some();
+    let second_left = stores.refresh.find(&second.digest).await.unwrap().is_some();
+    assert!(first_left ^ second_left, "one family and its token gone, the other kept");
+    assert_eq!(stores.refresh.purge_expired(end, 100).await.unwrap(), 1);
+    assert!(stores.refresh.find(&first.digest).await.unwrap().is_none());
+    assert!(stores.refresh.find(&second.digest).await.unwrap().is_none());
 }
