@@ -208,7 +208,10 @@ pub async fn signer(
     let tokens = &config.tokens;
     let policy = KeyPolicy {
         refresh_every: config.keys.refresh,
-        longest_token_lifetime: tokens.access_token_lifetime.max(tokens.id_token_lifetime),
+        // An instance may sign with a just-retired key until its next re-read,
+        // so the key stays published that much longer than any token lives.
+        longest_token_lifetime: tokens.access_token_lifetime.max(tokens.id_token_lifetime)
+            + config.keys.refresh,
     };
     JosekitSigner::load(Arc::new(store.clone()), master, clock, policy)
         .await

@@ -26,9 +26,10 @@ pub fn ip_key(address: &str) -> ThrottleKey {
     Digest::of(&format!("ip:{address}"))
 }
 
-/// The counter of failed authentications of a client at the token endpoint.
-pub fn client_key(client_id: &str) -> ThrottleKey {
-    Digest::of(&format!("client:{client_id}"))
+/// The counter of failed authentications of a client at the token endpoint,
+/// from one address: someone else's failures cannot lock the client out.
+pub fn client_key(client_id: &str, address: &str) -> ThrottleKey {
+    Digest::of(&format!("client:{client_id}|{address}"))
 }
 
 /// Failed client authentications allowed per [`CLIENT_WINDOW`] before the

@@ -142,6 +142,32 @@ impl CodeRepository for DieselStore {
         .await
     }
 
+    async fn mark_replayed(&self, digest: &CodeDigest, now: OffsetDateTime) -> Result<(), RepoError> {
+        let digest = digest.to_hex();
+        self.run(move |c| {
+            diesel::update(authorization_codes::table.find(digest))
+                .set(authorization_codes::replayed_at.eq(Some(now.unix_timestamp())))
+                .execute(c)
+                .map(drop)
+                .map_err(repo_error)
+        })
+        .await
+    }
+
+    async fn was_replayed(&self, digest: &CodeDigest) -> Result<bool, RepoError> {
+        let digest = digest.to_hex();
+        self.run(move |c| {
+            let mark: Option<Option<i64>> = authorization_codes::table
+                .find(digest)
+                .select(authorization_codes::replayed_at)
+                .first(c)
+                .optional()
+                .map_err(repo_error)?;
+            Ok(mark.flatten().is_some())
+        })
+        .await
+    }
+
     async fn purge_expired(&self, now: OffsetDateTime, limit: u32) -> Result<u64, RepoError> {
         let limit = i64::from(limit);
         self.run(move |c| {

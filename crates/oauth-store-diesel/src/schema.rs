@@ -56,6 +56,7 @@ diesel::table! {
         issued_at -> BigInt,
         expires_at -> BigInt,
         consumed_at -> Nullable<BigInt>,
+        replayed_at -> Nullable<BigInt>,
     }
 }
 

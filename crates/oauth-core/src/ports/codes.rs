@@ -12,6 +12,7 @@ use crate::error::RepoError;
 ///   exactly one gets `Consumed::Now`; every later or losing call gets
 ///   `Consumed::Already` (RFC 6749 §4.1.2, §10.5);
 /// - it does not check expiry: the caller does, with its clock;
+/// - `mark_replayed` is seen by every later `was_replayed`;
 /// - `purge_expired` deletes at most `limit` codes whose `expires_at` is at or
 ///   before `now`, and nothing live.
 #[cfg_attr(any(test, feature = "test-support"), mockall::automock)]
@@ -23,6 +24,10 @@ pub trait CodeRepository: Send + Sync {
     /// Marks the code used at `now` and returns what was found.
     async fn consume(&self, digest: &CodeDigest, now: OffsetDateTime) -> Result<Consumed, RepoError>;
 
+    /// Records that a consumed code was presented again.
+    async fn mark_replayed(&self, digest: &CodeDigest, now: OffsetDateTime) -> Result<(), RepoError>;
+    /// Whether the code was presented again after its redemption.
+    async fn was_replayed(&self, digest: &CodeDigest) -> Result<bool, RepoError>;
     /// Deletes up to `limit` expired codes; returns how many.
     async fn purge_expired(&self, now: OffsetDateTime, limit: u32) -> Result<u64, RepoError>;
 }

@@ -9,7 +9,8 @@ use crate::token::SigningAlg;
 /// Persistence of signing keys, shared by every instance.
 ///
 /// Contract (checked by `testing::contract::signing_keys`):
-/// - `insert` refuses a second key with the same `kid` (`Conflict`);
+/// - `insert` refuses a second key with the same `kid`, and a second active
+///   or next key of one algorithm (`Conflict`);
 /// - `list` returns every key, newest first;
 /// - `rotate` is one step, and only when `expected_active` is still the
 ///   algorithm's active key: it retires that key, activates the algorithm's

@@ -27,6 +27,8 @@ pub struct InMemoryStore {
     /// Codes by digest (hex), with when each was consumed.
     codes: Mutex<BTreeMap<String, (AuthorizationCode, Option<OffsetDateTime>)>>,
     consents: Mutex<BTreeMap<(UserId, ClientId), BTreeSet<ScopeName>>>,
+    /// Digests (hex) of codes presented again after their redemption.
+    replayed: Mutex<BTreeSet<String>>,
     sessions: Mutex<BTreeMap<SessionId, Session>>,
     /// Pending authorizations by digest (hex).
     pending: Mutex<BTreeMap<String, PendingAuthorization>>,
@@ -200,6 +202,15 @@ impl CodeRepository for InMemoryStore {
             }
             Some((code, Some(_))) => Consumed::Already(code.clone()),
         })
+    }
+
+    async fn mark_replayed(&self, digest: &CodeDigest, _now: OffsetDateTime) -> Result<(), RepoError> {
+        locked(&self.replayed).insert(digest.to_hex());
+        Ok(())
+    }
+
+    async fn was_replayed(&self, digest: &CodeDigest) -> Result<bool, RepoError> {
+        Ok(locked(&self.replayed).contains(&digest.to_hex()))
     }
 
     async fn purge_expired(&self, now: OffsetDateTime, limit: u32) -> Result<u64, RepoError> {
@@ -448,6 +459,11 @@ impl SigningKeyRepository for InMemoryStore {
         let mut keys = locked(&self.signing_keys);
         if keys.iter().any(|k| k.kid == key.kid) {
             return Err(RepoError::Conflict("signing_keys.kid".into()));
+        }
+        let singular =
+            matches!(key.state, crate::signing_key::KeyState::Active | crate::signing_key::KeyState::Next);
+        if singular && keys.iter().any(|k| k.alg == key.alg && k.state == key.state) {
+            return Err(RepoError::Conflict("signing_keys_one_per_state".into()));
         }
         keys.insert(0, key.clone());
         Ok(())

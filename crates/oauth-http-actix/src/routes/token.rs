@@ -67,10 +67,32 @@ pub(crate) async fn token(
         Ok(credentials) => credentials,
         Err(error) => return refuse(error, tried_basic),
     };
-    match state.tokens.token(&credentials, params).await {
+    let client_id = credentials.client_id.clone();
+    let mut response = answer(&request, &state, &credentials, params).await;
+    if response.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none()
+        && let Some(origin) = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok())
+        && state.tokens.origin_allowed_for(&client_id, origin).await
+        && let Ok(value) = HeaderValue::from_str(origin)
+    {
+        // A browser client must be able to read why it was refused (e.g. a revoked refresh token).
+        response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        response.headers_mut().insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    response
+}
+
+async fn answer(
+    request: &HttpRequest,
+    state: &AppState,
+    credentials: &oauth_core::client_auth::PresentedCredentials,
+    params: TokenParams,
+) -> HttpResponse {
+    let tried_basic = credentials.method == oauth_core::client::AuthMethod::ClientSecretBasic;
+    let address = crate::browser::client_address(request, &state.trusted_proxies);
+    match state.tokens.token(credentials, params, &address).await {
         Ok(granted) => {
             let mut response = success(&granted.response);
-            allow_origin(&request, &granted.client, &mut response);
+            allow_origin(request, &granted.client, &mut response);
             response
         }
         Err(TokenFailure::Refused(error)) => refuse(error, tried_basic),

@@ -20,11 +20,14 @@ impl AuthorizeService {
         let Some((session, secret)) = self.live_session_with_cookie(cookie, now).await? else {
             return Err(self.start_again(client_id).await);
         };
-        let (_, user) = self.signed_in(&session, client_id).await?;
+        let (login, user) = self.signed_in(&session, client_id).await?;
         let parked = self.pending_for(&session, pending, client_id, now).await?;
         let Ok(request) = self.resume(&parked).await? else {
             return Err(self.start_again(client_id).await);
         };
+        if !super::fresh_enough(&login, &request, &parked, now) {
+            return Err(self.start_again(client_id).await);
+        }
         let granted = self.ports.consents.granted(user.id, &request.target.client.id).await?;
         let need = crate::consent::consent_need(&request.scopes, &granted, true, false);
         let interaction = Interaction {
@@ -59,6 +62,11 @@ impl AuthorizeService {
             Ok(request) => request,
             Err(error) => return Ok(AuthorizationResponse::Error(error)),
         };
+        // SECURITY: the login this request asked for (prompt=login, max_age)
+        // must have happened; the form cannot be used to skip it.
+        if !super::fresh_enough(&login, &request, &parked, now) {
+            return Err(self.start_again(client_id).await);
+        }
         let client = &request.target.client;
         if decision == Decision::Deny {
             tracing::info!(event = "consent_denied", client_id = %client.id, user_id = %user.id);

@@ -69,15 +69,27 @@ impl AuthorizeService {
         };
         let policy = self.policy.throttle;
         let account = account_key(&form.username);
-        let counters = [(account.clone(), policy.account_limit), (ip_key(&form.address), policy.ip_limit)];
-        if self.is_throttled(&counters).await? {
+        let address = ip_key(&form.address);
+        let counters = [(account.clone(), policy.account_limit), (address.clone(), policy.ip_limit)];
+        // Reads first: attempts against a locked key are refused without being
+        // counted, so hammering cannot extend a lockout for ever.
+        let Some(seen) = self.unthrottled(&counters).await? else {
             tracing::warn!(event = "login_throttled", "login refused: too many failures");
+            return Ok(refused(LoginFailure::Throttled));
+        };
+        // SECURITY: the account is charged before the slow verification, so
+        // parallel guesses cannot all pass the read above; a charge that shows
+        // another attempt in flight is refused; a success clears the charge.
+        let charged = self.ports.attempts.record_failure(&account, now, ThrottlePolicy::MEMORY).await?;
+        if charged.failures > seen + 1 {
+            tracing::warn!(
+                event = "login_throttled",
+                "login refused: another attempt on this account is in flight"
+            );
             return Ok(refused(LoginFailure::Throttled));
         }
         let Some(user) = self.check_password(&form.username, &form.password).await? else {
-            for (key, _) in &counters {
-                self.ports.attempts.record_failure(key, now, ThrottlePolicy::MEMORY).await?;
-            }
+            self.ports.attempts.record_failure(&address, now, ThrottlePolicy::MEMORY).await?;
             tracing::info!(event = "login_failed", "login failed");
             return Ok(refused(LoginFailure::InvalidCredentials));
         };
@@ -87,7 +99,12 @@ impl AuthorizeService {
         let secret = SessionSecret::generate(self.ports.random.as_ref())?;
         let login = Login { user_id: user.id, auth_time: now };
         let expires_at = now + self.policy.sessions.authenticated;
-        self.ports.sessions.renew(session.id, &secret.digest(), &login, expires_at).await?;
+        match self.ports.sessions.renew(session.id, &secret.digest(), &login, expires_at).await {
+            Ok(()) => {}
+            // The session ended meanwhile (a logout in another tab): start again.
+            Err(crate::error::RepoError::NotFound) => return Err(self.start_again(&form.client_id).await),
+            Err(other) => return Err(other.into()),
+        }
         tracing::info!(event = "login_succeeded", user_id = %user.id);
         let next = match self.consent_step(&request, &user).await? {
             ConsentStep::Ask(_) => Next::Consent { pending: form.pending, client_id: parked.client_id },
@@ -108,16 +125,21 @@ impl AuthorizeService {
         Ok(LoginOutcome::SignedIn { session: secret, next })
     }
 
-    async fn is_throttled(&self, counters: &[(ThrottleKey, u32)]) -> Result<bool, FlowError> {
+    /// `None` when a counter is locked; else the account's current count
+    /// (0 when it has none, or its failures are forgotten).
+    async fn unthrottled(&self, counters: &[(ThrottleKey, u32)]) -> Result<Option<u32>, FlowError> {
         let now = self.now();
-        for (key, limit) in counters {
-            if let Some(count) = self.ports.attempts.failures(key).await?
-                && self.policy.throttle.locked_until(count, *limit, now).is_some()
-            {
-                return Ok(true);
+        let mut account_failures = 0;
+        for (index, (key, limit)) in counters.iter().enumerate() {
+            let Some(count) = self.ports.attempts.failures(key).await? else { continue };
+            if self.policy.throttle.locked_until(count, *limit, now).is_some() {
+                return Ok(None);
+            }
+            if index == 0 && now - count.last_failure_at <= ThrottlePolicy::MEMORY {
+                account_failures = count.failures;
             }
         }
-        Ok(false)
+        Ok(Some(account_failures))
     }
 
     /// The user these credentials sign in, if any. Unknown users, wrong

@@ -22,6 +22,7 @@ use crate::authorization_request::{
 use crate::client::ClientId;
 use crate::code::{AuthorizationCode, CodeLifetime, CodeValue};
 use crate::consent::{ConsentNeed, consent_need};
+use crate::error::RepoError;
 use crate::password::PasswordHash;
 use crate::pending::{PENDING_LIFETIME, PendingAuthorization, PendingDigest, PendingHandle};
 use crate::ports::{
@@ -40,6 +41,9 @@ pub use outcome::{
     Answer, AuthorizationResponse, AuthorizeOutcome, ConsentPage, Decision, FlowError, Interaction,
     LoginFailure, LoginForm, LoginOutcome, LoginPage, Next, ScopeLine, StartAgain,
 };
+
+/// How long after its expiry a code is kept to recognise replays.
+pub const CODE_REPLAY_MEMORY: time::Duration = time::Duration::days(1);
 
 /// The rules of the flow, validated by the caller (`auth-server`'s config).
 #[derive(Debug, Clone, Copy, Default)]
@@ -258,8 +262,14 @@ impl AuthorizeService {
             created_at: now,
             expires_at: now + PENDING_LIFETIME,
         };
-        self.ports.sessions.insert_pending(&pending).await?;
-        Ok(handle)
+        match self.ports.sessions.insert_pending(&pending).await {
+            Ok(()) => Ok(handle),
+            // The session ended meanwhile (a logout in another tab).
+            Err(RepoError::NotFound) => {
+                Err(FlowError::StartAgain(StartAgain::for_client(Some(&request.target.client))))
+            }
+            Err(other) => Err(other.into()),
+        }
     }
 
     /// The signed-in user, if they still exist and are enabled.
@@ -319,10 +329,28 @@ impl AuthorizeService {
     pub async fn purge_expired(&self, batch: u32) -> Result<u64, FlowError> {
         let now = self.now();
         let sessions = self.ports.sessions.purge_expired(now, batch).await?;
-        let codes = self.ports.codes.purge_expired(now, batch).await?;
+        // Spent codes are kept a day past expiry, so that a late replay is
+        // still recognised as one and revokes what the first exchange issued.
+        let codes = self.ports.codes.purge_expired(now - CODE_REPLAY_MEMORY, batch).await?;
         let attempts = self.ports.attempts.purge_stale(now - ThrottlePolicy::MEMORY, batch).await?;
         Ok(sessions + codes + attempts)
     }
+}
+
+/// Whether the session's login satisfies the parked request: `prompt=login`
+/// needs a login made after the request began, `max_age` a login no older
+/// than that (OIDC Core §3.1.2.1). Checked again at the consent step, so the
+/// consent page cannot be reached around the login the request demands.
+fn fresh_enough(
+    login: &Login,
+    request: &AuthorizationRequest,
+    parked: &PendingAuthorization,
+    now: OffsetDateTime,
+) -> bool {
+    if request.prompt.contains(&Prompt::Login) && login.auth_time < parked.created_at {
+        return false;
+    }
+    request.max_age.is_none_or(|max_age| now - login.auth_time <= time::Duration::seconds(i64::from(max_age)))
 }
 
 #[cfg(test)]

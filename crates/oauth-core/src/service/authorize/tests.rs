@@ -332,3 +332,59 @@ impl BTreeSetExt {
         names.iter().map(|n| crate::scope::ScopeName::parse(n).unwrap()).collect()
     }
 }
+
+#[tokio::test]
+async fn the_consent_step_cannot_skip_a_login_the_request_demands() {
+    let h = harness().await;
+    let (cookie, _) = sign_in(&h, request(&[])).await;
+    h.clock.advance(Duration::seconds(100));
+    for extra in [("prompt", "login"), ("max_age", "10")] {
+        let answer = h.service.begin(request(&[extra]), Some(&cookie)).await.unwrap();
+        let AuthorizeOutcome::Login(page) = answer.outcome else { panic!("{extra:?}: the login page") };
+        let handle = page.interaction.pending.clone();
+        let csrf = crate::session::csrf_token(&cookie);
+        // Straight to the consent step with the old login: refused.
+        let page = h.service.consent_page(Some(&cookie), &handle, "client1").await;
+        assert!(matches!(page, Err(FlowError::StartAgain(_))), "{extra:?}: consent page");
+        let decided = h.service.decide(Some(&cookie), &csrf, &handle, "client1", Decision::Approve).await;
+        assert!(matches!(decided, Err(FlowError::StartAgain(_))), "{extra:?}: decision");
+    }
+}
+
+/// Verifies slowly (it yields) and counts its verifications.
+#[derive(Debug, Default)]
+struct CountingHasher(std::sync::atomic::AtomicU32);
+
+#[async_trait::async_trait]
+impl PasswordHasher for CountingHasher {
+    async fn hash(&self, _: &crate::password::Password) -> Result<PasswordHash, crate::ports::HashError> {
+        Ok(plain("x"))
+    }
+
+    async fn verify(&self, _: &SecretString, _: &PasswordHash) -> Result<bool, crate::ports::HashError> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        Ok(false)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_guesses_get_no_more_verifications_than_the_limit() {
+    let hasher = Arc::new(CountingHasher::default());
+    let h = Arc::new(harness_with(hasher.clone()).await);
+    let (page, cookie) = login_page(&h, request(&[])).await;
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let (h, form, cookie) =
+                (h.clone(), login_form(&page, "ada@example.com", "guess"), cookie.clone());
+            tokio::spawn(async move { h.service.login(form, Some(&cookie)).await.unwrap() })
+        })
+        .collect();
+    for task in tasks {
+        assert!(matches!(task.await.unwrap(), LoginOutcome::Refused(_)));
+    }
+    let verified = hasher.0.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(verified <= 5, "{verified} password checks for 12 parallel guesses; the limit is 5");
+}

@@ -13,9 +13,10 @@ impl TokenService {
     pub(super) async fn authenticate(
         &self,
         presented: &PresentedCredentials,
+        address: &str,
     ) -> Result<Client, TokenFailure> {
         let now = self.ports.clock.now();
-        let key = client_key(&presented.client_id);
+        let key = client_key(&presented.client_id, address);
         if let Some(count) = self.ports.attempts.failures(&key).await?
             && locked(count, now)
         {

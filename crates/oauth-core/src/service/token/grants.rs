@@ -51,6 +51,9 @@ impl TokenService {
             Consumed::Unknown => return Err(invalid_grant("the code is invalid")),
             Consumed::Already(_) => {
                 // RFC 6749 §4.1.2: a replay revokes what the first exchange issued.
+                // Marked first: a first exchange still minting checks the mark
+                // after it stores its family, so one of the two always revokes.
+                self.ports.codes.mark_replayed(&digest, now).await?;
                 let revoked = self.ports.refresh.revoke_for_code(&digest, now).await?;
                 tracing::warn!(
                     event = "code_replayed",
@@ -92,14 +95,20 @@ impl TokenService {
         self.active_user(code.user_id).await?;
         let family = (client.metadata.grant_types.contains(&GrantType::RefreshToken)
             && code.scopes.iter().any(|s| s.as_str() == "offline_access"))
-        .then_some(NewFamily { code_digest: Some(digest) });
+        .then_some(NewFamily { code_digest: Some(digest.clone()) });
         let grant = Grant {
             client,
             user: Some((code.user_id, code.auth_time)),
             scopes: code.scopes,
             nonce: code.nonce,
         };
-        self.mint(&grant, family, None, now).await
+        let response = self.mint(&grant, family, None, now).await?;
+        if self.ports.codes.was_replayed(&digest).await? {
+            // A replay arrived while we minted: what we issued is revoked, not handed out.
+            self.ports.refresh.revoke_for_code(&digest, now).await?;
+            return Err(invalid_grant("the code was used twice; tokens issued with it are revoked"));
+        }
+        Ok(response)
     }
 
     /// RFC 6749 §6 with rotation and reuse detection (RFC 9700 §4.14).
@@ -128,9 +137,13 @@ impl TokenService {
             return Err(invalid_grant("the refresh token has expired"));
         }
         // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
+        // Never more than the client may still have: an operator may have
+        // removed a scope since the family began.
+        let still_allowed: BTreeSet<ScopeName> =
+            record.scopes.intersection(&client.metadata.scopes).cloned().collect();
         let scopes = match params.scope.as_deref().filter(|s| !s.is_empty()) {
-            Some(text) => parse_scopes(Some(text), &record.scopes, &self.catalog)?,
-            None => record.scopes.clone(),
+            Some(text) => parse_scopes(Some(text), &still_allowed, &self.catalog)?,
+            None => still_allowed,
         };
         self.active_user(family.user_id).await?;
         let successor = RefreshToken::generate(self.ports.random.as_ref())?;

@@ -140,19 +140,29 @@ impl TokenService {
         Ok(clients.iter().any(|client| client.allows_origin(origin)))
     }
 
+    /// Whether the client named `client_id` registered `origin`: lets a browser
+    /// client read our error answers too (authenticated or not, an error body
+    /// holds nothing the client did not send).
+    pub async fn origin_allowed_for(&self, client_id: &str, origin: &str) -> bool {
+        let Ok(id) = crate::client::ClientId::parse(client_id) else { return false };
+        matches!(self.ports.clients.find(&id).await, Ok(Some(client)) if client.allows_origin(origin))
+    }
+
     /// Deletes up to `batch` refresh families past their absolute expiry.
     pub async fn purge_expired(&self, batch: u32) -> Result<u64, RepoError> {
         self.ports.refresh.purge_expired(self.ports.clock.now(), batch).await
     }
 
-    /// Authenticates the client, then runs the grant it asked for.
+    /// Authenticates the client (failures counted per client and `address`),
+    /// then runs the grant it asked for.
     #[tracing::instrument(skip_all, fields(client_id = %credentials.client_id, grant_type))]
     pub async fn token(
         &self,
         credentials: &PresentedCredentials,
         params: TokenParams,
+        address: &str,
     ) -> Result<Granted, TokenFailure> {
-        let client = self.authenticate(credentials).await?;
+        let client = self.authenticate(credentials, address).await?;
         let grant_type = params.grant_type.clone().unwrap_or_default();
         tracing::Span::current().record("grant_type", grant_type.as_str());
         let response = match grant_type.as_str() {

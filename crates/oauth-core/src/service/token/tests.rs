@@ -7,7 +7,7 @@ use super::*;
 use crate::client::{AuthMethod, ClientId, GrantType};
 use crate::code::{AuthorizationCode, CodeDigest};
 use crate::pkce::CodeChallenge;
-use crate::ports::{CodeRepository, UserRepository};
+use crate::ports::{CodeRepository, RefreshTokenRepository, UserRepository};
 use crate::scope::ScopeName;
 use crate::testing::fixtures::{self, T0};
 use crate::testing::{InMemoryStore, ManualClock, RecordingSigner, SeqRandom};
@@ -114,7 +114,8 @@ fn error_code(result: Result<Granted, TokenFailure>) -> &'static str {
 async fn code_exchange_mints_rfc9068_access_id_and_refresh_tokens() {
     let h = harness().await;
     code(&h, "c-1", &["openid", "email", "offline_access"]).await;
-    let granted = h.service.token(&basic("client1", "s"), exchange("c-1", VERIFIER)).await.unwrap();
+    let granted =
+        h.service.token(&basic("client1", "s"), exchange("c-1", VERIFIER), "192.0.2.1").await.unwrap();
     let response = granted.response;
     let (access, alg) = h.signer.last_access().unwrap();
     assert_eq!(alg, SigningAlg::Es256, "access tokens default to ES256");
@@ -144,14 +145,15 @@ async fn code_exchange_mints_rfc9068_access_id_and_refresh_tokens() {
 async fn a_replayed_code_is_refused_and_revokes_the_first_exchange() {
     let h = harness().await;
     code(&h, "c-1", &["openid", "offline_access"]).await;
-    let first = h.service.token(&basic("client1", "s"), exchange("c-1", VERIFIER)).await.unwrap();
+    let first =
+        h.service.token(&basic("client1", "s"), exchange("c-1", VERIFIER), "192.0.2.1").await.unwrap();
     let refresh_token = first.response.refresh_token.unwrap().expose().to_owned();
     assert_eq!(
-        error_code(h.service.token(&basic("client1", "s"), exchange("c-1", VERIFIER)).await),
+        error_code(h.service.token(&basic("client1", "s"), exchange("c-1", VERIFIER), "192.0.2.1").await),
         "invalid_grant"
     );
     assert_eq!(
-        error_code(h.service.token(&basic("client1", "s"), refresh(&refresh_token, None)).await),
+        error_code(h.service.token(&basic("client1", "s"), refresh(&refresh_token, None), "192.0.2.1").await),
         "invalid_grant"
     );
 }
@@ -162,22 +164,25 @@ async fn the_code_checks_burn_the_code() {
     code(&h, "c-1", &["openid"]).await;
     let wrong = "x".repeat(43);
     assert_eq!(
-        error_code(h.service.token(&basic("client1", "s"), exchange("c-1", &wrong)).await),
+        error_code(h.service.token(&basic("client1", "s"), exchange("c-1", &wrong), "192.0.2.1").await),
         "invalid_grant"
     );
     assert_eq!(
-        error_code(h.service.token(&basic("client1", "s"), exchange("c-1", VERIFIER)).await),
+        error_code(h.service.token(&basic("client1", "s"), exchange("c-1", VERIFIER), "192.0.2.1").await),
         "invalid_grant",
         "the right verifier after a wrong one finds the code spent"
     );
     code(&h, "c-2", &["openid"]).await;
     let mut other_redirect = exchange("c-2", VERIFIER);
     other_redirect.redirect_uri = Some("https://rp.example/cb2?x=1".into());
-    assert_eq!(error_code(h.service.token(&basic("client1", "s"), other_redirect).await), "invalid_grant");
+    assert_eq!(
+        error_code(h.service.token(&basic("client1", "s"), other_redirect, "192.0.2.1").await),
+        "invalid_grant"
+    );
     code(&h, "c-3", &["openid"]).await;
     h.clock.advance(Duration::seconds(60));
     assert_eq!(
-        error_code(h.service.token(&basic("client1", "s"), exchange("c-3", VERIFIER)).await),
+        error_code(h.service.token(&basic("client1", "s"), exchange("c-3", VERIFIER), "192.0.2.1").await),
         "invalid_grant",
         "expired"
     );
@@ -187,24 +192,27 @@ async fn the_code_checks_burn_the_code() {
 async fn refresh_rotates_narrows_and_detects_reuse() {
     let h = harness().await;
     code(&h, "c-1", &["openid", "email", "offline_access"]).await;
-    let first = h.service.token(&basic("client1", "s"), exchange("c-1", VERIFIER)).await.unwrap();
+    let first =
+        h.service.token(&basic("client1", "s"), exchange("c-1", VERIFIER), "192.0.2.1").await.unwrap();
     let rt1 = first.response.refresh_token.unwrap().expose().to_owned();
-    let wider = h.service.token(&basic("client1", "s"), refresh(&rt1, Some("openid profile"))).await;
+    let wider =
+        h.service.token(&basic("client1", "s"), refresh(&rt1, Some("openid profile")), "192.0.2.1").await;
     assert_eq!(error_code(wider), "invalid_scope");
-    let second = h.service.token(&basic("client1", "s"), refresh(&rt1, Some("openid"))).await.unwrap();
+    let second =
+        h.service.token(&basic("client1", "s"), refresh(&rt1, Some("openid")), "192.0.2.1").await.unwrap();
     assert_eq!(second.response.scope, "openid", "narrowed");
     let rt2 = second.response.refresh_token.unwrap().expose().to_owned();
     assert_ne!(rt1, rt2, "rotated");
-    let third = h.service.token(&basic("client1", "s"), refresh(&rt2, None)).await.unwrap();
+    let third = h.service.token(&basic("client1", "s"), refresh(&rt2, None), "192.0.2.1").await.unwrap();
     assert_eq!(third.response.scope, "email offline_access openid", "the successor keeps the family's scope");
     let rt3 = third.response.refresh_token.unwrap().expose().to_owned();
     assert_eq!(
-        error_code(h.service.token(&basic("client1", "s"), refresh(&rt1, None)).await),
+        error_code(h.service.token(&basic("client1", "s"), refresh(&rt1, None), "192.0.2.1").await),
         "invalid_grant",
         "reuse"
     );
     assert_eq!(
-        error_code(h.service.token(&basic("client1", "s"), refresh(&rt3, None)).await),
+        error_code(h.service.token(&basic("client1", "s"), refresh(&rt3, None), "192.0.2.1").await),
         "invalid_grant",
         "family revoked"
     );
@@ -214,14 +222,20 @@ async fn refresh_rotates_narrows_and_detects_reuse() {
 async fn client_credentials_is_for_the_client_itself() {
     let h = harness().await;
     let params = TokenParams { grant_type: Some("client_credentials".into()), ..TokenParams::default() };
-    let granted = h.service.token(&basic("client2", "m-secret"), params.clone()).await.unwrap();
+    let granted = h.service.token(&basic("client2", "m-secret"), params.clone(), "192.0.2.1").await.unwrap();
     let (access, _) = h.signer.last_access().unwrap();
     assert_eq!((access.sub.as_str(), access.auth_time), ("client2", None));
     assert_eq!(granted.response.scope, "api:read", "no user scopes");
     assert!(granted.response.id_token.is_none() && granted.response.refresh_token.is_none());
     let openid = TokenParams { scope: Some("openid".into()), ..params.clone() };
-    assert_eq!(error_code(h.service.token(&basic("client2", "m-secret"), openid).await), "invalid_scope");
-    assert_eq!(error_code(h.service.token(&basic("client1", "s"), params).await), "unauthorized_client");
+    assert_eq!(
+        error_code(h.service.token(&basic("client2", "m-secret"), openid, "192.0.2.1").await),
+        "invalid_scope"
+    );
+    assert_eq!(
+        error_code(h.service.token(&basic("client1", "s"), params, "192.0.2.1").await),
+        "unauthorized_client"
+    );
 }
 
 #[tokio::test]
@@ -242,19 +256,72 @@ async fn client_authentication_failures_are_alike_and_limited() {
         ("confidential client without a secret", none),
     ] {
         assert_eq!(
-            error_code(h.service.token(&credentials, params.clone()).await),
+            error_code(h.service.token(&credentials, params.clone(), "192.0.2.1").await),
             "invalid_client",
             "{name}"
         );
     }
     for _ in 0..20 {
-        let _ = h.service.token(&basic("client1", "wrong"), params.clone()).await;
+        let _ = h.service.token(&basic("client1", "wrong"), params.clone(), "192.0.2.1").await;
     }
-    assert_eq!(error_code(h.service.token(&basic("client1", "s"), params.clone()).await), "throttled");
+    assert_eq!(
+        error_code(h.service.token(&basic("client1", "s"), params.clone(), "192.0.2.1").await),
+        "throttled"
+    );
+    let elsewhere = h.service.token(&basic("client1", "s"), params.clone(), "198.51.100.7").await;
+    assert_eq!(
+        error_code(elsewhere),
+        "unauthorized_client",
+        "another address is not locked out by these failures"
+    );
     h.clock.advance(Duration::minutes(1));
     assert_eq!(
-        error_code(h.service.token(&basic("client1", "s"), params).await),
+        error_code(h.service.token(&basic("client1", "s"), params, "192.0.2.1").await),
         "unauthorized_client",
         "let in again"
     );
+}
+
+/// Signs like the recording signer, but a replay of `code` arrives while it signs.
+struct ReplayDuringSigning {
+    inner: RecordingSigner,
+    store: Arc<InMemoryStore>,
+    code: CodeDigest,
+}
+
+#[async_trait::async_trait]
+impl crate::ports::TokenSigner for ReplayDuringSigning {
+    async fn sign_access_token(
+        &self,
+        claims: &crate::token::AccessTokenClaims,
+        alg: SigningAlg,
+    ) -> Result<String, crate::ports::SignError> {
+        CodeRepository::mark_replayed(self.store.as_ref(), &self.code, T0).await.unwrap();
+        self.inner.sign_access_token(claims, alg).await
+    }
+
+    async fn sign_id_token(
+        &self,
+        claims: &crate::token::IdTokenClaims,
+        alg: SigningAlg,
+    ) -> Result<String, crate::ports::SignError> {
+        self.inner.sign_id_token(claims, alg).await
+    }
+}
+
+#[tokio::test]
+async fn a_replay_during_the_first_exchange_revokes_what_it_issued() {
+    let h = harness().await;
+    code(&h, "c-1", &["openid", "offline_access"]).await;
+    let signer = ReplayDuringSigning {
+        inner: RecordingSigner::default(),
+        store: h.store.clone(),
+        code: CodeDigest::of("c-1"),
+    };
+    let ports = TokenPorts::over(&h.store, Arc::new(signer), h.clock.clone(), Arc::new(SeqRandom::new(12)));
+    let service = TokenService::new(ports, Arc::default(), TokenPolicy::for_issuer(ISSUER));
+    let first = service.token(&basic("client1", "s"), exchange("c-1", VERIFIER), "192.0.2.1").await;
+    assert_eq!(error_code(first), "invalid_grant", "no tokens handed out once a replay is seen");
+    let families = h.store.revoke_for_code(&CodeDigest::of("c-1"), T0).await.unwrap();
+    assert_eq!(families, 0, "the family it started is already revoked");
 }

@@ -36,6 +36,7 @@ where
     consume_is_single_use_under_concurrency(fresh().await).await;
     unknown_codes_are_unknown(fresh().await).await;
     purge_removes_only_expired_codes(fresh().await).await;
+    a_replay_mark_is_seen_later(fresh().await).await;
 }
 
 /// A code bound to the fixture client and user, expiring `lifetime` after T0.
@@ -98,6 +99,18 @@ pub async fn consume_is_single_use_under_concurrency(stores: CodeStores) {
 pub async fn unknown_codes_are_unknown(stores: CodeStores) {
     with_owners(&stores).await;
     assert_eq!(stores.codes.consume(&CodeDigest::of("never-issued"), T0).await.unwrap(), Consumed::Unknown);
+}
+
+/// A code marked replayed says so afterwards; another code does not.
+pub async fn a_replay_mark_is_seen_later(stores: CodeStores) {
+    with_owners(&stores).await;
+    let (replayed, clean) = (code("replayed", Duration::seconds(60)), code("clean", Duration::seconds(60)));
+    stores.codes.insert(&replayed).await.unwrap();
+    stores.codes.insert(&clean).await.unwrap();
+    assert!(!stores.codes.was_replayed(&replayed.digest).await.unwrap());
+    stores.codes.mark_replayed(&replayed.digest, T0).await.unwrap();
+    assert!(stores.codes.was_replayed(&replayed.digest).await.unwrap());
+    assert!(!stores.codes.was_replayed(&clean.digest).await.unwrap());
 }
 
 /// Purging deletes expired codes in bounded batches and leaves live ones.

@@ -57,6 +57,10 @@ pub async fn round_trip_and_duplicate_kid(keys: Arc<dyn SigningKeyRepository>) {
     assert_eq!(kids, ["es-next", "es-active", "rs-next", "rs-active"]);
     assert_eq!(listed[1], key("es-active", SigningAlg::Es256, KeyState::Active, 2));
     assert!(keys.insert(&key("rs-next", SigningAlg::Rs256, KeyState::Next, 9)).await.is_err());
+    let second_active = keys.insert(&key("rs-other", SigningAlg::Rs256, KeyState::Active, 9)).await;
+    assert!(matches!(second_active, Err(crate::RepoError::Conflict(_))), "one active key per algorithm");
+    let second_next = keys.insert(&key("es-other", SigningAlg::Es256, KeyState::Next, 9)).await;
+    assert!(matches!(second_next, Err(crate::RepoError::Conflict(_))), "one next key per algorithm");
 }
 
 /// Active → retired, next → active, new → next; the other algorithm untouched.

@@ -1,0 +1,1 @@
+DROP INDEX signing_keys_one_per_state;
