@@ -7,7 +7,7 @@ use super::*;
 use crate::client::{AuthMethod, ClientId, GrantType};
 use crate::code::{AuthorizationCode, CodeDigest};
 use crate::pkce::CodeChallenge;
-use crate::ports::{CodeRepository, RefreshTokenRepository, UserRepository};
+use crate::ports::{CodeRepository, UserRepository};
 use crate::scope::ScopeName;
 use crate::testing::fixtures::{self, T0};
 use crate::testing::{InMemoryStore, ManualClock, RecordingSigner, SeqRandom};
@@ -320,8 +320,8 @@ async fn a_replay_during_the_first_exchange_revokes_what_it_issued() {
     };
     let ports = TokenPorts::over(&h.store, Arc::new(signer), h.clock.clone(), Arc::new(SeqRandom::new(12)));
     let service = TokenService::new(ports, Arc::default(), TokenPolicy::for_issuer(ISSUER));
-    let first = service.token(&basic("client1", "s"), exchange("c-1", VERIFIER), "192.0.2.1").await;
-    assert_eq!(error_code(first), "invalid_grant", "no tokens handed out once a replay is seen");
-    let families = h.store.revoke_for_code(&CodeDigest::of("c-1"), T0).await.unwrap();
-    assert_eq!(families, 0, "the family it started is already revoked");
+    let first = service.token(&basic("client1", "s"), exchange("c-1", VERIFIER), "192.0.2.1").await.unwrap();
+    let refresh_token = first.response.refresh_token.unwrap().expose().to_owned();
+    let refreshed = h.service.token(&basic("client1", "s"), refresh(&refresh_token, None), "192.0.2.1").await;
+    assert_eq!(error_code(refreshed), "invalid_grant", "the replay revoked the family the exchange started");
 }
