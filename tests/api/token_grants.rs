@@ -198,4 +198,18 @@ async fn cors_is_granted_only_to_registered_origins() {
         .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["access-control-allow-origin"], "https://spa.example");
+
+    // Errors are readable by the client's own origin too (a spent code here), and by no other.
+    for (origin, allowed) in [("https://spa.example", true), ("https://evil.example", false)] {
+        let refused = app
+            .http
+            .post(format!("{}/oauth/token", app.address))
+            .header("origin", origin)
+            .form(&exchange(&seed.client_id, &code))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 400);
+        assert_eq!(refused.headers().get("access-control-allow-origin").is_some(), allowed, "{origin}");
+    }
 }

@@ -7,7 +7,7 @@ use super::*;
 use crate::client::{AuthMethod, ClientId, GrantType};
 use crate::code::{AuthorizationCode, CodeDigest};
 use crate::pkce::CodeChallenge;
-use crate::ports::{CodeRepository, UserRepository};
+use crate::ports::{ClientRepository, CodeRepository, UserRepository};
 use crate::scope::ScopeName;
 use crate::testing::fixtures::{self, T0};
 use crate::testing::{InMemoryStore, ManualClock, RecordingSigner, SeqRandom};
@@ -324,4 +324,31 @@ async fn a_replay_during_the_first_exchange_revokes_what_it_issued() {
     let refresh_token = first.response.refresh_token.unwrap().expose().to_owned();
     let refreshed = h.service.token(&basic("client1", "s"), refresh(&refresh_token, None), "192.0.2.1").await;
     assert_eq!(error_code(refreshed), "invalid_grant", "the replay revoked the family the exchange started");
+}
+
+#[tokio::test]
+async fn a_refresh_never_exceeds_the_scopes_the_client_still_has() {
+    let h = harness().await;
+    code(&h, "c-1", &["openid", "email", "offline_access"]).await;
+    let first =
+        h.service.token(&basic("client1", "s"), exchange("c-1", VERIFIER), "192.0.2.1").await.unwrap();
+    let rt = first.response.refresh_token.unwrap().expose().to_owned();
+    // An operator removes `email` from the client.
+    let mut client = ClientRepository::find(h.store.as_ref(), &ClientId::parse("client1").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    client.metadata.scopes.remove(&ScopeName::parse("email").unwrap());
+    ClientRepository::update(h.store.as_ref(), &client).await.unwrap();
+    let refreshed = h.service.token(&basic("client1", "s"), refresh(&rt, None), "192.0.2.1").await.unwrap();
+    assert_eq!(refreshed.response.scope, "offline_access openid");
+    let asked = h
+        .service
+        .token(
+            &basic("client1", "s"),
+            refresh(refreshed.response.refresh_token.unwrap().expose(), Some("email")),
+            "192.0.2.1",
+        )
+        .await;
+    assert_eq!(error_code(asked), "invalid_scope");
 }
