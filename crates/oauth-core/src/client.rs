@@ -23,10 +23,18 @@ pub struct ClientId(String);
 impl ClientId {
     /// A fresh identifier: unguessable, so that knowing one client's id says
     /// nothing about another's.
+    ///
+    /// Never starts with `-`: operators type ids as command-line arguments,
+    /// where a leading dash reads as an option (one id in 64 did).
     pub fn generate(random: &dyn RandomSource) -> Result<Self, RandomUnavailable> {
         let mut bytes = [0_u8; 16];
-        random.fill(&mut bytes)?;
-        Ok(Self(Base64UrlUnpadded::encode_string(&bytes)))
+        loop {
+            random.fill(&mut bytes)?;
+            let text = Base64UrlUnpadded::encode_string(&bytes);
+            if !text.starts_with('-') {
+                return Ok(Self(text));
+            }
+        }
     }
 
     /// Accepts what `generate` produces (and any other URL-safe token of 1 to 64 characters).
@@ -396,6 +404,14 @@ mod tests {
     use time::Duration;
 
     use super::*;
+
+    #[test]
+    fn generated_ids_never_start_with_a_dash() {
+        let random = crate::testing::SeqRandom::new(64);
+        for _ in 0..2000 {
+            assert!(!ClientId::generate(&random).unwrap().as_str().starts_with('-'));
+        }
+    }
     use crate::testing::{SeqRandom, fixtures::T0};
 
     fn spec(client_type: &str) -> ClientSpec {
