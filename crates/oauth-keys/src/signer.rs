@@ -63,7 +63,7 @@ pub struct KeyPolicy {
 /// Implements the core's `TokenSigner` and `KeySet`.
 pub struct JosekitSigner {
     keys: Arc<dyn SigningKeyRepository>,
-    master: MasterKey,
+    master: Arc<MasterKey>,
     clock: Arc<dyn Clock>,
     policy: KeyPolicy,
     loaded: RwLock<Arc<Loaded>>,
@@ -101,6 +101,7 @@ impl JosekitSigner {
                 }
             }
         }
+        let master = Arc::new(master);
         let loaded = read(keys.as_ref(), &master, clock.now(), policy, None).await?;
         Ok(Self {
             keys,
@@ -129,27 +130,27 @@ impl JosekitSigner {
         if now - loaded.at < self.policy.refresh_every {
             return loaded;
         }
-        self.reload(&loaded).await.unwrap_or(loaded)
+        match self.reload(&loaded).await {
+            Ok(fresh) => fresh,
+            Err(error) => {
+                tracing::error!(error = %error, "cannot reload the signing keys; keeping the previous ones");
+                loaded
+            }
+        }
     }
 
     /// Re-reads the table now.
     pub async fn refresh(&self) -> Result<(), KeyError> {
         let previous = self.snapshot();
-        self.reload(&previous).await.map(drop).ok_or(KeyError::Generate("reload failed; see the log".into()))
+        self.reload(&previous).await.map(drop)
     }
 
-    async fn reload(&self, previous: &Loaded) -> Option<Arc<Loaded>> {
-        match read(self.keys.as_ref(), &self.master, self.clock.now(), self.policy, Some(previous)).await {
-            Ok(fresh) => {
-                let fresh = Arc::new(fresh);
-                *self.loaded.write().unwrap_or_else(PoisonError::into_inner) = fresh.clone();
-                Some(fresh)
-            }
-            Err(error) => {
-                tracing::error!(error = %error, "cannot reload the signing keys; keeping the previous ones");
-                None
-            }
-        }
+    async fn reload(&self, previous: &Loaded) -> Result<Arc<Loaded>, KeyError> {
+        let fresh = Arc::new(
+            read(self.keys.as_ref(), &self.master, self.clock.now(), self.policy, Some(previous)).await?,
+        );
+        *self.loaded.write().unwrap_or_else(PoisonError::into_inner) = fresh.clone();
+        Ok(fresh)
     }
 
     /// The `kid` of the active key for `alg`.
@@ -171,7 +172,9 @@ impl JosekitSigner {
             tracing::info!(alg = %alg, retired = %active.kid, next = %next.kid, "signing key rotated");
         }
         let previous = self.snapshot();
-        self.reload(&previous).await;
+        if let Err(error) = self.reload(&previous).await {
+            tracing::error!(error = %error, "rotated, but cannot reload the signing keys yet");
+        }
         Ok(rotated)
     }
 
@@ -223,19 +226,33 @@ impl KeySet for JosekitSigner {
 /// and renders the JWK Set of the published keys.
 async fn read(
     keys: &dyn SigningKeyRepository,
-    master: &MasterKey,
+    master: &Arc<MasterKey>,
     now: OffsetDateTime,
     policy: KeyPolicy,
     previous: Option<&Loaded>,
 ) -> Result<Loaded, KeyError> {
     let stored = keys.list().await?;
+    let master = master.clone();
+    let reusable = previous.map(|p| p.active.clone()).unwrap_or_default();
+    // Decrypting every key and building RSA signers is CPU work: off the async workers.
+    tokio::task::spawn_blocking(move || open_all(&stored, &master, now, policy, &reusable))
+        .await
+        .map_err(|e| KeyError::Generate(e.to_string()))?
+}
+
+fn open_all(
+    stored: &[StoredSigningKey],
+    master: &MasterKey,
+    now: OffsetDateTime,
+    policy: KeyPolicy,
+    reusable: &BTreeMap<SigningAlg, ActiveKey>,
+) -> Result<Loaded, KeyError> {
     let mut active = BTreeMap::new();
-    for key in &stored {
+    for key in stored {
         let private = open(master, key)?;
         if key.state == KeyState::Active && !active.contains_key(&key.alg) {
-            let reused = previous.and_then(|p| p.active.get(&key.alg)).filter(|k| k.kid == key.kid).cloned();
-            let signer = match reused {
-                Some(existing) => existing,
+            let signer = match reusable.get(&key.alg).filter(|k| k.kid == key.kid) {
+                Some(existing) => existing.clone(),
                 None => ActiveKey { kid: key.kid.clone(), signer: signer_for(key.alg, &private, &key.kid)? },
             };
             active.insert(key.alg, signer);
