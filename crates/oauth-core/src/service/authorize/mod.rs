@@ -139,11 +139,6 @@ impl AuthorizeService {
         Self { ports, catalog, policy, dummy_hash }
     }
 
-    /// The policy in force.
-    pub fn policy(&self) -> &FlowPolicy {
-        &self.policy
-    }
-
     fn now(&self) -> OffsetDateTime {
         self.ports.clock.now()
     }

@@ -127,11 +127,6 @@ impl TokenService {
         Self { ports, catalog, policy }
     }
 
-    /// The policy in force.
-    pub fn policy(&self) -> &TokenPolicy {
-        &self.policy
-    }
-
     /// Whether some client may call us from `origin` (a CORS preflight names
     /// no client, so any client's registration admits the origin; the actual
     /// response is then allowed only for the authenticated client's origins).
