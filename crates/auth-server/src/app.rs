@@ -204,7 +204,13 @@ pub async fn signer(
     store: &DieselStore,
     clock: Arc<dyn Clock>,
 ) -> Result<JosekitSigner, CommandError> {
-    let master = master_key(config)?;
+    // Reads or creates the key file: file I/O, so off the async workers.
+    let master = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || master_key(&config))
+            .await
+            .map_err(|e| CommandError::Runtime(format!("start-up task failed: {e}")))??
+    };
     let tokens = &config.tokens;
     let policy = KeyPolicy {
         refresh_every: config.keys.refresh,
