@@ -188,6 +188,11 @@ pub struct ClientMetadata {
     pub id_token_alg: IdTokenAlg,
     /// First-party apps only: no consent page. Off unless an admin sets it.
     pub skip_consent: bool,
+    /// Where RP-initiated logout may send the browser back (matched exactly).
+    pub post_logout_redirect_uris: Vec<RedirectUri>,
+    /// A resource server that may introspect every client's tokens (RFC 7662
+    /// §4: which tokens a caller may see is the server's policy). Off by default.
+    pub may_introspect_any: bool,
 }
 
 /// A registered client.
@@ -216,6 +221,12 @@ impl Client {
     /// Whether a browser on `origin` may call the token endpoint for this client (CORS).
     pub fn allows_origin(&self, origin: &str) -> bool {
         !self.disabled && self.metadata.allowed_origins.iter().any(|allowed| allowed.as_str() == origin)
+    }
+
+    /// The registered post-logout redirect URI equal to `presented`, byte for
+    /// byte (OpenID Connect RP-Initiated Logout 1.0 §3: exact match).
+    pub fn post_logout_target(&self, presented: &str) -> Option<&RedirectUri> {
+        self.metadata.post_logout_redirect_uris.iter().find(|uri| uri.as_str() == presented)
     }
 
     /// The key that makes names unique.
@@ -264,6 +275,10 @@ pub struct ClientSpec {
     pub id_token_alg: Option<String>,
     #[serde(default)]
     pub skip_consent: bool,
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub may_introspect_any: bool,
 }
 
 /// Most redirect URIs or origins one client may register.
@@ -308,6 +323,21 @@ impl ClientSpec {
         if allowed_origins.len() > MAX_LIST {
             return Err(refuse("origin", format!("at most {MAX_LIST}")));
         }
+        let post_logout_redirect_uris = dedup(
+            self.post_logout_redirect_uris
+                .iter()
+                .map(|u| {
+                    RedirectUri::parse(u, client_type).map_err(|e| refuse("post_logout_redirect_uri", e))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        );
+        if post_logout_redirect_uris.len() > MAX_LIST {
+            return Err(refuse("post_logout_redirect_uri", format!("at most {MAX_LIST}")));
+        }
+        // RFC 7662 §2.1: introspection needs a caller that can authenticate.
+        if self.may_introspect_any && client_type == ClientType::Public {
+            return Err(refuse("introspect_any", "only a confidential client may introspect"));
+        }
         let id_token_alg = match &self.id_token_alg {
             None => IdTokenAlg::Rs256,
             Some(text) => text.parse().map_err(|e| refuse("id_token_alg", e))?,
@@ -322,6 +352,8 @@ impl ClientSpec {
             grant_types,
             id_token_alg,
             skip_consent: self.skip_consent,
+            post_logout_redirect_uris,
+            may_introspect_any: self.may_introspect_any,
         })
     }
 
@@ -384,6 +416,12 @@ impl From<&ClientMetadata> for ClientSpec {
             grant_types: metadata.grant_types.iter().map(|g| g.as_str().to_owned()).collect(),
             id_token_alg: Some(metadata.id_token_alg.as_str().to_owned()),
             skip_consent: metadata.skip_consent,
+            post_logout_redirect_uris: metadata
+                .post_logout_redirect_uris
+                .iter()
+                .map(|u| u.as_str().to_owned())
+                .collect(),
+            may_introspect_any: metadata.may_introspect_any,
         }
     }
 }

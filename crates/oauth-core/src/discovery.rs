@@ -13,6 +13,14 @@ pub const AUTHORIZATION_PATH: &str = "/oauth/authorize";
 pub const TOKEN_PATH: &str = "/oauth/token";
 /// See [`AUTHORIZATION_PATH`].
 pub const JWKS_PATH: &str = "/jwks.json";
+/// See [`AUTHORIZATION_PATH`].
+pub const USERINFO_PATH: &str = "/userinfo";
+/// See [`AUTHORIZATION_PATH`].
+pub const INTROSPECTION_PATH: &str = "/oauth/introspect";
+/// See [`AUTHORIZATION_PATH`].
+pub const REVOCATION_PATH: &str = "/oauth/revoke";
+/// See [`AUTHORIZATION_PATH`].
+pub const END_SESSION_PATH: &str = "/oauth/logout";
 /// OIDC Discovery §4: appended to the issuer.
 pub const OPENID_CONFIGURATION_PATH: &str = "/.well-known/openid-configuration";
 /// RFC 8414 §3: inserted between the host and the issuer's path.
@@ -26,6 +34,16 @@ pub struct ServerMetadata {
     pub authorization_endpoint: String,
     pub token_endpoint: String,
     pub jwks_uri: String,
+    /// OIDC Core §5.3.
+    pub userinfo_endpoint: String,
+    /// RFC 8414 §2 (RFC 7662).
+    pub introspection_endpoint: String,
+    pub introspection_endpoint_auth_methods_supported: Vec<&'static str>,
+    /// RFC 8414 §2 (RFC 7009).
+    pub revocation_endpoint: String,
+    pub revocation_endpoint_auth_methods_supported: Vec<&'static str>,
+    /// OpenID Connect RP-Initiated Logout 1.0 §2.1.
+    pub end_session_endpoint: String,
     pub response_types_supported: Vec<&'static str>,
     pub response_modes_supported: Vec<&'static str>,
     pub grant_types_supported: Vec<&'static str>,
@@ -48,6 +66,18 @@ impl ServerMetadata {
             authorization_endpoint: format!("{issuer}{AUTHORIZATION_PATH}"),
             token_endpoint: format!("{issuer}{TOKEN_PATH}"),
             jwks_uri: format!("{issuer}{JWKS_PATH}"),
+            userinfo_endpoint: format!("{issuer}{USERINFO_PATH}"),
+            introspection_endpoint: format!("{issuer}{INTROSPECTION_PATH}"),
+            // A public client cannot introspect (RFC 7662 §2.1 asks for authorization).
+            introspection_endpoint_auth_methods_supported: vec!["client_secret_basic", "client_secret_post"],
+            revocation_endpoint: format!("{issuer}{REVOCATION_PATH}"),
+            // RFC 7009 §2.1: public clients revoke their own tokens with their client_id.
+            revocation_endpoint_auth_methods_supported: vec![
+                "client_secret_basic",
+                "client_secret_post",
+                "none",
+            ],
+            end_session_endpoint: format!("{issuer}{END_SESSION_PATH}"),
             response_types_supported: vec!["code"],
             response_modes_supported: vec!["query"],
             grant_types_supported: vec!["authorization_code", "refresh_token", "client_credentials"],
@@ -56,8 +86,21 @@ impl ServerMetadata {
             token_endpoint_auth_methods_supported: vec!["client_secret_basic", "client_secret_post", "none"],
             code_challenge_methods_supported: vec!["S256"],
             scopes_supported: scopes.names().map(|s| s.as_str().to_owned()).collect(),
-            // Only the claims we issue today; email and profile claims join with userinfo.
-            claims_supported: vec!["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp"],
+            // Only claims we really issue: in ID tokens, and at userinfo (email, profile's name).
+            claims_supported: vec![
+                "iss",
+                "sub",
+                "aud",
+                "exp",
+                "iat",
+                "auth_time",
+                "nonce",
+                "at_hash",
+                "azp",
+                "email",
+                "email_verified",
+                "name",
+            ],
             prompt_values_supported: vec!["none", "login", "consent"],
             authorization_response_iss_parameter_supported: true,
         }
@@ -85,6 +128,10 @@ mod tests {
         assert_eq!(pathed.issuer, "https://example.com/auth");
         assert_eq!(pathed.authorization_endpoint, "https://example.com/auth/oauth/authorize");
         assert_eq!(pathed.jwks_uri, "https://example.com/auth/jwks.json");
+        assert_eq!(pathed.userinfo_endpoint, "https://example.com/auth/userinfo");
+        assert_eq!(pathed.introspection_endpoint, "https://example.com/auth/oauth/introspect");
+        assert_eq!(pathed.revocation_endpoint, "https://example.com/auth/oauth/revoke");
+        assert_eq!(pathed.end_session_endpoint, "https://example.com/auth/oauth/logout");
         assert_eq!(
             oauth_metadata_path("https://example.com/auth"),
             "/.well-known/oauth-authorization-server/auth"

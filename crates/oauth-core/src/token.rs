@@ -3,7 +3,7 @@
 //! and algorithms. The claims are signed by the `TokenSigner` port.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use time::Duration;
 
@@ -13,7 +13,7 @@ use crate::refresh::RefreshToken;
 pub use crate::client::IdTokenAlg as SigningAlg;
 
 /// RFC 9068 §2.2 claims of an access token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessTokenClaims {
     pub iss: String,
     /// The user's id, or the client's for `client_credentials` (RFC 9068 §2.2).
@@ -28,12 +28,17 @@ pub struct AccessTokenClaims {
     /// Space-separated granted scopes.
     pub scope: String,
     /// When the user authenticated; absent for `client_credentials`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<i64>,
+    /// A private claim: the refresh family the token was issued with, so that
+    /// revoking the family (RFC 7009 §2.1, RFC 9700 §4.14.2) also revokes this
+    /// token wherever we check it. Resource servers ignore it.
+    #[serde(default, rename = "refresh_family", skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
 }
 
 /// OIDC Core §2 and §3.1.3.6 claims of an ID token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdTokenClaims {
     pub iss: String,
     pub sub: String,
@@ -43,7 +48,7 @@ pub struct IdTokenClaims {
     pub iat: i64,
     pub auth_time: i64,
     /// Echoed from the authorization request when one was sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
     /// OIDC Core §3.1.3.6: binds the ID token to the access token issued with it.
     pub at_hash: String,

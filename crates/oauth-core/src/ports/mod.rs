@@ -11,9 +11,11 @@ mod password_hasher;
 mod random;
 mod readiness;
 mod refresh_tokens;
+mod revoked_tokens;
 mod sessions;
 mod signing_keys;
 mod token_signer;
+mod token_verifier;
 mod users;
 
 pub use clients::ClientRepository;
@@ -26,9 +28,11 @@ pub use password_hasher::{HashError, PasswordHasher};
 pub use random::{RandomSource, RandomUnavailable};
 pub use readiness::ReadinessProbe;
 pub use refresh_tokens::RefreshTokenRepository;
+pub use revoked_tokens::RevokedTokenRepository;
 pub use sessions::SessionRepository;
 pub use signing_keys::SigningKeyRepository;
 pub use token_signer::{SignError, TokenSigner};
+pub use token_verifier::{TokenVerifier, VerifyError};
 pub use users::{UserPage, UserRepository};
 
 #[cfg(any(test, feature = "test-support"))]
@@ -36,5 +40,6 @@ pub use {
     clients::MockClientRepository, clock::MockClock, codes::MockCodeRepository,
     consents::MockConsentRepository, key_set::MockKeySet, login_attempts::MockLoginAttemptRepository,
     password_hasher::MockPasswordHasher, random::MockRandomSource, readiness::MockReadinessProbe,
-    sessions::MockSessionRepository, users::MockUserRepository,
+    revoked_tokens::MockRevokedTokenRepository, sessions::MockSessionRepository,
+    token_verifier::MockTokenVerifier, users::MockUserRepository,
 };

@@ -28,6 +28,8 @@ pub trait RefreshTokenRepository: Send + Sync {
         &self,
         digest: &RefreshDigest,
     ) -> Result<Option<(RefreshTokenRecord, RefreshFamily)>, RepoError>;
+    /// The family with this id, revoked or not.
+    async fn find_family(&self, id: RefreshFamilyId) -> Result<Option<RefreshFamily>, RepoError>;
     /// Marks `old` replaced at `now` and stores `successor`, in one step.
     async fn rotate(
         &self,

@@ -60,6 +60,8 @@ pub struct ClientUpdate {
     pub scopes: Option<Vec<String>>,
     pub grant_types: Option<Vec<String>>,
     pub skip_consent: Option<bool>,
+    pub post_logout_redirect_uris: Option<Vec<String>>,
+    pub may_introspect_any: Option<bool>,
 }
 
 /// What `apply` did for one client of the file.
@@ -176,6 +178,12 @@ impl ClientService {
         }
         if let Some(skip) = update.skip_consent {
             spec.skip_consent = skip;
+        }
+        if let Some(uris) = update.post_logout_redirect_uris {
+            spec.post_logout_redirect_uris = uris;
+        }
+        if let Some(any) = update.may_introspect_any {
+            spec.may_introspect_any = any;
         }
         let metadata = spec.validate(&self.catalog)?;
         self.store_metadata(client, metadata).await

@@ -10,7 +10,8 @@ use crate::password::PasswordHash;
 use crate::pending::{PendingAuthorization, PendingDigest};
 use crate::ports::{
     ClientRepository, CodeRepository, ConsentRepository, LoginAttemptRepository, ReadinessProbe,
-    RefreshTokenRepository, SessionRepository, SigningKeyRepository, UserPage, UserRepository,
+    RefreshTokenRepository, RevokedTokenRepository, SessionRepository, SigningKeyRepository, UserPage,
+    UserRepository,
 };
 use crate::refresh::{RefreshDigest, RefreshFamily, RefreshFamilyId, RefreshTokenRecord, Rotation};
 use crate::scope::ScopeName;
@@ -38,6 +39,8 @@ pub struct InMemoryStore {
     /// Refresh tokens by digest (hex).
     refresh_tokens: Mutex<BTreeMap<String, RefreshTokenRecord>>,
     signing_keys: Mutex<Vec<StoredSigningKey>>,
+    /// Revoked access-token jtis and when each may be forgotten.
+    revoked: Mutex<BTreeMap<String, OffsetDateTime>>,
 }
 
 fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -401,6 +404,10 @@ impl RefreshTokenRepository for InMemoryStore {
         Ok(record.and_then(|r| locked(&self.families).get(&r.family_id).cloned().map(|f| (r, f))))
     }
 
+    async fn find_family(&self, id: RefreshFamilyId) -> Result<Option<RefreshFamily>, RepoError> {
+        Ok(locked(&self.families).get(&id).cloned())
+    }
+
     async fn rotate(
         &self,
         old: &RefreshDigest,
@@ -449,6 +456,32 @@ impl RefreshTokenRepository for InMemoryStore {
             families.remove(id);
         }
         locked(&self.refresh_tokens).retain(|_, t| !dead.contains(&t.family_id));
+        Ok(dead.len() as u64)
+    }
+}
+
+#[async_trait::async_trait]
+impl RevokedTokenRepository for InMemoryStore {
+    async fn revoke(&self, jti: &str, expires_at: OffsetDateTime) -> Result<(), RepoError> {
+        locked(&self.revoked).entry(jti.to_owned()).or_insert(expires_at);
+        Ok(())
+    }
+
+    async fn is_revoked(&self, jti: &str) -> Result<bool, RepoError> {
+        Ok(locked(&self.revoked).contains_key(jti))
+    }
+
+    async fn purge_expired(&self, now: OffsetDateTime, limit: u32) -> Result<u64, RepoError> {
+        let mut revoked = locked(&self.revoked);
+        let dead: Vec<String> = revoked
+            .iter()
+            .filter(|(_, until)| **until <= now)
+            .map(|(jti, _)| jti.clone())
+            .take(limit as usize)
+            .collect();
+        for jti in &dead {
+            revoked.remove(jti);
+        }
         Ok(dead.len() as u64)
     }
 }
@@ -525,6 +558,11 @@ mod tests {
     #[tokio::test]
     async fn in_memory_store_meets_the_signing_key_contract() {
         contract::signing_keys::run_all(|| async { Arc::new(InMemoryStore::default()) as _ }).await;
+    }
+
+    #[tokio::test]
+    async fn in_memory_store_meets_the_revoked_token_contract() {
+        contract::revoked_tokens::run_all(|| async { Arc::new(InMemoryStore::default()) as _ }).await;
     }
 
     #[tokio::test]

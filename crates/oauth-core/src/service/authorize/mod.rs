@@ -6,6 +6,7 @@
 
 mod begin;
 mod consent;
+mod end_session;
 mod login;
 mod logout;
 mod outcome;
@@ -27,7 +28,7 @@ use crate::password::PasswordHash;
 use crate::pending::{PENDING_LIFETIME, PendingAuthorization, PendingDigest, PendingHandle};
 use crate::ports::{
     ClientRepository, Clock, CodeRepository, ConsentRepository, LoginAttemptRepository, PasswordHasher,
-    RandomSource, SessionRepository, UserRepository,
+    RandomSource, SessionRepository, TokenVerifier, UserRepository,
 };
 use crate::scope::ScopeCatalog;
 use crate::session::{
@@ -36,6 +37,7 @@ use crate::session::{
 use crate::throttle::ThrottlePolicy;
 use crate::user::User;
 
+pub use end_session::{EndSession, EndSessionParams};
 pub use logout::SignedInAs;
 pub use outcome::{
     Answer, AuthorizationResponse, AuthorizeOutcome, ConsentPage, Decision, FlowError, Interaction,
@@ -64,6 +66,8 @@ pub struct FlowPorts {
     pub sessions: Arc<dyn SessionRepository>,
     pub attempts: Arc<dyn LoginAttemptRepository>,
     pub hasher: Arc<dyn PasswordHasher>,
+    /// Checks `id_token_hint` at RP-initiated logout.
+    pub verifier: Arc<dyn TokenVerifier>,
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn RandomSource>,
 }
@@ -73,6 +77,7 @@ impl FlowPorts {
     pub fn over<S>(
         store: &Arc<S>,
         hasher: Arc<dyn PasswordHasher>,
+        verifier: Arc<dyn TokenVerifier>,
         clock: Arc<dyn Clock>,
         random: Arc<dyn RandomSource>,
     ) -> Self
@@ -93,6 +98,7 @@ impl FlowPorts {
             sessions: store.clone(),
             attempts: store.clone(),
             hasher,
+            verifier,
             clock,
             random,
         }

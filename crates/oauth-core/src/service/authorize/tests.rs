@@ -11,7 +11,7 @@ use crate::code::Consumed;
 use crate::password::PasswordHash;
 use crate::ports::MockPasswordHasher;
 use crate::testing::fixtures::{self, T0};
-use crate::testing::{InMemoryStore, ManualClock, PlainTextHasher, SeqRandom};
+use crate::testing::{InMemoryStore, ManualClock, PlainTextHasher, RecordingSigner, SeqRandom};
 
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 const PASSWORD: &str = "correct horse battery";
@@ -21,6 +21,8 @@ struct Harness {
     store: Arc<InMemoryStore>,
     clock: Arc<ManualClock>,
     user: User,
+    /// Signs the ID tokens that RP-initiated logout takes as hints.
+    signer: Arc<RecordingSigner>,
 }
 
 fn plain(password: &str) -> PasswordHash {
@@ -34,9 +36,10 @@ async fn harness_with(hasher: Arc<dyn PasswordHasher>) -> Harness {
     user.password_hash = plain(PASSWORD);
     UserRepository::insert(store.as_ref(), &user).await.unwrap();
     ClientRepository::insert(store.as_ref(), &fixtures::client(1, "Billing", "s")).await.unwrap();
-    let ports = FlowPorts::over(&store, hasher, clock.clone(), Arc::new(SeqRandom::new(7)));
+    let signer = Arc::new(RecordingSigner::default());
+    let ports = FlowPorts::over(&store, hasher, signer.clone(), clock.clone(), Arc::new(SeqRandom::new(7)));
     let service = AuthorizeService::new(ports, Arc::default(), FlowPolicy::default(), plain("dummy"));
-    Harness { service, store, clock, user }
+    Harness { service, store, clock, user, signer }
 }
 
 async fn harness() -> Harness {
@@ -387,4 +390,116 @@ async fn parallel_guesses_get_no_more_verifications_than_the_limit() {
     }
     let verified = hasher.0.load(std::sync::atomic::Ordering::SeqCst);
     assert!(verified <= 5, "{verified} password checks for 12 parallel guesses; the limit is 5");
+}
+
+mod end_session {
+    use super::*;
+    use crate::client::ClientId;
+    use crate::ports::TokenSigner as _;
+    use crate::redirect_uri::RedirectUri;
+    use crate::service::authorize::{EndSession, EndSessionParams};
+    use crate::token::{IdTokenClaims, SigningAlg};
+
+    const BACK: &str = "https://rp.example/signed-out";
+
+    async fn with_logout_uri(h: &Harness) {
+        let id = ClientId::parse("client1").unwrap();
+        let mut client = ClientRepository::find(h.store.as_ref(), &id).await.unwrap().unwrap();
+        client.metadata.post_logout_redirect_uris =
+            vec![RedirectUri::parse(BACK, client.metadata.client_type).unwrap()];
+        ClientRepository::update(h.store.as_ref(), &client).await.unwrap();
+    }
+
+    async fn hint_for(h: &Harness, sub: &str) -> String {
+        let claims = IdTokenClaims {
+            iss: "https://id.example".into(),
+            sub: sub.into(),
+            aud: "client1".into(),
+            exp: T0.unix_timestamp() + 600,
+            iat: T0.unix_timestamp(),
+            auth_time: T0.unix_timestamp(),
+            nonce: None,
+            at_hash: String::new(),
+            azp: "client1".into(),
+        };
+        h.signer.sign_id_token(&claims, SigningAlg::Rs256).await.unwrap()
+    }
+
+    fn params(hint: Option<&str>, client: Option<&str>, uri: Option<&str>) -> EndSessionParams {
+        EndSessionParams {
+            id_token_hint: hint.map(str::to_owned),
+            client_id: client.map(str::to_owned),
+            post_logout_redirect_uri: uri.map(str::to_owned),
+            state: Some("st&1".into()),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_hint_for_the_signed_in_user_ends_the_session_and_returns_with_state() {
+        let h = harness().await;
+        with_logout_uri(&h).await;
+        let (cookie, _) = sign_in(&h, request(&[])).await;
+        let hint = hint_for(&h, &h.user.id.to_string()).await;
+        // Expired hints are fine (RP-Initiated Logout §2).
+        h.clock.advance(Duration::hours(2));
+        let ended = h.service.end_session(params(Some(&hint), None, Some(BACK)), Some(&cookie), None).await;
+        assert_eq!(ended.unwrap(), EndSession::Ended { redirect: Some(format!("{BACK}?state=st%261")) });
+        assert!(h.service.signed_in_as(Some(&cookie)).await.unwrap().is_none(), "the session is gone");
+    }
+
+    #[tokio::test]
+    async fn without_a_matching_hint_the_user_is_asked_and_the_form_needs_its_token() {
+        let h = harness().await;
+        with_logout_uri(&h).await;
+        let (cookie, _) = sign_in(&h, request(&[])).await;
+        let someone_else = hint_for(&h, "another-user").await;
+        for request in [params(None, Some("client1"), Some(BACK)), params(Some(&someone_else), None, None)] {
+            let asked = h.service.end_session(request, Some(&cookie), None).await.unwrap();
+            let EndSession::Confirm { email, csrf, .. } = asked else { panic!("asks first") };
+            assert_eq!((email.as_str(), csrf), ("ada@example.com", crate::session::csrf_token(&cookie)));
+        }
+        let forged =
+            h.service.end_session(params(None, Some("client1"), Some(BACK)), Some(&cookie), Some("x")).await;
+        assert!(matches!(forged, Err(FlowError::Forbidden)));
+        assert!(h.service.signed_in_as(Some(&cookie)).await.unwrap().is_some(), "still signed in");
+        let csrf = crate::session::csrf_token(&cookie);
+        let confirmed = h
+            .service
+            .end_session(params(None, Some("client1"), Some(BACK)), Some(&cookie), Some(&csrf))
+            .await;
+        assert!(matches!(confirmed, Ok(EndSession::Ended { redirect: Some(_) })));
+        assert!(h.service.signed_in_as(Some(&cookie)).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn unregistered_targets_and_bad_hints_are_refused_before_anything_ends() {
+        let h = harness().await;
+        with_logout_uri(&h).await;
+        let (cookie, _) = sign_in(&h, request(&[])).await;
+        let hint = hint_for(&h, &h.user.id.to_string()).await;
+        let refused = [
+            params(Some(&hint), None, Some("https://evil.example/")),
+            params(Some(&hint), None, Some(&format!("{BACK}/more"))),
+            params(None, None, Some(BACK)),
+            params(Some("id.RS256.forged"), None, None),
+            params(Some(&hint), Some("client2"), None),
+            params(None, Some("nobody"), Some(BACK)),
+        ];
+        for request in refused {
+            let outcome = h.service.end_session(request.clone(), Some(&cookie), None).await;
+            assert!(matches!(outcome, Err(FlowError::BadRequest(_))), "{request:?}: {outcome:?}");
+        }
+        assert!(h.service.signed_in_as(Some(&cookie)).await.unwrap().is_some(), "nothing ended");
+    }
+
+    #[tokio::test]
+    async fn without_a_session_there_is_nothing_to_end_but_the_return_still_works() {
+        let h = harness().await;
+        with_logout_uri(&h).await;
+        let ended =
+            h.service.end_session(params(None, Some("client1"), Some(BACK)), None, None).await.unwrap();
+        assert_eq!(ended, EndSession::Ended { redirect: Some(format!("{BACK}?state=st%261")) });
+        let bare = h.service.end_session(EndSessionParams::default(), None, None).await.unwrap();
+        assert_eq!(bare, EndSession::Ended { redirect: None }, "our signed-out page");
+    }
 }

@@ -19,7 +19,7 @@ fn invalid_grant(why: &'static str) -> TokenFailure {
     OAuthError::InvalidGrant(why.into()).into()
 }
 
-fn require(value: Option<String>, name: &'static str) -> Result<String, TokenFailure> {
+pub(super) fn require(value: Option<String>, name: &'static str) -> Result<String, TokenFailure> {
     value
         .filter(|v| !v.is_empty())
         .ok_or_else(|| OAuthError::InvalidRequest(format!("{name} is required").into()).into())
@@ -101,6 +101,7 @@ impl TokenService {
             user: Some((code.user_id, code.auth_time)),
             scopes: code.scopes,
             nonce: code.nonce,
+            family: None,
         };
         let response = self.mint(&grant, family, None, now).await?;
         // A replay that arrived while we minted may have looked for our family
@@ -163,7 +164,13 @@ impl TokenService {
             Rotation::Reused(family) => return Err(self.reuse(family, now).await),
             Rotation::Unknown => return Err(invalid_grant("the refresh token is invalid")),
         }
-        let grant = Grant { client, user: Some((family.user_id, family.auth_time)), scopes, nonce: None };
+        let grant = Grant {
+            client,
+            user: Some((family.user_id, family.auth_time)),
+            scopes,
+            nonce: None,
+            family: Some(family.id),
+        };
         self.mint(&grant, None, Some(successor), now).await
     }
 
@@ -187,7 +194,7 @@ impl TokenService {
             None => machine_scopes,
         };
         let now = self.ports.clock.now();
-        let grant = Grant { client, user: None, scopes, nonce: None };
+        let grant = Grant { client, user: None, scopes, nonce: None, family: None };
         self.mint(&grant, None, None, now).await
     }
 

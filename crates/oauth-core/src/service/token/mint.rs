@@ -21,6 +21,8 @@ pub(super) struct Grant<'a> {
     pub user: Option<(UserId, OffsetDateTime)>,
     pub scopes: BTreeSet<ScopeName>,
     pub nonce: Option<String>,
+    /// The family a refresh grant rotates in: its access token names it too.
+    pub family: Option<RefreshFamilyId>,
 }
 
 /// A refresh family to start with this response.
@@ -40,6 +42,12 @@ impl TokenService {
         let client_id = grant.client.id.as_str().to_owned();
         let scope = grant.scopes.iter().map(ScopeName::as_str).collect::<Vec<_>>().join(" ");
         let sub = grant.user.map_or_else(|| client_id.clone(), |(user, _)| user.to_string());
+        // The family's id is chosen before signing, so the access token can name it.
+        let new_family = match (new_family, grant.user) {
+            (Some(plan), Some(_)) => Some((plan, RefreshFamilyId::generate(self.ports.random.as_ref())?)),
+            _ => None,
+        };
+        let family = new_family.as_ref().map(|(_, id)| *id).or(grant.family);
         let claims = AccessTokenClaims {
             iss: policy.issuer.clone(),
             sub: sub.clone(),
@@ -50,6 +58,7 @@ impl TokenService {
             client_id: client_id.clone(),
             scope: scope.clone(),
             auth_time: grant.user.map(|(_, auth_time)| auth_time.unix_timestamp()),
+            family: family.map(|id| id.to_string()),
         };
         let access_token = self.ports.signer.sign_access_token(&claims, policy.access_token_alg).await?;
         let id_token = match grant.user {
@@ -70,8 +79,8 @@ impl TokenService {
             _ => None,
         };
         let refresh_token = match (new_family, grant.user) {
-            (Some(plan), Some((user_id, auth_time))) => {
-                Some(self.start_family(grant, plan, user_id, auth_time, now).await?)
+            (Some((plan, id)), Some((user_id, auth_time))) => {
+                Some(self.start_family(grant, plan, id, user_id, auth_time, now).await?)
             }
             _ => successor,
         };
@@ -89,13 +98,14 @@ impl TokenService {
         &self,
         grant: &Grant<'_>,
         plan: NewFamily,
+        id: RefreshFamilyId,
         user_id: UserId,
         auth_time: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<RefreshToken, TokenFailure> {
         let token = RefreshToken::generate(self.ports.random.as_ref())?;
         let family = RefreshFamily {
-            id: RefreshFamilyId::generate(self.ports.random.as_ref())?,
+            id,
             client_id: grant.client.id.clone(),
             user_id,
             scopes: grant.scopes.clone(),

@@ -2,9 +2,13 @@
 //! §4.6; RFC 9068; OIDC Core §3.1.3; RFC 9700 §4.14): client authentication,
 //! the three grants, and minting. Outcomes only; the HTTP adapter maps them.
 
+mod access;
 mod authenticate;
 mod grants;
+mod introspect;
 mod mint;
+mod revoke;
+mod userinfo;
 
 use std::sync::Arc;
 
@@ -13,10 +17,13 @@ use crate::client_auth::PresentedCredentials;
 use crate::error::{OAuthError, RepoError};
 use crate::ports::{
     ClientRepository, Clock, CodeRepository, LoginAttemptRepository, RandomSource, RandomUnavailable,
-    RefreshTokenRepository, SignError, TokenSigner, UserRepository,
+    RefreshTokenRepository, RevokedTokenRepository, SignError, TokenSigner, TokenVerifier, UserRepository,
 };
+
 use crate::scope::ScopeCatalog;
 use crate::token::{TokenPolicy, TokenResponse};
+pub use introspect::{ActiveToken, Introspection};
+pub use userinfo::{UserInfo, UserinfoFailure};
 
 /// A token request, its parameters as received (RFC 6749 §4.1.3, §4.4.2, §6).
 #[derive(Debug, Default, Clone)]
@@ -72,8 +79,10 @@ pub struct TokenPorts {
     pub users: Arc<dyn UserRepository>,
     pub codes: Arc<dyn CodeRepository>,
     pub refresh: Arc<dyn RefreshTokenRepository>,
+    pub revoked: Arc<dyn RevokedTokenRepository>,
     pub attempts: Arc<dyn LoginAttemptRepository>,
     pub signer: Arc<dyn TokenSigner>,
+    pub verifier: Arc<dyn TokenVerifier>,
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn RandomSource>,
 }
@@ -83,6 +92,7 @@ impl TokenPorts {
     pub fn over<S>(
         store: &Arc<S>,
         signer: Arc<dyn TokenSigner>,
+        verifier: Arc<dyn TokenVerifier>,
         clock: Arc<dyn Clock>,
         random: Arc<dyn RandomSource>,
     ) -> Self
@@ -91,6 +101,7 @@ impl TokenPorts {
             + UserRepository
             + CodeRepository
             + RefreshTokenRepository
+            + RevokedTokenRepository
             + LoginAttemptRepository
             + 'static,
     {
@@ -99,8 +110,10 @@ impl TokenPorts {
             users: store.clone(),
             codes: store.clone(),
             refresh: store.clone(),
+            revoked: store.clone(),
             attempts: store.clone(),
             signer,
+            verifier,
             clock,
             random,
         }
@@ -143,9 +156,12 @@ impl TokenService {
         matches!(self.ports.clients.find(&id).await, Ok(Some(client)) if client.allows_origin(origin))
     }
 
-    /// Deletes up to `batch` refresh families past their absolute expiry.
+    /// Deletes up to `batch` refresh families past their absolute expiry and
+    /// up to `batch` revoked `jti`s whose tokens have expired anyway.
     pub async fn purge_expired(&self, batch: u32) -> Result<u64, RepoError> {
-        self.ports.refresh.purge_expired(self.ports.clock.now(), batch).await
+        let now = self.ports.clock.now();
+        let families = self.ports.refresh.purge_expired(now, batch).await?;
+        Ok(families + self.ports.revoked.purge_expired(now, batch).await?)
     }
 
     /// Authenticates the client (failures counted per client and `address`),

@@ -40,8 +40,10 @@ async fn harness() -> Harness {
         users: store.clone(),
         codes: store.clone(),
         refresh: store.clone(),
+        revoked: store.clone(),
         attempts: store.clone(),
         signer: signer.clone(),
+        verifier: signer.clone(),
         clock: clock.clone(),
         random: Arc::new(SeqRandom::new(11)),
     };
@@ -318,7 +320,13 @@ async fn a_replay_during_the_first_exchange_revokes_what_it_issued() {
         store: h.store.clone(),
         code: CodeDigest::of("c-1"),
     };
-    let ports = TokenPorts::over(&h.store, Arc::new(signer), h.clock.clone(), Arc::new(SeqRandom::new(12)));
+    let ports = TokenPorts::over(
+        &h.store,
+        Arc::new(signer),
+        Arc::new(RecordingSigner::default()),
+        h.clock.clone(),
+        Arc::new(SeqRandom::new(12)),
+    );
     let service = TokenService::new(ports, Arc::default(), TokenPolicy::for_issuer(ISSUER));
     let first = service.token(&basic("client1", "s"), exchange("c-1", VERIFIER), "192.0.2.1").await.unwrap();
     let refresh_token = first.response.refresh_token.unwrap().expose().to_owned();
@@ -352,3 +360,5 @@ async fn a_refresh_never_exceeds_the_scopes_the_client_still_has() {
         .await;
     assert_eq!(error_code(asked), "invalid_scope");
 }
+
+mod resource;

@@ -6,6 +6,7 @@ pub mod codes;
 pub mod consents;
 pub mod login_attempts;
 pub mod refresh_tokens;
+pub mod revoked_tokens;
 pub mod sessions;
 pub mod signing_keys;
 pub mod users;

@@ -37,6 +37,7 @@ where
     round_trip_and_rotation(fresh().await).await;
     rotation_is_single_use_under_concurrency(fresh().await).await;
     revoked_families_never_rotate(fresh().await).await;
+    families_are_found_by_id(fresh().await).await;
     a_replayed_code_revokes_its_families(fresh().await).await;
     purge_removes_only_families_past_their_absolute_expiry(fresh().await).await;
 }
@@ -125,6 +126,17 @@ pub async fn revoked_families_never_rotate(stores: RefreshStores) {
     assert_eq!(found.revoked_at, Some(now), "revoked once");
     let outcome = stores.refresh.rotate(&first.digest, &successor(&family, "after"), now).await.unwrap();
     assert_eq!(outcome, Rotation::Reused(family.id));
+}
+
+/// A family is found by its id, revoked or not; an unknown id finds nothing.
+pub async fn families_are_found_by_id(stores: RefreshStores) {
+    let (family, _) = family(&stores, 8, None).await;
+    assert_eq!(stores.refresh.find_family(family.id).await.unwrap(), Some(family.clone()));
+    stores.refresh.revoke_family(family.id, T0).await.unwrap();
+    let found = stores.refresh.find_family(family.id).await.unwrap().unwrap();
+    assert_eq!(found.revoked_at, Some(T0));
+    let unknown = RefreshFamilyId::generate(&SeqRandom::new(999)).unwrap();
+    assert_eq!(stores.refresh.find_family(unknown).await.unwrap(), None);
 }
 
 /// Revoking by code touches that code's families only.

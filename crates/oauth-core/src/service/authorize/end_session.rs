@@ -1,0 +1,136 @@
+//! RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): a client
+//! sends the browser here to end the user's session with us, and may name
+//! where to come back to.
+
+use crate::client::{Client, ClientId};
+use crate::ports::VerifyError;
+use crate::session::{csrf_matches, csrf_token};
+
+use super::{AuthorizeService, FlowError};
+
+/// The request's parameters as received (§2).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct EndSessionParams {
+    pub id_token_hint: Option<String>,
+    pub client_id: Option<String>,
+    pub post_logout_redirect_uri: Option<String>,
+    pub state: Option<String>,
+}
+
+/// What to do with the browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndSession {
+    /// §2: without a hint naming the signed-in user, the user is asked, so a
+    /// bare link cannot sign people out. The form re-sends `params`.
+    Confirm { email: String, csrf: String, params: EndSessionParams },
+    /// The session is over (or there was none).
+    Ended {
+        /// §3: the registered URI, with `state` when one was sent; `None`
+        /// shows our signed-out page.
+        redirect: Option<String>,
+    },
+}
+
+impl AuthorizeService {
+    /// Validates the request, then ends the session when the hint names its
+    /// user or `confirmed` carries the session's CSRF token (the user clicked
+    /// "Sign out" on our page); otherwise asks.
+    #[tracing::instrument(skip_all)]
+    pub async fn end_session(
+        &self,
+        params: EndSessionParams,
+        cookie: Option<&str>,
+        confirmed: Option<&str>,
+    ) -> Result<EndSession, FlowError> {
+        let hint = match params.id_token_hint.as_deref().filter(|h| !h.is_empty()) {
+            // §2: an expired ID token is still a fine hint.
+            Some(token) => match self.ports.verifier.verify_id_token(token).await {
+                Ok(claims) => Some(claims),
+                Err(VerifyError::Invalid(_)) => {
+                    return Err(FlowError::BadRequest("id_token_hint is not an ID token issued here".into()));
+                }
+                Err(error @ VerifyError::Unavailable(_)) => return Err(FlowError::Server(error.to_string())),
+            },
+            None => None,
+        };
+        let client = self.logout_client(&params, hint.as_ref().map(|h| h.aud.as_str())).await?;
+        let redirect = logout_target(&params, client.as_ref())?;
+        let now = self.now();
+        let Some((session, secret)) = self.live_session_with_cookie(cookie, now).await? else {
+            return Ok(EndSession::Ended { redirect });
+        };
+        let Some(login) = session.login else {
+            self.ports.sessions.delete(session.id).await?;
+            return Ok(EndSession::Ended { redirect });
+        };
+        let hinted_user = hint.is_some_and(|h| h.sub == login.user_id.to_string());
+        match confirmed {
+            Some(csrf) if !csrf_matches(secret, csrf) => {
+                tracing::warn!(event = "csrf_rejected", "logout refused: CSRF token missing or wrong");
+                Err(FlowError::Forbidden)
+            }
+            Some(_) => self.finish_logout(session.id, redirect).await,
+            None if hinted_user => self.finish_logout(session.id, redirect).await,
+            None => {
+                let user = self.ports.users.find_by_id(login.user_id).await?;
+                let email = user.map(|u| u.email.as_str().to_owned()).unwrap_or_default();
+                Ok(EndSession::Confirm { email, csrf: csrf_token(secret), params })
+            }
+        }
+    }
+
+    async fn finish_logout(
+        &self,
+        session: crate::session::SessionId,
+        redirect: Option<String>,
+    ) -> Result<EndSession, FlowError> {
+        self.ports.sessions.delete(session).await?;
+        tracing::info!(event = "logout", initiated_by = "client");
+        Ok(EndSession::Ended { redirect })
+    }
+
+    /// §2: `client_id` and the hint's audience must agree when both are sent.
+    async fn logout_client(
+        &self,
+        params: &EndSessionParams,
+        hint_audience: Option<&str>,
+    ) -> Result<Option<Client>, FlowError> {
+        let named = params.client_id.as_deref().filter(|c| !c.is_empty());
+        if let (Some(named), Some(audience)) = (named, hint_audience)
+            && named != audience
+        {
+            return Err(FlowError::BadRequest("client_id does not match the id_token_hint".into()));
+        }
+        let Some(id) = named.or(hint_audience) else { return Ok(None) };
+        let unknown = || FlowError::BadRequest("the client is unknown".into());
+        let id = ClientId::parse(id).map_err(|_| unknown())?;
+        match self.ports.clients.find(&id).await? {
+            Some(client) if !client.disabled => Ok(Some(client)),
+            _ => Err(unknown()),
+        }
+    }
+}
+
+/// §3: only a URI registered on the identified client, exactly; anything
+/// else is refused before the session is touched (no open redirector).
+fn logout_target(params: &EndSessionParams, client: Option<&Client>) -> Result<Option<String>, FlowError> {
+    let Some(presented) = params.post_logout_redirect_uri.as_deref().filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
+    let Some(client) = client else {
+        return Err(FlowError::BadRequest(
+            "post_logout_redirect_uri needs client_id or id_token_hint to name the client".into(),
+        ));
+    };
+    let Some(registered) = client.post_logout_target(presented) else {
+        return Err(FlowError::BadRequest(
+            "post_logout_redirect_uri is not registered for this client".into(),
+        ));
+    };
+    let mut url = url::Url::parse(registered.as_str())
+        .map_err(|_| FlowError::Server("a registered post-logout URI does not parse".into()))?;
+    if let Some(state) = params.state.as_deref().filter(|s| !s.is_empty()) {
+        url.query_pairs_mut().append_pair("state", state);
+    }
+    Ok(Some(url.into()))
+}

@@ -1,0 +1,62 @@
+//! The `UserInfo` endpoint (OIDC Core §5.3): claims about the user an access
+//! token was issued for, as far as its scopes allow (§5.4).
+
+use crate::client::Client;
+use crate::error::OAuthError;
+
+use super::{TokenFailure, TokenService};
+
+/// OIDC Core §5.3.2: `sub` always; the rest by scope (§5.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserInfo {
+    /// The token's client: the response may be read by its origins (CORS).
+    pub client: Client,
+    pub sub: String,
+    /// `email` scope: the address and whether it was verified.
+    pub email: Option<(String, bool)>,
+    /// `profile` scope: the display name (the one profile claim we keep).
+    pub name: Option<String>,
+}
+
+/// RFC 6750 §3.1 errors of a protected resource.
+#[derive(Debug, thiserror::Error)]
+pub enum UserinfoFailure {
+    /// Missing, malformed, expired, revoked or foreign: 401 `invalid_token`.
+    #[error("the access token is not valid")]
+    InvalidToken,
+    /// A live token without `openid`: 403 `insufficient_scope`.
+    #[error("the access token was not granted the openid scope")]
+    InsufficientScope,
+    #[error(transparent)]
+    Server(OAuthError),
+}
+
+impl From<TokenFailure> for UserinfoFailure {
+    fn from(failure: TokenFailure) -> Self {
+        match failure {
+            TokenFailure::Refused(error) => Self::Server(error),
+            TokenFailure::ClientThrottled => Self::InvalidToken,
+        }
+    }
+}
+
+impl TokenService {
+    /// The claims `access_token` grants.
+    pub async fn userinfo(&self, access_token: &str) -> Result<UserInfo, UserinfoFailure> {
+        let Some(live) = self.live_access_token(access_token).await? else {
+            return Err(UserinfoFailure::InvalidToken);
+        };
+        let granted = |name: &str| live.claims.scope.split(' ').any(|scope| scope == name);
+        if !granted("openid") {
+            return Err(UserinfoFailure::InsufficientScope);
+        }
+        // openid is never granted to client_credentials, so a user is expected.
+        let Some(user) = live.user else { return Err(UserinfoFailure::InvalidToken) };
+        Ok(UserInfo {
+            sub: user.id.to_string(),
+            email: granted("email").then(|| (user.email.as_str().to_owned(), user.email_verified)),
+            name: granted("profile").then(|| user.display_name.as_str().to_owned()),
+            client: live.client,
+        })
+    }
+}
