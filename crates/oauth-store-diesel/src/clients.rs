@@ -20,8 +20,23 @@ use crate::schema::{client_secrets, clients};
 use crate::store::DieselStore;
 
 /// A `clients` row, in the order of [`client_columns!`].
-type ClientRow =
-    (String, String, String, String, String, String, String, String, String, bool, bool, i64, i64);
+type ClientRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    bool,
+    bool,
+    i64,
+    i64,
+    String,
+    bool,
+);
 /// A `client_secrets` row: client id, digest, created, expires.
 type SecretRow = (String, String, i64, Option<i64>);
 
@@ -41,6 +56,8 @@ macro_rules! client_columns {
             clients::disabled,
             clients::created_at,
             clients::updated_at,
+            clients::post_logout_redirect_uris,
+            clients::may_introspect_any,
         )
     };
 }
@@ -72,6 +89,8 @@ fn from_rows(row: ClientRow, secret_rows: Vec<SecretRow>) -> Result<Client, Repo
         disabled,
         created,
         updated,
+        logout_uris,
+        may_introspect_any,
     ) = row;
     let client_type: ClientType = client_type.parse().map_err(|_| corrupt("clients.client_type"))?;
     let metadata = ClientMetadata {
@@ -92,6 +111,12 @@ fn from_rows(row: ClientRow, secret_rows: Vec<SecretRow>) -> Result<Client, Repo
             .collect::<Result<_, _>>()?,
         id_token_alg: alg.parse().map_err(|_| corrupt("clients.id_token_alg"))?,
         skip_consent,
+        post_logout_redirect_uris: split(&logout_uris)
+            .map(|u| {
+                RedirectUri::parse(u, client_type).map_err(|_| corrupt("clients.post_logout_redirect_uris"))
+            })
+            .collect::<Result<_, _>>()?,
+        may_introspect_any,
     };
     let mut secrets = secret_rows
         .into_iter()
@@ -172,6 +197,8 @@ struct ClientChanges {
     skip_consent: bool,
     disabled: bool,
     updated_at: i64,
+    post_logout_redirect_uris: String,
+    may_introspect_any: bool,
 }
 
 fn metadata_changes(client: &Client) -> ClientChanges {
@@ -187,6 +214,8 @@ fn metadata_changes(client: &Client) -> ClientChanges {
         skip_consent: m.skip_consent,
         disabled: client.disabled,
         updated_at: client.updated_at.unix_timestamp(),
+        post_logout_redirect_uris: join(m.post_logout_redirect_uris.iter().map(RedirectUri::as_str)),
+        may_introspect_any: m.may_introspect_any,
     }
 }
 

@@ -16,6 +16,7 @@ mod login_attempts;
 mod migrations;
 mod readiness;
 mod refresh_tokens;
+mod revoked_tokens;
 mod schema;
 mod sessions;
 mod signing_keys;

@@ -174,6 +174,11 @@ impl RefreshTokenRepository for DieselStore {
         .await
     }
 
+    async fn find_family(&self, id: RefreshFamilyId) -> Result<Option<RefreshFamily>, RepoError> {
+        let id = id.to_string();
+        self.run(move |c| find_family(c, &id)?.map(FamilyRow::into_family).transpose()).await
+    }
+
     async fn rotate(
         &self,
         old: &RefreshDigest,

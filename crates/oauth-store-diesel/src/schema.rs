@@ -30,6 +30,8 @@ diesel::table! {
         disabled -> Bool,
         created_at -> BigInt,
         updated_at -> BigInt,
+        post_logout_redirect_uris -> Text,
+        may_introspect_any -> Bool,
     }
 }
 
@@ -96,6 +98,13 @@ diesel::table! {
         key -> Text,
         failures -> Integer,
         last_failure_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    revoked_tokens (jti) {
+        jti -> Text,
+        expires_at -> BigInt,
     }
 }
 

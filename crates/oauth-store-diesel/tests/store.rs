@@ -398,6 +398,25 @@ async fn postgres_meets_the_refresh_token_contract() {
     refresh_contract(|| TestDatabase::postgres("postgres_meets_the_refresh_token_contract")).await;
 }
 
+async fn revoked_token_contract(fresh: impl Fn() -> Option<TestDatabase>) {
+    let Some(stores) = FreshStores::new(fresh) else { return };
+    contract::revoked_tokens::run_all(|| {
+        let store = stores.next();
+        async move { store as Arc<dyn oauth_core::ports::RevokedTokenRepository> }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_meets_the_revoked_token_contract() {
+    revoked_token_contract(|| Some(TestDatabase::sqlite())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_meets_the_revoked_token_contract() {
+    revoked_token_contract(|| TestDatabase::postgres("postgres_meets_the_revoked_token_contract")).await;
+}
+
 async fn signing_key_contract(fresh: impl Fn() -> Option<TestDatabase>) {
     let Some(stores) = FreshStores::new(fresh) else { return };
     contract::signing_keys::run_all(|| {
