@@ -25,6 +25,7 @@ fn access_claims() -> AccessTokenClaims {
         client_id: "Xplok7j6x71clLgWpvkorg".into(),
         scope: "openid email offline_access".into(),
         auth_time: Some(T0.unix_timestamp()),
+        family: None,
     }
 }
 

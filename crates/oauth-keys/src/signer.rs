@@ -46,6 +46,8 @@ struct Loaded {
     at: OffsetDateTime,
     active: BTreeMap<SigningAlg, ActiveKey>,
     published: PublishedKeys,
+    /// A verifier for every published key, by `kid`.
+    verifiers: BTreeMap<String, verify::PublishedKey>,
 }
 
 /// How keys are kept and published.
@@ -258,17 +260,25 @@ fn open_all(
             active.insert(key.alg, signer);
         }
     }
-    let public: Vec<Value> = stored
+    let published: Vec<&StoredSigningKey> =
+        stored.iter().filter(|k| k.is_published_at(now, policy.longest_token_lifetime)).collect();
+    let public: Vec<Value> =
+        published.iter().map(|k| public_members(&k.public_jwk)).collect::<Result<_, _>>()?;
+    let verifiers = published
         .iter()
-        .filter(|k| k.is_published_at(now, policy.longest_token_lifetime))
-        .map(|k| public_members(&k.public_jwk))
-        .collect::<Result<_, _>>()?;
+        .map(|k| Ok((k.kid.clone(), verify::PublishedKey::open(k)?)))
+        .collect::<Result<_, KeyError>>()?;
     let json = serde_json::json!({ "keys": public }).to_string();
     let etag = format!(
         "\"{}\"",
         URL_SAFE_NO_PAD.encode(ring::digest::digest(&ring::digest::SHA256, json.as_bytes()))
     );
-    Ok(Loaded { at: now, active, published: PublishedKeys { json: json.into(), etag: etag.into() } })
+    Ok(Loaded {
+        at: now,
+        active,
+        published: PublishedKeys { json: json.into(), etag: etag.into() },
+        verifiers,
+    })
 }
 
 /// RFC 7517 §4 and RFC 7518 §6: only the public members, whatever was stored.
@@ -399,6 +409,8 @@ fn signer_for(alg: SigningAlg, private: &Jwk, kid: &str) -> Result<Arc<dyn JwsSi
         SigningAlg::Es256 => Arc::new(ES256.signer_from_jwk(private).map_err(invalid)?),
     })
 }
+
+mod verify;
 
 #[cfg(test)]
 mod tests;

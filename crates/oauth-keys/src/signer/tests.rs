@@ -35,6 +35,7 @@ fn claims() -> AccessTokenClaims {
         client_id: "client1".into(),
         scope: "openid".into(),
         auth_time: None,
+        family: None,
     }
 }
 
@@ -156,4 +157,50 @@ async fn concurrent_rotations_from_two_instances_rotate_once() {
     assert_eq!(a.unwrap() + b.unwrap(), 2, "each algorithm rotated once, not once per instance");
     let active = store.list().await.unwrap().into_iter().filter(|k| k.state == KeyState::Active).count();
     assert_eq!(active, 2, "one active key per algorithm");
+}
+
+#[tokio::test]
+async fn our_tokens_verify_and_tampered_or_foreign_ones_do_not() {
+    use oauth_core::ports::{TokenVerifier, VerifyError};
+    let store = Arc::new(InMemoryStore::default());
+    let clock = Arc::new(ManualClock::at(T0));
+    let signer = signer_on(&store, &clock).await;
+    for alg in SigningAlg::ALL {
+        let token = signer.sign_access_token(&claims(), *alg).await.unwrap();
+        assert_eq!(signer.verify_access_token(&token).await.unwrap(), claims(), "{alg}");
+        // An access token is not an ID token: typ is checked (RFC 8725 §3.11).
+        assert!(matches!(signer.verify_id_token(&token).await, Err(VerifyError::Invalid(_))));
+        let mut tampered = token.clone();
+        tampered.insert_str(token.find('.').unwrap() + 1, "eyJ");
+        assert!(signer.verify_access_token(&tampered).await.is_err(), "tampered payload");
+    }
+    // Signed by a key of another deployment, with the same kid shape: unknown kid.
+    let other_store = Arc::new(InMemoryStore::default());
+    let other = JosekitSigner::load(other_store, master(2), clock.clone(), POLICY).await.unwrap();
+    let foreign = other.sign_access_token(&claims(), SigningAlg::Es256).await.unwrap();
+    assert!(signer.verify_access_token(&foreign).await.is_err());
+    // alg: none, whatever the kid says.
+    let kid = signer.active_kid(SigningAlg::Es256).await.unwrap();
+    let header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"none","typ":"at+jwt","kid":"{kid}"}}"#));
+    let body = URL_SAFE_NO_PAD.encode(serde_json::to_string(&claims()).unwrap());
+    assert!(signer.verify_access_token(&format!("{header}.{body}.")).await.is_err());
+    for garbage in ["", "a.b.c", "not a token"] {
+        assert!(matches!(signer.verify_access_token(garbage).await, Err(VerifyError::Invalid(_))));
+    }
+}
+
+#[tokio::test]
+async fn a_key_whose_header_names_another_alg_is_refused() {
+    use oauth_core::ports::TokenVerifier;
+    let store = Arc::new(InMemoryStore::default());
+    let clock = Arc::new(ManualClock::at(T0));
+    let signer = signer_on(&store, &clock).await;
+    // An RS256 signature presented under the ES256 key's kid: the key pins the alg.
+    let rs = signer.sign_access_token(&claims(), SigningAlg::Rs256).await.unwrap();
+    let es_kid = signer.active_kid(SigningAlg::Es256).await.unwrap();
+    let rs_kid = signer.active_kid(SigningAlg::Rs256).await.unwrap();
+    let (header, rest) = rs.split_once('.').unwrap();
+    let decoded = String::from_utf8(URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
+    let swapped = URL_SAFE_NO_PAD.encode(decoded.replace(&rs_kid, &es_kid));
+    assert!(signer.verify_access_token(&format!("{swapped}.{rest}")).await.is_err());
 }
