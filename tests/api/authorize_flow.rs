@@ -188,8 +188,10 @@ async fn expired_codes_are_dead_and_purged_by_the_janitor() {
     };
     assert!(!expired.is_live_at(app.clock.now()));
     assert!(expired.is_live_at(app.clock.now() - Duration::seconds(1)), "alive one second before");
-    let flow = auth_server::app::authorize_service(&app.config, &store, app.clock.clone()).await.unwrap();
     let keys = Arc::new(auth_server::app::signer(&app.config, &store, app.clock.clone()).await.unwrap());
+    let flow = auth_server::app::authorize_service(&app.config, &store, keys.clone(), app.clock.clone())
+        .await
+        .unwrap();
     let tokens = auth_server::app::token_service(&app.config, &store, keys, app.clock.clone());
     // Spent codes are kept a day past expiry to recognise replays, then purged.
     let before_a_day = auth_server::janitor::sweep_rows(&flow, &tokens).await;

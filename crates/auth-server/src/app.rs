@@ -56,8 +56,8 @@ impl Application {
             return Err(missing_master_key());
         }
         let (store, _report) = open_store(config).await?;
-        let flow = Arc::new(authorize_service(config, &store, clock.clone()).await?);
         let signer = Arc::new(signer(config, &store, clock.clone()).await?);
+        let flow = Arc::new(authorize_service(config, &store, signer.clone(), clock.clone()).await?);
         let tokens = Arc::new(token_service(config, &store, signer.clone(), clock));
         let janitor = crate::janitor::Janitor {
             flow: flow.clone(),
@@ -154,6 +154,7 @@ pub fn client_service(config: &Config, store: DieselStore) -> ClientService {
 pub async fn authorize_service(
     config: &Config,
     store: &DieselStore,
+    verifier: Arc<JosekitSigner>,
     clock: Arc<dyn Clock>,
 ) -> Result<AuthorizeService, CommandError> {
     let hasher = Arc::new(Argon2Hasher::new(&config.argon2).map_err(|e| CommandError::Usage(e.to_string()))?);
@@ -163,7 +164,7 @@ pub async fn authorize_service(
     let password = Password::new(SecretString::from(throwaway.expose().to_owned()))
         .map_err(|e| CommandError::Runtime(e.to_string()))?;
     let dummy_hash = hasher.hash(&password).await.map_err(|e| CommandError::Runtime(e.to_string()))?;
-    let ports = FlowPorts::over(&Arc::new(store.clone()), hasher, clock, random);
+    let ports = FlowPorts::over(&Arc::new(store.clone()), hasher, verifier, clock, random);
     Ok(AuthorizeService::new(ports, Arc::new(config.scopes.clone()), config.flow, dummy_hash))
 }
 
@@ -231,7 +232,8 @@ pub fn token_service(
     signer: Arc<JosekitSigner>,
     clock: Arc<dyn Clock>,
 ) -> TokenService {
-    let ports = TokenPorts::over(&Arc::new(store.clone()), signer, clock, Arc::new(OsRandom::new()));
+    let ports =
+        TokenPorts::over(&Arc::new(store.clone()), signer.clone(), signer, clock, Arc::new(OsRandom::new()));
     TokenService::new(ports, Arc::new(config.scopes.clone()), config.tokens.clone())
 }
 

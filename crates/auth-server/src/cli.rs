@@ -77,7 +77,7 @@ pub enum ClientsCommand {
     List(JsonFlag),
     /// Show one client.
     Show(ClientArgs),
-    /// Change redirect URIs, origins, scopes, grants or skip_consent.
+    /// Change redirect URIs, origins, scopes, grants, logout URIs, skip_consent or introspect-any.
     Update(UpdateClient),
     /// Issue a new secret now; with --grace the previous one keeps working until the grace ends.
     RotateSecret(RotateSecret),
@@ -129,6 +129,12 @@ pub struct CreateClient {
     /// First-party app: skip the consent page.
     #[arg(long)]
     pub skip_consent: bool,
+    /// Where RP-initiated logout may return to, registered exactly (repeatable).
+    #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// A resource server that may introspect every client's tokens.
+    #[arg(long)]
+    pub introspect_any: bool,
     #[command(flatten)]
     pub output: JsonFlag,
 }
@@ -161,6 +167,14 @@ pub struct UpdateClient {
     /// true or false.
     #[arg(long, value_name = "BOOL")]
     pub skip_consent: Option<bool>,
+    #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Remove every post-logout redirect URI.
+    #[arg(long, conflicts_with = "post_logout_redirect_uris")]
+    pub clear_post_logout_redirect_uris: bool,
+    /// true or false: may introspect every client's tokens.
+    #[arg(long, value_name = "BOOL")]
+    pub introspect_any: Option<bool>,
     #[command(flatten)]
     pub output: JsonFlag,
 }

@@ -1,5 +1,6 @@
 //! The janitor: deletes expired codes, sessions, pending authorizations,
-//! stale login counters and refresh families past their absolute expiry, in
+//! stale login counters, refresh families past their absolute expiry and
+//! revoked access-token ids past their token's expiry, in
 //! bounded batches, so the database does not grow forever; rotates signing
 //! keys that are due and deletes retired keys no token can need. Runs beside
 //! the server, and once per call as `auth-server janitor` (for cron). Every
@@ -31,7 +32,8 @@ pub struct Janitor {
 /// What one sweep removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Swept {
-    /// Expired codes, sessions, pending authorizations, stale counters and refresh families.
+    /// Expired codes, sessions, pending authorizations, stale counters,
+    /// refresh families and revoked `jti`s.
     pub rows: u64,
     /// Retired signing keys deleted.
     pub keys: u64,

@@ -97,8 +97,10 @@ pub(crate) mod testing {
         let store = Arc::new(InMemoryStore::default());
         let clock = Arc::new(ManualClock::at(fixtures::T0));
         let random = Arc::new(SeqRandom::new(1));
-        let ports = FlowPorts::over(&store, Arc::new(PlainTextHasher), clock.clone(), random.clone());
-        let token_ports = TokenPorts::over(&store, Arc::new(RecordingSigner::default()), clock, random);
+        let signer = Arc::new(RecordingSigner::default());
+        let ports =
+            FlowPorts::over(&store, Arc::new(PlainTextHasher), signer.clone(), clock.clone(), random.clone());
+        let token_ports = TokenPorts::over(&store, signer.clone(), signer, clock, random);
         let policy = TokenPolicy::for_issuer("http://127.0.0.1:8080");
         let dummy = oauth_core::password::PasswordHash::new("$plaintext-test-only$dummy".into());
         AppState {

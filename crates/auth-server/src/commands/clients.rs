@@ -108,6 +108,8 @@ fn create_spec(args: &CreateClient) -> ClientSpec {
         grant_types: args.grants.clone(),
         id_token_alg: args.id_token_alg.clone(),
         skip_consent: args.skip_consent,
+        post_logout_redirect_uris: args.post_logout_redirect_uris.clone(),
+        may_introspect_any: args.introspect_any,
     }
 }
 
@@ -119,6 +121,12 @@ fn client_update(args: &UpdateClient) -> ClientUpdate {
         scopes: given(&args.scopes),
         grant_types: given(&args.grants),
         skip_consent: args.skip_consent,
+        post_logout_redirect_uris: if args.clear_post_logout_redirect_uris {
+            Some(Vec::new())
+        } else {
+            given(&args.post_logout_redirect_uris)
+        },
+        may_introspect_any: args.introspect_any,
     }
 }
 
@@ -172,6 +180,8 @@ fn describe(client: &Client, secret: Option<&ClientSecret>) -> Value {
         "grant_types": m.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
         "id_token_signed_response_alg": m.id_token_alg.as_str(),
         "skip_consent": m.skip_consent,
+        "post_logout_redirect_uris": strs(&m.post_logout_redirect_uris),
+        "may_introspect_any": m.may_introspect_any,
         "disabled": client.disabled,
         "secrets": client.secrets.iter().map(|s| json!({
             "created_at": time(s.created_at),
@@ -202,6 +212,8 @@ fn print_client(client: &Client, secret: Option<&ClientSecret>, json: bool) -> R
         format!("grants:         {}", list(m.grant_types.iter().map(|g| g.as_str()).collect())),
         format!("id_token_alg:   {}", m.id_token_alg),
         format!("skip_consent:   {}", m.skip_consent),
+        format!("logout_uris:    {}", list(strs(&m.post_logout_redirect_uris))),
+        format!("introspect_any: {}", m.may_introspect_any),
         format!("disabled:       {}", client.disabled),
         format!("secrets:        {}", secrets_summary(client)),
     ];

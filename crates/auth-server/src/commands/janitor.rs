@@ -15,7 +15,7 @@ pub async fn run(config: &Config) -> Result<(), CommandError> {
     let clock = Arc::new(SystemClock);
     let keys = Arc::new(signer(config, &store, clock.clone()).await?);
     let janitor = Janitor {
-        flow: Arc::new(authorize_service(config, &store, clock.clone()).await?),
+        flow: Arc::new(authorize_service(config, &store, keys.clone(), clock.clone()).await?),
         tokens: Arc::new(token_service(config, &store, keys.clone(), clock)),
         keys,
         rotation: config.keys.rotation_interval,
