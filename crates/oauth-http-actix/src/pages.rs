@@ -187,8 +187,29 @@ impl Pages {
         let mut context = self.context();
         context.insert("email", &signed_in.map(|(email, _)| email));
         context.insert("csrf", &signed_in.map(|(_, csrf)| csrf));
+        context.insert("action", "/logout");
+        context.insert("carried", &Vec::<Hidden<'_>>::new());
         self.respond(StatusCode::OK, "logout.html", &context)
     }
+
+    /// The sign-out question of RP-initiated logout: the form carries the
+    /// client's request back to `/oauth/logout`.
+    pub(crate) fn end_session(&self, email: &str, csrf: &str, carried: &[(&str, &str)]) -> HttpResponse {
+        let mut context = self.context();
+        context.insert("email", &Some(email));
+        context.insert("csrf", &Some(csrf));
+        context.insert("action", oauth_core::discovery::END_SESSION_PATH);
+        let carried: Vec<Hidden<'_>> = carried.iter().map(|(name, value)| Hidden { name, value }).collect();
+        context.insert("carried", &carried);
+        self.respond(StatusCode::OK, "logout.html", &context)
+    }
+}
+
+/// A hidden form field a page carries forward.
+#[derive(Serialize)]
+struct Hidden<'a> {
+    name: &'a str,
+    value: &'a str,
 }
 
 /// An HTML response with the page headers.

@@ -6,7 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use oauth_core::authorization_request::AuthorizationParams;
-use oauth_core::service::authorize::{AuthorizeOutcome, Decision, FlowError, LoginForm, LoginOutcome, Next};
+use oauth_core::service::authorize::{
+    AuthorizeOutcome, Decision, EndSession, EndSessionParams, FlowError, LoginForm, LoginOutcome, Next,
+};
 use secrecy::SecretString;
 
 use crate::browser::{FormFields, client_address};
@@ -198,6 +200,84 @@ pub(crate) async fn logout_post(
             response
         }
         Err(error) => flow_error(&state, error, &id),
+    }
+}
+
+/// `GET /oauth/logout` (OpenID Connect RP-Initiated Logout 1.0 §2): the
+/// client's request in the query.
+pub(crate) async fn end_session_get(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    id: RequestId,
+) -> HttpResponse {
+    if request.query_string().len() > MAX_QUERY_LEN {
+        return state.pages.error(ErrorKind::TooLarge, "The request is too large.", &id);
+    }
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(request.query_string().as_bytes()).into_owned().collect();
+    end_session(&request, &state, &pairs, false, &id).await
+}
+
+/// `POST /oauth/logout`: the client's request as a form (§2), or our own
+/// sign-out form confirming it (with `csrf_token`).
+pub(crate) async fn end_session_post(
+    request: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+    id: RequestId,
+) -> HttpResponse {
+    match FormFields::parse(&request, &body) {
+        Ok(fields) => end_session(&request, &state, &fields.into_pairs(), true, &id).await,
+        Err(problem) => state.pages.error(ErrorKind::BadRequest, &problem, &id),
+    }
+}
+
+async fn end_session(
+    request: &HttpRequest,
+    state: &AppState,
+    pairs: &[(String, String)],
+    posted: bool,
+    id: &RequestId,
+) -> HttpResponse {
+    let mut params = EndSessionParams::default();
+    let mut csrf = None;
+    for (key, value) in pairs {
+        let slot = match key.as_str() {
+            "id_token_hint" => &mut params.id_token_hint,
+            "client_id" => &mut params.client_id,
+            "post_logout_redirect_uri" => &mut params.post_logout_redirect_uri,
+            "state" => &mut params.state,
+            // Only our own form, POSTed, confirms.
+            "csrf_token" if posted => &mut csrf,
+            _ => continue,
+        };
+        if slot.replace(value.clone()).is_some() {
+            return state.pages.error(ErrorKind::BadRequest, &format!("{key} appears more than once"), id);
+        }
+    }
+    let cookie = state.cookie.read(request);
+    match state.flow.end_session(params, cookie.as_deref(), csrf.as_deref()).await {
+        Ok(EndSession::Confirm { email, csrf, params }) => {
+            let carried: Vec<(&str, &str)> = [
+                ("id_token_hint", &params.id_token_hint),
+                ("client_id", &params.client_id),
+                ("post_logout_redirect_uri", &params.post_logout_redirect_uri),
+                ("state", &params.state),
+            ]
+            .into_iter()
+            .filter_map(|(name, value)| value.as_deref().map(|v| (name, v)))
+            .collect();
+            state.pages.end_session(&email, &csrf, &carried)
+        }
+        Ok(EndSession::Ended { redirect }) => {
+            let mut response = match redirect {
+                Some(location) => see_other(&location),
+                None => state.pages.logout(None),
+            };
+            set_cookie(&mut response, &state.cookie.clear());
+            response
+        }
+        Err(error) => flow_error(state, error, id),
     }
 }
 

@@ -1,10 +1,13 @@
 //! The route table. `ROUTES` lists every path with its methods; the server
 //! registers exactly these, and the repository audit compares them with the docs.
 
+mod client_form;
 mod discovery;
 mod health;
 mod interaction;
 mod token;
+mod token_state;
+mod userinfo;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -19,6 +22,10 @@ pub const ROUTES: &[(&[&str], &str)] = &[
     (&["GET", "POST"], "/consent"),
     (&["GET", "POST"], "/logout"),
     (&["POST", "OPTIONS"], "/oauth/token"),
+    (&["POST"], "/oauth/introspect"),
+    (&["POST", "OPTIONS"], "/oauth/revoke"),
+    (&["GET", "POST", "OPTIONS"], "/userinfo"),
+    (&["GET", "POST"], "/oauth/logout"),
     (&["GET"], "/jwks.json"),
     (&["GET"], "/.well-known/jwks.json"),
     (&["GET"], "/.well-known/openid-configuration"),
@@ -73,6 +80,30 @@ pub(crate) fn configure(config: &mut web::ServiceConfig) {
             web::resource("/oauth/token")
                 .route(web::post().to(token::token))
                 .route(web::method(actix_web::http::Method::OPTIONS).to(token::preflight))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/oauth/introspect")
+                .route(web::post().to(token_state::introspect))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/oauth/revoke")
+                .route(web::post().to(token_state::revoke))
+                .route(web::method(actix_web::http::Method::OPTIONS).to(token_state::revoke_preflight))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/userinfo")
+                .route(web::get().to(userinfo::userinfo_get))
+                .route(web::post().to(userinfo::userinfo_post))
+                .route(web::method(actix_web::http::Method::OPTIONS).to(userinfo::preflight))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/oauth/logout")
+                .route(web::get().to(interaction::end_session_get))
+                .route(web::post().to(interaction::end_session_post))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(

@@ -1,0 +1,195 @@
+//! What the token, introspection and revocation endpoints share: a form
+//! posted by a client that authenticates (RFC 6749 §2.3.1, §3.2; RFC 7662
+//! §2.1; RFC 7009 §2.1), its error answers and its CORS headers.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use oauth_core::OAuthError;
+use oauth_core::client::{AuthMethod, Client};
+use oauth_core::client_auth::{PresentedCredentials, identify};
+use oauth_core::service::token::TokenFailure;
+
+use crate::browser::FormFields;
+use crate::error::{ApiError, json_error};
+use crate::state::AppState;
+
+/// The form and the credentials it (or its Basic header) presented.
+pub(crate) struct ClientForm {
+    fields: FormFields,
+    pub credentials: PresentedCredentials,
+}
+
+impl ClientForm {
+    /// Reads the form and the client's credentials; a malformed request is
+    /// refused before any client is looked up.
+    pub(crate) fn read(request: &HttpRequest, body: &[u8]) -> Result<Self, Refusal> {
+        let basic = basic_credentials(request).map_err(|error| Refusal { error, tried_basic: true })?;
+        let tried_basic = basic.is_some();
+        let refusal = |error| Refusal { error, tried_basic };
+        let fields = FormFields::parse(request, body)
+            .map_err(|problem| refusal(OAuthError::InvalidRequest(problem.into())))?;
+        let body_id = field_in(&fields, "client_id").map_err(refusal)?;
+        let body_secret = field_in(&fields, "client_secret").map_err(refusal)?;
+        let credentials = identify(basic, body_id.as_deref(), body_secret.as_deref()).map_err(refusal)?;
+        Ok(Self { fields, credentials })
+    }
+
+    /// A field, `None` when absent or empty.
+    pub(crate) fn field(&self, name: &str) -> Result<Option<String>, OAuthError> {
+        field_in(&self.fields, name)
+    }
+
+    /// Whether the client tried Basic authentication (its 401 carries the challenge).
+    pub(crate) fn tried_basic(&self) -> bool {
+        self.credentials.method == AuthMethod::ClientSecretBasic
+    }
+
+    /// The answer to a failure of the core's service.
+    pub(crate) fn failure(&self, failure: TokenFailure) -> HttpResponse {
+        match failure {
+            TokenFailure::Refused(error) => refuse(error, self.tried_basic()),
+            TokenFailure::ClientThrottled => {
+                let mut response = json_error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "invalid_client",
+                    "too many failed client authentications; try again later",
+                );
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+                response
+            }
+        }
+    }
+}
+
+/// A request refused before authentication.
+pub(crate) struct Refusal {
+    error: OAuthError,
+    tried_basic: bool,
+}
+
+impl Refusal {
+    pub(crate) fn response(self) -> HttpResponse {
+        refuse(self.error, self.tried_basic)
+    }
+}
+
+/// RFC 6749 §3.2: parameters must not repeat.
+fn field_in(fields: &FormFields, name: &str) -> Result<Option<String>, OAuthError> {
+    fields
+        .get(name)
+        .map(|value| Some(value).filter(|v| !v.is_empty()))
+        .map_err(|problem| OAuthError::InvalidRequest(problem.into()))
+}
+
+/// An RFC 6749 §5.2 error; `invalid_client` after a Basic attempt carries the challenge.
+pub(crate) fn refuse(error: OAuthError, tried_basic: bool) -> HttpResponse {
+    let challenge = matches!(error, OAuthError::InvalidClient(_)) && tried_basic;
+    let mut response = actix_web::ResponseError::error_response(&ApiError(error));
+    if challenge {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"token\", charset=\"UTF-8\""),
+        );
+    }
+    response
+}
+
+/// The response's CORS permission: only the authenticated client's own origins.
+pub(crate) fn allow_origin(request: &HttpRequest, client: &Client, response: &mut HttpResponse) {
+    let Some(origin) = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return };
+    if client.allows_origin(origin)
+        && let Ok(value) = HeaderValue::from_str(origin)
+    {
+        response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        response.headers_mut().insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+}
+
+/// An error answer a browser client may read when the client it named
+/// registered the origin (an error body holds nothing the client did not send).
+pub(crate) async fn allow_origin_on_error(
+    request: &HttpRequest,
+    state: &AppState,
+    client_id: &str,
+    response: &mut HttpResponse,
+) {
+    if response.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none()
+        && let Some(origin) = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok())
+        && state.tokens.origin_allowed_for(client_id, origin).await
+        && let Ok(value) = HeaderValue::from_str(origin)
+    {
+        response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        response.headers_mut().insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+}
+
+/// A CORS preflight, answered with permission only for an origin some client
+/// registered (a preflight names no client).
+pub(crate) async fn preflight(
+    request: &HttpRequest,
+    state: &AppState,
+    methods: &'static str,
+) -> HttpResponse {
+    let mut response = HttpResponse::NoContent().finish();
+    let Some(origin) = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return response;
+    };
+    if state.tokens.origin_registered(origin).await.unwrap_or(false)
+        && let Ok(value) = HeaderValue::from_str(origin)
+    {
+        let headers = response.headers_mut();
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(methods));
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("authorization, content-type"),
+        );
+        headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    response
+}
+
+/// RFC 6749 §2.3.1: `Authorization: Basic base64(id ":" secret)`, where id and
+/// secret were each form-encoded before joining. `None` without the header.
+fn basic_credentials(request: &HttpRequest) -> Result<Option<(String, String)>, OAuthError> {
+    let Some(value) = request.headers().get(header::AUTHORIZATION) else { return Ok(None) };
+    let malformed = || OAuthError::InvalidClient("malformed Basic credentials".into());
+    let text = value.to_str().map_err(|_| malformed())?;
+    let Some((scheme, encoded)) = text.split_once(' ') else { return Err(malformed()) };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(malformed());
+    }
+    let decoded = STANDARD.decode(encoded.trim()).map_err(|_| malformed())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| malformed())?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(malformed)?;
+    let form_decode = |part: &str| -> String {
+        url::form_urlencoded::parse(format!("x={part}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    Ok(Some((form_decode(id), form_decode(secret))))
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    #[test]
+    fn basic_credentials_are_form_decoded() {
+        let header = format!("Basic {}", STANDARD.encode("my%20client:p%3Ass+word"));
+        let request = TestRequest::default().insert_header((header::AUTHORIZATION, header)).to_http_request();
+        assert_eq!(basic_credentials(&request).unwrap(), Some(("my client".into(), "p:ss word".into())));
+        for bad in ["Basic !!!", "Bearer abc", "Basic", &format!("Basic {}", STANDARD.encode("no-colon"))] {
+            let request =
+                TestRequest::default().insert_header((header::AUTHORIZATION, bad)).to_http_request();
+            assert_eq!(basic_credentials(&request).unwrap_err().code(), "invalid_client", "{bad}");
+        }
+    }
+}

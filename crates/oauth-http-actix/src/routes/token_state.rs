@@ -1,0 +1,115 @@
+//! `POST /oauth/introspect` (RFC 7662) and `POST /oauth/revoke` (RFC 7009):
+//! a client asks about, or gives up, a token it holds.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use oauth_core::service::token::Introspection;
+use serde::Serialize;
+
+use super::client_form::{ClientForm, allow_origin, allow_origin_on_error, refuse};
+use crate::state::AppState;
+
+/// RFC 7662 §2.2. An inactive token is `{"active": false}` and nothing else.
+#[derive(Serialize)]
+struct IntrospectionBody<'a> {
+    active: bool,
+    #[serde(flatten)]
+    token: Option<ActiveBody<'a>>,
+}
+
+#[derive(Serialize)]
+struct ActiveBody<'a> {
+    scope: &'a str,
+    client_id: &'a str,
+    sub: &'a str,
+    exp: i64,
+    iat: i64,
+    iss: &'a str,
+    aud: &'a str,
+    token_type: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jti: Option<&'a str>,
+}
+
+/// The `token` field, and `token_type_hint` read only so that a repeated one
+/// is refused like any repeated parameter: the type is told by the token itself.
+fn token_field(form: &ClientForm) -> Result<Option<String>, oauth_core::OAuthError> {
+    form.field("token_type_hint")?;
+    form.field("token")
+}
+
+/// `POST /oauth/introspect`: JSON, never cached.
+pub(crate) async fn introspect(
+    request: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let form = match ClientForm::read(&request, &body) {
+        Ok(form) => form,
+        Err(refusal) => return refusal.response(),
+    };
+    let token = match token_field(&form) {
+        Ok(token) => token,
+        Err(error) => return refuse(error, form.tried_basic()),
+    };
+    let address = crate::browser::client_address(&request, &state.trusted_proxies);
+    match state.tokens.introspect(&form.credentials, token, &address).await {
+        Ok((_, answer)) => {
+            let token = match &answer {
+                Introspection::Inactive => None,
+                Introspection::Active(t) => Some(ActiveBody {
+                    scope: &t.scope,
+                    client_id: &t.client_id,
+                    sub: &t.sub,
+                    exp: t.exp,
+                    iat: t.iat,
+                    iss: &t.iss,
+                    aud: &t.aud,
+                    token_type: t.token_type,
+                    jti: t.jti.as_deref(),
+                }),
+            };
+            HttpResponse::Ok()
+                .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+                .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")))
+                .json(IntrospectionBody { active: token.is_some(), token })
+        }
+        Err(failure) => form.failure(failure),
+    }
+}
+
+/// `POST /oauth/revoke`: 200 with an empty body whether or not anything was
+/// revoked (RFC 7009 §2.2). Browser clients may call it (RFC 7009 §5: CORS).
+pub(crate) async fn revoke(
+    request: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let form = match ClientForm::read(&request, &body) {
+        Ok(form) => form,
+        Err(refusal) => return refusal.response(),
+    };
+    let mut response = match token_field(&form) {
+        Ok(token) => {
+            let address = crate::browser::client_address(&request, &state.trusted_proxies);
+            match state.tokens.revoke(&form.credentials, token, &address).await {
+                Ok(client) => {
+                    let mut response = HttpResponse::Ok()
+                        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+                        .finish();
+                    allow_origin(&request, &client, &mut response);
+                    response
+                }
+                Err(failure) => form.failure(failure),
+            }
+        }
+        Err(error) => refuse(error, form.tried_basic()),
+    };
+    allow_origin_on_error(&request, &state, &form.credentials.client_id, &mut response).await;
+    response
+}
+
+/// `OPTIONS /oauth/revoke`: a CORS preflight.
+pub(crate) async fn revoke_preflight(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    super::client_form::preflight(&request, &state, "POST").await
+}
