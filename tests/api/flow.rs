@@ -205,7 +205,7 @@ impl Form {
                     .map(|rest| rest.split('"').next().unwrap().to_owned())
             };
             if let (Some(name), Some(value)) = (attribute("name"), attribute("value")) {
-                fields.insert(name, value);
+                fields.insert(name, unescape(&value));
             }
         }
         Self(fields)
@@ -214,6 +214,13 @@ impl Form {
     pub fn get(&self, name: &str) -> &str {
         self.0.get(name).map_or("", String::as_str)
     }
+}
+
+/// What a browser makes of an attribute tera escaped.
+fn unescape(value: &str) -> String {
+    [("&#x2F;", "/"), ("&quot;", "\""), ("&#x27;", "'"), ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&")]
+        .iter()
+        .fold(value.to_owned(), |text, (escaped, plain)| text.replace(escaped, plain))
 }
 
 pub fn location(response: &Response) -> String {

@@ -19,5 +19,9 @@ mod helpers;
 mod token;
 mod token_errors;
 mod token_grants;
+mod userinfo_endpoint;
+mod userinfo_introspection;
+mod userinfo_logout;
+mod userinfo_revocation;
 #[path = "../../examples/verify_token.rs"]
 mod verify_token;

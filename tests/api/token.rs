@@ -71,7 +71,35 @@ impl Answer {
 
 /// `POST /oauth/token` with form `fields` and, optionally, Basic credentials.
 pub async fn token(app: &TestApp, fields: &[(&str, &str)], basic: Option<(&str, &str)>) -> Answer {
-    let mut request = app.http.post(format!("{}/oauth/token", app.address)).form(fields);
+    post_form(&app.http, &format!("{}/oauth/token", app.address), fields, basic).await
+}
+
+/// `POST /oauth/introspect` (RFC 7662) of `token` by a client with Basic credentials.
+pub async fn introspect(app: &TestApp, token: &str, basic: Option<(&str, &str)>) -> Answer {
+    post_form(&app.http, &format!("{}/oauth/introspect", app.address), &[("token", token)], basic).await
+}
+
+/// `POST /oauth/revoke` (RFC 7009) with form `fields`.
+pub async fn revoke(app: &TestApp, fields: &[(&str, &str)], basic: Option<(&str, &str)>) -> Answer {
+    post_form(&app.http, &format!("{}/oauth/revoke", app.address), fields, basic).await
+}
+
+/// `GET /userinfo` with the access token as a Bearer token (RFC 6750 §2.1).
+pub async fn userinfo_at(http: &reqwest::Client, base: &str, access_token: &str) -> Answer {
+    let response = http.get(format!("{base}/userinfo")).bearer_auth(access_token).send().await.unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    let body = response.json().await.unwrap_or(Value::Null);
+    Answer { status, body, headers }
+}
+
+/// A form posted to `url`, optionally with Basic credentials.
+pub async fn post_form(
+    http: &reqwest::Client,
+    url: &str,
+    fields: &[(&str, &str)],
+    basic: Option<(&str, &str)>,
+) -> Answer {
+    let mut request = http.post(url).form(fields);
     if let Some((id, secret)) = basic {
         request = request.basic_auth(id, Some(secret));
     }
@@ -114,4 +142,22 @@ pub async fn verify(app: &TestApp, token: &str) -> (JwtPayload, HashMap<&'static
         ("alg", alg),
     ]);
     (payload, header)
+}
+
+/// A code exchange for `scope` through the real flow: with Basic credentials
+/// for a confidential `seed`, by `client_id` for a public one.
+pub async fn tokens_for(app: &TestApp, browser: &mut Browser<'_>, seed: &Seed, scope: &str) -> Answer {
+    let code = code_for(browser, seed, scope).await;
+    match &seed.secret {
+        Some(secret) => {
+            let fields = [
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", REDIRECT_URI),
+                ("code_verifier", VERIFIER),
+            ];
+            token(app, &fields, Some((&seed.client_id, secret))).await
+        }
+        None => token(app, &exchange(&seed.client_id, &code), None).await,
+    }
 }
