@@ -181,6 +181,20 @@ async fn postgres_a_revocation_is_honoured_by_every_instance() {
 }
 
 #[tokio::test]
+async fn a_replayed_code_revokes_the_access_token_of_its_first_exchange() {
+    let app = spawn_app().await;
+    let seed = seed_with(&app, |_| {}).await;
+    let mut browser = Browser::new(&app);
+    let code = crate::token::code_for(&mut browser, &seed, "openid").await;
+    let first = token(&app, &crate::token::exchange(&seed.client_id, &code), None).await;
+    let access = first.field("access_token");
+    assert_eq!(userinfo_at(&app.http, &app.address, &access).await.status, 200);
+    let replay = token(&app, &crate::token::exchange(&seed.client_id, &code), None).await;
+    assert_eq!(replay.error(), "invalid_grant");
+    assert_eq!(userinfo_at(&app.http, &app.address, &access).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
 async fn regression_the_code_flow_with_refresh_still_works_end_to_end() {
     let app = spawn_app().await;
     let seed = seed_with(&app, |_| {}).await;

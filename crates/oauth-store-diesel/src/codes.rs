@@ -168,6 +168,32 @@ impl CodeRepository for DieselStore {
         .await
     }
 
+    async fn record_access_token(&self, digest: &CodeDigest, jti: &str) -> Result<(), RepoError> {
+        let (digest, jti) = (digest.to_hex(), jti.to_owned());
+        self.run(move |c| {
+            diesel::update(authorization_codes::table.find(digest))
+                .set(authorization_codes::access_jti.eq(Some(jti)))
+                .execute(c)
+                .map(drop)
+                .map_err(repo_error)
+        })
+        .await
+    }
+
+    async fn access_token_of(&self, digest: &CodeDigest) -> Result<Option<String>, RepoError> {
+        let digest = digest.to_hex();
+        self.run(move |c| {
+            let jti: Option<Option<String>> = authorization_codes::table
+                .find(digest)
+                .select(authorization_codes::access_jti)
+                .first(c)
+                .optional()
+                .map_err(repo_error)?;
+            Ok(jti.flatten())
+        })
+        .await
+    }
+
     async fn purge_expired(&self, now: OffsetDateTime, limit: u32) -> Result<u64, RepoError> {
         let limit = i64::from(limit);
         self.run(move |c| {

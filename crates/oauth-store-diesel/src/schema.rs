@@ -59,6 +59,7 @@ diesel::table! {
         expires_at -> BigInt,
         consumed_at -> Nullable<BigInt>,
         replayed_at -> Nullable<BigInt>,
+        access_jti -> Nullable<Text>,
     }
 }
 

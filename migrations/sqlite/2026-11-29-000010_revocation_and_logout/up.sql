@@ -10,3 +10,7 @@ CREATE TABLE revoked_tokens (
     expires_at BIGINT NOT NULL
 );
 CREATE INDEX revoked_tokens_expires_at ON revoked_tokens (expires_at);
+
+-- The access token a code's exchange issued, so that a replay of the code
+-- revokes it too (RFC 6749 §4.1.2).
+ALTER TABLE authorization_codes ADD COLUMN access_jti TEXT;

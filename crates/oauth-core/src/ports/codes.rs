@@ -13,6 +13,7 @@ use crate::error::RepoError;
 ///   `Consumed::Already` (RFC 6749 §4.1.2, §10.5);
 /// - it does not check expiry: the caller does, with its clock;
 /// - `mark_replayed` is seen by every later `was_replayed`;
+/// - `record_access_token` is seen by every later `access_token_of`;
 /// - `purge_expired` deletes at most `limit` codes whose `expires_at` is at or
 ///   before `now`, and nothing live.
 #[cfg_attr(any(test, feature = "test-support"), mockall::automock)]
@@ -28,6 +29,11 @@ pub trait CodeRepository: Send + Sync {
     async fn mark_replayed(&self, digest: &CodeDigest, now: OffsetDateTime) -> Result<(), RepoError>;
     /// Whether the code was presented again after its redemption.
     async fn was_replayed(&self, digest: &CodeDigest) -> Result<bool, RepoError>;
+    /// Records the `jti` of the access token the code's exchange issued, so
+    /// that a replay can revoke it (RFC 6749 §4.1.2).
+    async fn record_access_token(&self, digest: &CodeDigest, jti: &str) -> Result<(), RepoError>;
+    /// The `jti` recorded for the code, if any.
+    async fn access_token_of(&self, digest: &CodeDigest) -> Result<Option<String>, RepoError>;
     /// Deletes up to `limit` expired codes; returns how many.
     async fn purge_expired(&self, now: OffsetDateTime, limit: u32) -> Result<u64, RepoError>;
 }

@@ -30,6 +30,8 @@ pub struct InMemoryStore {
     consents: Mutex<BTreeMap<(UserId, ClientId), BTreeSet<ScopeName>>>,
     /// Digests (hex) of codes presented again after their redemption.
     replayed: Mutex<BTreeSet<String>>,
+    /// The access-token jti each redeemed code's exchange issued, by digest (hex).
+    code_access_tokens: Mutex<BTreeMap<String, String>>,
     sessions: Mutex<BTreeMap<SessionId, Session>>,
     /// Pending authorizations by digest (hex).
     pending: Mutex<BTreeMap<String, PendingAuthorization>>,
@@ -214,6 +216,15 @@ impl CodeRepository for InMemoryStore {
 
     async fn was_replayed(&self, digest: &CodeDigest) -> Result<bool, RepoError> {
         Ok(locked(&self.replayed).contains(&digest.to_hex()))
+    }
+
+    async fn record_access_token(&self, digest: &CodeDigest, jti: &str) -> Result<(), RepoError> {
+        locked(&self.code_access_tokens).insert(digest.to_hex(), jti.to_owned());
+        Ok(())
+    }
+
+    async fn access_token_of(&self, digest: &CodeDigest) -> Result<Option<String>, RepoError> {
+        Ok(locked(&self.code_access_tokens).get(&digest.to_hex()).cloned())
     }
 
     async fn purge_expired(&self, now: OffsetDateTime, limit: u32) -> Result<u64, RepoError> {

@@ -55,6 +55,10 @@ impl TokenService {
                 // after it stores its family, so one of the two always revokes.
                 self.ports.codes.mark_replayed(&digest, now).await?;
                 let revoked = self.ports.refresh.revoke_for_code(&digest, now).await?;
+                if let Some(jti) = self.ports.codes.access_token_of(&digest).await? {
+                    // Listed until the latest moment the token can expire.
+                    self.ports.revoked.revoke(&jti, now + self.policy.access_token_lifetime).await?;
+                }
                 tracing::warn!(
                     event = "code_replayed",
                     revoked_families = revoked,
@@ -103,15 +107,17 @@ impl TokenService {
             nonce: code.nonce,
             family: None,
         };
-        let response = self.mint(&grant, family, None, now).await?;
+        let minted = self.mint(&grant, family, None, now).await?;
+        self.ports.codes.record_access_token(&digest, &minted.jti).await?;
         // A replay that arrived while we minted may have looked for our family
-        // before we stored it: it marked the code first, so we revoke it here.
-        // This exchange still answers (it was the one redemption), but its
-        // refresh token is already dead, as RFC 6749 §4.1.2 asks.
+        // and access token before we stored them: it marked the code first, so
+        // we revoke them here. This exchange still answers (it was the one
+        // redemption), but its tokens are already dead, as RFC 6749 §4.1.2 asks.
         if self.ports.codes.was_replayed(&digest).await? {
             self.ports.refresh.revoke_for_code(&digest, now).await?;
+            self.ports.revoked.revoke(&minted.jti, now + self.policy.access_token_lifetime).await?;
         }
-        Ok(response)
+        Ok(minted.response)
     }
 
     /// RFC 6749 §6 with rotation and reuse detection (RFC 9700 §4.14).
@@ -171,7 +177,7 @@ impl TokenService {
             nonce: None,
             family: Some(family.id),
         };
-        self.mint(&grant, None, Some(successor), now).await
+        Ok(self.mint(&grant, None, Some(successor), now).await?.response)
     }
 
     /// RFC 6749 §4.4: a confidential client acting for itself.
@@ -195,7 +201,7 @@ impl TokenService {
         };
         let now = self.ports.clock.now();
         let grant = Grant { client, user: None, scopes, nonce: None, family: None };
-        self.mint(&grant, None, None, now).await
+        Ok(self.mint(&grant, None, None, now).await?.response)
     }
 
     /// A reused refresh token: the family is revoked (RFC 9700 §4.14.2).

@@ -25,6 +25,12 @@ pub(super) struct Grant<'a> {
     pub family: Option<RefreshFamilyId>,
 }
 
+/// A minted response and its access token's `jti`.
+pub(super) struct Minted {
+    pub response: TokenResponse,
+    pub jti: String,
+}
+
 /// A refresh family to start with this response.
 pub(super) struct NewFamily {
     pub code_digest: Option<CodeDigest>,
@@ -37,7 +43,7 @@ impl TokenService {
         new_family: Option<NewFamily>,
         successor: Option<RefreshToken>,
         now: OffsetDateTime,
-    ) -> Result<TokenResponse, TokenFailure> {
+    ) -> Result<Minted, TokenFailure> {
         let policy = &self.policy;
         let client_id = grant.client.id.as_str().to_owned();
         let scope = grant.scopes.iter().map(ScopeName::as_str).collect::<Vec<_>>().join(" ");
@@ -48,13 +54,14 @@ impl TokenService {
             _ => None,
         };
         let family = new_family.as_ref().map(|(_, id)| *id).or(grant.family);
+        let jti = self.jti()?;
         let claims = AccessTokenClaims {
             iss: policy.issuer.clone(),
             sub: sub.clone(),
             aud: policy.audience.clone(),
             exp: (now + policy.access_token_lifetime).unix_timestamp(),
             iat: now.unix_timestamp(),
-            jti: self.jti()?,
+            jti: jti.clone(),
             client_id: client_id.clone(),
             scope: scope.clone(),
             auth_time: grant.user.map(|(_, auth_time)| auth_time.unix_timestamp()),
@@ -85,13 +92,14 @@ impl TokenService {
             _ => successor,
         };
         tracing::info!(event = "tokens_issued", client_id = %grant.client.id, refresh = refresh_token.is_some());
-        Ok(TokenResponse {
+        let response = TokenResponse {
             access_token,
             expires_in: policy.access_token_lifetime.whole_seconds(),
             scope,
             id_token,
             refresh_token,
-        })
+        };
+        Ok(Minted { response, jti })
     }
 
     async fn start_family(

@@ -332,6 +332,11 @@ async fn a_replay_during_the_first_exchange_revokes_what_it_issued() {
     let refresh_token = first.response.refresh_token.unwrap().expose().to_owned();
     let refreshed = h.service.token(&basic("client1", "s"), refresh(&refresh_token, None), "192.0.2.1").await;
     assert_eq!(error_code(refreshed), "invalid_grant", "the replay revoked the family the exchange started");
+    let jti = first.response.access_token.rsplit('.').next().unwrap();
+    assert!(
+        crate::ports::RevokedTokenRepository::is_revoked(h.store.as_ref(), jti).await.unwrap(),
+        "and listed the access token it issued"
+    );
 }
 
 #[tokio::test]

@@ -37,6 +37,7 @@ where
     unknown_codes_are_unknown(fresh().await).await;
     purge_removes_only_expired_codes(fresh().await).await;
     a_replay_mark_is_seen_later(fresh().await).await;
+    the_issued_access_token_is_remembered(fresh().await).await;
 }
 
 /// A code bound to the fixture client and user, expiring `lifetime` after T0.
@@ -111,6 +112,18 @@ pub async fn a_replay_mark_is_seen_later(stores: CodeStores) {
     stores.codes.mark_replayed(&replayed.digest, T0).await.unwrap();
     assert!(stores.codes.was_replayed(&replayed.digest).await.unwrap());
     assert!(!stores.codes.was_replayed(&clean.digest).await.unwrap());
+}
+
+/// The jti recorded for a code is found again; another code has none.
+pub async fn the_issued_access_token_is_remembered(stores: CodeStores) {
+    with_owners(&stores).await;
+    let (used, other) = (code("used", Duration::seconds(60)), code("other", Duration::seconds(60)));
+    stores.codes.insert(&used).await.unwrap();
+    stores.codes.insert(&other).await.unwrap();
+    assert_eq!(stores.codes.access_token_of(&used.digest).await.unwrap(), None);
+    stores.codes.record_access_token(&used.digest, "jti-1").await.unwrap();
+    assert_eq!(stores.codes.access_token_of(&used.digest).await.unwrap().as_deref(), Some("jti-1"));
+    assert_eq!(stores.codes.access_token_of(&other.digest).await.unwrap(), None);
 }
 
 /// Purging deletes expired codes in bounded batches and leaves live ones.

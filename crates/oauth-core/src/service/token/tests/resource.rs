@@ -140,3 +140,14 @@ async fn another_clients_token_and_unknown_tokens_are_not_revoked_and_answer_ali
     assert!(active(&h, ("client1", "s"), &access).await, "client2 could not revoke it");
     assert!(active(&h, ("client1", "s"), &refresh).await);
 }
+
+#[tokio::test]
+async fn a_replayed_code_revokes_the_access_token_its_exchange_issued() {
+    let h = harness().await;
+    let (access, refresh) = tokens(&h, "c-1", &["openid"]).await;
+    assert!(refresh.is_none(), "no family to revoke: only the jti can");
+    assert!(active(&h, ("client1", "s"), &access).await);
+    let replay = h.service.token(&basic("client1", "s"), exchange("c-1", VERIFIER), "192.0.2.1").await;
+    assert_eq!(error_code(replay), "invalid_grant");
+    assert!(!active(&h, ("client1", "s"), &access).await, "RFC 6749 §4.1.2");
+}
