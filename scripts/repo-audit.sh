@@ -255,7 +255,9 @@ feature "/oauth/token" "$(yn has_route /oauth/token) (POST /oauth/token)" "token
   "$(yn has_heading docs/SECURITY.md 'Token endpoint') (SECURITY.md § Token endpoint)"
 feature "JWKS and discovery" "$(yn has_route /.well-known/openid-configuration) (/jwks.json, discovery)" "discovery" \
   "$(yn test -f docs/VERIFYING_TOKENS.md) (docs/VERIFYING_TOKENS.md)"
-feature "Userinfo, introspection, revocation, logout" "$(yn has_route /userinfo) (/userinfo, /oauth/introspect, /oauth/revoke)" "userinfo" \
+has_routes() { for route in "$@"; do has_route "$route" || return 1; done; }
+feature "Userinfo, introspection, revocation, logout" \
+  "$(yn has_routes /userinfo /oauth/introspect /oauth/revoke /oauth/logout) (/userinfo, /oauth/introspect, /oauth/revoke, /oauth/logout)" "userinfo" \
   "$(yn has_heading docs/SECURITY.md 'Userinfo') (SECURITY.md § Userinfo)"
 feature "Benchmarks" "$(yn test -d benches) (benches/, load script)" "bench" \
   "$(yn test -f docs/BENCHMARKS.md) (docs/BENCHMARKS.md)"
