@@ -93,8 +93,12 @@ async fn an_unregistered_uri_or_a_forged_hint_is_refused_and_never_redirected_to
         logout_query(&[("id_token_hint", &id_token), ("post_logout_redirect_uri", "https://evil.example/")]),
         logout_query(&[("id_token_hint", &id_token), ("post_logout_redirect_uri", &format!("{BACK}/"))]),
         logout_query(&[("post_logout_redirect_uri", BACK)]),
-        logout_query(&[("id_token_hint", &forged_hint)]),
-        logout_query(&[("id_token_hint", &id_token), ("client_id", "another-client")]),
+        logout_query(&[("id_token_hint", &forged_hint), ("post_logout_redirect_uri", BACK)]),
+        logout_query(&[
+            ("id_token_hint", &id_token),
+            ("client_id", "another-client"),
+            ("post_logout_redirect_uri", BACK),
+        ]),
         logout_query(&[("state", "1"), ("state", "2")]),
     ];
     for query in refused {
@@ -103,6 +107,16 @@ async fn an_unregistered_uri_or_a_forged_hint_is_refused_and_never_redirected_to
         assert!(response.headers().get("location").is_none(), "{query}: never redirected");
     }
     assert!(session_is_live(&app, &seed, &cookie).await, "nothing was ended");
+    // Without a URI to return to, a hint we cannot verify is a request to ask the user.
+    for query in [
+        logout_query(&[("id_token_hint", &forged_hint)]),
+        logout_query(&[("id_token_hint", &id_token), ("client_id", "another-client")]),
+    ] {
+        let response = browser.get(&format!("/oauth/logout?{query}")).await;
+        assert_eq!(response.status(), 200, "{query}");
+        assert!(response.text().await.unwrap().contains("Sign out?"), "{query}: asked");
+    }
+    assert!(session_is_live(&app, &seed, &cookie).await, "still nothing ended");
     // Without a session there is nothing to end, and without a URI our own page says so.
     let response = Browser::new(&app).get("/oauth/logout").await;
     assert_eq!(response.status(), 200);
@@ -131,4 +145,23 @@ async fn logout_uris_are_managed_with_the_cli() {
     let query = logout_query(&[("id_token_hint", &id_token), ("post_logout_redirect_uri", BACK)]);
     let response = browser.get(&format!("/oauth/logout?{query}")).await;
     assert_eq!(location(&response), BACK, "registered through the CLI");
+}
+
+#[tokio::test]
+async fn a_form_posted_from_the_clients_site_is_turned_into_a_get_that_carries_the_cookie() {
+    let app = spawn_app().await;
+    let seed = seed_with(&app, |spec| spec.post_logout_redirect_uris = vec![BACK.into()]).await;
+    let (mut browser, id_token) = signed_in(&app, &seed).await;
+    let cookie = browser.cookie.clone().unwrap();
+    // A cross-site POST: the browser withholds the SameSite=Lax cookie.
+    let fields = [("id_token_hint", id_token.as_str()), ("post_logout_redirect_uri", BACK), ("state", "p1")];
+    let posted = app.http.post(format!("{}/oauth/logout", app.address)).form(&fields).send().await.unwrap();
+    assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+    let again = location(&posted);
+    assert!(again.starts_with("/oauth/logout?"), "{again}");
+    assert!(session_is_live(&app, &seed, &cookie).await, "nothing ended without the cookie");
+    // The top-level GET that follows carries it.
+    let response = browser.get(&again).await;
+    assert_eq!(client_redirect(&response, BACK)["state"], "p1");
+    assert!(!session_is_live(&app, &seed, &cookie).await);
 }

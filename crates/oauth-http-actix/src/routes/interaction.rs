@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use oauth_core::authorization_request::AuthorizationParams;
+use oauth_core::discovery::END_SESSION_PATH;
 use oauth_core::service::authorize::{
     AuthorizeOutcome, Decision, EndSession, EndSessionParams, FlowError, LoginForm, LoginOutcome, Next,
 };
@@ -218,18 +219,27 @@ pub(crate) async fn end_session_get(
     end_session(&request, &state, &pairs, false, &id).await
 }
 
-/// `POST /oauth/logout`: the client's request as a form (§2), or our own
-/// sign-out form confirming it (with `csrf_token`).
+/// `POST /oauth/logout`: our own sign-out form confirming a request (with
+/// `csrf_token`), or the client's request as a form (§2), turned into a GET.
 pub(crate) async fn end_session_post(
     request: HttpRequest,
     body: web::Bytes,
     state: web::Data<AppState>,
     id: RequestId,
 ) -> HttpResponse {
-    match FormFields::parse(&request, &body) {
-        Ok(fields) => end_session(&request, &state, &fields.into_pairs(), true, &id).await,
-        Err(problem) => state.pages.error(ErrorKind::BadRequest, &problem, &id),
+    let pairs = match FormFields::parse(&request, &body) {
+        Ok(fields) => fields.into_pairs(),
+        Err(problem) => return state.pages.error(ErrorKind::BadRequest, &problem, &id),
+    };
+    if !pairs.iter().any(|(key, _)| key == "csrf_token") {
+        // A client's form posted from its own site: the browser withholds our
+        // SameSite=Lax cookie on a cross-site POST, so the session could not
+        // be found. A 303 to the same request as a GET (a top-level
+        // navigation, which carries the cookie) lets it end.
+        let query = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish();
+        return see_other(&format!("{}{END_SESSION_PATH}?{query}", state.pages.base_path()));
     }
+    end_session(&request, &state, &pairs, true, &id).await
 }
 
 async fn end_session(

@@ -36,12 +36,7 @@ enum Presented {
 
 /// `GET /userinfo`.
 pub(crate) async fn userinfo_get(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let presented = match bearer_header(&request) {
-        Presented::Nothing if has_query_token(&request) => {
-            Presented::Invalid("send the access token in the Authorization header")
-        }
-        other => other,
-    };
+    let presented = bearer_header(&request);
     answer(&request, &state, presented).await
 }
 
@@ -73,6 +68,11 @@ pub(crate) async fn preflight(request: HttpRequest, state: web::Data<AppState>) 
 }
 
 async fn answer(request: &HttpRequest, state: &AppState, presented: Presented) -> HttpResponse {
+    let presented = if has_query_token(request) {
+        Presented::Invalid("send the access token in the Authorization header, never in the URL")
+    } else {
+        presented
+    };
     let mut response = match presented {
         Presented::Token(token) => match state.tokens.userinfo(&token).await {
             Ok(info) => {

@@ -204,3 +204,25 @@ async fn a_key_whose_header_names_another_alg_is_refused() {
     let swapped = URL_SAFE_NO_PAD.encode(decoded.replace(&rs_kid, &es_kid));
     assert!(signer.verify_access_token(&format!("{swapped}.{rest}")).await.is_err());
 }
+
+#[tokio::test]
+async fn an_hmac_token_under_an_rsa_kid_is_refused() {
+    use oauth_core::ports::TokenVerifier;
+    let store = Arc::new(InMemoryStore::default());
+    let clock = Arc::new(ManualClock::at(T0));
+    let signer = signer_on(&store, &clock).await;
+    // The classic confusion: HS256 keyed with the public RSA key, under the RSA key's kid.
+    let rs_kid = signer.active_kid(SigningAlg::Rs256).await.unwrap();
+    let public = store.list().await.unwrap().into_iter().find(|k| k.kid == rs_kid).unwrap().public_jwk;
+    let hmac = josekit::jws::HS256.signer_from_bytes(public.as_bytes()).unwrap();
+    let mut header = JwsHeader::new();
+    header.set_token_type("at+jwt");
+    header.set_key_id(rs_kid);
+    let payload = JwtPayload::from_map(match serde_json::to_value(claims()).unwrap() {
+        Value::Object(map) => map,
+        _ => unreachable!(),
+    })
+    .unwrap();
+    let forged = jwt::encode_with_signer(&payload, &header, &hmac).unwrap();
+    assert!(signer.verify_access_token(&forged).await.is_err());
+}

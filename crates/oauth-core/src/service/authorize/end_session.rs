@@ -42,18 +42,27 @@ impl AuthorizeService {
         cookie: Option<&str>,
         confirmed: Option<&str>,
     ) -> Result<EndSession, FlowError> {
+        // Without a URI to return to, a request we cannot validate is still a
+        // wish to sign out: it is asked about (§2) instead of refused. With
+        // one, it is refused: we would not know the redirect is the client's.
+        let returns = params.post_logout_redirect_uri.as_deref().is_some_and(|u| !u.is_empty());
         let hint = match params.id_token_hint.as_deref().filter(|h| !h.is_empty()) {
             // §2: an expired ID token is still a fine hint.
             Some(token) => match self.ports.verifier.verify_id_token(token).await {
                 Ok(claims) => Some(claims),
-                Err(VerifyError::Invalid(_)) => {
+                Err(VerifyError::Invalid(_)) if returns => {
                     return Err(FlowError::BadRequest("id_token_hint is not an ID token issued here".into()));
                 }
+                Err(VerifyError::Invalid(_)) => None,
                 Err(error @ VerifyError::Unavailable(_)) => return Err(FlowError::Server(error.to_string())),
             },
             None => None,
         };
-        let client = self.logout_client(&params, hint.as_ref().map(|h| h.aud.as_str())).await?;
+        let (hint, client) = match self.logout_client(&params, hint.as_ref().map(|h| h.aud.as_str())).await {
+            Ok(client) => (hint, client),
+            Err(FlowError::BadRequest(_)) if !returns => (None, None),
+            Err(error) => return Err(error),
+        };
         let redirect = logout_target(&params, client.as_ref())?;
         let now = self.now();
         let Some((session, secret)) = self.live_session_with_cookie(cookie, now).await? else {

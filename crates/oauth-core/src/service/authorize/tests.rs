@@ -481,8 +481,8 @@ mod end_session {
             params(Some(&hint), None, Some("https://evil.example/")),
             params(Some(&hint), None, Some(&format!("{BACK}/more"))),
             params(None, None, Some(BACK)),
-            params(Some("id.RS256.forged"), None, None),
-            params(Some(&hint), Some("client2"), None),
+            params(Some("id.RS256.forged"), None, Some(BACK)),
+            params(Some(&hint), Some("client2"), Some(BACK)),
             params(None, Some("nobody"), Some(BACK)),
         ];
         for request in refused {
@@ -490,6 +490,22 @@ mod end_session {
             assert!(matches!(outcome, Err(FlowError::BadRequest(_))), "{request:?}: {outcome:?}");
         }
         assert!(h.service.signed_in_as(Some(&cookie)).await.unwrap().is_some(), "nothing ended");
+    }
+
+    #[tokio::test]
+    async fn without_a_return_uri_an_unverifiable_request_is_asked_about_not_refused() {
+        let h = harness().await;
+        let (cookie, _) = sign_in(&h, request(&[])).await;
+        let hint = hint_for(&h, &h.user.id.to_string()).await;
+        for request in [
+            params(Some("id.RS256.forged"), None, None),
+            params(Some(&hint), Some("client2"), None),
+            params(None, Some("nobody"), None),
+        ] {
+            let outcome = h.service.end_session(request.clone(), Some(&cookie), None).await;
+            assert!(matches!(outcome, Ok(EndSession::Confirm { .. })), "{request:?}: {outcome:?}");
+        }
+        assert!(h.service.signed_in_as(Some(&cookie)).await.unwrap().is_some(), "asked, not ended");
     }
 
     #[tokio::test]

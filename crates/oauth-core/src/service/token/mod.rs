@@ -25,6 +25,10 @@ use crate::token::{TokenPolicy, TokenResponse};
 pub use introspect::{ActiveToken, Introspection};
 pub use userinfo::{UserInfo, UserinfoFailure};
 
+/// How long a revoked `jti` is kept past its token's `exp`: the clock
+/// difference between instances we tolerate.
+pub const REVOCATION_MARGIN: time::Duration = time::Duration::minutes(5);
+
 /// A token request, its parameters as received (RFC 6749 §4.1.3, §4.4.2, §6).
 #[derive(Debug, Default, Clone)]
 pub struct TokenParams {
@@ -157,11 +161,13 @@ impl TokenService {
     }
 
     /// Deletes up to `batch` refresh families past their absolute expiry and
-    /// up to `batch` revoked `jti`s whose tokens have expired anyway.
+    /// up to `batch` revoked `jti`s whose tokens have expired anyway — with
+    /// a margin, so an instance whose clock runs behind never sees a revoked
+    /// token that is live to it and no longer listed.
     pub async fn purge_expired(&self, batch: u32) -> Result<u64, RepoError> {
         let now = self.ports.clock.now();
         let families = self.ports.refresh.purge_expired(now, batch).await?;
-        Ok(families + self.ports.revoked.purge_expired(now, batch).await?)
+        Ok(families + self.ports.revoked.purge_expired(now - REVOCATION_MARGIN, batch).await?)
     }
 
     /// Authenticates the client (failures counted per client and `address`),

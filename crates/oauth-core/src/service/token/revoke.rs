@@ -1,6 +1,8 @@
 //! Token revocation (RFC 7009).
 
 use crate::client_auth::PresentedCredentials;
+use crate::error::OAuthError;
+use crate::ports::VerifyError;
 use crate::refresh::RefreshDigest;
 
 use super::grants::require;
@@ -38,8 +40,16 @@ impl TokenService {
                 }
             }
             TokenKind::Access => {
+                let verified = match self.ports.verifier.verify_access_token(&token).await {
+                    Ok(claims) => Some(claims),
+                    Err(VerifyError::Invalid(_)) => None,
+                    // RFC 7009 §2.2.1: say so rather than claim a revocation that did not happen.
+                    Err(error @ VerifyError::Unavailable(_)) => {
+                        return Err(OAuthError::TemporarilyUnavailable(error.to_string().into()).into());
+                    }
+                };
                 // Expired or not ours: nothing to do; a token past exp is dead anyway.
-                if let Ok(claims) = self.ports.verifier.verify_access_token(&token).await
+                if let Some(claims) = verified
                     && claims.iss == self.policy.issuer
                     && now.unix_timestamp() < claims.exp
                 {
