@@ -1,14 +1,16 @@
 //! What one token response costs in signatures: an access token and an ID
 //! token, signed with ES256 and with RS256 through the production signer
-//! (claims to JSON, JWS, base64url; on the blocking pool as in the server).
-//! No assertion on time: `cargo bench -p oauth-keys` reports it.
+//! (claims to JSON, JWS, base64url; on the blocking pool as in the server);
+//! and what checking one access token's signature costs (the first step of
+//! userinfo and introspection). No assertion on time: `cargo bench -p
+//! oauth-keys` reports it.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::sync::Arc;
 
 use base64::Engine as _;
 use criterion::{Criterion, criterion_group, criterion_main};
-use oauth_core::ports::TokenSigner;
+use oauth_core::ports::{TokenSigner, TokenVerifier};
 use oauth_core::testing::fixtures::T0;
 use oauth_core::testing::{InMemoryStore, ManualClock};
 use oauth_core::token::{AccessTokenClaims, IdTokenClaims, SigningAlg, at_hash};
@@ -43,7 +45,7 @@ fn id_claims(access_token: &str) -> IdTokenClaims {
     }
 }
 
-fn token_pair(c: &mut Criterion) {
+fn runtime_and_signer() -> (tokio::runtime::Runtime, JosekitSigner) {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
     let master =
         MasterKey::from_base64(&base64::engine::general_purpose::STANDARD.encode([9_u8; 32])).unwrap();
@@ -59,6 +61,11 @@ fn token_pair(c: &mut Criterion) {
             policy,
         ))
         .unwrap();
+    (runtime, signer)
+}
+
+fn token_pair(c: &mut Criterion) {
+    let (runtime, signer) = runtime_and_signer();
     let mut group = c.benchmark_group("token response signatures");
     for alg in [SigningAlg::Es256, SigningAlg::Rs256] {
         group.bench_function(format!("access + ID token, both {alg}"), |b| {
@@ -81,5 +88,17 @@ fn token_pair(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, token_pair);
+fn validation(c: &mut Criterion) {
+    let (runtime, signer) = runtime_and_signer();
+    let mut group = c.benchmark_group("access token validation (signature, kid, alg, typ, claims)");
+    for alg in [SigningAlg::Es256, SigningAlg::Rs256] {
+        let token = runtime.block_on(signer.sign_access_token(&access_claims(), alg)).unwrap();
+        group.bench_function(format!("{alg}"), |b| {
+            b.iter(|| runtime.block_on(signer.verify_access_token(&token)).unwrap());
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, token_pair, validation);
 criterion_main!(benches);

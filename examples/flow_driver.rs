@@ -1,0 +1,237 @@
+//! A small driver for the authorization code + PKCE flow against a running
+//! server, for `scripts/bench.sh`: N flows, sequential or C at a time, each
+//! either with a login (a fresh browser: authorize → login → consent when
+//! asked → code → token) or reusing one signed-in browser per worker
+//! (authorize → code → token). Prints one JSON line: flows/s, p50, p99,
+//! failures. Cookies and forms are handled as a browser would, by hand, so
+//! nothing is hidden: every request is one the server really answers.
+//!
+//! ```text
+//! cargo run --release -p auth-server --example flow_driver -- \
+//!   ISSUER CLIENT_ID CLIENT_SECRET USER PASSWORD FLOWS CONCURRENCY login|session
+//! ```
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss,
+    missing_docs
+)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use oauth_core::pkce::{CodeChallenge, CodeVerifier};
+
+const REDIRECT_URI: &str = "http://127.0.0.1:9999/cb";
+const COOKIE: &str = "manumu_session";
+
+struct Settings {
+    issuer: String,
+    client_id: String,
+    client_secret: String,
+    user: String,
+    password: String,
+}
+
+/// One browser: its session cookie.
+struct Browser {
+    http: reqwest::Client,
+    cookie: Option<String>,
+}
+
+impl Browser {
+    fn remember(&mut self, response: &reqwest::Response) {
+        for value in response.headers().get_all(reqwest::header::SET_COOKIE) {
+            let pair = value.to_str().unwrap_or("").split(';').next().unwrap_or("");
+            if let Some(secret) = pair.strip_prefix(&format!("{COOKIE}=")) {
+                self.cookie = (!secret.is_empty()).then(|| secret.to_owned());
+            }
+        }
+    }
+
+    async fn send(&mut self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, String> {
+        let request = match &self.cookie {
+            Some(cookie) => request.header(reqwest::header::COOKIE, format!("{COOKIE}={cookie}")),
+            None => request,
+        };
+        let response = request.send().await.map_err(|e| e.to_string())?;
+        self.remember(&response);
+        Ok(response)
+    }
+}
+
+fn location(response: &reqwest::Response) -> Result<String, String> {
+    response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .ok_or_else(|| format!("expected a redirect, got {}", response.status()))
+}
+
+/// The hidden inputs of the page's form (tera escapes `/` and `&`).
+fn hidden_fields(html: &str) -> Vec<(String, String)> {
+    let attribute = |tag: &str, name: &str| {
+        tag.split(&format!("{name}=\"")).nth(1).map(|rest| rest.split('"').next().unwrap_or("").to_owned())
+    };
+    html.split("<input")
+        .skip(1)
+        .filter_map(|input| {
+            let tag = input.split('>').next()?;
+            if !tag.contains("type=\"hidden\"") {
+                return None;
+            }
+            let value = attribute(tag, "value")?.replace("&#x2F;", "/").replace("&amp;", "&");
+            Some((attribute(tag, "name")?, value))
+        })
+        .collect()
+}
+
+/// One flow from `browser`'s state; returns the time it took.
+async fn flow(browser: &mut Browser, settings: &Settings) -> Result<Duration, String> {
+    let started = Instant::now();
+    let verifier_text = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+    let verifier = CodeVerifier::parse(&verifier_text).map_err(|e| e.to_string())?;
+    let state = uuid::Uuid::new_v4().simple().to_string();
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("response_type", "code"),
+            ("client_id", settings.client_id.as_str()),
+            ("redirect_uri", REDIRECT_URI),
+            ("scope", "openid api:read"),
+            ("state", state.as_str()),
+            ("code_challenge", CodeChallenge::s256(&verifier).as_str()),
+            ("code_challenge_method", "S256"),
+        ])
+        .finish();
+    let base = settings.issuer.clone();
+    let mut response = browser.send(browser.http.get(format!("{base}/oauth/authorize?{query}"))).await?;
+    // Pages until the redirect to the client: the login form, then consent when asked.
+    for _ in 0..3 {
+        if response.status().is_redirection() {
+            let next = location(&response)?;
+            if next.starts_with(REDIRECT_URI) {
+                break;
+            }
+            response = browser.send(browser.http.get(format!("{base}{next}"))).await?;
+            continue;
+        }
+        let html = response.text().await.map_err(|e| e.to_string())?;
+        let mut fields = hidden_fields(&html);
+        let action = if html.contains("name=\"password\"") {
+            fields.push(("username".into(), settings.user.clone()));
+            fields.push(("password".into(), settings.password.clone()));
+            "/login"
+        } else if html.contains("value=\"approve\"") {
+            fields.push(("decision".into(), "approve".into()));
+            "/consent"
+        } else {
+            return Err("an unexpected page".into());
+        };
+        response = browser.send(browser.http.post(format!("{base}{action}")).form(&fields)).await?;
+    }
+    let redirect = url::Url::parse(&location(&response)?).map_err(|e| e.to_string())?;
+    let pairs: HashMap<String, String> = redirect.query_pairs().into_owned().collect();
+    if pairs.get("state") != Some(&state) {
+        return Err("state did not come back".into());
+    }
+    let code = pairs.get("code").ok_or("no code in the redirect")?;
+    let token = browser
+        .http
+        .post(format!("{base}/oauth/token"))
+        .basic_auth(&settings.client_id, Some(&settings.client_secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", verifier_text.as_str()),
+        ])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !token.status().is_success() {
+        return Err(format!("token endpoint answered {}", token.status()));
+    }
+    let body: serde_json::Value = token.json().await.map_err(|e| e.to_string())?;
+    if body["id_token"].as_str().is_none() || body["access_token"].as_str().is_none() {
+        return Err("no tokens in the answer".into());
+    }
+    Ok(started.elapsed())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)].as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    assert!(
+        args.len() == 8,
+        "usage: ISSUER CLIENT_ID CLIENT_SECRET USER PASSWORD FLOWS CONCURRENCY login|session"
+    );
+    let settings = Arc::new(Settings {
+        issuer: args[0].trim_end_matches('/').to_owned(),
+        client_id: args[1].clone(),
+        client_secret: args[2].clone(),
+        user: args[3].clone(),
+        password: args[4].clone(),
+    });
+    let flows: usize = args[5].parse().expect("FLOWS");
+    let concurrency: usize = args[6].parse().expect("CONCURRENCY");
+    let session = args[7] == "session";
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let per_worker = flows.div_ceil(concurrency);
+    let mut workers = Vec::new();
+    let started = Instant::now();
+    for _ in 0..concurrency {
+        let (settings, http) = (settings.clone(), http.clone());
+        workers.push(tokio::spawn(async move {
+            let mut browser = Browser { http: http.clone(), cookie: None };
+            if session {
+                // Signed in once, unmeasured (the first flow also consents).
+                flow(&mut browser, &settings).await.expect("the first sign-in");
+            }
+            let mut times = Vec::with_capacity(per_worker);
+            let mut failures = Vec::new();
+            for _ in 0..per_worker {
+                if !session {
+                    browser = Browser { http: http.clone(), cookie: None };
+                }
+                match flow(&mut browser, &settings).await {
+                    Ok(took) => times.push(took),
+                    Err(why) => failures.push(why),
+                }
+            }
+            (times, failures)
+        }));
+    }
+    let mut times = Vec::new();
+    let mut failures = Vec::new();
+    for worker in workers {
+        let (t, f) = worker.await.unwrap();
+        times.extend(t);
+        failures.extend(f);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    times.sort();
+    let report = serde_json::json!({
+        "mode": if session { "session" } else { "login" },
+        "concurrency": concurrency,
+        "flows": times.len() + failures.len(),
+        "failed": failures.len(),
+        "first_failure": failures.first(),
+        "flows_per_s": (times.len() as f64 / elapsed * 10.0).round() / 10.0,
+        "p50_ms": (percentile(&times, 50.0) * 100.0).round() / 100.0,
+        "p99_ms": (percentile(&times, 99.0) * 100.0).round() / 100.0,
+    });
+    println!("{report}");
+}

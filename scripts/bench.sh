@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Load benchmark of the release server, and the side-by-side run against the
+# peer (panva's oidc-provider) with the harness in ../shared/bench.
+#
+#   scripts/bench.sh [--postgres] [--peer] [--runs N] [--quick] [-- HARNESS-OPTIONS…]
+#
+#   (default)   build the release binary, seed a fresh SQLite database through
+#               the CLI, start the server as a user would (info logs, durable
+#               storage), and measure it alone with the harness's scenarios
+#               (wrk for discovery, JWKS, client_credentials, introspection; its
+#               chained driver for refresh; its flow driver for code + PKCE).
+#   --peer      the same, interleaved with the peer in one run: peer, ManuMu
+#               (ES256 access tokens, the default), ManuMu with RS256 access
+#               tokens (for the RS256 client_credentials row), N times.
+#   --postgres  ManuMu on PostgreSQL ($BENCH_DATABASE_URL, default a fresh
+#               database `manumu_bench` on postgres://postgres@127.0.0.1:5432).
+#   --runs N    repeat N times (medians); default 3.
+#   --quick     a 1-2 minute smoke run (short scenarios, few flows).
+#
+# Writes everything under target/bench/<stamp>/ (config, database, the
+# harness's per-run JSON, summary.md/json, server logs). Quote a run in
+# docs/BENCHMARKS.md by copying its summary.json to docs/benchmarks/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+
+peer=0 postgres=0 runs=3 quick=0 extra=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --peer) peer=1 ;;
+    --postgres) postgres=1 ;;
+    --runs) runs="$2"; shift ;;
+    --quick) quick=1 ;;
+    --) shift; extra=("$@"); break ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
+    *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+harness="${BENCH_HARNESS:-$root/../shared/bench}"
+[[ -x "$harness/run.sh" ]] || { echo "the harness is not at $harness (set BENCH_HARNESS)" >&2; exit 2; }
+
+# wrk from Debian, the load tool the harness drives.
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk (Debian package)…"
+  sudo_cmd=""; [[ "$(id -u)" != "0" ]] && sudo_cmd="sudo"
+  $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null \
+    || { $sudo_cmd apt-get update -q >/dev/null && $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; }
+fi
+
+echo "==> building the release binary and the flow driver"
+cargo build --release -q -p auth-server --bin auth-server --example flow_driver
+bin="$root/target/release/auth-server"
+driver="$root/target/release/examples/flow_driver"
+
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+work="$root/target/bench/$stamp"
+mkdir -p "$work/data"
+if ((postgres)); then
+  url="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/manumu_bench}"
+  admin="${url%/*}/postgres"
+  psql -q "$admin" -c "DROP DATABASE IF EXISTS ${url##*/}" -c "CREATE DATABASE ${url##*/}"
+  master_key="master_key = \"$(head -c 32 /dev/urandom | base64)\""
+else
+  url="sqlite://$work/data/manumu.db"
+  master_key=""
+fi
+
+# The configuration a user would run, plus what the harness expects of every
+# server: its issuer and port, the API audience and scopes.
+config="$work/manumu.toml"
+cat >"$config" <<TOML
+issuer = "http://127.0.0.1:8080"
+bind = "127.0.0.1:8080"
+database_url = "$url"
+data_dir = "$work/data"
+log_level = "info"
+log_format = "json"
+access_token_audience = "urn:oidc-bench:api"
+$master_key
+
+[api_scopes]
+"api:read" = "Read the benchmark API"
+"api:write" = "Change the benchmark API"
+TOML
+
+echo "==> seeding ($url)"
+"$bin" --config "$config" migrate >/dev/null
+printf 'bench-password\n' | "$bin" --config "$config" users create --email bench@example.com \
+  --name "Bench User" --email-verified --password-stdin >/dev/null
+cat >"$work/clients.toml" <<'TOML'
+[[clients]]
+name = "bench-confidential"
+type = "confidential"
+redirect_uris = ["http://127.0.0.1:9999/cb"]
+scopes = ["openid", "offline_access", "api:read", "api:write"]
+grant_types = ["authorization_code", "refresh_token", "client_credentials"]
+
+[[clients]]
+name = "bench-public"
+type = "public"
+redirect_uris = ["http://127.0.0.1:9999/cb"]
+scopes = ["openid", "offline_access", "api:read", "api:write"]
+grant_types = ["authorization_code", "refresh_token"]
+TOML
+"$bin" --config "$config" clients apply "$work/clients.toml" --json >"$work/clients.json"
+read -r confidential_id confidential_secret public_id < <(python3 - "$work/clients.json" <<'PY'
+import json, sys
+clients = {c["client_name"]: c for c in json.load(open(sys.argv[1]))}
+print(clients["bench-confidential"]["client_id"], clients["bench-confidential"]["client_secret"],
+      clients["bench-public"]["client_id"])
+PY
+)
+export BENCH_CONFIDENTIAL_ID="$confidential_id" BENCH_CONFIDENTIAL_SECRET="$confidential_secret"
+export BENCH_PUBLIC_ID="$public_id" BENCH_USER="bench@example.com" BENCH_PASSWORD="bench-password"
+export RUST_SERVER_BIN="$bin" MANUMU_BENCH_CONFIG="$config"
+# The harness's own files (virtualenv, peer dependencies, results) stay out of ../shared.
+export BENCH_VENV="${BENCH_VENV:-$root/target/bench/venv}"
+export BENCH_PEER_DIR="${BENCH_PEER_DIR:-$root/target/bench/peer-node}"
+export BENCH_RESULTS="$work/results"
+
+options=(--runs "$runs")
+if ((quick)); then
+  options+=(--duration 2 --warmup 1 --flows-seq 50 --flows-conc 100 --session-flows-seq 50 --session-flows-conc 100)
+fi
+targets=("$root/bench/manumu.json")
+((peer)) && targets=(node "$root/bench/manumu.json" "$root/bench/manumu-rs256.json")
+
+echo "==> measuring: ${targets[*]##*/}"
+"$harness/run.sh" "${targets[@]}" "${options[@]}" "${extra[@]}"
+cp "$BENCH_RESULTS"/*-summary.md "$work/summary.md" 2>/dev/null || true
+cp "$BENCH_RESULTS"/*-summary.json "$work/summary.json" 2>/dev/null || true
+
+# Our own flow driver (examples/flow_driver.rs) against the same server, as a
+# cross-check of the harness's Python flow driver: same flows, a client that
+# costs less CPU on the shared cores.
+echo "==> our flow driver"
+"$bin" --config "$config" serve >"$work/flow-driver-server.log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -fsS -o /dev/null http://127.0.0.1:8080/.well-known/openid-configuration 2>/dev/null && break
+  sleep 0.1
+done
+flows_seq=500 flows_conc=1500
+((quick)) && flows_seq=50 flows_conc=100
+{
+  for mode in login session; do
+    "$driver" http://127.0.0.1:8080 "$confidential_id" "$confidential_secret" bench@example.com bench-password "$flows_seq" 1 "$mode"
+    "$driver" http://127.0.0.1:8080 "$confidential_id" "$confidential_secret" bench@example.com bench-password "$flows_conc" 8 "$mode"
+  done
+} | tee "$work/flow-driver.jsonl"
+kill "$server" 2>/dev/null || true
+wait "$server" 2>/dev/null || true
+echo "==> results in $work (summary.md, summary.json, results/, flow-driver.jsonl)"
