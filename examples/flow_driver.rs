@@ -4,7 +4,10 @@
 //! asked → code → token) or reusing one signed-in browser per worker
 //! (authorize → code → token). Prints one JSON line: flows/s, p50, p99,
 //! failures. Cookies and forms are handled as a browser would, by hand, so
-//! nothing is hidden: every request is one the server really answers.
+//! nothing is hidden: every request is one the server really answers. `{n}`
+//! in USER is replaced by the flow's number (login) or the worker's
+//! (session): the server refuses a sign-in while another one of the same
+//! account is in flight, so concurrent logins need distinct accounts.
 //!
 //! ```text
 //! cargo run --release -p auth-server --example flow_driver -- \
@@ -22,6 +25,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use oauth_core::pkce::{CodeChallenge, CodeVerifier};
@@ -91,8 +95,8 @@ fn hidden_fields(html: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// One flow from `browser`'s state; returns the time it took.
-async fn flow(browser: &mut Browser, settings: &Settings) -> Result<Duration, String> {
+/// One flow from `browser`'s state, signing in as `user` if asked; returns the time it took.
+async fn flow(browser: &mut Browser, settings: &Settings, user: &str) -> Result<Duration, String> {
     let started = Instant::now();
     let verifier_text = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
     let verifier = CodeVerifier::parse(&verifier_text).map_err(|e| e.to_string())?;
@@ -123,7 +127,7 @@ async fn flow(browser: &mut Browser, settings: &Settings) -> Result<Duration, St
         let html = response.text().await.map_err(|e| e.to_string())?;
         let mut fields = hidden_fields(&html);
         let action = if html.contains("name=\"password\"") {
-            fields.push(("username".into(), settings.user.clone()));
+            fields.push(("username".into(), user.to_owned()));
             fields.push(("password".into(), settings.password.clone()));
             "/login"
         } else if html.contains("value=\"approve\"") {
@@ -192,21 +196,27 @@ async fn main() {
     let per_worker = flows.div_ceil(concurrency);
     let mut workers = Vec::new();
     let started = Instant::now();
-    for _ in 0..concurrency {
-        let (settings, http) = (settings.clone(), http.clone());
+    let numbers = Arc::new(AtomicUsize::new(0));
+    for worker in 0..concurrency {
+        let (settings, http, numbers) = (settings.clone(), http.clone(), numbers.clone());
         workers.push(tokio::spawn(async move {
             let mut browser = Browser { http: http.clone(), cookie: None };
+            let worker_user = settings.user.replace("{n}", &(worker + 1).to_string());
             if session {
                 // Signed in once, unmeasured (the first flow also consents).
-                flow(&mut browser, &settings).await.expect("the first sign-in");
+                flow(&mut browser, &settings, &worker_user).await.expect("the first sign-in");
             }
             let mut times = Vec::with_capacity(per_worker);
             let mut failures = Vec::new();
             for _ in 0..per_worker {
-                if !session {
+                let user = if session {
+                    worker_user.clone()
+                } else {
                     browser = Browser { http: http.clone(), cookie: None };
-                }
-                match flow(&mut browser, &settings).await {
+                    let n = numbers.fetch_add(1, Ordering::Relaxed) + 1;
+                    settings.user.replace("{n}", &n.to_string())
+                };
+                match flow(&mut browser, &settings, &user).await {
                     Ok(took) => times.push(took),
                     Err(why) => failures.push(why),
                 }

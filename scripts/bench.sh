@@ -87,12 +87,25 @@ TOML
 
 echo "==> seeding ($url)"
 "$bin" --config "$config" migrate >/dev/null
-printf 'bench-password\n' | "$bin" --config "$config" users create --email bench@example.com \
-  --name "Bench User" --email-verified --password-stdin >/dev/null
+# One user per flow: a sign-in while another sign-in of the same account is
+# in flight is refused (429, docs/SECURITY.md § Login), so concurrent login
+# flows need distinct accounts: bench1@example.com … benchN@example.com.
+users=1700
+((quick)) && users=250
+seq 1 "$users" | xargs -P "$(nproc)" -I{} sh -c \
+  "printf 'bench-password\n' | '$bin' --config '$config' users create --email bench{}@example.com --name 'Bench {}' --email-verified --password-stdin >/dev/null"
 cat >"$work/clients.toml" <<'TOML'
 [[clients]]
 name = "bench-confidential"
 type = "confidential"
+redirect_uris = ["http://127.0.0.1:9999/cb"]
+scopes = ["openid", "offline_access", "api:read", "api:write"]
+grant_types = ["authorization_code", "refresh_token", "client_credentials"]
+
+[[clients]]
+name = "bench-confidential-post"
+type = "confidential"
+auth_method = "client_secret_post"
 redirect_uris = ["http://127.0.0.1:9999/cb"]
 scopes = ["openid", "offline_access", "api:read", "api:write"]
 grant_types = ["authorization_code", "refresh_token", "client_credentials"]
@@ -105,15 +118,19 @@ scopes = ["openid", "offline_access", "api:read", "api:write"]
 grant_types = ["authorization_code", "refresh_token"]
 TOML
 "$bin" --config "$config" clients apply "$work/clients.toml" --json >"$work/clients.json"
-read -r confidential_id confidential_secret public_id < <(python3 - "$work/clients.json" <<'PY'
+read -r confidential_id confidential_secret post_id post_secret public_id < <(python3 - "$work/clients.json" <<'PY'
 import json, sys
 clients = {c["client_name"]: c for c in json.load(open(sys.argv[1]))}
 print(clients["bench-confidential"]["client_id"], clients["bench-confidential"]["client_secret"],
+      clients["bench-confidential-post"]["client_id"], clients["bench-confidential-post"]["client_secret"],
       clients["bench-public"]["client_id"])
 PY
 )
+# A client authenticates only by its registered method (docs/SECURITY.md), so
+# the client_secret_post scenario uses a second confidential client.
 export BENCH_CONFIDENTIAL_ID="$confidential_id" BENCH_CONFIDENTIAL_SECRET="$confidential_secret"
-export BENCH_PUBLIC_ID="$public_id" BENCH_USER="bench@example.com" BENCH_PASSWORD="bench-password"
+export BENCH_CONFIDENTIAL_POST_ID="$post_id" BENCH_CONFIDENTIAL_POST_SECRET="$post_secret"
+export BENCH_PUBLIC_ID="$public_id" BENCH_USER="bench{n}@example.com" BENCH_PASSWORD="bench-password"
 export RUST_SERVER_BIN="$bin" MANUMU_BENCH_CONFIG="$config"
 # The harness's own files (virtualenv, peer dependencies, results) stay out of ../shared.
 export BENCH_VENV="${BENCH_VENV:-$root/target/bench/venv}"
@@ -147,8 +164,8 @@ flows_seq=500 flows_conc=1500
 ((quick)) && flows_seq=50 flows_conc=100
 {
   for mode in login session; do
-    "$driver" http://127.0.0.1:8080 "$confidential_id" "$confidential_secret" bench@example.com bench-password "$flows_seq" 1 "$mode"
-    "$driver" http://127.0.0.1:8080 "$confidential_id" "$confidential_secret" bench@example.com bench-password "$flows_conc" 8 "$mode"
+    "$driver" http://127.0.0.1:8080 "$confidential_id" "$confidential_secret" 'bench{n}@example.com' bench-password "$flows_seq" 1 "$mode"
+    "$driver" http://127.0.0.1:8080 "$confidential_id" "$confidential_secret" 'bench{n}@example.com' bench-password "$flows_conc" 8 "$mode"
   done
 } | tee "$work/flow-driver.jsonl"
 kill "$server" 2>/dev/null || true

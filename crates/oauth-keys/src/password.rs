@@ -1,10 +1,11 @@
 //! argon2id password hashing (RFC 9106), run on the blocking pool behind a
 //! semaphore so that a flood of sign-ins cannot occupy every blocking thread.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::PasswordHasher as _;
+use argon2::password_hash::phc::{Output, PasswordHash as Phc};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use oauth_core::password::{Password, PasswordHash};
 use oauth_core::ports::{HashError, PasswordHasher};
 use ring::rand::{SecureRandom, SystemRandom};
@@ -42,6 +43,11 @@ pub struct Argon2Hasher {
     params: Params,
     permits: Arc<Semaphore>,
     random: SystemRandom,
+    /// argon2's working memory (19 MiB by default), kept for reuse: one per
+    /// permit at most. Allocating it per verification let the C allocator keep
+    /// a copy per blocking thread's arena (hundreds of MiB under load), and
+    /// cost page faults on every login.
+    memory: Arc<Mutex<Vec<Vec<Block>>>>,
 }
 
 impl std::fmt::Debug for Argon2Hasher {
@@ -69,6 +75,7 @@ impl Argon2Hasher {
             params,
             permits: Arc::new(Semaphore::new(settings.max_concurrent)),
             random: SystemRandom::new(),
+            memory: Arc::default(),
         })
     }
 
@@ -105,18 +112,47 @@ impl PasswordHasher for Argon2Hasher {
     async fn verify(&self, candidate: &SecretString, hash: &PasswordHash) -> Result<bool, HashError> {
         // The stored PHC string carries its own costs, so hashes made under
         // older settings keep verifying after the settings change.
-        let argon2 = self.argon2();
         let candidate = candidate.clone();
         let hash = hash.as_str().to_owned();
+        let memory = self.memory.clone();
         self.limited(move || {
-            match argon2.verify_password(candidate.expose_secret().as_bytes(), hash.as_str()) {
-                Ok(()) => Ok(true),
-                Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
-                Err(e) => Err(HashError(e.to_string())),
-            }
+            // At most one buffer per permit exists, so the pool never grows past them.
+            let mut blocks = memory.lock().unwrap_or_else(PoisonError::into_inner).pop().unwrap_or_default();
+            let outcome = verify_with(candidate.expose_secret().as_bytes(), &hash, &mut blocks);
+            memory.lock().unwrap_or_else(PoisonError::into_inner).push(blocks);
+            outcome
         })
         .await
     }
+}
+
+/// Recomputes the stored hash for `candidate` with the stored costs, salt,
+/// algorithm and version, in `blocks`; compares in constant time (`Output`'s
+/// equality is).
+fn verify_with(candidate: &[u8], stored: &str, blocks: &mut Vec<Block>) -> Result<bool, HashError> {
+    let invalid = |e: &dyn std::fmt::Display| HashError(format!("stored hash: {e}"));
+    let phc = Phc::new(stored).map_err(|e| invalid(&e))?;
+    let (Some(salt), Some(expected)) = (&phc.salt, &phc.hash) else {
+        return Err(HashError("stored hash: no salt or output".into()));
+    };
+    let algorithm = Algorithm::try_from(phc.algorithm.as_str()).map_err(|e| invalid(&e))?;
+    let version =
+        phc.version.map(Version::try_from).transpose().map_err(|e| invalid(&e))?.unwrap_or_default();
+    let params = Params::try_from(&phc).map_err(|e| invalid(&e))?;
+    blocks.resize(params.block_count(), Block::default());
+    let mut computed = vec![0_u8; expected.len()];
+    let hashed = Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+        candidate,
+        salt.as_ref(),
+        &mut computed,
+        &mut blocks[..],
+    );
+    // The working memory is derived from the password: wiped before reuse, as
+    // argon2's own (zeroize) allocation would be on drop.
+    blocks.fill(Block::default());
+    hashed.map_err(|e| invalid(&e))?;
+    let computed = Output::new(&computed).map_err(|e| invalid(&e))?;
+    Ok(computed == *expected)
 }
 
 #[cfg(test)]

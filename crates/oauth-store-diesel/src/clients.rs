@@ -248,7 +248,22 @@ impl ClientRepository for DieselStore {
 
     async fn find(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {
         let id = id.as_str().to_owned();
-        self.run(move |c| Ok(load(c, clients::table.find(id).into_boxed())?.pop())).await
+        // On every token, introspection and revocation request: two queries
+        // whose SQL never changes, so the connection's statement cache keeps
+        // them prepared (the boxed, list-shaped queries of `load` are parsed
+        // again on every call).
+        self.run(move |c| {
+            let row: Option<ClientRow> =
+                clients::table.find(&id).select(client_columns!()).first(c).optional().map_err(repo_error)?;
+            let Some(row) = row else { return Ok(None) };
+            let secrets: Vec<SecretRow> = client_secrets::table
+                .filter(client_secrets::client_id.eq(&id))
+                .select(SECRET_COLUMNS)
+                .load(c)
+                .map_err(repo_error)?;
+            from_rows(row, secrets).map(Some)
+        })
+        .await
     }
 
     async fn find_by_name(&self, name: &str) -> Result<Option<Client>, RepoError> {

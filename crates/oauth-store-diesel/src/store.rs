@@ -55,6 +55,10 @@ type Pool = r2d2::Pool<Manager>;
 pub struct DieselStore {
     pool: Pool,
     url: Arc<DatabaseUrl>,
+    /// One permit per pooled connection: callers beyond that wait here, as
+    /// cheap async tasks, instead of as blocking threads parked on the pool
+    /// (under load that was dozens of threads waking each other).
+    permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl DieselStore {
@@ -67,10 +71,15 @@ impl DieselStore {
         let pool = r2d2::Pool::builder()
             .max_size(options.max_size)
             .min_idle(Some(1))
+            // No `SELECT 1` before every use: it doubled the round trips of
+            // every query. A connection that broke is found by its failing
+            // query and dropped (`has_broken`); the next call gets a new one.
+            .test_on_check_out(false)
             .connection_timeout(options.connection_timeout)
             .build(Manager(url.clone()))
             .map_err(|e| StoreError::Pool(e.to_string()))?;
-        Ok(Self { pool, url: Arc::new(url.clone()) })
+        let permits = Arc::new(tokio::sync::Semaphore::new(options.max_size as usize));
+        Ok(Self { pool, url: Arc::new(url.clone()), permits })
     }
 
     /// The database this store uses.
@@ -85,7 +94,13 @@ impl DieselStore {
         F: FnOnce(&mut AnyConnection) -> Result<T, RepoError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let permit =
+            tokio::time::timeout(self.pool.connection_timeout(), self.permits.clone().acquire_owned())
+                .await
+                .map_err(|e| RepoError::Unavailable(Box::new(e)))?
+                .map_err(|e| RepoError::Unavailable(Box::new(e)))?;
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let mut connection = pool.get().map_err(|e| RepoError::Unavailable(Box::new(e)))?;
             work(&mut connection)
         })

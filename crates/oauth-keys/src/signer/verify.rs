@@ -56,6 +56,13 @@ fn verify<T: DeserializeOwned>(loaded: &Loaded, token: &str, typ: &str) -> Resul
         .map_err(|e| invalid(format!("unexpected claims: {e}")))
 }
 
+/// The algorithm of the published key the token's header names, if any.
+fn key_alg(loaded: &Loaded, token: &str) -> Option<SigningAlg> {
+    let header = jwt::decode_header(token).ok()?;
+    let kid = header.claim("kid")?.as_str()?;
+    loaded.verifiers.get(kid).map(|key| key.alg)
+}
+
 impl JosekitSigner {
     async fn verified<T: DeserializeOwned + Send + 'static>(
         &self,
@@ -63,8 +70,11 @@ impl JosekitSigner {
         typ: &'static str,
     ) -> Result<T, VerifyError> {
         let loaded = self.current().await;
+        // An ES256 check is cheaper than a trip to the blocking pool; RSA goes there.
+        if key_alg(&loaded, token).is_some_and(super::runs_inline) {
+            return verify(&loaded, token, typ);
+        }
         let token = token.to_owned();
-        // Signature checks are CPU work: off the async workers.
         tokio::task::spawn_blocking(move || verify(&loaded, &token, typ))
             .await
             .map_err(|e| VerifyError::Unavailable(e.to_string()))?
