@@ -118,11 +118,15 @@ fn sqlite_uri_rw(path: &Path) -> String {
 ///   (without it, single-use consumption can double-redeem: dependency notes §6);
 /// - foreign keys are off by default in SQLite;
 /// - NORMAL synchronous is durable in WAL mode except on power loss mid-checkpoint.
+///
+/// The busy timeout comes first: switching to WAL takes a lock, and two
+/// processes opening the database at once (a CLI command beside the server)
+/// made the second fail at once with "database is locked".
 fn configure_sqlite(connection: &mut SqliteConnection) -> Result<(), StoreError> {
     connection
         .batch_execute(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA busy_timeout = 5000;
+            "PRAGMA busy_timeout = 5000;
+             PRAGMA journal_mode = WAL;
              PRAGMA foreign_keys = ON;
              PRAGMA synchronous = NORMAL;",
         )
