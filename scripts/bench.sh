@@ -90,9 +90,11 @@ echo "==> seeding ($url)"
 # One user per flow: a sign-in while another sign-in of the same account is
 # in flight is refused (429, docs/SECURITY.md § Login), so concurrent login
 # flows need distinct accounts: bench1@example.com … benchN@example.com.
-users=1700
-((quick)) && users=250
-seq 1 "$users" | xargs -P "$(nproc)" -I{} sh -c \
+# The harness numbers its flows from 0 (warm-up) to the phase's size, and the
+# sign-ins that start refresh chains from 100000.
+users=1510
+((quick)) && users=110
+{ seq 0 "$users"; seq 100000 100063; } | xargs -P "$(nproc)" -I{} sh -c \
   "printf 'bench-password\n' | '$bin' --config '$config' users create --email bench{}@example.com --name 'Bench {}' --email-verified --password-stdin >/dev/null"
 cat >"$work/clients.toml" <<'TOML'
 [[clients]]
