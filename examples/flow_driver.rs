@@ -20,7 +20,8 @@
     clippy::cast_possible_truncation,
     clippy::cast_sign_loss,
     clippy::cast_precision_loss,
-    missing_docs
+    missing_docs,
+    missing_debug_implementations // Settings and Browser hold a secret and a session cookie
 )]
 
 use std::collections::HashMap;
@@ -33,18 +34,21 @@ use oauth_core::pkce::{CodeChallenge, CodeVerifier};
 const REDIRECT_URI: &str = "http://127.0.0.1:9999/cb";
 const COOKIE: &str = "manumu_session";
 
-struct Settings {
-    issuer: String,
-    client_id: String,
-    client_secret: String,
-    user: String,
-    password: String,
+/// Where and as whom the flows run.
+pub struct Settings {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// `{n}` is replaced by the flow's or the worker's number.
+    pub user: String,
+    pub password: String,
+    pub scope: String,
 }
 
 /// One browser: its session cookie.
-struct Browser {
-    http: reqwest::Client,
-    cookie: Option<String>,
+pub struct Browser {
+    pub http: reqwest::Client,
+    pub cookie: Option<String>,
 }
 
 impl Browser {
@@ -96,7 +100,7 @@ fn hidden_fields(html: &str) -> Vec<(String, String)> {
 }
 
 /// One flow from `browser`'s state, signing in as `user` if asked; returns the time it took.
-async fn flow(browser: &mut Browser, settings: &Settings, user: &str) -> Result<Duration, String> {
+pub async fn flow(browser: &mut Browser, settings: &Settings, user: &str) -> Result<Duration, String> {
     let started = Instant::now();
     let verifier_text = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
     let verifier = CodeVerifier::parse(&verifier_text).map_err(|e| e.to_string())?;
@@ -106,7 +110,7 @@ async fn flow(browser: &mut Browser, settings: &Settings, user: &str) -> Result<
             ("response_type", "code"),
             ("client_id", settings.client_id.as_str()),
             ("redirect_uri", REDIRECT_URI),
-            ("scope", "openid api:read"),
+            ("scope", settings.scope.as_str()),
             ("state", state.as_str()),
             ("code_challenge", CodeChallenge::s256(&verifier).as_str()),
             ("code_challenge_method", "S256"),
@@ -176,6 +180,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 }
 
 #[tokio::main]
+#[allow(dead_code)] // compiled into the test suite as a module, where only `flow` is used
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     assert!(
@@ -188,6 +193,7 @@ async fn main() {
         client_secret: args[2].clone(),
         user: args[3].clone(),
         password: args[4].clone(),
+        scope: std::env::var("FLOW_SCOPE").unwrap_or_else(|_| "openid api:read".to_owned()),
     });
     let flows: usize = args[5].parse().expect("FLOWS");
     let concurrency: usize = args[6].parse().expect("CONCURRENCY");

@@ -259,7 +259,8 @@ has_routes() { for route in "$@"; do has_route "$route" || return 1; done; }
 feature "Userinfo, introspection, revocation, logout" \
   "$(yn has_routes /userinfo /oauth/introspect /oauth/revoke /oauth/logout) (/userinfo, /oauth/introspect, /oauth/revoke, /oauth/logout)" "userinfo" \
   "$(yn has_heading docs/SECURITY.md 'Userinfo') (SECURITY.md § Userinfo)"
-feature "Benchmarks" "$(yn test -d benches) (benches/, load script)" "bench" \
+has_benches() { [[ -f scripts/bench.sh ]] && compgen -G "crates/*/benches/*.rs" >/dev/null; }
+feature "Benchmarks" "$(yn has_benches) (crates/*/benches, scripts/bench.sh)" "bench" \
   "$(yn test -f docs/BENCHMARKS.md) (docs/BENCHMARKS.md)"
 
 # ----------------------------------------------------------------- report --

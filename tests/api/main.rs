@@ -8,10 +8,13 @@ mod authorize_browser;
 mod authorize_errors;
 mod authorize_flow;
 mod authorize_login;
+mod bench_flow_driver;
 mod clients_cli;
 mod discovery_keys;
 mod discovery_metadata;
 mod flow;
+#[path = "../../examples/flow_driver.rs"]
+mod flow_driver;
 mod foundation_cli;
 mod foundation_config;
 mod foundation_http;

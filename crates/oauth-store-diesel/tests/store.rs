@@ -435,4 +435,3 @@ async fn sqlite_meets_the_signing_key_contract() {
 async fn postgres_meets_the_signing_key_contract() {
     signing_key_contract(|| TestDatabase::postgres("postgres_meets_the_signing_key_contract")).await;
 }
-
