@@ -8,7 +8,7 @@ use crate::client::{Client, ClientType, GrantType};
 use crate::code::{CodeDigest, Consumed};
 use crate::error::OAuthError;
 use crate::pkce::CodeVerifier;
-use crate::refresh::{RefreshDigest, RefreshToken, RefreshTokenRecord, Rotation};
+use crate::refresh::{RefreshDigest, Rotation};
 use crate::scope::ScopeName;
 use crate::token::TokenResponse;
 use crate::user::UserId;
@@ -155,16 +155,8 @@ impl TokenService {
             None => still_allowed,
         };
         self.active_user(family.user_id).await?;
-        let successor = RefreshToken::generate(self.ports.random.as_ref())?;
-        let successor_record = RefreshTokenRecord {
-            digest: successor.digest(),
-            family_id: family.id,
-            // RFC 6749 §6: the new refresh token keeps the old one's scope.
-            scopes: record.scopes.clone(),
-            issued_at: now,
-            expires_at: (now + self.policy.refresh_idle_lifetime).min(family.expires_at),
-            rotated_at: None,
-        };
+        // RFC 6749 §6: the new refresh token keeps the old one's scope.
+        let (successor, successor_record) = self.refresh_token_in(&family, record.scopes.clone(), now)?;
         match self.ports.refresh.rotate(&digest, &successor_record, now).await? {
             Rotation::Rotated => {}
             Rotation::Reused(family) => return Err(self.reuse(family, now).await),

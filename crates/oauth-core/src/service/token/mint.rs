@@ -111,7 +111,6 @@ impl TokenService {
         auth_time: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<RefreshToken, TokenFailure> {
-        let token = RefreshToken::generate(self.ports.random.as_ref())?;
         let family = RefreshFamily {
             id,
             client_id: grant.client.id.clone(),
@@ -123,16 +122,29 @@ impl TokenService {
             expires_at: now + self.policy.refresh_absolute_lifetime,
             revoked_at: None,
         };
-        let first = RefreshTokenRecord {
+        let (token, first) = self.refresh_token_in(&family, grant.scopes.clone(), now)?;
+        self.ports.refresh.start_family(&family, &first).await?;
+        Ok(token)
+    }
+
+    /// A new refresh token of `family` and its record: it lives the idle
+    /// lifetime, never past the family's absolute end.
+    pub(super) fn refresh_token_in(
+        &self,
+        family: &RefreshFamily,
+        scopes: BTreeSet<ScopeName>,
+        now: OffsetDateTime,
+    ) -> Result<(RefreshToken, RefreshTokenRecord), TokenFailure> {
+        let token = RefreshToken::generate(self.ports.random.as_ref())?;
+        let record = RefreshTokenRecord {
             digest: token.digest(),
             family_id: family.id,
-            scopes: grant.scopes.clone(),
+            scopes,
             issued_at: now,
             expires_at: (now + self.policy.refresh_idle_lifetime).min(family.expires_at),
             rotated_at: None,
         };
-        self.ports.refresh.start_family(&family, &first).await?;
-        Ok(token)
+        Ok((token, record))
     }
 
     /// 128 random bits: unique per token (RFC 9068 §2.2, RFC 7519 §4.1.7).
