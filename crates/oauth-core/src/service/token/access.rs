@@ -3,7 +3,7 @@
 //! client or user).
 
 use crate::client::{Client, ClientId};
-use crate::error::OAuthError;
+use crate::error::{OAuthError, RepoError};
 use crate::ports::VerifyError;
 use crate::refresh::RefreshFamilyId;
 use crate::token::AccessTokenClaims;
@@ -61,20 +61,26 @@ impl TokenService {
             }
         }
         let Ok(client_id) = ClientId::parse(&claims.client_id) else { return Ok(None) };
-        let Some(client) = self.ports.clients.find(&client_id).await?.filter(|c| !c.disabled) else {
-            return Ok(None);
-        };
+        let Some(client) = self.enabled_client(&client_id).await? else { return Ok(None) };
         // A user's token carries auth_time (RFC 9068 §2.2.1); client_credentials' does not.
         let user = if claims.auth_time.is_some() {
             let Ok(user_id) = UserId::parse(&claims.sub) else { return Ok(None) };
-            match self.ports.users.find_by_id(user_id).await? {
-                Some(user) if !user.disabled => Some(user),
-                _ => return Ok(None),
-            }
+            let Some(user) = self.enabled_user(user_id).await? else { return Ok(None) };
+            Some(user)
         } else {
             None
         };
         Ok(Some(LiveAccessToken { claims, client, user }))
+    }
+
+    /// The client, if it exists and is not disabled.
+    pub(super) async fn enabled_client(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {
+        Ok(self.ports.clients.find(id).await?.filter(|client| !client.disabled))
+    }
+
+    /// The user, if it exists and is not disabled: tokens of anyone else are dead.
+    pub(super) async fn enabled_user(&self, id: UserId) -> Result<Option<User>, RepoError> {
+        Ok(self.ports.users.find_by_id(id).await?.filter(|user| !user.disabled))
     }
 }
 

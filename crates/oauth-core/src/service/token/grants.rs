@@ -211,9 +211,9 @@ impl TokenService {
 
     /// The user a token is for must still exist and be enabled.
     async fn active_user(&self, id: UserId) -> Result<(), TokenFailure> {
-        match self.ports.users.find_by_id(id).await? {
-            Some(user) if !user.disabled => Ok(()),
-            _ => Err(invalid_grant("the user is no longer active")),
+        match self.enabled_user(id).await? {
+            Some(_) => Ok(()),
+            None => Err(invalid_grant("the user is no longer active")),
         }
     }
 }

@@ -113,9 +113,8 @@ impl TokenService {
         if !live {
             return Ok(Introspection::Inactive);
         }
-        let client_enabled =
-            self.ports.clients.find(&family.client_id).await?.is_some_and(|client| !client.disabled);
-        let user_enabled = self.ports.users.find_by_id(family.user_id).await?.is_some_and(|u| !u.disabled);
+        let client_enabled = self.enabled_client(&family.client_id).await?.is_some();
+        let user_enabled = self.enabled_user(family.user_id).await?.is_some();
         if !client_enabled || !user_enabled {
             return Ok(Introspection::Inactive);
         }
