@@ -97,14 +97,26 @@ pub(crate) fn refuse(error: OAuthError, tried_basic: bool) -> HttpResponse {
     response
 }
 
+/// The request's `Origin`, if it sent one.
+pub(crate) fn origin_of(request: &HttpRequest) -> Option<&str> {
+    request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok())
+}
+
+/// Lets `origin` read this response (CORS), varying caches by origin.
+/// Returns whether it was allowed (an origin that is no header value is not).
+pub(crate) fn allow(response: &mut HttpResponse, origin: &str) -> bool {
+    let Ok(value) = HeaderValue::from_str(origin) else { return false };
+    response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+    response.headers_mut().insert(header::VARY, HeaderValue::from_static("Origin"));
+    true
+}
+
 /// The response's CORS permission: only the authenticated client's own origins.
 pub(crate) fn allow_origin(request: &HttpRequest, client: &Client, response: &mut HttpResponse) {
-    let Some(origin) = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return };
-    if client.allows_origin(origin)
-        && let Ok(value) = HeaderValue::from_str(origin)
+    if let Some(origin) = origin_of(request)
+        && client.allows_origin(origin)
     {
-        response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
-        response.headers_mut().insert(header::VARY, HeaderValue::from_static("Origin"));
+        allow(response, origin);
     }
 }
 
@@ -117,12 +129,10 @@ pub(crate) async fn allow_origin_on_error(
     response: &mut HttpResponse,
 ) {
     if response.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none()
-        && let Some(origin) = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok())
+        && let Some(origin) = origin_of(request)
         && state.tokens.origin_allowed_for(client_id, origin).await
-        && let Ok(value) = HeaderValue::from_str(origin)
     {
-        response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
-        response.headers_mut().insert(header::VARY, HeaderValue::from_static("Origin"));
+        allow(response, origin);
     }
 }
 
@@ -134,21 +144,15 @@ pub(crate) async fn preflight(
     methods: &'static str,
 ) -> HttpResponse {
     let mut response = HttpResponse::NoContent().finish();
-    let Some(origin) = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return response;
-    };
-    if state.tokens.origin_registered(origin).await.unwrap_or(false)
-        && let Ok(value) = HeaderValue::from_str(origin)
-    {
+    let Some(origin) = origin_of(request) else { return response };
+    if state.tokens.origin_registered(origin).await.unwrap_or(false) && allow(&mut response, origin) {
         let headers = response.headers_mut();
-        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
         headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(methods));
         headers.insert(
             header::ACCESS_CONTROL_ALLOW_HEADERS,
             HeaderValue::from_static("authorization, content-type"),
         );
         headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
-        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
     }
     response
 }

@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use oauth_core::service::token::{UserInfo, UserinfoFailure};
 use serde::Serialize;
 
-use super::client_form::allow_origin;
+use super::client_form::{allow, allow_origin, origin_of};
 use crate::browser::FormFields;
 use crate::error::json_error;
 use crate::state::AppState;
@@ -98,12 +98,10 @@ async fn answer(request: &HttpRequest, state: &AppState, presented: Presented) -
         Presented::Invalid(why) => challenge(StatusCode::BAD_REQUEST, Some("invalid_request"), why),
     };
     // Error answers hold nothing secret: any registered origin may read them.
-    if let Some(origin) = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok())
+    if let Some(origin) = origin_of(request)
         && state.tokens.origin_registered(origin).await.unwrap_or(false)
-        && let Ok(value) = HeaderValue::from_str(origin)
+        && allow(&mut response, origin)
     {
-        response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
-        response.headers_mut().insert(header::VARY, HeaderValue::from_static("Origin"));
         response
             .headers_mut()
             .insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("WWW-Authenticate"));
