@@ -20,6 +20,7 @@ mod foundation_config;
 mod foundation_http;
 mod helpers;
 mod token;
+mod token_client_cache;
 mod token_errors;
 mod token_grants;
 mod userinfo_endpoint;

@@ -172,6 +172,8 @@ async fn a_disabled_client_and_another_clients_refresh_token_are_refused() {
     assert_eq!(wider.error(), "invalid_scope", "never wider");
     let (store, _) = auth_server::app::open_store(&app.config).await.unwrap();
     auth_server::app::client_service(&app.config, store).set_disabled(&seed.client_id, true).await.unwrap();
+    // Disabled by another process: honoured once this instance's cached copy expired.
+    app.clock.advance(Duration::seconds(1));
     let disabled = token(&app, &borrowed(&refresh_fields(&seed.client_id, &rt, None)), None).await;
     assert_eq!((disabled.status.as_u16(), disabled.error()), (401, "invalid_client"));
 }

@@ -5,6 +5,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
+use oauth_core::cache::{CachedClients, CachedLoginAttempts};
 use oauth_core::discovery::{ServerMetadata, oauth_metadata_path};
 use oauth_core::password::Password;
 use oauth_core::ports::PasswordHasher as _;
@@ -164,7 +165,8 @@ pub async fn authorize_service(
     let password = Password::new(SecretString::from(throwaway.expose().to_owned()))
         .map_err(|e| CommandError::Runtime(e.to_string()))?;
     let dummy_hash = hasher.hash(&password).await.map_err(|e| CommandError::Runtime(e.to_string()))?;
-    let ports = FlowPorts::over(&Arc::new(store.clone()), hasher, verifier, clock, random);
+    let mut ports = FlowPorts::over(&Arc::new(store.clone()), hasher, verifier, clock.clone(), random);
+    ports.clients = Arc::new(CachedClients::new(ports.clients, clock, config.client_cache_ttl));
     Ok(AuthorizeService::new(ports, Arc::new(config.scopes.clone()), config.flow, dummy_hash))
 }
 
@@ -232,8 +234,17 @@ pub fn token_service(
     signer: Arc<JosekitSigner>,
     clock: Arc<dyn Clock>,
 ) -> TokenService {
-    let ports =
-        TokenPorts::over(&Arc::new(store.clone()), signer.clone(), signer, clock, Arc::new(OsRandom::new()));
+    let mut ports = TokenPorts::over(
+        &Arc::new(store.clone()),
+        signer.clone(),
+        signer,
+        clock.clone(),
+        Arc::new(OsRandom::new()),
+    );
+    // Read on every token request; see docs/SECURITY.md § Read caches.
+    let ttl = config.client_cache_ttl;
+    ports.clients = Arc::new(CachedClients::new(ports.clients, clock.clone(), ttl));
+    ports.attempts = Arc::new(CachedLoginAttempts::new(ports.attempts, clock, ttl));
     TokenService::new(ports, Arc::new(config.scopes.clone()), config.tokens.clone())
 }
 

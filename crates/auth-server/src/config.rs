@@ -56,6 +56,9 @@ pub struct RawSettings {
     /// Addresses of reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<String>,
     pub janitor_interval_secs: u64,
+    /// How long this instance trusts a client it read (and its failure count)
+    /// before reading it again; 0 reads on every request.
+    pub client_cache_secs: u64,
     /// base64 of 32 bytes; seals private signing keys. Empty: `data_dir/master.key` on SQLite.
     pub master_key: Redacted,
     pub access_token_audience: String,
@@ -106,6 +109,7 @@ pub const KEYS: &[&str] = &[
     "login_lockout_secs",
     "trusted_proxies",
     "janitor_interval_secs",
+    "client_cache_secs",
     "master_key",
     "access_token_audience",
     "access_token_alg",
@@ -155,6 +159,7 @@ impl Default for RawSettings {
             login_lockout_secs: 15 * 60,
             trusted_proxies: Vec::new(),
             janitor_interval_secs: 300,
+            client_cache_secs: 1,
             master_key: Redacted::default(),
             access_token_audience: String::new(),
             access_token_alg: "ES256".into(),
@@ -219,6 +224,8 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     /// How often expired codes, sessions and counters are deleted.
     pub janitor_interval: Duration,
+    /// How stale a client may be when read from memory (docs/SECURITY.md § Read caches).
+    pub client_cache_ttl: time::Duration,
     /// Lifetimes, audience and algorithms of issued tokens.
     pub tokens: TokenPolicy,
     /// Where private signing keys are sealed from.
@@ -346,6 +353,10 @@ pub fn validate(raw: RawSettings) -> Result<Config, ConfigError> {
     if !(10..=86_400).contains(&raw.janitor_interval_secs) {
         return Err(ConfigError::new("janitor_interval_secs", "must be between 10 and 86400 seconds"));
     }
+    // A disabled client is honoured everywhere within this: keep it short.
+    if raw.client_cache_secs > 60 {
+        return Err(ConfigError::new("client_cache_secs", "must be between 0 (off) and 60 seconds"));
+    }
     let tokens = validate_tokens(&raw, &issuer)?;
     let master_key = validate_master_key(&raw, &database)?;
     let keys = validate_keys(&raw)?;
@@ -369,6 +380,7 @@ pub fn validate(raw: RawSettings) -> Result<Config, ConfigError> {
         flow,
         trusted_proxies,
         janitor_interval: Duration::from_secs(raw.janitor_interval_secs),
+        client_cache_ttl: time::Duration::seconds(i64::try_from(raw.client_cache_secs).unwrap_or(60)),
         tokens,
         master_key,
         keys,
@@ -607,6 +619,7 @@ mod tests {
             ("login lockout", |r| r.login_lockout_secs = 0, "login_lockout_secs"),
             ("proxy", |r| r.trusted_proxies = vec!["proxy.local".into()], "trusted_proxies"),
             ("janitor", |r| r.janitor_interval_secs = 1, "janitor_interval_secs"),
+            ("client cache", |r| r.client_cache_secs = 61, "client_cache_secs"),
             ("master key", |r| r.master_key = Redacted("c2hvcnQ=".into()), "master_key"),
             ("access alg", |r| r.access_token_alg = "HS256".into(), "access_token_alg"),
             ("access lifetime", |r| r.access_token_lifetime_secs = 0, "access_token_lifetime_secs"),

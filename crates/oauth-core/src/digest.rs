@@ -101,6 +101,14 @@ impl<K> PartialEq for Digest<K> {
 
 impl<K> Eq for Digest<K> {}
 
+// Hashing for map keys only: which bucket a digest lands in reveals nothing
+// about the secret behind it, so this need not be constant-time.
+impl<K> std::hash::Hash for Digest<K> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
 impl<K> fmt::Debug for Digest<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Digest([REDACTED])")

@@ -6,6 +6,7 @@
 //! adapters implement its ports, and `auth-server` wires them together.
 
 pub mod authorization_request;
+pub mod cache;
 pub mod client;
 pub mod client_auth;
 pub mod code;

@@ -25,6 +25,13 @@ pub trait ClientRepository: Send + Sync {
     /// The client with this id.
     async fn find(&self, id: &ClientId) -> Result<Option<Client>, RepoError>;
 
+    /// The client as stored now, past any cache in front of the store (see
+    /// `cache::CachedClients`): asked before refusing a client whose copy may
+    /// be older than a change the refusal hinges on, a secret just rotated.
+    async fn find_fresh(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {
+        self.find(id).await
+    }
+
     /// The client with this name, compared without regard to case.
     async fn find_by_name(&self, name: &str) -> Result<Option<Client>, RepoError>;
 

@@ -153,6 +153,12 @@ impl AuthorizeService {
     async fn trusted_target(&self, params: &AuthorizationParams) -> Result<TrustedTarget, FlowError> {
         let client_id = params.client_id().map_err(FlowError::Untrusted)?;
         let client = self.ports.clients.find(&client_id).await?;
+        if let Ok(target) = trust_redirect(params, client) {
+            return Ok(target);
+        }
+        // A refusal is decided on the stored client, never on a cached copy
+        // that may predate a change elsewhere (a redirect URI just added).
+        let client = self.ports.clients.find_fresh(&client_id).await?;
         trust_redirect(params, client).map_err(FlowError::Untrusted)
     }
 

@@ -5,7 +5,8 @@ use super::{TokenFailure, TokenService};
 use crate::client::{AuthMethod, Client, ClientId, ClientType, SecretDigest};
 use crate::client_auth::PresentedCredentials;
 use crate::error::OAuthError;
-use crate::throttle::{CLIENT_LIMIT, CLIENT_WINDOW, FailureCount, client_key};
+use crate::throttle::{CLIENT_LIMIT, CLIENT_WINDOW, FailureCount, ThrottleKey, client_key};
+use time::OffsetDateTime;
 
 impl TokenService {
     /// The client, if the credentials are its own, by its registered method,
@@ -27,36 +28,52 @@ impl TokenService {
             return Err(TokenFailure::ClientThrottled);
         }
         let client = match ClientId::parse(&presented.client_id) {
-            Ok(id) => self.ports.clients.find(&id).await?,
+            Ok(id) => match self.ports.clients.find(&id).await? {
+                Some(client) if admits(&client, presented, now) => Some(client),
+                // The copy may predate a rotation or re-enabling elsewhere:
+                // a refusal is only ever decided on the stored client.
+                Some(_) => self.ports.clients.find_fresh(&id).await?,
+                None => None,
+            },
             Err(_) => None,
         };
-        let accepted = match (&client, presented.secret.as_deref()) {
-            (Some(client), Some(secret)) => {
-                client.metadata.auth_method == presented.method && client.secret_matches(secret, now)
-            }
-            (Some(client), None) => {
-                client.metadata.client_type == ClientType::Public
-                    && client.metadata.auth_method == AuthMethod::None
-            }
-            (None, secret) => {
-                // SECURITY: an unknown id costs one digest comparison too.
-                let _ = SecretDigest::of("").verify(secret.unwrap_or(""));
-                false
-            }
-        };
         match client {
-            Some(client) if accepted && !client.disabled => Ok(client),
-            _ => {
-                self.ports.attempts.record_failure(&key, now, CLIENT_WINDOW).await?;
-                tracing::warn!(event = "client_auth_failed", method = %presented.method, "client authentication failed");
-                Err(OAuthError::InvalidClient("client authentication failed".into()).into())
+            Some(client) if admits(&client, presented, now) => Ok(client),
+            Some(_) => self.refuse(&key, presented, now).await,
+            None => {
+                // SECURITY: an unknown id costs one digest comparison too.
+                let _ = SecretDigest::of("").verify(presented.secret.as_deref().unwrap_or(""));
+                self.refuse(&key, presented, now).await
             }
         }
     }
+
+    async fn refuse(
+        &self,
+        key: &ThrottleKey,
+        presented: &PresentedCredentials,
+        now: OffsetDateTime,
+    ) -> Result<Client, TokenFailure> {
+        self.ports.attempts.record_failure(key, now, CLIENT_WINDOW).await?;
+        tracing::warn!(event = "client_auth_failed", method = %presented.method, "client authentication failed");
+        Err(OAuthError::InvalidClient("client authentication failed".into()).into())
+    }
+}
+
+/// The credentials are this enabled client's own, by its registered method.
+fn admits(client: &Client, presented: &PresentedCredentials, now: OffsetDateTime) -> bool {
+    let authenticated = match presented.secret.as_deref() {
+        Some(secret) => client.metadata.auth_method == presented.method && client.secret_matches(secret, now),
+        None => {
+            client.metadata.client_type == ClientType::Public
+                && client.metadata.auth_method == AuthMethod::None
+        }
+    };
+    authenticated && !client.disabled
 }
 
 /// Locked once `CLIENT_LIMIT` failures happened within a minute of each other,
 /// until a minute after the last.
-fn locked(count: FailureCount, now: time::OffsetDateTime) -> bool {
+fn locked(count: FailureCount, now: OffsetDateTime) -> bool {
     count.failures >= CLIENT_LIMIT && now - count.last_failure_at < CLIENT_WINDOW
 }

@@ -77,12 +77,23 @@ impl TokenService {
         };
         if let Introspection::Active(active) = &answer
             && active.client_id != caller.id.as_str()
-            && !caller.metadata.may_introspect_any
+            && !self.may_introspect_any(&caller).await?
         {
             tracing::info!(event = "introspection_denied", "another client's token: answered inactive");
             return Ok((caller, Introspection::Inactive));
         }
         Ok((caller, answer))
+    }
+
+    /// RFC 7662 §4: whether `caller` may see every client's tokens. A "no"
+    /// is checked on the stored client: the permission may have just been
+    /// granted elsewhere, after this instance cached its copy.
+    async fn may_introspect_any(&self, caller: &Client) -> Result<bool, TokenFailure> {
+        if caller.metadata.may_introspect_any {
+            return Ok(true);
+        }
+        let stored = self.ports.clients.find_fresh(&caller.id).await?;
+        Ok(stored.is_some_and(|client| client.metadata.may_introspect_any && !client.disabled))
     }
 
     async fn introspect_access(&self, token: &str) -> Result<Introspection, TokenFailure> {
