@@ -5,7 +5,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
-use oauth_core::cache::{CachedClients, CachedLoginAttempts};
+use oauth_core::cache::{CachedClients, CachedLoginAttempts, CachedVerifier};
 use oauth_core::discovery::{ServerMetadata, oauth_metadata_path};
 use oauth_core::password::Password;
 use oauth_core::ports::PasswordHasher as _;
@@ -244,7 +244,8 @@ pub fn token_service(
     // Read on every token request; see docs/SECURITY.md § Read caches.
     let ttl = config.client_cache_ttl;
     ports.clients = Arc::new(CachedClients::new(ports.clients, clock.clone(), ttl));
-    ports.attempts = Arc::new(CachedLoginAttempts::new(ports.attempts, clock, ttl));
+    ports.attempts = Arc::new(CachedLoginAttempts::new(ports.attempts, clock.clone(), ttl));
+    ports.verifier = Arc::new(CachedVerifier::new(ports.verifier, clock));
     TokenService::new(ports, Arc::new(config.scopes.clone()), config.tokens.clone())
 }
 

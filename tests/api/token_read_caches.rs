@@ -1,15 +1,16 @@
-//! The per-instance read caches in front of the client registry and the
-//! client-authentication failure counters (docs/SECURITY.md § Read caches):
-//! what another process changes is honoured here within `client_cache_secs`
-//! on the injected clock, a refusal is never decided on a stale copy, and the
-//! shared failure limit holds across instances.
+//! The per-instance read caches (docs/SECURITY.md § Read caches): in front of
+//! the client registry and the client-authentication failure counters, what
+//! another process changes is honoured here within `client_cache_secs` on the
+//! injected clock, a refusal is never decided on a stale copy, and the shared
+//! failure limit holds across instances; in front of the token verifier, a
+//! checked signature is remembered but revocation and expiry never are.
 
 use oauth_store_diesel::testing::TestDatabase;
 use time::Duration;
 
 use crate::flow::{Seed, register};
 use crate::helpers::{TestApp, spawn_app, spawn_app_with, start};
-use crate::token::{Answer, post_form, token};
+use crate::token::{Answer, introspect, post_form, revoke, token};
 
 const CC: [(&str, &str); 1] = [("grant_type", "client_credentials")];
 
@@ -89,5 +90,40 @@ async fn the_failure_limit_is_shared_by_instances_whatever_they_cached() {
         token(&app, &CC, Some((&seed.client_id, &secret))).await,
     ] {
         assert_eq!(attempt.status, 429, "locked on both instances, even with the right secret");
+    }
+}
+
+#[tokio::test]
+async fn a_remembered_signature_check_never_outlives_a_revocation_or_the_tokens_expiry() {
+    let app = spawn_app().await;
+    let (seed, secret) = machine(&app).await;
+    let caller = Some((seed.client_id.as_str(), secret.as_str()));
+    let [revoked, expiring] = [token(&app, &CC, caller).await, token(&app, &CC, caller).await]
+        .map(|answer| answer.field("access_token"));
+    for access in [&revoked, &expiring] {
+        assert_eq!(introspect(&app, access, caller).await.body["active"], true, "checked and remembered");
+    }
+    assert_eq!(revoke(&app, &[("token", &revoked)], caller).await.status, 200);
+    assert_eq!(introspect(&app, &revoked, caller).await.body["active"], false, "revoked at once");
+    assert_eq!(introspect(&app, &expiring, caller).await.body["active"], true);
+    // Access tokens live 600 s by default.
+    app.clock.advance(Duration::seconds(600));
+    assert_eq!(introspect(&app, &expiring, caller).await.body["active"], false, "expired at once");
+}
+
+#[tokio::test]
+async fn a_forged_token_is_refused_every_time_even_next_to_a_remembered_one() {
+    let app = spawn_app().await;
+    let (seed, secret) = machine(&app).await;
+    let caller = Some((seed.client_id.as_str(), secret.as_str()));
+    let access = token(&app, &CC, caller).await.field("access_token");
+    assert_eq!(introspect(&app, &access, caller).await.body["active"], true);
+    // Same header and claims, another signature: a different token to the cache.
+    let (signed, signature) = access.rsplit_once('.').unwrap();
+    let mut forged_signature = signature.to_owned().into_bytes();
+    forged_signature[0] = if forged_signature[0] == b'A' { b'B' } else { b'A' };
+    let forged = format!("{signed}.{}", String::from_utf8(forged_signature).unwrap());
+    for _ in 0..2 {
+        assert_eq!(introspect(&app, &forged, caller).await.body["active"], false);
     }
 }
