@@ -55,6 +55,13 @@ fn code_consume(c: &mut Criterion) {
 }
 
 fn refresh_rotation(c: &mut Criterion) {
+    rotation_beside(c, "SQLite: rotate a refresh token (chained)", 0);
+    // The cost of a rotation must not grow with the number of families: a
+    // filter on "every live family" once made SQLite scan them all.
+    rotation_beside(c, "SQLite: rotate a refresh token (chained), 10 000 other live families", 10_000);
+}
+
+fn rotation_beside(c: &mut Criterion, name: &str, others: u64) {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let db = TestDatabase::sqlite();
     let store = store(&db, &runtime);
@@ -80,9 +87,17 @@ fn refresh_rotation(c: &mut Criterion) {
         rotated_at: None,
     };
     runtime.block_on(store.start_family(&family, &record("token-0"))).unwrap();
+    for n in 0..others {
+        let other = RefreshFamily {
+            id: RefreshFamilyId::generate(&SeqRandom::new(n + 2)).unwrap(),
+            ..family.clone()
+        };
+        let first = RefreshTokenRecord { family_id: other.id, ..record(&format!("other-{n}")) };
+        runtime.block_on(store.start_family(&other, &first)).unwrap();
+    }
     let current = RefCell::new("token-0".to_owned());
     let n = Cell::new(0_u64);
-    c.bench_function("SQLite: rotate a refresh token (chained)", |b| {
+    c.bench_function(name, |b| {
         b.iter(|| {
             n.set(n.get() + 1);
             let next = format!("token-{}", n.get());

@@ -191,29 +191,32 @@ impl RefreshTokenRepository for DieselStore {
                 // SECURITY: one conditional statement, checked for one row, decides
                 // the winner (dependency notes §6); it is the transaction's first
                 // statement, so on SQLite it holds the write lock before anything else.
-                let live_families = refresh_families::table
-                    .filter(refresh_families::revoked_at.is_null())
-                    .select(refresh_families::id);
                 let won = diesel::update(
                     refresh_tokens::table
                         .filter(refresh_tokens::digest.eq(&old))
-                        .filter(refresh_tokens::rotated_at.is_null())
-                        .filter(refresh_tokens::family_id.eq_any(live_families)),
+                        .filter(refresh_tokens::rotated_at.is_null()),
                 )
                 .set(refresh_tokens::rotated_at.eq(now.unix_timestamp()))
                 .execute(c)?;
-                if won == 1 {
+                let family: Option<String> =
+                    refresh_tokens::table.find(&old).select(refresh_tokens::family_id).first(c).optional()?;
+                let Some(family) = family else { return Ok(Ok(Rotation::Unknown)) };
+                // Looked up by key: a filter on "every live family" made SQLite
+                // scan them all on each rotation (the cost grew with their number).
+                let live: i64 = refresh_families::table
+                    .find(&family)
+                    .filter(refresh_families::revoked_at.is_null())
+                    .count()
+                    .get_result(c)?;
+                // A revoked family never rotates; marking its token used changes
+                // nothing, since the whole family is refused anyway.
+                if won == 1 && live == 1 {
                     diesel::insert_into(refresh_tokens::table).values(successor).execute(c)?;
                     return Ok(Ok(Rotation::Rotated));
                 }
-                let family: Option<String> =
-                    refresh_tokens::table.find(&old).select(refresh_tokens::family_id).first(c).optional()?;
-                Ok(match family {
-                    Some(id) => RefreshFamilyId::parse(&id)
-                        .map(Rotation::Reused)
-                        .ok_or_else(|| corrupt("refresh_tokens.family_id")),
-                    None => Ok(Rotation::Unknown),
-                })
+                Ok(RefreshFamilyId::parse(&family)
+                    .map(Rotation::Reused)
+                    .ok_or_else(|| corrupt("refresh_tokens.family_id")))
             })
             .map_err(repo_error)?
         })
