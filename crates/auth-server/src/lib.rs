@@ -17,8 +17,7 @@ use exit::CommandError;
 /// Runs a parsed command line to completion.
 pub async fn run(cli: Cli) -> Result<(), CommandError> {
     let config = config::load(cli.config.as_deref())?;
-    // Held to the end: dropping it writes out the lines still queued.
-    let _log_writer = telemetry::init(config.log_format, &config.log_level);
+    telemetry::init(config.log_format, &config.log_level);
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => commands::serve::run(&config, &args).await,
         Command::Migrate => commands::migrate::run(&config).await,
