@@ -5,10 +5,12 @@
 //! failure limit holds across instances; in front of the token verifier, a
 //! checked signature is remembered but revocation and expiry never are.
 
+use oauth_core::service::clients::ClientUpdate;
 use oauth_store_diesel::testing::TestDatabase;
 use time::Duration;
 
-use crate::flow::{Seed, register};
+use crate::flow::REDIRECT_URI;
+use crate::flow::{Browser, Seed, authorize_query, register, seed};
 use crate::helpers::{TestApp, spawn_app, spawn_app_with, start};
 use crate::token::{Answer, introspect, post_form, revoke, token};
 
@@ -106,8 +108,12 @@ async fn a_remembered_signature_check_never_outlives_a_revocation_or_the_tokens_
     assert_eq!(revoke(&app, &[("token", &revoked)], caller).await.status, 200);
     assert_eq!(introspect(&app, &revoked, caller).await.body["active"], false, "revoked at once");
     assert_eq!(introspect(&app, &expiring, caller).await.body["active"], true);
-    // Access tokens live 600 s by default.
-    app.clock.advance(Duration::seconds(600));
+    // Access tokens live 600 s by default; the signature is remembered for
+    // 60 s, so check it again at 590 s and cross the expiry while it is
+    // remembered.
+    app.clock.advance(Duration::seconds(590));
+    assert_eq!(introspect(&app, &expiring, caller).await.body["active"], true, "remembered again");
+    app.clock.advance(Duration::seconds(10));
     assert_eq!(introspect(&app, &expiring, caller).await.body["active"], false, "expired at once");
 }
 
@@ -126,4 +132,36 @@ async fn a_forged_token_is_refused_every_time_even_next_to_a_remembered_one() {
     for _ in 0..2 {
         assert_eq!(introspect(&app, &forged, caller).await.body["active"], false);
     }
+}
+
+#[tokio::test]
+async fn a_redirect_uri_or_scope_added_elsewhere_is_accepted_at_once() {
+    let app = spawn_app_with(TestDatabase::sqlite(), |raw| {
+        raw.api_scopes.insert("api:read".into(), "Read the API".into());
+    })
+    .await;
+    let seed = seed(&app).await;
+    let login_page =
+        Browser::new(&app).get(&format!("/oauth/authorize?{}", authorize_query(&seed, &[]))).await;
+    assert_eq!(login_page.status(), 200, "the client is now cached");
+    let added = "https://rp.example/added";
+    let update = ClientUpdate {
+        redirect_uris: Some(vec![REDIRECT_URI.into(), added.into()]),
+        ..ClientUpdate::default()
+    };
+    elsewhere(&app).await.update(&seed.client_id, update).await.unwrap();
+    let query = authorize_query(&seed, &[("redirect_uri", Some(added))]);
+    assert_eq!(Browser::new(&app).get(&format!("/oauth/authorize?{query}")).await.status(), 200);
+
+    let (machine, secret) = machine(&app).await;
+    assert_eq!(token(&app, &CC, Some((&machine.client_id, &secret))).await.status, 200, "now cached");
+    let scopes = Some(vec!["openid".into(), "api:read".into()]);
+    elsewhere(&app)
+        .await
+        .update(&machine.client_id, ClientUpdate { scopes, ..ClientUpdate::default() })
+        .await
+        .unwrap();
+    let wider = [("grant_type", "client_credentials"), ("scope", "api:read")];
+    let answer = token(&app, &wider, Some((&machine.client_id, &secret))).await;
+    assert_eq!(answer.status, 200, "a scope added elsewhere: {}", answer.body);
 }

@@ -17,10 +17,12 @@ const CAPACITY: usize = 16_384;
 ///
 /// SECURITY (RFC 6749 §2.3.1, brute force): the count in the store stays the
 /// only limit, and every failure is still recorded there. A cached count can
-/// only be behind failures recorded by *other* instances, and the first
-/// failure here returns the shared count and refreshes the cache, so beyond
-/// the limit each instance lets through at most one extra attempt per key;
-/// on one instance, none.
+/// only be behind failures recorded by *other* instances (a late read never
+/// replaces a newer count), and the first failure here returns the shared
+/// count and refreshes the cache: sequential attempts get at most one extra
+/// try per instance past the limit. Attempts already in flight when the
+/// limit is crossed are judged, with or without this cache, since the check
+/// and the count are separate steps.
 pub struct CachedLoginAttempts {
     store: Arc<dyn LoginAttemptRepository>,
     clock: Arc<dyn Clock>,
@@ -40,6 +42,13 @@ impl std::fmt::Debug for CachedLoginAttempts {
     }
 }
 
+/// Counts only grow until a failure outside the window restarts them, so the
+/// later last failure, then the higher count, is the newer answer.
+fn newer(cached: Option<FailureCount>, other: Option<FailureCount>) -> bool {
+    let rank = |count: Option<FailureCount>| count.map(|c| (c.last_failure_at, c.failures));
+    rank(cached) > rank(other)
+}
+
 #[async_trait::async_trait]
 impl LoginAttemptRepository for CachedLoginAttempts {
     async fn failures(&self, key: &ThrottleKey) -> Result<Option<FailureCount>, RepoError> {
@@ -48,7 +57,7 @@ impl LoginAttemptRepository for CachedLoginAttempts {
             return Ok(count);
         }
         let count = self.store.failures(key).await?;
-        self.counts.put(key.clone(), count, now);
+        self.counts.put_unless(key.clone(), count, now, |cached, read| newer(*cached, *read));
         Ok(count)
     }
 
@@ -60,7 +69,11 @@ impl LoginAttemptRepository for CachedLoginAttempts {
     ) -> Result<FailureCount, RepoError> {
         let count = self.store.record_failure(key, now, memory).await;
         match &count {
-            Ok(count) => self.counts.put(key.clone(), Some(*count), self.clock.now()),
+            Ok(count) => {
+                self.counts.put_unless(key.clone(), Some(*count), self.clock.now(), |cached, recorded| {
+                    newer(*cached, *recorded)
+                });
+            }
             Err(_) => self.counts.forget(key),
         }
         count

@@ -32,14 +32,11 @@ impl CachedClients {
         Self { store, clock, found: TtlMap::new(ttl, CAPACITY) }
     }
 
-    fn remember(&self, found: Option<Client>) -> Option<Client> {
-        match found {
-            Some(client) => {
-                self.found.put(client.id.clone(), client.clone(), self.clock.now());
-                Some(client)
-            }
-            None => None,
+    fn remember(&self, found: Option<Client>, read_at: OffsetDateTime) -> Option<Client> {
+        if let Some(client) = &found {
+            self.found.put(client.id.clone(), client.clone(), read_at);
         }
+        found
     }
 }
 
@@ -63,11 +60,12 @@ impl ClientRepository for CachedClients {
     }
 
     async fn find_fresh(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {
+        let read_at = self.clock.now();
         let found = self.store.find(id).await?;
         if found.is_none() {
             self.found.forget(id);
         }
-        Ok(self.remember(found))
+        Ok(self.remember(found, read_at))
     }
 
     async fn find_by_name(&self, name: &str) -> Result<Option<Client>, RepoError> {

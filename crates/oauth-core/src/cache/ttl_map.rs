@@ -6,9 +6,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use time::{Duration, OffsetDateTime};
 
-/// Entries older than `ttl` on the injected clock are misses. When full the
-/// map is emptied rather than evicted entry by entry: a miss only costs a
-/// read, and someone filling it with junk keys gains nothing.
+/// Entries older than `ttl` on the injected clock are misses. When full,
+/// expired entries are dropped, and if that is not enough the map is emptied
+/// rather than evicted entry by entry: a miss only costs a read, and someone
+/// filling it with junk keys gains nothing.
 pub(super) struct TtlMap<K, V> {
     entries: Mutex<HashMap<K, (V, OffsetDateTime)>>,
     ttl: Duration,
@@ -32,13 +33,38 @@ impl<K: Eq + Hash, V: Clone> TtlMap<K, V> {
         (*read_at <= now && now - *read_at < self.ttl).then(|| value.clone())
     }
 
+    /// Stores `value` as read at `now`: stamp it with the time the read
+    /// started, so that an entry is never trusted longer than `ttl` after.
     pub(super) fn put(&self, key: K, value: V, now: OffsetDateTime) {
+        self.put_unless(key, value, now, |_, _| false);
+    }
+
+    /// Like `put`, but keeps a live entry for which `keep(existing, new)`:
+    /// a read that finished late must not replace a newer answer.
+    pub(super) fn put_unless(
+        &self,
+        key: K,
+        value: V,
+        now: OffsetDateTime,
+        keep: impl FnOnce(&V, &V) -> bool,
+    ) {
         if !self.enabled() {
             return;
         }
+        let ttl = self.ttl;
         let mut entries = self.lock();
+        if let Some((existing, read_at)) = entries.get(&key)
+            && *read_at <= now
+            && now - *read_at < ttl
+            && keep(existing, &value)
+        {
+            return;
+        }
         if entries.len() >= self.capacity && !entries.contains_key(&key) {
-            entries.clear();
+            entries.retain(|_, (_, read_at)| *read_at <= now && now - *read_at < ttl);
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
         }
         entries.insert(key, (value, now));
     }
@@ -76,6 +102,16 @@ mod tests {
     }
 
     #[test]
+    fn a_late_read_does_not_replace_a_newer_answer() {
+        let map = TtlMap::new(Duration::seconds(1), 8);
+        map.put("k", 21, T0);
+        map.put_unless("k", 19, T0, |existing, new| existing > new);
+        assert_eq!(map.get(&"k", T0), Some(21));
+        map.put_unless("k", 22, T0, |existing, new| existing > new);
+        assert_eq!(map.get(&"k", T0), Some(22));
+    }
+
+    #[test]
     fn a_clock_that_went_back_misses() {
         let map = TtlMap::new(Duration::seconds(1), 8);
         map.put("k", 1, T0);
@@ -100,6 +136,10 @@ mod tests {
         assert_eq!((map.get(&"a", T0), map.get(&"c", T0)), (None, Some(4)));
         map.forget(&"c");
         assert_eq!(map.get(&"c", T0), None);
+        map.put("a", 1, T0);
+        map.put("b", 2, T0 + Duration::seconds(1));
+        map.put("e", 6, T0 + Duration::seconds(1));
+        assert_eq!(map.get(&"b", T0 + Duration::seconds(1)), Some(2), "only the expired entry made room");
         map.put("d", 5, T0);
         map.forget_all();
         assert_eq!(map.get(&"d", T0), None);

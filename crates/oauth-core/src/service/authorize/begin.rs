@@ -6,9 +6,7 @@ use super::{
     Answer, AuthorizationResponse, AuthorizeOutcome, AuthorizeService, ConsentStep, FlowError, Interaction,
     LoginPage,
 };
-use crate::authorization_request::{
-    AuthorizationParams, AuthorizationRequest, Prompt, RedirectError, validate,
-};
+use crate::authorization_request::{AuthorizationParams, AuthorizationRequest, Prompt, RedirectError};
 use crate::error::OAuthError;
 use crate::session::{Login, Session, csrf_token};
 use crate::user::User;
@@ -25,8 +23,7 @@ impl AuthorizeService {
         params: AuthorizationParams,
         cookie: Option<&str>,
     ) -> Result<Answer<AuthorizeOutcome>, FlowError> {
-        let target = self.trusted_target(&params).await?;
-        let request = match validate(target, &params, &self.catalog, self.policy.authorize) {
+        let request = match self.checked_request(&params).await? {
             Ok(request) => request,
             Err(error) => return Ok(redirect(AuthorizationResponse::Error(error))),
         };

@@ -63,7 +63,15 @@ impl AuthorizeService {
             Err(FlowError::BadRequest(_)) if !returns => (None, None),
             Err(error) => return Err(error),
         };
-        let redirect = logout_target(&params, client.as_ref())?;
+        let redirect = match (logout_target(&params, client.as_ref()), &client) {
+            (Ok(redirect), _) => redirect,
+            // A URI registered elsewhere a moment ago: the stored client decides.
+            (Err(_), Some(cached)) => {
+                let stored = self.ports.clients.find_fresh(&cached.id).await?.filter(|c| !c.disabled);
+                logout_target(&params, stored.as_ref())?
+            }
+            (Err(refusal), None) => return Err(refusal),
+        };
         let now = self.now();
         let Some((session, secret)) = self.live_session_with_cookie(cookie, now).await? else {
             return Ok(EndSession::Ended { redirect });
@@ -115,7 +123,11 @@ impl AuthorizeService {
         let id = ClientId::parse(id).map_err(|_| unknown())?;
         match self.ports.clients.find(&id).await? {
             Some(client) if !client.disabled => Ok(Some(client)),
-            _ => Err(unknown()),
+            // The stored client decides a refusal, never a cached copy.
+            _ => match self.ports.clients.find_fresh(&id).await? {
+                Some(client) if !client.disabled => Ok(Some(client)),
+                _ => Err(unknown()),
+            },
         }
     }
 }

@@ -17,8 +17,7 @@ use time::OffsetDateTime;
 
 use crate::authorization_request::Prompt;
 use crate::authorization_request::{
-    AuthorizationParams, AuthorizationRequest, AuthorizePolicy, RedirectError, TrustedTarget, trust_redirect,
-    validate,
+    AuthorizationParams, AuthorizationRequest, AuthorizePolicy, RedirectError, trust_redirect, validate,
 };
 use crate::client::ClientId;
 use crate::code::{AuthorizationCode, CodeLifetime, CodeValue};
@@ -149,17 +148,24 @@ impl AuthorizeService {
         self.ports.clock.now()
     }
 
-    /// Step 1 of RFC 6749 §4.1.2.1: the client and its redirect URI.
-    async fn trusted_target(&self, params: &AuthorizationParams) -> Result<TrustedTarget, FlowError> {
+    /// RFC 6749 §4.1.2.1: the client and its redirect URI (`Err`: our own
+    /// error page), then the rest of the request (`Ok(Err)`: an error sent
+    /// back to the client). A refusal is decided on the stored client, never
+    /// on a cached copy that may predate a change made elsewhere (a redirect
+    /// URI, a scope or a grant just added): the client is read again first.
+    async fn checked_request(
+        &self,
+        params: &AuthorizationParams,
+    ) -> Result<Result<AuthorizationRequest, RedirectError>, FlowError> {
         let client_id = params.client_id().map_err(FlowError::Untrusted)?;
-        let client = self.ports.clients.find(&client_id).await?;
-        if let Ok(target) = trust_redirect(params, client) {
-            return Ok(target);
+        if let Ok(target) = trust_redirect(params, self.ports.clients.find(&client_id).await?)
+            && let Ok(request) = validate(target, params, &self.catalog, self.policy.authorize)
+        {
+            return Ok(Ok(request));
         }
-        // A refusal is decided on the stored client, never on a cached copy
-        // that may predate a change elsewhere (a redirect URI just added).
-        let client = self.ports.clients.find_fresh(&client_id).await?;
-        trust_redirect(params, client).map_err(FlowError::Untrusted)
+        let target = trust_redirect(params, self.ports.clients.find_fresh(&client_id).await?)
+            .map_err(FlowError::Untrusted)?;
+        Ok(validate(target, params, &self.catalog, self.policy.authorize))
     }
 
     /// A stored request checked again, as if it arrived now: a client disabled
@@ -168,8 +174,7 @@ impl AuthorizeService {
         &self,
         pending: &PendingAuthorization,
     ) -> Result<Result<AuthorizationRequest, RedirectError>, FlowError> {
-        let target = self.trusted_target(&pending.params).await?;
-        Ok(validate(target, &pending.params, &self.catalog, self.policy.authorize))
+        self.checked_request(&pending.params).await
     }
 
     /// The live session whose cookie the browser presented.

@@ -73,9 +73,13 @@ impl TokenService {
         Ok(Some(LiveAccessToken { claims, client, user }))
     }
 
-    /// The client, if it exists and is not disabled.
+    /// The client, if it exists and is not disabled. A "no" is checked on
+    /// the stored client, never a cached copy (docs/SECURITY.md § Read caches).
     pub(super) async fn enabled_client(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {
-        Ok(self.ports.clients.find(id).await?.filter(|client| !client.disabled))
+        if let Some(client) = self.ports.clients.find(id).await?.filter(|client| !client.disabled) {
+            return Ok(Some(client));
+        }
+        Ok(self.ports.clients.find_fresh(id).await?.filter(|client| !client.disabled))
     }
 
     /// The user, if it exists and is not disabled: tokens of anyone else are dead.

@@ -12,7 +12,7 @@ mod userinfo;
 
 use std::sync::Arc;
 
-use crate::client::Client;
+use crate::client::{Client, GrantType};
 use crate::client_auth::PresentedCredentials;
 use crate::error::{OAuthError, RepoError};
 use crate::ports::{
@@ -157,7 +157,32 @@ impl TokenService {
     /// holds nothing the client did not send).
     pub async fn origin_allowed_for(&self, client_id: &str, origin: &str) -> bool {
         let Ok(id) = crate::client::ClientId::parse(client_id) else { return false };
-        matches!(self.ports.clients.find(&id).await, Ok(Some(client)) if client.allows_origin(origin))
+        if matches!(self.ports.clients.find(&id).await, Ok(Some(client)) if client.allows_origin(origin)) {
+            return true;
+        }
+        // An origin registered elsewhere a moment ago: the stored client decides.
+        matches!(self.ports.clients.find_fresh(&id).await, Ok(Some(client)) if client.allows_origin(origin))
+    }
+
+    /// The client to judge this request by. A cached copy that would refuse
+    /// the grant or a requested scope may predate a change made elsewhere,
+    /// so the stored client decides (docs/SECURITY.md § Read caches).
+    async fn current_for(&self, client: Client, params: &TokenParams) -> Result<Client, TokenFailure> {
+        let grant_missing = params
+            .grant_type
+            .as_deref()
+            .and_then(|grant| grant.parse::<GrantType>().ok())
+            .is_some_and(|grant| !client.metadata.grant_types.contains(&grant));
+        let scope_missing = params.scope.as_deref().is_some_and(|scope| {
+            scope.split_whitespace().any(|name| !client.metadata.scopes.iter().any(|s| s.as_str() == name))
+        });
+        if !grant_missing && !scope_missing {
+            return Ok(client);
+        }
+        match self.ports.clients.find_fresh(&client.id).await? {
+            Some(stored) if !stored.disabled => Ok(stored),
+            _ => Err(OAuthError::InvalidClient("client authentication failed".into()).into()),
+        }
     }
 
     /// Deletes up to `batch` refresh families past their absolute expiry and
@@ -180,6 +205,7 @@ impl TokenService {
         address: &str,
     ) -> Result<Granted, TokenFailure> {
         let client = self.authenticate(credentials, address).await?;
+        let client = self.current_for(client, &params).await?;
         let grant_type = params.grant_type.clone().unwrap_or_default();
         tracing::Span::current().record("grant_type", grant_type.as_str());
         let response = match grant_type.as_str() {
