@@ -54,3 +54,18 @@ pub trait ClientRepository: Send + Sync {
     /// Removes the client and its secrets.
     async fn delete(&self, id: &ClientId) -> Result<(), RepoError>;
 }
+
+/// The client named `id` if `accept` holds for it: judged first on the copy
+/// `find` gives (a cache may answer), and only when that copy fails, on the
+/// stored client. So a read cache can delay a refusal by its TTL but never
+/// cause one (docs/SECURITY.md § Read caches).
+pub async fn find_accepted(
+    clients: &dyn ClientRepository,
+    id: &ClientId,
+    accept: impl Fn(&Client) -> bool,
+) -> Result<Option<Client>, RepoError> {
+    if let Some(client) = clients.find(id).await?.filter(|client| accept(client)) {
+        return Ok(Some(client));
+    }
+    Ok(clients.find_fresh(id).await?.filter(|client| accept(client)))
+}

@@ -18,7 +18,7 @@ mod token_signer;
 mod token_verifier;
 mod users;
 
-pub use clients::ClientRepository;
+pub use clients::{ClientRepository, find_accepted};
 pub use clock::Clock;
 pub use codes::CodeRepository;
 pub use consents::ConsentRepository;

@@ -3,7 +3,7 @@
 //! where to come back to.
 
 use crate::client::{Client, ClientId};
-use crate::ports::VerifyError;
+use crate::ports::{VerifyError, find_accepted};
 use crate::session::{csrf_matches, csrf_token};
 
 use super::{AuthorizeService, FlowError};
@@ -121,14 +121,8 @@ impl AuthorizeService {
         let Some(id) = named.or(hint_audience) else { return Ok(None) };
         let unknown = || FlowError::BadRequest("the client is unknown".into());
         let id = ClientId::parse(id).map_err(|_| unknown())?;
-        match self.ports.clients.find(&id).await? {
-            Some(client) if !client.disabled => Ok(Some(client)),
-            // The stored client decides a refusal, never a cached copy.
-            _ => match self.ports.clients.find_fresh(&id).await? {
-                Some(client) if !client.disabled => Ok(Some(client)),
-                _ => Err(unknown()),
-            },
-        }
+        let client = find_accepted(self.ports.clients.as_ref(), &id, |client| !client.disabled).await?;
+        client.map(Some).ok_or_else(unknown)
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::client::{Client, ClientId};
 use crate::error::{OAuthError, RepoError};
-use crate::ports::VerifyError;
+use crate::ports::{VerifyError, find_accepted};
 use crate::refresh::RefreshFamilyId;
 use crate::token::AccessTokenClaims;
 use crate::user::{User, UserId};
@@ -73,13 +73,9 @@ impl TokenService {
         Ok(Some(LiveAccessToken { claims, client, user }))
     }
 
-    /// The client, if it exists and is not disabled. A "no" is checked on
-    /// the stored client, never a cached copy (docs/SECURITY.md § Read caches).
+    /// The client, if it exists and is not disabled.
     pub(super) async fn enabled_client(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {
-        if let Some(client) = self.ports.clients.find(id).await?.filter(|client| !client.disabled) {
-            return Ok(Some(client));
-        }
-        Ok(self.ports.clients.find_fresh(id).await?.filter(|client| !client.disabled))
+        find_accepted(self.ports.clients.as_ref(), id, |client| !client.disabled).await
     }
 
     /// The user, if it exists and is not disabled: tokens of anyone else are dead.

@@ -5,7 +5,8 @@ use super::{TokenFailure, TokenService};
 use crate::client::{AuthMethod, Client, ClientId, ClientType, SecretDigest};
 use crate::client_auth::PresentedCredentials;
 use crate::error::OAuthError;
-use crate::throttle::{CLIENT_LIMIT, CLIENT_WINDOW, FailureCount, ThrottleKey, client_key};
+use crate::ports::find_accepted;
+use crate::throttle::{CLIENT_LIMIT, CLIENT_WINDOW, FailureCount, client_key};
 use time::OffsetDateTime;
 
 impl TokenService {
@@ -28,33 +29,16 @@ impl TokenService {
             return Err(TokenFailure::ClientThrottled);
         }
         let client = match ClientId::parse(&presented.client_id) {
-            Ok(id) => match self.ports.clients.find(&id).await? {
-                Some(client) if admits(&client, presented, now) => Some(client),
-                // The copy may predate a rotation or re-enabling elsewhere:
-                // a refusal is only ever decided on the stored client.
-                Some(_) => self.ports.clients.find_fresh(&id).await?,
-                None => None,
-            },
+            Ok(id) => find_accepted(self.ports.clients.as_ref(), &id, |c| admits(c, presented, now)).await?,
             Err(_) => None,
         };
-        match client {
-            Some(client) if admits(&client, presented, now) => Ok(client),
-            Some(_) => self.refuse(&key, presented, now).await,
-            None => {
-                // SECURITY: an unknown id costs one digest comparison too.
-                let _ = SecretDigest::of("").verify(presented.secret.as_deref().unwrap_or(""));
-                self.refuse(&key, presented, now).await
-            }
+        if let Some(client) = client {
+            return Ok(client);
         }
-    }
-
-    async fn refuse(
-        &self,
-        key: &ThrottleKey,
-        presented: &PresentedCredentials,
-        now: OffsetDateTime,
-    ) -> Result<Client, TokenFailure> {
-        self.ports.attempts.record_failure(key, now, CLIENT_WINDOW).await?;
+        // SECURITY: a refused or unknown id costs one more digest comparison,
+        // so the answer's timing does not tell which it was.
+        let _ = SecretDigest::of("").verify(presented.secret.as_deref().unwrap_or(""));
+        self.ports.attempts.record_failure(&key, now, CLIENT_WINDOW).await?;
         tracing::warn!(event = "client_auth_failed", method = %presented.method, "client authentication failed");
         Err(OAuthError::InvalidClient("client authentication failed".into()).into())
     }

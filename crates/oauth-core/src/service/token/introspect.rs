@@ -4,6 +4,7 @@
 use crate::client::{Client, ClientType};
 use crate::client_auth::PresentedCredentials;
 use crate::error::OAuthError;
+use crate::ports::find_accepted;
 use crate::refresh::RefreshDigest;
 use crate::scope::ScopeName;
 
@@ -92,8 +93,8 @@ impl TokenService {
         if caller.metadata.may_introspect_any {
             return Ok(true);
         }
-        let stored = self.ports.clients.find_fresh(&caller.id).await?;
-        Ok(stored.is_some_and(|client| client.metadata.may_introspect_any && !client.disabled))
+        let permitted = |client: &Client| client.metadata.may_introspect_any && !client.disabled;
+        Ok(find_accepted(self.ports.clients.as_ref(), &caller.id, permitted).await?.is_some())
     }
 
     async fn introspect_access(&self, token: &str) -> Result<Introspection, TokenFailure> {

@@ -18,6 +18,7 @@ use crate::error::{OAuthError, RepoError};
 use crate::ports::{
     ClientRepository, Clock, CodeRepository, LoginAttemptRepository, RandomSource, RandomUnavailable,
     RefreshTokenRepository, RevokedTokenRepository, SignError, TokenSigner, TokenVerifier, UserRepository,
+    find_accepted,
 };
 
 use crate::scope::ScopeCatalog;
@@ -157,11 +158,8 @@ impl TokenService {
     /// holds nothing the client did not send).
     pub async fn origin_allowed_for(&self, client_id: &str, origin: &str) -> bool {
         let Ok(id) = crate::client::ClientId::parse(client_id) else { return false };
-        if matches!(self.ports.clients.find(&id).await, Ok(Some(client)) if client.allows_origin(origin)) {
-            return true;
-        }
-        // An origin registered elsewhere a moment ago: the stored client decides.
-        matches!(self.ports.clients.find_fresh(&id).await, Ok(Some(client)) if client.allows_origin(origin))
+        let allowed = find_accepted(self.ports.clients.as_ref(), &id, |client| client.allows_origin(origin));
+        matches!(allowed.await, Ok(Some(_)))
     }
 
     /// The client to judge this request by. A cached copy that would refuse
@@ -179,9 +177,9 @@ impl TokenService {
         if !grant_missing && !scope_missing {
             return Ok(client);
         }
-        match self.ports.clients.find_fresh(&client.id).await? {
-            Some(stored) if !stored.disabled => Ok(stored),
-            _ => Err(OAuthError::InvalidClient("client authentication failed".into()).into()),
+        match self.ports.clients.find_fresh(&client.id).await?.filter(|stored| !stored.disabled) {
+            Some(stored) => Ok(stored),
+            None => Err(OAuthError::InvalidClient("client authentication failed".into()).into()),
         }
     }
 
