@@ -9,9 +9,20 @@ mod token;
 mod token_state;
 mod userinfo;
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 
 use crate::error::json_error;
+
+/// A 200 that no cache may keep: tokens, what a token grants, personal data
+/// (RFC 6749 §5.1, RFC 7662 §2.2; `Pragma` for HTTP/1.0 caches).
+pub(crate) fn uncached_ok() -> HttpResponseBuilder {
+    let mut builder = HttpResponse::Ok();
+    builder
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")));
+    builder
+}
 
 /// Every route: (methods, path).
 pub const ROUTES: &[(&[&str], &str)] = &[

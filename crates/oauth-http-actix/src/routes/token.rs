@@ -2,7 +2,6 @@
 //! Client authentication is read by `ClientForm` and judged by the core; the
 //! grants are the core's.
 
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use oauth_core::OAuthError;
 use oauth_core::service::token::TokenParams;
@@ -85,9 +84,5 @@ fn success(response: &TokenResponse) -> HttpResponse {
         id_token: response.id_token.as_deref(),
         refresh_token: response.refresh_token.as_ref().map(oauth_core::refresh::RefreshToken::expose),
     };
-    // RFC 6749 §5.1: tokens are never cached.
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")))
-        .json(body)
+    super::uncached_ok().json(body)
 }

@@ -1,7 +1,6 @@
 //! `POST /oauth/introspect` (RFC 7662) and `POST /oauth/revoke` (RFC 7009):
 //! a client asks about, or gives up, a token it holds.
 
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use oauth_core::service::token::Introspection;
 use serde::Serialize;
@@ -69,10 +68,7 @@ pub(crate) async fn introspect(
                     jti: t.jti.as_deref(),
                 }),
             };
-            HttpResponse::Ok()
-                .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-                .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")))
-                .json(IntrospectionBody { active: token.is_some(), token })
+            super::uncached_ok().json(IntrospectionBody { active: token.is_some(), token })
         }
         Err(failure) => form.failure(failure),
     }
@@ -90,23 +86,28 @@ pub(crate) async fn revoke(
         Err(refusal) => return refusal.response(),
     };
     let mut response = match token_field(&form) {
-        Ok(token) => {
-            let address = crate::browser::client_address(&request, &state.trusted_proxies);
-            match state.tokens.revoke(&form.credentials, token, &address).await {
-                Ok(client) => {
-                    let mut response = HttpResponse::Ok()
-                        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-                        .finish();
-                    allow_origin(&request, &client, &mut response);
-                    response
-                }
-                Err(failure) => form.failure(failure),
-            }
-        }
+        Ok(token) => revoked(&request, &state, &form, token).await,
         Err(error) => refuse(error, form.tried_basic()),
     };
     allow_origin_on_error(&request, &state, &form.credentials.client_id, &mut response).await;
     response
+}
+
+async fn revoked(
+    request: &HttpRequest,
+    state: &AppState,
+    form: &ClientForm,
+    token: Option<String>,
+) -> HttpResponse {
+    let address = crate::browser::client_address(request, &state.trusted_proxies);
+    match state.tokens.revoke(&form.credentials, token, &address).await {
+        Ok(client) => {
+            let mut response = super::uncached_ok().finish();
+            allow_origin(request, &client, &mut response);
+            response
+        }
+        Err(failure) => form.failure(failure),
+    }
 }
 
 /// `OPTIONS /oauth/revoke`: a CORS preflight.

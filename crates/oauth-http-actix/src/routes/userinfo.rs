@@ -116,11 +116,7 @@ fn success(info: &UserInfo) -> HttpResponse {
         email_verified: info.email.as_ref().map(|(_, verified)| *verified),
         name: info.name.as_deref(),
     };
-    // Personal data: never cached.
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")))
-        .json(body)
+    super::uncached_ok().json(body)
 }
 
 /// RFC 6750 §3: the challenge, and the same error as JSON for humans.
