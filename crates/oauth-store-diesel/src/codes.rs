@@ -154,28 +154,24 @@ impl CodeRepository for DieselStore {
         .await
     }
 
-    async fn was_replayed(&self, digest: &CodeDigest) -> Result<bool, RepoError> {
-        let digest = digest.to_hex();
-        self.run(move |c| {
-            let mark: Option<Option<i64>> = authorization_codes::table
-                .find(digest)
-                .select(authorization_codes::replayed_at)
-                .first(c)
-                .optional()
-                .map_err(repo_error)?;
-            Ok(mark.flatten().is_some())
-        })
-        .await
-    }
-
-    async fn record_access_token(&self, digest: &CodeDigest, jti: &str) -> Result<(), RepoError> {
+    async fn record_access_token(&self, digest: &CodeDigest, jti: &str) -> Result<bool, RepoError> {
         let (digest, jti) = (digest.to_hex(), jti.to_owned());
         self.run(move |c| {
-            diesel::update(authorization_codes::table.find(digest))
-                .set(authorization_codes::access_jti.eq(Some(jti)))
-                .execute(c)
-                .map(drop)
-                .map_err(repo_error)
+            // The write first, then the read, in one transaction: a replay
+            // marks first and reads the jti after, so one of the two sees the
+            // other (on SQLite the UPDATE also takes the write lock first).
+            c.transaction(|c| {
+                diesel::update(authorization_codes::table.find(&digest))
+                    .set(authorization_codes::access_jti.eq(Some(jti)))
+                    .execute(c)?;
+                let mark: Option<Option<i64>> = authorization_codes::table
+                    .find(&digest)
+                    .select(authorization_codes::replayed_at)
+                    .first(c)
+                    .optional()?;
+                Ok(mark.flatten().is_some())
+            })
+            .map_err(repo_error)
         })
         .await
     }

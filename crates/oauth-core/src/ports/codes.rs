@@ -12,8 +12,12 @@ use crate::error::RepoError;
 ///   exactly one gets `Consumed::Now`; every later or losing call gets
 ///   `Consumed::Already` (RFC 6749 §4.1.2, §10.5);
 /// - it does not check expiry: the caller does, with its clock;
-/// - `mark_replayed` is seen by every later `was_replayed`;
-/// - `record_access_token` is seen by every later `access_token_of`;
+/// - `record_access_token` stores the `jti`, then reads the replay mark, in
+///   one step: with a replay that marks, then reads the `jti`
+///   (`mark_replayed`, `access_token_of`), one of the two always sees the
+///   other's write;
+/// - `mark_replayed` is seen by every later `record_access_token`, and
+///   `record_access_token` by every later `access_token_of`;
 /// - `purge_expired` deletes at most `limit` codes whose `expires_at` is at or
 ///   before `now`, and nothing live.
 #[cfg_attr(any(test, feature = "test-support"), mockall::automock)]
@@ -27,11 +31,10 @@ pub trait CodeRepository: Send + Sync {
 
     /// Records that a consumed code was presented again.
     async fn mark_replayed(&self, digest: &CodeDigest, now: OffsetDateTime) -> Result<(), RepoError>;
-    /// Whether the code was presented again after its redemption.
-    async fn was_replayed(&self, digest: &CodeDigest) -> Result<bool, RepoError>;
     /// Records the `jti` of the access token the code's exchange issued, so
-    /// that a replay can revoke it (RFC 6749 §4.1.2).
-    async fn record_access_token(&self, digest: &CodeDigest, jti: &str) -> Result<(), RepoError>;
+    /// that a replay can revoke it (RFC 6749 §4.1.2), and answers whether the
+    /// code was already presented again: then the exchange revokes it itself.
+    async fn record_access_token(&self, digest: &CodeDigest, jti: &str) -> Result<bool, RepoError>;
     /// The `jti` recorded for the code, if any.
     async fn access_token_of(&self, digest: &CodeDigest) -> Result<Option<String>, RepoError>;
     /// Deletes up to `limit` expired codes; returns how many.

@@ -214,13 +214,9 @@ impl CodeRepository for InMemoryStore {
         Ok(())
     }
 
-    async fn was_replayed(&self, digest: &CodeDigest) -> Result<bool, RepoError> {
-        Ok(locked(&self.replayed).contains(&digest.to_hex()))
-    }
-
-    async fn record_access_token(&self, digest: &CodeDigest, jti: &str) -> Result<(), RepoError> {
+    async fn record_access_token(&self, digest: &CodeDigest, jti: &str) -> Result<bool, RepoError> {
         locked(&self.code_access_tokens).insert(digest.to_hex(), jti.to_owned());
-        Ok(())
+        Ok(locked(&self.replayed).contains(&digest.to_hex()))
     }
 
     async fn access_token_of(&self, digest: &CodeDigest) -> Result<Option<String>, RepoError> {

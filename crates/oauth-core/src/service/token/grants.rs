@@ -108,12 +108,12 @@ impl TokenService {
             family: None,
         };
         let minted = self.mint(&grant, family, None, now).await?;
-        self.ports.codes.record_access_token(&digest, &minted.jti).await?;
+        let replayed = self.ports.codes.record_access_token(&digest, &minted.jti).await?;
         // A replay that arrived while we minted may have looked for our family
         // and access token before we stored them: it marked the code first, so
         // we revoke them here. This exchange still answers (it was the one
         // redemption), but its tokens are already dead, as RFC 6749 §4.1.2 asks.
-        if self.ports.codes.was_replayed(&digest).await? {
+        if replayed {
             self.ports.refresh.revoke_for_code(&digest, now).await?;
             self.ports.revoked.revoke(&minted.jti, now + self.policy.access_token_lifetime).await?;
         }

@@ -102,16 +102,17 @@ pub async fn unknown_codes_are_unknown(stores: CodeStores) {
     assert_eq!(stores.codes.consume(&CodeDigest::of("never-issued"), T0).await.unwrap(), Consumed::Unknown);
 }
 
-/// A code marked replayed says so afterwards; another code does not.
+/// A code marked replayed says so to a later recording of its access token;
+/// another code does not.
 pub async fn a_replay_mark_is_seen_later(stores: CodeStores) {
     with_owners(&stores).await;
     let (replayed, clean) = (code("replayed", Duration::seconds(60)), code("clean", Duration::seconds(60)));
     stores.codes.insert(&replayed).await.unwrap();
     stores.codes.insert(&clean).await.unwrap();
-    assert!(!stores.codes.was_replayed(&replayed.digest).await.unwrap());
+    assert!(!stores.codes.record_access_token(&replayed.digest, "jti-1").await.unwrap());
     stores.codes.mark_replayed(&replayed.digest, T0).await.unwrap();
-    assert!(stores.codes.was_replayed(&replayed.digest).await.unwrap());
-    assert!(!stores.codes.was_replayed(&clean.digest).await.unwrap());
+    assert!(stores.codes.record_access_token(&replayed.digest, "jti-1").await.unwrap());
+    assert!(!stores.codes.record_access_token(&clean.digest, "jti-2").await.unwrap());
 }
 
 /// The jti recorded for a code is found again; another code has none.
