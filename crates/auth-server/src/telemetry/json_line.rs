@@ -1,15 +1,7 @@
-//! JSON log lines written straight into the line buffer.
-//!
-//! tracing-subscriber's JSON format keeps each span's fields as a JSON text
-//! and parses it back into a `serde_json::Value` map for every event inside
-//! the span, so each line cost a map and a string per field twice over. Here
-//! a span's fields are rendered once, as the `"key":value` members they will
-//! be printed as, and spliced into every line of the span unchanged. The
-//! shape of a line is the one tracing-subscriber printed with
-//! `flatten_event(true)`, `with_span_list(true)`, `with_current_span(false)`
-//! and no target:
-//!
-//! `{"timestamp":"…","level":"INFO",<event fields>,"spans":[{<fields>,"name":"…"},…]}`
+//! JSON log lines written straight into the line buffer, one object per
+//! event: `{"timestamp":…,"level":…,<event fields>,"spans":[{<fields>,"name":…},…]}`.
+//! Every value is a JSON number, boolean or escaped string: logged input
+//! cannot leave its string.
 
 use std::fmt::{self, Write};
 
@@ -23,6 +15,14 @@ use tracing_subscriber::registry::LookupSpan;
 
 /// Renders fields as comma-separated JSON members (`"a":1,"b":"x"`), the
 /// form both a span's stored fields and an event's fields are printed in.
+///
+/// tracing-subscriber's JSON format keeps a span's fields as JSON text and
+/// parses them back into a `serde_json` map for every event inside the
+/// span; rendered once as members, they are spliced into each line as they
+/// are (docs/BENCHMARKS.md: 15–20 % of a cheap request's CPU). Differences
+/// from its lines: `r#` is stripped from every field name, and a span field
+/// recorded twice appears twice (the last one wins in common parsers; no
+/// field of ours is recorded twice).
 #[derive(Debug, Default, Clone, Copy)]
 pub(super) struct JsonMembers;
 
@@ -41,15 +41,23 @@ impl<'writer> FormatFields<'writer> for JsonMembers {
         current: &'writer mut FormattedFields<Self>,
         fields: &tracing::span::Record<'_>,
     ) -> fmt::Result {
-        let empty = current.fields.is_empty();
-        let mut writer = current.as_writer();
-        let mut members = MemberWriter { out: &mut writer, empty, result: Ok(()) };
-        fields.record(&mut members);
-        members.result
+        let kept = current.fields.len();
+        let result = {
+            let mut writer = current.as_writer();
+            let mut members = MemberWriter { out: &mut writer, empty: kept == 0, result: Ok(()) };
+            fields.record(&mut members);
+            members.result
+        };
+        // The caller ignores the error, and a half-written member would
+        // break every later line of the span.
+        if result.is_err() {
+            current.fields.truncate(kept);
+        }
+        result
     }
 }
 
-/// One event per line, as described in the module documentation.
+/// One event per line, in the shape the module documentation shows.
 #[derive(Debug, Default, Clone, Copy)]
 pub(super) struct JsonLine;
 
@@ -104,12 +112,10 @@ struct MemberWriter<'a, W: Write> {
 
 impl<W: Write> MemberWriter<'_, W> {
     fn member(&mut self, field: &Field, value: impl FnOnce(&mut W) -> fmt::Result) {
-        let name = field.name();
-        // Records bridged from the `log` crate carry their metadata again as
-        // `log.*` fields; the level is already on the line.
-        if self.result.is_err() || name.starts_with("log.") {
+        if self.result.is_err() {
             return;
         }
+        let name = field.name();
         let name = name.strip_prefix("r#").unwrap_or(name);
         self.result = (|| {
             if !std::mem::take(&mut self.empty) {
@@ -125,9 +131,10 @@ impl<W: Write> MemberWriter<'_, W> {
 impl<W: Write> Visit for MemberWriter<'_, W> {
     fn record_f64(&mut self, field: &Field, value: f64) {
         // JSON has no NaN or infinity (RFC 8259 §6); serde_json prints null.
+        // `Debug` keeps `1.0` a float and writes `1e300`, not 301 digits.
         self.member(
             field,
-            |out| if value.is_finite() { write!(out, "{value}") } else { out.write_str("null") },
+            |out| if value.is_finite() { write!(out, "{value:?}") } else { out.write_str("null") },
         );
     }
 
@@ -172,35 +179,36 @@ fn write_escaped(out: &mut impl Write, value: fmt::Arguments<'_>) -> fmt::Result
     out.write_char('"')
 }
 
-/// Escapes what it is given as the contents of a JSON string (RFC 8259 §7):
-/// the quote, the backslash and every control character, so a logged value
-/// can neither end its string nor carry a terminal escape sequence. `serde_json`
-/// does the same but only for a whole string, not for the pieces a
-/// `Debug` implementation writes one after another.
+/// Escapes what it is given as the contents of a JSON string. RFC 8259 §7
+/// requires the quote, the backslash and the C0 controls; DEL and the C1
+/// controls (U+0080–U+009F, CSI among them) are escaped too, so no terminal
+/// escape sequence reaches a console that shows the log. `serde_json`
+/// escapes only whole strings, not the pieces a `Debug` implementation
+/// writes one after another.
 struct Escaped<'a, W: Write>(&'a mut W);
 
 impl<W: Write> Write for Escaped<'_, W> {
     fn write_str(&mut self, text: &str) -> fmt::Result {
         let mut clean_from = 0;
-        for (index, byte) in text.bytes().enumerate() {
-            let escape = match byte {
-                b'"' => "\\\"",
-                b'\\' => "\\\\",
-                b'\n' => "\\n",
-                b'\r' => "\\r",
-                b'\t' => "\\t",
-                0x08 => "\\b",
-                0x0c => "\\f",
-                0x00..=0x1f => "",
+        for (index, character) in text.char_indices() {
+            let escape = match character {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                '\u{8}' => "\\b",
+                '\u{c}' => "\\f",
+                '\0'..='\u{1f}' | '\u{7f}'..='\u{9f}' => "",
                 _ => continue,
             };
             self.0.write_str(&text[clean_from..index])?;
             if escape.is_empty() {
-                write!(self.0, "\\u{byte:04x}")?;
+                write!(self.0, "\\u{:04x}", u32::from(character))?;
             } else {
                 self.0.write_str(escape)?;
             }
-            clean_from = index + 1;
+            clean_from = index + character.len_utf8();
         }
         self.0.write_str(&text[clean_from..])
     }
@@ -257,23 +265,30 @@ mod tests {
             let inner = tracing::info_span!("exchange", r#type = "code", attempt = tracing::field::Empty);
             inner.record("attempt", 2_u64);
             let _inner = inner.enter();
-            tracing::info!(status = 200_u16, ok = true, ratio = 0.5, delta = -3_i64, "request finished");
+            let bare = tracing::info_span!("bare");
+            let _bare = bare.enter();
+            tracing::info!(status = 200_u16, ok = true, ratio = 1.0, delta = -3_i64, "request finished");
         });
 
         assert_eq!(lines.len(), 1);
         let line = &lines[0];
         assert_eq!(line["level"], "INFO");
-        assert!(line["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')), "{line}");
+        let timestamp = line["timestamp"].as_str().unwrap_or_default();
+        assert!(
+            time::OffsetDateTime::parse(timestamp, &time::format_description::well_known::Rfc3339).is_ok(),
+            "{line}"
+        );
         assert_eq!(line["message"], "request finished");
         assert_eq!(line["status"], 200);
         assert_eq!(line["ok"], true);
-        assert_eq!(line["ratio"], 0.5);
+        assert!(line["ratio"].is_f64(), "a whole float stays a float: {line}");
         assert_eq!(line["delta"], -3);
         assert_eq!(
             line["spans"],
             serde_json::json!([
                 { "request_id": "r-1", "method": "GET", "name": "http_request" },
                 { "type": "code", "attempt": 2, "name": "exchange" },
+                { "name": "bare" },
             ])
         );
     }
@@ -288,27 +303,61 @@ mod tests {
 
     #[test]
     fn hostile_values_stay_inside_their_strings() {
-        let hostile = "a\"b\\c\nd\re\tf\u{8}\u{c}\u{0}\u{1b}[31mred\u{7f} é ✓ 🦀";
-        let lines = lines_of(|| {
-            let span = tracing::info_span!("s", value = hostile);
-            let _entered = span.enter();
-            tracing::info!(debug = ?hostile, display = %hostile, plain = hostile, "{hostile}");
-        });
+        let cases = [
+            ("quote and backslash", "a\"b\\c"),
+            ("line breaks forging a second line", "x\n{\"level\":\"ERROR\"}\r\n"),
+            ("C0 controls", "\t\u{8}\u{c}\u{0}\u{1f}"),
+            ("ANSI escape sequence", "\u{1b}[31mred\u{1b}[0m"),
+            ("DEL and C1 controls, CSI among them", "\u{7f}\u{80}\u{9b}31m\u{9f}"),
+            ("multi-byte text next to escapes", "é\"✓\n🦀\\ü"),
+        ];
+        for (name, hostile) in cases {
+            let lines = lines_of(|| {
+                let span = tracing::info_span!("s", value = hostile);
+                let _entered = span.enter();
+                tracing::info!(debug = ?hostile, display = %hostile, plain = hostile, "{hostile}");
+            });
 
-        let line = &lines[0];
-        for field in ["display", "plain", "message"] {
-            assert_eq!(line[field], hostile, "{field}");
+            assert_eq!(lines.len(), 1, "{name}");
+            let line = &lines[0];
+            for field in ["display", "plain", "message"] {
+                assert_eq!(line[field], hostile, "{name}: {field}");
+            }
+            assert_eq!(line["debug"], format!("{hostile:?}"), "{name}");
+            assert_eq!(line["spans"][0]["value"], hostile, "{name}");
         }
-        assert_eq!(line["debug"], format!("{hostile:?}"));
-        assert_eq!(line["spans"][0]["value"], hostile);
     }
 
     #[test]
-    fn escaping_matches_serde_json_for_every_ascii_character() {
-        let every: String = (0_u8..=0x7f).map(char::from).collect();
+    fn escaping_matches_serde_json_below_del_and_escapes_del_and_c1_controls() {
+        let below_del: String = (0_u8..0x7f).map(char::from).collect();
         let mut ours = String::new();
-        write_string(&mut ours, &every).unwrap();
-        assert_eq!(ours, serde_json::to_string(&every).unwrap());
+        write_string(&mut ours, &below_del).unwrap();
+        assert_eq!(ours, serde_json::to_string(&below_del).unwrap());
+
+        let mut controls = String::new();
+        write_string(&mut controls, "\u{7f}\u{80}\u{9b}\u{9f}\u{a0}").unwrap();
+        assert_eq!(controls, "\"\\u007f\\u0080\\u009b\\u009f\u{a0}\"");
+    }
+
+    #[test]
+    fn a_field_that_fails_to_format_leaves_the_span_lines_valid() {
+        struct Failing;
+        impl fmt::Debug for Failing {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("half")?;
+                Err(fmt::Error)
+            }
+        }
+
+        let lines = lines_of(|| {
+            let span = tracing::info_span!("s", kept = 1_u64, broken = tracing::field::Empty);
+            span.record("broken", tracing::field::debug(Failing));
+            let _entered = span.enter();
+            tracing::info!("after");
+        });
+
+        assert_eq!(lines[0]["spans"], serde_json::json!([{ "kept": 1, "name": "s" }]));
     }
 
     #[test]
