@@ -27,11 +27,8 @@ use tracing_subscriber::registry::LookupSpan;
 pub(super) struct JsonMembers;
 
 impl<'writer> FormatFields<'writer> for JsonMembers {
-    fn format_fields<R: RecordFields>(&self, writer: Writer<'writer>, fields: R) -> fmt::Result {
-        let mut writer = writer;
-        let mut members = MemberWriter { out: &mut writer, empty: true, result: Ok(()) };
-        fields.record(&mut members);
-        members.result
+    fn format_fields<R: RecordFields>(&self, mut writer: Writer<'writer>, fields: R) -> fmt::Result {
+        write_members(&mut writer, true, fields)
     }
 
     // A field recorded after the span was created joins its members (the
@@ -42,12 +39,7 @@ impl<'writer> FormatFields<'writer> for JsonMembers {
         fields: &tracing::span::Record<'_>,
     ) -> fmt::Result {
         let kept = current.fields.len();
-        let result = {
-            let mut writer = current.as_writer();
-            let mut members = MemberWriter { out: &mut writer, empty: kept == 0, result: Ok(()) };
-            fields.record(&mut members);
-            members.result
-        };
+        let result = write_members(&mut current.as_writer(), kept == 0, fields);
         // The caller ignores the error, and a half-written member would
         // break every later line of the span.
         if result.is_err() {
@@ -75,9 +67,7 @@ where
         SystemTime.format_time(&mut writer)?;
         write!(writer, "\",\"level\":\"{}\"", event.metadata().level())?;
 
-        let mut members = MemberWriter { out: &mut writer, empty: false, result: Ok(()) };
-        event.record(&mut members);
-        members.result?;
+        write_members(&mut writer, false, event)?;
 
         if let Some(scope) = ctx.event_scope() {
             writer.write_str(",\"spans\":[")?;
@@ -102,8 +92,16 @@ where
     }
 }
 
-/// Visits fields and writes each as a JSON member, a comma before all but
-/// the first. `Visit` cannot fail, so the first write error is kept.
+/// Writes `fields` as JSON members, a comma before each unless `first`
+/// (nothing precedes them).
+fn write_members(out: &mut impl Write, first: bool, fields: impl RecordFields) -> fmt::Result {
+    let mut members = MemberWriter { out, empty: first, result: Ok(()) };
+    fields.record(&mut members);
+    members.result
+}
+
+/// Visits fields and writes each as a JSON member. `Visit` cannot fail, so
+/// the first write error is kept and ends the visit's output.
 struct MemberWriter<'a, W: Write> {
     out: &'a mut W,
     empty: bool,
@@ -112,19 +110,19 @@ struct MemberWriter<'a, W: Write> {
 
 impl<W: Write> MemberWriter<'_, W> {
     fn member(&mut self, field: &Field, value: impl FnOnce(&mut W) -> fmt::Result) {
-        if self.result.is_err() {
-            return;
+        if self.result.is_ok() {
+            self.result = self.write_member(field, value);
+        }
+    }
+
+    fn write_member(&mut self, field: &Field, value: impl FnOnce(&mut W) -> fmt::Result) -> fmt::Result {
+        if !std::mem::take(&mut self.empty) {
+            self.out.write_char(',')?;
         }
         let name = field.name();
-        let name = name.strip_prefix("r#").unwrap_or(name);
-        self.result = (|| {
-            if !std::mem::take(&mut self.empty) {
-                self.out.write_char(',')?;
-            }
-            write_string(self.out, name)?;
-            self.out.write_char(':')?;
-            value(self.out)
-        })();
+        write_string(self.out, name.strip_prefix("r#").unwrap_or(name))?;
+        self.out.write_char(':')?;
+        value(self.out)
     }
 }
 
@@ -191,22 +189,21 @@ impl<W: Write> Write for Escaped<'_, W> {
     fn write_str(&mut self, text: &str) -> fmt::Result {
         let mut clean_from = 0;
         for (index, character) in text.char_indices() {
-            let escape = match character {
-                '"' => "\\\"",
-                '\\' => "\\\\",
-                '\n' => "\\n",
-                '\r' => "\\r",
-                '\t' => "\\t",
-                '\u{8}' => "\\b",
-                '\u{c}' => "\\f",
-                '\0'..='\u{1f}' | '\u{7f}'..='\u{9f}' => "",
+            let short = match character {
+                '"' => Some("\\\""),
+                '\\' => Some("\\\\"),
+                '\n' => Some("\\n"),
+                '\r' => Some("\\r"),
+                '\t' => Some("\\t"),
+                '\u{8}' => Some("\\b"),
+                '\u{c}' => Some("\\f"),
+                '\0'..='\u{1f}' | '\u{7f}'..='\u{9f}' => None,
                 _ => continue,
             };
             self.0.write_str(&text[clean_from..index])?;
-            if escape.is_empty() {
-                write!(self.0, "\\u{:04x}", u32::from(character))?;
-            } else {
-                self.0.write_str(escape)?;
+            match short {
+                Some(escape) => self.0.write_str(escape)?,
+                None => write!(self.0, "\\u{:04x}", u32::from(character))?,
             }
             clean_from = index + character.len_utf8();
         }
