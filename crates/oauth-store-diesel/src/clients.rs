@@ -253,8 +253,12 @@ impl ClientRepository for DieselStore {
         // them prepared (the boxed, list-shaped queries of `load` are parsed
         // again on every call).
         self.run(move |c| {
-            let row: Option<ClientRow> =
-                clients::table.find(&id).select(client_columns!()).first(c).optional().map_err(repo_error)?;
+            let row: Option<ClientRow> = clients::table
+                .find(&id)
+                .select(client_columns!())
+                .get_result(c)
+                .optional()
+                .map_err(repo_error)?;
             let Some(row) = row else { return Ok(None) };
             let secrets: Vec<SecretRow> = client_secrets::table
                 .filter(client_secrets::client_id.eq(&id))
@@ -307,12 +311,16 @@ impl ClientRepository for DieselStore {
                     return Err(diesel::result::Error::NotFound);
                 }
                 let mine = client_secrets::table.filter(client_secrets::client_id.eq(id.as_str().to_owned()));
+                // A client holds at most two secrets (the current one and one
+                // in its grace period), so all are read rather than `LIMIT 1`
+                // (see `crate::store`: why this crate never calls `first()`).
                 let newest: Option<String> = mine
                     .clone()
                     .order(client_secrets::created_at.desc())
                     .select(client_secrets::digest)
-                    .first(c)
-                    .optional()?;
+                    .load::<String>(c)?
+                    .into_iter()
+                    .next();
                 let keep = newest.filter(|_| previous_until.is_some());
                 match &keep {
                     Some(digest) => {

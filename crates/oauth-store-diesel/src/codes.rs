@@ -96,7 +96,7 @@ fn find(c: &mut AnyConnection, digest: &str) -> Result<Option<AuthorizationCode>
     authorization_codes::table
         .find(digest)
         .select(code_columns!())
-        .first::<CodeRow>(c)
+        .get_result::<CodeRow>(c)
         .optional()
         .map_err(repo_error)?
         .map(CodeRow::into_code)
@@ -167,7 +167,7 @@ impl CodeRepository for DieselStore {
                 let mark: Option<Option<i64>> = authorization_codes::table
                     .find(&digest)
                     .select(authorization_codes::replayed_at)
-                    .first(c)
+                    .get_result(c)
                     .optional()?;
                 Ok(mark.flatten().is_some())
             })
@@ -182,7 +182,7 @@ impl CodeRepository for DieselStore {
             let jti: Option<Option<String>> = authorization_codes::table
                 .find(digest)
                 .select(authorization_codes::access_jti)
-                .first(c)
+                .get_result(c)
                 .optional()
                 .map_err(repo_error)?;
             Ok(jti.flatten())

@@ -20,7 +20,7 @@ fn granted(c: &mut AnyConnection, user: &str, client: &str) -> Result<BTreeSet<S
     let stored: Option<String> = consents::table
         .find((user, client))
         .select(consents::scopes)
-        .first(c)
+        .get_result(c)
         .optional()
         .map_err(repo_error)?;
     stored

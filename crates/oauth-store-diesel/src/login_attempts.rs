@@ -16,7 +16,7 @@ fn read(c: &mut AnyConnection, key: &str) -> Result<Option<FailureCount>, RepoEr
     let row: Option<(i32, i64)> = login_attempts::table
         .find(key)
         .select((login_attempts::failures, login_attempts::last_failure_at))
-        .first(c)
+        .get_result(c)
         .optional()
         .map_err(repo_error)?;
     row.map(|(failures, last)| {

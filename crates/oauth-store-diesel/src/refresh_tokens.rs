@@ -118,7 +118,7 @@ fn find_token(c: &mut AnyConnection, digest: &str) -> Result<Option<TokenRow>, R
             refresh_tokens::expires_at,
             refresh_tokens::rotated_at,
         ))
-        .first::<TokenRow>(c)
+        .get_result::<TokenRow>(c)
         .optional()
         .map_err(repo_error)
 }
@@ -137,7 +137,7 @@ fn find_family(c: &mut AnyConnection, id: &str) -> Result<Option<FamilyRow>, Rep
             refresh_families::expires_at,
             refresh_families::revoked_at,
         ))
-        .first::<FamilyRow>(c)
+        .get_result::<FamilyRow>(c)
         .optional()
         .map_err(repo_error)
 }
@@ -198,8 +198,11 @@ impl RefreshTokenRepository for DieselStore {
                 )
                 .set(refresh_tokens::rotated_at.eq(now.unix_timestamp()))
                 .execute(c)?;
-                let family: Option<String> =
-                    refresh_tokens::table.find(&old).select(refresh_tokens::family_id).first(c).optional()?;
+                let family: Option<String> = refresh_tokens::table
+                    .find(&old)
+                    .select(refresh_tokens::family_id)
+                    .get_result(c)
+                    .optional()?;
                 let Some(family) = family else { return Ok(Ok(Rotation::Unknown)) };
                 // Looked up by key: a filter on "every live family" made SQLite
                 // scan them all on each rotation (the cost grew with their number).

@@ -114,7 +114,7 @@ fn find_pending(
             pending_authorizations::created_at,
             pending_authorizations::expires_at,
         ))
-        .first::<PendingRow>(c)
+        .get_result::<PendingRow>(c)
         .optional()
         .map_err(repo_error)?
         .map(PendingRow::into_pending)
@@ -144,7 +144,7 @@ impl SessionRepository for DieselStore {
                     sessions::created_at,
                     sessions::expires_at,
                 ))
-                .first::<SessionRow>(c)
+                .get_result::<SessionRow>(c)
                 .optional()
                 .map_err(repo_error)?
                 .map(SessionRow::into_session)

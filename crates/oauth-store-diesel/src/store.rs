@@ -1,5 +1,14 @@
 //! The store: a pool of connections and the one place where Diesel work is
 //! moved off the async workers.
+//!
+//! Lookups by a primary or unique key read their row with `get_result`,
+//! never `first()` (`clippy.toml` forbids it). `first()` binds `LIMIT 1` as a
+//! parameter, and SQLite's planner reads a bound LIMIT's value
+//! (`sqlite3ExprIsInteger` in SQLite 3.53), so binding it again marks the
+//! cached statement expired: every such query was parsed and planned anew on
+//! every call, 6.5 % of a sign-in-free code flow's server CPU
+//! (`docs/BENCHMARKS.md` § What moved). A key finds at most one row, so the
+//! LIMIT was never needed.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -39,7 +39,7 @@ type UsersQuery = users::BoxedQuery<'static, <AnyConnection as diesel::Connectio
 fn first_user(connection: &mut AnyConnection, query: UsersQuery) -> Result<Option<User>, RepoError> {
     query
         .select(user_columns!())
-        .first::<UserRow>(connection)
+        .get_result::<UserRow>(connection)
         .optional()
         .map_err(repo_error)?
         .map(from_row)
