@@ -8,7 +8,8 @@
 //! cached statement expired: every such query was parsed and planned anew on
 //! every call, 6.5 % of a sign-in-free code flow's server CPU
 //! (`docs/BENCHMARKS.md` § What moved). A key finds at most one row, so the
-//! LIMIT was never needed.
+//! LIMIT was never needed. Any bound LIMIT does the same: the janitor's
+//! batches and the user list keep theirs because they run rarely.
 
 use std::sync::Arc;
 use std::time::Duration;
