@@ -311,17 +311,18 @@ impl ClientRepository for DieselStore {
                     return Err(diesel::result::Error::NotFound);
                 }
                 let mine = client_secrets::table.filter(client_secrets::client_id.eq(id.as_str().to_owned()));
-                // A client holds at most two secrets (the current one and one
-                // in its grace period), so all are read rather than `LIMIT 1`
-                // (see `crate::store`: why this crate never calls `first()`).
-                let newest: Option<String> = mine
+                // The current secret is the one without an end: `created_at`
+                // has whole seconds, so two rotations within one second tie on
+                // it. Read as a list, not `first()` (`crate::store`).
+                let current: Option<String> = mine
                     .clone()
+                    .filter(client_secrets::expires_at.is_null())
                     .order(client_secrets::created_at.desc())
                     .select(client_secrets::digest)
                     .load::<String>(c)?
                     .into_iter()
                     .next();
-                let keep = newest.filter(|_| previous_until.is_some());
+                let keep = current.filter(|_| previous_until.is_some());
                 match &keep {
                     Some(digest) => {
                         diesel::delete(mine.clone().filter(client_secrets::digest.ne(digest.clone())))

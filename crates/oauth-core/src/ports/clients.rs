@@ -41,8 +41,10 @@ pub trait ClientRepository: Send + Sync {
     /// Replaces metadata, the disabled flag and `updated_at`.
     async fn update(&self, client: &Client) -> Result<(), RepoError>;
 
-    /// Adds `new` as the current secret and keeps the newest previous one
-    /// until `previous_until`. Stamps `updated_at` with `now`.
+    /// Adds `new` as the current secret and keeps the one current until now
+    /// (the secret without an end, not merely the newest: rotations within
+    /// one second tie on `created_at`) until `previous_until`. Stamps
+    /// `updated_at` with `now`.
     async fn rotate_secret(
         &self,
         id: &ClientId,

@@ -169,8 +169,9 @@ impl ClientRepository for InMemoryStore {
     ) -> Result<(), RepoError> {
         let mut clients = self.clients();
         let client = clients.get_mut(id).ok_or(RepoError::NotFound)?;
-        let newest = client.secrets.iter().max_by_key(|s| s.created_at).cloned();
-        client.secrets = match (newest, previous_until) {
+        let current =
+            client.secrets.iter().filter(|s| s.expires_at.is_none()).max_by_key(|s| s.created_at).cloned();
+        client.secrets = match (current, previous_until) {
             (Some(previous), Some(until)) => {
                 vec![StoredSecret { expires_at: Some(until), ..previous }, new.clone()]
             }

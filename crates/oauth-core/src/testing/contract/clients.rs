@@ -23,6 +23,7 @@ where
     update_replaces_metadata_but_not_secrets(fresh().await).await;
     rotation_keeps_at_most_two_secrets(fresh().await).await;
     rotation_without_grace_drops_the_old_secret(fresh().await).await;
+    rotations_within_one_second_keep_the_current_secret(fresh().await).await;
     unknown_ids_are_not_found(fresh().await).await;
     delete_removes_the_client(fresh().await).await;
     lists_by_name(fresh().await).await;
@@ -114,6 +115,33 @@ pub async fn rotation_without_grace_drops_the_old_secret(repo: Arc<dyn ClientRep
     assert_eq!(stored.secrets.len(), 1);
     assert!(!stored.secret_matches("first", T0));
     assert!(stored.secret_matches("second", T0));
+}
+
+/// Secrets carry whole seconds, so rotations within one second tie on
+/// `created_at`: the secret kept for the grace period is still the one that
+/// was current (the one without an end), never the one already ending.
+pub async fn rotations_within_one_second_keep_the_current_secret(repo: Arc<dyn ClientRepository>) {
+    let client = fixtures::client(1, "Billing", "secret-0");
+    repo.insert(&client).await.unwrap();
+    let grace_end = T0 + Duration::hours(1);
+    for n in 1..=4 {
+        let new = StoredSecret {
+            digest: SecretDigest::of(&format!("secret-{n}")),
+            created_at: T0,
+            expires_at: None,
+        };
+        repo.rotate_secret(&client.id, &new, Some(grace_end), T0).await.unwrap();
+        let stored = repo.find(&client.id).await.unwrap().unwrap();
+        assert_eq!(stored.secrets.len(), 2, "rotation {n}");
+        assert!(stored.secret_matches(&format!("secret-{n}"), T0), "rotation {n}: the new secret works");
+        assert!(
+            stored.secret_matches(&format!("secret-{}", n - 1), T0),
+            "rotation {n}: the secret current before it works during the grace"
+        );
+        let current: Vec<_> = stored.secrets.iter().filter(|s| s.expires_at.is_none()).collect();
+        assert_eq!(current.len(), 1, "rotation {n}: one current secret");
+        assert_eq!(current[0].digest, new.digest, "rotation {n}: the new secret is the current one");
+    }
 }
 
 /// Operations on an unknown id are `NotFound`.
