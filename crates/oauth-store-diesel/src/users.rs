@@ -36,7 +36,7 @@ macro_rules! user_columns {
 type UsersQuery = users::BoxedQuery<'static, <AnyConnection as diesel::Connection>::Backend>;
 
 /// The one user `query` selects, if any.
-fn first_user(connection: &mut AnyConnection, query: UsersQuery) -> Result<Option<User>, RepoError> {
+fn find_user(connection: &mut AnyConnection, query: UsersQuery) -> Result<Option<User>, RepoError> {
     query
         .select(user_columns!())
         .get_result::<UserRow>(connection)
@@ -83,12 +83,12 @@ impl UserRepository for DieselStore {
 
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepoError> {
         let key = email.key().to_owned();
-        self.run(move |c| first_user(c, users::table.filter(users::email_key.eq(key)).into_boxed())).await
+        self.run(move |c| find_user(c, users::table.filter(users::email_key.eq(key)).into_boxed())).await
     }
 
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, RepoError> {
         let id = id.to_string();
-        self.run(move |c| first_user(c, users::table.find(id).into_boxed())).await
+        self.run(move |c| find_user(c, users::table.find(id).into_boxed())).await
     }
 
     async fn list(&self, page: &UserPage) -> Result<Vec<User>, RepoError> {
