@@ -32,6 +32,13 @@ pub trait ClientRepository: Send + Sync {
         self.find(id).await
     }
 
+    /// The copy of the client held in memory, if any, without reading the
+    /// store: `None` from an adapter that keeps no copies.
+    async fn find_cached(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {
+        let _ = id;
+        Ok(None)
+    }
+
     /// The client with this name, compared without regard to case.
     async fn find_by_name(&self, name: &str) -> Result<Option<Client>, RepoError>;
 
@@ -57,17 +64,48 @@ pub trait ClientRepository: Send + Sync {
     async fn delete(&self, id: &ClientId) -> Result<(), RepoError>;
 }
 
-/// The client named `id` if `accept` holds for it: judged first on the copy
-/// `find` gives (a cache may answer), and only when that copy fails, on the
-/// stored client. So a read cache can delay a refusal by its TTL but never
-/// cause one (docs/SECURITY.md § Read caches).
+/// What the registry says of a client id, judged by a caller's rule.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // returned and matched at once, never stored
+pub enum Judged {
+    /// The client exists and the rule holds for it.
+    Accepted(Client),
+    /// The client exists and the rule does not hold for it.
+    Refused,
+    /// No client has this id.
+    Unknown,
+}
+
+/// Judges the client named `id` by `accept`: first on a copy held in memory
+/// (a cache may accept, never refuse: docs/SECURITY.md § Read caches), then
+/// on the stored client.
+///
+/// SECURITY: every refusal costs exactly one store read, whether the id is
+/// unknown or the client is known and refused, cached or not, so the time an
+/// answer takes does not tell which ids exist.
+pub async fn judge(
+    clients: &dyn ClientRepository,
+    id: &ClientId,
+    accept: impl Fn(&Client) -> bool,
+) -> Result<Judged, RepoError> {
+    if let Some(client) = clients.find_cached(id).await?.filter(|client| accept(client)) {
+        return Ok(Judged::Accepted(client));
+    }
+    Ok(match clients.find_fresh(id).await? {
+        Some(client) if accept(&client) => Judged::Accepted(client),
+        Some(_) => Judged::Refused,
+        None => Judged::Unknown,
+    })
+}
+
+/// The client named `id` if `accept` holds for it, judged as [`judge`] does.
 pub async fn find_accepted(
     clients: &dyn ClientRepository,
     id: &ClientId,
     accept: impl Fn(&Client) -> bool,
 ) -> Result<Option<Client>, RepoError> {
-    if let Some(client) = clients.find(id).await?.filter(|client| accept(client)) {
-        return Ok(Some(client));
-    }
-    Ok(clients.find_fresh(id).await?.filter(|client| accept(client)))
+    Ok(match judge(clients, id, accept).await? {
+        Judged::Accepted(client) => Some(client),
+        Judged::Refused | Judged::Unknown => None,
+    })
 }

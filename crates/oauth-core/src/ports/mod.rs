@@ -18,7 +18,7 @@ mod token_signer;
 mod token_verifier;
 mod users;
 
-pub use clients::{ClientRepository, find_accepted};
+pub use clients::{ClientRepository, Judged, find_accepted, judge};
 pub use clock::Clock;
 pub use codes::CodeRepository;
 pub use consents::ConsentRepository;
@@ -33,7 +33,7 @@ pub use sessions::SessionRepository;
 pub use signing_keys::SigningKeyRepository;
 pub use token_signer::{SignError, TokenSigner};
 pub use token_verifier::{TokenVerifier, VerifyError};
-pub use users::{UserPage, UserRepository};
+pub use users::{SignedOut, UserPage, UserRepository};
 
 #[cfg(any(test, feature = "test-support"))]
 pub use {

@@ -4,15 +4,25 @@ use secrecy::SecretString;
 
 use crate::password::{Password, PasswordHash};
 
-/// The hasher could not run (resource exhaustion, a malformed stored hash).
+/// The hasher could not run.
 #[derive(Debug, thiserror::Error)]
-#[error("password hashing failed: {0}")]
-pub struct HashError(pub String);
+pub enum HashError {
+    /// Too many hashes are running or waiting, or the wait for a turn ran
+    /// out: the caller is refused at once rather than queued without end,
+    /// and should answer "try again later" (HTTP 503 with `Retry-After`).
+    #[error("password hashing is overloaded")]
+    Overloaded,
+    /// Anything else: resource exhaustion, a malformed stored hash.
+    #[error("password hashing failed: {0}")]
+    Failed(String),
+}
 
 /// Slow, salted, memory-hard hashing of human passwords.
 ///
 /// Implementations run the work off the async workers (it costs tens of
-/// milliseconds of CPU by design) and bound how many hashes run at once.
+/// milliseconds of CPU by design), bound how many hashes run at once, and
+/// bound how many callers wait for a turn and for how long
+/// (`HashError::Overloaded` past either).
 #[cfg_attr(any(test, feature = "test-support"), mockall::automock)]
 #[async_trait::async_trait]
 pub trait PasswordHasher: Send + Sync {

@@ -16,6 +16,9 @@ use crate::session::{Login, Session, SessionDigest, SessionId};
 /// - `delete` removes the session and every authorization pending in it;
 /// - `take_pending` returns a pending authorization only to the session it
 ///   belongs to, and deletes it: of concurrent calls, exactly one gets it;
+/// - `trim_pending` leaves at most `keep` of the session's pending
+///   authorizations, deleting the oldest (`created_at`) first, and touches no
+///   other session's;
 /// - `purge_expired` deletes at most `limit` expired sessions and expired
 ///   pending authorizations, and nothing live.
 #[cfg_attr(any(test, feature = "test-support"), mockall::automock)]
@@ -37,6 +40,9 @@ pub trait SessionRepository: Send + Sync {
     async fn delete(&self, id: SessionId) -> Result<(), RepoError>;
     /// Stores a pending authorization (its session must exist).
     async fn insert_pending(&self, pending: &PendingAuthorization) -> Result<(), RepoError>;
+    /// Deletes the oldest pending authorizations of `session` until at most
+    /// `keep` remain; returns how many went.
+    async fn trim_pending(&self, session: SessionId, keep: u32) -> Result<u64, RepoError>;
     /// The pending authorization with this digest, if it belongs to `session`.
     async fn find_pending(
         &self,

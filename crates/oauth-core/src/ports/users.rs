@@ -15,6 +15,15 @@ pub struct UserPage {
     pub limit: u32,
 }
 
+/// What [`UserRepository::sign_out_everywhere`] ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SignedOut {
+    /// Sessions deleted, with the authorizations pending in them.
+    pub sessions: u64,
+    /// Refresh families revoked.
+    pub families: u64,
+}
+
 /// Persistence of users.
 ///
 /// Contract (checked for every adapter by `testing::contract::users`):
@@ -22,7 +31,12 @@ pub struct UserPage {
 ///   regardless of case, with `RepoError::Conflict`, and writes nothing;
 /// - lookups by email ignore case;
 /// - updates of an unknown id are `RepoError::NotFound`;
-/// - times are stored to the second.
+/// - times are stored to the second;
+/// - `sign_out_everywhere` stamps `signed_out_at` (never earlier than a
+///   stamp already there), deletes every session of the user (with their
+///   pending authorizations) and every code of the user not yet exchanged,
+///   and revokes every live refresh family of the user, in one step (checked
+///   by `testing::contract::sign_out`).
 #[cfg_attr(any(test, feature = "test-support"), mockall::automock)]
 #[async_trait::async_trait]
 pub trait UserRepository: Send + Sync {
@@ -48,4 +62,7 @@ pub trait UserRepository: Send + Sync {
         hash: &PasswordHash,
         now: OffsetDateTime,
     ) -> Result<(), RepoError>;
+    /// Ends everything the user is signed in with: sessions, refresh
+    /// families, and (through `signed_out_at`) the access tokens issued so far.
+    async fn sign_out_everywhere(&self, id: UserId, now: OffsetDateTime) -> Result<SignedOut, RepoError>;
 }

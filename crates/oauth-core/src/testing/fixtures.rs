@@ -25,6 +25,7 @@ pub fn user(n: u64, email: &str) -> User {
         disabled: false,
         created_at: T0,
         updated_at: T0,
+        signed_out_at: None,
     }
 }
 

@@ -20,7 +20,7 @@ impl PasswordHasher for PlainTextHasher {
         let stored = hash
             .as_str()
             .strip_prefix(PREFIX)
-            .ok_or_else(|| HashError("not a plain-text test hash".into()))?;
+            .ok_or_else(|| HashError::Failed("not a plain-text test hash".into()))?;
         Ok(stored == candidate.expose_secret())
     }
 }

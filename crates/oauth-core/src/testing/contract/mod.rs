@@ -8,6 +8,7 @@ pub mod login_attempts;
 pub mod refresh_tokens;
 pub mod revoked_tokens;
 pub mod sessions;
+pub mod sign_out;
 pub mod signing_keys;
 pub mod users;
 

@@ -37,6 +37,7 @@ where
     pending_belongs_to_its_session_and_is_taken_once(fresh().await).await;
     delete_ends_the_session_and_its_pending_requests(fresh().await).await;
     purge_removes_only_expired_rows(fresh().await).await;
+    trim_keeps_the_newest_pending_requests_of_one_session(fresh().await).await;
 }
 
 fn session(n: u8, expires_in: Duration) -> Session {
@@ -140,4 +141,32 @@ pub async fn purge_removes_only_expired_rows(stores: SessionStores) {
     assert_eq!(stores.sessions.find_pending(&expired.digest, live.id).await.unwrap(), None);
     assert!(stores.sessions.find_pending(&fresh.digest, live.id).await.unwrap().is_some());
     assert_eq!(stores.sessions.purge_expired(T0 + Duration::minutes(2), 100).await.unwrap(), 0);
+}
+
+/// Trimming deletes a session's oldest pending requests down to `keep`, and
+/// nothing of another session.
+pub async fn trim_keeps_the_newest_pending_requests_of_one_session(stores: SessionStores) {
+    with_owners(&stores).await;
+    let (mine, theirs) = (session(1, Duration::minutes(30)), session(2, Duration::minutes(30)));
+    stores.sessions.insert(&mine).await.unwrap();
+    stores.sessions.insert(&theirs).await.unwrap();
+    let parked: Vec<PendingAuthorization> = (1..=5_u8)
+        .map(|n| PendingAuthorization {
+            created_at: T0 + Duration::seconds(i64::from(n)),
+            ..pending(n, &mine, Duration::minutes(10))
+        })
+        .collect();
+    for p in &parked {
+        stores.sessions.insert_pending(p).await.unwrap();
+    }
+    let other = pending(9, &theirs, Duration::minutes(10));
+    stores.sessions.insert_pending(&other).await.unwrap();
+    assert_eq!(stores.sessions.trim_pending(mine.id, 7).await.unwrap(), 0, "under the bound");
+    assert_eq!(stores.sessions.trim_pending(mine.id, 2).await.unwrap(), 3);
+    for (index, p) in parked.iter().enumerate() {
+        let found = stores.sessions.find_pending(&p.digest, mine.id).await.unwrap();
+        assert_eq!(found.is_some(), index >= 3, "request {index}: only the two newest stay");
+    }
+    assert!(stores.sessions.find_pending(&other.digest, theirs.id).await.unwrap().is_some(), "theirs stay");
+    assert_eq!(stores.sessions.trim_pending(mine.id, 0).await.unwrap(), 2, "zero keeps none");
 }
