@@ -109,6 +109,21 @@ impl<K> std::hash::Hash for Digest<K> {
     }
 }
 
+// Ordering for sorted map keys only (as a database index orders the hex
+// column): like hashing, it need not be constant-time. Byte order is the
+// order of `to_hex`, so a sorted map walks digests as a hex-keyed one would.
+impl<K> PartialOrd for Digest<K> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<K> Ord for Digest<K> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.cmp(&other.0)
+    }
+}
+
 impl<K> fmt::Debug for Digest<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Digest([REDACTED])")
@@ -135,5 +150,15 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert!(!format!("{digest:?}").contains(&digest.to_hex()));
+    }
+
+    #[test]
+    fn digests_order_as_their_hex_does() {
+        let digests: Vec<Digest<Kind>> = ["a", "b", "c", "abc", ""].iter().map(|s| Digest::of(s)).collect();
+        for a in &digests {
+            for b in &digests {
+                assert_eq!(a.cmp(b), a.to_hex().cmp(&b.to_hex()), "{} vs {}", a.to_hex(), b.to_hex());
+            }
+        }
     }
 }

@@ -54,6 +54,11 @@ pub struct ServerMetadata {
     pub scopes_supported: Vec<String>,
     pub claims_supported: Vec<&'static str>,
     pub prompt_values_supported: Vec<&'static str>,
+    /// OIDC Discovery §3: request objects (OIDC Core §6) are not supported.
+    /// Said explicitly: an absent `request_uri_parameter_supported` means true.
+    pub request_parameter_supported: bool,
+    /// See [`ServerMetadata::request_parameter_supported`].
+    pub request_uri_parameter_supported: bool,
     /// RFC 9207 §3: we send `iss` in every authorization response.
     pub authorization_response_iss_parameter_supported: bool,
 }
@@ -102,6 +107,8 @@ impl ServerMetadata {
                 "name",
             ],
             prompt_values_supported: vec!["none", "login", "consent"],
+            request_parameter_supported: false,
+            request_uri_parameter_supported: false,
             authorization_response_iss_parameter_supported: true,
         }
     }
@@ -139,5 +146,13 @@ mod tests {
         assert_eq!(oauth_metadata_path("https://id.example.com"), "/.well-known/oauth-authorization-server");
         assert!(pathed.id_token_signing_alg_values_supported.contains(&"RS256"));
         assert_eq!(pathed.code_challenge_methods_supported, ["S256"]);
+    }
+
+    #[test]
+    fn request_objects_are_declared_unsupported() {
+        let metadata = ServerMetadata::for_issuer("https://id.example.com", &ScopeCatalog::default());
+        // OIDC Discovery §3: absent would mean "supported" for request_uri.
+        assert!(!metadata.request_parameter_supported);
+        assert!(!metadata.request_uri_parameter_supported);
     }
 }

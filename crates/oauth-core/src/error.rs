@@ -2,12 +2,18 @@
 //! RFC 6750 §3.1, RFC 7009 §2.2.1) and the failures a repository may report.
 //!
 //! Every variant carries a description that is safe to show to the client: it
-//! names the failed check and never echoes a secret.
+//! names the failed check and never echoes a secret. The two exceptions say
+//! why the server failed rather than what the client did wrong: the cause of a
+//! `server_error` or `temporarily_unavailable` is for the log (a store's error
+//! may name a host or a database user), and the client gets a fixed text.
 
 use std::borrow::Cow;
 
 /// A description that is safe to show: it names the failed check.
 pub type Detail = Cow<'static, str>;
+
+/// The `error_description` of every `temporarily_unavailable` answer.
+pub const UNAVAILABLE_DESCRIPTION: &str = "the service is temporarily unavailable; try again later";
 
 /// An OAuth protocol error, one variant per wire code.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +51,14 @@ pub enum OAuthError {
     /// OIDC Core §3.1.2.6: `prompt=none` and some other page is needed.
     #[error("interaction_required: {0}")]
     InteractionRequired(Detail),
+    /// OIDC Core §3.1.2.6, §6.1: the request carried a request object
+    /// (`request`), which this server does not support.
+    #[error("request_not_supported: {0}")]
+    RequestNotSupported(Detail),
+    /// OIDC Core §3.1.2.6, §6.2: the request named a request object by
+    /// reference (`request_uri`), which this server does not support.
+    #[error("request_uri_not_supported: {0}")]
+    RequestUriNotSupported(Detail),
     /// RFC 6750 §3.1
     #[error("invalid_token: {0}")]
     InvalidToken(Detail),
@@ -55,6 +69,8 @@ pub enum OAuthError {
     #[error("unsupported_token_type: {0}")]
     UnsupportedTokenType(Detail),
     /// RFC 6749 §4.1.2.1: the server is overloaded or a dependency is down.
+    /// The detail says why, for the log; the client is told only to retry
+    /// ([`UNAVAILABLE_DESCRIPTION`]).
     #[error("temporarily_unavailable: {0}")]
     TemporarilyUnavailable(Detail),
     /// RFC 6749 §4.1.2.1. The source is logged, never shown.
@@ -78,6 +94,8 @@ impl OAuthError {
             Self::LoginRequired(_) => "login_required",
             Self::ConsentRequired(_) => "consent_required",
             Self::InteractionRequired(_) => "interaction_required",
+            Self::RequestNotSupported(_) => "request_not_supported",
+            Self::RequestUriNotSupported(_) => "request_uri_not_supported",
             Self::InvalidToken(_) => "invalid_token",
             Self::InsufficientScope(_) => "insufficient_scope",
             Self::UnsupportedTokenType(_) => "unsupported_token_type",
@@ -86,7 +104,8 @@ impl OAuthError {
         }
     }
 
-    /// The text for `error_description`. `server_error` says nothing of its cause.
+    /// The text for `error_description`. `server_error` and
+    /// `temporarily_unavailable` say nothing of their cause.
     pub fn description(&self) -> Cow<'_, str> {
         match self {
             Self::InvalidRequest(d)
@@ -100,16 +119,19 @@ impl OAuthError {
             | Self::LoginRequired(d)
             | Self::ConsentRequired(d)
             | Self::InteractionRequired(d)
+            | Self::RequestNotSupported(d)
+            | Self::RequestUriNotSupported(d)
             | Self::InvalidToken(d)
             | Self::InsufficientScope(d)
-            | Self::UnsupportedTokenType(d)
-            | Self::TemporarilyUnavailable(d) => Cow::Borrowed(d.as_ref()),
+            | Self::UnsupportedTokenType(d) => Cow::Borrowed(d.as_ref()),
+            Self::TemporarilyUnavailable(_) => Cow::Borrowed(UNAVAILABLE_DESCRIPTION),
             Self::ServerError(_) => Cow::Borrowed("the server could not complete the request"),
         }
     }
 }
 
 impl From<RepoError> for OAuthError {
+    /// An unreachable store is worth a retry; its text travels for the log only.
     fn from(error: RepoError) -> Self {
         match error {
             RepoError::Unavailable(source) => {
@@ -155,16 +177,19 @@ mod tests {
             (OAuthError::LoginRequired("x".into()), "login_required"),
             (OAuthError::ConsentRequired("x".into()), "consent_required"),
             (OAuthError::InteractionRequired("x".into()), "interaction_required"),
+            (OAuthError::RequestNotSupported("x".into()), "request_not_supported"),
+            (OAuthError::RequestUriNotSupported("x".into()), "request_uri_not_supported"),
             (OAuthError::UnsupportedResponseType("x".into()), "unsupported_response_type"),
             (OAuthError::InvalidToken("x".into()), "invalid_token"),
             (OAuthError::InsufficientScope("x".into()), "insufficient_scope"),
             (OAuthError::UnsupportedTokenType("x".into()), "unsupported_token_type"),
-            (OAuthError::TemporarilyUnavailable("x".into()), "temporarily_unavailable"),
         ];
         for (error, code) in cases {
             assert_eq!(error.code(), code);
             assert_eq!(error.description(), "x");
         }
+        let unavailable = OAuthError::TemporarilyUnavailable("x".into());
+        assert_eq!(unavailable.code(), "temporarily_unavailable");
     }
 
     #[test]
@@ -175,8 +200,10 @@ mod tests {
     }
 
     #[test]
-    fn unavailable_storage_is_temporarily_unavailable() {
-        let error: OAuthError = RepoError::Unavailable("pool timed out".into()).into();
+    fn unavailable_storage_is_temporarily_unavailable_and_hides_its_cause() {
+        let error: OAuthError = RepoError::Unavailable("secret-host-10.9.8.7 user=admin".into()).into();
         assert_eq!(error.code(), "temporarily_unavailable");
+        assert_eq!(error.description(), UNAVAILABLE_DESCRIPTION);
+        assert!(error.to_string().contains("secret-host-10.9.8.7"), "the cause is kept for the log");
     }
 }

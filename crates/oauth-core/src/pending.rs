@@ -25,6 +25,10 @@ pub type PendingDigest = Digest<PendingKind>;
 /// form. A page left open longer shows "start again".
 pub const PENDING_LIFETIME: Duration = Duration::minutes(10);
 
+/// How many requests one session keeps pending: one per open sign-in tab,
+/// with room to spare. Past it the oldest goes, so the newest tab works.
+pub const PENDING_PER_SESSION: u32 = 20;
+
 /// A request between `/oauth/authorize` and the answer to the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingAuthorization {

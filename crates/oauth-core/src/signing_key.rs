@@ -8,8 +8,9 @@ use time::OffsetDateTime;
 
 use crate::token::SigningAlg;
 
-/// A key's place in its life (issue 6 adds rotation): published before it
-/// signs, signing while active, published for verification once retired.
+/// A key's place in its life: published before it signs, signing while
+/// active, published for verification once retired (RFC 7517 §5: a key set
+/// lists every key a verifier may meet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum KeyState {
     Next,

@@ -193,6 +193,25 @@ pub struct User {
     pub created_at: OffsetDateTime,
     /// When the record last changed, from the injected clock.
     pub updated_at: OffsetDateTime,
+    /// When every session and token of the user was last ended: access
+    /// tokens issued at or before it are dead although they still verify.
+    pub signed_out_at: Option<OffsetDateTime>,
+}
+
+impl User {
+    /// Whether a login made at `auth_time` outlived the last sign-out
+    /// everywhere. Times are whole seconds, so a login in the same second
+    /// counts as before it: one more sign-in, rather than a session that
+    /// outlives a password change.
+    pub fn login_is_current(&self, auth_time: OffsetDateTime) -> bool {
+        self.signed_out_at.is_none_or(|at| auth_time > at)
+    }
+
+    /// [`User::login_is_current`] for a login time in Unix seconds (a
+    /// token's `auth_time` claim).
+    pub fn login_at_is_current(&self, auth_time: i64) -> bool {
+        self.signed_out_at.is_none_or(|at| auth_time > at.unix_timestamp())
+    }
 }
 
 #[cfg(test)]

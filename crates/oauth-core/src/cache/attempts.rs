@@ -79,6 +79,14 @@ impl LoginAttemptRepository for CachedLoginAttempts {
         count
     }
 
+    async fn forgive_one(&self, key: &ThrottleKey) -> Result<(), RepoError> {
+        let outcome = self.store.forgive_one(key).await;
+        // A lower count at the same time ranks as older in `newer`: the
+        // cached count is dropped, so the next read takes the store's.
+        self.counts.forget(key);
+        outcome
+    }
+
     async fn clear(&self, key: &ThrottleKey) -> Result<(), RepoError> {
         let outcome = self.store.clear(key).await;
         self.counts.forget(key);
@@ -143,5 +151,18 @@ mod tests {
             Some(1),
             "purge forgot the cache"
         );
+    }
+
+    #[tokio::test]
+    async fn a_forgiven_failure_is_read_from_the_store_at_once() {
+        let store = Arc::new(InMemoryStore::default());
+        let clock = Arc::new(ManualClock::at(T0));
+        let cache = caches_over(&store, &clock);
+        let key = client_key("client1", "192.0.2.1");
+        cache.record_failure(&key, T0, MEMORY).await.unwrap();
+        cache.record_failure(&key, T0, MEMORY).await.unwrap();
+        cache.forgive_one(&key).await.unwrap();
+        assert_eq!(cache.failures(&key).await.unwrap().map(|c| c.failures), Some(1), "not the cached 2");
+        assert_eq!(store.failures(&key).await.unwrap().map(|c| c.failures), Some(1));
     }
 }

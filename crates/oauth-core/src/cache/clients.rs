@@ -19,7 +19,9 @@ const CAPACITY: usize = 4096;
 /// Staleness, bounded by `ttl`, only ever comes from changes made elsewhere
 /// (the CLI, another instance): a client disabled there may still be served
 /// here until the entry expires. Callers ask [`ClientRepository::find_fresh`]
-/// before a refusal, so a secret rotated elsewhere is accepted at once.
+/// before a refusal, so a secret rotated elsewhere is accepted at once;
+/// [`ClientRepository::find_cached`] answers from memory only, so that a
+/// refusal costs one store read whether or not a copy was held.
 pub struct CachedClients {
     store: Arc<dyn ClientRepository>,
     clock: Arc<dyn Clock>,
@@ -57,6 +59,10 @@ impl ClientRepository for CachedClients {
             return Ok(Some(client));
         }
         self.find_fresh(id).await
+    }
+
+    async fn find_cached(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {
+        Ok(self.found.get(id, self.clock.now()))
     }
 
     async fn find_fresh(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {

@@ -1,0 +1,207 @@
+//! A client as an operator describes it (CLI flags, a TOML file): untrusted
+//! text, validated as a whole into `ClientMetadata` or refused field by field.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use super::{AuthMethod, ClientMetadata, ClientType, GrantType, IdTokenAlg};
+use crate::origin::Origin;
+use crate::redirect_uri::RedirectUri;
+use crate::scope::{ScopeCatalog, ScopeName};
+
+/// A refused field: which one, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{field}`: {reason}")]
+pub struct ClientFieldError {
+    /// The CLI/file field name: `name`, `type`, `auth_method`, `redirect_uri`, `origin`, `scope`, `grant`, `id_token_alg`.
+    pub field: &'static str,
+    pub reason: String,
+}
+
+fn refuse(field: &'static str, reason: impl fmt::Display) -> ClientFieldError {
+    ClientFieldError { field, reason: reason.to_string() }
+}
+
+/// A client as an operator describes it: untrusted text, until validated.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSpec {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub client_type: String,
+    #[serde(default)]
+    pub auth_method: Option<String>,
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Empty: `authorization_code`, plus `refresh_token` when `offline_access` is allowed.
+    #[serde(default)]
+    pub grant_types: Vec<String>,
+    #[serde(default)]
+    pub id_token_alg: Option<String>,
+    #[serde(default)]
+    pub skip_consent: bool,
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub may_introspect_any: bool,
+}
+
+/// Most redirect URIs or origins one client may register.
+const MAX_LIST: usize = 20;
+
+impl ClientSpec {
+    /// Checks every rule and names the first field that breaks one.
+    pub fn validate(&self, catalog: &ScopeCatalog) -> Result<ClientMetadata, ClientFieldError> {
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(refuse("name", "must be 1 to 100 printable characters"));
+        }
+        let client_type: ClientType = self.client_type.parse().map_err(|e| refuse("type", e))?;
+        let auth_method = self.auth_method(client_type)?;
+        let scopes = self
+            .scopes
+            .iter()
+            .map(|s| catalog.known(s).map_err(|e| refuse("scope", e)))
+            .collect::<Result<BTreeSet<_>, _>>()?;
+        if scopes.is_empty() {
+            return Err(refuse("scope", "at least one scope is required"));
+        }
+        let grant_types = self.grant_types(client_type, &scopes)?;
+        let redirect_uris = dedup(
+            self.redirect_uris
+                .iter()
+                .map(|u| RedirectUri::parse(u, client_type).map_err(|e| refuse("redirect_uri", e)))
+                .collect::<Result<Vec<_>, _>>()?,
+        );
+        if grant_types.contains(&GrantType::AuthorizationCode) && redirect_uris.is_empty() {
+            return Err(refuse("redirect_uri", "at least one is required for authorization_code"));
+        }
+        let allowed_origins = dedup(
+            self.allowed_origins
+                .iter()
+                .map(|o| Origin::parse(o).map_err(|e| refuse("origin", e)))
+                .collect::<Result<Vec<_>, _>>()?,
+        );
+        if redirect_uris.len() > MAX_LIST {
+            return Err(refuse("redirect_uri", format!("at most {MAX_LIST}")));
+        }
+        if allowed_origins.len() > MAX_LIST {
+            return Err(refuse("origin", format!("at most {MAX_LIST}")));
+        }
+        let post_logout_redirect_uris = dedup(
+            self.post_logout_redirect_uris
+                .iter()
+                .map(|u| {
+                    RedirectUri::parse(u, client_type).map_err(|e| refuse("post_logout_redirect_uri", e))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        );
+        if post_logout_redirect_uris.len() > MAX_LIST {
+            return Err(refuse("post_logout_redirect_uri", format!("at most {MAX_LIST}")));
+        }
+        // RFC 7662 §2.1: introspection needs a caller that can authenticate.
+        if self.may_introspect_any && client_type == ClientType::Public {
+            return Err(refuse("introspect_any", "only a confidential client may introspect"));
+        }
+        let id_token_alg = match &self.id_token_alg {
+            None => IdTokenAlg::Rs256,
+            Some(text) => text.parse().map_err(|e| refuse("id_token_alg", e))?,
+        };
+        Ok(ClientMetadata {
+            name: name.to_owned(),
+            client_type,
+            auth_method,
+            redirect_uris,
+            allowed_origins,
+            scopes,
+            grant_types,
+            id_token_alg,
+            skip_consent: self.skip_consent,
+            post_logout_redirect_uris,
+            may_introspect_any: self.may_introspect_any,
+        })
+    }
+
+    fn auth_method(&self, client_type: ClientType) -> Result<AuthMethod, ClientFieldError> {
+        let method = match (&self.auth_method, client_type) {
+            (None, ClientType::Confidential) => AuthMethod::ClientSecretBasic,
+            (None, ClientType::Public) => AuthMethod::None,
+            (Some(text), _) => text.parse().map_err(|e| refuse("auth_method", e))?,
+        };
+        match (client_type, method) {
+            (ClientType::Public, AuthMethod::None)
+            | (ClientType::Confidential, AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost) => {
+                Ok(method)
+            }
+            (ClientType::Public, _) => Err(refuse("auth_method", "a public client has no secret: use none")),
+            (ClientType::Confidential, _) => Err(refuse(
+                "auth_method",
+                "a confidential client authenticates with client_secret_basic or client_secret_post",
+            )),
+        }
+    }
+
+    fn grant_types(
+        &self,
+        client_type: ClientType,
+        scopes: &BTreeSet<ScopeName>,
+    ) -> Result<BTreeSet<GrantType>, ClientFieldError> {
+        let grants: BTreeSet<GrantType> = if self.grant_types.is_empty() {
+            let mut defaults = BTreeSet::from([GrantType::AuthorizationCode]);
+            if scopes.iter().any(|s| s.as_str() == "offline_access") {
+                defaults.insert(GrantType::RefreshToken);
+            }
+            defaults
+        } else {
+            self.grant_types
+                .iter()
+                .map(|g| g.parse().map_err(|e| refuse("grant", e)))
+                .collect::<Result<_, _>>()?
+        };
+        // RFC 6749 §4.4: only a client that can authenticate may use client credentials.
+        if client_type == ClientType::Public && grants.contains(&GrantType::ClientCredentials) {
+            return Err(refuse("grant", "client_credentials is for confidential clients only"));
+        }
+        if grants.contains(&GrantType::RefreshToken) && !grants.contains(&GrantType::AuthorizationCode) {
+            return Err(refuse("grant", "refresh_token is issued by the authorization_code grant; add it"));
+        }
+        Ok(grants)
+    }
+}
+
+impl From<&ClientMetadata> for ClientSpec {
+    fn from(metadata: &ClientMetadata) -> Self {
+        Self {
+            name: metadata.name.clone(),
+            client_type: metadata.client_type.as_str().to_owned(),
+            auth_method: Some(metadata.auth_method.as_str().to_owned()),
+            redirect_uris: metadata.redirect_uris.iter().map(|u| u.as_str().to_owned()).collect(),
+            allowed_origins: metadata.allowed_origins.iter().map(|o| o.as_str().to_owned()).collect(),
+            scopes: metadata.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+            grant_types: metadata.grant_types.iter().map(|g| g.as_str().to_owned()).collect(),
+            id_token_alg: Some(metadata.id_token_alg.as_str().to_owned()),
+            skip_consent: metadata.skip_consent,
+            post_logout_redirect_uris: metadata
+                .post_logout_redirect_uris
+                .iter()
+                .map(|u| u.as_str().to_owned())
+                .collect(),
+            may_introspect_any: metadata.may_introspect_any,
+        }
+    }
+}
+
+/// Keeps the first of each value, in order.
+fn dedup<T: PartialEq>(items: Vec<T>) -> Vec<T> {
+    let mut kept: Vec<T> = Vec::with_capacity(items.len());
+    for item in items {
+        if !kept.contains(&item) {
+            kept.push(item);
+        }
+    }
+    kept
+}
