@@ -1,5 +1,5 @@
-//! Administration of resource owners: create, list, disable, enable and reset
-//! passwords. Every input is parsed before anything is hashed or written, so a
+//! Administration of resource owners: create, list, disable, enable, reset
+//! passwords and sign out everywhere. Every input is parsed before anything is hashed or written, so a
 //! refused request changes nothing.
 
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use secrecy::SecretString;
 use crate::error::RepoError;
 use crate::password::{InvalidPassword, Password};
 use crate::ports::{
-    Clock, HashError, PasswordHasher, RandomSource, RandomUnavailable, UserPage, UserRepository,
+    Clock, HashError, PasswordHasher, RandomSource, RandomUnavailable, SignedOut, UserPage, UserRepository,
 };
 use crate::user::{DisplayName, Email, InvalidDisplayName, InvalidEmail, User, UserId};
 
@@ -114,6 +114,7 @@ impl UserService {
             disabled: false,
             created_at: now,
             updated_at: now,
+            signed_out_at: None,
         };
         self.users.insert(&user).await?;
         tracing::info!(user_id = %user.id, "user created");
@@ -131,10 +132,14 @@ impl UserService {
         self.users.find_by_email(&email).await?.ok_or(UserError::UnknownUser)
     }
 
-    /// Stops a user from signing in. Idempotent.
+    /// Stops a user from signing in and ends every session and token the
+    /// user holds, so that enabling the user again revives none of them.
+    /// Idempotent.
     #[tracing::instrument(skip_all)]
     pub async fn disable(&self, email: &str) -> Result<User, UserError> {
-        self.set_disabled(email, true).await
+        let user = self.set_disabled(email, true).await?;
+        self.sign_out_user(&user, "disabled").await?;
+        Ok(user)
     }
 
     /// Lets a disabled user sign in again. Idempotent.
@@ -158,7 +163,33 @@ impl UserService {
         let hash = self.hasher.hash(&password).await?;
         self.users.set_password_hash(user.id, &hash, self.clock.now()).await?;
         tracing::info!(user_id = %user.id, "password changed");
+        // A changed password is often a response to a stolen one (ASVS 3.3.3):
+        // whoever signed in with the old one is signed out.
+        self.sign_out_user(&user, "password_changed").await?;
         Ok(())
+    }
+
+    /// Ends every session of the user, revokes the user's refresh families,
+    /// and kills the access tokens issued so far (RFC 7009 §2.1 asks the same
+    /// of a revoked grant); the user may sign in again.
+    #[tracing::instrument(skip_all)]
+    pub async fn sign_out(&self, email: &str) -> Result<(User, SignedOut), UserError> {
+        let user = self.find(email).await?;
+        let ended = self.sign_out_user(&user, "operator").await?;
+        Ok((user, ended))
+    }
+
+    async fn sign_out_user(&self, user: &User, reason: &'static str) -> Result<SignedOut, UserError> {
+        let ended = self.users.sign_out_everywhere(user.id, self.clock.now()).await?;
+        tracing::info!(
+            event = "user_signed_out",
+            user_id = %user.id,
+            reason,
+            sessions = ended.sessions,
+            families = ended.families,
+            "every session and token of the user ended"
+        );
+        Ok(ended)
     }
 
     /// Whether `candidate` is this user's password. Checks the hash only; the
@@ -267,6 +298,76 @@ mod tests {
         assert_ne!(updated.password_hash, user.password_hash);
         let weak = service.set_password("ada@example.com", SecretString::from("short".to_owned())).await;
         assert!(matches!(weak, Err(UserError::InvalidPassword(_))));
+    }
+
+    #[tokio::test]
+    async fn disable_and_password_changes_end_every_session_and_token() {
+        use crate::ports::{RefreshTokenRepository, SessionRepository};
+        use crate::refresh::{RefreshFamily, RefreshFamilyId};
+        use crate::session::{Login, Session, SessionDigest, SessionId};
+        let store = Arc::new(InMemoryStore::default());
+        let clock = Arc::new(ManualClock::at(fixtures::T0));
+        let service = UserService::new(
+            store.clone(),
+            Arc::new(PlainTextHasher),
+            clock.clone(),
+            Arc::new(SeqRandom::new(1)),
+        );
+        let user = service.create(request("ada@example.com", "long enough")).await.unwrap();
+        crate::ports::ClientRepository::insert(store.as_ref(), &fixtures::client(1, "Billing", "s"))
+            .await
+            .unwrap();
+        let random = SeqRandom::new(7);
+        let sign_in = |n: u8| Session {
+            id: SessionId::generate(&random).unwrap(),
+            digest: SessionDigest::of(&format!("secret-{n}")),
+            login: Some(Login { user_id: user.id, auth_time: fixtures::T0 }),
+            created_at: fixtures::T0,
+            expires_at: fixtures::T0 + time::Duration::hours(1),
+        };
+        let family = RefreshFamily {
+            id: RefreshFamilyId::generate(&random).unwrap(),
+            client_id: fixtures::client(1, "Billing", "s").id,
+            user_id: user.id,
+            scopes: std::collections::BTreeSet::new(),
+            auth_time: fixtures::T0,
+            code_digest: None,
+            created_at: fixtures::T0,
+            expires_at: fixtures::T0 + time::Duration::days(30),
+            revoked_at: None,
+        };
+        let first = crate::refresh::RefreshTokenRecord {
+            digest: crate::refresh::RefreshDigest::of("first"),
+            family_id: family.id,
+            scopes: std::collections::BTreeSet::new(),
+            issued_at: fixtures::T0,
+            expires_at: fixtures::T0 + time::Duration::days(14),
+            rotated_at: None,
+        };
+        SessionRepository::insert(store.as_ref(), &sign_in(1)).await.unwrap();
+        store.start_family(&family, &first).await.unwrap();
+
+        clock.advance(time::Duration::seconds(5));
+        service
+            .set_password("ada@example.com", SecretString::from("another password".to_owned()))
+            .await
+            .unwrap();
+        assert!(
+            SessionRepository::find(store.as_ref(), &SessionDigest::of("secret-1")).await.unwrap().is_none()
+        );
+        assert!(store.find_family(family.id).await.unwrap().unwrap().revoked_at.is_some());
+        let found = service.find("ada@example.com").await.unwrap();
+        assert_eq!(found.signed_out_at, Some(fixtures::T0 + time::Duration::seconds(5)));
+
+        SessionRepository::insert(store.as_ref(), &sign_in(2)).await.unwrap();
+        clock.advance(time::Duration::seconds(5));
+        service.disable("ada@example.com").await.unwrap();
+        assert!(
+            SessionRepository::find(store.as_ref(), &SessionDigest::of("secret-2")).await.unwrap().is_none()
+        );
+        let (_, ended) = service.sign_out("ada@example.com").await.unwrap();
+        assert_eq!(ended, SignedOut::default(), "nothing left to end");
+        assert!(matches!(service.sign_out("nobody@example.com").await, Err(UserError::UnknownUser)));
     }
 
     #[tokio::test]

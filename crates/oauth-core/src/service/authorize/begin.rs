@@ -3,8 +3,8 @@
 use time::{Duration, OffsetDateTime};
 
 use super::{
-    Answer, AuthorizationResponse, AuthorizeOutcome, AuthorizeService, ConsentStep, FlowError, Interaction,
-    LoginPage,
+    Answer, AuthorizationResponse, AuthorizeOutcome, AuthorizeService, ConsentStep, Interaction, LoginPage,
+    PageError,
 };
 use crate::authorization_request::{AuthorizationParams, AuthorizationRequest, Prompt, RedirectError};
 use crate::error::OAuthError;
@@ -13,16 +13,19 @@ use crate::user::User;
 
 impl AuthorizeService {
     /// Answers an authorization request (OIDC Core §3.1.2.1) for a browser
-    /// presenting `cookie`.
+    /// presenting `cookie`, from `address`.
     ///
-    /// `Err` is our own error page (an unverified client or redirect URI, or a
-    /// server failure); every later problem is a redirect to the client.
+    /// `Err` is our own error page (an unverified client or redirect URI, the
+    /// address's quota of new sessions spent, or a server failure); every
+    /// later problem is a redirect to the client. A request refused either way
+    /// writes nothing.
     #[tracing::instrument(skip_all)]
     pub async fn begin(
         &self,
         params: AuthorizationParams,
         cookie: Option<&str>,
-    ) -> Result<Answer<AuthorizeOutcome>, FlowError> {
+        address: &str,
+    ) -> Result<Answer<AuthorizeOutcome>, PageError> {
         let request = match self.checked_request(&params).await? {
             Ok(request) => request,
             Err(error) => return Ok(redirect(AuthorizationResponse::Error(error))),
@@ -41,6 +44,9 @@ impl AuthorizeService {
                 // OIDC Core §3.1.2.6: no page may be shown.
                 return Ok(refuse(&request, OAuthError::LoginRequired("the user is not signed in".into())));
             }
+            if session.is_none() {
+                self.admit(address, now).await?;
+            }
             return self.ask_to_sign_in(session, cookie, &request, params, now).await;
         };
         match self.consent_step(&request, &user).await? {
@@ -51,7 +57,7 @@ impl AuthorizeService {
             ConsentStep::Ask(need) => {
                 // A live login implies a live session and its cookie.
                 let (Some(session), Some(secret)) = (session, cookie) else {
-                    return Err(FlowError::Server("signed in without a session".into()));
+                    return Err(PageError::Server("signed in without a session".into()));
                 };
                 let handle = self.park(&session, &request, params, now).await?;
                 let interaction = Interaction {
@@ -75,7 +81,7 @@ impl AuthorizeService {
         request: &AuthorizationRequest,
         params: AuthorizationParams,
         now: OffsetDateTime,
-    ) -> Result<Answer<AuthorizeOutcome>, FlowError> {
+    ) -> Result<Answer<AuthorizeOutcome>, PageError> {
         let (session, secret, new_session) = if let (Some(session), Some(secret)) = (session, cookie) {
             (session, secret.to_owned(), None)
         } else {
@@ -94,6 +100,43 @@ impl AuthorizeService {
             failure: None,
         };
         Ok(Answer { outcome: AuthorizeOutcome::Login(page), new_session })
+    }
+}
+
+impl AuthorizeService {
+    /// Charges `address` one new session against its quota
+    /// (`SignInPolicy::quota`), before anything is stored for it.
+    ///
+    /// SECURITY: each request without a live session stores a session and a
+    /// pending request, which live for minutes; without a bound per address,
+    /// anyone could grow the database faster than the janitor empties it.
+    /// Past the quota the answer is 429 and nothing is written; the counter
+    /// is one row per address, shared by every instance. Only these requests
+    /// are charged: any web page can make a visitor's browser send them
+    /// (cross-site requests carry no `SameSite=Lax` cookie), so a charge for
+    /// requests with a live session would let that page lock the address's
+    /// signed-in users out of their consent pages. Those are bounded per
+    /// session instead (`park`).
+    async fn admit(&self, address: &str, now: OffsetDateTime) -> Result<(), PageError> {
+        let quota = self.policy.quota;
+        let (key, began, ends) = quota.window_at(address, now);
+        let refused = || {
+            tracing::warn!(event = "authorize_throttled", "sign-in request refused: address over its quota");
+            let wait = ends - now;
+            let seconds = wait.whole_seconds() + i64::from(wait.subsec_nanoseconds() > 0);
+            PageError::Throttled { retry_after_secs: u64::try_from(seconds).unwrap_or(0).max(1) }
+        };
+        let used = self.ports.attempts.failures(&key).await?;
+        if used.is_some_and(|count| count.last_failure_at >= began && count.failures >= quota.per_address) {
+            return Err(refused());
+        }
+        // A count from an earlier window restarts at one.
+        let charged = self.ports.attempts.record_failure(&key, now, now - began).await?;
+        if charged.failures > quota.per_address {
+            // Others from this address passed the read above at the same time.
+            return Err(refused());
+        }
+        Ok(())
     }
 }
 

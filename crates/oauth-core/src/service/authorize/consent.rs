@@ -1,7 +1,8 @@
 //! `/consent`: the user approves or denies the scopes a client asked for.
 //! Approval is remembered per (user, client).
 
-use super::{AuthorizationResponse, AuthorizeService, ConsentPage, Decision, FlowError, Interaction};
+use super::live_session;
+use super::{AuthorizationResponse, AuthorizeService, ConsentPage, Decision, Interaction, PageError};
 use crate::authorization_request::RedirectError;
 use crate::error::OAuthError;
 use crate::session::{Login, Session, csrf_token};
@@ -15,9 +16,9 @@ impl AuthorizeService {
         cookie: Option<&str>,
         pending: &str,
         client_id: &str,
-    ) -> Result<ConsentPage, FlowError> {
+    ) -> Result<ConsentPage, PageError> {
         let now = self.now();
-        let Some((session, secret)) = self.live_session_with_cookie(cookie, now).await? else {
+        let Some((session, secret)) = live_session(self.ports.sessions.as_ref(), cookie, now).await? else {
             return Err(self.start_again(client_id).await);
         };
         let (login, user) = self.signed_in(&session, client_id).await?;
@@ -50,7 +51,7 @@ impl AuthorizeService {
         pending: &str,
         client_id: &str,
         decision: Decision,
-    ) -> Result<AuthorizationResponse, FlowError> {
+    ) -> Result<AuthorizationResponse, PageError> {
         let now = self.now();
         let session = self.session_for_form(cookie, csrf, client_id, now).await?;
         let (login, user) = self.signed_in(&session, client_id).await?;
@@ -82,7 +83,7 @@ impl AuthorizeService {
     }
 
     /// The session's login and its user, who must still be enabled.
-    async fn signed_in(&self, session: &Session, client_id: &str) -> Result<(Login, User), FlowError> {
+    async fn signed_in(&self, session: &Session, client_id: &str) -> Result<(Login, User), PageError> {
         if let Some(login) = session.login
             && let Some(user) = self.active_user(&login).await?
         {

@@ -3,9 +3,10 @@
 
 use secrecy::SecretString;
 
+use super::live_session;
 use super::{
-    AuthorizationResponse, AuthorizeService, ConsentStep, FlowError, Interaction, LoginFailure, LoginForm,
-    LoginOutcome, LoginPage, Next,
+    AuthorizationResponse, AuthorizeService, ConsentStep, Interaction, LoginFailure, LoginForm, LoginOutcome,
+    LoginPage, Next, PageError,
 };
 use crate::pending::PendingDigest;
 use crate::session::{Login, SessionSecret, csrf_token};
@@ -20,9 +21,9 @@ impl AuthorizeService {
         cookie: Option<&str>,
         pending: &str,
         client_id: &str,
-    ) -> Result<LoginPage, FlowError> {
+    ) -> Result<LoginPage, PageError> {
         let now = self.now();
-        let Some((session, secret)) = self.live_session_with_cookie(cookie, now).await? else {
+        let Some((session, secret)) = live_session(self.ports.sessions.as_ref(), cookie, now).await? else {
             return Err(self.start_again(client_id).await);
         };
         let parked = self.pending_for(&session, pending, client_id, now).await?;
@@ -44,7 +45,7 @@ impl AuthorizeService {
     /// A login attempt. Checks, in order: the session and its CSRF token, the
     /// pending authorization, the brute-force guard, then the password.
     #[tracing::instrument(skip_all)]
-    pub async fn login(&self, form: LoginForm, cookie: Option<&str>) -> Result<LoginOutcome, FlowError> {
+    pub async fn login(&self, form: LoginForm, cookie: Option<&str>) -> Result<LoginOutcome, PageError> {
         let now = self.now();
         let session = self.session_for_form(cookie, &form.csrf, &form.client_id, now).await?;
         let parked = self.pending_for(&session, &form.pending, &form.client_id, now).await?;
@@ -68,7 +69,11 @@ impl AuthorizeService {
             })
         };
         let policy = self.policy.throttle;
-        let account = account_key(&form.username);
+        // SECURITY: the account is locked only for the address its failures
+        // came from, so guesses from elsewhere cannot lock its owner out;
+        // guessing from many addresses is bounded per address (`ip_limit`)
+        // and by the cost of each password verification.
+        let account = account_key(&form.username, &form.address);
         let address = ip_key(&form.address);
         let counters = [(account.clone(), policy.account_limit), (address.clone(), policy.ip_limit)];
         // Reads first: attempts against a locked key are refused without being
@@ -77,9 +82,10 @@ impl AuthorizeService {
             tracing::warn!(event = "login_throttled", "login refused: too many failures");
             return Ok(refused(LoginFailure::Throttled));
         };
-        // SECURITY: the account is charged before the slow verification, so
-        // parallel guesses cannot all pass the read above; a charge that shows
-        // another attempt in flight is refused; a success clears the charge.
+        // SECURITY: the account (from this address) is charged before the slow
+        // verification, so parallel guesses cannot all pass the read above; a
+        // charge that shows another attempt in flight is refused; a success
+        // clears the charge.
         let charged = self.ports.attempts.record_failure(&account, now, ThrottlePolicy::MEMORY).await?;
         if charged.failures > seen + 1 {
             tracing::warn!(
@@ -88,7 +94,22 @@ impl AuthorizeService {
             );
             return Ok(refused(LoginFailure::Throttled));
         }
-        let Some(user) = self.check_password(&form.username, &form.password).await? else {
+        let checked = match self.check_password(&form.username, &form.password).await {
+            Ok(checked) => checked,
+            Err(error) => {
+                // SECURITY: a hasher that refused (overloaded) judged no
+                // password, so exactly this attempt's charge is taken back:
+                // its owner retrying through a 503 is not locked out. Never
+                // `clear`: that would let a guesser who provokes overloads
+                // wipe their own count.
+                if let Err(forgive) = self.ports.attempts.forgive_one(&account).await {
+                    // The first error is the answer; this one only costs a count.
+                    tracing::warn!(event = "login_charge_kept", error = %forgive, "could not take back a charge");
+                }
+                return Err(error);
+            }
+        };
+        let Some(user) = checked else {
             self.ports.attempts.record_failure(&address, now, ThrottlePolicy::MEMORY).await?;
             tracing::info!(event = "login_failed", "login failed");
             return Ok(refused(LoginFailure::InvalidCredentials));
@@ -125,9 +146,10 @@ impl AuthorizeService {
         Ok(LoginOutcome::SignedIn { session: secret, next })
     }
 
-    /// `None` when a counter is locked; else the account's current count
-    /// (0 when it has none, or its failures are forgotten).
-    async fn unthrottled(&self, counters: &[(ThrottleKey, u32)]) -> Result<Option<u32>, FlowError> {
+    /// `None` when a counter is locked; else the current count of the first,
+    /// the account's from this address (0 when it has none, or its failures
+    /// are forgotten).
+    async fn unthrottled(&self, counters: &[(ThrottleKey, u32)]) -> Result<Option<u32>, PageError> {
         let now = self.now();
         let mut account_failures = 0;
         for (index, (key, limit)) in counters.iter().enumerate() {
@@ -148,7 +170,7 @@ impl AuthorizeService {
         &self,
         username: &str,
         password: &SecretString,
-    ) -> Result<Option<User>, FlowError> {
+    ) -> Result<Option<User>, PageError> {
         let user = match Email::parse(username) {
             Ok(email) => self.ports.users.find_by_email(&email).await?,
             Err(_) => None,

@@ -6,9 +6,7 @@
 
 mod begin;
 mod consent;
-mod end_session;
 mod login;
-mod logout;
 mod outcome;
 
 use std::sync::Arc;
@@ -24,59 +22,70 @@ use crate::code::{AuthorizationCode, CodeLifetime, CodeValue};
 use crate::consent::{ConsentNeed, consent_need};
 use crate::error::RepoError;
 use crate::password::PasswordHash;
-use crate::pending::{PENDING_LIFETIME, PendingAuthorization, PendingDigest, PendingHandle};
+use crate::pending::{
+    PENDING_LIFETIME, PENDING_PER_SESSION, PendingAuthorization, PendingDigest, PendingHandle,
+};
 use crate::ports::{
     ClientRepository, Clock, CodeRepository, ConsentRepository, LoginAttemptRepository, PasswordHasher,
-    RandomSource, SessionRepository, TokenVerifier, UserRepository,
+    RandomSource, SessionRepository, UserRepository,
 };
 use crate::scope::ScopeCatalog;
 use crate::session::{
     Login, Session, SessionDigest, SessionId, SessionLifetimes, SessionSecret, csrf_matches,
 };
-use crate::throttle::ThrottlePolicy;
+use crate::throttle::{AuthorizeQuota, ThrottlePolicy};
 use crate::user::User;
 
-pub use end_session::{EndSession, EndSessionParams};
-pub use logout::SignedInAs;
 pub use outcome::{
-    Answer, AuthorizationResponse, AuthorizeOutcome, ConsentPage, Decision, FlowError, Interaction,
-    LoginFailure, LoginForm, LoginOutcome, LoginPage, Next, ScopeLine, StartAgain,
+    Answer, AuthorizationResponse, AuthorizeOutcome, ConsentPage, Decision, Interaction, LoginFailure,
+    LoginForm, LoginOutcome, LoginPage, Next, PageError, ScopeLine, StartAgain,
 };
 
-/// How long after its expiry a code is kept to recognise replays.
-pub const CODE_REPLAY_MEMORY: time::Duration = time::Duration::days(1);
-
-/// The rules of the flow, validated by the caller (`auth-server`'s config).
+/// The rules of signing in at the authorization endpoint: request checks,
+/// code and session lifetimes, the brute-force guard and the per-address
+/// quota, validated by the caller (`auth-server`'s config).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct FlowPolicy {
+pub struct SignInPolicy {
+    /// How strict PKCE is.
     pub authorize: AuthorizePolicy,
+    /// How long an authorization code lives.
     pub code_lifetime: CodeLifetime,
+    /// How long anonymous and signed-in sessions live.
     pub sessions: SessionLifetimes,
+    /// Failed logins allowed, and for how long they count.
     pub throttle: ThrottlePolicy,
+    /// How many sign-in requests one address may leave in the store.
+    pub quota: AuthorizeQuota,
 }
 
-/// The ports the flow uses.
+/// The ports of the authorization endpoint and its login and consent pages.
 #[derive(Clone)]
-pub struct FlowPorts {
+pub struct AuthorizePorts {
+    /// The client and its redirect URIs.
     pub clients: Arc<dyn ClientRepository>,
+    /// Who signs in.
     pub users: Arc<dyn UserRepository>,
+    /// Where issued codes are stored.
     pub codes: Arc<dyn CodeRepository>,
+    /// Remembered consent.
     pub consents: Arc<dyn ConsentRepository>,
+    /// Browser sessions and parked requests.
     pub sessions: Arc<dyn SessionRepository>,
+    /// Failed logins and the per-address quota.
     pub attempts: Arc<dyn LoginAttemptRepository>,
+    /// Checks passwords.
     pub hasher: Arc<dyn PasswordHasher>,
-    /// Checks `id_token_hint` at RP-initiated logout.
-    pub verifier: Arc<dyn TokenVerifier>,
+    /// The only source of "now".
     pub clock: Arc<dyn Clock>,
+    /// Codes, session secrets and request handles.
     pub random: Arc<dyn RandomSource>,
 }
 
-impl FlowPorts {
+impl AuthorizePorts {
     /// Every repository from one store (the usual case: one database).
     pub fn over<S>(
         store: &Arc<S>,
         hasher: Arc<dyn PasswordHasher>,
-        verifier: Arc<dyn TokenVerifier>,
         clock: Arc<dyn Clock>,
         random: Arc<dyn RandomSource>,
     ) -> Self
@@ -97,24 +106,23 @@ impl FlowPorts {
             sessions: store.clone(),
             attempts: store.clone(),
             hasher,
-            verifier,
             clock,
             random,
         }
     }
 }
 
-impl std::fmt::Debug for FlowPorts {
+impl std::fmt::Debug for AuthorizePorts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FlowPorts").finish_non_exhaustive()
+        f.debug_struct("AuthorizePorts").finish_non_exhaustive()
     }
 }
 
-/// The flow, over its ports.
+/// The authorization endpoint (`begin`) and its login and consent pages, over its ports.
 pub struct AuthorizeService {
-    ports: FlowPorts,
+    ports: AuthorizePorts,
     catalog: Arc<ScopeCatalog>,
-    policy: FlowPolicy,
+    policy: SignInPolicy,
     /// SECURITY: verified against when the username is unknown, so an unknown
     /// user costs the same argon2 work as a wrong password (anti-enumeration).
     dummy_hash: PasswordHash,
@@ -136,9 +144,9 @@ impl AuthorizeService {
     /// A service over `ports`. `dummy_hash` is a hash of a random password,
     /// made once at start-up with the same hasher (see the field).
     pub fn new(
-        ports: FlowPorts,
+        ports: AuthorizePorts,
         catalog: Arc<ScopeCatalog>,
-        policy: FlowPolicy,
+        policy: SignInPolicy,
         dummy_hash: PasswordHash,
     ) -> Self {
         Self { ports, catalog, policy, dummy_hash }
@@ -156,15 +164,15 @@ impl AuthorizeService {
     async fn checked_request(
         &self,
         params: &AuthorizationParams,
-    ) -> Result<Result<AuthorizationRequest, RedirectError>, FlowError> {
-        let client_id = params.client_id().map_err(FlowError::Untrusted)?;
+    ) -> Result<Result<AuthorizationRequest, RedirectError>, PageError> {
+        let client_id = params.client_id().map_err(PageError::Untrusted)?;
         if let Ok(target) = trust_redirect(params, self.ports.clients.find(&client_id).await?)
             && let Ok(request) = validate(target, params, &self.catalog, self.policy.authorize)
         {
             return Ok(Ok(request));
         }
         let target = trust_redirect(params, self.ports.clients.find_fresh(&client_id).await?)
-            .map_err(FlowError::Untrusted)?;
+            .map_err(PageError::Untrusted)?;
         Ok(validate(target, params, &self.catalog, self.policy.authorize))
     }
 
@@ -173,7 +181,7 @@ impl AuthorizeService {
     async fn resume(
         &self,
         pending: &PendingAuthorization,
-    ) -> Result<Result<AuthorizationRequest, RedirectError>, FlowError> {
+    ) -> Result<Result<AuthorizationRequest, RedirectError>, PageError> {
         self.checked_request(&pending.params).await
     }
 
@@ -182,20 +190,8 @@ impl AuthorizeService {
         &self,
         cookie: Option<&str>,
         now: OffsetDateTime,
-    ) -> Result<Option<Session>, FlowError> {
-        let Some(secret) = cookie else { return Ok(None) };
-        let session = self.ports.sessions.find(&SessionDigest::of(secret)).await?;
-        Ok(session.filter(|s| s.is_live_at(now)))
-    }
-
-    /// The live session and the cookie value that found it.
-    async fn live_session_with_cookie<'c>(
-        &self,
-        cookie: Option<&'c str>,
-        now: OffsetDateTime,
-    ) -> Result<Option<(Session, &'c str)>, FlowError> {
-        let session = self.live_session(cookie, now).await?;
-        Ok(session.zip(cookie))
+    ) -> Result<Option<Session>, PageError> {
+        Ok(live_session(self.ports.sessions.as_ref(), cookie, now).await?.map(|(session, _)| session))
     }
 
     /// The session a form was posted from, its CSRF token checked (ASVS 3.3.2).
@@ -207,14 +203,14 @@ impl AuthorizeService {
         csrf: &str,
         client_id: &str,
         now: OffsetDateTime,
-    ) -> Result<Session, FlowError> {
+    ) -> Result<Session, PageError> {
         let Some(session) = self.live_session(cookie, now).await? else {
             return Err(self.start_again(client_id).await);
         };
         // `live_session` found it by this cookie, so it is present.
         if !cookie.is_some_and(|secret| csrf_matches(secret, csrf)) {
             tracing::warn!(event = "csrf_rejected", "form refused: CSRF token missing or wrong");
-            return Err(FlowError::Forbidden);
+            return Err(PageError::Forbidden);
         }
         Ok(session)
     }
@@ -226,7 +222,7 @@ impl AuthorizeService {
         handle: &str,
         client_id: &str,
         now: OffsetDateTime,
-    ) -> Result<PendingAuthorization, FlowError> {
+    ) -> Result<PendingAuthorization, PageError> {
         let pending = self.ports.sessions.find_pending(&PendingDigest::of(handle), session.id).await?;
         match pending {
             Some(pending) if pending.is_live_at(now) => Ok(pending),
@@ -235,16 +231,16 @@ impl AuthorizeService {
     }
 
     /// The "start again" page, linking back to the client when it is known.
-    async fn start_again(&self, client_id: &str) -> FlowError {
+    async fn start_again(&self, client_id: &str) -> PageError {
         let client = match ClientId::parse(client_id) {
             Ok(id) => self.ports.clients.find(&id).await.ok().flatten().filter(|c| !c.disabled),
             Err(_) => None,
         };
-        FlowError::StartAgain(StartAgain::for_client(client.as_ref()))
+        PageError::StartAgain(StartAgain::for_client(client.as_ref()))
     }
 
     /// A fresh anonymous session: the browser's first visit, or its cookie is gone.
-    async fn new_session(&self, now: OffsetDateTime) -> Result<(Session, SessionSecret), FlowError> {
+    async fn new_session(&self, now: OffsetDateTime) -> Result<(Session, SessionSecret), PageError> {
         let secret = SessionSecret::generate(self.ports.random.as_ref())?;
         let session = Session {
             id: SessionId::generate(self.ports.random.as_ref())?,
@@ -258,13 +254,18 @@ impl AuthorizeService {
     }
 
     /// Stores the request while the user logs in or consents.
+    ///
+    /// SECURITY: a request that brings a live session's cookie is not charged
+    /// to its address (`begin`), so the session bounds it: its oldest pending
+    /// requests go first, keeping the newest (the tab just opened) usable;
+    /// an older tab's form then shows "start again".
     async fn park(
         &self,
         session: &Session,
         request: &AuthorizationRequest,
         params: AuthorizationParams,
         now: OffsetDateTime,
-    ) -> Result<PendingHandle, FlowError> {
+    ) -> Result<PendingHandle, PageError> {
         let handle = PendingHandle::generate(self.ports.random.as_ref())?;
         let pending = PendingAuthorization {
             digest: handle.digest(),
@@ -274,19 +275,27 @@ impl AuthorizeService {
             created_at: now,
             expires_at: now + PENDING_LIFETIME,
         };
+        self.ports.sessions.trim_pending(session.id, PENDING_PER_SESSION - 1).await?;
         match self.ports.sessions.insert_pending(&pending).await {
             Ok(()) => Ok(handle),
             // The session ended meanwhile (a logout in another tab).
             Err(RepoError::NotFound) => {
-                Err(FlowError::StartAgain(StartAgain::for_client(Some(&request.target.client))))
+                Err(PageError::StartAgain(StartAgain::for_client(Some(&request.target.client))))
             }
             Err(other) => Err(other.into()),
         }
     }
 
-    /// The signed-in user, if they still exist and are enabled.
-    async fn active_user(&self, login: &Login) -> Result<Option<User>, FlowError> {
-        Ok(self.ports.users.find_by_id(login.user_id).await?.filter(|u| !u.disabled))
+    /// The signed-in user, if they still exist, are enabled, and were not
+    /// signed out everywhere since this login (then the login is asked for
+    /// again, rather than issuing codes the token endpoint refuses).
+    async fn active_user(&self, login: &Login) -> Result<Option<User>, PageError> {
+        Ok(self
+            .ports
+            .users
+            .find_by_id(login.user_id)
+            .await?
+            .filter(|u| !u.disabled && u.login_is_current(login.auth_time)))
     }
 
     /// Whether `user` must be asked to consent (consent memory, `prompt=consent`, `skip_consent`).
@@ -294,7 +303,7 @@ impl AuthorizeService {
         &self,
         request: &AuthorizationRequest,
         user: &User,
-    ) -> Result<ConsentStep, FlowError> {
+    ) -> Result<ConsentStep, PageError> {
         let client = &request.target.client;
         let granted = self.ports.consents.granted(user.id, &client.id).await?;
         let force = request.prompt.contains(&Prompt::Consent);
@@ -311,7 +320,7 @@ impl AuthorizeService {
         request: &AuthorizationRequest,
         login: Login,
         now: OffsetDateTime,
-    ) -> Result<AuthorizationResponse, FlowError> {
+    ) -> Result<AuthorizationResponse, PageError> {
         let code = CodeValue::generate(self.ports.random.as_ref())?;
         let target = &request.target;
         let record = AuthorizationCode {
@@ -335,18 +344,17 @@ impl AuthorizeService {
             state: target.state.clone(),
         })
     }
+}
 
-    /// Removes expired sessions, pending authorizations, codes and stale
-    /// login counters, each in batches of at most `batch`. Returns the rows removed.
-    pub async fn purge_expired(&self, batch: u32) -> Result<u64, FlowError> {
-        let now = self.now();
-        let sessions = self.ports.sessions.purge_expired(now, batch).await?;
-        // Spent codes are kept a day past expiry, so that a late replay is
-        // still recognised as one and revokes what the first exchange issued.
-        let codes = self.ports.codes.purge_expired(now - CODE_REPLAY_MEMORY, batch).await?;
-        let attempts = self.ports.attempts.purge_stale(now - ThrottlePolicy::MEMORY, batch).await?;
-        Ok(sessions + codes + attempts)
-    }
+/// The live session the browser's cookie finds, and the cookie value.
+pub(crate) async fn live_session<'c>(
+    sessions: &dyn SessionRepository,
+    cookie: Option<&'c str>,
+    now: OffsetDateTime,
+) -> Result<Option<(Session, &'c str)>, PageError> {
+    let Some(secret) = cookie else { return Ok(None) };
+    let session = sessions.find(&SessionDigest::of(secret)).await?;
+    Ok(session.filter(|s| s.is_live_at(now)).map(|session| (session, secret)))
 }
 
 /// Whether the session's login satisfies the parked request: `prompt=login`
@@ -366,4 +374,4 @@ fn fresh_enough(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -50,7 +50,8 @@ pub struct Interaction {
 pub enum LoginFailure {
     /// SECURITY: unknown user, wrong password and disabled user look the same.
     InvalidCredentials,
-    /// Too many failures for this account or address: refused even with the right password.
+    /// Too many failures for this account from this address, or for this
+    /// address: refused even with the right password.
     Throttled,
 }
 
@@ -163,9 +164,10 @@ impl StartAgain {
     }
 }
 
-/// Errors answered on our own pages, never by redirect.
+/// Errors of the browser's pages (authorize, login, consent, logout),
+/// answered on our own pages, never by redirect.
 #[derive(Debug, thiserror::Error)]
-pub enum FlowError {
+pub enum PageError {
     /// The client or redirect URI could not be verified (RFC 6749 §4.1.2.1): 400, no redirect.
     #[error("{0}")]
     Untrusted(Untrusted),
@@ -178,25 +180,47 @@ pub enum FlowError {
     /// A form field is missing or malformed.
     #[error("{0}")]
     BadRequest(String),
+    /// This address has stored its quota of sign-in requests: 429, nothing
+    /// written; it may try again in `retry_after_secs` (at least one).
+    #[error("too many sign-in requests from this address")]
+    Throttled { retry_after_secs: u64 },
     /// The store, randomness or hasher failed.
     #[error("server error: {0}")]
     Server(String),
+    /// Too many sign-ins are being checked at once: try again shortly (503).
+    #[error("the service is overloaded; try again later")]
+    Unavailable,
 }
 
-impl From<RepoError> for FlowError {
+impl From<RepoError> for PageError {
     fn from(error: RepoError) -> Self {
         Self::Server(error.to_string())
     }
 }
 
-impl From<RandomUnavailable> for FlowError {
+impl From<RandomUnavailable> for PageError {
     fn from(error: RandomUnavailable) -> Self {
         Self::Server(error.to_string())
     }
 }
 
-impl From<HashError> for FlowError {
+impl From<HashError> for PageError {
     fn from(error: HashError) -> Self {
-        Self::Server(error.to_string())
+        match error {
+            HashError::Overloaded => Self::Unavailable,
+            HashError::Failed(_) => Self::Server(error.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_overloaded_hasher_is_unavailable_and_any_other_failure_a_server_error() {
+        assert!(matches!(PageError::from(HashError::Overloaded), PageError::Unavailable));
+        let failed = PageError::from(HashError::Failed("stored hash: bad salt".into()));
+        assert!(matches!(failed, PageError::Server(cause) if cause.contains("bad salt")));
     }
 }

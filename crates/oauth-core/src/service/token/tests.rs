@@ -7,8 +7,11 @@ use super::*;
 use crate::client::{AuthMethod, ClientId, GrantType};
 use crate::code::{AuthorizationCode, CodeDigest};
 use crate::pkce::CodeChallenge;
-use crate::ports::{ClientRepository, CodeRepository, UserRepository};
-use crate::scope::ScopeName;
+use crate::ports::{ClientRepository, Clock, CodeRepository, UserRepository};
+use crate::scope::{ScopeCatalog, ScopeName};
+use crate::service::introspection::Introspection;
+use crate::service::token_endpoints::{TokenEndpointPorts, TokenEndpoints};
+use crate::service::userinfo::{UserInfo, UserinfoFailure};
 use crate::testing::fixtures::{self, T0};
 use crate::testing::{InMemoryStore, ManualClock, RecordingSigner, SeqRandom};
 use crate::token::{SigningAlg, TokenPolicy};
@@ -18,8 +21,51 @@ const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 const ISSUER: &str = "https://id.example";
 
+type Ports = TokenEndpointPorts;
+
+/// The token family's services behind one value, each method its
+/// endpoint's, so a test reads as one conversation with the server.
+struct Endpoints(TokenEndpoints);
+
+impl Endpoints {
+    fn new(ports: Ports, catalog: Arc<ScopeCatalog>, policy: TokenPolicy) -> Self {
+        Self(TokenEndpoints::compose(ports, catalog, policy))
+    }
+
+    async fn token(
+        &self,
+        credentials: &PresentedCredentials,
+        params: TokenParams,
+        address: &str,
+    ) -> Result<Granted, TokenFailure> {
+        self.0.token.token(credentials, params, address).await
+    }
+
+    async fn introspect(
+        &self,
+        credentials: &PresentedCredentials,
+        token: Option<String>,
+        address: &str,
+    ) -> Result<(crate::client::Client, Introspection), TokenFailure> {
+        self.0.introspection.introspect(credentials, token, address).await
+    }
+
+    async fn revoke(
+        &self,
+        credentials: &PresentedCredentials,
+        token: Option<String>,
+        address: &str,
+    ) -> Result<crate::client::Client, TokenFailure> {
+        self.0.revocation.revoke(credentials, token, address).await
+    }
+
+    async fn userinfo(&self, access_token: &str) -> Result<UserInfo, UserinfoFailure> {
+        self.0.userinfo.userinfo(access_token).await
+    }
+}
+
 struct Harness {
-    service: TokenService,
+    service: Endpoints,
     store: Arc<InMemoryStore>,
     signer: Arc<RecordingSigner>,
     clock: Arc<ManualClock>,
@@ -35,33 +81,19 @@ async fn harness() -> Harness {
     machine.metadata.scopes.insert(ScopeName::parse("api:read").unwrap());
     ClientRepository::insert(store.as_ref(), &fixtures::client(1, "Billing", "s")).await.unwrap();
     ClientRepository::insert(store.as_ref(), &machine).await.unwrap();
-    let ports = TokenPorts {
-        clients: store.clone(),
-        users: store.clone(),
-        codes: store.clone(),
-        refresh: store.clone(),
-        revoked: store.clone(),
-        attempts: store.clone(),
-        signer: signer.clone(),
-        verifier: signer.clone(),
-        clock: clock.clone(),
-        random: Arc::new(SeqRandom::new(11)),
-    };
+    let ports =
+        Ports::over(&store, signer.clone(), signer.clone(), clock.clone(), Arc::new(SeqRandom::new(11)));
     let catalog = Arc::new(ScopeCatalog::new([("api:read", "Read")]).unwrap());
-    Harness {
-        service: TokenService::new(ports, catalog, TokenPolicy::for_issuer(ISSUER)),
-        store,
-        signer,
-        clock,
-    }
+    Harness { service: Endpoints::new(ports, catalog, TokenPolicy::for_issuer(ISSUER)), store, signer, clock }
 }
 
 fn scopes(names: &[&str]) -> BTreeSet<ScopeName> {
     names.iter().map(|n| ScopeName::parse(n).unwrap()).collect()
 }
 
-async fn code(h: &Harness, value: &str, granted: &[&str]) {
-    let code = AuthorizationCode {
+/// A code for client1's registered redirect, with a PKCE challenge and a nonce.
+fn code_for(value: &str, granted: &[&str]) -> AuthorizationCode {
+    AuthorizationCode {
         digest: CodeDigest::of(value),
         client_id: ClientId::parse("client1").unwrap(),
         user_id: fixtures::user(1, "ada@example.com").id,
@@ -73,8 +105,11 @@ async fn code(h: &Harness, value: &str, granted: &[&str]) {
         auth_time: T0 - Duration::seconds(30),
         issued_at: T0,
         expires_at: T0 + Duration::seconds(60),
-    };
-    CodeRepository::insert(h.store.as_ref(), &code).await.unwrap();
+    }
+}
+
+async fn code(h: &Harness, value: &str, granted: &[&str]) {
+    CodeRepository::insert(h.store.as_ref(), &code_for(value, granted)).await.unwrap();
 }
 
 fn basic(id: &str, secret: &str) -> PresentedCredentials {
@@ -284,61 +319,6 @@ async fn client_authentication_failures_are_alike_and_limited() {
     );
 }
 
-/// Signs like the recording signer, but a replay of `code` arrives while it signs.
-struct ReplayDuringSigning {
-    inner: RecordingSigner,
-    store: Arc<InMemoryStore>,
-    code: CodeDigest,
-}
-
-#[async_trait::async_trait]
-impl crate::ports::TokenSigner for ReplayDuringSigning {
-    async fn sign_access_token(
-        &self,
-        claims: &crate::token::AccessTokenClaims,
-        alg: SigningAlg,
-    ) -> Result<String, crate::ports::SignError> {
-        CodeRepository::mark_replayed(self.store.as_ref(), &self.code, T0).await.unwrap();
-        self.inner.sign_access_token(claims, alg).await
-    }
-
-    async fn sign_id_token(
-        &self,
-        claims: &crate::token::IdTokenClaims,
-        alg: SigningAlg,
-    ) -> Result<String, crate::ports::SignError> {
-        self.inner.sign_id_token(claims, alg).await
-    }
-}
-
-#[tokio::test]
-async fn a_replay_during_the_first_exchange_revokes_what_it_issued() {
-    let h = harness().await;
-    code(&h, "c-1", &["openid", "offline_access"]).await;
-    let signer = ReplayDuringSigning {
-        inner: RecordingSigner::default(),
-        store: h.store.clone(),
-        code: CodeDigest::of("c-1"),
-    };
-    let ports = TokenPorts::over(
-        &h.store,
-        Arc::new(signer),
-        Arc::new(RecordingSigner::default()),
-        h.clock.clone(),
-        Arc::new(SeqRandom::new(12)),
-    );
-    let service = TokenService::new(ports, Arc::default(), TokenPolicy::for_issuer(ISSUER));
-    let first = service.token(&basic("client1", "s"), exchange("c-1", VERIFIER), "192.0.2.1").await.unwrap();
-    let refresh_token = first.response.refresh_token.unwrap().expose().to_owned();
-    let refreshed = h.service.token(&basic("client1", "s"), refresh(&refresh_token, None), "192.0.2.1").await;
-    assert_eq!(error_code(refreshed), "invalid_grant", "the replay revoked the family the exchange started");
-    let jti = first.response.access_token.rsplit('.').next().unwrap();
-    assert!(
-        crate::ports::RevokedTokenRepository::is_revoked(h.store.as_ref(), jti).await.unwrap(),
-        "and listed the access token it issued"
-    );
-}
-
 #[tokio::test]
 async fn a_refresh_never_exceeds_the_scopes_the_client_still_has() {
     let h = harness().await;
@@ -366,4 +346,11 @@ async fn a_refresh_never_exceeds_the_scopes_the_client_still_has() {
     assert_eq!(error_code(asked), "invalid_scope");
 }
 
+mod client_auth_cost;
+mod code_binding;
+mod dispatch;
+mod made_up_ids;
+mod refusals;
+mod replay_race;
 mod resource;
+mod signed_out;

@@ -1,7 +1,7 @@
 //! Userinfo, introspection and revocation over the in-memory store.
 
 use super::*;
-use crate::service::token::{Introspection, UserinfoFailure};
+use crate::service::retention::{REVOCATION_MARGIN, RetentionPorts, RetentionService};
 
 /// A code exchange for `granted`: the access token and the refresh token, if any.
 async fn tokens(h: &Harness, code_value: &str, granted: &[&str]) -> (String, Option<String>) {
@@ -16,6 +16,16 @@ async fn active(h: &Harness, caller: (&str, &str), token: &str) -> bool {
     let (_, answer) =
         h.service.introspect(&basic(caller.0, caller.1), Some(token.into()), "192.0.2.1").await.unwrap();
     answer != Introspection::Inactive
+}
+
+/// An operator lets client2, a resource server, see every client's tokens (RFC 7662 §4).
+async fn let_client2_introspect_any(h: &Harness) {
+    let mut machine = ClientRepository::find(h.store.as_ref(), &ClientId::parse("client2").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    machine.metadata.may_introspect_any = true;
+    ClientRepository::update(h.store.as_ref(), &machine).await.unwrap();
 }
 
 #[tokio::test]
@@ -76,14 +86,26 @@ async fn introspection_shows_own_tokens_and_others_only_with_the_flag() {
     assert_eq!((token.token_type, token.jti), ("refresh_token", None));
 
     assert!(!active(&h, ("client2", "m-secret"), &access).await, "another client's token, no flag");
-    let mut machine = ClientRepository::find(h.store.as_ref(), &ClientId::parse("client2").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    machine.metadata.may_introspect_any = true;
-    ClientRepository::update(h.store.as_ref(), &machine).await.unwrap();
+    let_client2_introspect_any(&h).await;
     assert!(active(&h, ("client2", "m-secret"), &access).await, "a resource server with the flag");
-    assert!(active(&h, ("client2", "m-secret"), &refresh).await);
+}
+
+#[tokio::test]
+async fn a_refresh_token_is_active_only_to_its_own_client_and_has_no_audience() {
+    let h = harness().await;
+    let (_, refresh) = tokens(&h, "c-1", &["openid", "offline_access"]).await;
+    let refresh = refresh.unwrap();
+    let (_, answer) =
+        h.service.introspect(&basic("client1", "s"), Some(refresh.clone()), "192.0.2.1").await.unwrap();
+    let Introspection::Active(token) = answer else { panic!("own refresh token is active") };
+    assert_eq!(token.aud, None, "a refresh token is for no resource server");
+
+    assert!(!active(&h, ("client2", "m-secret"), &refresh).await, "another client, no flag");
+    let_client2_introspect_any(&h).await;
+    assert!(
+        !active(&h, ("client2", "m-secret"), &refresh).await,
+        "RFC 7662 §4 lets a resource server see access tokens, never another client's refresh token"
+    );
 }
 
 #[tokio::test]
@@ -125,10 +147,11 @@ async fn revoking_an_access_token_lists_its_jti_until_it_expires() {
     assert!(!active(&h, ("client1", "s"), &access).await);
     assert!(active(&h, ("client1", "s"), &other).await, "only that token");
     h.clock.advance(Duration::minutes(10));
-    assert_eq!(h.service.purge_expired(100).await.unwrap(), 0, "kept for the clock margin");
-    h.clock.advance(super::super::REVOCATION_MARGIN);
+    let retention = RetentionService::new(RetentionPorts::over(&h.store), h.clock.clone());
+    assert_eq!(retention.purge_token_state(100).await.unwrap(), 0, "kept for the clock margin");
+    h.clock.advance(REVOCATION_MARGIN);
     assert_eq!(
-        h.service.purge_expired(100).await.unwrap(),
+        retention.purge_token_state(100).await.unwrap(),
         1,
         "forgotten once expired and the margin passed"
     );

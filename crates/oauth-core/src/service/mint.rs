@@ -2,20 +2,22 @@
 //! and, when the grant allows, a refresh token in a new family.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use time::OffsetDateTime;
 
-use super::{TokenFailure, TokenService};
 use crate::client::Client;
 use crate::code::CodeDigest;
+use crate::ports::{RandomSource, RefreshTokenRepository, TokenSigner};
 use crate::refresh::{RefreshFamily, RefreshFamilyId, RefreshToken, RefreshTokenRecord};
 use crate::scope::ScopeName;
-use crate::token::{AccessTokenClaims, IdTokenClaims, TokenResponse, at_hash};
+use crate::service::client_authentication::TokenFailure;
+use crate::token::{AccessTokenClaims, IdTokenClaims, TokenPolicy, TokenResponse, at_hash};
 use crate::user::UserId;
 
 /// What is being granted.
-pub(super) struct Grant<'a> {
+pub(crate) struct Grant<'a> {
     pub client: &'a Client,
     /// The user and when they authenticated; `None` for `client_credentials`.
     pub user: Option<(UserId, OffsetDateTime)>,
@@ -26,18 +28,52 @@ pub(super) struct Grant<'a> {
 }
 
 /// A minted response and its access token's `jti`.
-pub(super) struct Minted {
+pub(crate) struct Minted {
     pub response: TokenResponse,
     pub jti: String,
 }
 
 /// A refresh family to start with this response.
-pub(super) struct NewFamily {
+pub(crate) struct NewFamily {
     pub code_digest: Option<CodeDigest>,
 }
 
-impl TokenService {
-    pub(super) async fn mint(
+/// Mints the tokens of a granted request, for every grant alike.
+#[derive(Clone)]
+pub struct Minter {
+    signer: Arc<dyn TokenSigner>,
+    random: Arc<dyn RandomSource>,
+    /// Where a new refresh family is started.
+    refresh: Arc<dyn RefreshTokenRepository>,
+    policy: TokenPolicy,
+}
+
+impl std::fmt::Debug for Minter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Minter").field("policy", &self.policy).finish_non_exhaustive()
+    }
+}
+
+impl Minter {
+    /// Mints with `signer` and `random` under `policy`, starting refresh
+    /// families in `refresh`.
+    pub fn new(
+        signer: Arc<dyn TokenSigner>,
+        random: Arc<dyn RandomSource>,
+        refresh: Arc<dyn RefreshTokenRepository>,
+        policy: TokenPolicy,
+    ) -> Self {
+        Self { signer, random, refresh, policy }
+    }
+
+    /// The lifetimes and identifiers tokens are minted with.
+    pub(crate) fn policy(&self) -> &TokenPolicy {
+        &self.policy
+    }
+
+    /// The access token, the ID token when `openid` was granted to a user,
+    /// and a refresh token: the first of `new_family`, or `successor`.
+    pub(crate) async fn mint(
         &self,
         grant: &Grant<'_>,
         new_family: Option<NewFamily>,
@@ -50,7 +86,7 @@ impl TokenService {
         let sub = grant.user.map_or_else(|| client_id.clone(), |(user, _)| user.to_string());
         // The family's id is chosen before signing, so the access token can name it.
         let new_family = match (new_family, grant.user) {
-            (Some(plan), Some(_)) => Some((plan, RefreshFamilyId::generate(self.ports.random.as_ref())?)),
+            (Some(plan), Some(_)) => Some((plan, RefreshFamilyId::generate(self.random.as_ref())?)),
             _ => None,
         };
         let family = new_family.as_ref().map(|(_, id)| *id).or(grant.family);
@@ -67,7 +103,7 @@ impl TokenService {
             auth_time: grant.user.map(|(_, auth_time)| auth_time.unix_timestamp()),
             family: family.map(|id| id.to_string()),
         };
-        let access_token = self.ports.signer.sign_access_token(&claims, policy.access_token_alg).await?;
+        let access_token = self.signer.sign_access_token(&claims, policy.access_token_alg).await?;
         let id_token = match grant.user {
             Some((_, auth_time)) if grant.scopes.iter().any(|s| s.as_str() == "openid") => {
                 let claims = IdTokenClaims {
@@ -81,7 +117,7 @@ impl TokenService {
                     at_hash: at_hash(&access_token),
                     azp: client_id,
                 };
-                Some(self.ports.signer.sign_id_token(&claims, grant.client.metadata.id_token_alg).await?)
+                Some(self.signer.sign_id_token(&claims, grant.client.metadata.id_token_alg).await?)
             }
             _ => None,
         };
@@ -123,19 +159,19 @@ impl TokenService {
             revoked_at: None,
         };
         let (token, first) = self.refresh_token_in(&family, grant.scopes.clone(), now)?;
-        self.ports.refresh.start_family(&family, &first).await?;
+        self.refresh.start_family(&family, &first).await?;
         Ok(token)
     }
 
     /// A new refresh token of `family` and its record: it lives the idle
     /// lifetime, never past the family's absolute end.
-    pub(super) fn refresh_token_in(
+    pub(crate) fn refresh_token_in(
         &self,
         family: &RefreshFamily,
         scopes: BTreeSet<ScopeName>,
         now: OffsetDateTime,
     ) -> Result<(RefreshToken, RefreshTokenRecord), TokenFailure> {
-        let token = RefreshToken::generate(self.ports.random.as_ref())?;
+        let token = RefreshToken::generate(self.random.as_ref())?;
         let record = RefreshTokenRecord {
             digest: token.digest(),
             family_id: family.id,
@@ -150,7 +186,7 @@ impl TokenService {
     /// 128 random bits: unique per token (RFC 9068 §2.2, RFC 7519 §4.1.7).
     fn jti(&self) -> Result<String, TokenFailure> {
         let mut bytes = [0_u8; 16];
-        self.ports.random.fill(&mut bytes)?;
+        self.random.fill(&mut bytes)?;
         Ok(Base64UrlUnpadded::encode_string(&bytes))
     }
 }

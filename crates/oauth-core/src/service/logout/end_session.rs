@@ -6,7 +6,9 @@ use crate::client::{Client, ClientId};
 use crate::ports::{VerifyError, find_accepted};
 use crate::session::{csrf_matches, csrf_token};
 
-use super::{AuthorizeService, FlowError};
+use super::LogoutService;
+use crate::service::authorize::PageError;
+use crate::service::authorize::live_session;
 
 /// The request's parameters as received (§2).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -31,7 +33,7 @@ pub enum EndSession {
     },
 }
 
-impl AuthorizeService {
+impl LogoutService {
     /// Validates the request, then ends the session when the hint names its
     /// user or `confirmed` carries the session's CSRF token (the user clicked
     /// "Sign out" on our page); otherwise asks.
@@ -41,26 +43,26 @@ impl AuthorizeService {
         params: EndSessionParams,
         cookie: Option<&str>,
         confirmed: Option<&str>,
-    ) -> Result<EndSession, FlowError> {
+    ) -> Result<EndSession, PageError> {
         // Without a URI to return to, a request we cannot validate is still a
         // wish to sign out: it is asked about (§2) instead of refused. With
         // one, it is refused: we would not know the redirect is the client's.
         let returns = params.post_logout_redirect_uri.as_deref().is_some_and(|u| !u.is_empty());
         let hint = match params.id_token_hint.as_deref().filter(|h| !h.is_empty()) {
             // §2: an expired ID token is still a fine hint.
-            Some(token) => match self.ports.verifier.verify_id_token(token).await {
+            Some(token) => match self.verifier.verify_id_token(token).await {
                 Ok(claims) => Some(claims),
                 Err(VerifyError::Invalid(_)) if returns => {
-                    return Err(FlowError::BadRequest("id_token_hint is not an ID token issued here".into()));
+                    return Err(PageError::BadRequest("id_token_hint is not an ID token issued here".into()));
                 }
                 Err(VerifyError::Invalid(_)) => None,
-                Err(error @ VerifyError::Unavailable(_)) => return Err(FlowError::Server(error.to_string())),
+                Err(error @ VerifyError::Unavailable(_)) => return Err(PageError::Server(error.to_string())),
             },
             None => None,
         };
         let (hint, client) = match self.logout_client(&params, hint.as_ref().map(|h| h.aud.as_str())).await {
             Ok(client) => (hint, client),
-            Err(FlowError::BadRequest(_)) if !returns => (None, None),
+            Err(PageError::BadRequest(_)) if !returns => (None, None),
             Err(error) => return Err(error),
         };
         let redirect = match (logout_target(&params, client.as_ref()), &client) {
@@ -73,7 +75,7 @@ impl AuthorizeService {
             (Err(refusal), None) => return Err(refusal),
         };
         let now = self.now();
-        let Some((session, secret)) = self.live_session_with_cookie(cookie, now).await? else {
+        let Some((session, secret)) = live_session(self.ports.sessions.as_ref(), cookie, now).await? else {
             return Ok(EndSession::Ended { redirect });
         };
         let Some(login) = session.login else {
@@ -84,7 +86,7 @@ impl AuthorizeService {
         match confirmed {
             Some(csrf) if !csrf_matches(secret, csrf) => {
                 tracing::warn!(event = "csrf_rejected", "logout refused: CSRF token missing or wrong");
-                Err(FlowError::Forbidden)
+                Err(PageError::Forbidden)
             }
             Some(_) => self.finish_logout(session.id, redirect).await,
             None if hinted_user => self.finish_logout(session.id, redirect).await,
@@ -100,7 +102,7 @@ impl AuthorizeService {
         &self,
         session: crate::session::SessionId,
         redirect: Option<String>,
-    ) -> Result<EndSession, FlowError> {
+    ) -> Result<EndSession, PageError> {
         self.ports.sessions.delete(session).await?;
         tracing::info!(event = "logout", initiated_by = "client");
         Ok(EndSession::Ended { redirect })
@@ -111,15 +113,15 @@ impl AuthorizeService {
         &self,
         params: &EndSessionParams,
         hint_audience: Option<&str>,
-    ) -> Result<Option<Client>, FlowError> {
+    ) -> Result<Option<Client>, PageError> {
         let named = params.client_id.as_deref().filter(|c| !c.is_empty());
         if let (Some(named), Some(audience)) = (named, hint_audience)
             && named != audience
         {
-            return Err(FlowError::BadRequest("client_id does not match the id_token_hint".into()));
+            return Err(PageError::BadRequest("client_id does not match the id_token_hint".into()));
         }
         let Some(id) = named.or(hint_audience) else { return Ok(None) };
-        let unknown = || FlowError::BadRequest("the client is unknown".into());
+        let unknown = || PageError::BadRequest("the client is unknown".into());
         let id = ClientId::parse(id).map_err(|_| unknown())?;
         let client = find_accepted(self.ports.clients.as_ref(), &id, |client| !client.disabled).await?;
         client.map(Some).ok_or_else(unknown)
@@ -128,22 +130,22 @@ impl AuthorizeService {
 
 /// §3: only a URI registered on the identified client, exactly; anything
 /// else is refused before the session is touched (no open redirector).
-fn logout_target(params: &EndSessionParams, client: Option<&Client>) -> Result<Option<String>, FlowError> {
+fn logout_target(params: &EndSessionParams, client: Option<&Client>) -> Result<Option<String>, PageError> {
     let Some(presented) = params.post_logout_redirect_uri.as_deref().filter(|u| !u.is_empty()) else {
         return Ok(None);
     };
     let Some(client) = client else {
-        return Err(FlowError::BadRequest(
+        return Err(PageError::BadRequest(
             "post_logout_redirect_uri needs client_id or id_token_hint to name the client".into(),
         ));
     };
     let Some(registered) = client.post_logout_target(presented) else {
-        return Err(FlowError::BadRequest(
+        return Err(PageError::BadRequest(
             "post_logout_redirect_uri is not registered for this client".into(),
         ));
     };
     let mut url = url::Url::parse(registered.as_str())
-        .map_err(|_| FlowError::Server("a registered post-logout URI does not parse".into()))?;
+        .map_err(|_| PageError::Server("a registered post-logout URI does not parse".into()))?;
     if let Some(state) = params.state.as_deref().filter(|s| !s.is_empty()) {
         url.query_pairs_mut().append_pair("state", state);
     }

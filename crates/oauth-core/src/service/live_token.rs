@@ -2,17 +2,21 @@
 //! checks of RFC 9068 §4 plus what only we can know (revocation, a disabled
 //! client or user).
 
+use std::sync::Arc;
+
 use crate::client::{Client, ClientId};
 use crate::error::{OAuthError, RepoError};
-use crate::ports::{VerifyError, find_accepted};
+use crate::ports::{
+    ClientRepository, Clock, RefreshTokenRepository, RevokedTokenRepository, TokenVerifier, UserRepository,
+    VerifyError, find_accepted,
+};
 use crate::refresh::RefreshFamilyId;
+use crate::service::client_authentication::TokenFailure;
 use crate::token::AccessTokenClaims;
 use crate::user::{User, UserId};
 
-use super::{TokenFailure, TokenService};
-
 /// A live access token, its client and (unless `client_credentials`) its user.
-pub(super) struct LiveAccessToken {
+pub(crate) struct LiveAccessToken {
     pub claims: AccessTokenClaims,
     pub client: Client,
     pub user: Option<User>,
@@ -20,14 +24,64 @@ pub(super) struct LiveAccessToken {
 
 /// A token string that cannot be a JWT (RFC 7519 §7.2: three dot-separated
 /// parts) is not looked at as one; a refresh token (base64url) has no dot.
-pub(super) fn may_be_jwt(token: &str) -> bool {
+pub(crate) fn may_be_jwt(token: &str) -> bool {
     token.bytes().filter(|b| *b == b'.').count() == 2
 }
 
-impl TokenService {
+/// The repositories that tell whether a token, its client and its user are
+/// still live.
+#[derive(Clone)]
+pub struct LiveTokenPorts {
+    /// Checks our signatures.
+    pub verifier: Arc<dyn TokenVerifier>,
+    /// Access tokens revoked by `jti`.
+    pub revoked: Arc<dyn RevokedTokenRepository>,
+    /// Refresh families: a token of a revoked family is dead.
+    pub refresh: Arc<dyn RefreshTokenRepository>,
+    /// A disabled client's tokens are dead.
+    pub clients: Arc<dyn ClientRepository>,
+    /// A disabled or signed-out user's tokens are dead.
+    pub users: Arc<dyn UserRepository>,
+}
+
+impl std::fmt::Debug for LiveTokenPorts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveTokenPorts").finish_non_exhaustive()
+    }
+}
+
+/// Judges whether one of our tokens is live; shared by userinfo and
+/// introspection, so both answer alike.
+#[derive(Clone)]
+pub struct LiveTokens {
+    ports: LiveTokenPorts,
+    clock: Arc<dyn Clock>,
+    /// Our `iss`, exactly.
+    issuer: String,
+    /// Our resource servers' `aud`.
+    audience: String,
+}
+
+impl std::fmt::Debug for LiveTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveTokens").field("issuer", &self.issuer).finish_non_exhaustive()
+    }
+}
+
+impl LiveTokens {
+    /// Judges tokens issued by `issuer` for `audience` (see `TokenPolicy`).
+    pub fn new(ports: LiveTokenPorts, clock: Arc<dyn Clock>, issuer: String, audience: String) -> Self {
+        Self { ports, clock, issuer, audience }
+    }
+
+    /// Our issuer identifier.
+    pub(crate) fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
     /// The token's claims when it is live now; `None` for any token that is
     /// not, whatever the reason (the callers answer all of them alike).
-    pub(super) async fn live_access_token(
+    pub(crate) async fn live_access_token(
         &self,
         token: &str,
     ) -> Result<Option<LiveAccessToken>, TokenFailure> {
@@ -44,9 +98,9 @@ impl TokenService {
                 return Err(OAuthError::ServerError(Box::new(error)).into());
             }
         };
-        let now = self.ports.clock.now().unix_timestamp();
+        let now = self.clock.now().unix_timestamp();
         // RFC 9068 §4: our issuer exactly, our resource servers' audience, not expired.
-        if claims.iss != self.policy.issuer || claims.aud != self.policy.audience || now >= claims.exp {
+        if claims.iss != self.issuer || claims.aud != self.audience || now >= claims.exp {
             return Ok(None);
         }
         // RFC 7009 §2.1: revoked by its own jti, or with its refresh family.
@@ -66,6 +120,13 @@ impl TokenService {
         let user = if claims.auth_time.is_some() {
             let Ok(user_id) = UserId::parse(&claims.sub) else { return Ok(None) };
             let Some(user) = self.enabled_user(user_id).await? else { return Ok(None) };
+            // Its login was ended by a sign-out everywhere (a password change,
+            // an operator's sign-out): dead like its refresh family. Judged by
+            // the login, not by `iat`, so a token minted while the sign-out
+            // committed dies too.
+            if !claims.auth_time.is_some_and(|at| user.login_at_is_current(at)) {
+                return Ok(None);
+            }
             Some(user)
         } else {
             None
@@ -74,12 +135,12 @@ impl TokenService {
     }
 
     /// The client, if it exists and is not disabled.
-    pub(super) async fn enabled_client(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {
+    pub(crate) async fn enabled_client(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {
         find_accepted(self.ports.clients.as_ref(), id, |client| !client.disabled).await
     }
 
     /// The user, if it exists and is not disabled: tokens of anyone else are dead.
-    pub(super) async fn enabled_user(&self, id: UserId) -> Result<Option<User>, RepoError> {
+    pub(crate) async fn enabled_user(&self, id: UserId) -> Result<Option<User>, RepoError> {
         Ok(self.ports.users.find_by_id(id).await?.filter(|user| !user.disabled))
     }
 }

@@ -3,14 +3,15 @@
 
 use crate::client::Client;
 use crate::error::OAuthError;
-
-use super::{TokenFailure, TokenService};
+use crate::service::client_authentication::TokenFailure;
+use crate::service::live_token::LiveTokens;
 
 /// OIDC Core §5.3.2: `sub` always; the rest by scope (§5.4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserInfo {
     /// The token's client: the response may be read by its origins (CORS).
     pub client: Client,
+    /// The user's id.
     pub sub: String,
     /// `email` scope: the address and whether it was verified.
     pub email: Option<(String, bool)>,
@@ -27,6 +28,7 @@ pub enum UserinfoFailure {
     /// A live token without `openid`: 403 `insufficient_scope`.
     #[error("the access token was not granted the openid scope")]
     InsufficientScope,
+    /// The store or the verifier failed.
     #[error(transparent)]
     Server(OAuthError),
 }
@@ -40,10 +42,21 @@ impl From<TokenFailure> for UserinfoFailure {
     }
 }
 
-impl TokenService {
+/// The `UserInfo` endpoint, over the live-token check.
+#[derive(Debug)]
+pub struct UserinfoService {
+    live: LiveTokens,
+}
+
+impl UserinfoService {
+    /// Answers for the tokens `live` finds live.
+    pub fn new(live: LiveTokens) -> Self {
+        Self { live }
+    }
+
     /// The claims `access_token` grants.
     pub async fn userinfo(&self, access_token: &str) -> Result<UserInfo, UserinfoFailure> {
-        let Some(live) = self.live_access_token(access_token).await? else {
+        let Some(live) = self.live.live_access_token(access_token).await? else {
             return Err(UserinfoFailure::InvalidToken);
         };
         let granted = |name: &str| live.claims.scope.split(' ').any(|scope| scope == name);

@@ -1,15 +1,60 @@
 //! Token revocation (RFC 7009).
 
+use std::sync::Arc;
+
 use crate::client_auth::PresentedCredentials;
 use crate::error::OAuthError;
-use crate::ports::VerifyError;
+use crate::ports::{Clock, RefreshTokenRepository, RevokedTokenRepository, TokenVerifier, VerifyError};
 use crate::refresh::RefreshDigest;
+use crate::service::client_authentication::{ClientAuthenticator, TokenFailure};
+use crate::service::introspection::{TokenKind, kind_of};
+use crate::service::token::require;
+use crate::token::TokenPolicy;
 
-use super::grants::require;
-use super::introspect::{TokenKind, kind_of};
-use super::{TokenFailure, TokenService};
+/// The repositories revocation writes to.
+#[derive(Clone)]
+pub struct RevocationPorts {
+    /// A refresh token is revoked with its family.
+    pub refresh: Arc<dyn RefreshTokenRepository>,
+    /// An access token is listed by `jti` until it expires.
+    pub revoked: Arc<dyn RevokedTokenRepository>,
+}
 
-impl TokenService {
+impl std::fmt::Debug for RevocationPorts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RevocationPorts").finish_non_exhaustive()
+    }
+}
+
+/// The revocation endpoint (RFC 7009), over its ports.
+pub struct RevocationService {
+    authenticator: ClientAuthenticator,
+    ports: RevocationPorts,
+    /// Checks that an access token is ours before its `jti` is listed.
+    verifier: Arc<dyn TokenVerifier>,
+    clock: Arc<dyn Clock>,
+    /// Our issuer, and the access-token lifetime for a `jti` without a usable `exp`.
+    policy: TokenPolicy,
+}
+
+impl std::fmt::Debug for RevocationService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RevocationService").finish_non_exhaustive()
+    }
+}
+
+impl RevocationService {
+    /// Authenticates callers with `authenticator`; revokes in `ports`.
+    pub fn new(
+        authenticator: ClientAuthenticator,
+        ports: RevocationPorts,
+        verifier: Arc<dyn TokenVerifier>,
+        clock: Arc<dyn Clock>,
+        policy: TokenPolicy,
+    ) -> Self {
+        Self { authenticator, ports, verifier, clock, policy }
+    }
+
     /// RFC 7009 §2.1: a refresh token takes its whole family with it (and so
     /// the access tokens issued from it); an access token is listed by `jti`
     /// until it expires. Unknown, expired, already revoked and other clients'
@@ -22,9 +67,9 @@ impl TokenService {
         token: Option<String>,
         address: &str,
     ) -> Result<crate::client::Client, TokenFailure> {
-        let caller = self.authenticate(credentials, address).await?;
+        let caller = self.authenticator.authenticate(credentials, address).await?;
         let token = require(token, "token")?;
-        let now = self.ports.clock.now();
+        let now = self.clock.now();
         match kind_of(&token) {
             TokenKind::Refresh => {
                 if let Some((_, family)) = self.ports.refresh.find(&RefreshDigest::of(&token)).await? {
@@ -40,7 +85,7 @@ impl TokenService {
                 }
             }
             TokenKind::Access => {
-                let verified = match self.ports.verifier.verify_access_token(&token).await {
+                let verified = match self.verifier.verify_access_token(&token).await {
                     Ok(claims) => Some(claims),
                     Err(VerifyError::Invalid(_)) => None,
                     // RFC 7009 §2.2.1: say so rather than claim a revocation that did not happen.

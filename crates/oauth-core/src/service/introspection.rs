@@ -1,23 +1,26 @@
 //! Token introspection (RFC 7662): what a resource server may learn about a
 //! token it was handed.
 
+use std::sync::Arc;
+
 use crate::client::{Client, ClientType};
 use crate::client_auth::PresentedCredentials;
 use crate::error::OAuthError;
-use crate::ports::find_accepted;
+use crate::ports::{ClientRepository, Clock, RefreshTokenRepository, find_accepted};
 use crate::refresh::RefreshDigest;
 use crate::scope::ScopeName;
-
-use super::access::may_be_jwt;
-use super::grants::require;
-use super::{TokenFailure, TokenService};
+use crate::service::client_authentication::{ClientAuthenticator, TokenFailure};
+use crate::service::live_token::{LiveTokens, may_be_jwt};
+use crate::service::token::require;
 
 /// RFC 7662 §2.2: the answer. Every token that is not active — unknown,
 /// expired, revoked, malformed, or not the caller's to see — is the same
 /// `Inactive`, so the answer never tells whether a token ever existed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Introspection {
+    /// `{"active": false}` and nothing else.
     Inactive,
+    /// A live token the caller may see.
     Active(ActiveToken),
 }
 
@@ -26,20 +29,28 @@ pub enum Introspection {
 pub struct ActiveToken {
     /// `Bearer` for access tokens (RFC 6749 §7.1), `refresh_token` for refresh tokens.
     pub token_type: &'static str,
+    /// The granted scopes, space-separated.
     pub scope: String,
+    /// The client the token was issued to.
     pub client_id: String,
+    /// The user, or the client itself for `client_credentials`.
     pub sub: String,
+    /// Expiry, Unix seconds.
     pub exp: i64,
+    /// Issue time, Unix seconds.
     pub iat: i64,
+    /// Our issuer identifier.
     pub iss: String,
-    pub aud: String,
+    /// The access token's audience. A refresh token has none: it is
+    /// presented only to us, never to a resource server (RFC 6749 §1.5).
+    pub aud: Option<String>,
     /// Access tokens only: a refresh token has no `jti`.
     pub jti: Option<String>,
 }
 
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum TokenKind {
+pub(crate) enum TokenKind {
     Access,
     Refresh,
 }
@@ -48,7 +59,7 @@ pub(super) enum TokenKind {
 /// when it can tell the type itself, and we can: our access tokens are JWTs
 /// (two dots), our refresh tokens base64url (none). So a wrong hint never
 /// makes a token unfindable, and the hint is never trusted.
-pub(super) fn kind_of(token: &str) -> TokenKind {
+pub(crate) fn kind_of(token: &str) -> TokenKind {
     if may_be_jwt(token) { TokenKind::Access } else { TokenKind::Refresh }
 }
 
@@ -56,7 +67,36 @@ fn joined<'a>(scopes: impl Iterator<Item = &'a ScopeName>) -> String {
     scopes.map(ScopeName::as_str).collect::<Vec<_>>().join(" ")
 }
 
-impl TokenService {
+/// The introspection endpoint (RFC 7662), over its ports.
+pub struct IntrospectionService {
+    authenticator: ClientAuthenticator,
+    live: LiveTokens,
+    /// Read again when a cached copy would refuse `may_introspect_any`.
+    clients: Arc<dyn ClientRepository>,
+    /// Refresh tokens are looked up by digest.
+    refresh: Arc<dyn RefreshTokenRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for IntrospectionService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntrospectionService").finish_non_exhaustive()
+    }
+}
+
+impl IntrospectionService {
+    /// Authenticates callers with `authenticator` and judges access tokens
+    /// with `live`; refresh tokens are found in `refresh`.
+    pub fn new(
+        authenticator: ClientAuthenticator,
+        live: LiveTokens,
+        clients: Arc<dyn ClientRepository>,
+        refresh: Arc<dyn RefreshTokenRepository>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { authenticator, live, clients, refresh, clock }
+    }
+
     /// RFC 7662 §2.1: the caller authenticates like at the token endpoint
     /// (public clients cannot: §2.1 requires authorization), and sees its
     /// own tokens — every client's only with `may_introspect_any` (§4).
@@ -67,18 +107,24 @@ impl TokenService {
         token: Option<String>,
         address: &str,
     ) -> Result<(Client, Introspection), TokenFailure> {
-        let caller = self.authenticate(credentials, address).await?;
+        let caller = self.authenticator.authenticate(credentials, address).await?;
         if caller.metadata.client_type == ClientType::Public {
             return Err(OAuthError::InvalidClient("introspection needs a confidential client".into()).into());
         }
         let token = require(token, "token")?;
-        let answer = match kind_of(&token) {
+        let kind = kind_of(&token);
+        let answer = match kind {
             TokenKind::Access => self.introspect_access(&token).await?,
             TokenKind::Refresh => self.introspect_refresh(&token).await?,
         };
+        // SECURITY: a refresh token is a credential for our token endpoint
+        // only (RFC 6749 §1.5, §10.4), so only the client it was issued to
+        // learns that it is active: a resource server allowed to see every
+        // client's access tokens (RFC 7662 §4) must not be able to take one
+        // for a bearer token.
         if let Introspection::Active(active) = &answer
             && active.client_id != caller.id.as_str()
-            && !self.may_introspect_any(&caller).await?
+            && (kind == TokenKind::Refresh || !self.may_introspect_any(&caller).await?)
         {
             tracing::info!(event = "introspection_denied", "another client's token: answered inactive");
             return Ok((caller, Introspection::Inactive));
@@ -94,11 +140,13 @@ impl TokenService {
             return Ok(true);
         }
         let permitted = |client: &Client| client.metadata.may_introspect_any && !client.disabled;
-        Ok(find_accepted(self.ports.clients.as_ref(), &caller.id, permitted).await?.is_some())
+        Ok(find_accepted(self.clients.as_ref(), &caller.id, permitted).await?.is_some())
     }
 
     async fn introspect_access(&self, token: &str) -> Result<Introspection, TokenFailure> {
-        let Some(live) = self.live_access_token(token).await? else { return Ok(Introspection::Inactive) };
+        let Some(live) = self.live.live_access_token(token).await? else {
+            return Ok(Introspection::Inactive);
+        };
         let claims = live.claims;
         Ok(Introspection::Active(ActiveToken {
             token_type: "Bearer",
@@ -108,14 +156,14 @@ impl TokenService {
             exp: claims.exp,
             iat: claims.iat,
             iss: claims.iss,
-            aud: claims.aud,
+            aud: Some(claims.aud),
             jti: Some(claims.jti),
         }))
     }
 
     async fn introspect_refresh(&self, token: &str) -> Result<Introspection, TokenFailure> {
-        let now = self.ports.clock.now();
-        let Some((record, family)) = self.ports.refresh.find(&RefreshDigest::of(token)).await? else {
+        let now = self.clock.now();
+        let Some((record, family)) = self.refresh.find(&RefreshDigest::of(token)).await? else {
             return Ok(Introspection::Inactive);
         };
         let live = family.revoked_at.is_none()
@@ -125,8 +173,12 @@ impl TokenService {
         if !live {
             return Ok(Introspection::Inactive);
         }
-        let client_enabled = self.enabled_client(&family.client_id).await?.is_some();
-        let user_enabled = self.enabled_user(family.user_id).await?.is_some();
+        let client_enabled = self.live.enabled_client(&family.client_id).await?.is_some();
+        let user_enabled = self
+            .live
+            .enabled_user(family.user_id)
+            .await?
+            .is_some_and(|user| user.login_is_current(family.auth_time));
         if !client_enabled || !user_enabled {
             return Ok(Introspection::Inactive);
         }
@@ -137,9 +189,8 @@ impl TokenService {
             sub: family.user_id.to_string(),
             exp: record.expires_at.unix_timestamp(),
             iat: record.issued_at.unix_timestamp(),
-            iss: self.policy.issuer.clone(),
-            // Only we accept a refresh token: its audience is the issuer.
-            aud: self.policy.issuer.clone(),
+            iss: self.live.issuer().to_owned(),
+            aud: None,
             jti: None,
         }))
     }

@@ -1,0 +1,106 @@
+//! Retention: what expires and when its rows may go. The janitor in
+//! `auth-server` calls this service; every purge is bounded per batch and
+//! spares what a live flow or a replay check still needs.
+
+use std::sync::Arc;
+
+use crate::error::RepoError;
+use crate::ports::{
+    Clock, CodeRepository, LoginAttemptRepository, RefreshTokenRepository, RevokedTokenRepository,
+    SessionRepository,
+};
+use crate::service::drain;
+use crate::throttle::ThrottlePolicy;
+
+/// How long after its expiry a code is kept to recognise replays.
+pub const CODE_REPLAY_MEMORY: time::Duration = time::Duration::days(1);
+
+/// How long a revoked `jti` is kept past its token's `exp`: the clock
+/// difference between instances we tolerate.
+pub const REVOCATION_MARGIN: time::Duration = time::Duration::minutes(5);
+
+/// The repositories whose expired rows the retention service deletes.
+#[derive(Clone)]
+pub struct RetentionPorts {
+    /// Browser sessions and their pending authorizations.
+    pub sessions: Arc<dyn SessionRepository>,
+    /// Authorization codes, kept [`CODE_REPLAY_MEMORY`] past expiry.
+    pub codes: Arc<dyn CodeRepository>,
+    /// Failure counters of the brute-force guard.
+    pub attempts: Arc<dyn LoginAttemptRepository>,
+    /// Refresh families past their absolute expiry.
+    pub refresh: Arc<dyn RefreshTokenRepository>,
+    /// Revoked access-token ids, kept [`REVOCATION_MARGIN`] past their `exp`.
+    pub revoked: Arc<dyn RevokedTokenRepository>,
+}
+
+impl RetentionPorts {
+    /// Every repository from one store (the usual case: one database).
+    pub fn over<S>(store: &Arc<S>) -> Self
+    where
+        S: SessionRepository
+            + CodeRepository
+            + LoginAttemptRepository
+            + RefreshTokenRepository
+            + RevokedTokenRepository
+            + 'static,
+    {
+        Self {
+            sessions: store.clone(),
+            codes: store.clone(),
+            attempts: store.clone(),
+            refresh: store.clone(),
+            revoked: store.clone(),
+        }
+    }
+}
+
+impl std::fmt::Debug for RetentionPorts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RetentionPorts").finish_non_exhaustive()
+    }
+}
+
+/// Deletes expired rows, in bounded batches until none is left.
+pub struct RetentionService {
+    ports: RetentionPorts,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for RetentionService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RetentionService").finish_non_exhaustive()
+    }
+}
+
+impl RetentionService {
+    /// A service over `ports`, with the clock that says what has expired.
+    pub fn new(ports: RetentionPorts, clock: Arc<dyn Clock>) -> Self {
+        Self { ports, clock }
+    }
+
+    /// Removes every expired session, pending authorization and code and
+    /// every stale counter, in batches of at most `batch` rows. Returns the
+    /// rows removed.
+    pub async fn purge_sign_in_state(&self, batch: u32) -> Result<u64, RepoError> {
+        let now = self.clock.now();
+        let sessions = drain(|| self.ports.sessions.purge_expired(now, batch)).await?;
+        // Spent codes are kept a day past expiry, so that a late replay is
+        // still recognised as one and revokes what the first exchange issued.
+        let codes = drain(|| self.ports.codes.purge_expired(now - CODE_REPLAY_MEMORY, batch)).await?;
+        let stale = now - ThrottlePolicy::MEMORY;
+        let attempts = drain(|| self.ports.attempts.purge_stale(stale, batch)).await?;
+        Ok(sessions + codes + attempts)
+    }
+
+    /// Deletes every refresh family past its absolute expiry and every
+    /// revoked `jti` whose token has expired anyway — with a margin, so an
+    /// instance whose clock runs behind never sees a revoked token that is
+    /// live to it and no longer listed — in batches of at most `batch` rows.
+    pub async fn purge_token_state(&self, batch: u32) -> Result<u64, RepoError> {
+        let now = self.clock.now();
+        let families = drain(|| self.ports.refresh.purge_expired(now, batch)).await?;
+        let revoked = drain(|| self.ports.revoked.purge_expired(now - REVOCATION_MARGIN, batch)).await?;
+        Ok(families + revoked)
+    }
+}

@@ -1,0 +1,128 @@
+//! The `refresh_token` grant (RFC 6749 §6) with rotation and reuse
+//! detection (RFC 9700 §4.14): a reused token revokes its whole family.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crate::authorization_request::parse_scopes;
+use crate::client::{Client, GrantType};
+use crate::ports::{Clock, RefreshTokenRepository, UserRepository};
+use crate::refresh::{RefreshDigest, Rotation};
+use crate::scope::{ScopeCatalog, ScopeName};
+use crate::service::client_authentication::TokenFailure;
+use crate::service::mint::{Grant, Minter};
+use crate::token::TokenResponse;
+
+use super::checks::{active_user, invalid_grant, require};
+use super::{GrantHandler, TokenParams};
+
+/// The repositories a refresh reads and writes.
+#[derive(Clone)]
+pub struct RefreshTokenPorts {
+    /// Families and their tokens: found, rotated, revoked on reuse.
+    pub refresh: Arc<dyn RefreshTokenRepository>,
+    /// The user must still be active.
+    pub users: Arc<dyn UserRepository>,
+}
+
+impl std::fmt::Debug for RefreshTokenPorts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshTokenPorts").finish_non_exhaustive()
+    }
+}
+
+/// The `refresh_token` grant.
+pub struct RefreshTokenGrant {
+    ports: RefreshTokenPorts,
+    minter: Minter,
+    catalog: Arc<ScopeCatalog>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for RefreshTokenGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshTokenGrant").finish_non_exhaustive()
+    }
+}
+
+impl RefreshTokenGrant {
+    /// Rotates tokens in `ports`, minting with `minter`; a narrower `scope`
+    /// is parsed against `catalog`.
+    pub fn new(
+        ports: RefreshTokenPorts,
+        minter: Minter,
+        catalog: Arc<ScopeCatalog>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { ports, minter, catalog, clock }
+    }
+
+    /// A reused refresh token: the family is revoked (RFC 9700 §4.14.2).
+    async fn reuse(
+        &self,
+        family: crate::refresh::RefreshFamilyId,
+        now: time::OffsetDateTime,
+    ) -> TokenFailure {
+        tracing::warn!(event = "refresh_reused", family = %family, "refresh token reused; family revoked");
+        match self.ports.refresh.revoke_family(family, now).await {
+            Ok(()) => invalid_grant("the refresh token was already used; its family is revoked"),
+            Err(error) => error.into(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl GrantHandler for RefreshTokenGrant {
+    fn grant_type(&self) -> GrantType {
+        GrantType::RefreshToken
+    }
+
+    /// RFC 6749 §6 with rotation and reuse detection (RFC 9700 §4.14).
+    async fn grant(&self, client: &Client, params: TokenParams) -> Result<TokenResponse, TokenFailure> {
+        let presented = require(params.refresh_token, "refresh_token")?;
+        let now = self.clock.now();
+        let digest = RefreshDigest::of(&presented);
+        let Some((record, family)) = self.ports.refresh.find(&digest).await? else {
+            return Err(invalid_grant("the refresh token is invalid"));
+        };
+        if family.client_id != client.id {
+            // RFC 6749 §6: bound to its client; another client learns nothing.
+            return Err(invalid_grant("the refresh token is invalid"));
+        }
+        if family.revoked_at.is_some() {
+            return Err(invalid_grant("the refresh token has been revoked"));
+        }
+        if record.rotated_at.is_some() {
+            return Err(self.reuse(family.id, now).await);
+        }
+        if now >= record.expires_at || now >= family.expires_at {
+            return Err(invalid_grant("the refresh token has expired"));
+        }
+        // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
+        // Never more than the client may still have: an operator may have
+        // removed a scope since the family began.
+        let still_allowed: BTreeSet<ScopeName> =
+            record.scopes.intersection(&client.metadata.scopes).cloned().collect();
+        let scopes = match params.scope.as_deref().filter(|s| !s.is_empty()) {
+            Some(text) => parse_scopes(Some(text), &still_allowed, &self.catalog)?,
+            None => still_allowed,
+        };
+        active_user(self.ports.users.as_ref(), family.user_id, family.auth_time).await?;
+        // RFC 6749 §6: the new refresh token keeps the old one's scope.
+        let (successor, successor_record) =
+            self.minter.refresh_token_in(&family, record.scopes.clone(), now)?;
+        match self.ports.refresh.rotate(&digest, &successor_record, now).await? {
+            Rotation::Rotated => {}
+            Rotation::Reused(family) => return Err(self.reuse(family, now).await),
+            Rotation::Unknown => return Err(invalid_grant("the refresh token is invalid")),
+        }
+        let grant = Grant {
+            client,
+            user: Some((family.user_id, family.auth_time)),
+            scopes,
+            nonce: None,
+            family: Some(family.id),
+        };
+        Ok(self.minter.mint(&grant, None, Some(successor), now).await?.response)
+    }
+}

@@ -1,0 +1,149 @@
+//! Wiring, for `auth-server` and embedders: the services of the endpoints
+//! that serve clients with tokens (token, introspection, revocation,
+//! userinfo, CORS), built from one set of ports. Composition only: each
+//! service keeps just the ports it uses, and can be built on its own.
+
+use std::sync::Arc;
+
+use crate::ports::{
+    ClientRepository, Clock, CodeRepository, LoginAttemptRepository, RandomSource, RefreshTokenRepository,
+    RevokedTokenRepository, TokenSigner, TokenVerifier, UserRepository,
+};
+use crate::scope::ScopeCatalog;
+use crate::service::client_authentication::ClientAuthenticator;
+use crate::service::cors::CorsService;
+use crate::service::introspection::IntrospectionService;
+use crate::service::live_token::{LiveTokenPorts, LiveTokens};
+use crate::service::mint::Minter;
+use crate::service::revocation::{RevocationPorts, RevocationService};
+use crate::service::token::{
+    AuthorizationCodeGrant, AuthorizationCodePorts, ClientCredentialsGrant, GrantHandler, RefreshTokenGrant,
+    RefreshTokenPorts, TokenService,
+};
+use crate::service::userinfo::UserinfoService;
+use crate::token::TokenPolicy;
+
+/// The adapters the token-endpoint family is built from. Replace a field
+/// before [`TokenEndpoints::compose`] to put a decorator (a cache) in front.
+#[derive(Clone)]
+pub struct TokenEndpointPorts {
+    /// Registered clients: authentication, CORS, live-token checks.
+    pub clients: Arc<dyn ClientRepository>,
+    /// Users: a token of a disabled or signed-out user is dead.
+    pub users: Arc<dyn UserRepository>,
+    /// Authorization codes, redeemed by the code grant.
+    pub codes: Arc<dyn CodeRepository>,
+    /// Refresh families and tokens.
+    pub refresh: Arc<dyn RefreshTokenRepository>,
+    /// Revoked access-token ids.
+    pub revoked: Arc<dyn RevokedTokenRepository>,
+    /// Failure counters of client authentication.
+    pub attempts: Arc<dyn LoginAttemptRepository>,
+    /// Signs access and ID tokens.
+    pub signer: Arc<dyn TokenSigner>,
+    /// Verifies our access tokens.
+    pub verifier: Arc<dyn TokenVerifier>,
+    /// The only source of "now".
+    pub clock: Arc<dyn Clock>,
+    /// Token ids, refresh tokens and family ids.
+    pub random: Arc<dyn RandomSource>,
+}
+
+impl TokenEndpointPorts {
+    /// Every repository from one store (the usual case: one database).
+    pub fn over<S>(
+        store: &Arc<S>,
+        signer: Arc<dyn TokenSigner>,
+        verifier: Arc<dyn TokenVerifier>,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn RandomSource>,
+    ) -> Self
+    where
+        S: ClientRepository
+            + UserRepository
+            + CodeRepository
+            + RefreshTokenRepository
+            + RevokedTokenRepository
+            + LoginAttemptRepository
+            + 'static,
+    {
+        Self {
+            clients: store.clone(),
+            users: store.clone(),
+            codes: store.clone(),
+            refresh: store.clone(),
+            revoked: store.clone(),
+            attempts: store.clone(),
+            signer,
+            verifier,
+            clock,
+            random,
+        }
+    }
+}
+
+impl std::fmt::Debug for TokenEndpointPorts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenEndpointPorts").finish_non_exhaustive()
+    }
+}
+
+/// The services of the token-endpoint family.
+#[derive(Debug)]
+pub struct TokenEndpoints {
+    /// `/oauth/token`: the three grants.
+    pub token: TokenService,
+    /// `/oauth/introspect` (RFC 7662).
+    pub introspection: IntrospectionService,
+    /// `/oauth/revoke` (RFC 7009).
+    pub revocation: RevocationService,
+    /// `/userinfo` (OIDC Core §5.3).
+    pub userinfo: UserinfoService,
+    /// The CORS look-ups of all four.
+    pub cors: CorsService,
+}
+
+impl TokenEndpoints {
+    /// Builds every service of the family from `ports`; the three grants
+    /// share one client authenticator and one minter.
+    pub fn compose(ports: TokenEndpointPorts, catalog: Arc<ScopeCatalog>, policy: TokenPolicy) -> Self {
+        let p = ports;
+        let authenticator = ClientAuthenticator::new(p.clients.clone(), p.attempts.clone(), p.clock.clone());
+        let minter = Minter::new(p.signer.clone(), p.random.clone(), p.refresh.clone(), policy.clone());
+        let code_ports = AuthorizationCodePorts {
+            codes: p.codes.clone(),
+            refresh: p.refresh.clone(),
+            revoked: p.revoked.clone(),
+            users: p.users.clone(),
+        };
+        let refresh_ports = RefreshTokenPorts { refresh: p.refresh.clone(), users: p.users.clone() };
+        let handlers: [Arc<dyn GrantHandler>; 3] = [
+            Arc::new(AuthorizationCodeGrant::new(code_ports, minter.clone(), p.clock.clone())),
+            Arc::new(RefreshTokenGrant::new(refresh_ports, minter.clone(), catalog.clone(), p.clock.clone())),
+            Arc::new(ClientCredentialsGrant::new(minter, catalog, p.clock.clone())),
+        ];
+        let live_ports = LiveTokenPorts {
+            verifier: p.verifier.clone(),
+            revoked: p.revoked.clone(),
+            refresh: p.refresh.clone(),
+            clients: p.clients.clone(),
+            users: p.users.clone(),
+        };
+        let live =
+            LiveTokens::new(live_ports, p.clock.clone(), policy.issuer.clone(), policy.audience.clone());
+        let revocation_ports = RevocationPorts { refresh: p.refresh.clone(), revoked: p.revoked.clone() };
+        Self {
+            token: TokenService::new(authenticator.clone(), p.clients.clone(), handlers),
+            introspection: IntrospectionService::new(
+                authenticator.clone(),
+                live.clone(),
+                p.clients.clone(),
+                p.refresh.clone(),
+                p.clock.clone(),
+            ),
+            revocation: RevocationService::new(authenticator, revocation_ports, p.verifier, p.clock, policy),
+            userinfo: UserinfoService::new(live),
+            cors: CorsService::new(p.clients),
+        }
+    }
+}
