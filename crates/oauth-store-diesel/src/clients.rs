@@ -252,6 +252,10 @@ impl ClientRepository for DieselStore {
         // whose SQL never changes, so the connection's statement cache keeps
         // them prepared (the boxed, list-shaped queries of `load` are parsed
         // again on every call).
+        //
+        // SECURITY: both queries run for an unknown id too, so the time a
+        // refusal takes does not tell whether the id exists
+        // (docs/SECURITY.md § Client authentication).
         self.run(move |c| {
             let row: Option<ClientRow> = clients::table
                 .find(&id)
@@ -259,13 +263,12 @@ impl ClientRepository for DieselStore {
                 .get_result(c)
                 .optional()
                 .map_err(repo_error)?;
-            let Some(row) = row else { return Ok(None) };
             let secrets: Vec<SecretRow> = client_secrets::table
                 .filter(client_secrets::client_id.eq(&id))
                 .select(SECRET_COLUMNS)
                 .load(c)
                 .map_err(repo_error)?;
-            from_rows(row, secrets).map(Some)
+            row.map(|row| from_rows(row, secrets)).transpose()
         })
         .await
     }

@@ -34,7 +34,7 @@ struct CodeRow {
 }
 
 /// The columns of a [`CodeRow`] (`as_select` does not compile on a
-/// `MultiConnection`, dependency notes §6.2).
+/// `MultiConnection`, whose backend is chosen at run time).
 macro_rules! code_columns {
     () => {
         (
@@ -123,8 +123,8 @@ impl CodeRepository for DieselStore {
             // SECURITY: one conditional statement decides the winner, read
             // through execute()'s row count rather than UPDATE … RETURNING:
             // on SQLite a RETURNING row can reach the caller before the
-            // autocommit fails with SQLITE_BUSY, which double-redeemed codes
-            // in a spike (dependency notes §6).
+            // autocommit fails with SQLITE_BUSY, and two callers would both
+            // believe they redeemed the code.
             let won = diesel::update(
                 authorization_codes::table
                     .filter(authorization_codes::digest.eq(&digest))

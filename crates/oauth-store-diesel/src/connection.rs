@@ -79,6 +79,11 @@ impl DatabaseUrl {
     fn connect(&self, create: bool) -> Result<AnyConnection, StoreError> {
         match self {
             Self::Sqlite(path) => {
+                if create {
+                    // SQLite would create the file with the umask (often 0644).
+                    crate::private_files::create_database_file(path)
+                        .map_err(|e| StoreError::Location(format!("{}: {e}", path.display())))?;
+                }
                 let location = if create { path.to_string_lossy().into_owned() } else { sqlite_uri_rw(path) };
                 let mut connection =
                     SqliteConnection::establish(&location).map_err(|e| StoreError::Connect(e.to_string()))?;
@@ -115,7 +120,8 @@ fn sqlite_uri_rw(path: &Path) -> String {
 /// Settings SQLite keeps per connection, so every pooled connection gets them:
 /// - WAL lets readers run beside the single writer;
 /// - a busy timeout makes a writer wait for the lock instead of failing at once
-///   (without it, single-use consumption can double-redeem: dependency notes §6);
+///   (without it, a concurrent redemption fails with `SQLITE_BUSY` after
+///   another has read the row, and single-use consumption is not safe);
 /// - foreign keys are off by default in SQLite;
 /// - NORMAL synchronous is durable in WAL mode except on power loss mid-checkpoint.
 ///

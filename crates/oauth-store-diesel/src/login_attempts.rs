@@ -91,6 +91,21 @@ impl LoginAttemptRepository for DieselStore {
         .await
     }
 
+    async fn forgive_one(&self, key: &ThrottleKey) -> Result<(), RepoError> {
+        let key = key.to_hex();
+        self.run(move |c| {
+            // One statement, decremented in SQL: concurrent charges and
+            // forgivenesses all count, and the guard keeps it at zero or above.
+            let counted = login_attempts::table.find(key).filter(login_attempts::failures.gt(0));
+            diesel::update(counted)
+                .set(login_attempts::failures.eq(login_attempts::failures - 1))
+                .execute(c)
+                .map(drop)
+                .map_err(repo_error)
+        })
+        .await
+    }
+
     async fn clear(&self, key: &ThrottleKey) -> Result<(), RepoError> {
         let key = key.to_hex();
         self.run(move |c| {

@@ -189,7 +189,8 @@ impl RefreshTokenRepository for DieselStore {
         self.run(move |c| {
             c.transaction(|c| {
                 // SECURITY: one conditional statement, checked for one row, decides
-                // the winner (dependency notes §6); it is the transaction's first
+                // the winner (a read followed by a write would let two callers both
+                // see the token unrotated); it is the transaction's first
                 // statement, so on SQLite it holds the write lock before anything else.
                 let won = diesel::update(
                     refresh_tokens::table

@@ -11,6 +11,7 @@ diesel::table! {
         disabled -> Bool,
         created_at -> BigInt,
         updated_at -> BigInt,
+        signed_out_at -> Nullable<BigInt>,
     }
 }
 

@@ -205,6 +205,34 @@ impl SessionRepository for DieselStore {
         .await
     }
 
+    async fn trim_pending(&self, session: SessionId, keep: u32) -> Result<u64, RepoError> {
+        let (session, keep) = (session.to_string(), i64::from(keep));
+        self.run(move |c| {
+            // Two statements, not a transaction: on SQLite a transaction that
+            // reads and then writes cannot wait for the write lock (its
+            // upgrade fails at once with "database is locked"), and the bound
+            // needs no atomicity: a request racing this one may leave one
+            // extra row until the next trim. Usually nothing is over the
+            // bound, and then the read is the only statement.
+            let mine = pending_authorizations::table.filter(pending_authorizations::session_id.eq(&session));
+            let oldest: Vec<String> = mine
+                .select(pending_authorizations::digest)
+                .order((pending_authorizations::created_at.desc(), pending_authorizations::digest.desc()))
+                .offset(keep)
+                .limit(i64::MAX)
+                .load(c)
+                .map_err(repo_error)?;
+            if oldest.is_empty() {
+                return Ok(0);
+            }
+            let deleted = diesel::delete(mine.filter(pending_authorizations::digest.eq_any(&oldest)))
+                .execute(c)
+                .map_err(repo_error)?;
+            Ok(deleted as u64)
+        })
+        .await
+    }
+
     async fn find_pending(
         &self,
         digest: &PendingDigest,

@@ -119,11 +119,12 @@ impl DieselStore {
     }
 }
 
-/// SQLite creates the file but not its folder.
+/// SQLite creates the file but not its folder; a folder created here is
+/// private (see `private_files`).
 fn prepare_location(url: &DatabaseUrl) -> Result<(), StoreError> {
     let Some(path) = url.sqlite_path() else { return Ok(()) };
     match path.parent() {
-        Some(folder) if !folder.as_os_str().is_empty() => std::fs::create_dir_all(folder)
+        Some(folder) if !folder.as_os_str().is_empty() => crate::private_files::create_folder(folder)
             .map_err(|e| StoreError::Location(format!("{}: {e}", folder.display()))),
         _ => Ok(()),
     }

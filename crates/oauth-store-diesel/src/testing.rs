@@ -92,6 +92,30 @@ pub fn connect(url: &DatabaseUrl) -> crate::AnyConnection {
     url.establish().expect("connect")
 }
 
+/// The tables that grow with requests and that the janitor sweeps.
+const COUNTED: &[&str] = &[
+    "sessions",
+    "pending_authorizations",
+    "login_attempts",
+    "authorization_codes",
+    "refresh_families",
+    "revoked_tokens",
+];
+
+/// How many rows `table` (one of the tables the janitor sweeps) holds.
+pub fn count_rows(url: &DatabaseUrl, table: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    assert!(COUNTED.contains(&table), "{table} is not a swept table");
+    let query = format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {table}");
+    let count: Count =
+        diesel::RunQueryDsl::get_result(diesel::sql_query(query), &mut connect(url)).expect("count");
+    count.n
+}
+
 /// A connection to the administrative database, opened like every other
 /// PostgreSQL connection (so with the same OpenSSL initialisation).
 fn admin_connection(admin_url: &str) -> Result<PgConnection, String> {

@@ -3,21 +3,22 @@
 use diesel::prelude::*;
 use oauth_core::RepoError;
 use oauth_core::password::PasswordHash;
-use oauth_core::ports::{UserPage, UserRepository};
+use oauth_core::ports::{SignedOut, UserPage, UserRepository};
 use oauth_core::user::{DisplayName, Email, User, UserId};
 use time::OffsetDateTime;
 
 use crate::connection::AnyConnection;
 use crate::convert::{corrupt, expect_one, from_epoch};
 use crate::error::repo_error;
-use crate::schema::users;
+use crate::schema::{authorization_codes, pending_authorizations, refresh_families, sessions, users};
 use crate::store::DieselStore;
 
 /// A `users` row, in the order of [`user_columns!`].
-type UserRow = (String, String, bool, String, String, bool, i64, i64);
+type UserRow = (String, String, bool, String, String, bool, i64, i64, Option<i64>);
 
 /// The columns of a `User`, listed as a tuple because `as_returning` /
-/// `as_select` do not compile on a `MultiConnection` (dependency notes §6.2).
+/// `as_select` do not compile on a `MultiConnection`, whose backend is
+/// chosen at run time.
 macro_rules! user_columns {
     () => {
         (
@@ -29,6 +30,7 @@ macro_rules! user_columns {
             users::disabled,
             users::created_at,
             users::updated_at,
+            users::signed_out_at,
         )
     };
 }
@@ -47,7 +49,17 @@ fn find_user(connection: &mut AnyConnection, query: UsersQuery) -> Result<Option
 }
 
 fn from_row(row: UserRow) -> Result<User, RepoError> {
-    let (id, email, email_verified, display_name, password_hash, disabled, created_at, updated_at) = row;
+    let (
+        id,
+        email,
+        email_verified,
+        display_name,
+        password_hash,
+        disabled,
+        created_at,
+        updated_at,
+        signed_out_at,
+    ) = row;
     let corrupt = |what: &str| corrupt(&format!("users.{what}"));
     Ok(User {
         id: UserId::parse(&id).map_err(|_| corrupt("id"))?,
@@ -58,6 +70,10 @@ fn from_row(row: UserRow) -> Result<User, RepoError> {
         disabled,
         created_at: from_epoch(created_at).ok_or_else(|| corrupt("created_at"))?,
         updated_at: from_epoch(updated_at).ok_or_else(|| corrupt("updated_at"))?,
+        signed_out_at: match signed_out_at {
+            Some(at) => Some(from_epoch(at).ok_or_else(|| corrupt("signed_out_at"))?),
+            None => None,
+        },
     })
 }
 
@@ -74,6 +90,7 @@ impl UserRepository for DieselStore {
             users::disabled.eq(user.disabled),
             users::created_at.eq(user.created_at.unix_timestamp()),
             users::updated_at.eq(user.updated_at.unix_timestamp()),
+            users::signed_out_at.eq(user.signed_out_at.map(OffsetDateTime::unix_timestamp)),
         );
         self.run(move |c| {
             diesel::insert_into(users::table).values(values).execute(c).map(drop).map_err(repo_error)
@@ -131,6 +148,58 @@ impl UserRepository for DieselStore {
                 .execute(c)
                 .map_err(repo_error)
                 .and_then(expect_one)
+        })
+        .await
+    }
+
+    async fn sign_out_everywhere(&self, id: UserId, now: OffsetDateTime) -> Result<SignedOut, RepoError> {
+        let id = id.to_string();
+        let at = now.unix_timestamp();
+        self.run(move |c| {
+            c.transaction(|c| {
+                // A write first: on SQLite the transaction then holds the write
+                // lock before it reads (a read-then-write transaction cannot
+                // wait for the lock and fails at once when another writes).
+                let touched =
+                    diesel::update(users::table.find(&id)).set(users::updated_at.eq(at)).execute(c)?;
+                if touched != 1 {
+                    return Ok(None);
+                }
+                let earlier: Option<i64> =
+                    users::table.find(&id).select(users::signed_out_at).get_result(c)?;
+                // The stamp never moves back: a second sign-out from a host
+                // whose clock is behind must not revive what the first ended.
+                let stamp = earlier.map_or(at, |earlier| earlier.max(at));
+                diesel::update(users::table.find(&id))
+                    .set(users::signed_out_at.eq(Some(stamp)))
+                    .execute(c)?;
+                // Codes not yet exchanged go too (spent ones stay, for replay
+                // detection): their logins are over.
+                diesel::delete(
+                    authorization_codes::table
+                        .filter(authorization_codes::user_id.eq(&id))
+                        .filter(authorization_codes::consumed_at.is_null()),
+                )
+                .execute(c)?;
+                let ended: Vec<String> =
+                    sessions::table.filter(sessions::user_id.eq(&id)).select(sessions::id).load(c)?;
+                diesel::delete(
+                    pending_authorizations::table.filter(pending_authorizations::session_id.eq_any(&ended)),
+                )
+                .execute(c)?;
+                let sessions =
+                    diesel::delete(sessions::table.filter(sessions::id.eq_any(&ended))).execute(c)?;
+                let families = diesel::update(
+                    refresh_families::table
+                        .filter(refresh_families::user_id.eq(&id))
+                        .filter(refresh_families::revoked_at.is_null()),
+                )
+                .set(refresh_families::revoked_at.eq(Some(at)))
+                .execute(c)?;
+                Ok(Some(SignedOut { sessions: sessions as u64, families: families as u64 }))
+            })
+            .map_err(repo_error)?
+            .ok_or(RepoError::NotFound)
         })
         .await
     }

@@ -11,10 +11,8 @@ use oauth_core::testing::contract;
 use oauth_store_diesel::testing::TestDatabase;
 use oauth_store_diesel::{AnyConnection, DatabaseUrl, DieselStore, PoolOptions, run_migrations};
 
-fn open_migrated(db: &TestDatabase) -> DieselStore {
-    run_migrations(db.url()).expect("migrate");
-    DieselStore::open(db.url(), &PoolOptions::default()).expect("open")
-}
+mod support;
+use support::{FreshStores, open_migrated};
 
 fn migrations_are_idempotent(db: &TestDatabase) {
     let first = run_migrations(db.url()).expect("first run");
@@ -32,28 +30,6 @@ fn sqlite_migrations_are_idempotent() {
 fn postgres_migrations_are_idempotent() {
     if let Some(db) = TestDatabase::postgres("postgres_migrations_are_idempotent") {
         migrations_are_idempotent(&db);
-    }
-}
-
-/// A fresh migrated database per contract case; every database lives until
-/// the suite ends. `None` when the backend is not available (PostgreSQL
-/// without `TEST_DATABASE_URL`).
-struct FreshStores<F> {
-    fresh: F,
-    guards: std::sync::Mutex<Vec<TestDatabase>>,
-}
-
-impl<F: Fn() -> Option<TestDatabase>> FreshStores<F> {
-    fn new(fresh: F) -> Option<Self> {
-        let first = fresh()?;
-        Some(Self { fresh, guards: std::sync::Mutex::new(vec![first]) })
-    }
-
-    fn next(&self) -> Arc<DieselStore> {
-        let db = (self.fresh)().expect("database");
-        let store = Arc::new(open_migrated(&db));
-        self.guards.lock().unwrap().push(db);
-        store
     }
 }
 
@@ -88,8 +64,8 @@ async fn sqlite_readiness_fails_when_the_file_is_gone() {
     for attempt in 0..5 {
         assert!(store.check().await.is_err(), "attempt {attempt}: a deleted database file is not ready");
     }
-    // Regression: the pool used to reconnect with create-if-missing, silently
-    // making a new, empty database at the same path.
+    // A pool that reconnected with create-if-missing would silently make a
+    // new, empty database at the same path.
     assert!(!path.exists(), "the pool must not re-create the deleted file");
 }
 
@@ -224,7 +200,7 @@ async fn postgres_meets_the_code_contract() {
     code_contract(|| TestDatabase::postgres("postgres_meets_the_code_contract")).await;
 }
 
-/// The race of the dependency notes (§6), repeated: 50 codes, 8 concurrent
+/// The single-use race, repeated: 50 codes, 8 concurrent
 /// redemptions each, exactly one winner every time, on both backends.
 async fn repeated_code_races(db: &TestDatabase) {
     let store = Arc::new(open_migrated(db));
@@ -265,173 +241,4 @@ async fn postgres_codes_are_redeemed_exactly_once_under_repeated_races() {
     {
         repeated_code_races(&db).await;
     }
-}
-
-async fn consent_contract(fresh: impl Fn() -> Option<TestDatabase>) {
-    let Some(stores) = FreshStores::new(fresh) else { return };
-    contract::consents::run_all(|| {
-        let store = stores.next();
-        async move {
-            contract::consents::ConsentStores {
-                consents: store.clone(),
-                clients: store.clone(),
-                users: store,
-            }
-        }
-    })
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_meets_the_consent_contract() {
-    consent_contract(|| Some(TestDatabase::sqlite())).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_meets_the_consent_contract() {
-    consent_contract(|| TestDatabase::postgres("postgres_meets_the_consent_contract")).await;
-}
-
-async fn session_contract(fresh: impl Fn() -> Option<TestDatabase>) {
-    let Some(stores) = FreshStores::new(fresh) else { return };
-    contract::sessions::run_all(|| {
-        let store = stores.next();
-        async move {
-            contract::sessions::SessionStores {
-                sessions: store.clone(),
-                clients: store.clone(),
-                users: store,
-            }
-        }
-    })
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_meets_the_session_contract() {
-    session_contract(|| Some(TestDatabase::sqlite())).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_meets_the_session_contract() {
-    session_contract(|| TestDatabase::postgres("postgres_meets_the_session_contract")).await;
-}
-
-async fn login_attempt_contract(fresh: impl Fn() -> Option<TestDatabase>) {
-    let Some(stores) = FreshStores::new(fresh) else { return };
-    contract::login_attempts::run_all(|| {
-        let store = stores.next();
-        async move { store as Arc<dyn oauth_core::ports::LoginAttemptRepository> }
-    })
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_meets_the_login_attempt_contract() {
-    login_attempt_contract(|| Some(TestDatabase::sqlite())).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_meets_the_login_attempt_contract() {
-    login_attempt_contract(|| TestDatabase::postgres("postgres_meets_the_login_attempt_contract")).await;
-}
-
-/// Many rounds of concurrent first failures on a fresh key: every one counts.
-/// (One lost increment was seen once on PostgreSQL under CI load before the
-/// restart statement was limited to stale rows.)
-async fn repeated_failure_races(db: &TestDatabase) {
-    use oauth_core::ports::LoginAttemptRepository;
-    let store = Arc::new(open_migrated(db));
-    let memory = time::Duration::hours(24);
-    for round in 0..30 {
-        let key = oauth_core::throttle::account_key(&format!("round-{round}@example.com"));
-        let tries: Vec<_> = (0..12)
-            .map(|_| {
-                let (store, key) = (store.clone(), key.clone());
-                tokio::spawn(async move {
-                    store.record_failure(&key, oauth_core::testing::fixtures::T0, memory).await
-                })
-            })
-            .collect();
-        for task in tries {
-            task.await.unwrap().unwrap();
-        }
-        let count = store.failures(&key).await.unwrap().map(|c| c.failures);
-        assert_eq!(count, Some(12), "round {round}: every concurrent failure counts");
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sqlite_failures_all_count_under_repeated_races() {
-    repeated_failure_races(&TestDatabase::sqlite()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn postgres_failures_all_count_under_repeated_races() {
-    if let Some(db) = TestDatabase::postgres("postgres_failures_all_count_under_repeated_races") {
-        repeated_failure_races(&db).await;
-    }
-}
-
-async fn refresh_contract(fresh: impl Fn() -> Option<TestDatabase>) {
-    let Some(stores) = FreshStores::new(fresh) else { return };
-    contract::refresh_tokens::run_all(|| {
-        let store = stores.next();
-        async move {
-            contract::refresh_tokens::RefreshStores {
-                refresh: store.clone(),
-                clients: store.clone(),
-                users: store,
-            }
-        }
-    })
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sqlite_meets_the_refresh_token_contract() {
-    refresh_contract(|| Some(TestDatabase::sqlite())).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn postgres_meets_the_refresh_token_contract() {
-    refresh_contract(|| TestDatabase::postgres("postgres_meets_the_refresh_token_contract")).await;
-}
-
-async fn revoked_token_contract(fresh: impl Fn() -> Option<TestDatabase>) {
-    let Some(stores) = FreshStores::new(fresh) else { return };
-    contract::revoked_tokens::run_all(|| {
-        let store = stores.next();
-        async move { store as Arc<dyn oauth_core::ports::RevokedTokenRepository> }
-    })
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sqlite_meets_the_revoked_token_contract() {
-    revoked_token_contract(|| Some(TestDatabase::sqlite())).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn postgres_meets_the_revoked_token_contract() {
-    revoked_token_contract(|| TestDatabase::postgres("postgres_meets_the_revoked_token_contract")).await;
-}
-
-async fn signing_key_contract(fresh: impl Fn() -> Option<TestDatabase>) {
-    let Some(stores) = FreshStores::new(fresh) else { return };
-    contract::signing_keys::run_all(|| {
-        let store = stores.next();
-        async move { store as Arc<dyn oauth_core::ports::SigningKeyRepository> }
-    })
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sqlite_meets_the_signing_key_contract() {
-    signing_key_contract(|| Some(TestDatabase::sqlite())).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn postgres_meets_the_signing_key_contract() {
-    signing_key_contract(|| TestDatabase::postgres("postgres_meets_the_signing_key_contract")).await;
 }
