@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use base64::engine::general_purpose::STANDARD;
+use josekit::jwk::Jwk;
 use josekit::jws::{ES256, RS256};
 use oauth_core::ports::SigningKeyRepository as _;
 use oauth_core::testing::fixtures::T0;
@@ -226,3 +227,5 @@ async fn an_hmac_token_under_an_rsa_kid_is_refused() {
     let forged = jwt::encode_with_signer(&payload, &header, &hmac).unwrap();
     assert!(signer.verify_access_token(&forged).await.is_err());
 }
+
+mod forged;
