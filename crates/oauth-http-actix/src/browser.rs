@@ -59,21 +59,57 @@ impl CookiePolicy {
 }
 
 /// The address a request came from. `X-Forwarded-For` is believed only when
-/// the connection comes from a configured proxy (security checklist WEB-08);
-/// then the nearest address that is not itself a trusted proxy is the client.
+/// the connection comes from a configured proxy: any client can write the
+/// header, and only a proxy we run appends a hop we can trust. Then the
+/// nearest address that is not itself a trusted proxy is the client.
 pub(crate) fn client_address(request: &HttpRequest, trusted_proxies: &[IpAddr]) -> String {
-    let Some(peer) = request.peer_addr().map(|a| a.ip()) else { return "unknown".to_owned() };
+    let Some(peer) = request.peer_addr().map(|a| canonical(a.ip())) else { return "unknown".to_owned() };
     if !trusted_proxies.contains(&peer) {
         return peer.to_string();
     }
-    let forwarded = request
+    let hops = request
         .headers()
         .get_all(header::X_FORWARDED_FOR)
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+        .map(str::trim)
         .collect::<Vec<_>>();
-    forwarded.into_iter().rev().find(|hop| !trusted_proxies.contains(hop)).unwrap_or(peer).to_string()
+    // Walking from the right, the hops our proxies wrote come first: skip
+    // those that are proxies of ours, and take the first other one. A hop
+    // that does not parse ends the walk at the proxy that wrote it: what lies
+    // further left was written by the caller, who could name any address.
+    let mut client = peer;
+    for hop in hops.into_iter().rev() {
+        let Some(address) = parse_hop(hop) else { break };
+        if !trusted_proxies.contains(&address) {
+            return address.to_string();
+        }
+        client = address;
+    }
+    client.to_string()
+}
+
+/// A forwarded hop: an address, an `address:port` or a `[v6]:port` (some
+/// proxies append the port), as its canonical address.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let address = hop
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<std::net::SocketAddr>().ok().map(|socket| socket.ip()))
+        .or_else(|| {
+            hop.strip_prefix('[').and_then(|rest| rest.strip_suffix(']')).and_then(|v6| v6.parse().ok())
+        })?;
+    Some(canonical(address))
+}
+
+/// An IPv4 peer seen through a dual-stack socket arrives as `::ffff:a.b.c.d`;
+/// it is the IPv4 address, so that it matches `trusted_proxies` and counts
+/// with the same address seen over IPv4.
+fn canonical(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
+        IpAddr::V4(_) => address,
+    }
 }
 
 /// A form body's fields. A field that appears twice is refused: the form
@@ -144,6 +180,28 @@ mod tests {
             "nearest hop"
         );
         assert_eq!(client_address(&from("10.0.0.1", "garbage"), &[proxy]), "10.0.0.1");
+    }
+
+    #[test]
+    fn forwarded_hops_with_ports_and_mapped_peers_name_the_client() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let from = |peer: &str, forwarded: &str| {
+            TestRequest::default()
+                .peer_addr(peer.parse().unwrap())
+                .insert_header((header::X_FORWARDED_FOR, forwarded))
+                .to_http_request()
+        };
+        // (name, peer, X-Forwarded-For, client address)
+        let rows = [
+            ("a hop with a port", "10.0.0.1:4000", "203.0.113.77, 198.51.100.2:51234", "198.51.100.2"),
+            ("an IPv6 hop with a port", "10.0.0.1:4000", "203.0.113.77, [2001:db8::5]:443", "2001:db8::5"),
+            ("an unreadable hop stops the walk", "10.0.0.1:4000", "203.0.113.77, garbage", "10.0.0.1"),
+            ("a mapped peer is the proxy", "[::ffff:10.0.0.1]:4000", "203.0.113.5", "203.0.113.5"),
+            ("a mapped stranger is itself", "[::ffff:192.0.2.9]:4000", "203.0.113.5", "192.0.2.9"),
+        ];
+        for (name, peer, forwarded, client) in rows {
+            assert_eq!(client_address(&from(peer, forwarded), &[proxy]), client, "{name}");
+        }
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Domain errors as HTTP responses: a JSON body `{error, error_description}`
 //! (RFC 6749 §5.2), never cached, with the status the RFCs give each code.
+//! The cause of a `server_error` or `temporarily_unavailable` goes to the log
+//! (inside the request's span, so with its request id), never to the client.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -41,15 +43,36 @@ impl ResponseError for ApiError {
             | OAuthError::LoginRequired(_)
             | OAuthError::ConsentRequired(_)
             | OAuthError::InteractionRequired(_)
+            | OAuthError::RequestNotSupported(_)
+            | OAuthError::RequestUriNotSupported(_)
             | OAuthError::UnsupportedTokenType(_) => StatusCode::BAD_REQUEST,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let OAuthError::ServerError(source) = &self.0 {
-            tracing::error!(error = %source, "server error");
+        log_cause(&self.0);
+        let status = self.status_code();
+        let mut response = json_error(status, self.0.code(), &self.0.description());
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS));
         }
-        json_error(self.status_code(), self.0.code(), &self.0.description())
+        response
+    }
+}
+
+/// `Retry-After` (RFC 9110 §10.2.3) of every 503: the store's connection
+/// timeout or the password hasher's longest wait, and then some.
+pub(crate) const RETRY_AFTER_SECS: &str = "5";
+
+/// Logs what the client is not told: the cause behind `server_error` and
+/// `temporarily_unavailable` (a store's text may name a host or a user).
+pub(crate) fn log_cause(error: &OAuthError) {
+    match error {
+        OAuthError::ServerError(source) => tracing::error!(error = %source, "server error"),
+        OAuthError::TemporarilyUnavailable(cause) => {
+            tracing::warn!(cause = %cause, "temporarily unavailable");
+        }
+        _ => {}
     }
 }
 
@@ -72,6 +95,8 @@ mod tests {
         let rows: Vec<(OAuthError, u16)> = vec![
             (OAuthError::InvalidRequest("x".into()), 400),
             (OAuthError::InvalidGrant("x".into()), 400),
+            (OAuthError::RequestNotSupported("x".into()), 400),
+            (OAuthError::RequestUriNotSupported("x".into()), 400),
             (OAuthError::InvalidClient("x".into()), 401),
             (OAuthError::InvalidToken("x".into()), 401),
             (OAuthError::InsufficientScope("x".into()), 403),
@@ -91,5 +116,17 @@ mod tests {
         let body: ErrorBody = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(body.error, "server_error");
         assert!(!body.error_description.contains("password"));
+    }
+
+    #[actix_web::test]
+    async fn temporarily_unavailable_hides_its_cause_and_says_when_to_retry() {
+        let error = OAuthError::TemporarilyUnavailable("storage unavailable: database is locked".into());
+        let response = ApiError(error).error_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), RETRY_AFTER_SECS);
+        let bytes = to_bytes(response.into_body()).await.unwrap();
+        let body: ErrorBody = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body.error, "temporarily_unavailable");
+        assert_eq!(body.error_description, oauth_core::error::UNAVAILABLE_DESCRIPTION);
     }
 }

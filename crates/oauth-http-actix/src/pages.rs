@@ -50,8 +50,12 @@ pub(crate) enum ErrorKind {
     BadRequest,
     /// The request is too large.
     TooLarge,
+    /// Too many sign-in requests from this address.
+    Throttled,
     /// Our fault.
     Server,
+    /// Too busy for now: 503 with `Retry-After`.
+    Unavailable,
 }
 
 impl ErrorKind {
@@ -60,7 +64,9 @@ impl ErrorKind {
             Self::Untrusted | Self::StartAgain | Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Throttled => StatusCode::TOO_MANY_REQUESTS,
             Self::Server => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -70,7 +76,9 @@ impl ErrorKind {
             Self::StartAgain => "Please start again",
             Self::Forbidden => "This form has expired",
             Self::BadRequest | Self::TooLarge => "Something is wrong with this request",
+            Self::Throttled => "Too many sign-in requests",
             Self::Server => "Something went wrong on our side",
+            Self::Unavailable => "We are busy right now",
         }
     }
 }
@@ -166,6 +174,16 @@ impl Pages {
         self.error_with(ErrorKind::StartAgain, message, request_id, start_again)
     }
 
+    /// 429 for an address over its quota of sign-in requests, with
+    /// `Retry-After` in seconds (RFC 9110 §10.2.3).
+    pub(crate) fn throttled(&self, retry_after_secs: u64, request_id: &RequestId) -> HttpResponse {
+        let message =
+            "Too many sign-in requests came from your network. Please wait a few minutes and try again.";
+        let mut response = self.error(ErrorKind::Throttled, message, request_id);
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        response
+    }
+
     fn error_with(
         &self,
         kind: ErrorKind,
@@ -179,7 +197,13 @@ impl Pages {
         context.insert("request_id", &request_id.to_string());
         context.insert("client_name", &back.client_name);
         context.insert("back_to", &back.back_to);
-        self.respond(kind.status(), "error.html", &context)
+        let mut response = self.respond(kind.status(), "error.html", &context);
+        if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static(crate::error::RETRY_AFTER_SECS));
+        }
+        response
     }
 
     /// The sign-out page: a form when signed in, "signed out" otherwise.

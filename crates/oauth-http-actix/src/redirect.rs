@@ -17,6 +17,7 @@ pub(crate) fn to_client(response: &AuthorizationResponse, issuer: &str, status: 
             (redirect_uri, pairs)
         }
         AuthorizationResponse::Error(error) => {
+            crate::error::log_cause(&error.error);
             let mut pairs = vec![
                 ("error", error.error.code().to_owned()),
                 ("error_description", leak_free(&error.error.description()).to_owned()),

@@ -23,6 +23,20 @@ pub struct ServerOptions {
     pub shutdown_timeout: Duration,
 }
 
+/// Mounts every route of the authorization server, with its state, on an
+/// actix-web application (each route carries its own body limits), beside the application's own routes
+/// (docs/EMBEDDING.md). Our pages also want the request-id and
+/// security-header middleware: wrap the application in
+/// [`assign_request_id`] and [`security_headers`] as `build_server` does.
+pub fn mount(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |config| {
+        let alias = state.publication.oauth_metadata_path.clone();
+        config.app_data(state);
+        routes::configure(config);
+        routes::configure_metadata_alias(config, &alias);
+    }
+}
+
 /// Binds the routes to an already-bound listener (port 0 in tests).
 ///
 /// The returned server stops gracefully on SIGTERM or SIGINT: it stops
@@ -33,17 +47,11 @@ pub fn build_server(
     state: AppState,
     options: &ServerOptions,
 ) -> std::io::Result<Server> {
-    let alias = state.publication.oauth_metadata_path.clone();
     let data = web::Data::new(state);
     let https = options.https;
     let server = HttpServer::new(move || {
         App::new()
-            .app_data(data.clone())
-            // Small bodies only: nothing we accept is large, and this bounds memory per request.
-            .app_data(web::PayloadConfig::new(16 * 1024))
-            .app_data(web::FormConfig::default().limit(16 * 1024))
-            .configure(routes::configure)
-            .configure(|config| routes::configure_metadata_alias(config, &alias))
+            .configure(mount(data.clone()))
             .default_service(web::to(routes::not_found))
             .wrap(security_headers(https))
             .wrap(from_fn(request_id::assign))
@@ -53,4 +61,54 @@ pub fn build_server(
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use actix_web::{App, HttpResponse, test};
+    use oauth_core::ports::MockReadinessProbe;
+
+    use super::*;
+
+    /// The state of a server whose store answers.
+    fn ready_state() -> web::Data<AppState> {
+        let mut probe = MockReadinessProbe::new();
+        probe.expect_check().returning(|| Ok(()));
+        web::Data::new(crate::state::testing::state(Arc::new(probe)))
+    }
+
+    #[actix_web::test]
+    async fn mounted_routes_answer_beside_the_applications_own() {
+        let state = ready_state();
+        let app = test::init_service(
+            App::new()
+                .configure(mount(state))
+                .route("/orders", web::get().to(|| async { HttpResponse::Ok().body("ours") })),
+        )
+        .await;
+        for (path, status) in [("/orders", 200), ("/readyz", 200), ("/.well-known/jwks.json", 200)] {
+            let request = test::TestRequest::get().uri(path).to_request();
+            assert_eq!(test::call_service(&app, request).await.status().as_u16(), status, "{path}");
+        }
+    }
+
+    #[actix_web::test]
+    async fn an_applications_larger_body_limit_does_not_reach_our_routes() {
+        let state = ready_state();
+        let app = test::init_service(
+            App::new()
+                .configure(mount(state))
+                .app_data(web::PayloadConfig::new(1 << 20))
+                .app_data(web::FormConfig::default().limit(1 << 20)),
+        )
+        .await;
+        let oversized = test::TestRequest::post()
+            .uri("/oauth/token")
+            .insert_header(("content-type", "application/x-www-form-urlencoded"))
+            .set_payload(vec![b'a'; 32 * 1024])
+            .to_request();
+        assert_eq!(test::call_service(&app, oversized).await.status().as_u16(), 413);
+    }
 }

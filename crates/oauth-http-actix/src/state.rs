@@ -5,7 +5,12 @@ use std::sync::Arc;
 
 use oauth_core::ports::{KeySet, ReadinessProbe};
 use oauth_core::service::authorize::AuthorizeService;
+use oauth_core::service::cors::CorsService;
+use oauth_core::service::introspection::IntrospectionService;
+use oauth_core::service::logout::LogoutService;
+use oauth_core::service::revocation::RevocationService;
 use oauth_core::service::token::TokenService;
+use oauth_core::service::userinfo::UserinfoService;
 
 use crate::browser::CookiePolicy;
 use crate::pages::Pages;
@@ -15,10 +20,20 @@ use crate::pages::Pages;
 pub struct AppState {
     /// Answers `/readyz`.
     pub readiness: Arc<dyn ReadinessProbe>,
-    /// The browser flow: authorize, login, consent, logout.
-    pub flow: Arc<AuthorizeService>,
-    /// The token endpoint.
-    pub tokens: Arc<TokenService>,
+    /// The authorization endpoint and its pages: begin, login, consent.
+    pub authorize: Arc<AuthorizeService>,
+    /// Sign-out and RP-initiated logout.
+    pub logout: Arc<LogoutService>,
+    /// The token endpoint: client authentication and the grants.
+    pub token: Arc<TokenService>,
+    /// The introspection endpoint (RFC 7662).
+    pub introspection: Arc<IntrospectionService>,
+    /// The revocation endpoint (RFC 7009).
+    pub revocation: Arc<RevocationService>,
+    /// The userinfo endpoint (OIDC Core §5.3).
+    pub userinfo: Arc<UserinfoService>,
+    /// Which origins may read the answers of those four (CORS).
+    pub cors: Arc<CorsService>,
     /// The JWK Set.
     pub keys: Arc<dyn KeySet>,
     /// The metadata document and cache lifetimes.
@@ -71,8 +86,9 @@ pub(crate) mod testing {
     use std::sync::Arc;
 
     use oauth_core::ports::ReadinessProbe;
-    use oauth_core::service::authorize::{AuthorizeService, FlowPolicy, FlowPorts};
-    use oauth_core::service::token::{TokenPorts, TokenService};
+    use oauth_core::service::authorize::{AuthorizePorts, AuthorizeService, SignInPolicy};
+    use oauth_core::service::logout::{LogoutPorts, LogoutService};
+    use oauth_core::service::token_endpoints::{TokenEndpointPorts, TokenEndpoints};
     use oauth_core::testing::{
         InMemoryStore, ManualClock, PlainTextHasher, RecordingSigner, SeqRandom, fixtures,
     };
@@ -94,19 +110,34 @@ pub(crate) mod testing {
 
     /// A state over the in-memory store, with the given readiness probe.
     pub(crate) fn state(readiness: Arc<dyn ReadinessProbe>) -> AppState {
-        let store = Arc::new(InMemoryStore::default());
+        state_over(readiness, &Arc::new(InMemoryStore::default()), |_, _| {})
+    }
+
+    /// A state over `store`, with its ports changed by `adjust` (a failing one, say).
+    pub(crate) fn state_over(
+        readiness: Arc<dyn ReadinessProbe>,
+        store: &Arc<InMemoryStore>,
+        adjust: impl FnOnce(&mut AuthorizePorts, &mut TokenEndpointPorts),
+    ) -> AppState {
         let clock = Arc::new(ManualClock::at(fixtures::T0));
         let random = Arc::new(SeqRandom::new(1));
         let signer = Arc::new(RecordingSigner::default());
-        let ports =
-            FlowPorts::over(&store, Arc::new(PlainTextHasher), signer.clone(), clock.clone(), random.clone());
-        let token_ports = TokenPorts::over(&store, signer.clone(), signer, clock, random);
+        let mut ports = AuthorizePorts::over(store, Arc::new(PlainTextHasher), clock.clone(), random.clone());
+        let logout = LogoutService::new(LogoutPorts::over(store), signer.clone(), clock.clone());
+        let mut token_ports = TokenEndpointPorts::over(store, signer.clone(), signer, clock, random);
+        adjust(&mut ports, &mut token_ports);
         let policy = TokenPolicy::for_issuer("http://127.0.0.1:8080");
         let dummy = oauth_core::password::PasswordHash::new("$plaintext-test-only$dummy".into());
+        let endpoints = TokenEndpoints::compose(token_ports, Arc::default(), policy);
         AppState {
             readiness,
-            flow: Arc::new(AuthorizeService::new(ports, Arc::default(), FlowPolicy::default(), dummy)),
-            tokens: Arc::new(TokenService::new(token_ports, Arc::default(), policy)),
+            authorize: Arc::new(AuthorizeService::new(ports, Arc::default(), SignInPolicy::default(), dummy)),
+            logout: Arc::new(logout),
+            token: Arc::new(endpoints.token),
+            introspection: Arc::new(endpoints.introspection),
+            revocation: Arc::new(endpoints.revocation),
+            userinfo: Arc::new(endpoints.userinfo),
+            cors: Arc::new(endpoints.cors),
             keys: Arc::new(FixedKeys),
             publication: Arc::new(Publication::new(
                 r#"{"issuer":"http://127.0.0.1:8080"}"#.into(),

@@ -46,7 +46,7 @@ impl FromRequest for RequestId {
 
 /// Wraps each request in a span carrying its id, method and path (never the
 /// query string: later endpoints carry codes and state there), and logs its outcome.
-pub(crate) async fn assign(
+pub async fn assign(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {

@@ -6,7 +6,7 @@
 use actix_web::middleware::DefaultHeaders;
 
 /// Anti-framing, no sniffing, no referrer leaks, and HSTS when served over HTTPS.
-pub(crate) fn security_headers(https: bool) -> DefaultHeaders {
+pub fn security_headers(https: bool) -> DefaultHeaders {
     let headers = DefaultHeaders::new()
         // Clickjacking: modern browsers read frame-ancestors, older ones X-Frame-Options.
         .add(("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"))

@@ -130,7 +130,7 @@ pub(crate) async fn allow_origin_on_error(
 ) {
     if response.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none()
         && let Some(origin) = origin_of(request)
-        && state.tokens.origin_allowed_for(client_id, origin).await
+        && state.cors.origin_allowed_for(client_id, origin).await
     {
         allow(response, origin);
     }
@@ -145,7 +145,7 @@ pub(crate) async fn preflight(
 ) -> HttpResponse {
     let mut response = HttpResponse::NoContent().finish();
     let Some(origin) = origin_of(request) else { return response };
-    if state.tokens.origin_registered(origin).await.unwrap_or(false) && allow(&mut response, origin) {
+    if state.cors.origin_registered(origin).await.unwrap_or(false) && allow(&mut response, origin) {
         let headers = response.headers_mut();
         headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(methods));
         headers.insert(

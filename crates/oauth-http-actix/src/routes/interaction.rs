@@ -6,10 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use oauth_core::authorization_request::AuthorizationParams;
-use oauth_core::discovery::END_SESSION_PATH;
-use oauth_core::service::authorize::{
-    AuthorizeOutcome, Decision, EndSession, EndSessionParams, FlowError, LoginForm, LoginOutcome, Next,
-};
+use oauth_core::discovery::{AUTHORIZATION_PATH, END_SESSION_PATH};
+use oauth_core::service::authorize::{AuthorizeOutcome, Decision, LoginForm, LoginOutcome, Next, PageError};
+use oauth_core::service::logout::{EndSession, EndSessionParams};
 use secrecy::SecretString;
 
 use crate::browser::{FormFields, client_address};
@@ -35,7 +34,8 @@ pub(crate) async fn authorize_get(
     authorize(&request, &state, params, StatusCode::FOUND, &id).await
 }
 
-/// `POST /oauth/authorize` (OIDC Core §3.1.2.1, form-encoded): redirects with 303.
+/// `POST /oauth/authorize` (OIDC Core §3.1.2.1, form-encoded): redirects with
+/// 303; without the session cookie, 303 to the same request as a GET.
 pub(crate) async fn authorize_post(
     request: HttpRequest,
     body: web::Bytes,
@@ -43,6 +43,21 @@ pub(crate) async fn authorize_post(
     id: RequestId,
 ) -> HttpResponse {
     match FormFields::parse(&request, &body) {
+        Ok(fields) if state.cookie.read(&request).is_none() => {
+            // SECURITY: a client's form posted from its own site: the browser
+            // withholds our SameSite=Lax cookie on a cross-site POST, so a
+            // signed-in user would get the login page and a new session's
+            // cookie would replace theirs. A 303 to the same request as a GET
+            // (a top-level navigation, which carries the cookie) keeps single
+            // sign-on; it sets no cookie, and obeys the GET size limit.
+            let query = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(fields.into_pairs())
+                .finish();
+            if query.len() > MAX_QUERY_LEN {
+                return state.pages.error(ErrorKind::TooLarge, "The request is too large.", &id);
+            }
+            see_other(&format!("{}{AUTHORIZATION_PATH}?{query}", state.pages.base_path()))
+        }
         Ok(fields) => {
             let params = AuthorizationParams::new(fields.into_pairs());
             authorize(&request, &state, params, StatusCode::SEE_OTHER, &id).await
@@ -59,7 +74,8 @@ async fn authorize(
     id: &RequestId,
 ) -> HttpResponse {
     let cookie = state.cookie.read(request);
-    match state.flow.begin(params, cookie.as_deref()).await {
+    let address = client_address(request, &state.trusted_proxies);
+    match state.authorize.begin(params, cookie.as_deref(), &address).await {
         Ok(answer) => {
             let mut response = match &answer.outcome {
                 AuthorizeOutcome::Login(page) => state.pages.login(page),
@@ -71,7 +87,7 @@ async fn authorize(
             }
             response
         }
-        Err(error) => flow_error(state, error, id),
+        Err(error) => page_error(state, error, id),
     }
 }
 
@@ -83,7 +99,7 @@ pub(crate) async fn login_get(
 ) -> HttpResponse {
     let query = FormQuery::read(&request);
     let cookie = state.cookie.read(&request);
-    let page = state.flow.login_page(cookie.as_deref(), &query.request, &query.client_id).await;
+    let page = state.authorize.login_page(cookie.as_deref(), &query.request, &query.client_id).await;
     render(&state, &id, page, |page| state.pages.login(page))
 }
 
@@ -99,7 +115,7 @@ pub(crate) async fn login_post(
         Err(problem) => return state.pages.error(ErrorKind::BadRequest, &problem, &id),
     };
     let cookie = state.cookie.read(&request);
-    match state.flow.login(form, cookie.as_deref()).await {
+    match state.authorize.login(form, cookie.as_deref()).await {
         Ok(LoginOutcome::SignedIn { session, next }) => {
             let mut response = match next {
                 Next::Consent { pending, client_id } => {
@@ -116,7 +132,7 @@ pub(crate) async fn login_post(
         }
         Ok(LoginOutcome::Refused(page)) => state.pages.login(&page),
         Ok(LoginOutcome::Answered(response)) => to_client(&response, &state.issuer, StatusCode::SEE_OTHER),
-        Err(error) => flow_error(&state, error, &id),
+        Err(error) => page_error(&state, error, &id),
     }
 }
 
@@ -140,7 +156,7 @@ pub(crate) async fn consent_get(
 ) -> HttpResponse {
     let query = FormQuery::read(&request);
     let cookie = state.cookie.read(&request);
-    let page = state.flow.consent_page(cookie.as_deref(), &query.request, &query.client_id).await;
+    let page = state.authorize.consent_page(cookie.as_deref(), &query.request, &query.client_id).await;
     render(&state, &id, page, |page| state.pages.consent(page))
 }
 
@@ -165,7 +181,7 @@ pub(crate) async fn consent_post(
         Err(problem) => return state.pages.error(ErrorKind::BadRequest, &problem, &id),
     };
     let cookie = state.cookie.read(&request);
-    let answer = state.flow.decide(cookie.as_deref(), &csrf, &pending, &client_id, decision).await;
+    let answer = state.authorize.decide(cookie.as_deref(), &csrf, &pending, &client_id, decision).await;
     render(&state, &id, answer, |response| to_client(response, &state.issuer, StatusCode::SEE_OTHER))
 }
 
@@ -176,7 +192,7 @@ pub(crate) async fn logout_get(
     id: RequestId,
 ) -> HttpResponse {
     let cookie = state.cookie.read(&request);
-    let signed_in = state.flow.signed_in_as(cookie.as_deref()).await;
+    let signed_in = state.logout.signed_in_as(cookie.as_deref()).await;
     render(&state, &id, signed_in, |signed_in| {
         state.pages.logout(signed_in.as_ref().map(|s| (s.email.as_str(), s.csrf.as_str())))
     })
@@ -194,13 +210,13 @@ pub(crate) async fn logout_post(
         Err(problem) => return state.pages.error(ErrorKind::BadRequest, &problem, &id),
     };
     let cookie = state.cookie.read(&request);
-    match state.flow.logout(cookie.as_deref(), &csrf).await {
+    match state.logout.logout(cookie.as_deref(), &csrf).await {
         Ok(_) => {
             let mut response = state.pages.logout(None);
             set_cookie(&mut response, &state.cookie.clear());
             response
         }
-        Err(error) => flow_error(&state, error, &id),
+        Err(error) => page_error(&state, error, &id),
     }
 }
 
@@ -266,7 +282,7 @@ async fn end_session(
         }
     }
     let cookie = state.cookie.read(request);
-    match state.flow.end_session(params, cookie.as_deref(), csrf.as_deref()).await {
+    match state.logout.end_session(params, cookie.as_deref(), csrf.as_deref()).await {
         Ok(EndSession::Confirm { email, csrf, params }) => {
             let carried: Vec<(&str, &str)> = [
                 ("id_token_hint", &params.id_token_hint),
@@ -287,7 +303,7 @@ async fn end_session(
             set_cookie(&mut response, &state.cookie.clear());
             response
         }
-        Err(error) => flow_error(state, error, id),
+        Err(error) => page_error(state, error, id),
     }
 }
 
@@ -330,34 +346,40 @@ fn set_cookie(response: &mut HttpResponse, cookie: &actix_web::cookie::Cookie<'_
 fn render<T>(
     state: &AppState,
     id: &RequestId,
-    outcome: Result<T, FlowError>,
+    outcome: Result<T, PageError>,
     page: impl FnOnce(&T) -> HttpResponse,
 ) -> HttpResponse {
     match outcome {
         Ok(value) => page(&value),
-        Err(error) => flow_error(state, error, id),
+        Err(error) => page_error(state, error, id),
     }
 }
 
 /// Our own error pages: never a redirect to an unverified place.
-fn flow_error(state: &AppState, error: FlowError, id: &RequestId) -> HttpResponse {
+fn page_error(state: &AppState, error: PageError, id: &RequestId) -> HttpResponse {
     match error {
-        FlowError::Untrusted(problem) => {
+        PageError::Untrusted(problem) => {
             tracing::info!(event = "authorize_untrusted", reason = %problem);
             let message = format!("{}. The application's sign-in link is wrong; please tell its developers.", capitalised(&problem.to_string()));
             state.pages.error(ErrorKind::Untrusted, &message, id)
         }
-        FlowError::StartAgain(start_again) => state.pages.start_again(&start_again, id),
-        FlowError::Forbidden => state.pages.error(
+        PageError::StartAgain(start_again) => state.pages.start_again(&start_again, id),
+        PageError::Forbidden => state.pages.error(
             ErrorKind::Forbidden,
             "The form was not sent from this browser's sign-in session. Please go back to the application and start again.",
             id,
         ),
-        FlowError::BadRequest(problem) => state.pages.error(ErrorKind::BadRequest, &problem, id),
-        FlowError::Server(cause) => {
+        PageError::BadRequest(problem) => state.pages.error(ErrorKind::BadRequest, &problem, id),
+        PageError::Throttled { retry_after_secs } => state.pages.throttled(retry_after_secs, id),
+        PageError::Server(cause) => {
             tracing::error!(error = %cause, "authorization flow failed");
             state.pages.error(ErrorKind::Server, "Please try again in a moment.", id)
         }
+        PageError::Unavailable => state.pages.error(
+            ErrorKind::Unavailable,
+            "Too many sign-ins are being checked at once. Please try again in a few seconds.",
+            id,
+        ),
     }
 }
 

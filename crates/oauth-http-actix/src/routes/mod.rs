@@ -43,82 +43,93 @@ pub const ROUTES: &[(&[&str], &str)] = &[
     (&["GET"], "/.well-known/oauth-authorization-server"),
 ];
 
+/// Small bodies only: nothing we accept is large, and this bounds memory
+/// per request.
+const BODY_LIMIT: usize = 16 * 1024;
+
+/// One of our resources, carrying its own body limits: set on the resource,
+/// they hold even when an application that mounts our routes sets larger
+/// limits of its own app-wide (docs/EMBEDDING.md).
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path)
+        .app_data(web::PayloadConfig::new(BODY_LIMIT))
+        .app_data(web::FormConfig::default().limit(BODY_LIMIT))
+}
+
 pub(crate) fn configure(config: &mut web::ServiceConfig) {
     for path in ["/jwks.json", "/.well-known/jwks.json"] {
         config.service(
-            web::resource(path)
-                .route(web::get().to(discovery::jwks))
-                .default_service(web::to(method_not_allowed)),
+            resource(path).route(web::get().to(discovery::jwks)).default_service(web::to(method_not_allowed)),
         );
     }
     for path in ["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"] {
         config.service(
-            web::resource(path)
+            resource(path)
                 .route(web::get().to(discovery::metadata))
                 .default_service(web::to(method_not_allowed)),
         );
     }
     config
         .service(
-            web::resource("/healthz")
+            resource("/healthz")
                 .route(web::get().to(health::live))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
-            web::resource("/readyz")
+            resource("/readyz")
                 .route(web::get().to(health::ready))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
-            web::resource("/oauth/authorize")
+            resource("/oauth/authorize")
                 .route(web::get().to(interaction::authorize_get))
                 .route(web::post().to(interaction::authorize_post))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
-            web::resource("/login")
+            resource("/login")
                 .route(web::get().to(interaction::login_get))
                 .route(web::post().to(interaction::login_post))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
-            web::resource("/consent")
+            resource("/consent")
                 .route(web::get().to(interaction::consent_get))
                 .route(web::post().to(interaction::consent_post))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
-            web::resource("/oauth/token")
+            resource("/oauth/token")
                 .route(web::post().to(token::token))
                 .route(web::method(actix_web::http::Method::OPTIONS).to(token::preflight))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
-            web::resource("/oauth/introspect")
+            resource("/oauth/introspect")
                 .route(web::post().to(token_state::introspect))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
-            web::resource("/oauth/revoke")
+            resource("/oauth/revoke")
                 .route(web::post().to(token_state::revoke))
                 .route(web::method(actix_web::http::Method::OPTIONS).to(token_state::revoke_preflight))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
-            web::resource("/userinfo")
+            resource("/userinfo")
                 .route(web::get().to(userinfo::userinfo_get))
                 .route(web::post().to(userinfo::userinfo_post))
                 .route(web::method(actix_web::http::Method::OPTIONS).to(userinfo::preflight))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
-            web::resource("/oauth/logout")
+            resource("/oauth/logout")
                 .route(web::get().to(interaction::end_session_get))
                 .route(web::post().to(interaction::end_session_post))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
-            web::resource("/logout")
+            resource("/logout")
                 .route(web::get().to(interaction::logout_get))
                 .route(web::post().to(interaction::logout_post))
                 .default_service(web::to(method_not_allowed)),
@@ -130,7 +141,7 @@ pub(crate) fn configure(config: &mut web::ServiceConfig) {
 pub(crate) fn configure_metadata_alias(config: &mut web::ServiceConfig, path: &str) {
     if path != "/.well-known/oauth-authorization-server" && !path.is_empty() {
         config.service(
-            web::resource(path.to_owned())
+            resource(path)
                 .route(web::get().to(discovery::metadata))
                 .default_service(web::to(method_not_allowed)),
         );
@@ -162,6 +173,11 @@ async fn method_not_allowed(request: HttpRequest) -> HttpResponse {
     }
     response
 }
+
+#[cfg(test)]
+mod overloaded_login;
+#[cfg(test)]
+mod unavailable;
 
 #[cfg(test)]
 mod tests {

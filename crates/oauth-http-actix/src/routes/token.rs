@@ -60,7 +60,7 @@ async fn answer(
     params: TokenParams,
 ) -> HttpResponse {
     let address = crate::browser::client_address(request, &state.trusted_proxies);
-    match state.tokens.token(&form.credentials, params, &address).await {
+    match state.token.token(&form.credentials, params, &address).await {
         Ok(granted) => {
             let mut response = success(&granted.response);
             allow_origin(request, &granted.client, &mut response);

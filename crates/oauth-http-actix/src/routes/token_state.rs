@@ -2,7 +2,7 @@
 //! a client asks about, or gives up, a token it holds.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use oauth_core::service::token::Introspection;
+use oauth_core::service::introspection::Introspection;
 use serde::Serialize;
 
 use super::client_form::{ClientForm, allow_origin, allow_origin_on_error, refuse};
@@ -24,7 +24,9 @@ struct ActiveBody<'a> {
     exp: i64,
     iat: i64,
     iss: &'a str,
-    aud: &'a str,
+    /// Absent for refresh tokens: they are for no resource server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aud: Option<&'a str>,
     token_type: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     jti: Option<&'a str>,
@@ -52,7 +54,7 @@ pub(crate) async fn introspect(
         Err(error) => return refuse(error, form.tried_basic()),
     };
     let address = crate::browser::client_address(&request, &state.trusted_proxies);
-    match state.tokens.introspect(&form.credentials, token, &address).await {
+    match state.introspection.introspect(&form.credentials, token, &address).await {
         Ok((_, answer)) => {
             let token = match &answer {
                 Introspection::Inactive => None,
@@ -63,7 +65,7 @@ pub(crate) async fn introspect(
                     exp: t.exp,
                     iat: t.iat,
                     iss: &t.iss,
-                    aud: &t.aud,
+                    aud: t.aud.as_deref(),
                     token_type: t.token_type,
                     jti: t.jti.as_deref(),
                 }),
@@ -100,7 +102,7 @@ async fn revoked(
     token: Option<String>,
 ) -> HttpResponse {
     let address = crate::browser::client_address(request, &state.trusted_proxies);
-    match state.tokens.revoke(&form.credentials, token, &address).await {
+    match state.revocation.revoke(&form.credentials, token, &address).await {
         Ok(client) => {
             let mut response = super::uncached_ok().finish();
             allow_origin(request, &client, &mut response);

@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use oauth_core::service::token::{UserInfo, UserinfoFailure};
+use oauth_core::service::userinfo::{UserInfo, UserinfoFailure};
 use serde::Serialize;
 
 use super::client_form::{allow, allow_origin, origin_of};
@@ -74,7 +74,7 @@ async fn answer(request: &HttpRequest, state: &AppState, presented: Presented) -
         presented
     };
     let mut response = match presented {
-        Presented::Token(token) => match state.tokens.userinfo(&token).await {
+        Presented::Token(token) => match state.userinfo.userinfo(&token).await {
             Ok(info) => {
                 let mut response = success(&info);
                 allow_origin(request, &info.client, &mut response);
@@ -99,7 +99,7 @@ async fn answer(request: &HttpRequest, state: &AppState, presented: Presented) -
     };
     // Error answers hold nothing secret: any registered origin may read them.
     if let Some(origin) = origin_of(request)
-        && state.tokens.origin_registered(origin).await.unwrap_or(false)
+        && state.cors.origin_registered(origin).await.unwrap_or(false)
         && allow(&mut response, origin)
     {
         response
