@@ -10,18 +10,20 @@ use oauth_core::discovery::{ServerMetadata, oauth_metadata_path};
 use oauth_core::password::Password;
 use oauth_core::ports::PasswordHasher as _;
 use oauth_core::ports::{Clock, RandomSource};
-use oauth_core::service::authorize::{AuthorizeService, FlowPorts};
+use oauth_core::service::authorize::{AuthorizePorts, AuthorizeService};
 use oauth_core::service::clients::ClientService;
-use oauth_core::service::token::{TokenPorts, TokenService};
+use oauth_core::service::logout::{LogoutPorts, LogoutService};
+use oauth_core::service::retention::{RetentionPorts, RetentionService};
+use oauth_core::service::token_endpoints::{TokenEndpointPorts, TokenEndpoints};
 use oauth_core::service::users::UserService;
 use oauth_core::session::SessionSecret;
 use oauth_http_actix::{AppState, CookiePolicy, Pages, Publication, ServerOptions, build_server};
 use oauth_keys::{Argon2Hasher, JosekitSigner, KeyPolicy, MasterKey, OsRandom};
 use oauth_store_diesel::{DieselStore, MigrationReport, StoreError, run_migrations};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock::SystemClock;
-use crate::config::{Config, MasterKeySource};
+use crate::config::{Config, ConfigError, Duration, MasterKeySource};
 use crate::exit::CommandError;
 
 /// The HTTP server, composed and bound, not yet running, and its janitor.
@@ -53,43 +55,50 @@ impl Application {
             .local_addr()
             .map_err(|e| CommandError::Runtime(format!("cannot read the bound address: {e}")))?;
         // Refused before anything is created or migrated.
-        if config.master_key == MasterKeySource::Missing {
+        if matches!(config.keys.master_key, MasterKeySource::Missing) {
             return Err(missing_master_key());
         }
         let (store, _report) = open_store(config).await?;
+        crate::private_files::warn_if_shared(config);
         let signer = Arc::new(signer(config, &store, clock.clone()).await?);
-        let flow = Arc::new(authorize_service(config, &store, signer.clone(), clock.clone()).await?);
-        let tokens = Arc::new(token_service(config, &store, signer.clone(), clock));
+        let browser = browser_services(config, &store, signer.clone(), clock.clone()).await?;
+        let endpoints = token_endpoints(config, &store, signer.clone(), clock.clone());
         let janitor = crate::janitor::Janitor {
-            flow: flow.clone(),
-            tokens: tokens.clone(),
+            retention: Arc::new(retention_service(&store, clock.clone())),
             keys: signer.clone(),
-            rotation: config.keys.rotation_interval,
+            rotation: config.keys.rotation_interval.map(Duration::to_time),
         };
-        let pages = Pages::new(&config.issuer).map_err(|e| CommandError::Runtime(e.to_string()))?;
-        let metadata = serde_json::to_string(&ServerMetadata::for_issuer(&config.issuer, &config.scopes))
+        let issuer = &config.server.issuer;
+        let pages = Pages::new(issuer).map_err(|e| CommandError::Runtime(e.to_string()))?;
+        let metadata = serde_json::to_string(&ServerMetadata::for_issuer(issuer, &config.scopes))
             .map_err(|e| CommandError::Runtime(e.to_string()))?;
-        let max_age = config.keys.jwks_max_age_secs;
-        let publication = Publication::new(metadata, oauth_metadata_path(&config.issuer), max_age, max_age);
+        // At most a day (validated), so it fits `Cache-Control: max-age`.
+        let max_age = u32::try_from(config.keys.jwks_max_age.as_secs()).unwrap_or(u32::MAX);
+        let publication = Publication::new(metadata, oauth_metadata_path(issuer), max_age, max_age);
         let state = AppState {
             readiness: Arc::new(store),
-            flow,
-            tokens,
+            authorize: Arc::new(browser.authorize),
+            logout: Arc::new(browser.logout),
+            token: Arc::new(endpoints.token),
+            introspection: Arc::new(endpoints.introspection),
+            revocation: Arc::new(endpoints.revocation),
+            userinfo: Arc::new(endpoints.userinfo),
+            cors: Arc::new(endpoints.cors),
             keys: signer.clone(),
             publication: Arc::new(publication),
             pages: Arc::new(pages),
-            issuer: config.issuer.as_str().into(),
+            issuer: issuer.as_str().into(),
             cookie: CookiePolicy::new(config.https()),
-            trusted_proxies: config.trusted_proxies.clone().into(),
+            trusted_proxies: config.server.trusted_proxies.clone().into(),
         };
         let options = ServerOptions {
-            workers: config.http_workers,
+            workers: config.server.http_workers,
             https: config.https(),
-            shutdown_timeout: config.shutdown_timeout,
+            shutdown_timeout: config.server.shutdown_timeout.to_std(),
         };
         let server = build_server(listener, state, &options)
             .map_err(|e| CommandError::Runtime(format!("cannot start the HTTP server: {e}")))?;
-        let janitor = tokio::spawn(janitor.run(config.janitor_interval));
+        let janitor = tokio::spawn(janitor.run(config.database.janitor_interval.to_std()));
         Ok(Self { server, address, janitor })
     }
 
@@ -111,19 +120,17 @@ impl Application {
     }
 }
 
-/// Opens the pool, applies pending migrations and creates `data_dir`, on the
-/// blocking pool. The database is reached first, so an unreachable one leaves
+/// Opens the pool, applies pending migrations and creates `data_dir` (open to
+/// this user only), on the blocking pool. The database is reached first, so an unreachable one leaves
 /// nothing behind. An unreachable database is a configuration error (exit 2).
 pub async fn open_store(config: &Config) -> Result<(DieselStore, MigrationReport), CommandError> {
     let config = config.clone();
     tokio::task::spawn_blocking(move || {
-        let store = DieselStore::open(&config.database, &config.pool).map_err(|e| store_error(&e))?;
-        let report = run_migrations(&config.database).map_err(|e| store_error(&e))?;
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-            CommandError::Usage(format!(
-                "configuration error: `data_dir`: cannot create {}: {e}",
-                config.data_dir.display()
-            ))
+        let database = &config.database;
+        let store = DieselStore::open(&database.url, &database.pool).map_err(|e| store_error(&e))?;
+        let report = run_migrations(&database.url).map_err(|e| store_error(&e))?;
+        oauth_store_diesel::create_private_folder(&database.data_dir).map_err(|e| {
+            ConfigError::new("data_dir", format!("cannot create {}: {e}", database.data_dir.display()))
         })?;
         Ok((store, report))
     })
@@ -134,7 +141,7 @@ pub async fn open_store(config: &Config) -> Result<(DieselStore, MigrationReport
 fn store_error(error: &StoreError) -> CommandError {
     match error {
         StoreError::Location(_) | StoreError::Connect(_) => {
-            CommandError::Usage(format!("configuration error: `database_url`: {error}"))
+            ConfigError::new("database_url", error.to_string()).into()
         }
         StoreError::Pool(_) | StoreError::Migration(_) => CommandError::Runtime(error.to_string()),
     }
@@ -150,14 +157,24 @@ pub fn client_service(config: &Config, store: DieselStore) -> ClientService {
     )
 }
 
-/// The browser flow over the real adapters. Hashes one random password for
-/// the dummy hash that unknown usernames are verified against.
-pub async fn authorize_service(
+/// The services of the browser's pages.
+#[derive(Debug)]
+pub struct BrowserServices {
+    /// The authorization endpoint, login and consent.
+    pub authorize: AuthorizeService,
+    /// Sign-out and RP-initiated logout.
+    pub logout: LogoutService,
+}
+
+/// The browser's services over the real adapters, sharing one client
+/// cache. Hashes one random password for the dummy hash that unknown
+/// usernames are verified against.
+pub async fn browser_services(
     config: &Config,
     store: &DieselStore,
     verifier: Arc<JosekitSigner>,
     clock: Arc<dyn Clock>,
-) -> Result<AuthorizeService, CommandError> {
+) -> Result<BrowserServices, CommandError> {
     let hasher = Arc::new(Argon2Hasher::new(&config.argon2).map_err(|e| CommandError::Usage(e.to_string()))?);
     let random: Arc<dyn RandomSource> = Arc::new(OsRandom::new());
     let throwaway =
@@ -165,17 +182,22 @@ pub async fn authorize_service(
     let password = Password::new(SecretString::from(throwaway.expose().to_owned()))
         .map_err(|e| CommandError::Runtime(e.to_string()))?;
     let dummy_hash = hasher.hash(&password).await.map_err(|e| CommandError::Runtime(e.to_string()))?;
-    let mut ports = FlowPorts::over(&Arc::new(store.clone()), hasher, verifier, clock.clone(), random);
-    ports.clients = Arc::new(CachedClients::new(ports.clients, clock, config.client_cache_ttl));
-    Ok(AuthorizeService::new(ports, Arc::new(config.scopes.clone()), config.flow, dummy_hash))
+    let store = Arc::new(store.clone());
+    let mut ports = AuthorizePorts::over(&store, hasher, clock.clone(), random);
+    let ttl = config.database.client_cache_ttl.to_time();
+    ports.clients = Arc::new(CachedClients::new(ports.clients, clock.clone(), ttl));
+    let logout_ports = LogoutPorts { clients: ports.clients.clone(), ..LogoutPorts::over(&store) };
+    let logout = LogoutService::new(logout_ports, verifier, clock);
+    let authorize = AuthorizeService::new(ports, Arc::new(config.scopes.clone()), config.sign_in, dummy_hash);
+    Ok(BrowserServices { authorize, logout })
 }
 
 /// The master key that seals signing keys: configured, or (embedded SQLite)
 /// `data_dir/master.key`, created on first start with a warning.
 pub fn master_key(config: &Config) -> Result<MasterKey, CommandError> {
-    match &config.master_key {
-        MasterKeySource::Configured(text) => MasterKey::from_base64(text)
-            .map_err(|e| CommandError::Usage(format!("configuration error: `master_key`: {e}"))),
+    match &config.keys.master_key {
+        MasterKeySource::Configured(text) => MasterKey::from_base64(text.expose_secret())
+            .map_err(|e| ConfigError::new("master_key", e.to_string()).into()),
         MasterKeySource::File(path) => {
             let (key, created) =
                 MasterKey::load_or_create(path).map_err(|e| CommandError::Runtime(e.to_string()))?;
@@ -192,12 +214,11 @@ pub fn master_key(config: &Config) -> Result<MasterKey, CommandError> {
 }
 
 fn missing_master_key() -> CommandError {
-    CommandError::Usage(
-        "configuration error: `master_key`: required with PostgreSQL, because every instance must \
-         open the same signing keys; generate one with `head -c 32 /dev/urandom | base64` and set \
-         AUTH_MASTER_KEY"
-            .into(),
-    )
+    CommandError::Config(ConfigError::new(
+        "master_key",
+        "required with PostgreSQL, because every instance must open the same signing keys; \
+         generate one with `head -c 32 /dev/urandom | base64` and set AUTH_MASTER_KEY",
+    ))
 }
 
 /// The signing keys: opened (or, on first start, created) from the store; a
@@ -215,26 +236,27 @@ pub async fn signer(
             .map_err(|e| CommandError::Runtime(format!("start-up task failed: {e}")))??
     };
     let tokens = &config.tokens;
+    let refresh = config.keys.refresh.to_time();
     let policy = KeyPolicy {
-        refresh_every: config.keys.refresh,
+        refresh_every: refresh,
         // An instance may sign with a just-retired key until its next re-read,
         // so the key stays published that much longer than any token lives.
-        longest_token_lifetime: tokens.access_token_lifetime.max(tokens.id_token_lifetime)
-            + config.keys.refresh,
+        longest_token_lifetime: tokens.access_token_lifetime.max(tokens.id_token_lifetime) + refresh,
     };
     JosekitSigner::load(Arc::new(store.clone()), master, clock, policy)
         .await
         .map_err(|e| CommandError::Runtime(format!("cannot load the signing keys: {e}")))
 }
 
-/// The token endpoint over the real adapters.
-pub fn token_service(
+/// The token, introspection, revocation, userinfo and CORS services over
+/// the real adapters.
+pub fn token_endpoints(
     config: &Config,
     store: &DieselStore,
     signer: Arc<JosekitSigner>,
     clock: Arc<dyn Clock>,
-) -> TokenService {
-    let mut ports = TokenPorts::over(
+) -> TokenEndpoints {
+    let mut ports = TokenEndpointPorts::over(
         &Arc::new(store.clone()),
         signer.clone(),
         signer,
@@ -242,11 +264,16 @@ pub fn token_service(
         Arc::new(OsRandom::new()),
     );
     // Read on every token request; see docs/SECURITY.md § Read caches.
-    let ttl = config.client_cache_ttl;
+    let ttl = config.database.client_cache_ttl.to_time();
     ports.clients = Arc::new(CachedClients::new(ports.clients, clock.clone(), ttl));
     ports.attempts = Arc::new(CachedLoginAttempts::new(ports.attempts, clock.clone(), ttl));
     ports.verifier = Arc::new(CachedVerifier::new(ports.verifier, clock));
-    TokenService::new(ports, Arc::new(config.scopes.clone()), config.tokens.clone())
+    TokenEndpoints::compose(ports, Arc::new(config.scopes.clone()), config.tokens.clone())
+}
+
+/// What the janitor sweeps, over the store itself: purges read no cache.
+pub fn retention_service(store: &DieselStore, clock: Arc<dyn Clock>) -> RetentionService {
+    RetentionService::new(RetentionPorts::over(&Arc::new(store.clone())), clock)
 }
 
 /// The user service over the real adapters.

@@ -39,6 +39,8 @@ pub enum Command {
     Keys(KeysCommand),
     /// Delete expired codes, sessions, counters, refresh families and retired keys once (for cron).
     Janitor,
+    /// Print every configuration key, one per line; reads no configuration.
+    ConfigKeys,
 }
 
 /// Arguments of `serve`.
@@ -207,12 +209,14 @@ pub enum UsersCommand {
     Create(CreateUser),
     /// List users, ordered by email.
     List,
-    /// Stop a user from signing in.
+    /// Stop a user from signing in; ends the user's sessions and tokens.
     Disable(UserByEmail),
     /// Let a disabled user sign in again.
     Enable(UserByEmail),
-    /// Replace a user's password (prompt or stdin).
+    /// Replace a user's password (prompt or stdin); ends the user's sessions and tokens.
     SetPassword(SetPassword),
+    /// End every session of a user and revoke the user's refresh and access tokens.
+    SignOut(UserByEmail),
 }
 
 /// Arguments of `users create`.

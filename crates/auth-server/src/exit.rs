@@ -2,12 +2,16 @@
 
 use std::fmt;
 
-/// A failed command. `Usage` (exit 2) means the operator's input or
-/// configuration was refused and nothing was changed; `Runtime` (exit 1) means
-/// the server or a dependency failed.
+use crate::config::ConfigError;
+
+/// A failed command. `Usage` and `Config` (exit 2) mean the operator's input
+/// or configuration was refused and nothing was changed; `Runtime` (exit 1)
+/// means the server or a dependency failed.
 #[derive(Debug)]
 pub enum CommandError {
     Usage(String),
+    /// A configuration value was refused; its `Display` names the key.
+    Config(ConfigError),
     Runtime(String),
 }
 
@@ -15,7 +19,7 @@ impl CommandError {
     /// The process exit code.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Usage(_) => 2,
+            Self::Usage(_) | Self::Config(_) => 2,
             Self::Runtime(_) => 1,
         }
     }
@@ -25,6 +29,7 @@ impl fmt::Display for CommandError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Usage(message) | Self::Runtime(message) => f.write_str(message),
+            Self::Config(error) => error.fmt(f),
         }
     }
 }
@@ -43,8 +48,8 @@ pub fn say(text: &str) -> Result<(), CommandError> {
         .map_err(|e| CommandError::Runtime(format!("cannot write to stdout: {e}")))
 }
 
-impl From<crate::config::ConfigError> for CommandError {
-    fn from(error: crate::config::ConfigError) -> Self {
-        Self::Usage(error.to_string())
+impl From<ConfigError> for CommandError {
+    fn from(error: ConfigError) -> Self {
+        Self::Config(error)
     }
 }

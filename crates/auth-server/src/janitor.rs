@@ -1,7 +1,7 @@
 //! The janitor: deletes expired codes, sessions, pending authorizations,
 //! stale login counters, refresh families past their absolute expiry and
-//! revoked access-token ids past their token's expiry, in
-//! bounded batches, so the database does not grow forever; rotates signing
+//! revoked access-token ids past their token's expiry, in bounded batches
+//! until none is left, so the database does not grow forever; rotates signing
 //! keys that are due and deletes retired keys no token can need. Runs beside
 //! the server, and once per call as `auth-server janitor` (for cron). Every
 //! instance may run one: deleting dead rows twice is harmless, and rotation
@@ -10,20 +10,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use oauth_core::service::authorize::AuthorizeService;
-use oauth_core::service::token::TokenService;
+use oauth_core::service::retention::RetentionService;
 use oauth_keys::JosekitSigner;
 
-/// Rows per kind per batch: bounded so one sweep never holds a lock for long.
+/// Rows per kind per batch: bounded so no statement holds a lock for long;
+/// a sweep runs batch after batch until nothing expired is left.
 const BATCH: u32 = 500;
-/// Batches per sweep: a backlog is worked off over several sweeps.
-const MAX_BATCHES: u32 = 20;
 
 /// What the janitor looks after.
 #[derive(Debug, Clone)]
 pub struct Janitor {
-    pub flow: Arc<AuthorizeService>,
-    pub tokens: Arc<TokenService>,
+    /// Deletes the expired rows.
+    pub retention: Arc<RetentionService>,
     pub keys: Arc<JosekitSigner>,
     /// Rotate keys that have signed this long; `None`: only on command.
     pub rotation: Option<time::Duration>,
@@ -52,7 +50,7 @@ impl Janitor {
 
     /// One sweep; failures are logged and retried at the next one.
     pub async fn sweep(&self) -> Swept {
-        let rows = sweep_rows(&self.flow, &self.tokens).await;
+        let rows = sweep_rows(&self.retention).await;
         let keys = sweep_keys(&self.keys, self.rotation).await;
         if rows > 0 || keys > 0 {
             tracing::info!(rows, keys, "janitor removed expired records");
@@ -61,27 +59,18 @@ impl Janitor {
     }
 }
 
-/// Expired rows, batch by batch, until a batch comes back empty.
-pub async fn sweep_rows(flow: &AuthorizeService, tokens: &TokenService) -> u64 {
-    let mut removed = 0;
-    for _ in 0..MAX_BATCHES {
-        let batch = match (flow.purge_expired(BATCH).await, tokens.purge_expired(BATCH).await) {
-            (Ok(a), Ok(b)) => a + b,
-            (Err(error), _) => {
-                tracing::warn!(error = %error, "janitor sweep failed");
-                break;
-            }
-            (_, Err(error)) => {
-                tracing::warn!(error = %error, "janitor sweep failed");
-                break;
-            }
-        };
-        if batch == 0 {
-            break;
-        }
-        removed += batch;
-    }
-    removed
+/// Every expired row, batch by batch, until each kind comes back empty
+/// (a backlog of any size is gone after one sweep).
+pub async fn sweep_rows(retention: &RetentionService) -> u64 {
+    let sign_in_rows = retention.purge_sign_in_state(BATCH).await.unwrap_or_else(|error| {
+        tracing::warn!(error = %error, "janitor sweep failed");
+        0
+    });
+    let token_rows = retention.purge_token_state(BATCH).await.unwrap_or_else(|error| {
+        tracing::warn!(error = %error, "janitor sweep failed");
+        0
+    });
+    sign_in_rows + token_rows
 }
 
 /// Rotates due keys and deletes expired retired ones; failures are logged.

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod exit;
 pub mod janitor;
+mod private_files;
 pub mod telemetry;
 
 use cli::{Cli, Command, ServeArgs};
@@ -16,9 +17,15 @@ use exit::CommandError;
 
 /// Runs a parsed command line to completion.
 pub async fn run(cli: Cli) -> Result<(), CommandError> {
+    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    // It describes the schema, so a missing or broken configuration must not stop it.
+    if let Command::ConfigKeys = command {
+        return print_config_keys();
+    }
     let config = config::load(cli.config.as_deref())?;
-    telemetry::init(config.log_format, &config.log_level);
-    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+    telemetry::init(config.logging.format, &config.logging.level);
+    match command {
+        Command::ConfigKeys => print_config_keys(),
         Command::Serve(args) => commands::serve::run(&config, &args).await,
         Command::Migrate => commands::migrate::run(&config).await,
         Command::Users(command) => commands::users::run(&config, command).await,
@@ -26,4 +33,9 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Keys(command) => commands::keys::run(&config, command).await,
         Command::Janitor => commands::janitor::run(&config).await,
     }
+}
+
+/// The schema's keys, one per line: what `scripts/repo-audit.sh` checks README.md against.
+fn print_config_keys() -> Result<(), CommandError> {
+    exit::say(&config::RawSettings::keys().join("\n"))
 }

@@ -25,7 +25,7 @@ pub const DEMO_REDIRECT_URI: &str = "http://127.0.0.1:8765/callback";
 /// Makes sure the demo user and client exist; prints credentials, an
 /// authorization URL with a fresh PKCE pair, and the token request.
 pub async fn prepare(config: &Config) -> Result<(), CommandError> {
-    if !matches!(config.database, DatabaseUrl::Sqlite(_)) {
+    if !matches!(config.database.url, DatabaseUrl::Sqlite(_)) {
         return Err(CommandError::Usage("--demo runs only on the embedded SQLite database".into()));
     }
     let random = OsRandom::new();
@@ -81,7 +81,7 @@ pub async fn prepare(config: &Config) -> Result<(), CommandError> {
         .append_pair("code_challenge", challenge.as_str())
         .append_pair("code_challenge_method", "S256")
         .finish();
-    let issuer = &config.issuer;
+    let issuer = &config.server.issuer;
     say(&format!(
         "\
 demo mode: a demo user and a demo public client are ready.

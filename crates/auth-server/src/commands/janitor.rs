@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use crate::app::{authorize_service, open_store, signer, token_service};
+use crate::app::{open_store, retention_service, signer};
 use crate::clock::SystemClock;
-use crate::config::Config;
+use crate::config::{Config, Duration};
 use crate::exit::{CommandError, say};
 use crate::janitor::Janitor;
 
@@ -15,10 +15,9 @@ pub async fn run(config: &Config) -> Result<(), CommandError> {
     let clock = Arc::new(SystemClock);
     let keys = Arc::new(signer(config, &store, clock.clone()).await?);
     let janitor = Janitor {
-        flow: Arc::new(authorize_service(config, &store, keys.clone(), clock.clone()).await?),
-        tokens: Arc::new(token_service(config, &store, keys.clone(), clock)),
+        retention: Arc::new(retention_service(&store, clock.clone())),
         keys,
-        rotation: config.keys.rotation_interval,
+        rotation: config.keys.rotation_interval.map(Duration::to_time),
     };
     let swept = janitor.sweep().await;
     say(&format!("removed {} expired records and {} retired signing keys", swept.rows, swept.keys))

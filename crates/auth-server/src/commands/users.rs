@@ -38,7 +38,7 @@ pub async fn run(config: &Config, command: UsersCommand) -> Result<(), CommandEr
         UsersCommand::Disable(args) => {
             Email::parse(&args.email).map_err(CommandError::refused)?;
             let user = open_service(config).await?.disable(&args.email).await.map_err(user_error)?;
-            say(&format!("disabled user {} <{}>", user.id, user.email))
+            say(&format!("disabled user {} <{}>; every session and token ended", user.id, user.email))
         }
         UsersCommand::Enable(args) => {
             Email::parse(&args.email).map_err(CommandError::refused)?;
@@ -50,7 +50,16 @@ pub async fn run(config: &Config, command: UsersCommand) -> Result<(), CommandEr
             let password = read_password(&args.password)?;
             let service = open_service(config).await?;
             service.set_password(&args.email, password).await.map_err(user_error)?;
-            say(&format!("password changed for <{}>", args.email.trim()))
+            say(&format!("password changed for <{}>; every session and token ended", args.email.trim()))
+        }
+        UsersCommand::SignOut(args) => {
+            Email::parse(&args.email).map_err(CommandError::refused)?;
+            let (user, ended) =
+                open_service(config).await?.sign_out(&args.email).await.map_err(user_error)?;
+            say(&format!(
+                "signed out user {} <{}>: {} sessions ended, {} refresh families revoked",
+                user.id, user.email, ended.sessions, ended.families
+            ))
         }
     }
 }

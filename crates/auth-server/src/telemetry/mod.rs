@@ -2,7 +2,10 @@
 //! event per line (JSON or pretty), so that stdout carries only command
 //! output; no event carries a secret.
 
+#[cfg(test)]
+mod captured;
 mod json_line;
+mod pretty;
 
 use std::io::IsTerminal;
 
@@ -10,6 +13,7 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
 use json_line::{JsonLine, JsonMembers};
+use pretty::PrettyFields;
 
 /// Installs the subscriber. A second call (tests) is a no-op.
 pub fn init(format: LogFormat, level: &str) {
@@ -19,11 +23,12 @@ pub fn init(format: LogFormat, level: &str) {
         .with_target(false)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal());
+    // Every enclosing span (the request id among them) is printed in the
+    // line; in both formats every field value is escaped, so that request
+    // input cannot forge a line or reach the terminal as a control sequence.
     let _already_set = match format {
-        // Every enclosing span (the request id among them) is printed in
-        // the line's span list; json_line says why it is not
-        // tracing-subscriber's own JSON format.
+        // json_line says why it is not tracing-subscriber's own JSON format.
         LogFormat::Json => builder.fmt_fields(JsonMembers).event_format(JsonLine).try_init(),
-        LogFormat::Pretty => builder.try_init(),
+        LogFormat::Pretty => builder.fmt_fields(PrettyFields).try_init(),
     };
 }

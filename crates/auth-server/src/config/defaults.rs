@@ -1,0 +1,96 @@
+//! Every default, in one place: what a server runs with when neither the file
+//! nor the environment sets a key (README.md § Configuration lists them).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use oauth_core::throttle::AuthorizeQuota;
+use oauth_keys::Argon2Settings;
+use secrecy::SecretString;
+
+use super::{
+    DatabaseSettings, Duration, KeySettings, LogFormat, LoggingSettings, PasswordSettings, ServerSettings,
+    SignInSettings, TokenSettings,
+};
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            issuer: "http://127.0.0.1:8080".into(),
+            bind: "127.0.0.1:8080".into(),
+            http_workers: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            shutdown_timeout_secs: Duration::seconds(30),
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+impl Default for LoggingSettings {
+    fn default() -> Self {
+        Self { log_format: LogFormat::Pretty, log_level: "info".into() }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://./data/auth.db".into(),
+            data_dir: PathBuf::from("./data"),
+            db_pool_size: 8,
+            db_timeout_secs: Duration::seconds(3),
+            janitor_interval_secs: Duration::minutes(5),
+            client_cache_secs: Duration::seconds(1),
+        }
+    }
+}
+
+impl Default for PasswordSettings {
+    fn default() -> Self {
+        let argon2 = Argon2Settings::default();
+        Self {
+            argon2_memory_kib: argon2.memory_kib,
+            argon2_iterations: argon2.iterations,
+            argon2_parallelism: argon2.parallelism,
+            password_hash_concurrency: argon2.max_concurrent,
+        }
+    }
+}
+
+impl Default for SignInSettings {
+    fn default() -> Self {
+        Self {
+            api_scopes: BTreeMap::new(),
+            code_lifetime_secs: Duration::minutes(1),
+            session_lifetime_secs: Duration::hours(8),
+            insecure_pkce_optional_for_confidential: false,
+            login_max_failures: 5,
+            login_max_failures_per_ip: 30,
+            login_lockout_secs: Duration::minutes(15),
+            authorize_requests_per_ip: AuthorizeQuota::default().per_address,
+        }
+    }
+}
+
+impl Default for TokenSettings {
+    fn default() -> Self {
+        Self {
+            access_token_audience: String::new(),
+            access_token_alg: "ES256".into(),
+            access_token_lifetime_secs: Duration::minutes(10),
+            id_token_lifetime_secs: Duration::minutes(10),
+            refresh_token_idle_secs: Duration::days(14),
+            refresh_token_absolute_secs: Duration::days(30),
+        }
+    }
+}
+
+impl Default for KeySettings {
+    fn default() -> Self {
+        Self {
+            master_key: SecretString::default(),
+            jwks_max_age_secs: Duration::minutes(5),
+            key_refresh_secs: Duration::minutes(1),
+            key_rotation_interval_secs: Duration::seconds(0),
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! Configuration: defaults, then a TOML file (`--config`), then `AUTH_<KEY>`
+//! environment variables, merged by figment. Keys are flat in files and the
+//! environment; in code they are grouped into sections, each of which reads
+//! its own keys and validates itself. Everything is validated before anything
+//! is created or written, and every refusal names its key.
+
+mod database;
+mod defaults;
+mod duration;
+mod error;
+mod fields;
+mod keys;
+mod logging;
+mod passwords;
+mod server;
+mod sign_in;
+mod tokens;
+
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use figment::value::Dict;
+use oauth_core::scope::ScopeCatalog;
+use oauth_core::service::authorize::SignInPolicy;
+use oauth_core::token::TokenPolicy;
+use oauth_keys::Argon2Settings;
+
+pub use database::{DatabaseConfig, DatabaseSettings};
+pub use duration::Duration;
+pub use error::ConfigError;
+pub use keys::{KeySettings, KeysConfig, MasterKeySource};
+pub use logging::{LogFormat, LoggingConfig, LoggingSettings};
+pub use passwords::{PasswordSettings, argon2_below_owasp_minimum};
+pub use server::{ServerConfig, ServerSettings};
+pub use sign_in::SignInSettings;
+pub use tokens::TokenSettings;
+
+/// Prefix of the environment variables that override file keys.
+pub const ENV_PREFIX: &str = "AUTH_";
+
+/// The file and environment schema: one struct per section, whose field
+/// names are the keys (`AUTH_` + upper case in the environment).
+#[derive(Debug, Clone, Default)]
+pub struct RawSettings {
+    pub server: ServerSettings,
+    pub logging: LoggingSettings,
+    pub database: DatabaseSettings,
+    pub passwords: PasswordSettings,
+    pub sign_in: SignInSettings,
+    pub tokens: TokenSettings,
+    pub keys: KeySettings,
+}
+
+impl RawSettings {
+    /// Every key of every section, as written in files.
+    pub fn keys() -> Vec<&'static str> {
+        [
+            fields::names::<ServerSettings>(),
+            fields::names::<LoggingSettings>(),
+            fields::names::<DatabaseSettings>(),
+            fields::names::<PasswordSettings>(),
+            fields::names::<SignInSettings>(),
+            fields::names::<TokenSettings>(),
+            fields::names::<KeySettings>(),
+        ]
+        .concat()
+    }
+
+    /// Reads each section from the merged sources; a key no section declares is refused.
+    fn extract(figment: &Figment, file: Option<&Path>) -> Result<Self, ConfigError> {
+        let keys = Self::keys();
+        let read = |e: figment::Error| ConfigError::from_figment(&e, file);
+        let present: Dict = figment.extract().map_err(read)?;
+        if let Some(key) = present.keys().find(|key| !keys.contains(&key.as_str())) {
+            let source = figment.find_metadata(key).map(|m| error::describe_source(m, key, file));
+            return Err(ConfigError::unknown(key, source, &keys));
+        }
+        Ok(Self {
+            server: figment.extract().map_err(read)?,
+            logging: figment.extract().map_err(read)?,
+            database: figment.extract().map_err(read)?,
+            passwords: figment.extract().map_err(read)?,
+            sign_in: figment.extract().map_err(read)?,
+            tokens: figment.extract().map_err(read)?,
+            keys: figment.extract().map_err(read)?,
+        })
+    }
+}
+
+/// The validated configuration the rest of the binary uses.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub logging: LoggingConfig,
+    pub database: DatabaseConfig,
+    pub argon2: Argon2Settings,
+    /// Every scope the server knows: the OIDC ones and `api_scopes`.
+    pub scopes: ScopeCatalog,
+    /// Codes, sessions, PKCE and the brute-force guard.
+    pub sign_in: SignInPolicy,
+    /// Lifetimes, audience and algorithms of issued tokens.
+    pub tokens: TokenPolicy,
+    /// The master key, and how keys are reloaded, published and rotated.
+    pub keys: KeysConfig,
+}
+
+impl Config {
+    /// Whether the issuer is served over HTTPS (turns on HSTS).
+    pub fn https(&self) -> bool {
+        self.server.issuer.starts_with("https://")
+    }
+}
+
+/// Loads defaults, the file (if given) and the environment, then validates.
+pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+    let mut figment = Figment::new();
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::new("--config", format!("cannot read {}: {e}", path.display())))?;
+        figment = figment.merge(Toml::string(&text));
+    }
+    // Only our keys: another AUTH_* variable in the environment is not a typo in our config.
+    figment = figment.merge(Env::prefixed(ENV_PREFIX).only(&RawSettings::keys()));
+    validate(&RawSettings::extract(&figment, file)?)
+}
+
+/// Checks every value and builds the configuration; nothing is created here.
+pub fn validate(raw: &RawSettings) -> Result<Config, ConfigError> {
+    let server = raw.server.validate()?;
+    let database = raw.database.validate()?;
+    let logging = raw.logging.validate()?;
+    let argon2 = raw.passwords.validate()?;
+    let sign_in = raw.sign_in.policy()?;
+    let tokens = raw.tokens.policy(&server.issuer)?;
+    let keys = raw.keys.validate(&database.url, &database.data_dir)?;
+    let scopes = raw.sign_in.scopes()?;
+    Ok(Config { server, logging, database, argon2, scopes, sign_in, tokens, keys })
+}
+
+fn positive(key: &str, value: impl TryInto<u64>) -> Result<(), ConfigError> {
+    match value.try_into() {
+        Ok(0) | Err(_) => Err(ConfigError::new(key, "must be at least 1")),
+        Ok(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,208 @@
+use std::path::PathBuf;
+
+use figment::providers::{Format, Toml};
+use oauth_store_diesel::DatabaseUrl;
+use secrecy::SecretString;
+
+use super::*;
+
+fn with(change: impl FnOnce(&mut RawSettings)) -> Result<Config, ConfigError> {
+    let mut raw = RawSettings::default();
+    change(&mut raw);
+    validate(&raw)
+}
+
+fn from_toml(text: &str) -> Result<RawSettings, ConfigError> {
+    RawSettings::extract(&Figment::from(Toml::string(text)), None)
+}
+
+#[test]
+fn defaults_are_valid() {
+    let config = with(|_| {}).unwrap();
+    assert_eq!(config.server.issuer, "http://127.0.0.1:8080");
+    assert_eq!(config.server.bind.to_string(), "127.0.0.1:8080");
+    assert_eq!(config.database.url, DatabaseUrl::Sqlite(PathBuf::from("./data/auth.db")));
+    assert!(!config.https());
+}
+
+#[test]
+fn refusals_name_their_key() {
+    type Change = fn(&mut RawSettings);
+    let rows: &[(&str, Change, &str)] = &[
+        ("issuer query", |r| r.server.issuer = "https://a.example/?x=1".into(), "issuer"),
+        ("issuer fragment", |r| r.server.issuer = "https://a.example/#f".into(), "issuer"),
+        ("issuer not a URL", |r| r.server.issuer = "not a url".into(), "issuer"),
+        ("issuer http public", |r| r.server.issuer = "http://auth.example.com".into(), "issuer"),
+        ("issuer trailing slash", |r| r.server.issuer = "https://a.example/auth/".into(), "issuer"),
+        ("issuer credentials", |r| r.server.issuer = "https://u:p@a.example".into(), "issuer"),
+        ("bind", |r| r.server.bind = "localhost".into(), "bind"),
+        ("database scheme", |r| r.database.database_url = "mysql://x/y".into(), "database_url"),
+        ("log level", |r| r.logging.log_level = "loud[".into(), "log_level"),
+        ("workers", |r| r.server.http_workers = 0, "http_workers"),
+        (
+            "shutdown timeout",
+            |r| r.server.shutdown_timeout_secs = Duration::seconds(3601),
+            "shutdown_timeout_secs",
+        ),
+        ("db timeout zero", |r| r.database.db_timeout_secs = Duration::seconds(0), "db_timeout_secs"),
+        (
+            "db timeout huge",
+            |r| r.database.db_timeout_secs = Duration::seconds(u64::MAX / 2),
+            "db_timeout_secs",
+        ),
+        ("argon2 memory", |r| r.passwords.argon2_memory_kib = 4, "argon2_memory_kib"),
+        ("argon2 iterations", |r| r.passwords.argon2_iterations = 0, "argon2_iterations"),
+        ("code lifetime zero", |r| r.sign_in.code_lifetime_secs = Duration::seconds(0), "code_lifetime_secs"),
+        (
+            "code lifetime over ten minutes",
+            |r| r.sign_in.code_lifetime_secs = Duration::seconds(601),
+            "code_lifetime_secs",
+        ),
+        (
+            "session lifetime",
+            |r| r.sign_in.session_lifetime_secs = Duration::seconds(10),
+            "session_lifetime_secs",
+        ),
+        ("login failures", |r| r.sign_in.login_max_failures = 0, "login_max_failures"),
+        ("login lockout", |r| r.sign_in.login_lockout_secs = Duration::seconds(0), "login_lockout_secs"),
+        ("authorize quota", |r| r.sign_in.authorize_requests_per_ip = 0, "authorize_requests_per_ip"),
+        ("proxy", |r| r.server.trusted_proxies = vec!["proxy.local".into()], "trusted_proxies"),
+        ("janitor", |r| r.database.janitor_interval_secs = Duration::seconds(1), "janitor_interval_secs"),
+        ("client cache", |r| r.database.client_cache_secs = Duration::seconds(61), "client_cache_secs"),
+        ("master key", |r| r.keys.master_key = SecretString::from("c2hvcnQ="), "master_key"),
+        ("access alg", |r| r.tokens.access_token_alg = "HS256".into(), "access_token_alg"),
+        (
+            "access lifetime",
+            |r| r.tokens.access_token_lifetime_secs = Duration::seconds(0),
+            "access_token_lifetime_secs",
+        ),
+        (
+            "idle beyond absolute",
+            |r| r.tokens.refresh_token_idle_secs = Duration::days(31),
+            "refresh_token_idle_secs",
+        ),
+        ("key refresh", |r| r.keys.key_refresh_secs = Duration::seconds(0), "key_refresh_secs"),
+        (
+            "rotation too fast",
+            |r| r.keys.key_rotation_interval_secs = Duration::seconds(60),
+            "key_rotation_interval_secs",
+        ),
+        (
+            "api scope redeclares oidc",
+            |r| {
+                r.sign_in.api_scopes.insert("openid".into(), "x".into());
+            },
+            "api_scopes",
+        ),
+        (
+            "api scope with space",
+            |r| {
+                r.sign_in.api_scopes.insert("api read".into(), "x".into());
+            },
+            "api_scopes",
+        ),
+    ];
+    for (name, change, key) in rows {
+        let error = with(*change).unwrap_err();
+        assert_eq!(error.key, *key, "case {name}: {error}");
+    }
+}
+
+#[test]
+fn https_issuer_with_a_path_is_accepted() {
+    let config = with(|r| r.server.issuer = "https://example.com/auth".into()).unwrap();
+    assert_eq!(config.server.issuer, "https://example.com/auth");
+    assert!(config.https());
+    assert!(with(|r| r.server.issuer = "http://localhost:9000".into()).is_ok());
+    assert!(with(|r| r.server.issuer = "http://[::1]:9000".into()).is_ok());
+}
+
+#[test]
+fn every_key_keeps_its_flat_name() {
+    // These names are the file keys and, as AUTH_<KEY>, the variables of
+    // existing deployments: a section may move a key, never rename it.
+    let mut keys = RawSettings::keys();
+    keys.sort_unstable();
+    let mut expected = vec![
+        "issuer",
+        "bind",
+        "database_url",
+        "data_dir",
+        "log_format",
+        "log_level",
+        "http_workers",
+        "shutdown_timeout_secs",
+        "db_pool_size",
+        "db_timeout_secs",
+        "argon2_memory_kib",
+        "argon2_iterations",
+        "argon2_parallelism",
+        "password_hash_concurrency",
+        "api_scopes",
+        "code_lifetime_secs",
+        "session_lifetime_secs",
+        "insecure_pkce_optional_for_confidential",
+        "login_max_failures",
+        "login_max_failures_per_ip",
+        "login_lockout_secs",
+        "authorize_requests_per_ip",
+        "trusted_proxies",
+        "janitor_interval_secs",
+        "client_cache_secs",
+        "master_key",
+        "access_token_audience",
+        "access_token_alg",
+        "access_token_lifetime_secs",
+        "id_token_lifetime_secs",
+        "refresh_token_idle_secs",
+        "refresh_token_absolute_secs",
+        "jwks_max_age_secs",
+        "key_refresh_secs",
+        "key_rotation_interval_secs",
+    ];
+    expected.sort_unstable();
+    assert_eq!(keys, expected);
+}
+
+#[test]
+fn a_file_reads_flat_keys_with_bare_seconds_or_units() {
+    let raw = from_toml(
+        "bind = \"127.0.0.1:0\"\ncode_lifetime_secs = 90\nsession_lifetime_secs = \"12h\"\n\
+         refresh_token_idle_secs = \"14d\"\nmaster_key = \"KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=\"\n",
+    )
+    .unwrap();
+    assert_eq!(raw.server.bind, "127.0.0.1:0");
+    assert_eq!(raw.sign_in.code_lifetime_secs, Duration::seconds(90));
+    assert_eq!(raw.sign_in.session_lifetime_secs, Duration::hours(12));
+    assert_eq!(raw.tokens.refresh_token_idle_secs, Duration::days(14));
+    assert_eq!(raw.server.issuer, ServerSettings::default().issuer, "unset keys keep their default");
+    assert!(matches!(validate(&raw).unwrap().keys.master_key, MasterKeySource::Configured(_)));
+}
+
+#[test]
+fn a_file_refusal_names_the_key() {
+    let rows: &[(&str, &str, &str)] = &[
+        ("unknown key", "colour = \"blue\"\n", "colour"),
+        ("section table", "[server]\nbind = \"127.0.0.1:0\"\n", "server"),
+        ("wrong type", "bind = 8080\n", "bind"),
+        ("duration word", "login_lockout_secs = \"a while\"\n", "login_lockout_secs"),
+        ("log format", "log_format = \"xml\"\n", "log_format"),
+    ];
+    for (name, text, key) in rows {
+        let error = from_toml(text).unwrap_err();
+        assert_eq!(error.key, *key, "case {name}: {error}");
+    }
+}
+
+#[test]
+fn debug_output_hides_secrets() {
+    let key = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
+    let mut raw = RawSettings::default();
+    raw.keys.master_key = SecretString::from(key);
+    let raw_text = format!("{raw:?}");
+    let config_text = format!("{:?}", validate(&raw).unwrap());
+    for text in [raw_text, config_text] {
+        assert!(!text.contains(key), "{text}");
+        assert!(text.contains("REDACTED"), "{text}");
+    }
+}
