@@ -15,8 +15,9 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::flow::{self, authorize_query, seed_with};
-use crate::helpers::spawn_app;
+use crate::support::app::spawn_app;
+use crate::support::browser::authorize_query;
+use crate::support::seed::{EMAIL, PASSWORD, seed_with};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -112,14 +113,8 @@ async fn a_real_browser_signs_in_consents_and_lands_on_the_client_with_a_code() 
 
     let query = authorize_query(&seed, &[("redirect_uri", Some(&callback))]);
     browser.goto(&format!("{}/oauth/authorize?{query}", app.address)).await.unwrap();
-    browser.find(Locator::Css("input[name=username]")).await.unwrap().send_keys(flow::EMAIL).await.unwrap();
-    browser
-        .find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys(flow::PASSWORD)
-        .await
-        .unwrap();
+    browser.find(Locator::Css("input[name=username]")).await.unwrap().send_keys(EMAIL).await.unwrap();
+    browser.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
     browser.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
 
     let approve =

@@ -2,8 +2,9 @@
 //! own 400 page and no redirect (RFC 6749 §4.1.2.1); every later problem is
 //! redirected with `error`, `error_description`, `state` and `iss`.
 
-use crate::flow::{Browser, REDIRECT_URI, authorize_query, client_redirect, seed, seed_with};
-use crate::helpers::spawn_app;
+use crate::support::app::spawn_app;
+use crate::support::browser::{Browser, authorize_query, client_redirect};
+use crate::support::seed::{REDIRECT_URI, seed, seed_with};
 
 /// (name, changes to a valid request)
 type Untrusted<'a> = (&'a str, &'a [(&'a str, Option<&'a str>)]);
@@ -129,7 +130,10 @@ async fn post_to_authorize_works_like_get_and_answers_303() {
     let query = authorize_query(&seed, &[("response_type", Some("token"))]);
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
     let fields: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let response = Browser::new(&app).post("/oauth/authorize", &fields).await;
+    // With the session cookie (a cookieless POST is sent on as a GET: authorize_form_post).
+    let mut browser = Browser::new(&app);
+    browser.login_page(&authorize_query(&seed, &[])).await;
+    let response = browser.post("/oauth/authorize", &fields).await;
     assert_eq!(response.status(), 303);
     assert_eq!(client_redirect(&response, REDIRECT_URI)["error"], "unsupported_response_type");
     let json = app

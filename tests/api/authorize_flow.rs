@@ -3,13 +3,13 @@
 
 use oauth_core::code::{CodeDigest, Consumed};
 use oauth_core::ports::{Clock as _, CodeRepository};
-use std::sync::Arc;
 
 use oauth_store_diesel::testing::TestDatabase;
 use time::Duration;
 
-use crate::flow::{self, Browser, Form, REDIRECT_URI, authorize_query, client_redirect, seed};
-use crate::helpers::{TestApp, spawn_app, spawn_app_on};
+use crate::support::app::{TestApp, spawn_app, spawn_app_on};
+use crate::support::browser::{Browser, CHALLENGE, Form, authorize_query, client_redirect};
+use crate::support::seed::{EMAIL, PASSWORD, REDIRECT_URI, seed, seed_with};
 
 const ISSUER: &str = "http://127.0.0.1:8080";
 
@@ -25,7 +25,7 @@ async fn happy_path(app: &TestApp) {
     let before_login = browser.cookie.clone().unwrap();
     let html = login.text().await.unwrap();
     assert!(html.contains("Billing &lt;App&gt;"), "client name, escaped");
-    let to_consent = browser.submit_login(&html, flow::EMAIL, flow::PASSWORD).await;
+    let to_consent = browser.submit_login(&html, EMAIL, PASSWORD).await;
     assert_eq!(to_consent.status(), 303);
     assert_ne!(browser.cookie.as_deref(), Some(before_login.as_str()), "a new session id at login");
     let consent = browser.consent_page(&to_consent).await;
@@ -48,7 +48,7 @@ async fn happy_path(app: &TestApp) {
     assert_eq!(stored.client_id.as_str(), seed.client_id);
     assert_eq!(stored.redirect_uri, REDIRECT_URI);
     assert_eq!(stored.nonce.as_deref(), Some("n-0S6_WzA2Mj"));
-    assert_eq!(stored.code_challenge.unwrap().as_str(), flow::CHALLENGE);
+    assert_eq!(stored.code_challenge.unwrap().as_str(), CHALLENGE);
     assert_eq!(stored.expires_at - stored.issued_at, Duration::seconds(60));
     assert_eq!(stored.auth_time, app.clock.now());
 }
@@ -91,7 +91,7 @@ async fn consent_is_remembered_and_asked_again_for_a_new_scope() {
 #[tokio::test]
 async fn skip_consent_clients_never_show_the_page() {
     let app = spawn_app().await;
-    let seed = flow::seed_with(&app, |spec| spec.skip_consent = true).await;
+    let seed = seed_with(&app, |spec| spec.skip_consent = true).await;
     let mut browser = Browser::new(&app);
     let answer = browser.sign_in(&authorize_query(&seed, &[])).await;
     assert!(client_redirect(&answer, REDIRECT_URI).contains_key("code"), "login, then straight back");
@@ -159,7 +159,7 @@ async fn logout_ends_the_session_on_the_server() {
     browser.full_flow(&authorize_query(&seed, &[])).await;
     let signed_in_cookie = browser.cookie.clone().unwrap();
     let page = browser.get("/logout").await.text().await.unwrap();
-    assert!(page.contains(flow::EMAIL));
+    assert!(page.contains(EMAIL));
     let forged = browser.post("/logout", &[("csrf_token", "forged")]).await;
     assert_eq!(forged.status(), 403, "logout is CSRF-protected");
     let csrf = Form::read(&page).get("csrf_token").to_owned();
@@ -188,19 +188,15 @@ async fn expired_codes_are_dead_and_purged_by_the_janitor() {
     };
     assert!(!expired.is_live_at(app.clock.now()));
     assert!(expired.is_live_at(app.clock.now() - Duration::seconds(1)), "alive one second before");
-    let keys = Arc::new(auth_server::app::signer(&app.config, &store, app.clock.clone()).await.unwrap());
-    let flow = auth_server::app::authorize_service(&app.config, &store, keys.clone(), app.clock.clone())
-        .await
-        .unwrap();
-    let tokens = auth_server::app::token_service(&app.config, &store, keys, app.clock.clone());
+    let retention = auth_server::app::retention_service(&store, app.clock.clone());
     // Spent codes are kept a day past expiry to recognise replays, then purged.
-    let before_a_day = auth_server::janitor::sweep_rows(&flow, &tokens).await;
+    let before_a_day = auth_server::janitor::sweep_rows(&retention).await;
     assert!(matches!(
         store.consume(&CodeDigest::of(&code), app.clock.now()).await.unwrap(),
         Consumed::Already(_)
     ));
     app.clock.advance(Duration::days(1));
-    let removed = auth_server::janitor::sweep_rows(&flow, &tokens).await;
+    let removed = auth_server::janitor::sweep_rows(&retention).await;
     assert!(removed > before_a_day, "the expired code is purged a day after its expiry");
     assert!(matches!(
         store.consume(&CodeDigest::of(&code), app.clock.now()).await.unwrap(),

@@ -3,8 +3,9 @@
 
 use time::Duration;
 
-use crate::flow::{self, Browser, Form, authorize_query, seed};
-use crate::helpers::spawn_app;
+use crate::support::app::spawn_app;
+use crate::support::browser::{Browser, Form, authorize_query, client_redirect};
+use crate::support::seed::{EMAIL, PASSWORD, REDIRECT_URI, seed};
 
 #[tokio::test]
 async fn unknown_user_wrong_password_and_disabled_user_get_identical_answers() {
@@ -16,7 +17,7 @@ async fn unknown_user_wrong_password_and_disabled_user_get_identical_answers() {
         .create(oauth_core::service::users::NewUser {
             email: "off@example.com".into(),
             display_name: "Off".into(),
-            password: secrecy::SecretString::from(flow::PASSWORD.to_owned()),
+            password: secrecy::SecretString::from(PASSWORD.to_owned()),
             email_verified: true,
         })
         .await
@@ -25,11 +26,9 @@ async fn unknown_user_wrong_password_and_disabled_user_get_identical_answers() {
     let mut browser = Browser::new(&app);
     let html = browser.login_page(&authorize_query(&seed, &[])).await;
     let mut answers = Vec::new();
-    for (username, password) in [
-        ("nobody@example.com", flow::PASSWORD),
-        (flow::EMAIL, "wrong password"),
-        ("off@example.com", flow::PASSWORD),
-    ] {
+    for (username, password) in
+        [("nobody@example.com", PASSWORD), (EMAIL, "wrong password"), ("off@example.com", PASSWORD)]
+    {
         let response = browser.submit_login(&html, username, password).await;
         let status = response.status();
         // The form echoes what was typed; everything else must be the same.
@@ -48,20 +47,20 @@ async fn the_account_is_locked_after_too_many_failures_until_the_window_passes()
     let mut browser = Browser::new(&app);
     let html = browser.login_page(&authorize_query(&seed, &[])).await;
     for attempt in 1..=5 {
-        let response = browser.submit_login(&html, flow::EMAIL, "wrong password").await;
+        let response = browser.submit_login(&html, EMAIL, "wrong password").await;
         assert_eq!(response.status(), 200, "failure {attempt}");
     }
-    let locked = browser.submit_login(&html, flow::EMAIL, flow::PASSWORD).await;
+    let locked = browser.submit_login(&html, EMAIL, PASSWORD).await;
     assert_eq!(locked.status(), 429, "the 6th attempt is refused even with the right password");
     let body = locked.text().await.unwrap();
     assert!(body.contains("Too many failed attempts") && !body.contains("not correct"));
     // Another browser (same address) is refused too: the counter is in the database.
     let mut other = Browser::new(&app);
     let other_html = other.login_page(&authorize_query(&seed, &[])).await;
-    assert_eq!(other.submit_login(&other_html, flow::EMAIL, flow::PASSWORD).await.status(), 429);
+    assert_eq!(other.submit_login(&other_html, EMAIL, PASSWORD).await.status(), 429);
     app.clock.advance(Duration::minutes(15));
     let html = browser.login_page(&authorize_query(&seed, &[])).await;
-    assert_eq!(browser.submit_login(&html, flow::EMAIL, flow::PASSWORD).await.status(), 303, "window passed");
+    assert_eq!(browser.submit_login(&html, EMAIL, PASSWORD).await.status(), 303, "window passed");
 }
 
 #[tokio::test]
@@ -86,8 +85,8 @@ async fn the_login_form_needs_its_csrf_token() {
                     ("csrf_token", token),
                     ("request", form.get("request")),
                     ("client_id", form.get("client_id")),
-                    ("username", flow::EMAIL),
-                    ("password", flow::PASSWORD),
+                    ("username", EMAIL),
+                    ("password", PASSWORD),
                 ],
             )
             .await;
@@ -140,13 +139,13 @@ async fn the_pre_login_session_id_is_useless_after_login() {
     let mut browser = Browser::new(&app);
     let html = browser.login_page(&authorize_query(&seed, &[])).await;
     let planted = browser.cookie.clone().unwrap();
-    browser.submit_login(&html, flow::EMAIL, flow::PASSWORD).await;
+    browser.submit_login(&html, EMAIL, PASSWORD).await;
     let mut attacker = Browser::new(&app);
     attacker.cookie = Some(planted);
     let none = attacker
         .get(&format!("/oauth/authorize?{}", authorize_query(&seed, &[("prompt", Some("none"))])))
         .await;
-    assert_eq!(flow::client_redirect(&none, flow::REDIRECT_URI)["error"], "login_required");
+    assert_eq!(client_redirect(&none, REDIRECT_URI)["error"], "login_required");
 }
 
 #[tokio::test]
@@ -156,7 +155,7 @@ async fn a_lost_or_expired_request_shows_start_again_with_a_link_back() {
     let mut browser = Browser::new(&app);
     let html = browser.login_page(&authorize_query(&seed, &[])).await;
     app.clock.advance(Duration::minutes(11));
-    let response = browser.submit_login(&html, flow::EMAIL, flow::PASSWORD).await;
+    let response = browser.submit_login(&html, EMAIL, PASSWORD).await;
     assert_eq!(response.status(), 400);
     let page = response.text().await.unwrap();
     assert!(page.contains("Please start again"), "{page}");
@@ -165,7 +164,7 @@ async fn a_lost_or_expired_request_shows_start_again_with_a_link_back() {
     let mut cookieless = Browser::new(&app);
     let html = cookieless.login_page(&authorize_query(&seed, &[])).await;
     cookieless.cookie = None;
-    let response = cookieless.submit_login(&html, flow::EMAIL, flow::PASSWORD).await;
+    let response = cookieless.submit_login(&html, EMAIL, PASSWORD).await;
     assert_eq!(response.status(), 400);
     assert!(response.text().await.unwrap().contains("Please start again"));
 }

@@ -8,8 +8,8 @@ use oauth_core::client::ClientSpec;
 use oauth_core::service::users::NewUser;
 use secrecy::SecretString;
 
-use crate::flow_driver::{Browser, Settings, flow};
-use crate::helpers::spawn_app_at_its_issuer;
+use crate::support::app::spawn_app_at_its_issuer;
+use crate::support::flow_driver::{Browser, Settings, flow};
 
 #[tokio::test]
 async fn the_flow_driver_signs_in_reuses_the_session_and_fails_on_a_wrong_password() {

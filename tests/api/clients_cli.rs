@@ -5,15 +5,7 @@
 use oauth_store_diesel::testing::TestDatabase;
 use serde_json::Value;
 
-use crate::helpers::{Binary, stderr, stdout};
-
-fn databases(test: &str) -> Vec<(&'static str, TestDatabase)> {
-    let mut found = vec![("sqlite", TestDatabase::sqlite())];
-    if let Some(db) = TestDatabase::postgres(test) {
-        found.push(("postgres", db));
-    }
-    found
-}
+use crate::support::binary::{Binary, databases, http_get, stderr, stdout};
 
 /// Runs the binary against `db` and parses its JSON output; panics on failure.
 fn json(binary: &Binary, url: &str, args: &[&str]) -> Value {
@@ -332,7 +324,7 @@ fn foundation_health_and_users_still_work_with_clients_registered() {
     );
     assert!(user.status.success(), "{}", stderr(&user));
     let server = binary.serve(&[("AUTH_BIND", "127.0.0.1:0")]);
-    assert_eq!(crate::helpers::http_get(&server.address, "/readyz").0, 200);
+    assert_eq!(http_get(&server.address, "/readyz").0, 200);
     let (status, _) = server.terminate();
     assert!(status.success());
 }

@@ -10,10 +10,11 @@ use oauth_store_diesel::testing::TestDatabase;
 use serde_json::Value;
 use time::Duration;
 
-use crate::flow::{Browser, seed};
-use crate::helpers::{TestApp, spawn_app, spawn_app_at_its_issuer, spawn_app_on, start};
-use crate::token::{code_for, exchange, token};
-use crate::verify_token::{Refused, TokenVerifier};
+use crate::support::app::{TestApp, spawn_app, spawn_app_at_its_issuer, spawn_app_on, start};
+use crate::support::browser::Browser;
+use crate::support::seed::{Seed, seed};
+use crate::support::token::{code_for, exchange, token};
+use crate::support::verify_token::{Refused, TokenVerifier};
 
 /// The documented verification, starting from nothing but the issuer URL
 /// (the test server's issuer is the address it listens on).
@@ -21,12 +22,7 @@ async fn verifier(app: &TestApp) -> TokenVerifier {
     TokenVerifier::discover(reqwest::Client::new(), &app.address, &app.address).await.unwrap()
 }
 
-async fn access_token(
-    app: &TestApp,
-    browser: &mut Browser<'_>,
-    client_id: &str,
-    seed: &crate::flow::Seed,
-) -> String {
+async fn access_token(app: &TestApp, browser: &mut Browser<'_>, client_id: &str, seed: &Seed) -> String {
     let code = code_for(browser, seed, "openid").await;
     token(app, &exchange(client_id, &code), None).await.field("access_token")
 }

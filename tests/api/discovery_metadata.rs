@@ -5,7 +5,9 @@ use std::io::{BufRead, BufReader};
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Binary, spawn_app, spawn_app_with, stdout};
+use crate::support::app::{spawn_app, spawn_app_with};
+use crate::support::binary::{Binary, stderr, stdout};
+use crate::support::browser::Form;
 
 fn expected(issuer: &str) -> Value {
     json!({
@@ -32,6 +34,8 @@ fn expected(issuer: &str) -> Value {
             "email", "email_verified", "name"
         ],
         "prompt_values_supported": ["none", "login", "consent"],
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
         "authorization_response_iss_parameter_supported": true,
     })
 }
@@ -54,7 +58,7 @@ async fn metadata_is_exact_for_an_issuer_without_a_path() {
 #[tokio::test]
 async fn metadata_follows_an_issuer_with_a_path() {
     let app = spawn_app_with(oauth_store_diesel::testing::TestDatabase::sqlite(), |raw| {
-        raw.issuer = "https://example.com/auth".into();
+        raw.server.issuer = "https://example.com/auth".into();
     })
     .await;
     // OIDC Discovery §4: the issuer plus the well-known path (a proxy strips /auth);
@@ -70,7 +74,7 @@ async fn metadata_follows_an_issuer_with_a_path() {
 fn keys_list_and_rotate_from_the_command_line() {
     let binary = Binary::new();
     let list = binary.run(&["keys", "list", "--json"], &[], "");
-    assert!(list.status.success(), "{}", crate::helpers::stderr(&list));
+    assert!(list.status.success(), "{}", stderr(&list));
     let keys: Value = serde_json::from_str(&stdout(&list)).unwrap();
     let states = |keys: &Value| {
         let mut states: Vec<String> =
@@ -83,7 +87,7 @@ fn keys_list_and_rotate_from_the_command_line() {
         [r#""ES256" "active""#, r#""ES256" "next""#, r#""RS256" "active""#, r#""RS256" "next""#]
     );
     let rotate = binary.run(&["keys", "rotate", "--alg", "ES256"], &[], "");
-    assert!(rotate.status.success(), "{}", crate::helpers::stderr(&rotate));
+    assert!(rotate.status.success(), "{}", stderr(&rotate));
     assert!(stdout(&rotate).contains("rotated ES256"));
     let after: Value =
         serde_json::from_str(&stdout(&binary.run(&["keys", "list", "--json"], &[], ""))).unwrap();
@@ -128,7 +132,7 @@ async fn serve_demo_prints_a_flow_that_works() {
     let base = format!("http://{}", server.address);
     let page = http.get(format!("{base}{path}")).send().await.unwrap();
     let cookie = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-    let form = crate::flow::Form::read(&page.text().await.unwrap());
+    let form = Form::read(&page.text().await.unwrap());
     let login = [
         ("csrf_token", form.get("csrf_token")),
         ("request", form.get("request")),
@@ -142,7 +146,7 @@ async fn serve_demo_prints_a_flow_that_works() {
     let cookie = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
     let consent_path = signed_in.headers()["location"].to_str().unwrap().to_owned();
     let consent = http.get(format!("{base}{consent_path}")).header("cookie", &cookie).send().await.unwrap();
-    let form = crate::flow::Form::read(&consent.text().await.unwrap());
+    let form = Form::read(&consent.text().await.unwrap());
     let approve = [
         ("csrf_token", form.get("csrf_token")),
         ("request", form.get("request")),

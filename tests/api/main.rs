@@ -1,31 +1,46 @@
 //! End-to-end tests: the real server on a random port with a temporary
 //! database, and the real `auth-server` binary, spoken to over HTTP and argv.
-//! One test binary, one module per feature.
+//! One test binary, one module per feature (named for it), and `support` for
+//! what they share; a feature module imports from `support` only.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
-mod audit;
 mod authorize_browser;
+mod authorize_concurrent_tabs;
 mod authorize_errors;
 mod authorize_flow;
+mod authorize_form_post;
+mod authorize_ignored_params;
 mod authorize_login;
+mod authorize_request_objects;
 mod bench_flow_driver;
 mod clients_cli;
+mod config_loading;
+mod database_cli;
+mod discovery_issuer;
 mod discovery_keys;
 mod discovery_metadata;
-mod flow;
-#[path = "../../examples/flow_driver.rs"]
-mod flow_driver;
-mod foundation_cli;
-mod foundation_config;
-mod foundation_http;
-mod helpers;
-mod token;
+mod embedding;
+#[cfg(unix)]
+mod file_permissions;
+mod forwarded_headers;
+mod health_probes;
+mod http_defaults;
+mod id_token_claims;
+mod introspection_endpoint;
+mod log_format;
+mod logout_endpoint;
+mod logout_redirects;
+mod refresh_token_rules;
+mod repo_audit;
+mod revocation_endpoint;
+mod security_event_log;
+mod storage_bounds;
+mod storage_secrets;
+mod support;
+mod token_endpoint_rules;
 mod token_errors;
 mod token_grants;
 mod token_read_caches;
 mod userinfo_endpoint;
-mod userinfo_introspection;
-mod userinfo_logout;
-mod userinfo_revocation;
-#[path = "../../examples/verify_token.rs"]
-mod verify_token;
+mod users_cli;
+mod users_sign_out;

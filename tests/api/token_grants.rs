@@ -6,21 +6,16 @@ use oauth_store_diesel::testing::TestDatabase;
 use serde_json::Value;
 use time::Duration;
 
-use crate::flow::{self, Browser, register, seed};
-use crate::helpers::{TestApp, spawn_app, spawn_app_on};
-use crate::token::{VERIFIER, code_for, exchange, token, verify};
+use crate::support::app::{TestApp, spawn_app, spawn_app_on};
+use crate::support::browser::Browser;
+use crate::support::seed::{EMAIL, REDIRECT_URI, register, seed, seed_with};
+use crate::support::token::{VERIFIER, borrowed, code_for, exchange, refresh_fields, token, verify};
 
 const ISSUER: &str = "http://127.0.0.1:8080";
 
 async fn user_id(app: &TestApp) -> String {
     let (store, _) = auth_server::app::open_store(&app.config).await.unwrap();
-    auth_server::app::user_service(&app.config, store)
-        .unwrap()
-        .find(flow::EMAIL)
-        .await
-        .unwrap()
-        .id
-        .to_string()
+    auth_server::app::user_service(&app.config, store).unwrap().find(EMAIL).await.unwrap().id.to_string()
 }
 
 async fn public_exchange_verifies_with_every_claim(app: &TestApp) {
@@ -93,7 +88,7 @@ async fn confidential_clients_authenticate_with_basic_or_post_as_registered() {
     let fields = [
         ("grant_type", "authorization_code"),
         ("code", &code),
-        ("redirect_uri", flow::REDIRECT_URI),
+        ("redirect_uri", REDIRECT_URI),
         ("code_verifier", VERIFIER),
     ];
     let answer = token(&app, &fields, Some((&basic.client_id, &secret))).await;
@@ -132,25 +127,6 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_family() {
     assert_eq!(after.error(), "invalid_grant", "the whole family is revoked");
 }
 
-/// A refresh request of a public client.
-pub fn refresh_fields(
-    client_id: &str,
-    refresh_token: &str,
-    scope: Option<&str>,
-) -> Vec<(&'static str, String)> {
-    let mut fields = vec![
-        ("grant_type", "refresh_token".to_owned()),
-        ("client_id", client_id.to_owned()),
-        ("refresh_token", refresh_token.to_owned()),
-    ];
-    fields.extend(scope.map(|s| ("scope", s.to_owned())));
-    fields
-}
-
-pub fn borrowed<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
 #[tokio::test]
 async fn client_credentials_issue_a_client_token_only() {
     let app = spawn_app().await;
@@ -174,7 +150,7 @@ async fn client_credentials_issue_a_client_token_only() {
 #[tokio::test]
 async fn cors_is_granted_only_to_registered_origins() {
     let app = spawn_app().await;
-    let seed = flow::seed_with(&app, |spec| spec.allowed_origins = vec!["https://spa.example".into()]).await;
+    let seed = seed_with(&app, |spec| spec.allowed_origins = vec!["https://spa.example".into()]).await;
     let preflight = |origin: &'static str| {
         app.http
             .request(reqwest::Method::OPTIONS, format!("{}/oauth/token", app.address))

@@ -9,10 +9,10 @@ use oauth_core::service::clients::ClientUpdate;
 use oauth_store_diesel::testing::TestDatabase;
 use time::Duration;
 
-use crate::flow::REDIRECT_URI;
-use crate::flow::{Browser, Seed, authorize_query, register, seed};
-use crate::helpers::{TestApp, spawn_app, spawn_app_with, start};
-use crate::token::{Answer, introspect, post_form, revoke, token};
+use crate::support::app::{TestApp, spawn_app, spawn_app_with, start};
+use crate::support::browser::{Browser, authorize_query};
+use crate::support::seed::{REDIRECT_URI, Seed, register, seed};
+use crate::support::token::{Answer, introspect, post_form, revoke, token};
 
 const CC: [(&str, &str); 1] = [("grant_type", "client_credentials")];
 
@@ -66,7 +66,10 @@ async fn a_client_disabled_elsewhere_is_refused_once_the_cache_expired() {
 
 #[tokio::test]
 async fn with_the_cache_off_a_disabled_client_is_refused_on_the_next_request() {
-    let app = spawn_app_with(TestDatabase::sqlite(), |raw| raw.client_cache_secs = 0).await;
+    let app = spawn_app_with(TestDatabase::sqlite(), |raw| {
+        raw.database.client_cache_secs = auth_server::config::Duration::seconds(0);
+    })
+    .await;
     let (seed, secret) = machine(&app).await;
     assert_eq!(token(&app, &CC, Some((&seed.client_id, &secret))).await.status, 200);
     elsewhere(&app).await.set_disabled(&seed.client_id, true).await.unwrap();
@@ -137,7 +140,7 @@ async fn a_forged_token_is_refused_every_time_even_next_to_a_remembered_one() {
 #[tokio::test]
 async fn a_redirect_uri_or_scope_added_elsewhere_is_accepted_at_once() {
     let app = spawn_app_with(TestDatabase::sqlite(), |raw| {
-        raw.api_scopes.insert("api:read".into(), "Read the API".into());
+        raw.sign_in.api_scopes.insert("api:read".into(), "Read the API".into());
     })
     .await;
     let seed = seed(&app).await;

@@ -5,9 +5,10 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use time::Duration;
 
-use crate::flow::{Browser, seed_with};
-use crate::helpers::{TestApp, spawn_app, start};
-use crate::token::{Answer, token, tokens_for, userinfo_at};
+use crate::support::app::{TestApp, spawn_app, start};
+use crate::support::browser::Browser;
+use crate::support::seed::{EMAIL, register, seed_with};
+use crate::support::token::{Answer, post_form, token, tokens_for, userinfo_at};
 
 async fn userinfo(app: &TestApp, access_token: &str) -> Answer {
     userinfo_at(&app.http, &app.address, access_token).await
@@ -20,7 +21,7 @@ fn challenge(answer: &Answer) -> &str {
 async fn user_id(app: &TestApp) -> String {
     let (store, _) = auth_server::app::open_store(&app.config).await.unwrap();
     let users = auth_server::app::user_service(&app.config, store).unwrap();
-    users.find(crate::flow::EMAIL).await.unwrap().id.to_string()
+    users.find(EMAIL).await.unwrap().id.to_string()
 }
 
 #[tokio::test]
@@ -99,7 +100,7 @@ async fn a_token_for_another_audience_is_refused() {
     let seed = seed_with(&app, |_| {}).await;
     let mut browser = Browser::new(&app);
     let refresh = tokens_for(&app, &mut browser, &seed, "openid offline_access").await.field("refresh_token");
-    let from_other = crate::token::post_form(
+    let from_other = post_form(
         &app.http,
         &format!("{other_address}/oauth/token"),
         &[("grant_type", "refresh_token"), ("refresh_token", &refresh), ("client_id", &seed.client_id)],
@@ -124,7 +125,7 @@ async fn without_openid_the_answer_is_insufficient_scope() {
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
     assert!(challenge(&answer).starts_with("Bearer error=\"insufficient_scope\""));
     // A client_credentials token carries no user and never openid.
-    let machine = crate::flow::register(&app, "Machine", |spec| {
+    let machine = register(&app, "Machine", |spec| {
         spec.client_type = "confidential".into();
         spec.grant_types = vec!["client_credentials".into()];
         spec.redirect_uris = vec![];

@@ -1,32 +1,9 @@
-//! Foundation, through the binary: migrations and user administration, on
-//! SQLite and (when `TEST_DATABASE_URL` is set) PostgreSQL.
+//! User administration through the binary (`users create|list|disable|set-password`):
+//! the lifecycle on SQLite and (when `TEST_DATABASE_URL` is set) PostgreSQL,
+//! and refusals of bad input, of a password on argv and of a prompt without a
+//! terminal, none of which writes anything.
 
-use oauth_store_diesel::testing::TestDatabase;
-
-use crate::helpers::{Binary, stderr, stdout};
-
-fn databases(test: &str) -> Vec<(&'static str, TestDatabase)> {
-    let mut found = vec![("sqlite", TestDatabase::sqlite())];
-    if let Some(db) = TestDatabase::postgres(test) {
-        found.push(("postgres", db));
-    }
-    found
-}
-
-#[test]
-fn migrate_is_idempotent_on_both_backends() {
-    for (backend, db) in databases("migrate_is_idempotent_on_both_backends") {
-        let binary = Binary::new();
-        let url = db.url_text();
-        let env = [("AUTH_DATABASE_URL", url.as_str())];
-        let first = binary.run(&["migrate"], &env, "");
-        assert!(first.status.success(), "{backend}: {}", stderr(&first));
-        assert!(stdout(&first).starts_with("applied "), "{backend}: {}", stdout(&first));
-        let second = binary.run(&["migrate"], &env, "");
-        assert!(second.status.success(), "{backend}: {}", stderr(&second));
-        assert!(stdout(&second).contains("nothing applied"), "{backend}: {}", stdout(&second));
-    }
-}
+use crate::support::binary::{Binary, databases, stderr, stdout};
 
 #[test]
 fn user_lifecycle_on_both_backends() {
@@ -111,28 +88,4 @@ fn without_a_terminal_the_prompt_is_refused_clearly() {
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("--password-stdin"), "{}", stderr(&output));
     assert!(!binary.path("data").exists(), "no database was created");
-}
-
-#[test]
-fn the_binary_exits_cleanly_on_postgres_every_time() {
-    // Regression: libpq's statically linked OpenSSL used to run its atexit
-    // cleanup under r2d2's connecting thread, killing 6 of 30 runs with SIGSEGV.
-    let Some(db) = TestDatabase::postgres("the_binary_exits_cleanly_on_postgres_every_time") else {
-        return;
-    };
-    let binary = Binary::new();
-    let url = db.url_text();
-    let env = [("AUTH_DATABASE_URL", url.as_str())];
-    for run in 0..20 {
-        let output = binary.run(&["users", "list"], &env, "");
-        assert_eq!(output.status.code(), Some(0), "run {run}: {:?} {}", output.status, stderr(&output));
-    }
-}
-
-#[test]
-fn janitor_sweeps_once_and_reports() {
-    let binary = Binary::new();
-    let output = binary.run(&["janitor"], &[], "");
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert_eq!(stdout(&output).trim(), "removed 0 expired records and 0 retired signing keys");
 }

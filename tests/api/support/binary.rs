@@ -1,104 +1,21 @@
-//! Shared test plumbing: an in-process app, the binary, a minimal HTTP client.
+//! The real `auth-server` binary, driven through argv, stdin and signals, and
+//! a minimal HTTP/1.1 client for tests that run outside an async runtime.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::net::TcpStream;
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 
-use std::sync::Arc;
-
-use auth_server::app::Application;
-use auth_server::config::{Config, RawSettings, Redacted, validate};
-
-/// A fixed master key for tests on PostgreSQL (32 bytes of 0x2a, base64).
-pub const TEST_MASTER_KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
-use oauth_core::testing::ManualClock;
-use oauth_core::testing::fixtures::T0;
 use oauth_store_diesel::testing::TestDatabase;
 
-/// The server running in this process, on its own database, with a clock
-/// that moves only when a test advances it.
-pub struct TestApp {
-    pub address: String,
-    pub http: reqwest::Client,
-    pub db: TestDatabase,
-    pub config: Config,
-    pub clock: Arc<ManualClock>,
-    _data_dir: tempfile::TempDir,
-}
-
-/// Settings for a test: loopback on port 0, the given database, a temp data
-/// folder, with `change` applied.
-pub fn test_config_with(db: &TestDatabase, data_dir: &Path, change: impl FnOnce(&mut RawSettings)) -> Config {
-    let mut raw = RawSettings {
-        database_url: db.url_text(),
-        data_dir: data_dir.to_owned(),
-        bind: "127.0.0.1:0".into(),
-        http_workers: 1,
-        shutdown_timeout_secs: 1,
-        // PostgreSQL needs a configured master key; SQLite uses data_dir/master.key.
-        master_key: if db.url_text().starts_with("postgres") {
-            Redacted(TEST_MASTER_KEY.into())
-        } else {
-            Redacted::default()
-        },
-        ..RawSettings::default()
-    };
-    change(&mut raw);
-    validate(raw).expect("test configuration is valid")
-}
-
-/// Starts the application in-process on `db`.
-pub async fn spawn_app_on(db: TestDatabase) -> TestApp {
-    spawn_app_with(db, |_| {}).await
-}
-
-/// Starts the application in-process on `db` with changed settings.
-pub async fn spawn_app_with(db: TestDatabase, change: impl FnOnce(&mut RawSettings)) -> TestApp {
-    let data_dir = tempfile::TempDir::new().expect("temp dir");
-    let config = test_config_with(&db, data_dir.path(), change);
-    let clock = Arc::new(ManualClock::at(T0));
-    let address = start(&config, clock.clone()).await;
-    let http =
-        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    TestApp { address, http, db, config, clock, _data_dir: data_dir }
-}
-
-/// Starts the application on SQLite with its issuer set to the address it
-/// really listens on, so that discovery URLs can be followed over HTTP.
-pub async fn spawn_app_at_its_issuer() -> TestApp {
-    let db = TestDatabase::sqlite();
-    let data_dir = tempfile::TempDir::new().expect("temp dir");
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let issuer = format!("http://{}", listener.local_addr().expect("address"));
-    let config = test_config_with(&db, data_dir.path(), |raw| raw.issuer.clone_from(&issuer));
-    let clock = Arc::new(ManualClock::at(T0));
-    let app = Application::build_with_clock(&config, listener, clock.clone()).await.expect("build app");
-    tokio::spawn(app.run_until_stopped());
-    let http =
-        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    TestApp { address: issuer, http, db, config, clock, _data_dir: data_dir }
-}
-
-/// Builds and runs one more instance of `config` (another server on the same
-/// database) with `clock`; returns its base URL.
-pub async fn start(config: &Config, clock: Arc<ManualClock>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let app = Application::build_with_clock(config, listener, clock).await.expect("build app");
-    let address = format!("http://{}", app.address());
-    tokio::spawn(app.run_until_stopped());
-    address
-}
-
-/// Starts the application in-process on a fresh SQLite file.
-pub async fn spawn_app() -> TestApp {
-    spawn_app_on(TestDatabase::sqlite()).await
-}
-
-impl TestApp {
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http.get(format!("{}{path}", self.address)).send().await.expect("request")
+/// The databases a CLI test runs on: SQLite always, PostgreSQL when
+/// `TEST_DATABASE_URL` is set (a fresh database named after `test`).
+pub fn databases(test: &str) -> Vec<(&'static str, TestDatabase)> {
+    let mut found = vec![("sqlite", TestDatabase::sqlite())];
+    if let Some(db) = TestDatabase::postgres(test) {
+        found.push(("postgres", db));
     }
+    found
 }
 
 /// The `auth-server` binary, run in its own empty working folder with no
@@ -156,6 +73,23 @@ impl Binary {
 
     /// [`Binary::serve`] with arguments (`["serve", "--demo"]`).
     pub fn serve_args(&self, args: &[&str], env: &[(&str, &str)]) -> RunningServer {
+        self.start(args, env, json_listening)
+    }
+
+    /// [`Binary::serve`] with the pretty log format (the default outside tests).
+    pub fn serve_pretty(&self, env: &[(&str, &str)]) -> RunningServer {
+        let mut env = env.to_vec();
+        env.push(("AUTH_LOG_FORMAT", "pretty"));
+        self.start(&[], &env, pretty_listening)
+    }
+
+    /// Spawns the server and reads its log until `listening` finds the address.
+    fn start(
+        &self,
+        args: &[&str],
+        env: &[(&str, &str)],
+        listening: fn(&str) -> Option<String>,
+    ) -> RunningServer {
         let mut child = self
             .command()
             .args(args)
@@ -172,25 +106,38 @@ impl Binary {
                 let _ = child.kill();
                 panic!("server exited before listening; stderr:\n{}", seen.join("\n"));
             };
-            if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line)
-                && event["message"] == "listening"
-            {
-                break event["address"]
-                    .as_str()
-                    .expect("address field")
-                    .trim_start_matches("http://")
-                    .to_owned();
+            if let Some(address) = listening(&line) {
+                break address;
             }
             seen.push(line);
         };
-        RunningServer { child, address, stderr: lines }
+        RunningServer { child, address, seen, stderr: lines }
     }
+}
+
+/// The address of a JSON `listening` line.
+fn json_listening(line: &str) -> Option<String> {
+    let event = serde_json::from_str::<serde_json::Value>(line).ok()?;
+    if event["message"] != "listening" {
+        return None;
+    }
+    let address = event["address"].as_str().expect("address field");
+    Some(address.trim_start_matches("http://").to_owned())
+}
+
+/// The address of a pretty `listening` line: `… INFO listening address=http://… issuer=…`.
+fn pretty_listening(line: &str) -> Option<String> {
+    let mut words = line.split_whitespace().skip_while(|word| *word != "listening");
+    words.next()?;
+    words.find_map(|word| word.strip_prefix("address=http://")).map(str::to_owned)
 }
 
 /// A server process started by [`Binary::serve`].
 pub struct RunningServer {
     pub child: Child,
     pub address: String,
+    /// The log lines before the `listening` line.
+    pub seen: Vec<String>,
     stderr: std::io::Lines<BufReader<std::process::ChildStderr>>,
 }
 
@@ -223,6 +170,23 @@ pub fn http_get(address: &str, path: &str) -> (u16, String) {
     let status = response.split(' ').nth(1).and_then(|code| code.parse().ok()).expect("status line");
     let body = response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default();
     (status, body)
+}
+
+/// A plain HTTP/1.1 form POST over loopback. Returns (status, head, body).
+pub fn http_post_form(address: &str, path: &str, form: &str) -> (u16, String, String) {
+    let mut stream = TcpStream::connect(address).expect("connect");
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    )
+    .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response.split(' ').nth(1).and_then(|code| code.parse().ok()).expect("status line");
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((response.as_str(), ""));
+    (status, head.to_owned(), body.to_owned())
 }
 
 /// Standard error as text.

@@ -1,7 +1,9 @@
-//! Foundation, through the binary: the default run, configuration precedence,
-//! refusals of bad configuration, and graceful shutdown.
+//! Configuration, through the binary: the default run (SQLite under `./data`,
+//! graceful shutdown on SIGTERM), the environment over the file, and bad
+//! configuration refused with exit 2, naming the key and writing nothing.
 
-use crate::helpers::{Binary, http_get, stderr};
+use crate::support::app::TEST_MASTER_KEY;
+use crate::support::binary::{Binary, http_get, stderr};
 
 #[test]
 fn default_run_creates_and_migrates_sqlite_under_data_and_serves() {
@@ -44,7 +46,7 @@ fn bad_configuration_exits_2_naming_the_key_and_writes_nothing() {
             "database unreachable",
             &[
                 ("AUTH_DATABASE_URL", "postgres://postgres@127.0.0.1:1/auth"),
-                ("AUTH_MASTER_KEY", crate::helpers::TEST_MASTER_KEY),
+                ("AUTH_MASTER_KEY", TEST_MASTER_KEY),
             ],
             None,
             "`database_url`",

@@ -1,5 +1,6 @@
-//! Helpers for the token endpoint suites: a code from the real flow, token
-//! requests, and JWT verification with the keys stored by the server.
+//! Requests to the token, introspection, revocation and userinfo endpoints:
+//! a code from the real flow, the forms that spend it, and JWT verification
+//! with the keys stored by the server.
 
 use std::collections::HashMap;
 
@@ -10,8 +11,9 @@ use oauth_core::ports::SigningKeyRepository as _;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::flow::{Browser, REDIRECT_URI, Seed, authorize_query, client_redirect};
-use crate::helpers::TestApp;
+use crate::support::app::TestApp;
+use crate::support::browser::{Browser, Form, authorize_query, client_redirect};
+use crate::support::seed::{EMAIL, PASSWORD, REDIRECT_URI, Seed};
 
 /// RFC 7636 Appendix B.
 pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
@@ -19,21 +21,26 @@ pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 /// A fresh code for `seed`'s client through the real browser flow (the user
 /// consents the first time and is remembered after).
 pub async fn code_for(browser: &mut Browser<'_>, seed: &Seed, scope: &str) -> String {
-    let query = authorize_query(seed, &[("scope", Some(scope))]);
+    code_for_query(browser, &authorize_query(seed, &[("scope", Some(scope))])).await
+}
+
+/// [`code_for`] with the whole authorization request's `query` given, signing
+/// in again when the server asks for it (`prompt=login`, `max_age`).
+pub async fn code_for_query(browser: &mut Browser<'_>, query: &str) -> String {
     let response = browser.get(&format!("/oauth/authorize?{query}")).await;
     let response = if response.status() == StatusCode::FOUND {
         response
     } else if response.status() == StatusCode::OK && browser.cookie.is_some() {
         let html = response.text().await.unwrap();
         if html.contains(r#"name="password""#) {
-            let to_consent = browser.submit_login(&html, crate::flow::EMAIL, crate::flow::PASSWORD).await;
+            let to_consent = browser.submit_login(&html, EMAIL, PASSWORD).await;
             if to_consent.headers().get("location").unwrap().to_str().unwrap().starts_with("/consent") {
                 browser.decide(&to_consent, "approve").await
             } else {
                 to_consent
             }
         } else {
-            let fields = crate::flow::Form::read(&html);
+            let fields = Form::read(&html);
             browser
                 .post(
                     "/consent",
@@ -160,4 +167,24 @@ pub async fn tokens_for(app: &TestApp, browser: &mut Browser<'_>, seed: &Seed, s
         }
         None => token(app, &exchange(&seed.client_id, &code), None).await,
     }
+}
+
+/// A refresh request of a public client.
+pub fn refresh_fields(
+    client_id: &str,
+    refresh_token: &str,
+    scope: Option<&str>,
+) -> Vec<(&'static str, String)> {
+    let mut fields = vec![
+        ("grant_type", "refresh_token".to_owned()),
+        ("client_id", client_id.to_owned()),
+        ("refresh_token", refresh_token.to_owned()),
+    ];
+    fields.extend(scope.map(|s| ("scope", s.to_owned())));
+    fields
+}
+
+/// `fields` as the borrowed pairs [`token`] takes.
+pub fn borrowed<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }

@@ -5,34 +5,14 @@
 
 use reqwest::StatusCode;
 
-use crate::flow::{Browser, Form, Seed, authorize_query, client_redirect, location, seed_with};
-use crate::helpers::{Binary, TestApp, spawn_app, stderr, stdout};
-use crate::token::{exchange, token};
+use crate::support::app::spawn_app;
+use crate::support::binary::{Binary, stderr, stdout};
+use crate::support::browser::{
+    Browser, Form, client_redirect, location, logout_query, session_is_live, signed_in,
+};
+use crate::support::seed::seed_with;
 
 const BACK: &str = "https://rp.example/signed-out";
-
-fn logout_query(pairs: &[(&str, &str)]) -> String {
-    url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
-}
-
-/// Signs in and exchanges the code: the browser holds a session, the client an ID token.
-async fn signed_in<'a>(app: &'a TestApp, seed: &Seed) -> (Browser<'a>, String) {
-    let mut browser = Browser::new(app);
-    let answer = browser.full_flow(&authorize_query(seed, &[])).await;
-    let code = client_redirect(&answer, crate::flow::REDIRECT_URI)["code"].clone();
-    let tokens = token(app, &exchange(&seed.client_id, &code), None).await;
-    (browser, tokens.field("id_token"))
-}
-
-/// Whether the session behind `cookie` is still live on the server (prompt=none answers with a code).
-async fn session_is_live(app: &TestApp, seed: &Seed, cookie: &str) -> bool {
-    let mut browser = Browser::new(app);
-    browser.cookie = Some(cookie.to_owned());
-    let answer = browser
-        .get(&format!("/oauth/authorize?{}", authorize_query(seed, &[("prompt", Some("none"))])))
-        .await;
-    client_redirect(&answer, crate::flow::REDIRECT_URI).contains_key("code")
-}
 
 #[tokio::test]
 async fn a_valid_hint_ends_the_session_and_returns_to_the_registered_uri_with_state() {

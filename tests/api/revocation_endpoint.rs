@@ -9,9 +9,12 @@ use reqwest::StatusCode;
 use serde_json::json;
 use time::Duration;
 
-use crate::flow::{Browser, Seed, register, seed_with};
-use crate::helpers::{TestApp, spawn_app, spawn_app_on, start};
-use crate::token::{Answer, introspect, revoke, token, tokens_for, userinfo_at, verify};
+use crate::support::app::{TestApp, spawn_app, spawn_app_on, start};
+use crate::support::browser::Browser;
+use crate::support::seed::{Seed, register, seed_with};
+use crate::support::token::{
+    Answer, code_for, exchange, introspect, post_form, revoke, token, tokens_for, userinfo_at, verify,
+};
 
 fn confidential(spec: &mut oauth_core::client::ClientSpec) {
     spec.client_type = "confidential".into();
@@ -73,19 +76,14 @@ async fn revoking_an_access_token_lists_it_until_it_expires_and_the_janitor_then
     assert!(is_active(&app, &seed, &tokens.field("refresh_token")).await, "only the access token");
 
     let (store, _) = auth_server::app::open_store(&app.config).await.unwrap();
-    let keys =
-        std::sync::Arc::new(auth_server::app::signer(&app.config, &store, app.clock.clone()).await.unwrap());
-    let flow = auth_server::app::authorize_service(&app.config, &store, keys.clone(), app.clock.clone())
-        .await
-        .unwrap();
-    let tokens_service = auth_server::app::token_service(&app.config, &store, keys, app.clock.clone());
-    auth_server::janitor::sweep_rows(&flow, &tokens_service).await;
+    let retention = auth_server::app::retention_service(&store, app.clock.clone());
+    auth_server::janitor::sweep_rows(&retention).await;
     assert!(store.is_revoked(&jti).await.unwrap(), "kept while the token could still be presented");
     app.clock.advance(Duration::minutes(10));
-    auth_server::janitor::sweep_rows(&flow, &tokens_service).await;
+    auth_server::janitor::sweep_rows(&retention).await;
     assert!(store.is_revoked(&jti).await.unwrap(), "kept past exp by the clock margin between instances");
-    app.clock.advance(oauth_core::service::token::REVOCATION_MARGIN);
-    auth_server::janitor::sweep_rows(&flow, &tokens_service).await;
+    app.clock.advance(oauth_core::service::retention::REVOCATION_MARGIN);
+    auth_server::janitor::sweep_rows(&retention).await;
     assert!(!store.is_revoked(&jti).await.unwrap(), "forgotten once the token expired and the margin passed");
     assert_eq!(refresh(&app, &seed, &tokens.field("refresh_token")).await.status, 200, "live rows untouched");
 }
@@ -171,7 +169,7 @@ async fn postgres_a_revocation_is_honoured_by_every_instance() {
     assert_eq!(revoke(&app, &[("token", &access)], Some(credentials(&seed))).await.status, 200);
     assert_eq!(userinfo_at(&app.http, &second, &access).await.status, StatusCode::UNAUTHORIZED);
     let other_tokens = tokens_for(&app, &mut browser, &seed, "openid offline_access").await;
-    let revoked_family = crate::token::post_form(
+    let revoked_family = post_form(
         &app.http,
         &format!("{second}/oauth/revoke"),
         &[("token", &other_tokens.field("refresh_token"))],
@@ -188,11 +186,11 @@ async fn a_replayed_code_revokes_the_access_token_of_its_first_exchange() {
     let app = spawn_app().await;
     let seed = seed_with(&app, |_| {}).await;
     let mut browser = Browser::new(&app);
-    let code = crate::token::code_for(&mut browser, &seed, "openid").await;
-    let first = token(&app, &crate::token::exchange(&seed.client_id, &code), None).await;
+    let code = code_for(&mut browser, &seed, "openid").await;
+    let first = token(&app, &exchange(&seed.client_id, &code), None).await;
     let access = first.field("access_token");
     assert_eq!(userinfo_at(&app.http, &app.address, &access).await.status, 200);
-    let replay = token(&app, &crate::token::exchange(&seed.client_id, &code), None).await;
+    let replay = token(&app, &exchange(&seed.client_id, &code), None).await;
     assert_eq!(replay.error(), "invalid_grant");
     assert_eq!(userinfo_at(&app.http, &app.address, &access).await.status, StatusCode::UNAUTHORIZED);
 }

@@ -28,13 +28,15 @@ fn copy_tree(from: &Path, to: &Path) {
 
 struct Copy {
     dir: tempfile::TempDir,
+    /// What the audit runs for `auth-server config-keys`: the binary built from this tree.
+    server_bin: PathBuf,
 }
 
 impl Copy {
     fn new() -> Self {
         let dir = tempfile::TempDir::new().unwrap();
         copy_tree(&repo_root(), dir.path());
-        Self { dir }
+        Self { dir, server_bin: PathBuf::from(env!("CARGO_BIN_EXE_auth-server")) }
     }
 
     fn edit(&self, file: &str, from: &str, to: &str) {
@@ -50,8 +52,12 @@ impl Copy {
 
     /// (exit code, report text)
     fn audit(&self) -> (Option<i32>, String) {
-        let status =
-            Command::new("bash").arg(self.dir.path().join("scripts/repo-audit.sh")).output().unwrap().status;
+        let status = Command::new("bash")
+            .arg(self.dir.path().join("scripts/repo-audit.sh"))
+            .env("AUTH_SERVER_BIN", &self.server_bin)
+            .output()
+            .unwrap()
+            .status;
         let report = std::fs::read_to_string(self.dir.path().join("docs/audit/REPORT.md")).unwrap();
         (status.code(), report)
     }
@@ -96,15 +102,21 @@ fn an_undocumented_cli_command_is_drift() {
 
 #[test]
 fn an_undocumented_config_key_is_drift() {
-    let copy = Copy::new();
-    copy.edit(
-        "crates/auth-server/src/config.rs",
-        "    \"issuer\",\n",
-        "    \"issuer\",\n    \"planted_key\",\n",
-    );
+    // The keys come from the schema through the binary; a schema with one
+    // more key is planted as a binary that lists one more.
+    let mut copy = Copy::new();
+    let real = copy.server_bin.display().to_string();
+    copy.write("planted-server.sh", &format!("#!/bin/sh\n'{real}' \"$@\"\necho planted_key\n"));
+    copy.server_bin = copy.dir.path().join("planted-server.sh");
+    make_executable(&copy.server_bin);
     let (code, report) = copy.audit();
     assert_eq!(code, Some(1));
     assert!(report.contains("`planted_key` | in code, not in README"), "{report}");
+}
+
+fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 #[test]

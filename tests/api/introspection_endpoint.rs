@@ -6,9 +6,11 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use time::Duration;
 
-use crate::flow::{Browser, register, seed_with};
-use crate::helpers::{Binary, TestApp, spawn_app, stderr};
-use crate::token::{introspect, tokens_for};
+use crate::support::app::{TestApp, spawn_app};
+use crate::support::binary::{Binary, stderr};
+use crate::support::browser::Browser;
+use crate::support::seed::{EMAIL, register, seed_with};
+use crate::support::token::{introspect, post_form, tokens_for, verify};
 
 const ISSUER: &str = "http://127.0.0.1:8080";
 
@@ -19,7 +21,7 @@ fn confidential(spec: &mut oauth_core::client::ClientSpec) {
 async fn user_id(app: &TestApp) -> String {
     let (store, _) = auth_server::app::open_store(&app.config).await.unwrap();
     let users = auth_server::app::user_service(&app.config, store).unwrap();
-    users.find(crate::flow::EMAIL).await.unwrap().id.to_string()
+    users.find(EMAIL).await.unwrap().id.to_string()
 }
 
 #[tokio::test]
@@ -36,7 +38,7 @@ async fn live_access_and_refresh_tokens_are_described_to_their_client() {
     let access = introspect(&app, &tokens.field("access_token"), caller).await;
     assert_eq!(access.status, 200);
     assert_eq!(access.headers["cache-control"], "no-store");
-    let (claims, _) = crate::token::verify(&app, &tokens.field("access_token")).await;
+    let (claims, _) = verify(&app, &tokens.field("access_token")).await;
     assert_eq!(
         access.body,
         json!({
@@ -54,7 +56,7 @@ async fn live_access_and_refresh_tokens_are_described_to_their_client() {
     );
 
     // token_type_hint is not trusted: a wrong one changes nothing.
-    let refresh = crate::token::post_form(
+    let refresh = post_form(
         &app.http,
         &format!("{}/oauth/introspect", app.address),
         &[("token", &tokens.field("refresh_token")), ("token_type_hint", "access_token")],
@@ -109,6 +111,14 @@ async fn anything_not_live_or_not_the_callers_is_only_inactive() {
     let answer = introspect(&app, &tokens.field("access_token"), other_caller).await;
     assert_eq!(answer.body["active"], true, "{}", answer.body);
     assert_eq!(answer.body["client_id"], Value::from(seed.client_id.as_str()));
+
+    // RFC 7662 §4 covers access tokens: another client's refresh token stays
+    // inactive even to a resource server allowed to see every access token.
+    let refresh = introspect(&app, &tokens.field("refresh_token"), other_caller).await;
+    assert_eq!(refresh.body, json!({ "active": false }));
+    let own = introspect(&app, &tokens.field("refresh_token"), caller).await;
+    assert_eq!(own.body["active"], true);
+    assert!(own.body.get("aud").is_none(), "a refresh token has no audience: {}", own.body);
 }
 
 #[tokio::test]
@@ -124,7 +134,7 @@ async fn introspection_needs_an_authenticated_confidential_client() {
     let wrong = introspect(&app, &access, Some((&seed.client_id, "wrong"))).await;
     assert_eq!((wrong.status, wrong.error()), (StatusCode::UNAUTHORIZED, "invalid_client"));
     assert!(wrong.headers.contains_key("www-authenticate"));
-    let by_public = crate::token::post_form(
+    let by_public = post_form(
         &app.http,
         &format!("{}/oauth/introspect", app.address),
         &[("token", &access), ("client_id", &public.client_id)],
@@ -133,7 +143,7 @@ async fn introspection_needs_an_authenticated_confidential_client() {
     .await;
     assert_eq!((by_public.status, by_public.error()), (StatusCode::UNAUTHORIZED, "invalid_client"));
     let secret = seed.secret.clone().unwrap();
-    let no_token = crate::token::post_form(
+    let no_token = post_form(
         &app.http,
         &format!("{}/oauth/introspect", app.address),
         &[],

@@ -3,62 +3,16 @@
 
 use std::collections::HashMap;
 
-use auth_server::app::{client_service, open_store, user_service};
-use oauth_core::client::ClientSpec;
-use oauth_core::service::users::NewUser;
 use reqwest::Response;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-use secrecy::SecretString;
 
-use crate::helpers::TestApp;
+use crate::support::app::TestApp;
+use crate::support::seed::{EMAIL, PASSWORD, REDIRECT_URI, Seed};
+use crate::support::token::{exchange, token};
 
-pub const PASSWORD: &str = "correct horse battery staple";
-pub const EMAIL: &str = "ada@example.com";
-pub const REDIRECT_URI: &str = "https://rp.example/cb";
 /// RFC 7636 Appendix B.
 pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 pub const COOKIE_NAME: &str = "manumu_session";
-
-/// A registered public client and a user, through the real services.
-pub struct Seed {
-    pub client_id: String,
-    /// A confidential client's secret, shown once at registration.
-    pub secret: Option<String>,
-}
-
-pub async fn seed(app: &TestApp) -> Seed {
-    seed_with(app, |_| {}).await
-}
-
-pub async fn seed_with(app: &TestApp, change: impl FnOnce(&mut ClientSpec)) -> Seed {
-    let (store, _) = open_store(&app.config).await.expect("store");
-    let users = user_service(&app.config, store).expect("users");
-    users
-        .create(NewUser {
-            email: EMAIL.into(),
-            display_name: "Ada Lovelace".into(),
-            password: SecretString::from(PASSWORD.to_owned()),
-            email_verified: true,
-        })
-        .await
-        .expect("user");
-    register(app, "Billing <App>", change).await
-}
-
-/// Registers one more client; `secret` is set for a confidential one.
-pub async fn register(app: &TestApp, name: &str, change: impl FnOnce(&mut ClientSpec)) -> Seed {
-    let (store, _) = open_store(&app.config).await.expect("store");
-    let mut spec = ClientSpec {
-        name: name.into(),
-        client_type: "public".into(),
-        redirect_uris: vec![REDIRECT_URI.into(), "https://rp.example/cb2?tenant=7".into()],
-        scopes: vec!["openid".into(), "email".into(), "profile".into(), "offline_access".into()],
-        ..ClientSpec::default()
-    };
-    change(&mut spec);
-    let (client, secret) = client_service(&app.config, store).create(&spec).await.expect("client");
-    Seed { client_id: client.id.as_str().to_owned(), secret: secret.map(|s| s.expose().to_owned()) }
-}
 
 /// The authorization request's query: a valid one, with `changes` applied
 /// (`Some` replaces or adds, `None` removes).
@@ -233,4 +187,28 @@ pub fn client_redirect(response: &Response, prefix: &str) -> HashMap<String, Str
     assert!(location.starts_with(prefix), "redirect to {location}, expected {prefix}");
     let url = url::Url::parse(&location).unwrap();
     url.query_pairs().into_owned().collect()
+}
+
+/// An RP-initiated logout query string.
+pub fn logout_query(pairs: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+}
+
+/// Signs in and exchanges the code: the browser holds a session, the client an ID token.
+pub async fn signed_in<'a>(app: &'a TestApp, seed: &Seed) -> (Browser<'a>, String) {
+    let mut browser = Browser::new(app);
+    let answer = browser.full_flow(&authorize_query(seed, &[])).await;
+    let code = client_redirect(&answer, REDIRECT_URI)["code"].clone();
+    let tokens = token(app, &exchange(&seed.client_id, &code), None).await;
+    (browser, tokens.field("id_token"))
+}
+
+/// Whether the session behind `cookie` is still live on the server (prompt=none answers with a code).
+pub async fn session_is_live(app: &TestApp, seed: &Seed, cookie: &str) -> bool {
+    let mut browser = Browser::new(app);
+    browser.cookie = Some(cookie.to_owned());
+    let answer = browser
+        .get(&format!("/oauth/authorize?{}", authorize_query(seed, &[("prompt", Some("none"))])))
+        .await;
+    client_redirect(&answer, REDIRECT_URI).contains_key("code")
 }
