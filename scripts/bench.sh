@@ -78,6 +78,8 @@ data_dir = "$work/data"
 log_level = "info"
 log_format = "json"
 access_token_audience = "urn:oidc-bench:api"
+# Every flow comes from 127.0.0.1: lift the per-address quota on sign-in requests.
+authorize_requests_per_ip = 4000000000
 $master_key
 
 [api_scopes]

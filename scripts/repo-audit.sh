@@ -13,7 +13,9 @@
 #   routes       ROUTES in crates/oauth-http-actix/src/routes/mod.rs
 #   CLI          the *Command enums in crates/auth-server/src/cli.rs
 #                (variants in kebab-case; `FooCommand` nests under `foo`)
-#   config keys  KEYS in crates/auth-server/src/config.rs
+#   config keys  `auth-server config-keys`, which prints the keys of the schema
+#                in crates/auth-server/src/config/ (the binary at $AUTH_SERVER_BIN
+#                when set, else built and run by cargo)
 #   docs         README.md sections "HTTP endpoints", "Command line", "Configuration"
 #   last run     target/gates/test-output.txt, written by scripts/check.sh
 set -euo pipefail
@@ -58,7 +60,13 @@ code_cli() {
 }
 
 code_config_keys() {
-  awk '/pub const KEYS/,/\];/' crates/auth-server/src/config.rs | grep -oE '"[a-z0-9_]+"' | tr -d '"' | sort -u
+  local listed
+  if [[ -n "${AUTH_SERVER_BIN:-}" ]]; then
+    listed="$("$AUTH_SERVER_BIN" config-keys)"
+  else
+    listed="$(cargo run --quiet --locked -p auth-server -- config-keys)"
+  fi || { echo "repo-audit: cannot list the config keys (auth-server config-keys failed)" >&2; exit 2; }
+  sort -u <<<"$listed"
 }
 
 # Lines of a README section, from "## <title>" to the next "## ".
@@ -147,6 +155,13 @@ flags_of() {
   grep -qE 'SystemTime::now|OffsetDateTime::now_utc|Instant::now|Utc::now' "$file" && flags+=("wall clock")
   grep -qE '#\[ignore' "$file" && flags+=("ignored")
   grep -qE 'static mut|env::set_var|env::remove_var|set_current_dir' "$file" && flags+=("order dependent (process-global state)")
+  # A suite's module shares through `support` only: a feature module that
+  # imports another one couples two features' tests (tests/api/main.rs).
+  if [[ "$file" == tests/* ]]; then
+    local foreign
+    foreign="$(grep -oE '\bcrate::[a-z_]+::' "$file" | grep -vE '^crate::support::$' || true)"
+    [[ -n "$foreign" ]] && flags+=("imports another test module (share it through support)")
+  fi
   # Network: any http(s) URL whose host is not loopback, a reserved example name
   # (RFC 2606), or a single-label placeholder such as `host` (not routable).
   # Captured, not piped into `grep -q`: an early exit would end the writers
@@ -165,8 +180,10 @@ flags_of() {
 
 # What a fit test needs from the machine, and who guarantees it in CI.
 needs_of() {
+  # Support files hold no test: what they need is reported where a test calls them.
+  grep -qE '#\[(tokio::|actix_web::)?test' "$1" || return 0
   local needs=()
-  grep -q 'TestDatabase::postgres' "$1" && needs+=("PostgreSQL cases need TEST_DATABASE_URL, set by .ci/run")
+  grep -qE 'TestDatabase::postgres|\bdatabases\(' "$1" && needs+=("PostgreSQL cases need TEST_DATABASE_URL, set by .ci/run")
   grep -q 'REQUIRE_BROWSER' "$1" && needs+=("needs Chromium + chromedriver, installed and required by .ci/run")
   if ((${#needs[@]} > 0)); then
     local IFS=";"
@@ -197,7 +214,8 @@ done <<<"$(test_files)"
 
 # ------------------------------------------------------------------ pages --
 
-# Security checklist WEB-04: pages load nothing from elsewhere.
+# Pages load and post nothing from elsewhere: no third party sees a login
+# or consent page, and a form cannot be aimed at another origin.
 page_rows=""
 for template in templates/*.html; do
   [[ -f "$template" ]] || continue
@@ -222,13 +240,16 @@ has_cli() { grep -qx "$1" <<<"$cli"; }
 has_heading() { [[ -f "$1" ]] && grep -qE "^#+ .*$2" "$1"; }
 
 readiness_rows=""
-feature() { # name, code-evidence-result, test module glob, docs-result
+feature() { # name, code-evidence-result, test module prefixes (a|b|…), docs-result
   local name="$1" code="$2" module="$3" docs="$4"
-  local files run tests
-  files="$(find tests/api -name "${module}*.rs" 2>/dev/null | sort | tr '\n' ' ')"
+  local files run tests prefix
+  files=""
+  for prefix in ${module//|/ }; do
+    files+="$(find tests/api -maxdepth 1 -name "${prefix}*.rs" 2>/dev/null | sort | tr '\n' ' ')"
+  done
   if [[ -n "$files" ]]; then
     tests="yes ($files)"
-    run="$(last_run "$module[a-z_]*")"
+    run="$(last_run "($module)[a-z_]*")"
   else
     tests="no"
     run="—"
@@ -245,7 +266,8 @@ feature() { # name, code-evidence-result, test module glob, docs-result
 yn() { if "$@"; then echo "yes"; else echo "no"; fi; }
 
 feature "Foundation (workspace, storage, users, config, CLI, gates)" \
-  "$(yn has_route /healthz) (/healthz, /readyz, serve, migrate, users)" "foundation" \
+  "$(yn has_route /healthz) (/healthz, /readyz, serve, migrate, users)" \
+  "users_cli|database_cli|config_loading|health_probes|http_defaults" \
   "$(yn has_heading docs/ARCHITECTURE.md 'Crates') (ARCHITECTURE.md)"
 feature "OAuth client registry" "$(yn has_cli 'clients create') (auth-server clients …)" "clients" \
   "$(yn has_heading docs/SECURITY.md 'Client registration') (SECURITY.md § Client registration)"
@@ -257,8 +279,16 @@ feature "JWKS and discovery" "$(yn has_route /.well-known/openid-configuration) 
   "$(yn test -f docs/VERIFYING_TOKENS.md) (docs/VERIFYING_TOKENS.md)"
 has_routes() { for route in "$@"; do has_route "$route" || return 1; done; }
 feature "Userinfo, introspection, revocation, logout" \
-  "$(yn has_routes /userinfo /oauth/introspect /oauth/revoke /oauth/logout) (/userinfo, /oauth/introspect, /oauth/revoke, /oauth/logout)" "userinfo" \
+  "$(yn has_routes /userinfo /oauth/introspect /oauth/revoke /oauth/logout) (/userinfo, /oauth/introspect, /oauth/revoke, /oauth/logout)" \
+  "userinfo_endpoint|introspection_endpoint|revocation_endpoint|logout_endpoint" \
   "$(yn has_heading docs/SECURITY.md 'Userinfo') (SECURITY.md § Userinfo)"
+feature "Hardening after the outside review" \
+  "$(yn has_cli 'users sign-out') (users sign-out; quotas, lockout, escaping in the services)" \
+  "users_sign_out|authorize_form_post|authorize_request_objects|authorize_ignored_params|discovery_issuer|forwarded_headers|logout_redirects|security_event_log|storage_secrets|id_token_claims|refresh_token_rules|token_endpoint_rules" \
+  "$(yn test -f docs/pull-requests/008-hardening.md) (SECURITY.md, docs/pull-requests/008-hardening.md)"
+feature "Embedding oauth-core (example, routes mounted beside an app's own)" \
+  "$(yn test -f crates/oauth-core/examples/embedded_code_flow.rs) (examples, oauth_http_actix::mount)" "embedding" \
+  "$(yn test -f docs/EMBEDDING.md) (docs/EMBEDDING.md)"
 has_benches() { [[ -f scripts/bench.sh ]] && compgen -G "crates/*/benches/*.rs" >/dev/null; }
 feature "Benchmarks" "$(yn has_benches) (crates/*/benches, scripts/bench.sh)" "bench" \
   "$(yn test -f docs/BENCHMARKS.md) (docs/BENCHMARKS.md)"
@@ -295,7 +325,7 @@ feature "Benchmarks" "$(yn has_benches) (crates/*/benches, scripts/bench.sh)" "b
   echo "## Pages"
   echo
   if [[ -z "$page_rows" ]]; then
-    echo "Every template in \`templates/\` loads and posts only to our own origin (checklist WEB-04)."
+    echo "Every template in \`templates/\` loads and posts only to our own origin."
   else
     echo "| template | problem |"
     echo "|---|---|"
@@ -306,7 +336,8 @@ feature "Benchmarks" "$(yn has_benches) (crates/*/benches, scripts/bench.sh)" "b
   echo
   echo "Layers: *unit* (beside the code, ports faked), *integration* (an adapter against a real SQLite or PostgreSQL),"
   echo "*e2e* (the real server or binary over HTTP/argv), *support* (shared helpers). A test is fit for the permanent"
-  echo "suite unless it sleeps, reads the wall clock, reaches beyond loopback, is ignored, or mutates process-global state."
+  echo "suite unless it sleeps, reads the wall clock, reaches beyond loopback, is ignored, mutates process-global state,"
+  echo "or (in \`tests/\`) imports another test module rather than \`support\`."
   echo
   echo "| file | layer | tests | verdict |"
   echo "|---|---|---|---|"
