@@ -46,7 +46,7 @@ async fn tokens_verify_with_the_published_keys_across_a_rotation() {
 
     // Rotate through another "instance" on the same database and clock.
     let (store, _) = auth_server::app::open_store(&app.config).await.unwrap();
-    let keys = auth_server::app::signer(&app.config, &store, app.clock.clone()).await.unwrap();
+    let keys = auth_server::app::key_ring(&app.config, &store, app.clock.clone()).await.unwrap();
     assert!(keys.rotate(SigningAlg::Es256).await.unwrap());
     app.clock.advance(Duration::seconds(60)); // key_refresh_secs: the server reloads
     let after = access_token(&app, &mut browser, &seed.client_id, &seed).await;
@@ -134,7 +134,7 @@ async fn two_instances(app: TestApp) {
     };
     assert_eq!(fetch(app.address.clone()).await, fetch(second.clone()).await, "one key set");
     let (store, _) = auth_server::app::open_store(&app.config).await.unwrap();
-    let keys = auth_server::app::signer(&app.config, &store, app.clock.clone()).await.unwrap();
+    let keys = auth_server::app::key_ring(&app.config, &store, app.clock.clone()).await.unwrap();
     let before = fetch(second.clone()).await;
     assert!(keys.rotate(SigningAlg::Rs256).await.unwrap());
     app.clock.advance(Duration::seconds(60));

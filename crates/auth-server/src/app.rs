@@ -9,16 +9,17 @@ use oauth_core::cache::{CachedClients, CachedLoginAttempts, CachedVerifier};
 use oauth_core::discovery::{ServerMetadata, oauth_metadata_path};
 use oauth_core::password::Password;
 use oauth_core::ports::PasswordHasher as _;
-use oauth_core::ports::{Clock, RandomSource};
+use oauth_core::ports::{Clock, RandomSource, TokenSigner, TokenVerifier};
 use oauth_core::service::authorize::{AuthorizePorts, AuthorizeService};
 use oauth_core::service::clients::ClientService;
+use oauth_core::service::key_ring::{KeyPolicy, KeyRing};
 use oauth_core::service::logout::{LogoutPorts, LogoutService};
 use oauth_core::service::retention::{RetentionPorts, RetentionService};
 use oauth_core::service::token_endpoints::{TokenEndpointPorts, TokenEndpoints};
 use oauth_core::service::users::UserService;
 use oauth_core::session::SessionSecret;
 use oauth_http_actix::{AppState, CookiePolicy, Pages, Publication, ServerOptions, build_server};
-use oauth_keys::{Argon2Hasher, JosekitSigner, KeyPolicy, MasterKey, OsRandom};
+use oauth_keys::{Argon2Hasher, JoseKeyMaterial, JoseVerifier, MasterKey, OsRandom};
 use oauth_store_diesel::{DieselStore, MigrationReport, StoreError, run_migrations};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -60,12 +61,13 @@ impl Application {
         }
         let (store, _report) = open_store(config).await?;
         crate::private_files::warn_if_shared(config);
-        let signer = Arc::new(signer(config, &store, clock.clone()).await?);
-        let browser = browser_services(config, &store, signer.clone(), clock.clone()).await?;
-        let endpoints = token_endpoints(config, &store, signer.clone(), clock.clone());
+        let keys = key_ring(config, &store, clock.clone()).await?;
+        let verifier: Arc<dyn TokenVerifier> = Arc::new(JoseVerifier::new(keys.clone()));
+        let browser = browser_services(config, &store, verifier.clone(), clock.clone()).await?;
+        let endpoints = token_endpoints(config, &store, keys.clone(), verifier, clock.clone());
         let janitor = crate::janitor::Janitor {
             retention: Arc::new(retention_service(&store, clock.clone())),
-            keys: signer.clone(),
+            keys: keys.clone(),
             rotation: config.keys.rotation_interval.map(Duration::to_time),
         };
         let issuer = &config.server.issuer;
@@ -84,7 +86,7 @@ impl Application {
             revocation: Arc::new(endpoints.revocation),
             userinfo: Arc::new(endpoints.userinfo),
             cors: Arc::new(endpoints.cors),
-            keys: signer.clone(),
+            keys,
             publication: Arc::new(publication),
             pages: Arc::new(pages),
             issuer: issuer.as_str().into(),
@@ -172,7 +174,7 @@ pub struct BrowserServices {
 pub async fn browser_services(
     config: &Config,
     store: &DieselStore,
-    verifier: Arc<JosekitSigner>,
+    verifier: Arc<dyn TokenVerifier>,
     clock: Arc<dyn Clock>,
 ) -> Result<BrowserServices, CommandError> {
     let hasher = Arc::new(Argon2Hasher::new(&config.argon2).map_err(|e| CommandError::Usage(e.to_string()))?);
@@ -221,13 +223,13 @@ fn missing_master_key() -> CommandError {
     ))
 }
 
-/// The signing keys: opened (or, on first start, created) from the store; a
-/// key that does not open stops start-up.
-pub async fn signer(
+/// The signing keys: the core's key ring over the store and josekit, opened
+/// (or, on first start, created); a key that does not open stops start-up.
+pub async fn key_ring(
     config: &Config,
     store: &DieselStore,
     clock: Arc<dyn Clock>,
-) -> Result<JosekitSigner, CommandError> {
+) -> Result<Arc<KeyRing>, CommandError> {
     // Reads or creates the key file: file I/O, so off the async workers.
     let master = {
         let config = config.clone();
@@ -243,9 +245,11 @@ pub async fn signer(
         // so the key stays published that much longer than any token lives.
         longest_token_lifetime: tokens.access_token_lifetime.max(tokens.id_token_lifetime) + refresh,
     };
-    JosekitSigner::load(Arc::new(store.clone()), master, clock, policy)
+    let material = Arc::new(JoseKeyMaterial::new(master));
+    let ring = KeyRing::load(Arc::new(store.clone()), material, clock, policy)
         .await
-        .map_err(|e| CommandError::Runtime(format!("cannot load the signing keys: {e}")))
+        .map_err(|e| CommandError::Runtime(format!("cannot load the signing keys: {e}")))?;
+    Ok(Arc::new(ring))
 }
 
 /// The token, introspection, revocation, userinfo and CORS services over
@@ -253,13 +257,14 @@ pub async fn signer(
 pub fn token_endpoints(
     config: &Config,
     store: &DieselStore,
-    signer: Arc<JosekitSigner>,
+    signer: Arc<dyn TokenSigner>,
+    verifier: Arc<dyn TokenVerifier>,
     clock: Arc<dyn Clock>,
 ) -> TokenEndpoints {
     let mut ports = TokenEndpointPorts::over(
         &Arc::new(store.clone()),
-        signer.clone(),
         signer,
+        verifier,
         clock.clone(),
         Arc::new(OsRandom::new()),
     );

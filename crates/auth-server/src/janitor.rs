@@ -10,8 +10,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use oauth_core::service::key_ring::KeyRing;
 use oauth_core::service::retention::RetentionService;
-use oauth_keys::JosekitSigner;
 
 /// Rows per kind per batch: bounded so no statement holds a lock for long;
 /// a sweep runs batch after batch until nothing expired is left.
@@ -22,7 +22,8 @@ const BATCH: u32 = 500;
 pub struct Janitor {
     /// Deletes the expired rows.
     pub retention: Arc<RetentionService>,
-    pub keys: Arc<JosekitSigner>,
+    /// Rotates due keys and deletes retired ones past their retention.
+    pub keys: Arc<KeyRing>,
     /// Rotate keys that have signed this long; `None`: only on command.
     pub rotation: Option<time::Duration>,
 }
@@ -74,7 +75,7 @@ pub async fn sweep_rows(retention: &RetentionService) -> u64 {
 }
 
 /// Rotates due keys and deletes expired retired ones; failures are logged.
-pub async fn sweep_keys(keys: &JosekitSigner, rotation: Option<time::Duration>) -> u64 {
+pub async fn sweep_keys(keys: &KeyRing, rotation: Option<time::Duration>) -> u64 {
     if let Some(interval) = rotation
         && let Err(error) = keys.rotate_due(interval).await
     {

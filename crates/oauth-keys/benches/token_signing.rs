@@ -1,6 +1,7 @@
 //! What one token response costs in signatures: an access token and an ID
-//! token, signed with ES256 and with RS256 through the production signer
-//! (claims to JSON, JWS, base64url; on the blocking pool as in the server);
+//! token, signed with ES256 and with RS256 through the production key ring
+//! and key material (claims to JSON, JWS, base64url; RSA on the blocking
+//! pool as in the server);
 //! and what checking one access token's signature costs (the first step of
 //! userinfo and introspection). No assertion on time: `cargo bench -p
 //! oauth-keys` reports it.
@@ -10,11 +11,12 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use criterion::{Criterion, criterion_group, criterion_main};
-use oauth_core::ports::{TokenSigner, TokenVerifier};
+use oauth_core::ports::{SignError, TokenSigner, TokenVerifier, VerifyError};
+use oauth_core::service::key_ring::{KeyPolicy, KeyRing};
 use oauth_core::testing::fixtures::T0;
 use oauth_core::testing::{InMemoryStore, ManualClock};
 use oauth_core::token::{AccessTokenClaims, IdTokenClaims, SigningAlg, at_hash};
-use oauth_keys::{JosekitSigner, KeyPolicy, MasterKey};
+use oauth_keys::{JoseKeyMaterial, JoseVerifier, MasterKey};
 
 fn access_claims() -> AccessTokenClaims {
     AccessTokenClaims {
@@ -45,7 +47,31 @@ fn id_claims(access_token: &str) -> IdTokenClaims {
     }
 }
 
-fn runtime_and_signer() -> (tokio::runtime::Runtime, JosekitSigner) {
+/// The key ring as the server wires it, and its verifier.
+struct Signer {
+    ring: Arc<KeyRing>,
+    verifier: JoseVerifier,
+}
+
+impl Signer {
+    async fn sign_access_token(
+        &self,
+        claims: &AccessTokenClaims,
+        alg: SigningAlg,
+    ) -> Result<String, SignError> {
+        self.ring.sign_access_token(claims, alg).await
+    }
+
+    async fn sign_id_token(&self, claims: &IdTokenClaims, alg: SigningAlg) -> Result<String, SignError> {
+        self.ring.sign_id_token(claims, alg).await
+    }
+
+    async fn verify_access_token(&self, token: &str) -> Result<AccessTokenClaims, VerifyError> {
+        self.verifier.verify_access_token(token).await
+    }
+}
+
+fn runtime_and_signer() -> (tokio::runtime::Runtime, Signer) {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
     let master =
         MasterKey::from_base64(&base64::engine::general_purpose::STANDARD.encode([9_u8; 32])).unwrap();
@@ -53,15 +79,16 @@ fn runtime_and_signer() -> (tokio::runtime::Runtime, JosekitSigner) {
         refresh_every: time::Duration::minutes(1),
         longest_token_lifetime: time::Duration::minutes(10),
     };
-    let signer = runtime
-        .block_on(JosekitSigner::load(
+    let ring = runtime
+        .block_on(KeyRing::load(
             Arc::new(InMemoryStore::default()),
-            master,
+            Arc::new(JoseKeyMaterial::new(master)),
             Arc::new(ManualClock::at(T0)),
             policy,
         ))
         .unwrap();
-    (runtime, signer)
+    let ring = Arc::new(ring);
+    (runtime, Signer { verifier: JoseVerifier::new(ring.clone()), ring })
 }
 
 fn token_pair(c: &mut Criterion) {

@@ -12,4 +12,4 @@ mod signer;
 pub use master_key::{MasterKey, MasterKeyError};
 pub use password::{Argon2Hasher, Argon2Settings, InvalidArgon2Settings};
 pub use random::OsRandom;
-pub use signer::{JosekitSigner, KeyError, KeyPolicy, thumbprint};
+pub use signer::{JoseKeyMaterial, JoseVerifier, KeyError, thumbprint};

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::app::{open_store, retention_service, signer};
+use crate::app::{key_ring, open_store, retention_service};
 use crate::clock::SystemClock;
 use crate::config::{Config, Duration};
 use crate::exit::{CommandError, say};
@@ -13,7 +13,7 @@ use crate::janitor::Janitor;
 pub async fn run(config: &Config) -> Result<(), CommandError> {
     let (store, _) = open_store(config).await?;
     let clock = Arc::new(SystemClock);
-    let keys = Arc::new(signer(config, &store, clock.clone()).await?);
+    let keys = key_ring(config, &store, clock.clone()).await?;
     let janitor = Janitor {
         retention: Arc::new(retention_service(&store, clock.clone())),
         keys,

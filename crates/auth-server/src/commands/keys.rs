@@ -7,7 +7,7 @@ use oauth_core::ports::SigningKeyRepository as _;
 use oauth_core::token::SigningAlg;
 use time::format_description::well_known::Rfc3339;
 
-use crate::app::{open_store, signer};
+use crate::app::{key_ring, open_store};
 use crate::cli::KeysCommand;
 use crate::clock::SystemClock;
 use crate::config::Config;
@@ -25,7 +25,7 @@ pub async fn run(config: &Config, command: KeysCommand) -> Result<(), CommandErr
                 None => SigningAlg::ALL.to_vec(),
             };
             let (store, _) = open_store(config).await?;
-            let keys = signer(config, &store, Arc::new(SystemClock)).await?;
+            let keys = key_ring(config, &store, Arc::new(SystemClock)).await?;
             for alg in chosen {
                 let rotated = keys.rotate(alg).await.map_err(|e| CommandError::Runtime(e.to_string()))?;
                 let active = keys.active_kid(alg).await.unwrap_or_default();
@@ -44,7 +44,7 @@ pub async fn run(config: &Config, command: KeysCommand) -> Result<(), CommandErr
 /// `serve` would, so the listing shows what the server signs with.
 async fn list(config: &Config, json: bool) -> Result<(), CommandError> {
     let (store, _) = open_store(config).await?;
-    signer(config, &store, Arc::new(SystemClock)).await?;
+    key_ring(config, &store, Arc::new(SystemClock)).await?;
     let keys = store.list().await.map_err(|e| CommandError::Runtime(e.to_string()))?;
     let date = |t: Option<time::OffsetDateTime>| t.and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default();
     if json {

@@ -5,6 +5,7 @@ mod clients;
 mod clock;
 mod codes;
 mod consents;
+mod key_material;
 mod key_set;
 mod login_attempts;
 mod password_hasher;
@@ -22,6 +23,10 @@ pub use clients::{ClientRepository, Judged, find_accepted, judge};
 pub use clock::Clock;
 pub use codes::CodeRepository;
 pub use consents::ConsentRepository;
+pub use key_material::{
+    GeneratedKey, KeyMaterial, KeyMaterialError, KeyToOpen, OpenedKey, OpenedMaterial, TokenClaims,
+    TokenHeader,
+};
 pub use key_set::{KeySet, KeySetUnavailable, PublishedKeys};
 pub use login_attempts::LoginAttemptRepository;
 pub use password_hasher::{HashError, PasswordHasher};

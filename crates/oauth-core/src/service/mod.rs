@@ -5,6 +5,7 @@ pub mod client_authentication;
 pub mod clients;
 pub mod cors;
 pub mod introspection;
+pub mod key_ring;
 pub mod live_token;
 pub mod logout;
 pub mod mint;

@@ -1,37 +1,19 @@
 //! Key material with josekit: generating a key pair, its RFC 7638
 //! thumbprint as `kid`, sealing the private JWK under the master key (bound
-//! to its `kid` and algorithm) and opening it again into a signer.
-
-use std::sync::Arc;
+//! to its `kid` and algorithm), opening it again into a signer, and the
+//! public members and verifier of a published key.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use josekit::jwk::Jwk;
-use josekit::jws::{ES256, JwsSigner, RS256};
-use oauth_core::signing_key::{KeyState, StoredSigningKey};
+use josekit::jws::{ES256, JwsSigner, JwsVerifier, RS256};
+use oauth_core::ports::GeneratedKey;
+use oauth_core::signing_key::StoredSigningKey;
 use oauth_core::token::SigningAlg;
 use serde_json::{Map, Value};
-use time::OffsetDateTime;
 
 use super::KeyError;
 use crate::master_key::MasterKey;
-
-/// A new key of `alg` in `state`, sealed; generated on the blocking pool
-/// (an RSA key pair takes tens of milliseconds).
-pub(super) async fn create(
-    master: &MasterKey,
-    alg: SigningAlg,
-    state: KeyState,
-    now: OffsetDateTime,
-) -> Result<StoredSigningKey, KeyError> {
-    let created = tokio::task::spawn_blocking(move || generate(alg))
-        .await
-        .map_err(|e| KeyError::Generate(e.to_string()))??;
-    let mut sealed = seal(master, &created, now)?;
-    sealed.state = state;
-    sealed.activated_at = (state == KeyState::Active).then_some(now);
-    Ok(sealed)
-}
 
 /// A freshly generated key: its private and public JWKs and thumbprint.
 pub(super) struct NewKey {
@@ -92,20 +74,11 @@ fn aad(kid: &str, alg: SigningAlg) -> String {
     format!("{kid}|{alg}")
 }
 
-pub(super) fn seal(
-    master: &MasterKey,
-    key: &NewKey,
-    now: time::OffsetDateTime,
-) -> Result<StoredSigningKey, KeyError> {
-    Ok(StoredSigningKey {
+pub(super) fn seal(master: &MasterKey, key: &NewKey) -> Result<GeneratedKey, KeyError> {
+    Ok(GeneratedKey {
         kid: key.kid.clone(),
-        alg: key.alg,
-        state: KeyState::Active,
         public_jwk: key.public.to_string(),
         sealed_private_jwk: master.seal(key.private.to_string().as_bytes(), &aad(&key.kid, key.alg))?,
-        created_at: now,
-        activated_at: None,
-        retired_at: None,
     })
 }
 
@@ -114,10 +87,34 @@ pub(super) fn open(master: &MasterKey, key: &StoredSigningKey) -> Result<Jwk, Ke
     Jwk::from_bytes(plaintext).map_err(|e| KeyError::Invalid { kid: key.kid.clone(), reason: e.to_string() })
 }
 
-pub(super) fn signer_for(alg: SigningAlg, private: &Jwk, kid: &str) -> Result<Arc<dyn JwsSigner>, KeyError> {
+pub(super) fn signer_for(alg: SigningAlg, private: &Jwk, kid: &str) -> Result<Box<dyn JwsSigner>, KeyError> {
     let invalid = |e: josekit::JoseError| KeyError::Invalid { kid: kid.to_owned(), reason: e.to_string() };
     Ok(match alg {
-        SigningAlg::Rs256 => Arc::new(RS256.signer_from_jwk(private).map_err(invalid)?),
-        SigningAlg::Es256 => Arc::new(ES256.signer_from_jwk(private).map_err(invalid)?),
+        SigningAlg::Rs256 => Box::new(RS256.signer_from_jwk(private).map_err(invalid)?),
+        SigningAlg::Es256 => Box::new(ES256.signer_from_jwk(private).map_err(invalid)?),
     })
+}
+
+pub(super) fn verifier_for(key: &StoredSigningKey) -> Result<Box<dyn JwsVerifier>, KeyError> {
+    let invalid = |e: josekit::JoseError| KeyError::Invalid { kid: key.kid.clone(), reason: e.to_string() };
+    let public = Jwk::from_bytes(key.public_jwk.as_bytes()).map_err(invalid)?;
+    Ok(match key.alg {
+        SigningAlg::Rs256 => Box::new(RS256.verifier_from_jwk(&public).map_err(invalid)?),
+        SigningAlg::Es256 => Box::new(ES256.verifier_from_jwk(&public).map_err(invalid)?),
+    })
+}
+
+/// RFC 7517 §4 and RFC 7518 §6: only the public members, whatever was
+/// stored, as compact JSON with its members in name order.
+pub(super) fn public_members(key: &StoredSigningKey) -> Result<String, KeyError> {
+    const PUBLIC: &[&str] = &["kty", "kid", "use", "alg", "n", "e", "crv", "x", "y"];
+    let invalid = |reason: String| KeyError::Invalid { kid: String::new(), reason };
+    let Value::Object(all) =
+        serde_json::from_str::<Value>(&key.public_jwk).map_err(|e| invalid(e.to_string()))?
+    else {
+        return Err(invalid("a stored public key is not a JSON object".into()));
+    };
+    let public: Map<String, Value> =
+        all.into_iter().filter(|(name, _)| PUBLIC.contains(&name.as_str())).collect();
+    Ok(Value::Object(public).to_string())
 }

@@ -1,11 +1,17 @@
+use std::ops::Deref;
 use std::sync::Arc;
 
-use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use josekit::jwk::Jwk;
 use josekit::jws::{ES256, RS256};
-use oauth_core::ports::SigningKeyRepository as _;
+use oauth_core::ports::{KeySet as _, PublishedKeys, SigningKeyRepository as _, TokenSigner as _};
+use oauth_core::service::key_ring::{KeyPolicy, KeyRing, KeyRingError};
+use oauth_core::signing_key::KeyState;
 use oauth_core::testing::fixtures::T0;
 use oauth_core::testing::{InMemoryStore, ManualClock};
+use oauth_core::token::AccessTokenClaims;
+use time::Duration;
 
 use super::*;
 
@@ -16,8 +22,70 @@ fn master(byte: u8) -> MasterKey {
 const POLICY: KeyPolicy =
     KeyPolicy { refresh_every: Duration::seconds(60), longest_token_lifetime: Duration::minutes(10) };
 
-async fn signer_on(store: &Arc<InMemoryStore>, clock: &Arc<ManualClock>) -> JosekitSigner {
-    JosekitSigner::load(store.clone(), master(1), clock.clone(), POLICY).await.unwrap()
+/// One instance's keys: the core's ring over this adapter, and the verifier
+/// over the ring.
+#[derive(Debug)]
+struct Keys {
+    ring: Arc<KeyRing>,
+    verifier: JoseVerifier,
+    material: Arc<JoseKeyMaterial>,
+    store: Arc<InMemoryStore>,
+}
+
+impl Deref for Keys {
+    type Target = KeyRing;
+
+    fn deref(&self) -> &KeyRing {
+        &self.ring
+    }
+}
+
+#[async_trait::async_trait]
+impl oauth_core::ports::TokenVerifier for Keys {
+    async fn verify_access_token(
+        &self,
+        token: &str,
+    ) -> Result<AccessTokenClaims, oauth_core::ports::VerifyError> {
+        self.verifier.verify_access_token(token).await
+    }
+
+    async fn verify_id_token(
+        &self,
+        token: &str,
+    ) -> Result<oauth_core::token::IdTokenClaims, oauth_core::ports::VerifyError> {
+        self.verifier.verify_id_token(token).await
+    }
+}
+
+impl Keys {
+    /// Signs `claims` under any `typ` with the active key of `alg`: the
+    /// tokens the ring itself never makes.
+    async fn sign(
+        &self,
+        alg: SigningAlg,
+        typ: &'static str,
+        claims: TokenClaims<'_>,
+    ) -> Result<String, SignError> {
+        let kid = self.ring.active_kid(alg).await.unwrap();
+        let key = self.store.list().await.unwrap().into_iter().find(|k| k.kid == kid).unwrap();
+        let opened = self.material.open(vec![KeyToOpen { key, sign: true, publish: false }]).await.unwrap();
+        let signer = opened.into_iter().next().and_then(|o| o.signer).unwrap();
+        self.material.sign(&signer, TokenHeader { typ, kid: kid.into(), alg }, claims).await
+    }
+}
+
+async fn load(
+    store: &Arc<InMemoryStore>,
+    master: MasterKey,
+    clock: &Arc<ManualClock>,
+) -> Result<Keys, KeyRingError> {
+    let material = Arc::new(JoseKeyMaterial::new(master));
+    let ring = Arc::new(KeyRing::load(store.clone(), material.clone(), clock.clone(), POLICY).await?);
+    Ok(Keys { verifier: JoseVerifier::new(ring.clone()), ring, material, store: store.clone() })
+}
+
+async fn signer_on(store: &Arc<InMemoryStore>, clock: &Arc<ManualClock>) -> Keys {
+    load(store, master(1), clock).await.unwrap()
 }
 
 fn kids(published: &PublishedKeys) -> Vec<String> {
@@ -81,8 +149,10 @@ async fn a_key_that_does_not_open_stops_start_up() {
     let store = Arc::new(InMemoryStore::default());
     let clock = Arc::new(ManualClock::at(T0));
     signer_on(&store, &clock).await;
-    let error = JosekitSigner::load(store, master(2), clock, POLICY).await.unwrap_err();
-    assert!(matches!(error, KeyError::Master(MasterKeyError::CannotOpen)), "{error}");
+    let error = load(&store, master(2), &clock).await.unwrap_err();
+    let KeyRingError::Material(error) = error else { panic!("not the key material: {error}") };
+    let error = error.downcast_ref::<KeyError>();
+    assert!(matches!(error, Some(KeyError::Master(MasterKeyError::CannotOpen))), "{error:?}");
 }
 
 #[test]
@@ -177,7 +247,7 @@ async fn our_tokens_verify_and_tampered_or_foreign_ones_do_not() {
     }
     // Signed by a key of another deployment, with the same kid shape: unknown kid.
     let other_store = Arc::new(InMemoryStore::default());
-    let other = JosekitSigner::load(other_store, master(2), clock.clone(), POLICY).await.unwrap();
+    let other = load(&other_store, master(2), &clock).await.unwrap();
     let foreign = other.sign_access_token(&claims(), SigningAlg::Es256).await.unwrap();
     assert!(signer.verify_access_token(&foreign).await.is_err());
     // alg: none, whatever the kid says.
