@@ -7,9 +7,11 @@ use crate::error::OAuthError;
 /// The credentials a token request carried, once its method is known.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PresentedCredentials {
+    /// The `client_id` as presented (untrusted).
     pub client_id: String,
     /// `None` for a public client (`none`).
     pub secret: Option<String>,
+    /// The method the request used.
     pub method: AuthMethod,
 }
 

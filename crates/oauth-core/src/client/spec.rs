@@ -15,6 +15,7 @@ use crate::scope::{ScopeCatalog, ScopeName};
 pub struct ClientFieldError {
     /// The CLI/file field name: `name`, `type`, `auth_method`, `redirect_uri`, `origin`, `scope`, `grant`, `id_token_alg`.
     pub field: &'static str,
+    /// Why the value was refused.
     pub reason: String,
 }
 
@@ -26,26 +27,36 @@ fn refuse(field: &'static str, reason: impl fmt::Display) -> ClientFieldError {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientSpec {
+    /// Unique display name.
     pub name: String,
+    /// `confidential` or `public`.
     #[serde(rename = "type")]
     pub client_type: String,
+    /// `client_secret_basic`, `client_secret_post` or `none`; by default what the type implies.
     #[serde(default)]
     pub auth_method: Option<String>,
+    /// Redirect URIs, registered exactly as written.
     #[serde(default)]
     pub redirect_uris: Vec<String>,
+    /// Browser origins allowed to call the token endpoint.
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+    /// Scopes the client may request.
     #[serde(default)]
     pub scopes: Vec<String>,
     /// Empty: `authorization_code`, plus `refresh_token` when `offline_access` is allowed.
     #[serde(default)]
     pub grant_types: Vec<String>,
+    /// `RS256` or `ES256`; the server's default when absent.
     #[serde(default)]
     pub id_token_alg: Option<String>,
+    /// First-party apps only: no consent page.
     #[serde(default)]
     pub skip_consent: bool,
+    /// Where RP-initiated logout may send the browser back.
     #[serde(default)]
     pub post_logout_redirect_uris: Vec<String>,
+    /// A resource server that may introspect every client's tokens.
     #[serde(default)]
     pub may_introspect_any: bool,
 }
