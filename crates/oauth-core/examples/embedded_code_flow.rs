@@ -8,7 +8,7 @@ use std::error::Error;
 use std::sync::Arc;
 
 use oauth_core::authorization_request::AuthorizationParams;
-use oauth_core::client::{AuthMethod, ClientSpec};
+use oauth_core::client::ClientSpec;
 use oauth_core::client_auth::PresentedCredentials;
 use oauth_core::password::Password;
 use oauth_core::ports::PasswordHasher as _;
@@ -30,6 +30,8 @@ const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"; // RFC 763
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 const CALLBACK: &str = "https://app.example/cb";
 const ADDRESS: &str = "192.0.2.1";
+const EMAIL: &str = "ada@example.com";
+const PASSWORD: &str = "correct horse battery staple";
 
 /// Runs the flow; returns the signed-in user's `sub` as userinfo reports it.
 pub async fn run() -> Result<String, Box<dyn Error>> {
@@ -40,24 +42,10 @@ pub async fn run() -> Result<String, Box<dyn Error>> {
     );
     let (random, hasher, signer) =
         (Arc::new(SeqRandom::new(1)), Arc::new(PlainTextHasher), Arc::new(RecordingSigner::default()));
-    let spec = ClientSpec {
-        name: "App".into(),
-        client_type: "public".into(),
-        redirect_uris: vec![CALLBACK.into()],
-        scopes: vec!["openid".into()],
-        ..ClientSpec::default()
-    };
-    let (client, _) = ClientService::new(store.clone(), clock.clone(), random.clone(), scopes.clone())
-        .create(&spec)
-        .await?;
-    let password = "correct horse battery staple";
-    let user = NewUser {
-        email: "ada@example.com".into(),
-        display_name: "Ada".into(),
-        password: password.into(),
-        email_verified: true,
-    };
-    UserService::new(store.clone(), hasher.clone(), clock.clone(), random.clone()).create(user).await?;
+    let clients = ClientService::new(store.clone(), clock.clone(), random.clone(), scopes.clone());
+    let (client, _) = clients.create(&ClientSpec::public("App", CALLBACK, &["openid"])).await?;
+    let users = UserService::new(store.clone(), hasher.clone(), clock.clone(), random.clone());
+    users.create(NewUser::verified(EMAIL, "Ada", PASSWORD)).await?;
 
     // Unknown usernames are checked against a throwaway hash, so timing does not tell them apart.
     let dummy = hasher.hash(&Password::new("a throwaway password".into())?).await?;
@@ -77,14 +65,7 @@ pub async fn run() -> Result<String, Box<dyn Error>> {
     let (AuthorizeOutcome::Login(page), Some(cookie)) = (begun.outcome, begun.new_session) else {
         return Err("expected the login page".into());
     };
-    let form = LoginForm {
-        pending: page.interaction.pending,
-        client_id: client.id.to_string(),
-        csrf: page.interaction.csrf,
-        username: "ada@example.com".into(),
-        password: password.into(),
-        address: ADDRESS.into(),
-    };
+    let form = LoginForm::answering(&page, EMAIL, PASSWORD, ADDRESS);
     let LoginOutcome::SignedIn { session, next: Next::Consent { pending, .. } } =
         authorize.login(form, Some(cookie.expose())).await?
     else {
@@ -101,8 +82,7 @@ pub async fn run() -> Result<String, Box<dyn Error>> {
         scopes,
         TokenPolicy::for_issuer("https://auth.example"),
     );
-    let credentials =
-        PresentedCredentials { client_id: client.id.to_string(), secret: None, method: AuthMethod::None };
+    let credentials = PresentedCredentials::public(client.id.as_str());
     let params = TokenParams {
         grant_type: Some("authorization_code".into()),
         code: Some(code.expose().into()),

@@ -15,6 +15,13 @@ pub struct PresentedCredentials {
     pub method: AuthMethod,
 }
 
+impl PresentedCredentials {
+    /// A public client (`token_endpoint_auth_method` `none`): its id alone.
+    pub fn public(client_id: impl Into<String>) -> Self {
+        Self { client_id: client_id.into(), secret: None, method: AuthMethod::None }
+    }
+}
+
 impl std::fmt::Debug for PresentedCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PresentedCredentials")
@@ -52,9 +59,7 @@ pub fn identify(
             secret: Some(secret.to_owned()),
             method: AuthMethod::ClientSecretPost,
         }),
-        (None, Some(id), None) => {
-            Ok(PresentedCredentials { client_id: id.to_owned(), secret: None, method: AuthMethod::None })
-        }
+        (None, Some(id), None) => Ok(PresentedCredentials::public(id)),
         (None, None, _) => Err(OAuthError::InvalidClient("client authentication is required".into())),
     }
 }

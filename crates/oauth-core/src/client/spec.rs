@@ -65,6 +65,18 @@ pub struct ClientSpec {
 const MAX_LIST: usize = 20;
 
 impl ClientSpec {
+    /// A public client (a native or browser app, RFC 6749 §2.1) with one
+    /// redirect URI and the given scopes; the other fields take their defaults.
+    pub fn public(name: &str, redirect_uri: &str, scopes: &[&str]) -> Self {
+        Self {
+            name: name.into(),
+            client_type: "public".into(),
+            redirect_uris: vec![redirect_uri.into()],
+            scopes: scopes.iter().map(|&scope| scope.into()).collect(),
+            ..Self::default()
+        }
+    }
+
     /// Checks every rule and names the first field that breaks one.
     pub fn validate(&self, catalog: &ScopeCatalog) -> Result<ClientMetadata, ClientFieldError> {
         let name = self.name.trim();

@@ -126,6 +126,20 @@ pub struct LoginForm {
     pub address: String,
 }
 
+impl LoginForm {
+    /// The form of `page` as a browser posts it back, with what the user typed.
+    pub fn answering(page: &LoginPage, username: &str, password: &str, address: &str) -> Self {
+        Self {
+            pending: page.interaction.pending.clone(),
+            client_id: page.interaction.client_id.to_string(),
+            csrf: page.interaction.csrf.clone(),
+            username: username.into(),
+            password: password.into(),
+            address: address.into(),
+        }
+    }
+}
+
 /// Where a signed-in user goes next.
 #[derive(Debug)]
 pub enum Next {
