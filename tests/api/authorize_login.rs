@@ -4,7 +4,7 @@
 use time::Duration;
 
 use crate::support::app::spawn_app;
-use crate::support::browser::{Browser, Form, authorize_query, client_redirect};
+use crate::support::browser::{Browser, Form, authorize_query, client_redirect, location};
 use crate::support::seed::{EMAIL, PASSWORD, REDIRECT_URI, seed};
 
 #[tokio::test]
@@ -130,6 +130,43 @@ async fn the_consent_form_needs_its_csrf_token() {
         )
         .await;
     assert_eq!(bad_decision.status(), 400);
+}
+
+#[tokio::test]
+async fn a_repeated_parameter_at_the_login_or_consent_page_is_refused_and_loses_nothing() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let mut browser = Browser::new(&app);
+    let to_consent = browser.sign_in(&authorize_query(&seed, &[])).await;
+    let consent_path = location(&to_consent);
+    let query = consent_path.strip_prefix("/consent?").unwrap();
+    // RFC 6749 §3.1: the real handle last, so that keeping the last value would show the page.
+    for page in ["/consent", "/login"] {
+        let response = browser.get(&format!("{page}?request=forged&{query}")).await;
+        assert_eq!(response.status(), 400, "{page}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("request appears more than once"), "{page}: {html}");
+    }
+    let html = browser.consent_page(&to_consent).await;
+    let form = Form::read(&html);
+    let twice = browser
+        .post(
+            "/consent",
+            &[
+                ("csrf_token", form.get("csrf_token")),
+                ("request", form.get("request")),
+                ("client_id", form.get("client_id")),
+                ("decision", "deny"),
+                ("decision", "approve"),
+            ],
+        )
+        .await;
+    assert_eq!(twice.status(), 400);
+    assert!(twice.headers().get("location").is_none(), "neither decision is taken");
+    assert!(twice.text().await.unwrap().contains("decision appears more than once"));
+
+    let answer = browser.decide(&to_consent, "approve").await;
+    assert!(client_redirect(&answer, REDIRECT_URI).contains_key("code"), "the request is still pending");
 }
 
 #[tokio::test]

@@ -15,15 +15,25 @@ use crate::client::{Client, ClientId, GrantType};
 use crate::error::OAuthError;
 use crate::pkce::CodeChallenge;
 use crate::redirect_uri::find_match;
+use crate::request_params::{RepeatedParameter, RequestParams};
 use crate::scope::{ScopeCatalog, ScopeName};
 
 /// A parameter value longer than this is refused: nothing legitimate needs
 /// more, and it bounds what is stored and echoed.
 pub const MAX_PARAM_LEN: usize = 2048;
 
-/// The parameters of a request, in the order received (query or form).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AuthorizationParams(Vec<(String, String)>);
+/// The parameters of a request, in the order received (query or form). A
+/// request that repeats a parameter is kept as received: step 1 still reads
+/// its client and redirect URI from the parameters sent once, so that step 2
+/// can refuse the repeat at the client's verified redirect URI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationParams(Result<RequestParams, RepeatedParameter>);
+
+impl Default for AuthorizationParams {
+    fn default() -> Self {
+        Self(Ok(RequestParams::default()))
+    }
+}
 
 /// Why the request cannot be answered by redirect: shown on our own error page.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -101,28 +111,33 @@ pub struct AuthorizationRequest {
 impl AuthorizationParams {
     /// The pairs as received.
     pub fn new(pairs: Vec<(String, String)>) -> Self {
-        Self(pairs)
+        Self(RequestParams::parse(pairs))
     }
 
     /// Decodes an `application/x-www-form-urlencoded` query or body.
     pub fn from_urlencoded(text: &[u8]) -> Self {
-        Self(url::form_urlencoded::parse(text).into_owned().collect())
+        Self::new(url::form_urlencoded::parse(text).into_owned().collect())
     }
 
     /// Encodes the pairs back, in order, for storage while the request is pending.
     pub fn to_urlencoded(&self) -> String {
-        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&self.0).finish()
+        let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+        match &self.0 {
+            Ok(params) => serializer.extend_pairs(params.iter()),
+            Err(repeated) => serializer.extend_pairs(repeated.received()),
+        };
+        serializer.finish()
     }
 
-    /// The value of a parameter that may appear at most once (RFC 6749 §3.1).
-    /// An empty value counts as absent.
+    /// The value of a parameter that may appear at most once (RFC 6749 §3.1),
+    /// for step 1. An empty value counts as absent.
     fn single(&self, name: &'static str) -> Result<Option<&str>, Untrusted> {
-        let mut values = self.0.iter().filter(|(key, _)| key == name).map(|(_, value)| value.as_str());
-        let first = values.next();
-        if values.next().is_some() {
-            return Err(Untrusted::Repeated(name));
-        }
-        match first {
+        let value = match &self.0 {
+            Ok(params) => params.get(name),
+            Err(repeated) if repeated.is_repeated(name) => return Err(Untrusted::Repeated(name)),
+            Err(repeated) => repeated.sent_once(name),
+        };
+        match value {
             Some(value) if value.len() > MAX_PARAM_LEN => Err(Untrusted::TooLong(name)),
             Some("") | None => Ok(None),
             Some(value) => Ok(Some(value)),
@@ -223,13 +238,10 @@ fn check(
     policy: AuthorizePolicy,
 ) -> Result<Checked, OAuthError> {
     // RFC 6749 §3.1: no parameter may be repeated, known or not to us.
-    let mut seen = BTreeSet::new();
-    if let Some((name, _)) = params.0.iter().find(|(name, _)| !seen.insert(name.as_str())) {
-        return Err(OAuthError::InvalidRequest(format!("{name} appears more than once").into()));
-    }
+    let single = params.0.as_ref().map_err(|repeated| OAuthError::from(repeated.clone()))?;
     // Before the other checks: the parameters a request object carries may
     // be missing outside it, and the client needs to hear why.
-    refuse_request_objects(params)?;
+    refuse_request_objects(single)?;
     params.checked_single("state")?;
     let client = &target.client.metadata;
     match params.checked_single("response_type")? {
@@ -269,8 +281,8 @@ fn check(
 /// OIDC Core §6: request objects are not supported (discovery says so), and
 /// each way of sending one has its own refusal (§3.1.2.6). Known by its name
 /// alone, however long the value; an empty value counts as absent (RFC 6749 §3.1).
-fn refuse_request_objects(params: &AuthorizationParams) -> Result<(), OAuthError> {
-    let sent = |name: &str| params.0.iter().any(|(key, value)| key == name && !value.is_empty());
+fn refuse_request_objects(params: &RequestParams) -> Result<(), OAuthError> {
+    let sent = |name: &str| params.value(name).is_some();
     if sent("request") {
         return Err(OAuthError::RequestNotSupported(
             "request objects are not supported; send the parameters themselves".into(),

@@ -22,6 +22,7 @@ pub mod ports;
 mod random_id;
 pub mod redirect_uri;
 pub mod refresh;
+pub mod request_params;
 pub mod scope;
 pub mod service;
 pub mod session;

@@ -1,5 +1,5 @@
-//! What a browser request carries beyond its parameters: the session cookie,
-//! the client's address, and form bodies.
+//! What a browser request carries beyond its parameters: the session cookie
+//! and the client's address.
 
 use std::net::IpAddr;
 
@@ -112,43 +112,6 @@ fn canonical(address: IpAddr) -> IpAddr {
     }
 }
 
-/// A form body's fields. A field that appears twice is refused: the form
-/// cannot have sent it, so the request is forged or broken.
-#[derive(Debug)]
-pub(crate) struct FormFields(Vec<(String, String)>);
-
-impl FormFields {
-    /// Decodes an `application/x-www-form-urlencoded` body; anything else is refused.
-    pub(crate) fn parse(request: &HttpRequest, body: &[u8]) -> Result<Self, String> {
-        let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-        let is_form = content_type.is_some_and(|value| {
-            value
-                .split(';')
-                .next()
-                .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
-        });
-        if !is_form {
-            return Err("the request must be sent as application/x-www-form-urlencoded".to_owned());
-        }
-        Ok(Self(url::form_urlencoded::parse(body).into_owned().collect()))
-    }
-
-    /// A field's value; missing is an empty string (the checks that follow refuse it).
-    pub(crate) fn get(&self, name: &str) -> Result<String, String> {
-        let mut values = self.0.iter().filter(|(key, _)| key == name);
-        let value = values.next().map(|(_, value)| value.clone()).unwrap_or_default();
-        if values.next().is_some() {
-            return Err(format!("the {name} field appears more than once"));
-        }
-        Ok(value)
-    }
-
-    /// Every pair, in order (for `POST /oauth/authorize`).
-    pub(crate) fn into_pairs(self) -> Vec<(String, String)> {
-        self.0
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use actix_web::test::TestRequest;
@@ -217,19 +180,5 @@ mod tests {
         assert!(http.starts_with("manumu_session=") && !http.contains("Secure"), "{http}");
         let cleared = CookiePolicy::new(true).clear().to_string();
         assert!(cleared.contains("Max-Age=0"), "{cleared}");
-    }
-
-    #[test]
-    fn forms_must_be_urlencoded_and_fields_single() {
-        let request =
-            TestRequest::post().insert_header((header::CONTENT_TYPE, "application/json")).to_http_request();
-        assert!(FormFields::parse(&request, b"a=1").is_err());
-        let request = TestRequest::post()
-            .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded; charset=utf-8"))
-            .to_http_request();
-        let fields = FormFields::parse(&request, b"a=1&b=x+y&a=2").unwrap();
-        assert_eq!(fields.get("b").unwrap(), "x y");
-        assert!(fields.get("a").is_err());
-        assert_eq!(fields.get("missing").unwrap(), "");
     }
 }

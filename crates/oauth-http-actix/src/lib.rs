@@ -6,6 +6,7 @@ mod browser;
 mod error;
 mod middleware;
 mod pages;
+mod params;
 mod redirect;
 mod routes;
 mod server;

@@ -103,11 +103,6 @@ impl Pages {
         Ok(Self { tera, base_path })
     }
 
-    /// The issuer's path ("" for an issuer at a host's root), prefixed to our own links.
-    pub(crate) fn base_path(&self) -> &str {
-        &self.base_path
-    }
-
     fn context(&self) -> Context {
         let mut context = Context::new();
         context.insert("base_path", &self.base_path);

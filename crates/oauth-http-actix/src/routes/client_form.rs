@@ -10,36 +10,47 @@ use base64::engine::general_purpose::STANDARD;
 use oauth_core::OAuthError;
 use oauth_core::client::{AuthMethod, Client};
 use oauth_core::client_auth::{PresentedCredentials, identify};
+use oauth_core::request_params::RequestParams;
 use oauth_core::service::token::TokenFailure;
 
-use crate::browser::FormFields;
 use crate::error::{ApiError, json_error};
+use crate::params::form_pairs;
 use crate::state::AppState;
 
 /// The form and the credentials it (or its Basic header) presented.
 pub(crate) struct ClientForm {
-    fields: FormFields,
+    params: RequestParams,
     pub credentials: PresentedCredentials,
 }
 
 impl ClientForm {
-    /// Reads the form and the client's credentials; a malformed request is
-    /// refused before any client is looked up.
+    /// Reads the form and the client's credentials; a malformed request (a
+    /// repeated parameter among them, RFC 6749 §3.1) is refused before any
+    /// client is looked up.
     pub(crate) fn read(request: &HttpRequest, body: &[u8]) -> Result<Self, Refusal> {
-        let basic = basic_credentials(request).map_err(|error| Refusal { error, tried_basic: true })?;
+        let basic = basic_credentials(request).map_err(|error| Refusal {
+            error,
+            tried_basic: true,
+            client_id: None,
+        })?;
         let tried_basic = basic.is_some();
-        let refusal = |error| Refusal { error, tried_basic };
-        let fields = FormFields::parse(request, body)
-            .map_err(|problem| refusal(OAuthError::InvalidRequest(problem.into())))?;
-        let body_id = field_in(&fields, "client_id").map_err(refusal)?;
-        let body_secret = field_in(&fields, "client_secret").map_err(refusal)?;
-        let credentials = identify(basic, body_id.as_deref(), body_secret.as_deref()).map_err(refusal)?;
-        Ok(Self { fields, credentials })
+        let pairs =
+            form_pairs(request, body).map_err(|error| Refusal { error, tried_basic, client_id: None })?;
+        let params = RequestParams::parse(pairs).map_err(|repeated| {
+            let client_id = match &basic {
+                Some((id, _)) => Some(id.clone()),
+                None => repeated.sent_once("client_id").map(str::to_owned),
+            };
+            Refusal { error: repeated.into(), tried_basic, client_id }
+        })?;
+        let credentials = identify(basic, params.value("client_id"), params.value("client_secret"))
+            .map_err(|error| Refusal { error, tried_basic, client_id: None })?;
+        Ok(Self { params, credentials })
     }
 
     /// A field, `None` when absent or empty.
-    pub(crate) fn field(&self, name: &str) -> Result<Option<String>, OAuthError> {
-        field_in(&self.fields, name)
+    pub(crate) fn field(&self, name: &str) -> Option<String> {
+        self.params.value(name).map(str::to_owned)
     }
 
     /// Whether the client tried Basic authentication (its 401 carries the challenge).
@@ -68,20 +79,26 @@ impl ClientForm {
 pub(crate) struct Refusal {
     error: OAuthError,
     tried_basic: bool,
+    /// The client a request with a repeated parameter named, whose browser
+    /// may read why it was refused.
+    client_id: Option<String>,
 }
 
 impl Refusal {
     pub(crate) fn response(self) -> HttpResponse {
         refuse(self.error, self.tried_basic)
     }
-}
 
-/// RFC 6749 §3.2: parameters must not repeat.
-fn field_in(fields: &FormFields, name: &str) -> Result<Option<String>, OAuthError> {
-    fields
-        .get(name)
-        .map(|value| Some(value).filter(|v| !v.is_empty()))
-        .map_err(|problem| OAuthError::InvalidRequest(problem.into()))
+    /// The refusal, readable from the named client's registered origins
+    /// (endpoints that browser clients call: token, revocation).
+    pub(crate) async fn response_with_cors(self, request: &HttpRequest, state: &AppState) -> HttpResponse {
+        let client_id = self.client_id.clone();
+        let mut response = self.response();
+        if let Some(client_id) = client_id {
+            allow_origin_on_error(request, state, &client_id, &mut response).await;
+        }
+        response
+    }
 }
 
 /// An RFC 6749 §5.2 error; `invalid_client` after a Basic attempt carries the challenge.

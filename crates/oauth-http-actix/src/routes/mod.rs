@@ -1,10 +1,15 @@
 //! The route table. `ROUTES` lists every path with its methods; the server
 //! registers exactly these, and the repository audit compares them with the docs.
 
+mod authorize;
 mod client_form;
+mod consent;
 mod discovery;
+mod end_session;
 mod health;
 mod interaction;
+mod login;
+mod logout;
 mod token;
 mod token_state;
 mod userinfo;
@@ -82,20 +87,20 @@ pub(crate) fn configure(config: &mut web::ServiceConfig) {
         )
         .service(
             resource("/oauth/authorize")
-                .route(web::get().to(interaction::authorize_get))
-                .route(web::post().to(interaction::authorize_post))
+                .route(web::get().to(authorize::authorize_get))
+                .route(web::post().to(authorize::authorize_post))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
             resource("/login")
-                .route(web::get().to(interaction::login_get))
-                .route(web::post().to(interaction::login_post))
+                .route(web::get().to(login::login_get))
+                .route(web::post().to(login::login_post))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
             resource("/consent")
-                .route(web::get().to(interaction::consent_get))
-                .route(web::post().to(interaction::consent_post))
+                .route(web::get().to(consent::consent_get))
+                .route(web::post().to(consent::consent_post))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
@@ -124,14 +129,14 @@ pub(crate) fn configure(config: &mut web::ServiceConfig) {
         )
         .service(
             resource("/oauth/logout")
-                .route(web::get().to(interaction::end_session_get))
-                .route(web::post().to(interaction::end_session_post))
+                .route(web::get().to(end_session::end_session_get))
+                .route(web::post().to(end_session::end_session_post))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
             resource("/logout")
-                .route(web::get().to(interaction::logout_get))
-                .route(web::post().to(interaction::logout_post))
+                .route(web::get().to(logout::logout_get))
+                .route(web::post().to(logout::logout_post))
                 .default_service(web::to(method_not_allowed)),
         );
 }

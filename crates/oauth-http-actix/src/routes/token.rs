@@ -3,12 +3,11 @@
 //! grants are the core's.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use oauth_core::OAuthError;
 use oauth_core::service::token::TokenParams;
 use oauth_core::token::TokenResponse;
 use serde::Serialize;
 
-use super::client_form::{ClientForm, allow_origin, allow_origin_on_error, refuse};
+use super::client_form::{ClientForm, allow_origin, allow_origin_on_error};
 use crate::state::AppState;
 
 /// RFC 6749 §5.1.
@@ -32,22 +31,17 @@ pub(crate) async fn token(
 ) -> HttpResponse {
     let form = match ClientForm::read(&request, &body) {
         Ok(form) => form,
-        Err(refusal) => return refusal.response(),
+        Err(refusal) => return refusal.response_with_cors(&request, &state).await,
     };
-    let read = || -> Result<TokenParams, OAuthError> {
-        Ok(TokenParams {
-            grant_type: form.field("grant_type")?,
-            code: form.field("code")?,
-            redirect_uri: form.field("redirect_uri")?,
-            code_verifier: form.field("code_verifier")?,
-            refresh_token: form.field("refresh_token")?,
-            scope: form.field("scope")?,
-        })
+    let params = TokenParams {
+        grant_type: form.field("grant_type"),
+        code: form.field("code"),
+        redirect_uri: form.field("redirect_uri"),
+        code_verifier: form.field("code_verifier"),
+        refresh_token: form.field("refresh_token"),
+        scope: form.field("scope"),
     };
-    let mut response = match read() {
-        Ok(params) => answer(&request, &state, &form, params).await,
-        Err(error) => refuse(error, form.tried_basic()),
-    };
+    let mut response = answer(&request, &state, &form, params).await;
     // A browser client must be able to read why it was refused (e.g. a revoked refresh token).
     allow_origin_on_error(&request, &state, &form.credentials.client_id, &mut response).await;
     response

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use oauth_core::service::introspection::Introspection;
 use serde::Serialize;
 
-use super::client_form::{ClientForm, allow_origin, allow_origin_on_error, refuse};
+use super::client_form::{ClientForm, allow_origin, allow_origin_on_error};
 use crate::state::AppState;
 
 /// RFC 7662 §2.2. An inactive token is `{"active": false}` and nothing else.
@@ -32,13 +32,6 @@ struct ActiveBody<'a> {
     jti: Option<&'a str>,
 }
 
-/// The `token` field, and `token_type_hint` read only so that a repeated one
-/// is refused like any repeated parameter: the type is told by the token itself.
-fn token_field(form: &ClientForm) -> Result<Option<String>, oauth_core::OAuthError> {
-    form.field("token_type_hint")?;
-    form.field("token")
-}
-
 /// `POST /oauth/introspect`: JSON, never cached.
 pub(crate) async fn introspect(
     request: HttpRequest,
@@ -49,10 +42,8 @@ pub(crate) async fn introspect(
         Ok(form) => form,
         Err(refusal) => return refusal.response(),
     };
-    let token = match token_field(&form) {
-        Ok(token) => token,
-        Err(error) => return refuse(error, form.tried_basic()),
-    };
+    // `token_type_hint` is not read: the token's own shape tells its type.
+    let token = form.field("token");
     let address = crate::browser::client_address(&request, &state.trusted_proxies);
     match state.introspection.introspect(&form.credentials, token, &address).await {
         Ok((_, answer)) => {
@@ -85,12 +76,9 @@ pub(crate) async fn revoke(
 ) -> HttpResponse {
     let form = match ClientForm::read(&request, &body) {
         Ok(form) => form,
-        Err(refusal) => return refusal.response(),
+        Err(refusal) => return refusal.response_with_cors(&request, &state).await,
     };
-    let mut response = match token_field(&form) {
-        Ok(token) => revoked(&request, &state, &form, token).await,
-        Err(error) => refuse(error, form.tried_basic()),
-    };
+    let mut response = revoked(&request, &state, &form, form.field("token")).await;
     allow_origin_on_error(&request, &state, &form.credentials.client_id, &mut response).await;
     response
 }

@@ -9,7 +9,6 @@ use oauth_core::service::userinfo::{UserInfo, UserinfoFailure};
 use serde::Serialize;
 
 use super::client_form::{allow, allow_origin, origin_of};
-use crate::browser::FormFields;
 use crate::error::json_error;
 use crate::state::AppState;
 
@@ -49,10 +48,11 @@ pub(crate) async fn userinfo_post(
     let in_form = if body.is_empty() {
         Ok(String::new())
     } else {
-        FormFields::parse(&request, &body).and_then(|fields| fields.get("access_token"))
+        crate::params::form(&request, &body)
+            .map(|form| form.get("access_token").unwrap_or_default().to_owned())
     };
     let presented = match (bearer_header(&request), in_form) {
-        (_, Err(_)) => Presented::Invalid("the body must be a form with at most one access_token"),
+        (_, Err(_)) => Presented::Invalid("the body must be a form that sends each parameter at most once"),
         (Presented::Token(_), Ok(field)) if !field.is_empty() => {
             Presented::Invalid("the access token was sent more than one way")
         }

@@ -1,0 +1,153 @@
+//! The parameters of one request, decoded from a query or a form body: each
+//! name holds exactly one value. RFC 6749 §3.1: "Request and response
+//! parameters MUST NOT be included more than once", so a name sent twice,
+//! known to us or not, refuses the whole request; the first value is never
+//! quietly preferred to the last, or the other way round.
+//!
+//! The HTTP adapter only decodes; this module is where the rule lives. Size is
+//! bounded by the adapter (query and body limits), before decoding.
+
+use std::collections::BTreeSet;
+
+use crate::error::OAuthError;
+
+/// A request's parameters, one value per name, in the order received.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestParams(Vec<(String, String)>);
+
+/// A request that sent some parameter more than once (RFC 6749 §3.1).
+///
+/// It keeps what was received, so that a caller that must still answer at a
+/// place the request names (the authorization endpoint answers at a verified
+/// redirect URI, RFC 6749 §4.1.2.1) can read the parameters that did not repeat.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name} appears more than once")]
+pub struct RepeatedParameter {
+    name: String,
+    received: Vec<(String, String)>,
+}
+
+impl RequestParams {
+    /// The decoded pairs of one request. Refused when any name appears more
+    /// than once; the error names the first name seen a second time.
+    pub fn parse(pairs: impl IntoIterator<Item = (String, String)>) -> Result<Self, RepeatedParameter> {
+        let received: Vec<(String, String)> = pairs.into_iter().collect();
+        let mut seen = BTreeSet::new();
+        let repeated =
+            received.iter().find(|(name, _)| !seen.insert(name.as_str())).map(|(name, _)| name.clone());
+        match repeated {
+            Some(name) => Err(RepeatedParameter { name, received }),
+            None => Ok(Self(received)),
+        }
+    }
+
+    /// The value as sent, possibly empty.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+    }
+
+    /// The value, `None` when absent or empty: RFC 6749 §3.1 treats a
+    /// parameter sent without a value as omitted.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.get(name).filter(|value| !value.is_empty())
+    }
+
+    /// Whether the request named the parameter at all, even with no value.
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Every pair, in the order received.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(name, value)| (name.as_str(), value.as_str()))
+    }
+
+    /// Every pair, in the order received.
+    pub fn into_pairs(self) -> Vec<(String, String)> {
+        self.0
+    }
+}
+
+impl RepeatedParameter {
+    /// The first name that was sent a second time.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether `name` was sent more than once.
+    pub fn is_repeated(&self, name: &str) -> bool {
+        self.received.iter().filter(|(key, _)| key == name).nth(1).is_some()
+    }
+
+    /// The value of `name` when it was sent exactly once.
+    pub fn sent_once(&self, name: &str) -> Option<&str> {
+        let mut values = self.received.iter().filter(|(key, _)| key == name);
+        match (values.next(), values.next()) {
+            (Some((_, value)), None) => Some(value.as_str()),
+            _ => None,
+        }
+    }
+
+    /// Every pair as received, repeats included.
+    pub fn received(&self) -> &[(String, String)] {
+        &self.received
+    }
+}
+
+impl From<RepeatedParameter> for OAuthError {
+    fn from(repeated: RepeatedParameter) -> Self {
+        OAuthError::InvalidRequest(repeated.to_string().into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<RequestParams, RepeatedParameter> {
+        RequestParams::parse(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))
+    }
+
+    #[test]
+    fn single_values_are_kept_in_order() {
+        let params = parse(&[("grant_type", "code"), ("scope", "a b"), ("empty", "")]).unwrap();
+        assert_eq!(params.get("scope"), Some("a b"));
+        assert_eq!(params.get("empty"), Some(""), "as sent");
+        assert_eq!(params.value("empty"), None, "RFC 6749 §3.1: no value is omitted");
+        assert!(params.contains("empty") && !params.contains("missing"));
+        assert_eq!(params.value("missing"), None);
+        let names: Vec<&str> = params.iter().map(|(name, _)| name).collect();
+        assert_eq!(names, ["grant_type", "scope", "empty"]);
+    }
+
+    /// (name, pairs, the name reported)
+    type RepeatedRow<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+
+    #[test]
+    fn any_repeated_name_is_refused() {
+        let rows: &[RepeatedRow] = &[
+            ("a known name", &[("grant_type", "a"), ("grant_type", "b")], "grant_type"),
+            ("an unknown name", &[("x", "1"), ("token", "t"), ("x", "1")], "x"),
+            ("the same value twice", &[("state", "s"), ("state", "s")], "state"),
+            ("empty values", &[("nonce", ""), ("nonce", "")], "nonce"),
+            ("the first to repeat", &[("a", "1"), ("b", "1"), ("b", "2"), ("a", "2")], "b"),
+        ];
+        for (case, pairs, name) in rows {
+            let repeated = parse(pairs).expect_err(case);
+            assert_eq!(repeated.name(), *name, "{case}");
+            let error = OAuthError::from(repeated);
+            assert_eq!(error.code(), "invalid_request", "{case}");
+            assert_eq!(error.description(), format!("{name} appears more than once"), "{case}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_keeps_what_was_received() {
+        let repeated = parse(&[("client_id", "c"), ("scope", "a"), ("scope", "b")]).unwrap_err();
+        assert!(repeated.is_repeated("scope") && !repeated.is_repeated("client_id"));
+        assert_eq!(repeated.sent_once("client_id"), Some("c"));
+        assert_eq!(repeated.sent_once("scope"), None, "neither value is preferred");
+        assert_eq!(repeated.sent_once("missing"), None);
+        assert_eq!(repeated.received().len(), 3);
+    }
+}
