@@ -8,7 +8,7 @@ use std::error::Error;
 use std::sync::Arc;
 
 use oauth_core::authorization_request::AuthorizationParams;
-use oauth_core::client::{AuthMethod, ClientSpec};
+use oauth_core::client::ClientSpec;
 use oauth_core::client_auth::PresentedCredentials;
 use oauth_core::password::Password;
 use oauth_core::ports::PasswordHasher as _;
@@ -30,64 +30,33 @@ const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"; // RFC 763
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 const CALLBACK: &str = "https://app.example/cb";
 const ADDRESS: &str = "192.0.2.1";
+const EMAIL: &str = "ada@example.com";
+const PASSWORD: &str = "correct horse battery staple";
 
 /// Runs the flow; returns the signed-in user's `sub` as userinfo reports it.
 pub async fn run() -> Result<String, Box<dyn Error>> {
-    let (store, clock, scopes) = (
-        Arc::new(InMemoryStore::default()),
-        Arc::new(ManualClock::at(fixtures::T0)),
-        Arc::new(ScopeCatalog::default()),
-    );
-    let (random, hasher, signer) =
-        (Arc::new(SeqRandom::new(1)), Arc::new(PlainTextHasher), Arc::new(RecordingSigner::default()));
-    let spec = ClientSpec {
-        name: "App".into(),
-        client_type: "public".into(),
-        redirect_uris: vec![CALLBACK.into()],
-        scopes: vec!["openid".into()],
-        ..ClientSpec::default()
-    };
-    let (client, _) = ClientService::new(store.clone(), clock.clone(), random.clone(), scopes.clone())
-        .create(&spec)
-        .await?;
-    let password = "correct horse battery staple";
-    let user = NewUser {
-        email: "ada@example.com".into(),
-        display_name: "Ada".into(),
-        password: password.into(),
-        email_verified: true,
-    };
-    UserService::new(store.clone(), hasher.clone(), clock.clone(), random.clone()).create(user).await?;
+    let (store, clock) = (Arc::new(InMemoryStore::default()), Arc::new(ManualClock::at(fixtures::T0)));
+    let (random, hasher) = (Arc::new(SeqRandom::new(1)), Arc::new(PlainTextHasher));
+    let scopes = Arc::new(ScopeCatalog::default());
+    let clients = ClientService::new(store.clone(), clock.clone(), random.clone(), scopes.clone());
+    let (client, _) = clients.create(&ClientSpec::public("App", CALLBACK, &["openid"])).await?;
+    let users = UserService::new(store.clone(), hasher.clone(), clock.clone(), random.clone());
+    users.create(NewUser::verified(EMAIL, "Ada", PASSWORD)).await?;
 
     // Unknown usernames are checked against a throwaway hash, so timing does not tell them apart.
     let dummy = hasher.hash(&Password::new("a throwaway password".into())?).await?;
     let ports = AuthorizePorts::over(&store, hasher, clock.clone(), random.clone());
     let authorize = AuthorizeService::new(ports, scopes.clone(), SignInPolicy::default(), dummy);
-    let query = [
-        ("response_type", "code"),
-        ("client_id", client.id.as_str()),
-        ("redirect_uri", CALLBACK),
-        ("scope", "openid"),
-        ("code_challenge", CHALLENGE),
-        ("code_challenge_method", "S256"),
-    ];
-    let begun = authorize
-        .begin(AuthorizationParams::new(query.map(|(k, v)| (k.into(), v.into())).to_vec()), None, ADDRESS)
-        .await?;
+    let query = format!("response_type=code&client_id={}&redirect_uri={CALLBACK}&scope=openid", client.id);
+    let query = format!("{query}&code_challenge={CHALLENGE}&code_challenge_method=S256");
+    let params = AuthorizationParams::from_urlencoded(query.as_bytes());
+    let begun = authorize.begin(params, None, ADDRESS).await?;
     let (AuthorizeOutcome::Login(page), Some(cookie)) = (begun.outcome, begun.new_session) else {
         return Err("expected the login page".into());
     };
-    let form = LoginForm {
-        pending: page.interaction.pending,
-        client_id: client.id.to_string(),
-        csrf: page.interaction.csrf,
-        username: "ada@example.com".into(),
-        password: password.into(),
-        address: ADDRESS.into(),
-    };
-    let LoginOutcome::SignedIn { session, next: Next::Consent { pending, .. } } =
-        authorize.login(form, Some(cookie.expose())).await?
-    else {
+    let form = LoginForm::answering(&page, EMAIL, PASSWORD, ADDRESS);
+    let signed_in = authorize.login(form, Some(cookie.expose())).await?;
+    let LoginOutcome::SignedIn { session, next: Next::Consent { pending, .. } } = signed_in else {
         return Err("expected the consent page".into());
     };
     let csrf = oauth_core::session::csrf_token(session.expose());
@@ -96,20 +65,11 @@ pub async fn run() -> Result<String, Box<dyn Error>> {
         .await?;
     let AuthorizationResponse::Code { code, .. } = decided else { return Err("consent refused".into()) };
 
-    let endpoints = TokenEndpoints::compose(
-        TokenEndpointPorts::over(&store, signer.clone(), signer, clock, random),
-        scopes,
-        TokenPolicy::for_issuer("https://auth.example"),
-    );
-    let credentials =
-        PresentedCredentials { client_id: client.id.to_string(), secret: None, method: AuthMethod::None };
-    let params = TokenParams {
-        grant_type: Some("authorization_code".into()),
-        code: Some(code.expose().into()),
-        redirect_uri: Some(CALLBACK.into()),
-        code_verifier: Some(VERIFIER.into()),
-        ..TokenParams::default()
-    };
+    let signer = Arc::new(RecordingSigner::default());
+    let ports = TokenEndpointPorts::over(&store, signer.clone(), signer, clock, random);
+    let endpoints = TokenEndpoints::compose(ports, scopes, TokenPolicy::for_issuer("https://auth.example"));
+    let credentials = PresentedCredentials::public(client.id.as_str());
+    let params = TokenParams::authorization_code(code.expose(), CALLBACK, VERIFIER);
     let granted = endpoints.token.token(&credentials, params, ADDRESS).await?;
     Ok(endpoints.userinfo.userinfo(&granted.response.access_token).await?.sub)
 }

@@ -179,12 +179,19 @@ impl StoredSecret {
 pub struct ClientMetadata {
     /// Unique display name (compared without regard to case); the handle for `clients apply`.
     pub name: String,
+    /// Confidential or public (RFC 6749 §2.1).
     pub client_type: ClientType,
+    /// How the client authenticates at the token endpoint.
     pub auth_method: AuthMethod,
+    /// The redirect URIs, matched exactly.
     pub redirect_uris: Vec<RedirectUri>,
+    /// Browser origins allowed to call the token endpoint (CORS).
     pub allowed_origins: Vec<Origin>,
+    /// The scopes the client may request.
     pub scopes: BTreeSet<ScopeName>,
+    /// The grants the client may use at the token endpoint.
     pub grant_types: BTreeSet<GrantType>,
+    /// The algorithm its ID tokens are signed with.
     pub id_token_alg: IdTokenAlg,
     /// First-party apps only: no consent page. Off unless an admin sets it.
     pub skip_consent: bool,
@@ -198,13 +205,17 @@ pub struct ClientMetadata {
 /// A registered client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Client {
+    /// The identifier issued at registration.
     pub id: ClientId,
+    /// What the operator set.
     pub metadata: ClientMetadata,
     /// At most two: the current one and, during a grace period, the previous.
     pub secrets: Vec<StoredSecret>,
     /// A disabled client is refused everywhere; its record remains.
     pub disabled: bool,
+    /// When it was registered.
     pub created_at: OffsetDateTime,
+    /// When its metadata or secrets last changed.
     pub updated_at: OffsetDateTime,
 }
 

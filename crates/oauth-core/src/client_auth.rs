@@ -7,10 +7,19 @@ use crate::error::OAuthError;
 /// The credentials a token request carried, once its method is known.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PresentedCredentials {
+    /// The `client_id` as presented (untrusted).
     pub client_id: String,
     /// `None` for a public client (`none`).
     pub secret: Option<String>,
+    /// The method the request used.
     pub method: AuthMethod,
+}
+
+impl PresentedCredentials {
+    /// A public client (`token_endpoint_auth_method` `none`): its id alone.
+    pub fn public(client_id: impl Into<String>) -> Self {
+        Self { client_id: client_id.into(), secret: None, method: AuthMethod::None }
+    }
 }
 
 impl std::fmt::Debug for PresentedCredentials {
@@ -50,9 +59,7 @@ pub fn identify(
             secret: Some(secret.to_owned()),
             method: AuthMethod::ClientSecretPost,
         }),
-        (None, Some(id), None) => {
-            Ok(PresentedCredentials { client_id: id.to_owned(), secret: None, method: AuthMethod::None })
-        }
+        (None, Some(id), None) => Ok(PresentedCredentials::public(id)),
         (None, None, _) => Err(OAuthError::InvalidClient("client authentication is required".into())),
     }
 }

@@ -50,9 +50,11 @@ impl Default for CodeLifetime {
 /// A stored authorization code and everything it is bound to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorizationCode {
+    /// The code's digest; the code itself is never stored.
     pub digest: CodeDigest,
     /// RFC 6749 §4.1.3: only this client may redeem it.
     pub client_id: ClientId,
+    /// The user who authorized it.
     pub user_id: UserId,
     /// The redirect URI used at /authorize.
     pub redirect_uri: String,
@@ -66,7 +68,9 @@ pub struct AuthorizationCode {
     pub code_challenge: Option<CodeChallenge>,
     /// When the user last authenticated (the `auth_time` claim).
     pub auth_time: OffsetDateTime,
+    /// When it was issued.
     pub issued_at: OffsetDateTime,
+    /// When it stops being accepted.
     pub expires_at: OffsetDateTime,
 }
 

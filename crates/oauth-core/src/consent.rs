@@ -12,7 +12,10 @@ pub enum ConsentNeed {
     /// Every requested scope was granted before (or the client skips consent).
     Satisfied,
     /// Show the page; `new` are the scopes not granted before, to mark.
-    Ask { new: BTreeSet<ScopeName> },
+    Ask {
+        /// The requested scopes not granted before.
+        new: BTreeSet<ScopeName>,
+    },
 }
 
 /// Decides whether to show the consent page.

@@ -30,29 +30,45 @@ pub const OAUTH_METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
 /// registers the OIDC fields it uses, and extra fields are allowed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ServerMetadata {
+    /// RFC 8414 §2: the issuer identifier, equal to the `iss` of our tokens.
     pub issuer: String,
+    /// RFC 8414 §2.
     pub authorization_endpoint: String,
+    /// RFC 8414 §2.
     pub token_endpoint: String,
+    /// RFC 8414 §2: where the JWK Set is published.
     pub jwks_uri: String,
     /// OIDC Core §5.3.
     pub userinfo_endpoint: String,
     /// RFC 8414 §2 (RFC 7662).
     pub introspection_endpoint: String,
+    /// RFC 8414 §2.
     pub introspection_endpoint_auth_methods_supported: Vec<&'static str>,
     /// RFC 8414 §2 (RFC 7009).
     pub revocation_endpoint: String,
+    /// RFC 8414 §2.
     pub revocation_endpoint_auth_methods_supported: Vec<&'static str>,
     /// OpenID Connect RP-Initiated Logout 1.0 §2.1.
     pub end_session_endpoint: String,
+    /// RFC 8414 §2: `code` only.
     pub response_types_supported: Vec<&'static str>,
+    /// RFC 8414 §2.
     pub response_modes_supported: Vec<&'static str>,
+    /// RFC 8414 §2.
     pub grant_types_supported: Vec<&'static str>,
+    /// OIDC Discovery §3: `public`.
     pub subject_types_supported: Vec<&'static str>,
+    /// OIDC Discovery §3.
     pub id_token_signing_alg_values_supported: Vec<&'static str>,
+    /// RFC 8414 §2.
     pub token_endpoint_auth_methods_supported: Vec<&'static str>,
+    /// RFC 8414 §2: `S256` only.
     pub code_challenge_methods_supported: Vec<&'static str>,
+    /// RFC 8414 §2: every scope a client may be given.
     pub scopes_supported: Vec<String>,
+    /// OIDC Discovery §3.
     pub claims_supported: Vec<&'static str>,
+    /// OIDC Discovery §3 (`prompt` values, OIDC Core §3.1.2.1).
     pub prompt_values_supported: Vec<&'static str>,
     /// OIDC Discovery §3: request objects (OIDC Core §6) are not supported.
     /// Said explicitly: an absent `request_uri_parameter_supported` means true.

@@ -12,12 +12,16 @@ pub struct Origin(String);
 /// Why an origin was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidOrigin {
+    /// Not a URL (the value and the parser's reason).
     #[error("{0:?} is not a URL: {1}")]
     NotUrl(String, String),
+    /// Has a path, query, fragment, user or trailing slash.
     #[error("{0:?} must be scheme://host[:port] with no path, query, fragment, user or trailing slash")]
     NotBare(String),
+    /// Plain http on a host other than loopback.
     #[error("{0:?} must use https (http only on loopback)")]
     Insecure(String),
+    /// Not in canonical form (the value and how to write it).
     #[error("{0:?} is not in canonical form; write it as {1:?}")]
     NotCanonical(String, String),
 }

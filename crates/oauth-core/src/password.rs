@@ -11,12 +11,21 @@ pub struct Password(SecretString);
 /// Why a password was refused.
 #[derive(Debug, Clone, Copy, thiserror::Error, PartialEq, Eq)]
 pub enum InvalidPassword {
+    /// Nothing was typed.
     #[error("password must not be empty")]
     Empty,
+    /// Shorter than the minimum.
     #[error("password must be at least {min} characters")]
-    TooShort { min: usize },
+    TooShort {
+        /// The minimum length, in characters.
+        min: usize,
+    },
+    /// Longer than the maximum.
     #[error("password must be at most {max} characters")]
-    TooLong { max: usize },
+    TooLong {
+        /// The maximum length, in characters.
+        max: usize,
+    },
 }
 
 impl Password {

@@ -32,14 +32,18 @@ pub const PENDING_PER_SESSION: u32 = 20;
 /// A request between `/oauth/authorize` and the answer to the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingAuthorization {
+    /// The handle's digest; the handle itself is never stored.
     pub digest: PendingDigest,
     /// Only this browser session may continue it.
     pub session_id: SessionId,
+    /// The client that asked.
     pub client_id: ClientId,
     /// The request's parameters as received; checked again when it resumes,
     /// so a client disabled or changed meanwhile is noticed.
     pub params: AuthorizationParams,
+    /// When the request arrived.
     pub created_at: OffsetDateTime,
+    /// When it is forgotten.
     pub expires_at: OffsetDateTime,
 }
 

@@ -20,16 +20,21 @@ pub struct CodeVerifier(String);
 /// and `invalid_grant` at /token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidPkce {
+    /// No `code_challenge` (required for every client, RFC 9700 §2.1.1).
     #[error("code_challenge is required")]
     MissingChallenge,
+    /// A method other than S256.
     #[error("code_challenge_method must be S256 (plain is not accepted)")]
     MethodNotS256,
+    /// A challenge without its method.
     #[error(
         "code_challenge_method is required with a code_challenge: only S256 is accepted (RFC 7636 §4.3 would default to plain)"
     )]
     MissingMethod,
+    /// The challenge is not 43 characters of base64url.
     #[error("code_challenge must be 43 characters of base64url (the SHA-256 of the verifier)")]
     ChallengeShape,
+    /// The verifier breaks RFC 7636 §4.1.
     #[error("code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_', '~'")]
     VerifierShape,
 }

@@ -17,30 +17,40 @@ pub struct RedirectUri(String);
 /// Why a redirect URI cannot be registered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidRedirectUri {
+    /// Empty or too long.
     #[error("{0:?} is empty or longer than 2000 characters")]
     Length(String),
+    /// A wildcard, space or control character.
     #[error("{0:?} contains a wildcard, space or control character")]
     Character(String),
+    /// Not an absolute URI (the value and the parser's reason).
     #[error("{0:?} is not an absolute URI: {1}")]
     NotAbsolute(String, String),
+    /// Has a fragment.
     #[error("{0:?} has a fragment (RFC 6749 §3.1.2)")]
     Fragment(String),
+    /// Carries user information.
     #[error("{0:?} carries user information before the host")]
     UserInfo(String),
+    /// A scheme that can run code or read files.
     #[error("{0:?} uses a scheme that can run code or read files")]
     DangerousScheme(String),
+    /// Plain http off loopback.
     #[error(
         "{0:?} uses plain http on a host other than the loopback literals 127.0.0.1 and [::1] (RFC 8252 §7.3)"
     )]
     InsecureHttp(String),
+    /// A private-use scheme on a confidential client.
     #[error(
         "{0:?} uses a private-use scheme, which only public (native) clients may register (RFC 8252 §7.1)"
     )]
     PrivateSchemeForConfidential(String),
+    /// A private-use scheme not in reverse-domain form.
     #[error(
         "{0:?} uses a private-use scheme that is not in reverse-domain form such as com.example.app (RFC 8252 §7.1)"
     )]
     PrivateSchemeShape(String),
+    /// Not in canonical form (the value and how to register it).
     #[error("{0:?} is not in canonical form; register it as {1:?}")]
     NotCanonical(String, String),
 }

@@ -30,28 +30,36 @@ crate::random_id::random_uuid_id! {
 /// A family: what the first exchange granted, and until when any of its tokens may live.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshFamily {
+    /// The family's identifier.
     pub id: RefreshFamilyId,
     /// Bound to this client (RFC 6749 §6).
     pub client_id: ClientId,
+    /// The user who granted it.
     pub user_id: UserId,
     /// The scopes granted at the code exchange: no successor may exceed them.
     pub scopes: BTreeSet<ScopeName>,
+    /// When the user last authenticated (the `auth_time` claim).
     pub auth_time: OffsetDateTime,
     /// The code the family came from, so that a replay of that code revokes it.
     pub code_digest: Option<CodeDigest>,
+    /// When the first exchange created it.
     pub created_at: OffsetDateTime,
     /// The absolute lifetime's end.
     pub expires_at: OffsetDateTime,
+    /// When it was revoked, if it was.
     pub revoked_at: Option<OffsetDateTime>,
 }
 
 /// One token of a family.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshTokenRecord {
+    /// The token's digest; the token itself is never stored.
     pub digest: RefreshDigest,
+    /// The family it belongs to.
     pub family_id: RefreshFamilyId,
     /// This token's scopes: the family's, or fewer after a narrowing refresh.
     pub scopes: BTreeSet<ScopeName>,
+    /// When it was issued.
     pub issued_at: OffsetDateTime,
     /// The idle lifetime's end, never after the family's.
     pub expires_at: OffsetDateTime,

@@ -14,18 +14,24 @@ pub struct ScopeName(String);
 /// Why a scope name was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidScope {
+    /// No scope at all.
     #[error("scope must not be empty")]
     Empty,
+    /// Longer than 128 characters.
     #[error("scope {0:?} is longer than 128 characters")]
     TooLong(String),
+    /// A character RFC 6749 §3.3 does not allow.
     #[error(
         "scope {0:?} has a character outside RFC 6749 §3.3 (printable ASCII except space, '\"' and '\\')"
     )]
     Character(String),
+    /// Not declared on this server.
     #[error("scope {0:?} is not known to this server")]
     Unknown(String),
+    /// An OpenID Connect scope, which cannot be redeclared.
     #[error("scope {0:?} is an OpenID Connect scope and cannot be redeclared")]
     Reserved(String),
+    /// Declared without a description.
     #[error("scope {0:?} needs a description for the consent page")]
     NoDescription(String),
 }

@@ -31,7 +31,9 @@ crate::random_id::random_uuid_id! {
 /// Who signed in to a session, and when (the `auth_time` claim, OIDC Core §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Login {
+    /// Who signed in.
     pub user_id: UserId,
+    /// When they last authenticated.
     pub auth_time: OffsetDateTime,
 }
 
@@ -39,10 +41,15 @@ pub struct Login {
 /// the login form needs a CSRF token bound to the browser.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
+    /// The session's identifier.
     pub id: SessionId,
+    /// The cookie value's digest; the value itself is never stored.
     pub digest: SessionDigest,
+    /// The signed-in user, if any.
     pub login: Option<Login>,
+    /// When it was created.
     pub created_at: OffsetDateTime,
+    /// When it expires.
     pub expires_at: OffsetDateTime,
 }
 

@@ -110,7 +110,9 @@ impl AuthorizeQuota {
 /// Failed attempts recorded against one key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FailureCount {
+    /// Failures counted so far.
     pub failures: u32,
+    /// When the last one happened.
     pub last_failure_at: OffsetDateTime,
 }
 

@@ -15,15 +15,19 @@ pub use crate::client::IdTokenAlg as SigningAlg;
 /// RFC 9068 §2.2 claims of an access token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessTokenClaims {
+    /// The issuer.
     pub iss: String,
     /// The user's id, or the client's for `client_credentials` (RFC 9068 §2.2).
     pub sub: String,
     /// The resource server(s) the token is for.
     pub aud: String,
+    /// Expiry, seconds since the epoch.
     pub exp: i64,
+    /// Issue time, seconds since the epoch.
     pub iat: i64,
     /// Unique per token: the handle for revocation lists.
     pub jti: String,
+    /// The client the token was issued to (RFC 9068 §2.2).
     pub client_id: String,
     /// Space-separated granted scopes.
     pub scope: String,
@@ -40,12 +44,17 @@ pub struct AccessTokenClaims {
 /// OIDC Core §2 and §3.1.3.6 claims of an ID token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdTokenClaims {
+    /// The issuer.
     pub iss: String,
+    /// The user's identifier (OIDC Core §2).
     pub sub: String,
     /// The client: OIDC Core §2 `aud` contains the `client_id`.
     pub aud: String,
+    /// Expiry, seconds since the epoch.
     pub exp: i64,
+    /// Issue time, seconds since the epoch.
     pub iat: i64,
+    /// When the user last authenticated, seconds since the epoch.
     pub auth_time: i64,
     /// Echoed from the authorization request when one was sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,7 +79,9 @@ pub struct TokenPolicy {
     pub issuer: String,
     /// `aud` of access tokens (the resource servers'); the issuer by default.
     pub audience: String,
+    /// How long an access token lives.
     pub access_token_lifetime: Duration,
+    /// How long an ID token lives.
     pub id_token_lifetime: Duration,
     /// ES256 by default: ten times cheaper to sign than RS256.
     pub access_token_alg: SigningAlg,
@@ -99,11 +110,15 @@ impl TokenPolicy {
 /// RFC 6749 §5.1: the successful answer of the token endpoint.
 #[derive(Debug)]
 pub struct TokenResponse {
+    /// The RFC 9068 JWT.
     pub access_token: String,
     /// Seconds.
     pub expires_in: i64,
+    /// Space-separated granted scopes (RFC 6749 §5.1).
     pub scope: String,
+    /// OIDC Core §3.1.3.3: with the `openid` scope.
     pub id_token: Option<String>,
+    /// With the `refresh_token` grant and `offline_access`.
     pub refresh_token: Option<RefreshToken>,
 }
 

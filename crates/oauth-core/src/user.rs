@@ -57,16 +57,22 @@ pub struct Email {
 /// Why an email address was refused.
 #[derive(Debug, Clone, Copy, thiserror::Error, PartialEq, Eq)]
 pub enum InvalidEmail {
+    /// Nothing was given.
     #[error("email must not be empty")]
     Empty,
+    /// Longer than 254 characters.
     #[error("email must be at most 254 characters")]
     TooLong,
+    /// A space or control character.
     #[error("email must not contain spaces or control characters")]
     ForbiddenCharacter,
+    /// Not one `@` between a local part and a domain.
     #[error("email must contain exactly one '@' between a local part and a domain")]
     Shape,
+    /// A local part longer than 64 characters.
     #[error("email local part must be at most 64 characters")]
     LocalPartTooLong,
+    /// The domain is not a host name.
     #[error("email domain must be a host name such as example.com")]
     Domain,
 }
@@ -142,10 +148,13 @@ pub struct DisplayName(String);
 /// Why a display name was refused.
 #[derive(Debug, Clone, Copy, thiserror::Error, PartialEq, Eq)]
 pub enum InvalidDisplayName {
+    /// Nothing was given.
     #[error("name must not be empty")]
     Empty,
+    /// Longer than 200 characters.
     #[error("name must be at most 200 characters")]
     TooLong,
+    /// A control character.
     #[error("name must not contain control characters")]
     ControlCharacter,
 }

@@ -15,6 +15,7 @@ use crate::scope::{ScopeCatalog, ScopeName};
 pub struct ClientFieldError {
     /// The CLI/file field name: `name`, `type`, `auth_method`, `redirect_uri`, `origin`, `scope`, `grant`, `id_token_alg`.
     pub field: &'static str,
+    /// Why the value was refused.
     pub reason: String,
 }
 
@@ -26,26 +27,36 @@ fn refuse(field: &'static str, reason: impl fmt::Display) -> ClientFieldError {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientSpec {
+    /// Unique display name.
     pub name: String,
+    /// `confidential` or `public`.
     #[serde(rename = "type")]
     pub client_type: String,
+    /// `client_secret_basic`, `client_secret_post` or `none`; by default what the type implies.
     #[serde(default)]
     pub auth_method: Option<String>,
+    /// Redirect URIs, registered exactly as written.
     #[serde(default)]
     pub redirect_uris: Vec<String>,
+    /// Browser origins allowed to call the token endpoint.
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+    /// Scopes the client may request.
     #[serde(default)]
     pub scopes: Vec<String>,
     /// Empty: `authorization_code`, plus `refresh_token` when `offline_access` is allowed.
     #[serde(default)]
     pub grant_types: Vec<String>,
+    /// `RS256` or `ES256`; the server's default when absent.
     #[serde(default)]
     pub id_token_alg: Option<String>,
+    /// First-party apps only: no consent page.
     #[serde(default)]
     pub skip_consent: bool,
+    /// Where RP-initiated logout may send the browser back.
     #[serde(default)]
     pub post_logout_redirect_uris: Vec<String>,
+    /// A resource server that may introspect every client's tokens.
     #[serde(default)]
     pub may_introspect_any: bool,
 }
@@ -54,6 +65,18 @@ pub struct ClientSpec {
 const MAX_LIST: usize = 20;
 
 impl ClientSpec {
+    /// A public client (a native or browser app, RFC 6749 §2.1) with one
+    /// redirect URI and the given scopes; the other fields take their defaults.
+    pub fn public(name: &str, redirect_uri: &str, scopes: &[&str]) -> Self {
+        Self {
+            name: name.into(),
+            client_type: "public".into(),
+            redirect_uris: vec![redirect_uri.into()],
+            scopes: scopes.iter().map(|&scope| scope.into()).collect(),
+            ..Self::default()
+        }
+    }
+
     /// Checks every rule and names the first field that breaks one.
     pub fn validate(&self, catalog: &ScopeCatalog) -> Result<ClientMetadata, ClientFieldError> {
         let name = self.name.trim();

@@ -16,20 +16,28 @@ use crate::user::{DisplayName, Email, InvalidDisplayName, InvalidEmail, User, Us
 /// Why a user operation was refused or failed.
 #[derive(Debug, thiserror::Error)]
 pub enum UserError {
+    /// The email was refused.
     #[error("{0}")]
     InvalidEmail(#[from] InvalidEmail),
+    /// The display name was refused.
     #[error("{0}")]
     InvalidName(#[from] InvalidDisplayName),
+    /// The password was refused.
     #[error("{0}")]
     InvalidPassword(#[from] InvalidPassword),
+    /// Another user has this email.
     #[error("a user with this email already exists")]
     DuplicateEmail,
+    /// No user has this email.
     #[error("no user with this email")]
     UnknownUser,
+    /// The store failed.
     #[error(transparent)]
     Storage(RepoError),
+    /// The hasher failed.
     #[error(transparent)]
     Hashing(#[from] HashError),
+    /// Randomness was unavailable.
     #[error(transparent)]
     Random(#[from] RandomUnavailable),
 }
@@ -61,10 +69,26 @@ impl From<RepoError> for UserError {
 /// What an operator supplies to create a user. Untrusted until parsed.
 #[derive(Debug)]
 pub struct NewUser {
+    /// The user's email, their username.
     pub email: String,
+    /// The name shown on pages.
     pub display_name: String,
+    /// The initial password; hashed before it is stored.
     pub password: SecretString,
+    /// Whether the email is known to be theirs (the `email_verified` claim).
     pub email_verified: bool,
+}
+
+impl NewUser {
+    /// A user whose email is known to be theirs.
+    pub fn verified(email: &str, display_name: &str, password: &str) -> Self {
+        Self {
+            email: email.into(),
+            display_name: display_name.into(),
+            password: password.into(),
+            email_verified: true,
+        }
+    }
 }
 
 /// Administration of users.

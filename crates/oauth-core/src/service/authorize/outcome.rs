@@ -14,7 +14,9 @@ use crate::session::SessionSecret;
 /// An outcome, and the new session cookie to set with it, if one was created.
 #[derive(Debug)]
 pub struct Answer<T> {
+    /// The page or redirect to answer with.
     pub outcome: T,
+    /// A session created by this request: its cookie must be set.
     pub new_session: Option<SessionSecret>,
 }
 
@@ -28,7 +30,14 @@ impl<T> Answer<T> {
 #[derive(Debug)]
 pub enum AuthorizationResponse {
     /// RFC 6749 §4.1.2 (the HTTP layer adds `iss`, RFC 9207).
-    Code { redirect_uri: String, code: CodeValue, state: Option<String> },
+    Code {
+        /// Where to send the browser: the request's redirect URI.
+        redirect_uri: String,
+        /// The one-time authorization code.
+        code: CodeValue,
+        /// The request's `state`, echoed as sent.
+        state: Option<String>,
+    },
     /// RFC 6749 §4.1.2.1.
     Error(RedirectError),
 }
@@ -40,6 +49,7 @@ pub struct Interaction {
     pub pending: String,
     /// Lets a "start again" page link back to the client after the pending request is gone.
     pub client_id: ClientId,
+    /// The client's display name, shown on the page.
     pub client_name: String,
     /// The session's CSRF token.
     pub csrf: String,
@@ -58,16 +68,20 @@ pub enum LoginFailure {
 /// The login page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoginPage {
+    /// The pending request and the session's CSRF token.
     pub interaction: Interaction,
     /// Pre-filled: `login_hint`, or what was typed last time.
     pub username: Option<String>,
+    /// Why the form is shown again, if it is.
     pub failure: Option<LoginFailure>,
 }
 
 /// One requested scope on the consent page, in plain words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScopeLine {
+    /// The scope's name as requested.
     pub name: ScopeName,
+    /// What the scope lets the client do, in plain words.
     pub description: String,
     /// Not granted to this client before.
     pub is_new: bool,
@@ -76,30 +90,54 @@ pub struct ScopeLine {
 /// The consent page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsentPage {
+    /// The pending request and the session's CSRF token.
     pub interaction: Interaction,
     /// Who is consenting (their email).
     pub user: String,
+    /// The requested scopes, in plain words.
     pub scopes: Vec<ScopeLine>,
 }
 
 /// What `/oauth/authorize` does.
 #[derive(Debug)]
 pub enum AuthorizeOutcome {
+    /// Ask the user to sign in.
     Login(LoginPage),
+    /// Ask the user to consent to the client's scopes.
     Consent(ConsentPage),
+    /// Answer the client at its redirect URI.
     Redirect(AuthorizationResponse),
 }
 
 /// The login form as posted.
 #[derive(Debug)]
 pub struct LoginForm {
+    /// The pending authorization's handle.
     pub pending: String,
+    /// The client the form was shown for.
     pub client_id: String,
+    /// The CSRF token the form carried.
     pub csrf: String,
+    /// What the user typed as their username (their email).
     pub username: String,
+    /// The password as typed; never logged.
     pub password: SecretString,
     /// The client's address, for the per-address counter.
     pub address: String,
+}
+
+impl LoginForm {
+    /// The form of `page` as a browser posts it back, with what the user typed.
+    pub fn answering(page: &LoginPage, username: &str, password: &str, address: &str) -> Self {
+        Self {
+            pending: page.interaction.pending.clone(),
+            client_id: page.interaction.client_id.to_string(),
+            csrf: page.interaction.csrf.clone(),
+            username: username.into(),
+            password: password.into(),
+            address: address.into(),
+        }
+    }
 }
 
 /// Where a signed-in user goes next.
@@ -107,9 +145,12 @@ pub struct LoginForm {
 pub enum Next {
     /// The consent page of this pending authorization.
     Consent {
+        /// The pending authorization's handle.
         pending: String,
+        /// The client asking for consent.
         client_id: ClientId,
     },
+    /// Answer the client at its redirect URI.
     Redirect(AuthorizationResponse),
 }
 
@@ -117,7 +158,12 @@ pub enum Next {
 #[derive(Debug)]
 pub enum LoginOutcome {
     /// Signed in: set the new cookie (the old one no longer works) and go on.
-    SignedIn { session: SessionSecret, next: Next },
+    SignedIn {
+        /// The new session's cookie value.
+        session: SessionSecret,
+        /// Where the user goes now.
+        next: Next,
+    },
     /// Show the form again with the failure.
     Refused(LoginPage),
     /// The client changed meanwhile so that the request now fails: tell it.
@@ -127,7 +173,9 @@ pub enum LoginOutcome {
 /// The user's answer on the consent page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
+    /// Grant the requested scopes.
     Approve,
+    /// Refuse: the client gets `access_denied`.
     Deny,
 }
 
@@ -145,6 +193,7 @@ impl Decision {
 /// The "start again" page: where to go back to, if the client is known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StartAgain {
+    /// The client's display name, if the client is known.
     pub client_name: Option<String>,
     /// The origin of the client's first web redirect URI: its site.
     pub back_to: Option<String>,
@@ -183,7 +232,10 @@ pub enum PageError {
     /// This address has stored its quota of sign-in requests: 429, nothing
     /// written; it may try again in `retry_after_secs` (at least one).
     #[error("too many sign-in requests from this address")]
-    Throttled { retry_after_secs: u64 },
+    Throttled {
+        /// Seconds until the quota allows another request.
+        retry_after_secs: u64,
+    },
     /// The store, randomness or hasher failed.
     #[error("server error: {0}")]
     Server(String),

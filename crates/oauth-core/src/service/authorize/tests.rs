@@ -71,14 +71,7 @@ pub(crate) fn request(extra: &[(&str, &str)]) -> AuthorizationParams {
 }
 
 fn login_form(page: &LoginPage, username: &str, password: &str) -> LoginForm {
-    LoginForm {
-        pending: page.interaction.pending.clone(),
-        client_id: page.interaction.client_id.as_str().to_owned(),
-        csrf: page.interaction.csrf.clone(),
-        username: username.to_owned(),
-        password: SecretString::from(password.to_owned()),
-        address: ADDRESS.to_owned(),
-    }
+    LoginForm::answering(page, username, password, ADDRESS)
 }
 
 /// Starts a request without a session: the login page and the new cookie.

@@ -42,6 +42,19 @@ pub struct TokenParams {
     pub scope: Option<String>,
 }
 
+impl TokenParams {
+    /// An authorization code exchange (RFC 6749 §4.1.3, RFC 7636 §4.5).
+    pub fn authorization_code(code: &str, redirect_uri: &str, code_verifier: &str) -> Self {
+        Self {
+            grant_type: Some("authorization_code".into()),
+            code: Some(code.into()),
+            redirect_uri: Some(redirect_uri.into()),
+            code_verifier: Some(code_verifier.into()),
+            ..Self::default()
+        }
+    }
+}
+
 /// A granted request: the client (for CORS) and the response.
 #[derive(Debug)]
 pub struct Granted {

@@ -121,13 +121,7 @@ fn basic(id: &str, secret: &str) -> PresentedCredentials {
 }
 
 fn exchange(code: &str, verifier: &str) -> TokenParams {
-    TokenParams {
-        grant_type: Some("authorization_code".into()),
-        code: Some(code.into()),
-        redirect_uri: Some("https://rp.example/cb".into()),
-        code_verifier: Some(verifier.into()),
-        ..TokenParams::default()
-    }
+    TokenParams::authorization_code(code, "https://rp.example/cb", verifier)
 }
 
 fn refresh(token: &str, scope: Option<&str>) -> TokenParams {

@@ -15,8 +15,11 @@ use crate::testing::fixtures::{self, T0};
 
 /// The repositories a code test needs: codes refer to a client and a user.
 pub struct CodeStores {
+    /// The repository under test.
     pub codes: Arc<dyn CodeRepository>,
+    /// Where the codes' clients are registered.
     pub clients: Arc<dyn ClientRepository>,
+    /// Where the codes' users are created.
     pub users: Arc<dyn UserRepository>,
 }
 

@@ -11,8 +11,11 @@ use crate::testing::fixtures::{self, T0};
 
 /// The repositories a consent test needs: consents refer to a client and a user.
 pub struct ConsentStores {
+    /// The repository under test.
     pub consents: Arc<dyn ConsentRepository>,
+    /// Where the consents' clients are registered.
     pub clients: Arc<dyn ClientRepository>,
+    /// Where the consents' users are created.
     pub users: Arc<dyn UserRepository>,
 }
 

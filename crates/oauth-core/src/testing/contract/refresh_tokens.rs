@@ -17,8 +17,11 @@ use crate::testing::fixtures::{self, T0};
 
 /// The repositories a refresh test needs: families refer to a client and a user.
 pub struct RefreshStores {
+    /// The repository under test.
     pub refresh: Arc<dyn RefreshTokenRepository>,
+    /// Where the families' clients are registered.
     pub clients: Arc<dyn ClientRepository>,
+    /// Where the families' users are created.
     pub users: Arc<dyn UserRepository>,
 }
 

@@ -16,8 +16,11 @@ use crate::testing::fixtures::{self, T0};
 
 /// The repositories a session test needs: logins refer to users, pending requests to clients.
 pub struct SessionStores {
+    /// The repository under test.
     pub sessions: Arc<dyn SessionRepository>,
+    /// Where the pending requests' clients are registered.
     pub clients: Arc<dyn ClientRepository>,
+    /// Where the sessions' users are created.
     pub users: Arc<dyn UserRepository>,
 }
 

@@ -23,10 +23,15 @@ use crate::user::User;
 
 /// The repositories the case touches, all views of one store.
 pub struct SignOutStores {
+    /// The users, whose sign-out is under test.
     pub users: Arc<dyn UserRepository>,
+    /// Sessions the sign-out must end.
     pub sessions: Arc<dyn SessionRepository>,
+    /// Refresh families the sign-out must revoke.
     pub refresh: Arc<dyn RefreshTokenRepository>,
+    /// Where the clients are registered.
     pub clients: Arc<dyn ClientRepository>,
+    /// Codes the sign-out must delete.
     pub codes: Arc<dyn CodeRepository>,
 }
 

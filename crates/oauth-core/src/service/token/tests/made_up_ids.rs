@@ -4,7 +4,7 @@
 use super::*;
 
 fn made_up(n: u32) -> PresentedCredentials {
-    PresentedCredentials { client_id: format!("junk{n}"), secret: None, method: AuthMethod::None }
+    PresentedCredentials::public(format!("junk{n}"))
 }
 
 #[tokio::test]
