@@ -5,12 +5,12 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
-use oauth_core::cache::{CachedClients, CachedLoginAttempts, CachedVerifier};
 use oauth_core::discovery::{ServerMetadata, oauth_metadata_path};
 use oauth_core::password::Password;
 use oauth_core::ports::PasswordHasher as _;
 use oauth_core::ports::{Clock, RandomSource, TokenSigner, TokenVerifier};
 use oauth_core::service::authorize::{AuthorizePorts, AuthorizeService};
+use oauth_core::service::client_directory::ClientDirectory;
 use oauth_core::service::clients::ClientService;
 use oauth_core::service::key_ring::{KeyPolicy, KeyRing};
 use oauth_core::service::logout::{LogoutPorts, LogoutService};
@@ -23,6 +23,7 @@ use oauth_keys::{Argon2Hasher, JoseKeyMaterial, JoseVerifier, MasterKey, OsRando
 use oauth_store_diesel::{DieselStore, MigrationReport, StoreError, run_migrations};
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::cache::{CachedLoginAttempts, CachedVerifier, TtlClientCache};
 use crate::clock::SystemClock;
 use crate::config::{Config, ConfigError, Duration, MasterKeySource};
 use crate::exit::CommandError;
@@ -63,8 +64,9 @@ impl Application {
         crate::private_files::warn_if_shared(config);
         let keys = key_ring(config, &store, clock.clone()).await?;
         let verifier: Arc<dyn TokenVerifier> = Arc::new(JoseVerifier::new(keys.clone()));
-        let browser = browser_services(config, &store, verifier.clone(), clock.clone()).await?;
-        let endpoints = token_endpoints(config, &store, keys.clone(), verifier, clock.clone());
+        let clients = client_directory(config, &store, clock.clone());
+        let browser = browser_services(config, &store, &clients, verifier.clone(), clock.clone()).await?;
+        let endpoints = token_endpoints(config, &store, clients, keys.clone(), verifier, clock.clone());
         let janitor = crate::janitor::Janitor {
             retention: Arc::new(retention_service(&store, clock.clone())),
             keys: keys.clone(),
@@ -159,6 +161,13 @@ pub fn client_service(config: &Config, store: DieselStore) -> ClientService {
     )
 }
 
+/// How every service of the server reads clients: through one cache,
+/// shared, in front of the store (docs/SECURITY.md § Read caches).
+pub fn client_directory(config: &Config, store: &DieselStore, clock: Arc<dyn Clock>) -> ClientDirectory {
+    let cache = TtlClientCache::new(config.database.client_cache_ttl.to_time());
+    ClientDirectory::cached(Arc::new(store.clone()), Arc::new(cache), clock)
+}
+
 /// The services of the browser's pages.
 #[derive(Debug)]
 pub struct BrowserServices {
@@ -168,12 +177,13 @@ pub struct BrowserServices {
     pub logout: LogoutService,
 }
 
-/// The browser's services over the real adapters, sharing one client
-/// cache. Hashes one random password for the dummy hash that unknown
+/// The browser's services over the real adapters, reading clients through
+/// `clients`. Hashes one random password for the dummy hash that unknown
 /// usernames are verified against.
 pub async fn browser_services(
     config: &Config,
     store: &DieselStore,
+    clients: &ClientDirectory,
     verifier: Arc<dyn TokenVerifier>,
     clock: Arc<dyn Clock>,
 ) -> Result<BrowserServices, CommandError> {
@@ -185,10 +195,11 @@ pub async fn browser_services(
         .map_err(|e| CommandError::Runtime(e.to_string()))?;
     let dummy_hash = hasher.hash(&password).await.map_err(|e| CommandError::Runtime(e.to_string()))?;
     let store = Arc::new(store.clone());
-    let mut ports = AuthorizePorts::over(&store, hasher, clock.clone(), random);
-    let ttl = config.database.client_cache_ttl.to_time();
-    ports.clients = Arc::new(CachedClients::new(ports.clients, clock.clone(), ttl));
-    let logout_ports = LogoutPorts { clients: ports.clients.clone(), ..LogoutPorts::over(&store) };
+    let ports = AuthorizePorts {
+        clients: clients.clone(),
+        ..AuthorizePorts::over(&store, hasher, clock.clone(), random)
+    };
+    let logout_ports = LogoutPorts { clients: clients.clone(), ..LogoutPorts::over(&store) };
     let logout = LogoutService::new(logout_ports, verifier, clock);
     let authorize = AuthorizeService::new(ports, Arc::new(config.scopes.clone()), config.sign_in, dummy_hash);
     Ok(BrowserServices { authorize, logout })
@@ -253,10 +264,11 @@ pub async fn key_ring(
 }
 
 /// The token, introspection, revocation, userinfo and CORS services over
-/// the real adapters.
+/// the real adapters, reading clients through `clients`.
 pub fn token_endpoints(
     config: &Config,
     store: &DieselStore,
+    clients: ClientDirectory,
     signer: Arc<dyn TokenSigner>,
     verifier: Arc<dyn TokenVerifier>,
     clock: Arc<dyn Clock>,
@@ -270,7 +282,7 @@ pub fn token_endpoints(
     );
     // Read on every token request; see docs/SECURITY.md § Read caches.
     let ttl = config.database.client_cache_ttl.to_time();
-    ports.clients = Arc::new(CachedClients::new(ports.clients, clock.clone(), ttl));
+    ports.clients = clients;
     ports.attempts = Arc::new(CachedLoginAttempts::new(ports.attempts, clock.clone(), ttl));
     ports.verifier = Arc::new(CachedVerifier::new(ports.verifier, clock));
     TokenEndpoints::compose(ports, Arc::new(config.scopes.clone()), config.tokens.clone())

@@ -3,6 +3,7 @@
 //! binary runs.
 
 pub mod app;
+pub mod cache;
 pub mod cli;
 pub mod clock;
 pub mod commands;

@@ -6,7 +6,6 @@
 //! adapters implement its ports, and `auth-server` wires them together.
 
 pub mod authorization_request;
-pub mod cache;
 pub mod client;
 pub mod client_auth;
 pub mod code;

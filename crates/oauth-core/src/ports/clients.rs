@@ -25,20 +25,6 @@ pub trait ClientRepository: Send + Sync {
     /// The client with this id.
     async fn find(&self, id: &ClientId) -> Result<Option<Client>, RepoError>;
 
-    /// The client as stored now, past any cache in front of the store (see
-    /// `cache::CachedClients`): asked before refusing a client whose copy may
-    /// be older than a change the refusal hinges on, a secret just rotated.
-    async fn find_fresh(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {
-        self.find(id).await
-    }
-
-    /// The copy of the client held in memory, if any, without reading the
-    /// store: `None` from an adapter that keeps no copies.
-    async fn find_cached(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {
-        let _ = id;
-        Ok(None)
-    }
-
     /// The client with this name, compared without regard to case.
     async fn find_by_name(&self, name: &str) -> Result<Option<Client>, RepoError>;
 
@@ -62,50 +48,4 @@ pub trait ClientRepository: Send + Sync {
 
     /// Removes the client and its secrets.
     async fn delete(&self, id: &ClientId) -> Result<(), RepoError>;
-}
-
-/// What the registry says of a client id, judged by a caller's rule.
-#[derive(Debug)]
-#[allow(clippy::large_enum_variant)] // returned and matched at once, never stored
-pub enum Judged {
-    /// The client exists and the rule holds for it.
-    Accepted(Client),
-    /// The client exists and the rule does not hold for it.
-    Refused,
-    /// No client has this id.
-    Unknown,
-}
-
-/// Judges the client named `id` by `accept`: first on a copy held in memory
-/// (a cache may accept, never refuse: docs/SECURITY.md § Read caches), then
-/// on the stored client.
-///
-/// SECURITY: every refusal costs exactly one store read, whether the id is
-/// unknown or the client is known and refused, cached or not, so the time an
-/// answer takes does not tell which ids exist.
-pub async fn judge(
-    clients: &dyn ClientRepository,
-    id: &ClientId,
-    accept: impl Fn(&Client) -> bool,
-) -> Result<Judged, RepoError> {
-    if let Some(client) = clients.find_cached(id).await?.filter(|client| accept(client)) {
-        return Ok(Judged::Accepted(client));
-    }
-    Ok(match clients.find_fresh(id).await? {
-        Some(client) if accept(&client) => Judged::Accepted(client),
-        Some(_) => Judged::Refused,
-        None => Judged::Unknown,
-    })
-}
-
-/// The client named `id` if `accept` holds for it, judged as [`judge`] does.
-pub async fn find_accepted(
-    clients: &dyn ClientRepository,
-    id: &ClientId,
-    accept: impl Fn(&Client) -> bool,
-) -> Result<Option<Client>, RepoError> {
-    Ok(match judge(clients, id, accept).await? {
-        Judged::Accepted(client) => Some(client),
-        Judged::Refused | Judged::Unknown => None,
-    })
 }

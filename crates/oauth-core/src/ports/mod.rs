@@ -1,6 +1,7 @@
 //! The ports: what the domain needs from the outside world, as traits that
 //! adapters implement. Each trait's documentation is its contract.
 
+mod client_cache;
 mod clients;
 mod clock;
 mod codes;
@@ -19,7 +20,8 @@ mod token_signer;
 mod token_verifier;
 mod users;
 
-pub use clients::{ClientRepository, Judged, find_accepted, judge};
+pub use client_cache::ClientCache;
+pub use clients::ClientRepository;
 pub use clock::Clock;
 pub use codes::CodeRepository;
 pub use consents::ConsentRepository;

@@ -8,9 +8,8 @@ use std::sync::Arc;
 use crate::client::{AuthMethod, Client, ClientId, ClientType, SecretDigest};
 use crate::client_auth::PresentedCredentials;
 use crate::error::{OAuthError, RepoError};
-use crate::ports::{
-    ClientRepository, Clock, Judged, LoginAttemptRepository, RandomUnavailable, SignError, judge,
-};
+use crate::ports::{Clock, LoginAttemptRepository, RandomUnavailable, SignError};
+use crate::service::client_directory::{ClientDirectory, Judged};
 use crate::throttle::{CLIENT_LIMIT, CLIENT_WINDOW, FailureCount, client_key, unknown_client_key};
 use time::OffsetDateTime;
 
@@ -48,7 +47,7 @@ impl From<RandomUnavailable> for TokenFailure {
 /// Authenticates clients and counts their failures.
 #[derive(Clone)]
 pub struct ClientAuthenticator {
-    clients: Arc<dyn ClientRepository>,
+    clients: ClientDirectory,
     attempts: Arc<dyn LoginAttemptRepository>,
     clock: Arc<dyn Clock>,
 }
@@ -62,7 +61,7 @@ impl std::fmt::Debug for ClientAuthenticator {
 impl ClientAuthenticator {
     /// Judges clients from `clients`, counting failures in `attempts`.
     pub fn new(
-        clients: Arc<dyn ClientRepository>,
+        clients: ClientDirectory,
         attempts: Arc<dyn LoginAttemptRepository>,
         clock: Arc<dyn Clock>,
     ) -> Self {
@@ -94,7 +93,7 @@ impl ClientAuthenticator {
             return Err(throttled());
         }
         let judged = match ClientId::parse(&presented.client_id) {
-            Ok(id) => judge(self.clients.as_ref(), &id, |c| admits(c, presented, now)).await?,
+            Ok(id) => self.clients.judge(&id, |c| admits(c, presented, now)).await?,
             Err(_) => Judged::Unknown,
         };
         let charged = match judged {

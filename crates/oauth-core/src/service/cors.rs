@@ -1,16 +1,14 @@
 //! Which browser origins may read our token-endpoint answers (CORS): the
 //! origins registered by clients (`allowed_origins`).
 
-use std::sync::Arc;
-
 use crate::client::ClientId;
 use crate::error::RepoError;
-use crate::ports::{ClientRepository, find_accepted};
+use crate::service::client_directory::ClientDirectory;
 
 /// Answers the CORS look-ups of the token, introspection, revocation and
 /// userinfo endpoints.
 pub struct CorsService {
-    clients: Arc<dyn ClientRepository>,
+    clients: ClientDirectory,
 }
 
 impl std::fmt::Debug for CorsService {
@@ -21,7 +19,7 @@ impl std::fmt::Debug for CorsService {
 
 impl CorsService {
     /// Looks origins up among the registrations in `clients`.
-    pub fn new(clients: Arc<dyn ClientRepository>) -> Self {
+    pub fn new(clients: ClientDirectory) -> Self {
         Self { clients }
     }
 
@@ -38,7 +36,7 @@ impl CorsService {
     /// holds nothing the client did not send).
     pub async fn origin_allowed_for(&self, client_id: &str, origin: &str) -> bool {
         let Ok(id) = ClientId::parse(client_id) else { return false };
-        let allowed = find_accepted(self.clients.as_ref(), &id, |client| client.allows_origin(origin));
+        let allowed = self.clients.find_accepted(&id, |client| client.allows_origin(origin));
         matches!(allowed.await, Ok(Some(_)))
     }
 }

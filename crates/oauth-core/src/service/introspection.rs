@@ -6,10 +6,11 @@ use std::sync::Arc;
 use crate::client::{Client, ClientType};
 use crate::client_auth::PresentedCredentials;
 use crate::error::OAuthError;
-use crate::ports::{ClientRepository, Clock, RefreshTokenRepository, find_accepted};
+use crate::ports::{Clock, RefreshTokenRepository};
 use crate::refresh::RefreshDigest;
 use crate::scope::ScopeName;
 use crate::service::client_authentication::{ClientAuthenticator, TokenFailure};
+use crate::service::client_directory::ClientDirectory;
 use crate::service::live_token::{LiveTokens, may_be_jwt};
 use crate::service::token::require;
 
@@ -72,7 +73,7 @@ pub struct IntrospectionService {
     authenticator: ClientAuthenticator,
     live: LiveTokens,
     /// Read again when a cached copy would refuse `may_introspect_any`.
-    clients: Arc<dyn ClientRepository>,
+    clients: ClientDirectory,
     /// Refresh tokens are looked up by digest.
     refresh: Arc<dyn RefreshTokenRepository>,
     clock: Arc<dyn Clock>,
@@ -90,7 +91,7 @@ impl IntrospectionService {
     pub fn new(
         authenticator: ClientAuthenticator,
         live: LiveTokens,
-        clients: Arc<dyn ClientRepository>,
+        clients: ClientDirectory,
         refresh: Arc<dyn RefreshTokenRepository>,
         clock: Arc<dyn Clock>,
     ) -> Self {
@@ -140,7 +141,7 @@ impl IntrospectionService {
             return Ok(true);
         }
         let permitted = |client: &Client| client.metadata.may_introspect_any && !client.disabled;
-        Ok(find_accepted(self.clients.as_ref(), &caller.id, permitted).await?.is_some())
+        Ok(self.clients.find_accepted(&caller.id, permitted).await?.is_some())
     }
 
     async fn introspect_access(&self, token: &str) -> Result<Introspection, TokenFailure> {

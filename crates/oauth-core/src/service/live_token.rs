@@ -7,11 +7,11 @@ use std::sync::Arc;
 use crate::client::{Client, ClientId};
 use crate::error::{OAuthError, RepoError};
 use crate::ports::{
-    ClientRepository, Clock, RefreshTokenRepository, RevokedTokenRepository, TokenVerifier, UserRepository,
-    VerifyError, find_accepted,
+    Clock, RefreshTokenRepository, RevokedTokenRepository, TokenVerifier, UserRepository, VerifyError,
 };
 use crate::refresh::RefreshFamilyId;
 use crate::service::client_authentication::TokenFailure;
+use crate::service::client_directory::ClientDirectory;
 use crate::token::AccessTokenClaims;
 use crate::user::{User, UserId};
 
@@ -39,7 +39,7 @@ pub struct LiveTokenPorts {
     /// Refresh families: a token of a revoked family is dead.
     pub refresh: Arc<dyn RefreshTokenRepository>,
     /// A disabled client's tokens are dead.
-    pub clients: Arc<dyn ClientRepository>,
+    pub clients: ClientDirectory,
     /// A disabled or signed-out user's tokens are dead.
     pub users: Arc<dyn UserRepository>,
 }
@@ -136,7 +136,7 @@ impl LiveTokens {
 
     /// The client, if it exists and is not disabled.
     pub(crate) async fn enabled_client(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {
-        find_accepted(self.ports.clients.as_ref(), id, |client| !client.disabled).await
+        self.ports.clients.find_accepted(id, |client| !client.disabled).await
     }
 
     /// The user, if it exists and is not disabled: tokens of anyone else are dead.

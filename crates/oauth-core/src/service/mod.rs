@@ -2,6 +2,7 @@
 
 pub mod authorize;
 pub mod client_authentication;
+pub mod client_directory;
 pub mod clients;
 pub mod cors;
 pub mod introspection;

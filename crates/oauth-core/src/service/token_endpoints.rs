@@ -11,6 +11,7 @@ use crate::ports::{
 };
 use crate::scope::ScopeCatalog;
 use crate::service::client_authentication::ClientAuthenticator;
+use crate::service::client_directory::ClientDirectory;
 use crate::service::cors::CorsService;
 use crate::service::introspection::IntrospectionService;
 use crate::service::live_token::{LiveTokenPorts, LiveTokens};
@@ -24,11 +25,12 @@ use crate::service::userinfo::UserinfoService;
 use crate::token::TokenPolicy;
 
 /// The adapters the token-endpoint family is built from. Replace a field
-/// before [`TokenEndpoints::compose`] to put a decorator (a cache) in front.
+/// before [`TokenEndpoints::compose`] to put a decorator (a cache) in front,
+/// or `clients` with a [`ClientDirectory::cached`] one.
 #[derive(Clone)]
 pub struct TokenEndpointPorts {
     /// Registered clients: authentication, CORS, live-token checks.
-    pub clients: Arc<dyn ClientRepository>,
+    pub clients: ClientDirectory,
     /// Users: a token of a disabled or signed-out user is dead.
     pub users: Arc<dyn UserRepository>,
     /// Authorization codes, redeemed by the code grant.
@@ -68,7 +70,7 @@ impl TokenEndpointPorts {
             + 'static,
     {
         Self {
-            clients: store.clone(),
+            clients: ClientDirectory::uncached(store.clone()),
             users: store.clone(),
             codes: store.clone(),
             refresh: store.clone(),

@@ -5,6 +5,7 @@
 //! None of this is fit for production: the in-memory store is per process and
 //! the plain-text hasher does not hash.
 
+mod client_cache;
 mod clock;
 pub mod contract;
 pub mod fixtures;
@@ -13,6 +14,7 @@ mod memory;
 mod random;
 mod signer;
 
+pub use client_cache::MemoryClientCache;
 pub use clock::ManualClock;
 pub use hasher::PlainTextHasher;
 pub use memory::InMemoryStore;

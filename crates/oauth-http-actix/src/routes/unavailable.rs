@@ -16,6 +16,7 @@ use oauth_core::ports::{
     ClientRepository, MockClientRepository, MockReadinessProbe, MockRevokedTokenRepository,
     MockTokenVerifier, VerifyError,
 };
+use oauth_core::service::client_directory::ClientDirectory;
 use oauth_core::service::token_endpoints::TokenEndpointPorts;
 use oauth_core::testing::{InMemoryStore, fixtures};
 use oauth_core::token::AccessTokenClaims;
@@ -36,8 +37,6 @@ fn unavailable() -> RepoError {
 fn failing_clients() -> MockClientRepository {
     let mut clients = MockClientRepository::new();
     clients.expect_find().returning(|_| Err(unavailable()));
-    clients.expect_find_cached().returning(|_| Err(unavailable()));
-    clients.expect_find_fresh().returning(|_| Err(unavailable()));
     clients
 }
 
@@ -137,7 +136,7 @@ async fn a_failing_store_or_verifier_is_a_503_that_keeps_its_cause_in_the_log() 
     let cases = [
         (
             "token: the client lookup fails",
-            state(|tokens| tokens.clients = Arc::new(failing_clients())).await,
+            state(|tokens| tokens.clients = ClientDirectory::uncached(Arc::new(failing_clients()))).await,
             client_post("/oauth/token", "grant_type=client_credentials"),
         ),
         (

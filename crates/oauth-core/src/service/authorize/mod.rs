@@ -30,6 +30,7 @@ use crate::ports::{
     RandomSource, SessionRepository, UserRepository,
 };
 use crate::scope::ScopeCatalog;
+use crate::service::client_directory::ClientDirectory;
 use crate::session::{
     Login, Session, SessionDigest, SessionId, SessionLifetimes, SessionSecret, csrf_matches,
 };
@@ -62,7 +63,7 @@ pub struct SignInPolicy {
 #[derive(Clone)]
 pub struct AuthorizePorts {
     /// The client and its redirect URIs.
-    pub clients: Arc<dyn ClientRepository>,
+    pub clients: ClientDirectory,
     /// Who signs in.
     pub users: Arc<dyn UserRepository>,
     /// Where issued codes are stored.
@@ -99,7 +100,7 @@ impl AuthorizePorts {
             + 'static,
     {
         Self {
-            clients: store.clone(),
+            clients: ClientDirectory::uncached(store.clone()),
             users: store.clone(),
             codes: store.clone(),
             consents: store.clone(),
@@ -160,20 +161,25 @@ impl AuthorizeService {
     /// error page), then the rest of the request (`Ok(Err)`: an error sent
     /// back to the client). A refusal is decided on the stored client, never
     /// on a cached copy that may predate a change made elsewhere (a redirect
-    /// URI, a scope or a grant just added): the client is read again first.
+    /// URI, a scope or a grant just added): see [`ClientDirectory::decide`].
     async fn checked_request(
         &self,
         params: &AuthorizationParams,
     ) -> Result<Result<AuthorizationRequest, RedirectError>, PageError> {
         let client_id = params.client_id().map_err(PageError::Untrusted)?;
-        if let Ok(target) = trust_redirect(params, self.ports.clients.find(&client_id).await?)
-            && let Ok(request) = validate(target, params, &self.catalog, self.policy.authorize)
-        {
-            return Ok(Ok(request));
+        let decided = self
+            .ports
+            .clients
+            .decide(&client_id, |client| match trust_redirect(params, client) {
+                Ok(target) => validate(target, params, &self.catalog, self.policy.authorize).map_err(Ok),
+                Err(untrusted) => Err(Err(PageError::Untrusted(untrusted))),
+            })
+            .await?;
+        match decided {
+            Ok(request) => Ok(Ok(request)),
+            Err(Ok(back_to_client)) => Ok(Err(back_to_client)),
+            Err(Err(page)) => Err(page),
         }
-        let target = trust_redirect(params, self.ports.clients.find_fresh(&client_id).await?)
-            .map_err(PageError::Untrusted)?;
-        Ok(validate(target, params, &self.catalog, self.policy.authorize))
     }
 
     /// A stored request checked again, as if it arrived now: a client disabled
@@ -233,7 +239,7 @@ impl AuthorizeService {
     /// The "start again" page, linking back to the client when it is known.
     async fn start_again(&self, client_id: &str) -> PageError {
         let client = match ClientId::parse(client_id) {
-            Ok(id) => self.ports.clients.find(&id).await.ok().flatten().filter(|c| !c.disabled),
+            Ok(id) => self.ports.clients.find_accepted(&id, |c| !c.disabled).await.ok().flatten(),
             Err(_) => None,
         };
         PageError::StartAgain(StartAgain::for_client(client.as_ref()))

@@ -3,7 +3,7 @@
 //! where to come back to.
 
 use crate::client::{Client, ClientId};
-use crate::ports::{VerifyError, find_accepted};
+use crate::ports::VerifyError;
 use crate::session::{csrf_matches, csrf_token};
 
 use super::LogoutService;
@@ -123,7 +123,7 @@ impl LogoutService {
         let Some(id) = named.or(hint_audience) else { return Ok(None) };
         let unknown = || PageError::BadRequest("the client is unknown".into());
         let id = ClientId::parse(id).map_err(|_| unknown())?;
-        let client = find_accepted(self.ports.clients.as_ref(), &id, |client| !client.disabled).await?;
+        let client = self.ports.clients.find_accepted(&id, |client| !client.disabled).await?;
         client.map(Some).ok_or_else(unknown)
     }
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use crate::ports::{ClientRepository, Clock, SessionRepository, TokenVerifier, UserRepository};
+use crate::service::client_directory::ClientDirectory;
 
 pub use end_session::{EndSession, EndSessionParams};
 pub use sign_out::SignedInAs;
@@ -23,7 +24,7 @@ pub struct LogoutPorts {
     /// The signed-in user's address, for the confirmation page.
     pub users: Arc<dyn UserRepository>,
     /// The client a `post_logout_redirect_uri` must be registered on.
-    pub clients: Arc<dyn ClientRepository>,
+    pub clients: ClientDirectory,
 }
 
 impl LogoutPorts {
@@ -32,7 +33,11 @@ impl LogoutPorts {
     where
         S: SessionRepository + UserRepository + ClientRepository + 'static,
     {
-        Self { sessions: store.clone(), users: store.clone(), clients: store.clone() }
+        Self {
+            sessions: store.clone(),
+            users: store.clone(),
+            clients: ClientDirectory::uncached(store.clone()),
+        }
     }
 }
 

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use crate::client::{Client, GrantType};
 use crate::client_auth::PresentedCredentials;
 use crate::error::OAuthError;
-use crate::ports::ClientRepository;
 use crate::service::client_authentication::ClientAuthenticator;
+use crate::service::client_directory::ClientDirectory;
 use crate::token::TokenResponse;
 
 pub use crate::service::client_authentication::TokenFailure;
@@ -80,7 +80,7 @@ pub trait GrantHandler: Send + Sync {
 pub struct TokenService {
     authenticator: ClientAuthenticator,
     /// Read past any cache when a cached copy would refuse.
-    clients: Arc<dyn ClientRepository>,
+    clients: ClientDirectory,
     handlers: BTreeMap<GrantType, Arc<dyn GrantHandler>>,
 }
 
@@ -96,7 +96,7 @@ impl TokenService {
     /// grant type, the later one is kept.
     pub fn new(
         authenticator: ClientAuthenticator,
-        clients: Arc<dyn ClientRepository>,
+        clients: ClientDirectory,
         handlers: impl IntoIterator<Item = Arc<dyn GrantHandler>>,
     ) -> Self {
         let handlers = handlers.into_iter().map(|handler| (handler.grant_type(), handler)).collect();

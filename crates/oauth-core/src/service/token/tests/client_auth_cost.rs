@@ -1,14 +1,15 @@
 //! What a failed client authentication costs the store: the same work
 //! whether the `client_id` exists or not (docs/SECURITY.md § Client
-//! authentication), with the per-instance client cache in front, as deployed.
+//! authentication), with a client cache in front, as deployed.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::*;
-use crate::cache::CachedClients;
 use crate::client::{Client, StoredSecret};
 use crate::error::RepoError;
 use crate::ports::LoginAttemptRepository;
+use crate::service::client_directory::ClientDirectory;
+use crate::testing::MemoryClientCache;
 use crate::throttle::{FailureCount, ThrottleKey};
 
 /// The in-memory store, counting the client reads and the counter calls that reach it.
@@ -115,7 +116,11 @@ async fn counted() -> (Endpoints, Arc<Counting>) {
     ClientRepository::insert(&counting.inner, &machine).await.unwrap();
     let signer = Arc::new(RecordingSigner::default());
     let ports = Ports {
-        clients: Arc::new(CachedClients::new(counting.clone(), clock.clone(), Duration::seconds(1))),
+        clients: ClientDirectory::cached(
+            counting.clone(),
+            Arc::new(MemoryClientCache::default()),
+            clock.clone(),
+        ),
         users: store.clone(),
         codes: store.clone(),
         refresh: store.clone(),

@@ -6,6 +6,7 @@ use super::*;
 use crate::client::Client;
 use crate::error::OAuthError;
 use crate::service::client_authentication::ClientAuthenticator;
+use crate::service::client_directory::ClientDirectory;
 use crate::token::TokenResponse;
 
 /// A handler that checks nothing and says that it ran.
@@ -25,9 +26,10 @@ impl GrantHandler for ChecksNothing {
 #[tokio::test]
 async fn a_grant_the_client_did_not_register_never_reaches_its_handler() {
     let h = harness().await;
-    let authenticator = ClientAuthenticator::new(h.store.clone(), h.store.clone(), h.clock.clone());
+    let clients = ClientDirectory::uncached(h.store.clone());
+    let authenticator = ClientAuthenticator::new(clients.clone(), h.store.clone(), h.clock.clone());
     let handlers: [Arc<dyn GrantHandler>; 1] = [Arc::new(ChecksNothing)];
-    let service = TokenService::new(authenticator, h.store.clone(), handlers);
+    let service = TokenService::new(authenticator, clients, handlers);
     let params = || TokenParams { grant_type: Some("client_credentials".into()), ..TokenParams::default() };
 
     let billing = service.token(&basic("client1", "s"), params(), "192.0.2.1").await;

@@ -2,12 +2,12 @@
 
 use std::sync::Arc;
 
+use oauth_core::RepoError;
+use oauth_core::ports::{Clock, LoginAttemptRepository};
+use oauth_core::throttle::{FailureCount, ThrottleKey};
 use time::{Duration, OffsetDateTime};
 
 use super::ttl_map::TtlMap;
-use crate::error::RepoError;
-use crate::ports::{Clock, LoginAttemptRepository};
-use crate::throttle::{FailureCount, ThrottleKey};
 
 /// Keys are per client and address, which an attacker can vary: bounded.
 const CAPACITY: usize = 16_384;
@@ -103,11 +103,11 @@ impl LoginAttemptRepository for CachedLoginAttempts {
 
 #[cfg(test)]
 mod tests {
+    use oauth_core::testing::{InMemoryStore, ManualClock};
+    use oauth_core::throttle::client_key;
     use time::macros::datetime;
 
     use super::*;
-    use crate::testing::{InMemoryStore, ManualClock};
-    use crate::throttle::client_key;
 
     const T0: OffsetDateTime = datetime!(2026-11-29 12:00 UTC);
     const MEMORY: Duration = Duration::minutes(1);

@@ -2,12 +2,12 @@
 
 use std::sync::Arc;
 
+use oauth_core::digest::Digest;
+use oauth_core::ports::{Clock, TokenVerifier, VerifyError};
+use oauth_core::token::{AccessTokenClaims, IdTokenClaims};
 use time::Duration;
 
 use super::ttl_map::TtlMap;
-use crate::digest::Digest;
-use crate::ports::{Clock, TokenVerifier, VerifyError};
-use crate::token::{AccessTokenClaims, IdTokenClaims};
 
 /// Marks the digests of verified tokens.
 #[derive(Debug)]
@@ -67,11 +67,11 @@ impl TokenVerifier for CachedVerifier {
 
 #[cfg(test)]
 mod tests {
+    use oauth_core::ports::MockTokenVerifier;
+    use oauth_core::testing::ManualClock;
     use time::macros::datetime;
 
     use super::*;
-    use crate::ports::MockTokenVerifier;
-    use crate::testing::ManualClock;
 
     fn claims(jti: &str) -> AccessTokenClaims {
         AccessTokenClaims {

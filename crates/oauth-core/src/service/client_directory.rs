@@ -1,0 +1,138 @@
+//! How services read clients: through one directory that may keep copies in
+//! memory, and owns the rule that makes those copies safe to use — a cache may
+//! delay a refusal, never cause one (docs/SECURITY.md § Read caches).
+
+use std::sync::Arc;
+
+use crate::client::{Client, ClientId};
+use crate::error::RepoError;
+use crate::ports::{ClientCache, ClientRepository, Clock};
+
+/// What the registry says of a client id, judged by a caller's rule.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // returned and matched at once, never stored
+pub enum Judged {
+    /// The client exists and the rule holds for it.
+    Accepted(Client),
+    /// The client exists and the rule does not hold for it.
+    Refused,
+    /// No client has this id.
+    Unknown,
+}
+
+/// The registered clients, as the services read them: from a
+/// [`ClientRepository`], optionally through a [`ClientCache`].
+///
+/// A cached copy may only ever accept. Whenever a copy would lead to a
+/// refusal (unknown, disabled, a secret, grant, scope, URI, origin or
+/// permission it lacks), the client is read from the store and the stored
+/// client decides; that read refreshes the copy, or drops it when the client
+/// is gone. So a change made elsewhere (the CLI, another instance) can delay
+/// a refusal by at most the cache's time-to-live, and is accepted at once.
+/// Unknown ids are never cached, so made-up ids cannot fill the cache.
+///
+/// Cheap to clone: every clone reads through the same cache.
+#[derive(Clone)]
+pub struct ClientDirectory {
+    store: Arc<dyn ClientRepository>,
+    copies: Option<Copies>,
+}
+
+/// The cache and the clock that stamps and ages its copies.
+#[derive(Clone)]
+struct Copies {
+    cache: Arc<dyn ClientCache>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for ClientDirectory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientDirectory").field("cached", &self.copies.is_some()).finish_non_exhaustive()
+    }
+}
+
+impl ClientDirectory {
+    /// Every read goes to `store`.
+    pub fn uncached(store: Arc<dyn ClientRepository>) -> Self {
+        Self { store, copies: None }
+    }
+
+    /// Reads through `cache`, which ages its copies on `clock`.
+    pub fn cached(
+        store: Arc<dyn ClientRepository>,
+        cache: Arc<dyn ClientCache>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { store, copies: Some(Copies { cache, clock }) }
+    }
+
+    /// The client as stored now, past any copy; the copy is replaced by it,
+    /// or dropped when the client is gone. For a decision that must rest on
+    /// the stored client, a copy in hand having refused.
+    pub async fn find_fresh(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {
+        let Some(copies) = &self.copies else { return self.store.find(id).await };
+        let read_at = copies.clock.now();
+        let found = self.store.find(id).await?;
+        match &found {
+            Some(client) => copies.cache.put(client.clone(), read_at),
+            None => copies.cache.forget(id),
+        }
+        Ok(found)
+    }
+
+    /// Every client, ordered by name, from the store.
+    pub async fn list(&self) -> Result<Vec<Client>, RepoError> {
+        self.store.list().await
+    }
+
+    /// `decide` applied to the copy of the client, when one is held and
+    /// `decide` accepts it (`Ok`); otherwise to the client as stored now
+    /// (`None`: no client has this id), whose answer stands.
+    ///
+    /// SECURITY: every refusal costs exactly one store read, whether the id
+    /// is unknown or the client refused, a copy held or not, so the time an
+    /// answer takes does not tell which ids exist.
+    pub async fn decide<T, E>(
+        &self,
+        id: &ClientId,
+        decide: impl Fn(Option<Client>) -> Result<T, E>,
+    ) -> Result<Result<T, E>, RepoError> {
+        if let Some(copies) = &self.copies
+            && let Some(copy) = copies.cache.get(id, copies.clock.now())
+            && let Ok(accepted) = decide(Some(copy))
+        {
+            return Ok(Ok(accepted));
+        }
+        Ok(decide(self.find_fresh(id).await?))
+    }
+
+    /// Judges the client named `id` by `accept`, as [`Self::decide`] does.
+    pub async fn judge(&self, id: &ClientId, accept: impl Fn(&Client) -> bool) -> Result<Judged, RepoError> {
+        let decided = self
+            .decide(id, |client| match client {
+                Some(client) if accept(&client) => Ok(client),
+                known => Err(known.is_some()),
+            })
+            .await?;
+        Ok(match decided {
+            Ok(client) => Judged::Accepted(client),
+            Err(true) => Judged::Refused,
+            Err(false) => Judged::Unknown,
+        })
+    }
+
+    /// The client named `id` if `accept` holds for it, judged as [`Self::judge`] does.
+    pub async fn find_accepted(
+        &self,
+        id: &ClientId,
+        accept: impl Fn(&Client) -> bool,
+    ) -> Result<Option<Client>, RepoError> {
+        Ok(match self.judge(id, accept).await? {
+            Judged::Accepted(client) => Some(client),
+            Judged::Refused | Judged::Unknown => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
