@@ -38,18 +38,25 @@ impl Default for AuthorizationParams {
 /// Why the request cannot be answered by redirect: shown on our own error page.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Untrusted {
+    /// No `client_id`.
     #[error("the request has no client_id")]
     MissingClientId,
+    /// No client has this id.
     #[error("the client_id is not known")]
     UnknownClient,
+    /// The client is disabled.
     #[error("this application is disabled")]
     DisabledClient,
+    /// `client_id` or `redirect_uri` was sent twice (RFC 6749 §3.1).
     #[error("the {0} parameter appears more than once")]
     Repeated(&'static str),
+    /// `client_id` or `redirect_uri` is longer than we accept.
     #[error("the {0} parameter is too long")]
     TooLong(&'static str),
+    /// No `redirect_uri`, and the client registered several (RFC 6749 §3.1.2.3).
     #[error("the request has no redirect_uri and the application registered more than one")]
     MissingRedirectUri,
+    /// A `redirect_uri` the client did not register (exact match).
     #[error("the redirect_uri is not registered for this application")]
     UnregisteredRedirectUri,
 }
@@ -92,6 +99,7 @@ pub struct AuthorizePolicy {
 /// A request that passed every check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorizationRequest {
+    /// Where, and to which client, the answer goes.
     pub target: TrustedTarget,
     /// Granted scopes are a subset of these.
     pub scopes: BTreeSet<ScopeName>,
@@ -101,6 +109,7 @@ pub struct AuthorizationRequest {
     pub nonce: Option<String>,
     /// `None` only when the policy lets a confidential client skip PKCE.
     pub code_challenge: Option<CodeChallenge>,
+    /// OIDC Core §3.1.2.1 `prompt` values.
     pub prompt: BTreeSet<Prompt>,
     /// Seconds; re-authenticate when the last login is older.
     pub max_age: Option<u32>,
@@ -189,8 +198,11 @@ pub fn trust_redirect(
 #[derive(Debug, thiserror::Error)]
 #[error("{error}")]
 pub struct RedirectError {
+    /// The verified redirect URI.
     pub redirect_uri: String,
+    /// The request's `state`, echoed as sent.
     pub state: Option<String>,
+    /// The error (RFC 6749 §4.1.2.1).
     pub error: OAuthError,
 }
 

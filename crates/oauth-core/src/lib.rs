@@ -5,6 +5,8 @@
 //! This crate performs no I/O and knows no web framework, database or runtime:
 //! adapters implement its ports, and `auth-server` wires them together.
 
+#![deny(missing_docs)]
+
 pub mod authorization_request;
 pub mod client;
 pub mod client_auth;

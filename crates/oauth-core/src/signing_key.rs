@@ -13,8 +13,11 @@ use crate::token::SigningAlg;
 /// lists every key a verifier may meet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum KeyState {
+    /// Published, not yet signing.
     Next,
+    /// Signing new tokens.
     Active,
+    /// No longer signing; published while tokens it signed may live.
     Retired,
 }
 
@@ -44,12 +47,15 @@ impl KeyState {
 pub struct StoredSigningKey {
     /// RFC 7638 JWK thumbprint.
     pub kid: String,
+    /// The algorithm it signs with.
     pub alg: SigningAlg,
+    /// Where it is in its life.
     pub state: KeyState,
     /// The public JWK, JSON.
     pub public_jwk: String,
     /// The private JWK, sealed by the adapter (never readable without the master key).
     pub sealed_private_jwk: String,
+    /// When it was generated.
     pub created_at: OffsetDateTime,
     /// When it started signing.
     pub activated_at: Option<OffsetDateTime>,

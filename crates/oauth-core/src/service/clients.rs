@@ -19,22 +19,30 @@ use crate::scope::ScopeCatalog;
 /// Why a client operation was refused or failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
+    /// A field was refused.
     #[error("{0}")]
     Invalid(#[from] ClientFieldError),
+    /// Another client has this name.
     #[error("`name`: a client named {0:?} already exists")]
     DuplicateName(String),
+    /// No client has this id.
     #[error("no client with id {0:?}")]
     UnknownClient(String),
+    /// A public client has no secret to rotate.
     #[error("`type`: a public client has no secret to rotate")]
     NoSecret,
+    /// A client's type cannot change.
     #[error(
         "`type`: client {0:?} is {1}; the type of an existing client cannot change (delete and recreate it)"
     )]
     TypeChange(String, ClientType),
+    /// A file names one client twice.
     #[error("`name`: {0:?} appears more than once in the file")]
     RepeatedInFile(String),
+    /// The store failed.
     #[error(transparent)]
     Storage(RepoError),
+    /// Randomness was unavailable.
     #[error(transparent)]
     Random(#[from] RandomUnavailable),
 }
@@ -55,12 +63,19 @@ impl From<RepoError> for ClientError {
 /// Changes to an existing client; `None` leaves a field as it is, a list replaces the old one.
 #[derive(Debug, Clone, Default)]
 pub struct ClientUpdate {
+    /// Replaces the redirect URIs.
     pub redirect_uris: Option<Vec<String>>,
+    /// Replaces the allowed browser origins.
     pub allowed_origins: Option<Vec<String>>,
+    /// Replaces the scopes the client may request.
     pub scopes: Option<Vec<String>>,
+    /// Replaces the grants the client may use.
     pub grant_types: Option<Vec<String>>,
+    /// Sets whether the consent page is skipped.
     pub skip_consent: Option<bool>,
+    /// Replaces the post-logout redirect URIs.
     pub post_logout_redirect_uris: Option<Vec<String>>,
+    /// Sets whether the client may introspect every client's tokens.
     pub may_introspect_any: Option<bool>,
 }
 

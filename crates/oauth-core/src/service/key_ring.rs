@@ -45,10 +45,13 @@ pub struct KeyPolicy {
 /// Why keys could not be read, created or rotated.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyRingError {
+    /// The key store failed.
     #[error("signing keys: {0}")]
     Store(#[from] RepoError),
+    /// A key could not be generated, opened or used.
     #[error(transparent)]
     Material(#[from] KeyMaterialError),
+    /// No key of this algorithm is active.
     #[error("no active {0} key")]
     NoActiveKey(SigningAlg),
 }

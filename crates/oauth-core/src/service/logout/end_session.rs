@@ -13,9 +13,13 @@ use crate::service::authorize::live_session;
 /// The request's parameters as received (§2).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct EndSessionParams {
+    /// A previously issued ID token naming the user (§2).
     pub id_token_hint: Option<String>,
+    /// The client asking, when no hint names it.
     pub client_id: Option<String>,
+    /// Where to send the browser afterwards, if registered (§3).
     pub post_logout_redirect_uri: Option<String>,
+    /// Echoed to `post_logout_redirect_uri`.
     pub state: Option<String>,
 }
 
@@ -24,7 +28,14 @@ pub struct EndSessionParams {
 pub enum EndSession {
     /// §2: without a hint naming the signed-in user, the user is asked, so a
     /// bare link cannot sign people out. The form re-sends `params`.
-    Confirm { email: String, csrf: String, params: EndSessionParams },
+    Confirm {
+        /// Who is signed in.
+        email: String,
+        /// The session's CSRF token for the confirmation form.
+        csrf: String,
+        /// The request, to send again with the answer.
+        params: EndSessionParams,
+    },
     /// The session is over (or there was none).
     Ended {
         /// §3: the registered URI, with `state` when one was sent; `None`
