@@ -198,13 +198,4 @@ impl IntrospectionService {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::{TokenKind, kind_of};
-
-    #[test]
-    fn the_kind_is_told_by_the_shape() {
-        assert_eq!(kind_of("a.b.c"), TokenKind::Access);
-        assert_eq!(kind_of("opaque_refresh-token"), TokenKind::Refresh);
-        assert_eq!(kind_of("a.b"), TokenKind::Refresh);
-    }
-}
+mod tests;

@@ -5,6 +5,8 @@ pub mod client_authentication;
 pub mod client_directory;
 pub mod clients;
 pub mod cors;
+#[cfg(test)]
+mod endpoint_harness;
 pub mod introspection;
 pub mod key_ring;
 pub mod live_token;

@@ -115,3 +115,6 @@ impl RevocationService {
         Ok(caller)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -73,3 +73,6 @@ impl UserinfoService {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,4 +1,3 @@
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use time::Duration;
@@ -9,137 +8,12 @@ use crate::code::{AuthorizationCode, CodeDigest};
 use crate::pkce::CodeChallenge;
 use crate::ports::{ClientRepository, Clock, CodeRepository, UserRepository};
 use crate::scope::{ScopeCatalog, ScopeName};
+use crate::service::endpoint_harness::*;
 use crate::service::introspection::Introspection;
-use crate::service::token_endpoints::{TokenEndpointPorts, TokenEndpoints};
-use crate::service::userinfo::{UserInfo, UserinfoFailure};
+use crate::service::userinfo::UserinfoFailure;
 use crate::testing::fixtures::{self, T0};
 use crate::testing::{InMemoryStore, ManualClock, RecordingSigner, SeqRandom};
 use crate::token::{SigningAlg, TokenPolicy};
-
-/// RFC 7636 Appendix B.
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-const ISSUER: &str = "https://id.example";
-
-type Ports = TokenEndpointPorts;
-
-/// The token family's services behind one value, each method its
-/// endpoint's, so a test reads as one conversation with the server.
-struct Endpoints(TokenEndpoints);
-
-impl Endpoints {
-    fn new(ports: Ports, catalog: Arc<ScopeCatalog>, policy: TokenPolicy) -> Self {
-        Self(TokenEndpoints::compose(ports, catalog, policy))
-    }
-
-    async fn token(
-        &self,
-        credentials: &PresentedCredentials,
-        params: TokenParams,
-        address: &str,
-    ) -> Result<Granted, TokenFailure> {
-        self.0.token.token(credentials, params, address).await
-    }
-
-    async fn introspect(
-        &self,
-        credentials: &PresentedCredentials,
-        token: Option<String>,
-        address: &str,
-    ) -> Result<(crate::client::Client, Introspection), TokenFailure> {
-        self.0.introspection.introspect(credentials, token, address).await
-    }
-
-    async fn revoke(
-        &self,
-        credentials: &PresentedCredentials,
-        token: Option<String>,
-        address: &str,
-    ) -> Result<crate::client::Client, TokenFailure> {
-        self.0.revocation.revoke(credentials, token, address).await
-    }
-
-    async fn userinfo(&self, access_token: &str) -> Result<UserInfo, UserinfoFailure> {
-        self.0.userinfo.userinfo(access_token).await
-    }
-}
-
-struct Harness {
-    service: Endpoints,
-    store: Arc<InMemoryStore>,
-    signer: Arc<RecordingSigner>,
-    clock: Arc<ManualClock>,
-}
-
-async fn harness() -> Harness {
-    let store = Arc::new(InMemoryStore::default());
-    let clock = Arc::new(ManualClock::at(T0));
-    let signer = Arc::new(RecordingSigner::default());
-    UserRepository::insert(store.as_ref(), &fixtures::user(1, "ada@example.com")).await.unwrap();
-    let mut machine = fixtures::client(2, "Machine", "m-secret");
-    machine.metadata.grant_types = [GrantType::ClientCredentials].into();
-    machine.metadata.scopes.insert(ScopeName::parse("api:read").unwrap());
-    ClientRepository::insert(store.as_ref(), &fixtures::client(1, "Billing", "s")).await.unwrap();
-    ClientRepository::insert(store.as_ref(), &machine).await.unwrap();
-    let ports =
-        Ports::over(&store, signer.clone(), signer.clone(), clock.clone(), Arc::new(SeqRandom::new(11)));
-    let catalog = Arc::new(ScopeCatalog::new([("api:read", "Read")]).unwrap());
-    Harness { service: Endpoints::new(ports, catalog, TokenPolicy::for_issuer(ISSUER)), store, signer, clock }
-}
-
-fn scopes(names: &[&str]) -> BTreeSet<ScopeName> {
-    names.iter().map(|n| ScopeName::parse(n).unwrap()).collect()
-}
-
-/// A code for client1's registered redirect, with a PKCE challenge and a nonce.
-fn code_for(value: &str, granted: &[&str]) -> AuthorizationCode {
-    AuthorizationCode {
-        digest: CodeDigest::of(value),
-        client_id: ClientId::parse("client1").unwrap(),
-        user_id: fixtures::user(1, "ada@example.com").id,
-        redirect_uri: "https://rp.example/cb".into(),
-        redirect_uri_sent: true,
-        scopes: scopes(granted),
-        nonce: Some("n-1".into()),
-        code_challenge: Some(CodeChallenge::from_stored(CHALLENGE.into())),
-        auth_time: T0 - Duration::seconds(30),
-        issued_at: T0,
-        expires_at: T0 + Duration::seconds(60),
-    }
-}
-
-async fn code(h: &Harness, value: &str, granted: &[&str]) {
-    CodeRepository::insert(h.store.as_ref(), &code_for(value, granted)).await.unwrap();
-}
-
-fn basic(id: &str, secret: &str) -> PresentedCredentials {
-    PresentedCredentials {
-        client_id: id.into(),
-        secret: Some(secret.into()),
-        method: AuthMethod::ClientSecretBasic,
-    }
-}
-
-fn exchange(code: &str, verifier: &str) -> TokenParams {
-    TokenParams::authorization_code(code, "https://rp.example/cb", verifier)
-}
-
-fn refresh(token: &str, scope: Option<&str>) -> TokenParams {
-    TokenParams {
-        grant_type: Some("refresh_token".into()),
-        refresh_token: Some(token.into()),
-        scope: scope.map(str::to_owned),
-        ..TokenParams::default()
-    }
-}
-
-fn error_code(result: Result<Granted, TokenFailure>) -> &'static str {
-    match result {
-        Err(TokenFailure::Refused(error)) => error.code(),
-        Err(TokenFailure::ClientThrottled) => "throttled",
-        Ok(_) => "granted",
-    }
-}
 
 #[tokio::test]
 async fn code_exchange_mints_rfc9068_access_id_and_refresh_tokens() {
@@ -340,11 +214,21 @@ async fn a_refresh_never_exceeds_the_scopes_the_client_still_has() {
     assert_eq!(error_code(asked), "invalid_scope");
 }
 
+#[tokio::test]
+async fn a_replayed_code_revokes_the_access_token_its_exchange_issued() {
+    let h = harness().await;
+    let (access, refresh) = tokens(&h, "c-1", &["openid"]).await;
+    assert!(refresh.is_none(), "no family to revoke: only the jti can");
+    assert!(active(&h, ("client1", "s"), &access).await);
+    let replay = h.service.token(&basic("client1", "s"), exchange("c-1", VERIFIER), "192.0.2.1").await;
+    assert_eq!(error_code(replay), "invalid_grant");
+    assert!(!active(&h, ("client1", "s"), &access).await, "RFC 6749 §4.1.2");
+}
+
 mod client_auth_cost;
 mod code_binding;
 mod dispatch;
 mod made_up_ids;
 mod refusals;
 mod replay_race;
-mod resource;
 mod signed_out;
