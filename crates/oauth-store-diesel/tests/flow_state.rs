@@ -8,7 +8,7 @@ use std::sync::Arc;
 use oauth_store_diesel::testing::TestDatabase;
 
 mod support;
-use support::{backend_contract_tests, open_migrated};
+use support::{backend_contract_tests, backend_tests, open_migrated};
 
 backend_contract_tests! {
     consents (2): sqlite_meets_the_consent_contract, postgres_meets_the_consent_contract;
@@ -44,14 +44,7 @@ async fn repeated_failure_races(db: &TestDatabase) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sqlite_failures_all_count_under_repeated_races() {
-    repeated_failure_races(&TestDatabase::sqlite()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn postgres_failures_all_count_under_repeated_races() {
-    if let Some(db) = TestDatabase::postgres("postgres_failures_all_count_under_repeated_races") {
-        repeated_failure_races(&db).await;
-    }
+backend_tests! {
+    repeated_failure_races (4):
+        sqlite_failures_all_count_under_repeated_races, postgres_failures_all_count_under_repeated_races;
 }

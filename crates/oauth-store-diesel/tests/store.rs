@@ -14,7 +14,7 @@ use oauth_store_diesel::testing::TestDatabase;
 use oauth_store_diesel::{AnyConnection, DatabaseUrl, DieselStore, PoolOptions, run_migrations};
 
 mod support;
-use support::{backend_contract_tests, open_migrated};
+use support::{backend_contract_tests, backend_tests, open_migrated};
 
 fn migrations_are_idempotent(db: &TestDatabase) {
     let first = run_migrations(db.url()).expect("first run");
@@ -180,15 +180,8 @@ async fn repeated_code_races(db: &TestDatabase) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sqlite_codes_are_redeemed_exactly_once_under_repeated_races() {
-    repeated_code_races(&TestDatabase::sqlite()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn postgres_codes_are_redeemed_exactly_once_under_repeated_races() {
-    if let Some(db) = TestDatabase::postgres("postgres_codes_are_redeemed_exactly_once_under_repeated_races")
-    {
-        repeated_code_races(&db).await;
-    }
+backend_tests! {
+    repeated_code_races (4):
+        sqlite_codes_are_redeemed_exactly_once_under_repeated_races,
+        postgres_codes_are_redeemed_exactly_once_under_repeated_races;
 }

@@ -1,5 +1,6 @@
 //! What the store's test binaries share: a fresh migrated database per case,
-//! and the pair of tests (SQLite, PostgreSQL) that runs one contract suite.
+//! and the pair of tests (SQLite, PostgreSQL) that runs one contract suite or
+//! one check.
 
 use std::sync::Arc;
 
@@ -57,3 +58,23 @@ macro_rules! backend_contract_tests {
     )+};
 }
 pub(crate) use backend_contract_tests;
+
+/// Defines, for each row `check (workers): sqlite_test, postgres_test;`, a
+/// test on each backend that runs `check(&TestDatabase)` on a fresh database
+/// (PostgreSQL only when `TEST_DATABASE_URL` is set).
+macro_rules! backend_tests {
+    ($($check:ident ($workers:tt): $sqlite:ident, $postgres:ident;)+) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = $workers)]
+        async fn $sqlite() {
+            $check(&oauth_store_diesel::testing::TestDatabase::sqlite()).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = $workers)]
+        async fn $postgres() {
+            if let Some(db) = oauth_store_diesel::testing::TestDatabase::postgres(stringify!($postgres)) {
+                $check(&db).await;
+            }
+        }
+    )+};
+}
+pub(crate) use backend_tests;

@@ -30,6 +30,14 @@ fn session(n: u8, expires_in: Duration) -> Session {
     }
 }
 
+/// Sessions 1 and 2, expiring `first` and `second` after T0, stored.
+async fn two_sessions(stores: &ContractStores, first: Duration, second: Duration) -> (Session, Session) {
+    let (one, two) = (session(1, first), session(2, second));
+    stores.sessions.insert(&one).await.unwrap();
+    stores.sessions.insert(&two).await.unwrap();
+    (one, two)
+}
+
 fn pending(n: u8, session: &Session, expires_in: Duration) -> PendingAuthorization {
     PendingAuthorization {
         digest: PendingDigest::of(&format!("pending-{n}")),
@@ -70,9 +78,7 @@ pub async fn renew_replaces_the_secret(stores: ContractStores) {
 /// A pending request is found only with its own session, and taken exactly once.
 pub async fn pending_belongs_to_its_session_and_is_taken_once(stores: ContractStores) {
     with_owners(&stores).await;
-    let (mine, theirs) = (session(1, Duration::minutes(30)), session(2, Duration::minutes(30)));
-    stores.sessions.insert(&mine).await.unwrap();
-    stores.sessions.insert(&theirs).await.unwrap();
+    let (mine, theirs) = two_sessions(&stores, Duration::minutes(30), Duration::minutes(30)).await;
     let parked = pending(1, &mine, Duration::minutes(10));
     stores.sessions.insert_pending(&parked).await.unwrap();
     assert_eq!(stores.sessions.find_pending(&parked.digest, mine.id).await.unwrap(), Some(parked.clone()));
@@ -87,9 +93,7 @@ pub async fn pending_belongs_to_its_session_and_is_taken_once(stores: ContractSt
 /// Deleting a session takes its pending requests with it.
 pub async fn delete_ends_the_session_and_its_pending_requests(stores: ContractStores) {
     with_owners(&stores).await;
-    let (mine, other) = (session(1, Duration::minutes(30)), session(2, Duration::minutes(30)));
-    stores.sessions.insert(&mine).await.unwrap();
-    stores.sessions.insert(&other).await.unwrap();
+    let (mine, other) = two_sessions(&stores, Duration::minutes(30), Duration::minutes(30)).await;
     let parked = pending(1, &mine, Duration::minutes(10));
     let kept = pending(2, &other, Duration::minutes(10));
     stores.sessions.insert_pending(&parked).await.unwrap();
@@ -104,9 +108,7 @@ pub async fn delete_ends_the_session_and_its_pending_requests(stores: ContractSt
 /// Purging removes expired sessions (with their requests) and expired requests, nothing live.
 pub async fn purge_removes_only_expired_rows(stores: ContractStores) {
     with_owners(&stores).await;
-    let (dead, live) = (session(1, Duration::minutes(1)), session(2, Duration::hours(1)));
-    stores.sessions.insert(&dead).await.unwrap();
-    stores.sessions.insert(&live).await.unwrap();
+    let (dead, live) = two_sessions(&stores, Duration::minutes(1), Duration::hours(1)).await;
     let in_dead = pending(1, &dead, Duration::minutes(1));
     let expired = pending(2, &live, Duration::minutes(1));
     let fresh = pending(3, &live, Duration::minutes(30));
@@ -126,9 +128,7 @@ pub async fn purge_removes_only_expired_rows(stores: ContractStores) {
 /// nothing of another session.
 pub async fn trim_keeps_the_newest_pending_requests_of_one_session(stores: ContractStores) {
     with_owners(&stores).await;
-    let (mine, theirs) = (session(1, Duration::minutes(30)), session(2, Duration::minutes(30)));
-    stores.sessions.insert(&mine).await.unwrap();
-    stores.sessions.insert(&theirs).await.unwrap();
+    let (mine, theirs) = two_sessions(&stores, Duration::minutes(30), Duration::minutes(30)).await;
     let parked: Vec<PendingAuthorization> = (1..=5_u8)
         .map(|n| PendingAuthorization {
             created_at: T0 + Duration::seconds(i64::from(n)),

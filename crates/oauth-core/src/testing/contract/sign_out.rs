@@ -25,6 +25,15 @@ contract_suite! {
     codes_not_yet_exchanged_go_and_spent_ones_stay,
 }
 
+/// Ada and Bob and the fixture client, stored; returns the two users.
+async fn ada_and_bob(stores: &ContractStores) -> (User, User) {
+    let (ada, bob) = (fixtures::user(1, "ada@example.com"), fixtures::user(2, "bob@example.com"));
+    stores.users.insert(&ada).await.unwrap();
+    stores.users.insert(&bob).await.unwrap();
+    stores.clients.insert(&fixtures::client(1, "Billing", "s")).await.unwrap();
+    (ada, bob)
+}
+
 fn session_of(user: &User, n: u64) -> Session {
     Session {
         id: SessionId::generate(&SeqRandom::new(n)).unwrap(),
@@ -62,11 +71,7 @@ async fn family_of(stores: &ContractStores, user: &User, n: u64) -> RefreshFamil
 /// The user's sessions (with their pending requests) go, the user's live
 /// families are revoked, the stamp is set; another user keeps everything.
 pub async fn ends_only_that_users_sessions_and_families(stores: ContractStores) {
-    let ada = fixtures::user(1, "ada@example.com");
-    let bob = fixtures::user(2, "bob@example.com");
-    stores.users.insert(&ada).await.unwrap();
-    stores.users.insert(&bob).await.unwrap();
-    stores.clients.insert(&fixtures::client(1, "Billing", "s")).await.unwrap();
+    let (ada, bob) = ada_and_bob(&stores).await;
     for (user, n) in [(&ada, 1), (&ada, 2), (&bob, 3)] {
         stores.sessions.insert(&session_of(user, n)).await.unwrap();
     }
@@ -140,11 +145,7 @@ fn code_of(user: &User, name: &str) -> AuthorizationCode {
 /// The user's codes not yet exchanged are deleted (their login is over);
 /// spent ones stay, so a replay is still recognised; other users' stay.
 pub async fn codes_not_yet_exchanged_go_and_spent_ones_stay(stores: ContractStores) {
-    let ada = fixtures::user(1, "ada@example.com");
-    let bob = fixtures::user(2, "bob@example.com");
-    stores.users.insert(&ada).await.unwrap();
-    stores.users.insert(&bob).await.unwrap();
-    stores.clients.insert(&fixtures::client(1, "Billing", "s")).await.unwrap();
+    let (ada, bob) = ada_and_bob(&stores).await;
     for (user, name) in [(&ada, "live"), (&ada, "spent"), (&bob, "bobs")] {
         stores.codes.insert(&code_of(user, name)).await.unwrap();
     }
