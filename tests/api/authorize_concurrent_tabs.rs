@@ -4,14 +4,12 @@
 
 use reqwest::header::COOKIE;
 
-use crate::support::app::spawn_app;
 use crate::support::browser::{Browser, COOKIE_NAME, authorize_query};
-use crate::support::seed::seed;
+use crate::support::seed::seeded_app;
 
 #[tokio::test]
 async fn sixteen_tabs_of_one_session_each_get_their_consent_page() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let mut browser = Browser::new(&app);
     let to_consent = browser.sign_in(&authorize_query(&seed, &[])).await;
     browser.consent_page(&to_consent).await;

@@ -2,9 +2,8 @@
 //! own 400 page and no redirect (RFC 6749 §4.1.2.1); every later problem is
 //! redirected with `error`, `error_description`, `state` and `iss`.
 
-use crate::support::app::spawn_app;
 use crate::support::browser::{Browser, authorize_query, client_redirect};
-use crate::support::seed::{REDIRECT_URI, seed, seed_with};
+use crate::support::seed::{REDIRECT_URI, seeded_app, seeded_app_with};
 
 /// (name, changes to a valid request)
 type Untrusted<'a> = (&'a str, &'a [(&'a str, Option<&'a str>)]);
@@ -13,8 +12,7 @@ type Redirected<'a> = (&'a str, &'a [(&'a str, Option<&'a str>)], &'a str);
 
 #[tokio::test]
 async fn untrusted_requests_get_our_page_and_never_a_redirect() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let long = "x".repeat(3000);
     let rows: &[Untrusted] = &[
         ("unknown client", &[("client_id", Some("no-such-client"))]),
@@ -29,8 +27,7 @@ async fn untrusted_requests_get_our_page_and_never_a_redirect() {
         ("oversized client_id", &[("client_id", Some(&long))]),
     ];
     for (name, changes) in rows {
-        let response =
-            Browser::new(&app).get(&format!("/oauth/authorize?{}", authorize_query(&seed, changes))).await;
+        let response = Browser::new(&app).authorize(&seed, changes).await;
         assert_eq!(response.status(), 400, "{name}");
         assert!(response.headers().get("location").is_none(), "{name}: no redirect");
         assert!(response.headers().get("set-cookie").is_none(), "{name}: no session");
@@ -49,19 +46,17 @@ async fn untrusted_requests_get_our_page_and_never_a_redirect() {
 
 #[tokio::test]
 async fn a_disabled_client_is_untrusted() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let (store, _) = auth_server::app::open_store(&app.config).await.unwrap();
     auth_server::app::client_service(&app.config, store).set_disabled(&seed.client_id, true).await.unwrap();
-    let response = Browser::new(&app).get(&format!("/oauth/authorize?{}", authorize_query(&seed, &[]))).await;
+    let response = Browser::new(&app).authorize(&seed, &[]).await;
     assert_eq!(response.status(), 400);
     assert!(response.headers().get("location").is_none());
 }
 
 #[tokio::test]
 async fn later_errors_go_back_to_the_client_with_state_and_iss() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let too_short = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-c";
     let rows: &[Redirected] = &[
         ("response_type=token", &[("response_type", Some("token"))], "unsupported_response_type"),
@@ -84,8 +79,7 @@ async fn later_errors_go_back_to_the_client_with_state_and_iss() {
         ("prompt none without a session", &[("prompt", Some("none"))], "login_required"),
     ];
     for (name, changes, error) in rows {
-        let response =
-            Browser::new(&app).get(&format!("/oauth/authorize?{}", authorize_query(&seed, changes))).await;
+        let response = Browser::new(&app).authorize(&seed, changes).await;
         assert_eq!(response.status(), 302, "{name}");
         let params = client_redirect(&response, REDIRECT_URI);
         assert_eq!(params.get("error").map(String::as_str), Some(*error), "{name}");
@@ -101,18 +95,14 @@ async fn later_errors_go_back_to_the_client_with_state_and_iss() {
 
 #[tokio::test]
 async fn a_scope_not_allowed_for_the_client_is_invalid_scope() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, |spec| spec.scopes = vec!["openid".into()]).await;
-    let response = Browser::new(&app)
-        .get(&format!("/oauth/authorize?{}", authorize_query(&seed, &[("scope", Some("openid email"))])))
-        .await;
+    let (app, seed) = seeded_app_with(|spec| spec.scopes = vec!["openid".into()]).await;
+    let response = Browser::new(&app).authorize(&seed, &[("scope", Some("openid email"))]).await;
     assert_eq!(client_redirect(&response, REDIRECT_URI)["error"], "invalid_scope");
 }
 
 #[tokio::test]
 async fn deny_at_consent_is_access_denied() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let mut browser = Browser::new(&app);
     let to_consent = browser.sign_in(&authorize_query(&seed, &[])).await;
     let answer = browser.decide(&to_consent, "deny").await;
@@ -125,8 +115,7 @@ async fn deny_at_consent_is_access_denied() {
 
 #[tokio::test]
 async fn post_to_authorize_works_like_get_and_answers_303() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let query = authorize_query(&seed, &[("response_type", Some("token"))]);
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
     let fields: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -136,13 +125,6 @@ async fn post_to_authorize_works_like_get_and_answers_303() {
     let response = browser.post("/oauth/authorize", &fields).await;
     assert_eq!(response.status(), 303);
     assert_eq!(client_redirect(&response, REDIRECT_URI)["error"], "unsupported_response_type");
-    let json = app
-        .http
-        .post(format!("{}/oauth/authorize", app.address))
-        .header("content-type", "application/json")
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
+    let json = app.post_raw("/oauth/authorize", &[("content-type", "application/json")], "{}").await;
     assert_eq!(json.status(), 400, "only form bodies");
 }

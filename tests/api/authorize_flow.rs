@@ -9,7 +9,7 @@ use time::Duration;
 
 use crate::support::app::{TestApp, spawn_app, spawn_app_on};
 use crate::support::browser::{Browser, CHALLENGE, Form, authorize_query, client_redirect};
-use crate::support::seed::{EMAIL, PASSWORD, REDIRECT_URI, seed, seed_with};
+use crate::support::seed::{EMAIL, PASSWORD, REDIRECT_URI, seed, seeded_app, seeded_app_with};
 
 const ISSUER: &str = "http://127.0.0.1:8080";
 
@@ -67,12 +67,10 @@ async fn postgres_full_flow_redirects_with_code_state_and_iss() {
 
 #[tokio::test]
 async fn consent_is_remembered_and_asked_again_for_a_new_scope() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
-    let mut browser = Browser::new(&app);
-    browser.full_flow(&authorize_query(&seed, &[])).await;
+    let (app, seed) = seeded_app().await;
+    let mut browser = Browser::approved(&app, &seed).await;
 
-    let again = browser.get(&format!("/oauth/authorize?{}", authorize_query(&seed, &[]))).await;
+    let again = browser.authorize(&seed, &[]).await;
     assert_eq!(again.status(), 302, "same scopes: straight back with a code (302 after GET)");
     assert!(client_redirect(&again, REDIRECT_URI).contains_key("code"));
 
@@ -90,8 +88,7 @@ async fn consent_is_remembered_and_asked_again_for_a_new_scope() {
 
 #[tokio::test]
 async fn skip_consent_clients_never_show_the_page() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, |spec| spec.skip_consent = true).await;
+    let (app, seed) = seeded_app_with(|spec| spec.skip_consent = true).await;
     let mut browser = Browser::new(&app);
     let answer = browser.sign_in(&authorize_query(&seed, &[])).await;
     assert!(client_redirect(&answer, REDIRECT_URI).contains_key("code"), "login, then straight back");
@@ -99,52 +96,39 @@ async fn skip_consent_clients_never_show_the_page() {
 
 #[tokio::test]
 async fn registered_query_is_preserved_and_redirect_uri_may_be_omitted_only_when_unique() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let mut browser = Browser::new(&app);
     let query = authorize_query(&seed, &[("redirect_uri", Some("https://rp.example/cb2?tenant=7"))]);
     let answer = browser.full_flow(&query).await;
     let params = client_redirect(&answer, "https://rp.example/cb2?tenant=7&");
     assert_eq!(params["tenant"], "7");
-    let omitted =
-        browser.get(&format!("/oauth/authorize?{}", authorize_query(&seed, &[("redirect_uri", None)]))).await;
+    let omitted = browser.authorize(&seed, &[("redirect_uri", None)]).await;
     assert_eq!(omitted.status(), 400, "two registered: redirect_uri is required");
 }
 
 #[tokio::test]
 async fn prompt_none_max_age_and_prompt_login() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let mut browser = Browser::new(&app);
-    let none = browser
-        .get(&format!("/oauth/authorize?{}", authorize_query(&seed, &[("prompt", Some("none"))])))
-        .await;
+    let none = browser.authorize(&seed, &[("prompt", Some("none"))]).await;
     assert_eq!(none.status(), 302);
     let params = client_redirect(&none, REDIRECT_URI);
     assert_eq!(params["error"], "login_required");
     assert_eq!(params["state"], "st@te with spaces & symbols");
 
     browser.full_flow(&authorize_query(&seed, &[])).await;
-    let silent = browser
-        .get(&format!("/oauth/authorize?{}", authorize_query(&seed, &[("prompt", Some("none"))])))
-        .await;
+    let silent = browser.authorize(&seed, &[("prompt", Some("none"))]).await;
     assert!(
         client_redirect(&silent, REDIRECT_URI).contains_key("code"),
         "prompt=none with a session succeeds"
     );
 
     app.clock.advance(Duration::seconds(100));
-    let fresh = browser
-        .get(&format!("/oauth/authorize?{}", authorize_query(&seed, &[("max_age", Some("1000"))])))
-        .await;
+    let fresh = browser.authorize(&seed, &[("max_age", Some("1000"))]).await;
     assert_eq!(fresh.status(), 302, "login within max_age");
-    let stale = browser
-        .get(&format!("/oauth/authorize?{}", authorize_query(&seed, &[("max_age", Some("60"))])))
-        .await;
+    let stale = browser.authorize(&seed, &[("max_age", Some("60"))]).await;
     assert_eq!(stale.status(), 200, "login older than max_age: the login page");
-    let login = browser
-        .get(&format!("/oauth/authorize?{}", authorize_query(&seed, &[("prompt", Some("login"))])))
-        .await;
+    let login = browser.authorize(&seed, &[("prompt", Some("login"))]).await;
     assert_eq!(login.status(), 200, "prompt=login: the login page");
     let hinted = authorize_query(&seed, &[("login_hint", Some("grace@example.com"))]);
     let html = Browser::new(&app).login_page(&hinted).await;
@@ -153,10 +137,8 @@ async fn prompt_none_max_age_and_prompt_login() {
 
 #[tokio::test]
 async fn logout_ends_the_session_on_the_server() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
-    let mut browser = Browser::new(&app);
-    browser.full_flow(&authorize_query(&seed, &[])).await;
+    let (app, seed) = seeded_app().await;
+    let mut browser = Browser::approved(&app, &seed).await;
     let signed_in_cookie = browser.cookie.clone().unwrap();
     let page = browser.get("/logout").await.text().await.unwrap();
     assert!(page.contains(EMAIL));
@@ -168,16 +150,13 @@ async fn logout_ends_the_session_on_the_server() {
     assert!(browser.cookie.is_none(), "the cookie is cleared");
     // The old cookie, replayed, no longer signs anyone in.
     browser.cookie = Some(signed_in_cookie);
-    let none = browser
-        .get(&format!("/oauth/authorize?{}", authorize_query(&seed, &[("prompt", Some("none"))])))
-        .await;
+    let none = browser.authorize(&seed, &[("prompt", Some("none"))]).await;
     assert_eq!(client_redirect(&none, REDIRECT_URI)["error"], "login_required");
 }
 
 #[tokio::test]
 async fn expired_codes_are_dead_and_purged_by_the_janitor() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let answer = Browser::new(&app).full_flow(&authorize_query(&seed, &[])).await;
     let code = client_redirect(&answer, REDIRECT_URI)["code"].clone();
     let (store, _) = auth_server::app::open_store(&app.config).await.unwrap();
@@ -206,10 +185,9 @@ async fn expired_codes_are_dead_and_purged_by_the_janitor() {
 
 #[tokio::test]
 async fn pages_carry_the_anti_framing_and_no_cache_headers() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let mut browser = Browser::new(&app);
-    let page = browser.get(&format!("/oauth/authorize?{}", authorize_query(&seed, &[]))).await;
+    let page = browser.authorize(&seed, &[]).await;
     let header = |name: &str| page.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
     assert_eq!(header("x-frame-options").as_deref(), Some("DENY"));
     assert_eq!(header("referrer-policy").as_deref(), Some("no-referrer"));

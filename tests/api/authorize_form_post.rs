@@ -3,9 +3,8 @@
 //! POST, so a cookieless POST is sent on as the same request by GET (a
 //! top-level navigation, which carries the cookie), with no cookie of its own.
 
-use crate::support::app::spawn_app;
 use crate::support::browser::{Browser, authorize_query, client_redirect, location};
-use crate::support::seed::{REDIRECT_URI, seed};
+use crate::support::seed::{REDIRECT_URI, seeded_app};
 
 fn form(query: &str) -> Vec<(String, String)> {
     url::form_urlencoded::parse(query.as_bytes()).into_owned().collect()
@@ -17,8 +16,7 @@ fn fields(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
 
 #[tokio::test]
 async fn a_cookieless_post_is_sent_on_as_the_same_request_by_get_without_a_cookie() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let pairs = form(&authorize_query(&seed, &[("login_hint", Some("ada+1@example.com"))]));
     let response = Browser::new(&app).post("/oauth/authorize", &fields(&pairs)).await;
     assert_eq!(response.status(), 303);
@@ -30,10 +28,8 @@ async fn a_cookieless_post_is_sent_on_as_the_same_request_by_get_without_a_cooki
 
 #[tokio::test]
 async fn following_the_303_with_the_browsers_cookie_keeps_single_sign_on() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
-    let mut browser = Browser::new(&app);
-    browser.full_flow(&authorize_query(&seed, &[])).await;
+    let (app, seed) = seeded_app().await;
+    let mut browser = Browser::approved(&app, &seed).await;
     let cookie = browser.cookie.clone().unwrap();
     // The client's form, posted cross-site: no cookie.
     let pairs = form(&authorize_query(&seed, &[("state", Some("second"))]));
@@ -52,10 +48,8 @@ async fn following_the_303_with_the_browsers_cookie_keeps_single_sign_on() {
 
 #[tokio::test]
 async fn a_post_with_the_session_cookie_is_answered_directly() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
-    let mut browser = Browser::new(&app);
-    browser.full_flow(&authorize_query(&seed, &[])).await;
+    let (app, seed) = seeded_app().await;
+    let mut browser = Browser::approved(&app, &seed).await;
     let pairs = form(&authorize_query(&seed, &[("state", Some("posted"))]));
     let answer = browser.post("/oauth/authorize", &fields(&pairs)).await;
     assert_eq!(answer.status(), 303);
@@ -66,8 +60,7 @@ async fn a_post_with_the_session_cookie_is_answered_directly() {
 
 #[tokio::test]
 async fn a_cookieless_post_too_large_for_a_get_is_refused_on_our_page() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let mut pairs = form(&authorize_query(&seed, &[]));
     // Within the form body limit, beyond what a GET may carry.
     pairs.push(("pad".into(), "y".repeat(9000)));

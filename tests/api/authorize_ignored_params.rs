@@ -5,9 +5,8 @@
 
 use reqwest::StatusCode;
 
-use crate::support::app::spawn_app;
 use crate::support::browser::{Browser, authorize_query, client_redirect, location};
-use crate::support::seed::{EMAIL, PASSWORD, REDIRECT_URI, seed};
+use crate::support::seed::{EMAIL, PASSWORD, REDIRECT_URI, seeded_app};
 use crate::support::token::{exchange, token};
 
 type Row<'a> = (&'a str, &'a [(&'a str, Option<&'a str>)]);
@@ -33,8 +32,7 @@ const ROWS: &[Row] = &[
 
 #[tokio::test]
 async fn the_code_flow_succeeds_with_each_optional_parameter() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     for (name, changes) in ROWS {
         let query = authorize_query(&seed, changes);
         // A fresh browser: the login page shows (no error), then the flow completes.

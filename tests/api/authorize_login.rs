@@ -3,14 +3,12 @@
 
 use time::Duration;
 
-use crate::support::app::spawn_app;
 use crate::support::browser::{Browser, Form, authorize_query, client_redirect, location};
-use crate::support::seed::{EMAIL, PASSWORD, REDIRECT_URI, seed};
+use crate::support::seed::{EMAIL, PASSWORD, REDIRECT_URI, seeded_app};
 
 #[tokio::test]
 async fn unknown_user_wrong_password_and_disabled_user_get_identical_answers() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let (store, _) = auth_server::app::open_store(&app.config).await.unwrap();
     let users = auth_server::app::user_service(&app.config, store).unwrap();
     users
@@ -42,8 +40,7 @@ async fn unknown_user_wrong_password_and_disabled_user_get_identical_answers() {
 
 #[tokio::test]
 async fn the_account_is_locked_after_too_many_failures_until_the_window_passes() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let mut browser = Browser::new(&app);
     let html = browser.login_page(&authorize_query(&seed, &[])).await;
     for attempt in 1..=5 {
@@ -65,8 +62,7 @@ async fn the_account_is_locked_after_too_many_failures_until_the_window_passes()
 
 #[tokio::test]
 async fn the_login_form_needs_its_csrf_token() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let mut browser = Browser::new(&app);
     let html = browser.login_page(&authorize_query(&seed, &[])).await;
     let form = Form::read(&html);
@@ -78,18 +74,8 @@ async fn the_login_form_needs_its_csrf_token() {
         ("wrong", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
         ("another session's", other_token.as_str()),
     ] {
-        let response = browser
-            .post(
-                "/login",
-                &[
-                    ("csrf_token", token),
-                    ("request", form.get("request")),
-                    ("client_id", form.get("client_id")),
-                    ("username", EMAIL),
-                    ("password", PASSWORD),
-                ],
-            )
-            .await;
+        let fields = form.submission(&[("csrf_token", token), ("username", EMAIL), ("password", PASSWORD)]);
+        let response = browser.post("/login", &fields).await;
         assert_eq!(response.status(), 403, "{name} token");
         assert!(response.headers().get("set-cookie").is_none(), "{name}: no session created");
     }
@@ -97,45 +83,25 @@ async fn the_login_form_needs_its_csrf_token() {
 
 #[tokio::test]
 async fn the_consent_form_needs_its_csrf_token() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let mut browser = Browser::new(&app);
     let to_consent = browser.sign_in(&authorize_query(&seed, &[])).await;
     let html = browser.consent_page(&to_consent).await;
     let form = Form::read(&html);
     for token in ["", "forged"] {
         let response = browser
-            .post(
-                "/consent",
-                &[
-                    ("csrf_token", token),
-                    ("request", form.get("request")),
-                    ("client_id", form.get("client_id")),
-                    ("decision", "approve"),
-                ],
-            )
+            .post("/consent", &form.submission(&[("csrf_token", token), ("decision", "approve")]))
             .await;
         assert_eq!(response.status(), 403);
         assert!(response.headers().get("location").is_none(), "no code without the token");
     }
-    let bad_decision = browser
-        .post(
-            "/consent",
-            &[
-                ("csrf_token", form.get("csrf_token")),
-                ("request", form.get("request")),
-                ("client_id", form.get("client_id")),
-                ("decision", "maybe"),
-            ],
-        )
-        .await;
+    let bad_decision = browser.post("/consent", &form.submission(&[("decision", "maybe")])).await;
     assert_eq!(bad_decision.status(), 400);
 }
 
 #[tokio::test]
 async fn a_repeated_parameter_at_the_login_or_consent_page_is_refused_and_loses_nothing() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let mut browser = Browser::new(&app);
     let to_consent = browser.sign_in(&authorize_query(&seed, &[])).await;
     let consent_path = location(&to_consent);
@@ -171,24 +137,20 @@ async fn a_repeated_parameter_at_the_login_or_consent_page_is_refused_and_loses_
 
 #[tokio::test]
 async fn the_pre_login_session_id_is_useless_after_login() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let mut browser = Browser::new(&app);
     let html = browser.login_page(&authorize_query(&seed, &[])).await;
     let planted = browser.cookie.clone().unwrap();
     browser.submit_login(&html, EMAIL, PASSWORD).await;
     let mut attacker = Browser::new(&app);
     attacker.cookie = Some(planted);
-    let none = attacker
-        .get(&format!("/oauth/authorize?{}", authorize_query(&seed, &[("prompt", Some("none"))])))
-        .await;
+    let none = attacker.authorize(&seed, &[("prompt", Some("none"))]).await;
     assert_eq!(client_redirect(&none, REDIRECT_URI)["error"], "login_required");
 }
 
 #[tokio::test]
 async fn a_lost_or_expired_request_shows_start_again_with_a_link_back() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let mut browser = Browser::new(&app);
     let html = browser.login_page(&authorize_query(&seed, &[])).await;
     app.clock.advance(Duration::minutes(11));

@@ -5,15 +5,14 @@
 
 use crate::support::app::spawn_app;
 use crate::support::browser::{Browser, authorize_query, client_redirect};
-use crate::support::seed::{REDIRECT_URI, seed};
+use crate::support::seed::{REDIRECT_URI, seeded_app};
 
 /// An unsigned request object (`alg` none) asking for `openid`.
 const REQUEST_OBJECT: &str = "eyJhbGciOiJub25lIn0.eyJzY29wZSI6Im9wZW5pZCJ9.";
 
 #[tokio::test]
 async fn request_and_request_uri_are_refused_at_the_redirect_uri_with_state_and_iss() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let rows = [
         ("request", REQUEST_OBJECT, "request_not_supported"),
         ("request_uri", "https://rp.example/request.jwt", "request_uri_not_supported"),
@@ -38,10 +37,8 @@ async fn request_and_request_uri_are_refused_at_the_redirect_uri_with_state_and_
 
 #[tokio::test]
 async fn a_posted_request_object_from_a_signed_in_browser_is_refused_with_303() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
-    let mut browser = Browser::new(&app);
-    browser.full_flow(&authorize_query(&seed, &[])).await;
+    let (app, seed) = seeded_app().await;
+    let mut browser = Browser::approved(&app, &seed).await;
     let query = authorize_query(&seed, &[("request", Some(REQUEST_OBJECT))]);
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
     let fields: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -54,8 +51,7 @@ async fn a_posted_request_object_from_a_signed_in_browser_is_refused_with_303() 
 
 #[tokio::test]
 async fn with_an_unverified_client_or_redirect_uri_our_own_page_answers() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     for (name, changes) in [
         ("unknown client", [("client_id", Some("no-such-client")), ("request", Some(REQUEST_OBJECT))]),
         (

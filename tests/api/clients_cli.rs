@@ -5,7 +5,7 @@
 use oauth_store_diesel::testing::TestDatabase;
 use serde_json::Value;
 
-use crate::support::binary::{Binary, databases, http_get, stderr, stdout};
+use crate::support::binary::{Binary, create_client, databases, http_get, stderr, stdout};
 
 /// Runs the binary against `db` and parses its JSON output; panics on failure.
 fn json(binary: &Binary, url: &str, args: &[&str]) -> Value {
@@ -22,25 +22,20 @@ fn create_show_rotate_disable_round_trip_on_both_backends() {
         let created = json(
             &binary,
             &url,
-            &[
-                "clients",
-                "create",
-                "--name",
+            &create_client(
                 "Billing",
-                "--type",
                 "confidential",
-                "--redirect-uri",
                 "https://billing.example/cb",
-                "--redirect-uri",
-                "https://billing.example/cb2",
-                "--origin",
-                "https://billing.example",
-                "--scope",
-                "openid",
-                "--scope",
-                "offline_access",
-                "--json",
-            ],
+                &[
+                    "--redirect-uri",
+                    "https://billing.example/cb2",
+                    "--origin",
+                    "https://billing.example",
+                    "--scope",
+                    "offline_access",
+                    "--json",
+                ],
+            ),
         );
         let id = created["client_id"].as_str().unwrap().to_owned();
         let secret = created["client_secret"].as_str().unwrap().to_owned();
@@ -73,23 +68,8 @@ fn create_show_rotate_disable_round_trip_on_both_backends() {
         assert_eq!(listed.as_array().unwrap().len(), 1, "{backend}");
         assert_eq!(listed[0]["disabled"], true, "{backend}");
 
-        let public = json(
-            &binary,
-            &url,
-            &[
-                "clients",
-                "create",
-                "--name",
-                "Mobile",
-                "--type",
-                "public",
-                "--redirect-uri",
-                "http://127.0.0.1/cb",
-                "--scope",
-                "openid",
-                "--json",
-            ],
-        );
+        let public =
+            json(&binary, &url, &create_client("Mobile", "public", "http://127.0.0.1/cb", &["--json"]));
         assert!(public.get("client_secret").is_none(), "{backend}: public clients have no secret");
         assert_eq!(public["token_endpoint_auth_method"], "none", "{backend}");
     }
@@ -100,23 +80,7 @@ fn invalid_input_names_the_field_exits_2_and_writes_nothing() {
     let binary = Binary::new();
     let db = TestDatabase::sqlite();
     let url = db.url_text();
-    json(
-        &binary,
-        &url,
-        &[
-            "clients",
-            "create",
-            "--name",
-            "Existing",
-            "--type",
-            "confidential",
-            "--redirect-uri",
-            "https://rp.example/cb",
-            "--scope",
-            "openid",
-            "--json",
-        ],
-    );
+    json(&binary, &url, &create_client("Existing", "confidential", "https://rp.example/cb", &["--json"]));
     let base = ["clients", "create", "--name", "New", "--scope", "openid"];
     let rows: &[(&str, &[&str], &str)] = &[
         (
@@ -190,18 +154,7 @@ fn duplicate_names_are_refused_regardless_of_case() {
     let binary = Binary::new();
     let db = TestDatabase::sqlite();
     let url = db.url_text();
-    let args = [
-        "clients",
-        "create",
-        "--name",
-        "Billing",
-        "--type",
-        "public",
-        "--redirect-uri",
-        "http://127.0.0.1/cb",
-        "--scope",
-        "openid",
-    ];
+    let args = create_client("Billing", "public", "http://127.0.0.1/cb", &[]);
     assert!(binary.run(&args, &[("AUTH_DATABASE_URL", url.as_str())], "").status.success());
     let mut again = args;
     again[3] = "BILLING";
@@ -214,22 +167,7 @@ fn duplicate_names_are_refused_regardless_of_case() {
 #[test]
 fn a_refused_create_on_a_fresh_install_creates_no_database() {
     let binary = Binary::new();
-    let output = binary.run(
-        &[
-            "clients",
-            "create",
-            "--name",
-            "X",
-            "--type",
-            "public",
-            "--redirect-uri",
-            "javascript:alert(1)",
-            "--scope",
-            "openid",
-        ],
-        &[],
-        "",
-    );
+    let output = binary.run(&create_client("X", "public", "javascript:alert(1)", &[]), &[], "");
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(!binary.path("data").exists(), "nothing written");
 }
@@ -300,22 +238,7 @@ scopes = ["openid", "offline_access"]
 fn foundation_health_and_users_still_work_with_clients_registered() {
     // Regression: the registry's migration and commands leave the foundation intact.
     let binary = Binary::new();
-    let created = binary.run(
-        &[
-            "clients",
-            "create",
-            "--name",
-            "Billing",
-            "--type",
-            "public",
-            "--redirect-uri",
-            "http://127.0.0.1/cb",
-            "--scope",
-            "openid",
-        ],
-        &[],
-        "",
-    );
+    let created = binary.run(&create_client("Billing", "public", "http://127.0.0.1/cb", &[]), &[], "");
     assert!(created.status.success(), "{}", stderr(&created));
     let user = binary.run(
         &["users", "create", "--email", "ada@example.com", "--name", "Ada", "--password-stdin"],

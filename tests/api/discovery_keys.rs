@@ -12,7 +12,7 @@ use time::Duration;
 
 use crate::support::app::{TestApp, spawn_app, spawn_app_at_its_issuer, spawn_app_on, start};
 use crate::support::browser::Browser;
-use crate::support::seed::{Seed, seed};
+use crate::support::seed::{Seed, seed, seeded_app};
 use crate::support::token::{code_for, exchange, token};
 use crate::support::verify_token::{Refused, TokenVerifier};
 
@@ -158,8 +158,7 @@ async fn postgres_two_instances_serve_one_jwks_and_see_a_rotation() {
 
 #[tokio::test]
 async fn regression_the_full_flow_still_ends_in_tokens() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let token = access_token(&app, &mut Browser::new(&app), &seed.client_id, &seed).await;
     assert_eq!(token.split('.').count(), 3);
 }

@@ -133,13 +133,7 @@ async fn serve_demo_prints_a_flow_that_works() {
     let page = http.get(format!("{base}{path}")).send().await.unwrap();
     let cookie = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
     let form = Form::read(&page.text().await.unwrap());
-    let login = [
-        ("csrf_token", form.get("csrf_token")),
-        ("request", form.get("request")),
-        ("client_id", form.get("client_id")),
-        ("username", email.as_str()),
-        ("password", password.as_str()),
-    ];
+    let login = form.submission(&[("username", email.as_str()), ("password", password.as_str())]);
     let signed_in =
         http.post(format!("{base}/login")).header("cookie", &cookie).form(&login).send().await.unwrap();
     assert_eq!(signed_in.status(), 303, "the printed credentials sign in");
@@ -147,12 +141,7 @@ async fn serve_demo_prints_a_flow_that_works() {
     let consent_path = signed_in.headers()["location"].to_str().unwrap().to_owned();
     let consent = http.get(format!("{base}{consent_path}")).header("cookie", &cookie).send().await.unwrap();
     let form = Form::read(&consent.text().await.unwrap());
-    let approve = [
-        ("csrf_token", form.get("csrf_token")),
-        ("request", form.get("request")),
-        ("client_id", form.get("client_id")),
-        ("decision", "approve"),
-    ];
+    let approve = form.submission(&[("decision", "approve")]);
     let back =
         http.post(format!("{base}/consent")).header("cookie", &cookie).form(&approve).send().await.unwrap();
     let location = url::Url::parse(back.headers()["location"].to_str().unwrap()).unwrap();

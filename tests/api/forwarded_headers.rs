@@ -7,9 +7,9 @@ use oauth_store_diesel::testing::TestDatabase;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, HOST};
 
-use crate::support::app::{TestApp, spawn_app, spawn_app_with};
+use crate::support::app::{TestApp, spawn_app_with};
 use crate::support::browser::{Browser, COOKIE_NAME, Form, authorize_query, client_redirect, location};
-use crate::support::seed::{EMAIL, PASSWORD, REDIRECT_URI, seed};
+use crate::support::seed::{EMAIL, PASSWORD, REDIRECT_URI, seed, seeded_app};
 use crate::support::token::{VERIFIER, verify};
 
 const ISSUER: &str = "http://127.0.0.1:8080";
@@ -35,13 +35,7 @@ async fn login_from(
     n: usize,
 ) -> StatusCode {
     let form = Form::read(html);
-    let fields = [
-        ("csrf_token", form.get("csrf_token")),
-        ("request", form.get("request")),
-        ("client_id", form.get("client_id")),
-        ("username", username),
-        ("password", password),
-    ];
+    let fields = form.submission(&[("username", username), ("password", password)]);
     let mut request = app
         .http
         .post(format!("{}/login", app.address))
@@ -88,8 +82,7 @@ async fn forwarded_for_from_a_configured_proxy_names_the_client() {
 
 #[tokio::test]
 async fn forwarded_headers_change_neither_the_issuer_nor_where_the_browser_is_sent() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let with_headers = |request: reqwest::RequestBuilder| {
         forwarded(9).into_iter().fold(request.header(HOST, "evil.example"), |r, (k, v)| r.header(k, v))
     };
@@ -109,13 +102,7 @@ async fn forwarded_headers_change_neither_the_issuer_nor_where_the_browser_is_se
     };
     let login =
         as_browser(app.http.post(format!("{}/login", app.address)), browser.cookie.as_deref().unwrap())
-            .form(&[
-                ("csrf_token", form.get("csrf_token")),
-                ("request", form.get("request")),
-                ("client_id", form.get("client_id")),
-                ("username", EMAIL),
-                ("password", PASSWORD),
-            ])
+            .form(&form.submission(&[("username", EMAIL), ("password", PASSWORD)]))
             .send()
             .await
             .unwrap();
@@ -133,12 +120,7 @@ async fn forwarded_headers_change_neither_the_issuer_nor_where_the_browser_is_se
         as_browser(app.http.get(format!("{}{to_consent}", app.address)), &cookie).send().await.unwrap();
     let form = Form::read(&page.text().await.unwrap());
     let answer = as_browser(app.http.post(format!("{}/consent", app.address)), &cookie)
-        .form(&[
-            ("csrf_token", form.get("csrf_token")),
-            ("request", form.get("request")),
-            ("client_id", form.get("client_id")),
-            ("decision", "approve"),
-        ])
+        .form(&form.submission(&[("decision", "approve")]))
         .send()
         .await
         .unwrap();

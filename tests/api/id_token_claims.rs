@@ -7,9 +7,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use time::Duration;
 
-use crate::support::app::{TestApp, spawn_app};
+use crate::support::app::TestApp;
 use crate::support::browser::{Browser, authorize_query};
-use crate::support::seed::{Seed, seed, seed_with};
+use crate::support::seed::{Seed, confidential, seeded_app, seeded_app_with};
 use crate::support::token::{code_for_query, exchange, introspect, token, tokens_for, userinfo_at, verify};
 
 /// The ID token's claims after an authorization request with `changes`, by
@@ -30,8 +30,7 @@ async fn id_token_claims(
 async fn without_a_nonce_in_the_request_the_id_token_has_no_nonce_claim() {
     // OIDC Core §3.1.2.1: nonce is OPTIONAL in the code flow; §2: the claim is
     // present only to echo the request's value.
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let mut browser = Browser::new(&app);
     let claims = id_token_claims(&app, &mut browser, &seed, &[("nonce", None)]).await;
     assert!(claims.claim("nonce").is_none(), "no nonce claim: {claims}");
@@ -46,8 +45,7 @@ async fn without_a_nonce_in_the_request_the_id_token_has_no_nonce_claim() {
 async fn auth_time_is_the_login_unchanged_by_sso_and_renewed_by_prompt_login() {
     // OIDC Core §2: auth_time is when the user authenticated, not when the
     // token was asked for; §3.1.2.1: prompt=login makes the user authenticate again.
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let mut browser = Browser::new(&app);
     let t0 = app.clock.now().unix_timestamp();
     let first = id_token_claims(&app, &mut browser, &seed, &[]).await;
@@ -67,10 +65,8 @@ async fn auth_time_is_the_login_unchanged_by_sso_and_renewed_by_prompt_login() {
 async fn an_id_token_is_not_an_access_token_at_userinfo_or_introspection() {
     // RFC 9068 §4 and ASVS 9.2.2: the ID token is typed JWT, not at+jwt, and
     // is meant for the client, not for resource servers.
-    let app = spawn_app().await;
-    let seed = seed_with(&app, |spec| spec.client_type = "confidential".into()).await;
-    let secret = seed.secret.clone().unwrap();
-    let caller = Some((seed.client_id.as_str(), secret.as_str()));
+    let (app, seed) = seeded_app_with(confidential).await;
+    let caller = Some(seed.credentials());
     let mut browser = Browser::new(&app);
     let tokens = tokens_for(&app, &mut browser, &seed, "openid email").await;
     let (id_token, access_token) = (tokens.field("id_token"), tokens.field("access_token"));

@@ -6,34 +6,21 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use time::Duration;
 
-use crate::support::app::{TestApp, spawn_app};
 use crate::support::binary::{Binary, stderr};
 use crate::support::browser::Browser;
-use crate::support::seed::{EMAIL, register, seed_with};
+use crate::support::seed::{confidential, register, seeded_app_with, seeded_user_id};
 use crate::support::token::{introspect, post_form, tokens_for, verify};
 
 const ISSUER: &str = "http://127.0.0.1:8080";
 
-fn confidential(spec: &mut oauth_core::client::ClientSpec) {
-    spec.client_type = "confidential".into();
-}
-
-async fn user_id(app: &TestApp) -> String {
-    let (store, _) = auth_server::app::open_store(&app.config).await.unwrap();
-    let users = auth_server::app::user_service(&app.config, store).unwrap();
-    users.find(EMAIL).await.unwrap().id.to_string()
-}
-
 #[tokio::test]
 async fn live_access_and_refresh_tokens_are_described_to_their_client() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, confidential).await;
-    let secret = seed.secret.clone().unwrap();
-    let caller = Some((seed.client_id.as_str(), secret.as_str()));
+    let (app, seed) = seeded_app_with(confidential).await;
+    let caller = Some(seed.credentials());
     let mut browser = Browser::new(&app);
     let tokens = tokens_for(&app, &mut browser, &seed, "openid email offline_access").await;
     let now = app.clock.now().unix_timestamp();
-    let sub = user_id(&app).await;
+    let sub = seeded_user_id(&app).await;
 
     let access = introspect(&app, &tokens.field("access_token"), caller).await;
     assert_eq!(access.status, 200);
@@ -77,10 +64,8 @@ async fn live_access_and_refresh_tokens_are_described_to_their_client() {
 
 #[tokio::test]
 async fn anything_not_live_or_not_the_callers_is_only_inactive() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, confidential).await;
-    let secret = seed.secret.clone().unwrap();
-    let caller = Some((seed.client_id.as_str(), secret.as_str()));
+    let (app, seed) = seeded_app_with(confidential).await;
+    let caller = Some(seed.credentials());
     let other = register(&app, "Resource Server", |spec| {
         confidential(spec);
         spec.grant_types = vec!["client_credentials".into()];
@@ -123,8 +108,7 @@ async fn anything_not_live_or_not_the_callers_is_only_inactive() {
 
 #[tokio::test]
 async fn introspection_needs_an_authenticated_confidential_client() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, confidential).await;
+    let (app, seed) = seeded_app_with(confidential).await;
     let public = register(&app, "Public SPA", |_| {}).await;
     let mut browser = Browser::new(&app);
     let access = tokens_for(&app, &mut browser, &seed, "openid").await.field("access_token");

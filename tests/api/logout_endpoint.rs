@@ -5,19 +5,17 @@
 
 use reqwest::StatusCode;
 
-use crate::support::app::spawn_app;
 use crate::support::binary::{Binary, stderr, stdout};
 use crate::support::browser::{
     Browser, Form, client_redirect, location, logout_query, session_is_live, signed_in,
 };
-use crate::support::seed::seed_with;
+use crate::support::seed::{seeded_app, seeded_app_with};
 
 const BACK: &str = "https://rp.example/signed-out";
 
 #[tokio::test]
 async fn a_valid_hint_ends_the_session_and_returns_to_the_registered_uri_with_state() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, |spec| spec.post_logout_redirect_uris = vec![BACK.into()]).await;
+    let (app, seed) = seeded_app_with(|spec| spec.post_logout_redirect_uris = vec![BACK.into()]).await;
     let (mut browser, id_token) = signed_in(&app, &seed).await;
     let cookie = browser.cookie.clone().unwrap();
     assert!(session_is_live(&app, &seed, &cookie).await);
@@ -33,8 +31,7 @@ async fn a_valid_hint_ends_the_session_and_returns_to_the_registered_uri_with_st
 
 #[tokio::test]
 async fn without_a_hint_the_user_confirms_on_a_csrf_protected_page() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, |spec| spec.post_logout_redirect_uris = vec![BACK.into()]).await;
+    let (app, seed) = seeded_app_with(|spec| spec.post_logout_redirect_uris = vec![BACK.into()]).await;
     let (mut browser, _) = signed_in(&app, &seed).await;
     let cookie = browser.cookie.clone().unwrap();
 
@@ -64,8 +61,7 @@ async fn without_a_hint_the_user_confirms_on_a_csrf_protected_page() {
 
 #[tokio::test]
 async fn an_unregistered_uri_or_a_forged_hint_is_refused_and_never_redirected_to() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, |spec| spec.post_logout_redirect_uris = vec![BACK.into()]).await;
+    let (app, seed) = seeded_app_with(|spec| spec.post_logout_redirect_uris = vec![BACK.into()]).await;
     let (mut browser, id_token) = signed_in(&app, &seed).await;
     let cookie = browser.cookie.clone().unwrap();
     let forged_hint = format!("{}x", &id_token[..id_token.len() - 1]);
@@ -105,8 +101,7 @@ async fn an_unregistered_uri_or_a_forged_hint_is_refused_and_never_redirected_to
 
 #[tokio::test]
 async fn logout_uris_are_managed_with_the_cli() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, |_| {}).await;
+    let (app, seed) = seeded_app().await;
     let binary = Binary::new();
     let url = app.db.url_text();
     let env = [("AUTH_DATABASE_URL", url.as_str())];
@@ -129,8 +124,7 @@ async fn logout_uris_are_managed_with_the_cli() {
 
 #[tokio::test]
 async fn a_form_posted_from_the_clients_site_is_turned_into_a_get_that_carries_the_cookie() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, |spec| spec.post_logout_redirect_uris = vec![BACK.into()]).await;
+    let (app, seed) = seeded_app_with(|spec| spec.post_logout_redirect_uris = vec![BACK.into()]).await;
     let (mut browser, id_token) = signed_in(&app, &seed).await;
     let cookie = browser.cookie.clone().unwrap();
     // A cross-site POST: the browser withholds the SameSite=Lax cookie.

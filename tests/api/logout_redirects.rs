@@ -5,9 +5,8 @@
 
 use reqwest::StatusCode;
 
-use crate::support::app::spawn_app;
 use crate::support::browser::{Browser, location, logout_query, session_is_live, signed_in};
-use crate::support::seed::seed_with;
+use crate::support::seed::seeded_app_with;
 
 const BACK: &str = "https://rp.example/signed-out";
 
@@ -34,8 +33,7 @@ const HOSTILE: &[&str] = &[
 
 #[tokio::test]
 async fn unregistered_spellings_of_another_host_are_refused_by_get_and_post() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, |spec| spec.post_logout_redirect_uris = vec![BACK.into()]).await;
+    let (app, seed) = seeded_app_with(|spec| spec.post_logout_redirect_uris = vec![BACK.into()]).await;
     let (mut browser, id_token) = signed_in(&app, &seed).await;
     let cookie = browser.cookie.clone().unwrap();
     for target in HOSTILE {
@@ -72,8 +70,7 @@ async fn unregistered_spellings_of_another_host_are_refused_by_get_and_post() {
 
 #[tokio::test]
 async fn without_a_session_the_same_spellings_are_refused() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, |spec| spec.post_logout_redirect_uris = vec![BACK.into()]).await;
+    let (app, seed) = seeded_app_with(|spec| spec.post_logout_redirect_uris = vec![BACK.into()]).await;
     for target in HOSTILE {
         let request = logout_query(&[("client_id", &seed.client_id), ("post_logout_redirect_uri", target)]);
         let response = Browser::new(&app).get(&format!("/oauth/logout?{request}")).await;

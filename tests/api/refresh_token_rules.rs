@@ -5,9 +5,9 @@
 use serde_json::json;
 use time::Duration;
 
-use crate::support::app::{TestApp, spawn_app};
+use crate::support::app::TestApp;
 use crate::support::browser::Browser;
-use crate::support::seed::{Seed, seed, seed_with};
+use crate::support::seed::{Seed, confidential, seeded_app, seeded_app_with};
 use crate::support::token::{
     Answer, borrowed, code_for, exchange, introspect, refresh_fields, revoke, token, tokens_for,
 };
@@ -30,8 +30,7 @@ async fn refresh(app: &TestApp, seed: &Seed, refresh_token: &str) -> Answer {
 
 #[tokio::test]
 async fn a_refresh_token_unused_for_the_idle_lifetime_is_expired() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let rt = first_refresh_token(&app, &seed).await;
     app.clock.advance(IDLE - Duration::seconds(1));
     let used = refresh(&app, &seed, &rt).await;
@@ -45,8 +44,7 @@ async fn a_refresh_token_unused_for_the_idle_lifetime_is_expired() {
 
 #[tokio::test]
 async fn a_family_refreshed_within_every_idle_window_still_ends_at_its_absolute_lifetime() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let mut rt = first_refresh_token(&app, &seed).await;
     // Used every 13 days (inside the idle window), then one second before
     // the family's end: each use succeeds.
@@ -67,10 +65,8 @@ async fn a_family_refreshed_within_every_idle_window_still_ends_at_its_absolute_
 #[tokio::test]
 async fn a_refresh_token_revoked_with_the_access_token_hint_is_revoked() {
     // RFC 7009 §2.1: a wrong hint makes the server extend its search.
-    let app = spawn_app().await;
-    let seed = seed_with(&app, |spec| spec.client_type = "confidential".into()).await;
-    let secret = seed.secret.clone().unwrap();
-    let caller = Some((seed.client_id.as_str(), secret.as_str()));
+    let (app, seed) = seeded_app_with(confidential).await;
+    let caller = Some(seed.credentials());
     let mut browser = Browser::new(&app);
     let tokens = tokens_for(&app, &mut browser, &seed, "openid offline_access").await;
     let rt = tokens.field("refresh_token");

@@ -9,41 +9,32 @@ use reqwest::StatusCode;
 use serde_json::json;
 use time::Duration;
 
-use crate::support::app::{TestApp, spawn_app, spawn_app_on, start};
+use crate::support::app::{TestApp, spawn_app_on, start};
 use crate::support::browser::Browser;
-use crate::support::seed::{Seed, register, seed_with};
+use crate::support::seed::{Seed, confidential, register, seed_with, seeded_app, seeded_app_with};
 use crate::support::token::{
     Answer, code_for, exchange, introspect, post_form, revoke, token, tokens_for, userinfo_at, verify,
 };
 
-fn confidential(spec: &mut oauth_core::client::ClientSpec) {
-    spec.client_type = "confidential".into();
-}
-
-fn credentials(seed: &Seed) -> (&str, &str) {
-    (seed.client_id.as_str(), seed.secret.as_deref().unwrap())
-}
-
 async fn refresh(app: &TestApp, seed: &Seed, refresh_token: &str) -> Answer {
-    token(app, &[("grant_type", "refresh_token"), ("refresh_token", refresh_token)], Some(credentials(seed)))
+    token(app, &[("grant_type", "refresh_token"), ("refresh_token", refresh_token)], Some(seed.credentials()))
         .await
 }
 
 async fn is_active(app: &TestApp, seed: &Seed, token: &str) -> bool {
-    introspect(app, token, Some(credentials(seed))).await.body["active"] == true
+    introspect(app, token, Some(seed.credentials())).await.body["active"] == true
 }
 
 #[tokio::test]
 async fn revoking_a_refresh_token_kills_its_family_and_the_access_tokens_from_it() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, confidential).await;
+    let (app, seed) = seeded_app_with(confidential).await;
     let mut browser = Browser::new(&app);
     let first = tokens_for(&app, &mut browser, &seed, "openid offline_access").await;
     let second = refresh(&app, &seed, &first.field("refresh_token")).await;
     assert_eq!(second.status, 200, "{}", second.body);
     let unrelated = tokens_for(&app, &mut browser, &seed, "openid offline_access").await;
 
-    let answer = revoke(&app, &[("token", &second.field("refresh_token"))], Some(credentials(&seed))).await;
+    let answer = revoke(&app, &[("token", &second.field("refresh_token"))], Some(seed.credentials())).await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.headers["cache-control"], "no-store");
     for access in [first.field("access_token"), second.field("access_token")] {
@@ -59,8 +50,7 @@ async fn revoking_a_refresh_token_kills_its_family_and_the_access_tokens_from_it
 
 #[tokio::test]
 async fn revoking_an_access_token_lists_it_until_it_expires_and_the_janitor_then_forgets_it() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, confidential).await;
+    let (app, seed) = seeded_app_with(confidential).await;
     let mut browser = Browser::new(&app);
     let tokens = tokens_for(&app, &mut browser, &seed, "openid offline_access").await;
     let access = tokens.field("access_token");
@@ -68,7 +58,7 @@ async fn revoking_an_access_token_lists_it_until_it_expires_and_the_janitor_then
     let jti = claims.jwt_id().unwrap().to_owned();
 
     let answer =
-        revoke(&app, &[("token", &access), ("token_type_hint", "access_token")], Some(credentials(&seed)))
+        revoke(&app, &[("token", &access), ("token_type_hint", "access_token")], Some(seed.credentials()))
             .await;
     assert_eq!(answer.status, 200);
     assert!(!is_active(&app, &seed, &access).await);
@@ -90,13 +80,12 @@ async fn revoking_an_access_token_lists_it_until_it_expires_and_the_janitor_then
 
 #[tokio::test]
 async fn unknown_and_foreign_tokens_answer_200_and_nothing_changes() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, confidential).await;
+    let (app, seed) = seeded_app_with(confidential).await;
     let intruder = register(&app, "Intruder", confidential).await;
     let mut browser = Browser::new(&app);
     let tokens = tokens_for(&app, &mut browser, &seed, "openid offline_access").await;
     for token in ["unknown", "a.b.c", &tokens.field("access_token"), &tokens.field("refresh_token")] {
-        let answer = revoke(&app, &[("token", token)], Some(credentials(&intruder))).await;
+        let answer = revoke(&app, &[("token", token)], Some(intruder.credentials())).await;
         assert_eq!(answer.status, 200, "{token}");
     }
     assert!(is_active(&app, &seed, &tokens.field("access_token")).await, "not the intruder's to revoke");
@@ -104,7 +93,7 @@ async fn unknown_and_foreign_tokens_answer_200_and_nothing_changes() {
     // Revoking twice is fine (RFC 7009 §2.2).
     for _ in 0..2 {
         assert_eq!(
-            revoke(&app, &[("token", &tokens.field("refresh_token"))], Some(credentials(&seed))).await.status,
+            revoke(&app, &[("token", &tokens.field("refresh_token"))], Some(seed.credentials())).await.status,
             200
         );
     }
@@ -112,8 +101,7 @@ async fn unknown_and_foreign_tokens_answer_200_and_nothing_changes() {
 
 #[tokio::test]
 async fn revocation_needs_client_authentication_and_a_token() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, confidential).await;
+    let (app, seed) = seeded_app_with(confidential).await;
     let public = register(&app, "SPA", |spec| spec.allowed_origins = vec!["https://rp.example".into()]).await;
     let mut browser = Browser::new(&app);
     let tokens = tokens_for(&app, &mut browser, &seed, "openid offline_access").await;
@@ -123,9 +111,9 @@ async fn revocation_needs_client_authentication_and_a_token() {
     let wrong =
         revoke(&app, &[("token", &tokens.field("refresh_token"))], Some((&seed.client_id, "x"))).await;
     assert_eq!((wrong.status, wrong.error()), (StatusCode::UNAUTHORIZED, "invalid_client"));
-    let missing = revoke(&app, &[], Some(credentials(&seed))).await;
+    let missing = revoke(&app, &[], Some(seed.credentials())).await;
     assert_eq!((missing.status, missing.error()), (StatusCode::BAD_REQUEST, "invalid_request"));
-    let twice = revoke(&app, &[("token", "a"), ("token", "b")], Some(credentials(&seed))).await;
+    let twice = revoke(&app, &[("token", "a"), ("token", "b")], Some(seed.credentials())).await;
     assert_eq!(twice.error(), "invalid_request");
     assert!(is_active(&app, &seed, &tokens.field("refresh_token")).await);
 
@@ -166,25 +154,24 @@ async fn postgres_a_revocation_is_honoured_by_every_instance() {
     let tokens = tokens_for(&app, &mut browser, &seed, "openid offline_access").await;
     let access = tokens.field("access_token");
     assert_eq!(userinfo_at(&app.http, &second, &access).await.status, 200, "the other instance accepts it");
-    assert_eq!(revoke(&app, &[("token", &access)], Some(credentials(&seed))).await.status, 200);
+    assert_eq!(revoke(&app, &[("token", &access)], Some(seed.credentials())).await.status, 200);
     assert_eq!(userinfo_at(&app.http, &second, &access).await.status, StatusCode::UNAUTHORIZED);
     let other_tokens = tokens_for(&app, &mut browser, &seed, "openid offline_access").await;
     let revoked_family = post_form(
         &app.http,
         &format!("{second}/oauth/revoke"),
         &[("token", &other_tokens.field("refresh_token"))],
-        Some(credentials(&seed)),
+        Some(seed.credentials()),
     )
     .await;
     assert_eq!(revoked_family.status, 200);
-    let answer = introspect(&app, &other_tokens.field("access_token"), Some(credentials(&seed))).await;
+    let answer = introspect(&app, &other_tokens.field("access_token"), Some(seed.credentials())).await;
     assert_eq!(answer.body, json!({ "active": false }), "revoked through the other instance");
 }
 
 #[tokio::test]
 async fn a_replayed_code_revokes_the_access_token_of_its_first_exchange() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, |_| {}).await;
+    let (app, seed) = seeded_app().await;
     let mut browser = Browser::new(&app);
     let code = code_for(&mut browser, &seed, "openid").await;
     let first = token(&app, &exchange(&seed.client_id, &code), None).await;
@@ -197,8 +184,7 @@ async fn a_replayed_code_revokes_the_access_token_of_its_first_exchange() {
 
 #[tokio::test]
 async fn regression_the_code_flow_with_refresh_still_works_end_to_end() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, |_| {}).await;
+    let (app, seed) = seeded_app().await;
     let mut browser = Browser::new(&app);
     let first = tokens_for(&app, &mut browser, &seed, "openid email offline_access").await;
     assert_eq!(first.status, 200, "{}", first.body);

@@ -8,7 +8,7 @@ use reqwest::header::{COOKIE, SET_COOKIE};
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
 
-use crate::support::binary::{Binary, stderr, stdout};
+use crate::support::binary::{Binary, create_client, stderr, stdout};
 use crate::support::browser::{CHALLENGE, Form, client_redirect};
 use crate::support::seed::{EMAIL, PASSWORD, REDIRECT_URI};
 use crate::support::token::VERIFIER;
@@ -57,13 +57,7 @@ impl Driver {
         self.http
             .post(format!("{}/login", self.base))
             .header(COOKIE, format!("manumu_session={cookie}"))
-            .form(&[
-                ("csrf_token", form.get("csrf_token")),
-                ("request", form.get("request")),
-                ("client_id", form.get("client_id")),
-                ("username", username),
-                ("password", password),
-            ])
+            .form(&form.submission(&[("username", username), ("password", password)]))
             .send()
             .await
             .unwrap()
@@ -104,22 +98,12 @@ fn field(body: &Value, name: &str) -> String {
 async fn a_flow_logs_its_security_events_without_secrets_or_control_characters() {
     let binary = Binary::new();
     let created = binary.run(
-        &[
-            "clients",
-            "create",
-            "--name",
+        &create_client(
             "Billing",
-            "--type",
             "confidential",
-            "--redirect-uri",
             REDIRECT_URI,
-            "--scope",
-            "openid",
-            "--scope",
-            "offline_access",
-            "--skip-consent",
-            "--json",
-        ],
+            &["--scope", "offline_access", "--skip-consent", "--json"],
+        ),
         &[],
         "",
     );

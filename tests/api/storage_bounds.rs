@@ -17,7 +17,7 @@ use time::Duration;
 
 use crate::support::app::{TestApp, spawn_app_on};
 use crate::support::browser::{Browser, authorize_query};
-use crate::support::seed::{Seed, register, seed};
+use crate::support::seed::{Seed, register_machine, seed};
 use crate::support::token::token;
 
 /// The rows a cookieless authorization request leaves behind.
@@ -71,13 +71,7 @@ async fn postgres_past_the_address_quota_authorize_answers_429_and_writes_nothin
 }
 
 async fn unknown_client_ids(app: TestApp) {
-    let known = register(&app, "Machine", |spec| {
-        spec.client_type = "confidential".into();
-        spec.redirect_uris = vec![];
-        spec.grant_types = vec!["client_credentials".into()];
-        spec.scopes = vec!["openid".into()];
-    })
-    .await;
+    let known = register_machine(&app, "Machine").await;
     let secret = known.secret.clone().unwrap();
     let cc = [("grant_type", "client_credentials")];
     let mut statuses = Vec::new();

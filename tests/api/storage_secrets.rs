@@ -8,9 +8,9 @@ use oauth_core::refresh::RefreshDigest;
 use oauth_core::session::SessionDigest;
 use oauth_store_diesel::DatabaseUrl;
 
-use crate::support::app::{TestApp, spawn_app};
+use crate::support::app::TestApp;
 use crate::support::browser::{Browser, Form, authorize_query, client_redirect};
-use crate::support::seed::{EMAIL, PASSWORD, REDIRECT_URI, seed_with};
+use crate::support::seed::{EMAIL, PASSWORD, REDIRECT_URI, confidential, seeded_app_with};
 use crate::support::token::{VERIFIER, token};
 
 /// Every byte SQLite keeps for the database: the file and its write-ahead
@@ -34,8 +34,7 @@ fn holds(bytes: &[u8], text: &str) -> bool {
 
 #[tokio::test]
 async fn the_database_holds_digests_of_codes_tokens_and_sessions_never_the_values() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, |spec| spec.client_type = "confidential".into()).await;
+    let (app, seed) = seeded_app_with(confidential).await;
     let client_secret = seed.secret.clone().unwrap();
     let mut browser = Browser::new(&app);
     let query = authorize_query(&seed, &[("scope", Some("openid email offline_access"))]);

@@ -57,14 +57,9 @@ async fn only_a_form_post_is_a_token_request() {
     assert!(answer.get("access_token").is_none());
 
     // The declared media type decides, not what the body happens to parse as.
-    let labelled_json = app
-        .http
-        .post(&url)
-        .header("content-type", "application/json")
-        .body(url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish())
-        .send()
-        .await
-        .unwrap();
+    let form_body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+    let labelled_json =
+        app.post_raw("/oauth/token", &[("content-type", "application/json")], form_body).await;
     assert_eq!(labelled_json.status(), StatusCode::BAD_REQUEST);
     let answer: Value = labelled_json.json().await.unwrap();
     assert_eq!(answer["error"], "invalid_request", "{answer}");

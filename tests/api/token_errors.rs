@@ -8,7 +8,7 @@ use time::Duration;
 
 use crate::support::app::{TestApp, spawn_app, spawn_app_on};
 use crate::support::browser::Browser;
-use crate::support::seed::{register, seed};
+use crate::support::seed::{confidential, register, seed, seeded_app};
 use crate::support::token::{Answer, borrowed, code_for, exchange, refresh_fields, token};
 
 /// (name, answer, expected status, expected error)
@@ -26,8 +26,7 @@ fn check(rows: &[Row]) {
 
 #[tokio::test]
 async fn bad_code_exchanges_get_the_rfc_error() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let other = register(&app, "Other App", |_| {}).await;
     let mut browser = Browser::new(&app);
     let mut rows: Vec<Row> = Vec::new();
@@ -69,11 +68,10 @@ async fn bad_code_exchanges_get_the_rfc_error() {
 
 #[tokio::test]
 async fn bad_requests_and_client_authentication_get_the_rfc_error() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
-    let web = register(&app, "Web App", |spec| spec.client_type = "confidential".into()).await;
+    let (app, seed) = seeded_app().await;
+    let web = register(&app, "Web App", confidential).await;
     let web_secret = web.secret.clone().unwrap();
-    let neighbour = register(&app, "Neighbour App", |spec| spec.client_type = "confidential".into()).await;
+    let neighbour = register(&app, "Neighbour App", confidential).await;
     let mut rows: Vec<Row> = Vec::new();
     let cc = [("grant_type", "client_credentials")];
     let neighbours_secret = neighbour.secret.clone().unwrap();
@@ -124,32 +122,15 @@ async fn bad_requests_and_client_authentication_get_the_rfc_error() {
         400,
         "unauthorized_client",
     ));
-    let repeated = app
-        .http
-        .post(format!("{}/oauth/token", app.address))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("grant_type=authorization_code&grant_type=refresh_token&client_id={}", seed.client_id))
-        .send()
-        .await
-        .unwrap();
+    let form = [("content-type", "application/x-www-form-urlencoded")];
+    let repeated =
+        format!("grant_type=authorization_code&grant_type=refresh_token&client_id={}", seed.client_id);
+    let repeated = app.post_raw("/oauth/token", &form, repeated).await;
     assert_eq!(repeated.status(), 400, "repeated parameter");
-    let json = app
-        .http
-        .post(format!("{}/oauth/token", app.address))
-        .json(&serde_json::json!({"grant_type": "client_credentials"}))
-        .send()
-        .await
-        .unwrap();
+    let json_body = serde_json::json!({"grant_type": "client_credentials"}).to_string();
+    let json = app.post_raw("/oauth/token", &[("content-type", "application/json")], json_body).await;
     assert_eq!(json.status(), 400, "JSON body");
-    let garbage = app
-        .http
-        .post(format!("{}/oauth/token", app.address))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("authorization", "Basic !!!")
-        .body("%%%")
-        .send()
-        .await
-        .unwrap();
+    let garbage = app.post_raw("/oauth/token", &[form[0], ("authorization", "Basic !!!")], "%%%").await;
     assert_eq!(garbage.status(), 401, "malformed Basic");
     assert!(garbage.headers().get("www-authenticate").is_some());
 
@@ -160,8 +141,7 @@ async fn bad_requests_and_client_authentication_get_the_rfc_error() {
 
 #[tokio::test]
 async fn a_disabled_client_and_another_clients_refresh_token_are_refused() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let other = register(&app, "Other App", |_| {}).await;
     let code = code_for(&mut Browser::new(&app), &seed, "openid offline_access").await;
     let rt = token(&app, &exchange(&seed.client_id, &code), None).await.field("refresh_token");
@@ -180,8 +160,7 @@ async fn a_disabled_client_and_another_clients_refresh_token_are_refused() {
 
 #[tokio::test]
 async fn a_replayed_code_revokes_the_first_exchanges_refresh_token() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let code = code_for(&mut Browser::new(&app), &seed, "openid offline_access").await;
     let first = token(&app, &exchange(&seed.client_id, &code), None).await;
     assert_eq!(first.status, 200);
@@ -196,7 +175,7 @@ async fn a_replayed_code_revokes_the_first_exchanges_refresh_token() {
 #[tokio::test]
 async fn failed_client_authentications_are_limited() {
     let app = spawn_app().await;
-    let web = register(&app, "Web App", |spec| spec.client_type = "confidential".into()).await;
+    let web = register(&app, "Web App", confidential).await;
     let cc = [("grant_type", "client_credentials")];
     for _ in 0..20 {
         assert_eq!(token(&app, &cc, Some((&web.client_id, "wrong"))).await.status, 401);

@@ -8,15 +8,12 @@ use time::Duration;
 
 use crate::support::app::{TestApp, spawn_app, spawn_app_on};
 use crate::support::browser::Browser;
-use crate::support::seed::{EMAIL, REDIRECT_URI, register, seed, seed_with};
+use crate::support::seed::{
+    REDIRECT_URI, confidential, register, register_machine, seed, seeded_app, seeded_app_with, seeded_user_id,
+};
 use crate::support::token::{VERIFIER, borrowed, code_for, exchange, refresh_fields, token, verify};
 
 const ISSUER: &str = "http://127.0.0.1:8080";
-
-async fn user_id(app: &TestApp) -> String {
-    let (store, _) = auth_server::app::open_store(&app.config).await.unwrap();
-    auth_server::app::user_service(&app.config, store).unwrap().find(EMAIL).await.unwrap().id.to_string()
-}
 
 async fn public_exchange_verifies_with_every_claim(app: &TestApp) {
     let seed = seed(app).await;
@@ -30,7 +27,7 @@ async fn public_exchange_verifies_with_every_claim(app: &TestApp) {
     assert_eq!(answer.body["expires_in"], 600);
     assert_eq!(answer.body["scope"], "email offline_access openid");
     let now = app.clock.now().unix_timestamp();
-    let sub = user_id(app).await;
+    let sub = seeded_user_id(app).await;
 
     let (access, header) = verify(app, &answer.field("access_token")).await;
     assert_eq!((header["typ"].as_str(), header["alg"].as_str()), ("at+jwt", "ES256"), "RFC 9068 §2.1");
@@ -76,7 +73,7 @@ async fn postgres_public_client_exchanges_a_code_for_verified_tokens() {
 async fn confidential_clients_authenticate_with_basic_or_post_as_registered() {
     let app = spawn_app().await;
     seed(&app).await;
-    let basic = register(&app, "Web App", |spec| spec.client_type = "confidential".into()).await;
+    let basic = register(&app, "Web App", confidential).await;
     let post = register(&app, "Post App", |spec| {
         spec.client_type = "confidential".into();
         spec.auth_method = Some("client_secret_post".into());
@@ -108,8 +105,7 @@ async fn confidential_clients_authenticate_with_basic_or_post_as_registered() {
 
 #[tokio::test]
 async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_family() {
-    let app = spawn_app().await;
-    let seed = seed(&app).await;
+    let (app, seed) = seeded_app().await;
     let code = code_for(&mut Browser::new(&app), &seed, "openid email offline_access").await;
     let first = token(&app, &exchange(&seed.client_id, &code), None).await;
     let rt1 = first.field("refresh_token");
@@ -130,13 +126,7 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_family() {
 #[tokio::test]
 async fn client_credentials_issue_a_client_token_only() {
     let app = spawn_app().await;
-    let machine = register(&app, "Batch", |spec| {
-        spec.client_type = "confidential".into();
-        spec.redirect_uris = vec![];
-        spec.grant_types = vec!["client_credentials".into()];
-        spec.scopes = vec!["openid".into()];
-    })
-    .await;
+    let machine = register_machine(&app, "Batch").await;
     let secret = machine.secret.clone().unwrap();
     let answer =
         token(&app, &[("grant_type", "client_credentials")], Some((&machine.client_id, &secret))).await;
@@ -149,8 +139,7 @@ async fn client_credentials_issue_a_client_token_only() {
 
 #[tokio::test]
 async fn cors_is_granted_only_to_registered_origins() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, |spec| spec.allowed_origins = vec!["https://spa.example".into()]).await;
+    let (app, seed) = seeded_app_with(|spec| spec.allowed_origins = vec!["https://spa.example".into()]).await;
     let preflight = |origin: &'static str| {
         app.http
             .request(reqwest::Method::OPTIONS, format!("{}/oauth/token", app.address))

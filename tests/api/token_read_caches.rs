@@ -11,19 +11,13 @@ use time::Duration;
 
 use crate::support::app::{TestApp, spawn_app, spawn_app_with, start};
 use crate::support::browser::{Browser, authorize_query};
-use crate::support::seed::{REDIRECT_URI, Seed, register, seed};
+use crate::support::seed::{REDIRECT_URI, Seed, register_machine, seed};
 use crate::support::token::{Answer, introspect, post_form, revoke, token};
 
 const CC: [(&str, &str); 1] = [("grant_type", "client_credentials")];
 
 async fn machine(app: &TestApp) -> (Seed, String) {
-    let seed = register(app, "Batch", |spec| {
-        spec.client_type = "confidential".into();
-        spec.redirect_uris = vec![];
-        spec.grant_types = vec!["client_credentials".into()];
-        spec.scopes = vec!["openid".into()];
-    })
-    .await;
+    let seed = register_machine(app, "Batch").await;
     let secret = seed.secret.clone().unwrap();
     (seed, secret)
 }
@@ -144,8 +138,7 @@ async fn a_redirect_uri_or_scope_added_elsewhere_is_accepted_at_once() {
     })
     .await;
     let seed = seed(&app).await;
-    let login_page =
-        Browser::new(&app).get(&format!("/oauth/authorize?{}", authorize_query(&seed, &[]))).await;
+    let login_page = Browser::new(&app).authorize(&seed, &[]).await;
     assert_eq!(login_page.status(), 200, "the client is now cached");
     let added = "https://rp.example/added";
     let update = ClientUpdate {

@@ -7,7 +7,7 @@ use time::Duration;
 
 use crate::support::app::{TestApp, spawn_app, start};
 use crate::support::browser::Browser;
-use crate::support::seed::{EMAIL, register, seed_with};
+use crate::support::seed::{confidential, register, seed_with, seeded_app, seeded_app_with, seeded_user_id};
 use crate::support::token::{Answer, post_form, token, tokens_for, userinfo_at};
 
 async fn userinfo(app: &TestApp, access_token: &str) -> Answer {
@@ -18,18 +18,11 @@ fn challenge(answer: &Answer) -> &str {
     answer.headers.get("www-authenticate").map_or("", |v| v.to_str().unwrap())
 }
 
-async fn user_id(app: &TestApp) -> String {
-    let (store, _) = auth_server::app::open_store(&app.config).await.unwrap();
-    let users = auth_server::app::user_service(&app.config, store).unwrap();
-    users.find(EMAIL).await.unwrap().id.to_string()
-}
-
 #[tokio::test]
 async fn userinfo_answers_exactly_the_claims_of_the_granted_scopes() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, |spec| spec.allowed_origins = vec!["https://rp.example".into()]).await;
+    let (app, seed) = seeded_app_with(|spec| spec.allowed_origins = vec!["https://rp.example".into()]).await;
     let mut browser = Browser::new(&app);
-    let sub = user_id(&app).await;
+    let sub = seeded_user_id(&app).await;
     let cases: [(&str, Value); 3] = [
         ("openid", json!({ "sub": sub })),
         ("openid email", json!({ "sub": sub, "email": "ada@example.com", "email_verified": true })),
@@ -60,8 +53,7 @@ async fn userinfo_answers_exactly_the_claims_of_the_granted_scopes() {
 
 #[tokio::test]
 async fn expired_tampered_and_garbage_tokens_get_invalid_token() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, |_| {}).await;
+    let (app, seed) = seeded_app().await;
     let mut browser = Browser::new(&app);
     let access = tokens_for(&app, &mut browser, &seed, "openid").await.field("access_token");
     assert_eq!(userinfo(&app, &access).await.status, 200);
@@ -117,8 +109,7 @@ async fn a_token_for_another_audience_is_refused() {
 
 #[tokio::test]
 async fn without_openid_the_answer_is_insufficient_scope() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, |spec| spec.client_type = "confidential".into()).await;
+    let (app, seed) = seeded_app_with(confidential).await;
     let mut browser = Browser::new(&app);
     let access = tokens_for(&app, &mut browser, &seed, "email").await.field("access_token");
     let answer = userinfo(&app, &access).await;
@@ -140,8 +131,7 @@ async fn without_openid_the_answer_is_insufficient_scope() {
 
 #[tokio::test]
 async fn malformed_requests_are_refused_without_looking_at_the_token() {
-    let app = spawn_app().await;
-    let seed = seed_with(&app, |_| {}).await;
+    let (app, seed) = seeded_app().await;
     let mut browser = Browser::new(&app);
     let access = tokens_for(&app, &mut browser, &seed, "openid").await.field("access_token");
     let url = format!("{}/userinfo", app.address);

@@ -5,12 +5,8 @@
 use crate::support::app::{TestApp, spawn_app};
 use crate::support::binary::{Binary, stderr, stdout};
 use crate::support::browser::{Browser, authorize_query};
-use crate::support::seed::{EMAIL, Seed, seed_with};
+use crate::support::seed::{EMAIL, Seed, confidential, seed_with};
 use crate::support::token::{introspect, token, tokens_for};
-
-fn confidential(spec: &mut oauth_core::client::ClientSpec) {
-    spec.client_type = "confidential".into();
-}
 
 /// Runs `auth-server users <args>` on the app's database.
 fn users(app: &TestApp, args: &[&str], stdin: &str) -> String {

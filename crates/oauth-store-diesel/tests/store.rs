@@ -1,6 +1,8 @@
-//! The store on both backends: migrations, the user repository contract,
-//! readiness and SQLite's connection settings. PostgreSQL cases run when
-//! `TEST_DATABASE_URL` is set and say "skipped: postgres" otherwise.
+//! The store on both backends: migrations, the user, client, code and
+//! sign-out contracts (signing out is one transaction over the user, the
+//! user's sessions and the user's refresh families), readiness and SQLite's
+//! connection settings. PostgreSQL cases run when `TEST_DATABASE_URL` is set
+//! and say "skipped: postgres" otherwise.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
 use std::sync::Arc;
@@ -12,7 +14,7 @@ use oauth_store_diesel::testing::TestDatabase;
 use oauth_store_diesel::{AnyConnection, DatabaseUrl, DieselStore, PoolOptions, run_migrations};
 
 mod support;
-use support::{FreshStores, open_migrated};
+use support::{backend_contract_tests, backend_tests, open_migrated};
 
 fn migrations_are_idempotent(db: &TestDatabase) {
     let first = run_migrations(db.url()).expect("first run");
@@ -33,23 +35,11 @@ fn postgres_migrations_are_idempotent() {
     }
 }
 
-async fn user_contract(fresh: impl Fn() -> Option<TestDatabase>) {
-    let Some(stores) = FreshStores::new(fresh) else { return };
-    contract::users::run_all(|| {
-        let store = stores.next();
-        async move { store as Arc<dyn UserRepository> }
-    })
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_meets_the_user_contract() {
-    user_contract(|| Some(TestDatabase::sqlite())).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_meets_the_user_contract() {
-    user_contract(|| TestDatabase::postgres("postgres_meets_the_user_contract")).await;
+backend_contract_tests! {
+    users (2): sqlite_meets_the_user_contract, postgres_meets_the_user_contract;
+    clients (2): sqlite_meets_the_client_contract, postgres_meets_the_client_contract;
+    codes (4): sqlite_meets_the_code_contract, postgres_meets_the_code_contract;
+    sign_out (2): sqlite_meets_the_sign_out_contract, postgres_meets_the_sign_out_contract;
 }
 
 #[tokio::test]
@@ -121,25 +111,6 @@ fn sqlite_connections_use_wal_busy_timeout_and_foreign_keys() {
     assert_eq!(read(&mut pooled, "SELECT CAST(synchronous AS TEXT) AS value FROM pragma_synchronous"), "1");
 }
 
-async fn client_contract(fresh: impl Fn() -> Option<TestDatabase>) {
-    let Some(stores) = FreshStores::new(fresh) else { return };
-    contract::clients::run_all(|| {
-        let store = stores.next();
-        async move { store as Arc<dyn ClientRepository> }
-    })
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_meets_the_client_contract() {
-    client_contract(|| Some(TestDatabase::sqlite())).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_meets_the_client_contract() {
-    client_contract(|| TestDatabase::postgres("postgres_meets_the_client_contract")).await;
-}
-
 #[derive(QueryableByName, Debug)]
 struct RawRow {
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -179,27 +150,6 @@ async fn postgres_stores_secrets_only_as_digests() {
     }
 }
 
-async fn code_contract(fresh: impl Fn() -> Option<TestDatabase>) {
-    let Some(stores) = FreshStores::new(fresh) else { return };
-    contract::codes::run_all(|| {
-        let store = stores.next();
-        async move {
-            contract::codes::CodeStores { codes: store.clone(), clients: store.clone(), users: store }
-        }
-    })
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sqlite_meets_the_code_contract() {
-    code_contract(|| Some(TestDatabase::sqlite())).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn postgres_meets_the_code_contract() {
-    code_contract(|| TestDatabase::postgres("postgres_meets_the_code_contract")).await;
-}
-
 /// The single-use race, repeated: 50 codes, 8 concurrent
 /// redemptions each, exactly one winner every time, on both backends.
 async fn repeated_code_races(db: &TestDatabase) {
@@ -230,15 +180,8 @@ async fn repeated_code_races(db: &TestDatabase) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sqlite_codes_are_redeemed_exactly_once_under_repeated_races() {
-    repeated_code_races(&TestDatabase::sqlite()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn postgres_codes_are_redeemed_exactly_once_under_repeated_races() {
-    if let Some(db) = TestDatabase::postgres("postgres_codes_are_redeemed_exactly_once_under_repeated_races")
-    {
-        repeated_code_races(&db).await;
-    }
+backend_tests! {
+    repeated_code_races (4):
+        sqlite_codes_are_redeemed_exactly_once_under_repeated_races,
+        postgres_codes_are_redeemed_exactly_once_under_repeated_races;
 }

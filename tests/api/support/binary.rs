@@ -18,6 +18,29 @@ pub fn databases(test: &str) -> Vec<(&'static str, TestDatabase)> {
     found
 }
 
+/// `clients create` of one client named `name` with the `openid` scope, then `more`.
+pub fn create_client<'a>(
+    name: &'a str,
+    client_type: &'a str,
+    redirect_uri: &'a str,
+    more: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "clients",
+        "create",
+        "--name",
+        name,
+        "--type",
+        client_type,
+        "--redirect-uri",
+        redirect_uri,
+        "--scope",
+        "openid",
+    ];
+    args.extend_from_slice(more);
+    args
+}
+
 /// The `auth-server` binary, run in its own empty working folder with no
 /// `AUTH_*` variable inherited from the developer's shell.
 pub struct Binary {
@@ -45,17 +68,21 @@ impl Binary {
         command
     }
 
-    /// Runs to completion with `stdin` as standard input.
-    pub fn run(&self, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
-        let mut child = self
-            .command()
+    /// Spawns the binary with `args` and `env`, its output piped.
+    fn spawn(&self, args: &[&str], env: &[(&str, &str)], stdin: Stdio) -> Child {
+        let mut command = self.command();
+        command
             .args(args)
             .envs(env.iter().copied())
-            .stdin(Stdio::piped())
+            .stdin(stdin)
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn auth-server");
+            .stderr(Stdio::piped());
+        command.spawn().expect("spawn auth-server")
+    }
+
+    /// Runs to completion with `stdin` as standard input.
+    pub fn run(&self, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+        let mut child = self.spawn(args, env, Stdio::piped());
         // A command that refuses its arguments exits without reading stdin: a
         // broken pipe then is the expected outcome, not a test failure.
         match child.stdin.take().expect("stdin").write_all(stdin.as_bytes()) {
@@ -90,15 +117,7 @@ impl Binary {
         env: &[(&str, &str)],
         listening: fn(&str) -> Option<String>,
     ) -> RunningServer {
-        let mut child = self
-            .command()
-            .args(args)
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn auth-server");
+        let mut child = self.spawn(args, env, Stdio::null());
         let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
         let mut seen = Vec::new();
         let address = loop {

@@ -80,6 +80,12 @@ impl<'a> Browser<'a> {
         response
     }
 
+    /// `GET /oauth/authorize` with `seed`'s request, `changes` applied as in
+    /// [`authorize_query`].
+    pub async fn authorize(&mut self, seed: &Seed, changes: &[(&str, Option<&str>)]) -> Response {
+        self.get(&format!("/oauth/authorize?{}", authorize_query(seed, changes))).await
+    }
+
     /// `GET /oauth/authorize` with `query`; the login page's HTML.
     pub async fn login_page(&mut self, query: &str) -> String {
         let response = self.get(&format!("/oauth/authorize?{query}")).await;
@@ -91,18 +97,8 @@ impl<'a> Browser<'a> {
 
     /// Submits the login form read from `html`.
     pub async fn submit_login(&mut self, html: &str, username: &str, password: &str) -> Response {
-        let fields = Form::read(html);
-        self.post(
-            "/login",
-            &[
-                ("csrf_token", fields.get("csrf_token")),
-                ("request", fields.get("request")),
-                ("client_id", fields.get("client_id")),
-                ("username", username),
-                ("password", password),
-            ],
-        )
-        .await
+        let form = Form::read(html);
+        self.post("/login", &form.submission(&[("username", username), ("password", password)])).await
     }
 
     /// Signs in from the login page; the 303 that follows.
@@ -116,17 +112,7 @@ impl<'a> Browser<'a> {
     /// Follows a 303 to our consent page and answers it.
     pub async fn decide(&mut self, to_consent: &Response, decision: &str) -> Response {
         let html = self.consent_page(to_consent).await;
-        let fields = Form::read(&html);
-        self.post(
-            "/consent",
-            &[
-                ("csrf_token", fields.get("csrf_token")),
-                ("request", fields.get("request")),
-                ("client_id", fields.get("client_id")),
-                ("decision", decision),
-            ],
-        )
-        .await
+        self.post("/consent", &Form::read(&html).submission(&[("decision", decision)])).await
     }
 
     /// The consent page a 303 leads to.
@@ -142,6 +128,14 @@ impl<'a> Browser<'a> {
     pub async fn full_flow(&mut self, query: &str) -> Response {
         let to_consent = self.sign_in(query).await;
         self.decide(&to_consent, "approve").await
+    }
+
+    /// A new browser whose user has signed in and approved `seed`'s client
+    /// for the default request, so that it holds a logged-in session.
+    pub async fn approved(app: &'a TestApp, seed: &Seed) -> Self {
+        let mut browser = Self::new(app);
+        browser.full_flow(&authorize_query(seed, &[])).await;
+        browser
     }
 }
 
@@ -167,6 +161,18 @@ impl Form {
 
     pub fn get(&self, name: &str) -> &str {
         self.0.get(name).map_or("", String::as_str)
+    }
+
+    /// What submitting the form sends: the hidden fields the server checks
+    /// (`csrf_token`, `request`, `client_id`), then `answers`. An answer named
+    /// like a hidden field replaces it, as a tampered form would.
+    pub fn submission<'f>(&'f self, answers: &[(&'f str, &'f str)]) -> Vec<(&'f str, &'f str)> {
+        let hidden = ["csrf_token", "request", "client_id"];
+        let answer = |name: &str| answers.iter().find(|(key, _)| *key == name).map(|(_, value)| *value);
+        let mut fields: Vec<_> =
+            hidden.iter().map(|&name| (name, answer(name).unwrap_or(self.get(name)))).collect();
+        fields.extend(answers.iter().filter(|(key, _)| !hidden.contains(key)));
+        fields
     }
 }
 
@@ -207,8 +213,6 @@ pub async fn signed_in<'a>(app: &'a TestApp, seed: &Seed) -> (Browser<'a>, Strin
 pub async fn session_is_live(app: &TestApp, seed: &Seed, cookie: &str) -> bool {
     let mut browser = Browser::new(app);
     browser.cookie = Some(cookie.to_owned());
-    let answer = browser
-        .get(&format!("/oauth/authorize?{}", authorize_query(seed, &[("prompt", Some("none"))])))
-        .await;
+    let answer = browser.authorize(seed, &[("prompt", Some("none"))]).await;
     client_redirect(&answer, REDIRECT_URI).contains_key("code")
 }

@@ -40,18 +40,7 @@ pub async fn code_for_query(browser: &mut Browser<'_>, query: &str) -> String {
                 to_consent
             }
         } else {
-            let fields = Form::read(&html);
-            browser
-                .post(
-                    "/consent",
-                    &[
-                        ("csrf_token", fields.get("csrf_token")),
-                        ("request", fields.get("request")),
-                        ("client_id", fields.get("client_id")),
-                        ("decision", "approve"),
-                    ],
-                )
-                .await
+            browser.post("/consent", &Form::read(&html).submission(&[("decision", "approve")])).await
         }
     } else {
         panic!("unexpected answer {}", response.status())

@@ -1,32 +1,28 @@
 //! The `ClientRepository` contract.
 #![allow(clippy::missing_panics_doc, clippy::unwrap_used, clippy::expect_used)]
 
-use std::future::Future;
 use std::sync::Arc;
 
 use time::Duration;
 
+use super::contract_suite;
 use crate::client::{ClientId, GrantType, IdTokenAlg, SecretDigest, StoredSecret};
 use crate::error::RepoError;
 use crate::ports::ClientRepository;
 use crate::redirect_uri::RedirectUri;
 use crate::testing::fixtures::{self, T0};
 
-/// Runs every case, each on a fresh repository from `fresh`.
-pub async fn run_all<F, Fut>(fresh: F)
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = Arc<dyn ClientRepository>>,
-{
-    round_trips_every_field(fresh().await).await;
-    refuses_duplicate_name_regardless_of_case(fresh().await).await;
-    update_replaces_metadata_but_not_secrets(fresh().await).await;
-    rotation_keeps_at_most_two_secrets(fresh().await).await;
-    rotation_without_grace_drops_the_old_secret(fresh().await).await;
-    rotations_within_one_second_keep_the_current_secret(fresh().await).await;
-    unknown_ids_are_not_found(fresh().await).await;
-    delete_removes_the_client(fresh().await).await;
-    lists_by_name(fresh().await).await;
+contract_suite! {
+    on clients:
+    round_trips_every_field,
+    refuses_duplicate_name_regardless_of_case,
+    update_replaces_metadata_but_not_secrets,
+    rotation_keeps_at_most_two_secrets,
+    rotation_without_grace_drops_the_old_secret,
+    rotations_within_one_second_keep_the_current_secret,
+    unknown_ids_are_not_found,
+    delete_removes_the_client,
+    lists_by_name,
 }
 
 /// Every field comes back as stored.

@@ -2,45 +2,22 @@
 #![allow(clippy::missing_panics_doc, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
-use std::future::Future;
-use std::sync::Arc;
 
 use time::Duration;
 
+use super::{ContractStores, contract_suite};
 use crate::code::{AuthorizationCode, CodeDigest, Consumed};
 use crate::pkce::CodeChallenge;
-use crate::ports::{ClientRepository, CodeRepository, UserRepository};
 use crate::scope::ScopeName;
 use crate::testing::fixtures::{self, T0};
 
-/// The repositories a code test needs: codes refer to a client and a user.
-pub struct CodeStores {
-    /// The repository under test.
-    pub codes: Arc<dyn CodeRepository>,
-    /// Where the codes' clients are registered.
-    pub clients: Arc<dyn ClientRepository>,
-    /// Where the codes' users are created.
-    pub users: Arc<dyn UserRepository>,
-}
-
-impl std::fmt::Debug for CodeStores {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CodeStores").finish_non_exhaustive()
-    }
-}
-
-/// Runs every case, each on fresh repositories from `fresh`.
-pub async fn run_all<F, Fut>(fresh: F)
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = CodeStores>,
-{
-    round_trips_every_binding(fresh().await).await;
-    consume_is_single_use_under_concurrency(fresh().await).await;
-    unknown_codes_are_unknown(fresh().await).await;
-    purge_removes_only_expired_codes(fresh().await).await;
-    a_replay_mark_is_seen_later(fresh().await).await;
-    the_issued_access_token_is_remembered(fresh().await).await;
+contract_suite! {
+    round_trips_every_binding,
+    consume_is_single_use_under_concurrency,
+    unknown_codes_are_unknown,
+    purge_removes_only_expired_codes,
+    a_replay_mark_is_seen_later,
+    the_issued_access_token_is_remembered,
 }
 
 /// A code bound to the fixture client and user, expiring `lifetime` after T0.
@@ -62,13 +39,13 @@ pub fn code(secret: &str, lifetime: Duration) -> AuthorizationCode {
     }
 }
 
-async fn with_owners(stores: &CodeStores) {
+async fn with_owners(stores: &ContractStores) {
     stores.clients.insert(&fixtures::client(1, "Billing", "s")).await.unwrap();
     stores.users.insert(&fixtures::user(1, "ada@example.com")).await.unwrap();
 }
 
 /// Every binding comes back on consumption.
-pub async fn round_trips_every_binding(stores: CodeStores) {
+pub async fn round_trips_every_binding(stores: ContractStores) {
     with_owners(&stores).await;
     let issued = code("code-1", Duration::seconds(60));
     stores.codes.insert(&issued).await.unwrap();
@@ -82,7 +59,7 @@ pub async fn round_trips_every_binding(stores: CodeStores) {
 }
 
 /// Of 16 concurrent consumptions of one code, exactly one wins; the rest see a replay.
-pub async fn consume_is_single_use_under_concurrency(stores: CodeStores) {
+pub async fn consume_is_single_use_under_concurrency(stores: ContractStores) {
     with_owners(&stores).await;
     let issued = code("race", Duration::seconds(60));
     stores.codes.insert(&issued).await.unwrap();
@@ -100,14 +77,14 @@ pub async fn consume_is_single_use_under_concurrency(stores: CodeStores) {
 }
 
 /// A digest that was never issued is unknown.
-pub async fn unknown_codes_are_unknown(stores: CodeStores) {
+pub async fn unknown_codes_are_unknown(stores: ContractStores) {
     with_owners(&stores).await;
     assert_eq!(stores.codes.consume(&CodeDigest::of("never-issued"), T0).await.unwrap(), Consumed::Unknown);
 }
 
 /// A code marked replayed says so to a later recording of its access token;
 /// another code does not.
-pub async fn a_replay_mark_is_seen_later(stores: CodeStores) {
+pub async fn a_replay_mark_is_seen_later(stores: ContractStores) {
     with_owners(&stores).await;
     let (replayed, clean) = (code("replayed", Duration::seconds(60)), code("clean", Duration::seconds(60)));
     stores.codes.insert(&replayed).await.unwrap();
@@ -119,7 +96,7 @@ pub async fn a_replay_mark_is_seen_later(stores: CodeStores) {
 }
 
 /// The jti recorded for a code is found again; another code has none.
-pub async fn the_issued_access_token_is_remembered(stores: CodeStores) {
+pub async fn the_issued_access_token_is_remembered(stores: ContractStores) {
     with_owners(&stores).await;
     let (used, other) = (code("used", Duration::seconds(60)), code("other", Duration::seconds(60)));
     stores.codes.insert(&used).await.unwrap();
@@ -131,7 +108,7 @@ pub async fn the_issued_access_token_is_remembered(stores: CodeStores) {
 }
 
 /// Purging deletes expired codes in bounded batches and leaves live ones.
-pub async fn purge_removes_only_expired_codes(stores: CodeStores) {
+pub async fn purge_removes_only_expired_codes(stores: ContractStores) {
     with_owners(&stores).await;
     for n in 0..3 {
         stores.codes.insert(&code(&format!("old-{n}"), Duration::seconds(10))).await.unwrap();

@@ -2,37 +2,14 @@
 #![allow(clippy::missing_panics_doc, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
-use std::future::Future;
-use std::sync::Arc;
 
-use crate::ports::{ClientRepository, ConsentRepository, UserRepository};
+use super::{ContractStores, contract_suite};
 use crate::scope::ScopeName;
 use crate::testing::fixtures::{self, T0};
 
-/// The repositories a consent test needs: consents refer to a client and a user.
-pub struct ConsentStores {
-    /// The repository under test.
-    pub consents: Arc<dyn ConsentRepository>,
-    /// Where the consents' clients are registered.
-    pub clients: Arc<dyn ClientRepository>,
-    /// Where the consents' users are created.
-    pub users: Arc<dyn UserRepository>,
-}
-
-impl std::fmt::Debug for ConsentStores {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConsentStores").finish_non_exhaustive()
-    }
-}
-
-/// Runs every case, each on fresh repositories from `fresh`.
-pub async fn run_all<F, Fut>(fresh: F)
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = ConsentStores>,
-{
-    grants_accumulate_per_user_and_client(fresh().await).await;
-    revoke_forgets_only_that_pair(fresh().await).await;
+contract_suite! {
+    grants_accumulate_per_user_and_client,
+    revoke_forgets_only_that_pair,
 }
 
 fn scopes(names: &[&str]) -> BTreeSet<ScopeName> {
@@ -40,7 +17,7 @@ fn scopes(names: &[&str]) -> BTreeSet<ScopeName> {
 }
 
 /// Nothing is granted until it is; later grants add to earlier ones.
-pub async fn grants_accumulate_per_user_and_client(stores: ConsentStores) {
+pub async fn grants_accumulate_per_user_and_client(stores: ContractStores) {
     let (client, other_client) = (fixtures::client(1, "Billing", "s"), fixtures::client(2, "Other", "t"));
     let user = fixtures::user(1, "ada@example.com");
     stores.clients.insert(&client).await.unwrap();
@@ -57,7 +34,7 @@ pub async fn grants_accumulate_per_user_and_client(stores: ConsentStores) {
 }
 
 /// Revoking forgets one pair and leaves the others.
-pub async fn revoke_forgets_only_that_pair(stores: ConsentStores) {
+pub async fn revoke_forgets_only_that_pair(stores: ContractStores) {
     let (client, other_client) = (fixtures::client(1, "Billing", "s"), fixtures::client(2, "Other", "t"));
     let (ada, bob) = (fixtures::user(1, "ada@example.com"), fixtures::user(2, "bob@example.com"));
     stores.clients.insert(&client).await.unwrap();

@@ -1,27 +1,23 @@
 //! The `LoginAttemptRepository` contract.
 #![allow(clippy::missing_panics_doc, clippy::unwrap_used, clippy::expect_used)]
 
-use std::future::Future;
 use std::sync::Arc;
 
 use time::Duration;
 
+use super::contract_suite;
 use crate::ports::LoginAttemptRepository;
 use crate::testing::contract::join_all;
 use crate::testing::fixtures::T0;
 use crate::throttle::{FailureCount, account_key, ip_key};
 
-/// Runs every case, each on a fresh repository from `fresh`.
-pub async fn run_all<F, Fut>(fresh: F)
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = Arc<dyn LoginAttemptRepository>>,
-{
-    failures_count_per_key_and_clear(fresh().await).await;
-    concurrent_failures_all_count(fresh().await).await;
-    failures_are_forgotten_after_the_memory(fresh().await).await;
-    purge_removes_only_stale_keys(fresh().await).await;
-    forgive_one_takes_back_one_failure_never_below_zero(fresh().await).await;
+contract_suite! {
+    on login_attempts:
+    failures_count_per_key_and_clear,
+    concurrent_failures_all_count,
+    failures_are_forgotten_after_the_memory,
+    purge_removes_only_stale_keys,
+    forgive_one_takes_back_one_failure_never_below_zero,
 }
 
 const MEMORY: Duration = Duration::hours(24);

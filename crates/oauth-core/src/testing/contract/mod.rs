@@ -10,7 +10,11 @@ pub mod revoked_tokens;
 pub mod sessions;
 pub mod sign_out;
 pub mod signing_keys;
+mod stores;
 pub mod users;
+
+pub use stores::ContractStores;
+use stores::contract_suite;
 
 /// Polls every future to completion concurrently, without an executor dependency.
 pub(crate) async fn join_all<T, Fut: std::future::Future<Output = T>>(

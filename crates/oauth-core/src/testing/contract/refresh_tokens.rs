@@ -2,47 +2,24 @@
 #![allow(clippy::missing_panics_doc, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
-use std::future::Future;
-use std::sync::Arc;
 
 use time::Duration;
 
+use super::{ContractStores, contract_suite};
 use crate::code::CodeDigest;
-use crate::ports::{ClientRepository, RefreshTokenRepository, UserRepository};
 use crate::refresh::{RefreshDigest, RefreshFamily, RefreshFamilyId, RefreshTokenRecord, Rotation};
 use crate::scope::ScopeName;
 use crate::testing::SeqRandom;
 use crate::testing::contract::join_all;
 use crate::testing::fixtures::{self, T0};
 
-/// The repositories a refresh test needs: families refer to a client and a user.
-pub struct RefreshStores {
-    /// The repository under test.
-    pub refresh: Arc<dyn RefreshTokenRepository>,
-    /// Where the families' clients are registered.
-    pub clients: Arc<dyn ClientRepository>,
-    /// Where the families' users are created.
-    pub users: Arc<dyn UserRepository>,
-}
-
-impl std::fmt::Debug for RefreshStores {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RefreshStores").finish_non_exhaustive()
-    }
-}
-
-/// Runs every case, each on fresh repositories from `fresh`.
-pub async fn run_all<F, Fut>(fresh: F)
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = RefreshStores>,
-{
-    round_trip_and_rotation(fresh().await).await;
-    rotation_is_single_use_under_concurrency(fresh().await).await;
-    revoked_families_never_rotate(fresh().await).await;
-    families_are_found_by_id(fresh().await).await;
-    a_replayed_code_revokes_its_families(fresh().await).await;
-    purge_removes_only_families_past_their_absolute_expiry(fresh().await).await;
+contract_suite! {
+    round_trip_and_rotation,
+    rotation_is_single_use_under_concurrency,
+    revoked_families_never_rotate,
+    families_are_found_by_id,
+    a_replayed_code_revokes_its_families,
+    purge_removes_only_families_past_their_absolute_expiry,
 }
 
 fn scopes(names: &[&str]) -> BTreeSet<ScopeName> {
@@ -50,7 +27,7 @@ fn scopes(names: &[&str]) -> BTreeSet<ScopeName> {
 }
 
 /// A family of the fixture client and user, with its first token `first-<n>`.
-async fn family(stores: &RefreshStores, n: u64, code: Option<&str>) -> (RefreshFamily, RefreshTokenRecord) {
+async fn family(stores: &ContractStores, n: u64, code: Option<&str>) -> (RefreshFamily, RefreshTokenRecord) {
     if stores.clients.find(&fixtures::client(1, "Billing", "s").id).await.unwrap().is_none() {
         stores.clients.insert(&fixtures::client(1, "Billing", "s")).await.unwrap();
         stores.users.insert(&fixtures::user(1, "ada@example.com")).await.unwrap();
@@ -83,7 +60,7 @@ fn successor(family: &RefreshFamily, token: &str) -> RefreshTokenRecord {
 }
 
 /// Every field comes back; a rotation marks the old token and stores the new one.
-pub async fn round_trip_and_rotation(stores: RefreshStores) {
+pub async fn round_trip_and_rotation(stores: ContractStores) {
     let (family, first) = family(&stores, 1, Some("code-1")).await;
     assert_eq!(stores.refresh.find(&first.digest).await.unwrap(), Some((first.clone(), family.clone())));
     let next = successor(&family, "second");
@@ -103,7 +80,7 @@ pub async fn round_trip_and_rotation(stores: RefreshStores) {
 }
 
 /// Of 32 concurrent rotations of one token, exactly one wins.
-pub async fn rotation_is_single_use_under_concurrency(stores: RefreshStores) {
+pub async fn rotation_is_single_use_under_concurrency(stores: ContractStores) {
     let (family, first) = family(&stores, 2, None).await;
     let successors: Vec<RefreshTokenRecord> =
         (0..32).map(|i| successor(&family, &format!("racer-{i}"))).collect();
@@ -120,7 +97,7 @@ pub async fn rotation_is_single_use_under_concurrency(stores: RefreshStores) {
 }
 
 /// After a revocation, no token of the family rotates.
-pub async fn revoked_families_never_rotate(stores: RefreshStores) {
+pub async fn revoked_families_never_rotate(stores: ContractStores) {
     let (family, first) = family(&stores, 3, None).await;
     let now = T0 + Duration::minutes(1);
     stores.refresh.revoke_family(family.id, now).await.unwrap();
@@ -132,7 +109,7 @@ pub async fn revoked_families_never_rotate(stores: RefreshStores) {
 }
 
 /// A family is found by its id, revoked or not; an unknown id finds nothing.
-pub async fn families_are_found_by_id(stores: RefreshStores) {
+pub async fn families_are_found_by_id(stores: ContractStores) {
     let (family, _) = family(&stores, 8, None).await;
     assert_eq!(stores.refresh.find_family(family.id).await.unwrap(), Some(family.clone()));
     stores.refresh.revoke_family(family.id, T0).await.unwrap();
@@ -143,7 +120,7 @@ pub async fn families_are_found_by_id(stores: RefreshStores) {
 }
 
 /// Revoking by code touches that code's families only.
-pub async fn a_replayed_code_revokes_its_families(stores: RefreshStores) {
+pub async fn a_replayed_code_revokes_its_families(stores: ContractStores) {
     let (from_code, first) = family(&stores, 4, Some("the-code")).await;
     let (other, other_first) = family(&stores, 5, Some("another-code")).await;
     assert_eq!(stores.refresh.revoke_for_code(&CodeDigest::of("the-code"), T0).await.unwrap(), 1);
@@ -153,7 +130,7 @@ pub async fn a_replayed_code_revokes_its_families(stores: RefreshStores) {
 }
 
 /// Families past their absolute expiry go, with their tokens, in bounded batches.
-pub async fn purge_removes_only_families_past_their_absolute_expiry(stores: RefreshStores) {
+pub async fn purge_removes_only_families_past_their_absolute_expiry(stores: ContractStores) {
     let (first_family, first) = family(&stores, 6, None).await;
     let (_, second) = family(&stores, 7, None).await;
     let end = first_family.expires_at;

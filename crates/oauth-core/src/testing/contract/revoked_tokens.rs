@@ -1,22 +1,18 @@
 //! The `RevokedTokenRepository` contract.
 #![allow(clippy::missing_panics_doc, clippy::unwrap_used, clippy::expect_used)]
 
-use std::future::Future;
 use std::sync::Arc;
 
 use time::Duration;
 
+use super::contract_suite;
 use crate::ports::RevokedTokenRepository;
 use crate::testing::fixtures::T0;
 
-/// Runs every case, each on a fresh repository from `fresh`.
-pub async fn run_all<F, Fut>(fresh: F)
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = Arc<dyn RevokedTokenRepository>>,
-{
-    revocation_is_listed_and_idempotent(fresh().await).await;
-    purge_removes_only_entries_past_their_expiry(fresh().await).await;
+contract_suite! {
+    on revoked_tokens:
+    revocation_is_listed_and_idempotent,
+    purge_removes_only_entries_past_their_expiry,
 }
 
 /// A revoked jti is listed; revoking it again succeeds; others are not listed.

@@ -1,46 +1,22 @@
 //! The `SessionRepository` contract.
 #![allow(clippy::missing_panics_doc, clippy::unwrap_used, clippy::expect_used)]
 
-use std::future::Future;
-use std::sync::Arc;
-
 use time::Duration;
 
+use super::{ContractStores, contract_suite};
 use crate::authorization_request::AuthorizationParams;
 use crate::pending::{PendingAuthorization, PendingDigest};
-use crate::ports::{ClientRepository, SessionRepository, UserRepository};
 use crate::session::{Login, Session, SessionDigest, SessionId};
 use crate::testing::SeqRandom;
 use crate::testing::contract::join_all;
 use crate::testing::fixtures::{self, T0};
 
-/// The repositories a session test needs: logins refer to users, pending requests to clients.
-pub struct SessionStores {
-    /// The repository under test.
-    pub sessions: Arc<dyn SessionRepository>,
-    /// Where the pending requests' clients are registered.
-    pub clients: Arc<dyn ClientRepository>,
-    /// Where the sessions' users are created.
-    pub users: Arc<dyn UserRepository>,
-}
-
-impl std::fmt::Debug for SessionStores {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SessionStores").finish_non_exhaustive()
-    }
-}
-
-/// Runs every case, each on fresh repositories from `fresh`.
-pub async fn run_all<F, Fut>(fresh: F)
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = SessionStores>,
-{
-    renew_replaces_the_secret(fresh().await).await;
-    pending_belongs_to_its_session_and_is_taken_once(fresh().await).await;
-    delete_ends_the_session_and_its_pending_requests(fresh().await).await;
-    purge_removes_only_expired_rows(fresh().await).await;
-    trim_keeps_the_newest_pending_requests_of_one_session(fresh().await).await;
+contract_suite! {
+    renew_replaces_the_secret,
+    pending_belongs_to_its_session_and_is_taken_once,
+    delete_ends_the_session_and_its_pending_requests,
+    purge_removes_only_expired_rows,
+    trim_keeps_the_newest_pending_requests_of_one_session,
 }
 
 fn session(n: u8, expires_in: Duration) -> Session {
@@ -52,6 +28,14 @@ fn session(n: u8, expires_in: Duration) -> Session {
         created_at: T0,
         expires_at: T0 + expires_in,
     }
+}
+
+/// Sessions 1 and 2, expiring `first` and `second` after T0, stored.
+async fn two_sessions(stores: &ContractStores, first: Duration, second: Duration) -> (Session, Session) {
+    let (one, two) = (session(1, first), session(2, second));
+    stores.sessions.insert(&one).await.unwrap();
+    stores.sessions.insert(&two).await.unwrap();
+    (one, two)
 }
 
 fn pending(n: u8, session: &Session, expires_in: Duration) -> PendingAuthorization {
@@ -68,7 +52,7 @@ fn pending(n: u8, session: &Session, expires_in: Duration) -> PendingAuthorizati
     }
 }
 
-async fn with_owners(stores: &SessionStores) -> Login {
+async fn with_owners(stores: &ContractStores) -> Login {
     stores.clients.insert(&fixtures::client(1, "Billing", "s")).await.unwrap();
     let user = fixtures::user(1, "ada@example.com");
     stores.users.insert(&user).await.unwrap();
@@ -76,7 +60,7 @@ async fn with_owners(stores: &SessionStores) -> Login {
 }
 
 /// After a login the old secret finds nothing and the new one finds the same session.
-pub async fn renew_replaces_the_secret(stores: SessionStores) {
+pub async fn renew_replaces_the_secret(stores: ContractStores) {
     let login = with_owners(&stores).await;
     let anonymous = session(1, Duration::minutes(30));
     stores.sessions.insert(&anonymous).await.unwrap();
@@ -92,11 +76,9 @@ pub async fn renew_replaces_the_secret(stores: SessionStores) {
 }
 
 /// A pending request is found only with its own session, and taken exactly once.
-pub async fn pending_belongs_to_its_session_and_is_taken_once(stores: SessionStores) {
+pub async fn pending_belongs_to_its_session_and_is_taken_once(stores: ContractStores) {
     with_owners(&stores).await;
-    let (mine, theirs) = (session(1, Duration::minutes(30)), session(2, Duration::minutes(30)));
-    stores.sessions.insert(&mine).await.unwrap();
-    stores.sessions.insert(&theirs).await.unwrap();
+    let (mine, theirs) = two_sessions(&stores, Duration::minutes(30), Duration::minutes(30)).await;
     let parked = pending(1, &mine, Duration::minutes(10));
     stores.sessions.insert_pending(&parked).await.unwrap();
     assert_eq!(stores.sessions.find_pending(&parked.digest, mine.id).await.unwrap(), Some(parked.clone()));
@@ -109,11 +91,9 @@ pub async fn pending_belongs_to_its_session_and_is_taken_once(stores: SessionSto
 }
 
 /// Deleting a session takes its pending requests with it.
-pub async fn delete_ends_the_session_and_its_pending_requests(stores: SessionStores) {
+pub async fn delete_ends_the_session_and_its_pending_requests(stores: ContractStores) {
     with_owners(&stores).await;
-    let (mine, other) = (session(1, Duration::minutes(30)), session(2, Duration::minutes(30)));
-    stores.sessions.insert(&mine).await.unwrap();
-    stores.sessions.insert(&other).await.unwrap();
+    let (mine, other) = two_sessions(&stores, Duration::minutes(30), Duration::minutes(30)).await;
     let parked = pending(1, &mine, Duration::minutes(10));
     let kept = pending(2, &other, Duration::minutes(10));
     stores.sessions.insert_pending(&parked).await.unwrap();
@@ -126,11 +106,9 @@ pub async fn delete_ends_the_session_and_its_pending_requests(stores: SessionSto
 }
 
 /// Purging removes expired sessions (with their requests) and expired requests, nothing live.
-pub async fn purge_removes_only_expired_rows(stores: SessionStores) {
+pub async fn purge_removes_only_expired_rows(stores: ContractStores) {
     with_owners(&stores).await;
-    let (dead, live) = (session(1, Duration::minutes(1)), session(2, Duration::hours(1)));
-    stores.sessions.insert(&dead).await.unwrap();
-    stores.sessions.insert(&live).await.unwrap();
+    let (dead, live) = two_sessions(&stores, Duration::minutes(1), Duration::hours(1)).await;
     let in_dead = pending(1, &dead, Duration::minutes(1));
     let expired = pending(2, &live, Duration::minutes(1));
     let fresh = pending(3, &live, Duration::minutes(30));
@@ -148,11 +126,9 @@ pub async fn purge_removes_only_expired_rows(stores: SessionStores) {
 
 /// Trimming deletes a session's oldest pending requests down to `keep`, and
 /// nothing of another session.
-pub async fn trim_keeps_the_newest_pending_requests_of_one_session(stores: SessionStores) {
+pub async fn trim_keeps_the_newest_pending_requests_of_one_session(stores: ContractStores) {
     with_owners(&stores).await;
-    let (mine, theirs) = (session(1, Duration::minutes(30)), session(2, Duration::minutes(30)));
-    stores.sessions.insert(&mine).await.unwrap();
-    stores.sessions.insert(&theirs).await.unwrap();
+    let (mine, theirs) = two_sessions(&stores, Duration::minutes(30), Duration::minutes(30)).await;
     let parked: Vec<PendingAuthorization> = (1..=5_u8)
         .map(|n| PendingAuthorization {
             created_at: T0 + Duration::seconds(i64::from(n)),

@@ -3,75 +3,35 @@
 #![allow(clippy::missing_panics_doc, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
-use std::future::Future;
-use std::sync::Arc;
 
 use time::Duration;
 
+use super::{ContractStores, contract_suite};
 use crate::authorization_request::AuthorizationParams;
 use crate::code::{AuthorizationCode, CodeDigest, Consumed};
 use crate::error::RepoError;
 use crate::pending::{PendingAuthorization, PendingDigest};
-use crate::ports::{
-    ClientRepository, CodeRepository, RefreshTokenRepository, SessionRepository, SignedOut, UserRepository,
-};
+use crate::ports::SignedOut;
 use crate::refresh::{RefreshDigest, RefreshFamily, RefreshFamilyId, RefreshTokenRecord};
 use crate::session::{Login, Session, SessionDigest, SessionId};
 use crate::testing::SeqRandom;
 use crate::testing::fixtures::{self, T0};
 use crate::user::User;
 
-/// The repositories the case touches, all views of one store.
-pub struct SignOutStores {
-    /// The users, whose sign-out is under test.
-    pub users: Arc<dyn UserRepository>,
-    /// Sessions the sign-out must end.
-    pub sessions: Arc<dyn SessionRepository>,
-    /// Refresh families the sign-out must revoke.
-    pub refresh: Arc<dyn RefreshTokenRepository>,
-    /// Where the clients are registered.
-    pub clients: Arc<dyn ClientRepository>,
-    /// Codes the sign-out must delete.
-    pub codes: Arc<dyn CodeRepository>,
+contract_suite! {
+    ends_only_that_users_sessions_and_families,
+    an_unknown_user_is_not_found,
+    the_stamp_never_moves_back,
+    codes_not_yet_exchanged_go_and_spent_ones_stay,
 }
 
-impl SignOutStores {
-    /// One store that holds every table the contract touches.
-    pub fn all_in<S>(store: Arc<S>) -> Self
-    where
-        S: UserRepository
-            + SessionRepository
-            + RefreshTokenRepository
-            + ClientRepository
-            + CodeRepository
-            + 'static,
-    {
-        Self {
-            users: store.clone(),
-            sessions: store.clone(),
-            refresh: store.clone(),
-            codes: store.clone(),
-            clients: store,
-        }
-    }
-}
-
-impl std::fmt::Debug for SignOutStores {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SignOutStores").finish_non_exhaustive()
-    }
-}
-
-/// Runs every case, each on fresh repositories from `fresh`.
-pub async fn run_all<F, Fut>(fresh: F)
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = SignOutStores>,
-{
-    ends_only_that_users_sessions_and_families(fresh().await).await;
-    an_unknown_user_is_not_found(fresh().await).await;
-    the_stamp_never_moves_back(fresh().await).await;
-    codes_not_yet_exchanged_go_and_spent_ones_stay(fresh().await).await;
+/// Ada and Bob and the fixture client, stored; returns the two users.
+async fn ada_and_bob(stores: &ContractStores) -> (User, User) {
+    let (ada, bob) = (fixtures::user(1, "ada@example.com"), fixtures::user(2, "bob@example.com"));
+    stores.users.insert(&ada).await.unwrap();
+    stores.users.insert(&bob).await.unwrap();
+    stores.clients.insert(&fixtures::client(1, "Billing", "s")).await.unwrap();
+    (ada, bob)
 }
 
 fn session_of(user: &User, n: u64) -> Session {
@@ -84,7 +44,7 @@ fn session_of(user: &User, n: u64) -> Session {
     }
 }
 
-async fn family_of(stores: &SignOutStores, user: &User, n: u64) -> RefreshFamily {
+async fn family_of(stores: &ContractStores, user: &User, n: u64) -> RefreshFamily {
     let family = RefreshFamily {
         id: RefreshFamilyId::generate(&SeqRandom::new(1000 + n)).unwrap(),
         client_id: fixtures::client(1, "Billing", "s").id,
@@ -110,12 +70,8 @@ async fn family_of(stores: &SignOutStores, user: &User, n: u64) -> RefreshFamily
 
 /// The user's sessions (with their pending requests) go, the user's live
 /// families are revoked, the stamp is set; another user keeps everything.
-pub async fn ends_only_that_users_sessions_and_families(stores: SignOutStores) {
-    let ada = fixtures::user(1, "ada@example.com");
-    let bob = fixtures::user(2, "bob@example.com");
-    stores.users.insert(&ada).await.unwrap();
-    stores.users.insert(&bob).await.unwrap();
-    stores.clients.insert(&fixtures::client(1, "Billing", "s")).await.unwrap();
+pub async fn ends_only_that_users_sessions_and_families(stores: ContractStores) {
+    let (ada, bob) = ada_and_bob(&stores).await;
     for (user, n) in [(&ada, 1), (&ada, 2), (&bob, 3)] {
         stores.sessions.insert(&session_of(user, n)).await.unwrap();
     }
@@ -154,14 +110,14 @@ pub async fn ends_only_that_users_sessions_and_families(stores: SignOutStores) {
 }
 
 /// Signing out an unknown id is `NotFound` and changes nothing.
-pub async fn an_unknown_user_is_not_found(stores: SignOutStores) {
+pub async fn an_unknown_user_is_not_found(stores: ContractStores) {
     let ghost = fixtures::user(9, "ghost@example.com");
     assert!(matches!(stores.users.sign_out_everywhere(ghost.id, T0).await, Err(RepoError::NotFound)));
 }
 
 /// A second sign-out stamped earlier (another host's clock) keeps the later
 /// stamp: it must not revive what the first one ended.
-pub async fn the_stamp_never_moves_back(stores: SignOutStores) {
+pub async fn the_stamp_never_moves_back(stores: ContractStores) {
     let ada = fixtures::user(1, "ada@example.com");
     stores.users.insert(&ada).await.unwrap();
     let first = T0 + Duration::seconds(60);
@@ -188,12 +144,8 @@ fn code_of(user: &User, name: &str) -> AuthorizationCode {
 
 /// The user's codes not yet exchanged are deleted (their login is over);
 /// spent ones stay, so a replay is still recognised; other users' stay.
-pub async fn codes_not_yet_exchanged_go_and_spent_ones_stay(stores: SignOutStores) {
-    let ada = fixtures::user(1, "ada@example.com");
-    let bob = fixtures::user(2, "bob@example.com");
-    stores.users.insert(&ada).await.unwrap();
-    stores.users.insert(&bob).await.unwrap();
-    stores.clients.insert(&fixtures::client(1, "Billing", "s")).await.unwrap();
+pub async fn codes_not_yet_exchanged_go_and_spent_ones_stay(stores: ContractStores) {
+    let (ada, bob) = ada_and_bob(&stores).await;
     for (user, name) in [(&ada, "live"), (&ada, "spent"), (&bob, "bobs")] {
         stores.codes.insert(&code_of(user, name)).await.unwrap();
     }

@@ -1,27 +1,23 @@
 //! The `SigningKeyRepository` contract.
 #![allow(clippy::missing_panics_doc, clippy::unwrap_used, clippy::expect_used)]
 
-use std::future::Future;
 use std::sync::Arc;
 
 use time::Duration;
 
+use super::contract_suite;
 use crate::ports::SigningKeyRepository;
 use crate::signing_key::{KeyState, StoredSigningKey};
 use crate::testing::contract::join_all;
 use crate::testing::fixtures::T0;
 use crate::token::SigningAlg;
 
-/// Runs every case, each on a fresh repository from `fresh`.
-pub async fn run_all<F, Fut>(fresh: F)
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = Arc<dyn SigningKeyRepository>>,
-{
-    round_trip_and_duplicate_kid(fresh().await).await;
-    rotation_moves_every_key_one_step(fresh().await).await;
-    concurrent_rotations_rotate_once(fresh().await).await;
-    only_old_retired_keys_are_deleted(fresh().await).await;
+contract_suite! {
+    on signing_keys:
+    round_trip_and_duplicate_kid,
+    rotation_moves_every_key_one_step,
+    concurrent_rotations_rotate_once,
+    only_old_retired_keys_are_deleted,
 }
 
 /// A stand-in key (the contract does not care about key material).

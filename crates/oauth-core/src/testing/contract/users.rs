@@ -1,31 +1,27 @@
 //! The `UserRepository` contract.
 #![allow(clippy::missing_panics_doc, clippy::unwrap_used, clippy::expect_used)]
 
-use std::future::Future;
 use std::sync::Arc;
 
 use time::Duration;
 
+use super::contract_suite;
 use crate::error::RepoError;
 use crate::password::PasswordHash;
 use crate::ports::{UserPage, UserRepository};
 use crate::testing::fixtures::{self, T0};
 use crate::user::{DisplayName, Email, UserId};
 
-/// Runs every case, each on a fresh repository from `fresh`.
-pub async fn run_all<F, Fut>(fresh: F)
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = Arc<dyn UserRepository>>,
-{
-    round_trips_every_field(fresh().await).await;
-    finds_by_email_ignoring_case(fresh().await).await;
-    refuses_duplicate_email_regardless_of_case(fresh().await).await;
-    concurrent_duplicates_have_one_winner(fresh().await).await;
-    disable_stamps_updated_at(fresh().await).await;
-    replaces_password_hash(fresh().await).await;
-    updates_of_unknown_id_are_not_found(fresh().await).await;
-    lists_in_email_order_by_page(fresh().await).await;
+contract_suite! {
+    on users:
+    round_trips_every_field,
+    finds_by_email_ignoring_case,
+    refuses_duplicate_email_regardless_of_case,
+    concurrent_duplicates_have_one_winner,
+    disable_stamps_updated_at,
+    replaces_password_hash,
+    updates_of_unknown_id_are_not_found,
+    lists_in_email_order_by_page,
 }
 
 /// Every field comes back as stored, times to the second.

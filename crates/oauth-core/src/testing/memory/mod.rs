@@ -52,94 +52,33 @@ impl ReadinessProbe for InMemoryStore {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
+    use crate::testing::contract::{self, ContractStores};
 
-    use super::*;
-    use crate::ports::{ClientRepository, UserRepository};
-    use crate::testing::contract;
-
-    #[tokio::test]
-    async fn in_memory_store_meets_the_signing_key_contract() {
-        contract::signing_keys::run_all(|| async { Arc::new(InMemoryStore::default()) as _ }).await;
+    async fn fresh() -> ContractStores {
+        ContractStores::in_memory()
     }
 
-    #[tokio::test]
-    async fn in_memory_store_meets_the_revoked_token_contract() {
-        contract::revoked_tokens::run_all(|| async { Arc::new(InMemoryStore::default()) as _ }).await;
-    }
-
-    #[tokio::test]
-    async fn in_memory_store_meets_the_refresh_token_contract() {
-        contract::refresh_tokens::run_all(|| async {
-            let store = Arc::new(InMemoryStore::default());
-            contract::refresh_tokens::RefreshStores {
-                refresh: store.clone(),
-                clients: store.clone(),
-                users: store,
+    /// Defines, for each row `suite: test_name;`, a test that runs
+    /// `contract::<suite>::run_all` on fresh in-memory stores.
+    macro_rules! in_memory_contract_tests {
+        ($($suite:ident: $test:ident;)+) => {$(
+            #[tokio::test]
+            async fn $test() {
+                contract::$suite::run_all(fresh).await;
             }
-        })
-        .await;
+        )+};
     }
 
-    #[tokio::test]
-    async fn in_memory_store_meets_the_session_contract() {
-        contract::sessions::run_all(|| async {
-            let store = Arc::new(InMemoryStore::default());
-            contract::sessions::SessionStores {
-                sessions: store.clone(),
-                clients: store.clone(),
-                users: store,
-            }
-        })
-        .await;
-    }
-
-    #[tokio::test]
-    async fn in_memory_store_meets_the_login_attempt_contract() {
-        contract::login_attempts::run_all(|| async { Arc::new(InMemoryStore::default()) as _ }).await;
-    }
-
-    #[tokio::test]
-    async fn in_memory_store_meets_the_consent_contract() {
-        contract::consents::run_all(|| async {
-            let store = Arc::new(InMemoryStore::default());
-            contract::consents::ConsentStores {
-                consents: store.clone(),
-                clients: store.clone(),
-                users: store,
-            }
-        })
-        .await;
-    }
-
-    #[tokio::test]
-    async fn in_memory_store_meets_the_code_contract() {
-        contract::codes::run_all(|| async {
-            let store = Arc::new(InMemoryStore::default());
-            contract::codes::CodeStores { codes: store.clone(), clients: store.clone(), users: store }
-        })
-        .await;
-    }
-
-    #[tokio::test]
-    async fn in_memory_store_meets_the_client_contract() {
-        contract::clients::run_all(|| async {
-            Arc::new(InMemoryStore::default()) as Arc<dyn ClientRepository>
-        })
-        .await;
-    }
-
-    #[tokio::test]
-    async fn in_memory_store_meets_the_user_contract() {
-        contract::users::run_all(|| async { Arc::new(InMemoryStore::default()) as Arc<dyn UserRepository> })
-            .await;
-    }
-
-    #[tokio::test]
-    async fn in_memory_store_meets_the_sign_out_contract() {
-        contract::sign_out::run_all(|| async {
-            contract::sign_out::SignOutStores::all_in(Arc::new(InMemoryStore::default()))
-        })
-        .await;
+    in_memory_contract_tests! {
+        signing_keys: in_memory_store_meets_the_signing_key_contract;
+        revoked_tokens: in_memory_store_meets_the_revoked_token_contract;
+        refresh_tokens: in_memory_store_meets_the_refresh_token_contract;
+        sessions: in_memory_store_meets_the_session_contract;
+        login_attempts: in_memory_store_meets_the_login_attempt_contract;
+        consents: in_memory_store_meets_the_consent_contract;
+        codes: in_memory_store_meets_the_code_contract;
+        clients: in_memory_store_meets_the_client_contract;
+        users: in_memory_store_meets_the_user_contract;
+        sign_out: in_memory_store_meets_the_sign_out_contract;
     }
 }
