@@ -139,10 +139,14 @@ impl KeyRing {
 
     /// Re-reads the table now.
     pub async fn refresh(&self) -> Result<(), KeyRingError> {
+        let _pass = self.reloading.enter().await;
         let previous = self.snapshot();
         self.reload(&previous).await.map(drop)
     }
 
+    /// Lists the table and installs what it holds. Callers hold the reload
+    /// gate, so reloads run one after another and a listing taken before a
+    /// rotation never replaces a view taken after it.
     async fn reload(&self, previous: &KeyView) -> Result<Arc<KeyView>, KeyRingError> {
         let now = self.clock.now();
         let stored = self.keys.list().await?;
@@ -192,6 +196,7 @@ impl KeyRing {
         if rotated {
             tracing::info!(alg = %alg, retired = %active, next = %next.kid, "signing key rotated");
         }
+        let _pass = self.reloading.enter().await;
         let previous = self.snapshot();
         if let Err(error) = self.reload(&previous).await {
             tracing::error!(error = %error, "rotated, but cannot reload the signing keys yet");

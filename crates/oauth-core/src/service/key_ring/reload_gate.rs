@@ -3,6 +3,7 @@
 //! runtime. The ring holds it only while it re-reads the keys, never while
 //! it signs.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Mutex, PoisonError};
@@ -14,16 +15,20 @@ pub(super) struct ReloadGate {
     state: Mutex<GateState>,
 }
 
+/// Whether the gate is held, and one waker per waiting [`Enter`], by slot:
+/// a waiter polled again replaces its own waker, and a waiter dropped takes
+/// its waker out, so the list never holds more than the waiters alive.
 #[derive(Debug, Default)]
 struct GateState {
     held: bool,
-    waiting: Vec<Waker>,
+    next_slot: u64,
+    waiting: BTreeMap<u64, Waker>,
 }
 
 impl ReloadGate {
     /// Resolves once the gate is ours; it is released when the pass drops.
     pub(super) fn enter(&self) -> Enter<'_> {
-        Enter { gate: self }
+        Enter { gate: self, slot: None }
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, GateState> {
@@ -35,21 +40,42 @@ impl ReloadGate {
 #[derive(Debug)]
 pub(super) struct Enter<'a> {
     gate: &'a ReloadGate,
+    /// Where this waiter's waker is kept while it waits.
+    slot: Option<u64>,
 }
 
 impl<'a> Future for Enter<'a> {
     type Output = Pass<'a>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Pass<'a>> {
-        let mut state = self.gate.state();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Pass<'a>> {
+        let gate = self.gate;
+        let mut state = gate.state();
         if state.held {
             // Every waiter is woken at release (below), so a waiter dropped
             // after its wake-up costs nobody theirs.
-            state.waiting.push(cx.waker().clone());
+            if let Some(waker) = self.slot.and_then(|slot| state.waiting.get_mut(&slot)) {
+                waker.clone_from(cx.waker());
+            } else {
+                let slot = state.next_slot;
+                state.next_slot += 1;
+                state.waiting.insert(slot, cx.waker().clone());
+                self.slot = Some(slot);
+            }
             return Poll::Pending;
         }
         state.held = true;
-        Poll::Ready(Pass { gate: self.gate })
+        if let Some(slot) = self.slot.take() {
+            state.waiting.remove(&slot);
+        }
+        Poll::Ready(Pass { gate })
+    }
+}
+
+impl Drop for Enter<'_> {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot.take() {
+            self.gate.state().waiting.remove(&slot);
+        }
     }
 }
 
@@ -66,7 +92,7 @@ impl Drop for Pass<'_> {
             state.held = false;
             std::mem::take(&mut state.waiting)
         };
-        for waker in waiting {
+        for waker in waiting.into_values() {
             waker.wake();
         }
     }
@@ -76,6 +102,9 @@ impl Drop for Pass<'_> {
 mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use std::future::Future as _;
+    use std::task::{Context, Poll, Waker};
 
     use super::ReloadGate;
 
@@ -103,12 +132,31 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_waiter_given_up_does_not_keep_the_gate() {
+    async fn a_waiter_given_up_does_not_keep_the_gate_nor_its_waker() {
         let gate = ReloadGate::default();
         let pass = gate.enter().await;
-        let given_up = tokio::time::timeout(std::time::Duration::from_millis(1), gate.enter()).await;
-        assert!(given_up.is_err(), "held: the second waits");
+        let mut given_up = Box::pin(gate.enter());
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(given_up.as_mut().poll(&mut cx).is_pending(), "held: the second waits");
+        drop(given_up);
+        assert_eq!(gate.state().waiting.len(), 0, "a dropped waiter leaves no waker behind");
         drop(pass);
         drop(gate.enter().await);
+    }
+
+    #[test]
+    fn a_waiter_polled_again_keeps_one_waker() {
+        let gate = ReloadGate::default();
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut holder = Box::pin(gate.enter());
+        let Poll::Ready(pass) = holder.as_mut().poll(&mut cx) else { panic!("the gate was free") };
+        let mut waiter = Box::pin(gate.enter());
+        for _ in 0..100 {
+            assert!(waiter.as_mut().poll(&mut cx).is_pending());
+        }
+        assert_eq!(gate.state().waiting.len(), 1, "one waiter, one waker");
+        drop(pass);
+        assert!(waiter.as_mut().poll(&mut cx).is_ready(), "released: the waiter gets through");
+        assert_eq!(gate.state().waiting.len(), 0);
     }
 }
