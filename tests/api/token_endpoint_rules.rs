@@ -103,3 +103,34 @@ async fn a_client_secret_in_the_query_string_is_ignored() {
     ];
     assert_eq!(token(&app, &in_the_body, None).await.status, 200, "the same secret in the body is accepted");
 }
+
+/// RFC 6749 §3.1 refuses a repeated parameter; the refusal names it only when
+/// it is shaped like a parameter, so a caller cannot make our JSON errors or
+/// pages say a sentence of its choosing (RFC 6749 §5.2 also limits the
+/// characters of `error_description`).
+#[tokio::test]
+async fn a_repeated_name_of_the_callers_own_text_is_not_repeated_back() {
+    let app = spawn_app().await;
+    let (machine, secret) = machine(&app).await;
+    let sentence = "Your account is locked: call 555-0100";
+    let fields = [
+        ("grant_type", "client_credentials"),
+        ("client_id", machine.client_id.as_str()),
+        ("client_secret", secret.as_str()),
+        (sentence, "1"),
+        (sentence, "2"),
+    ];
+    let answer = token(&app, &fields, None).await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.body["error"], "invalid_request", "{}", answer.body);
+    assert_eq!(answer.body["error_description"], "a parameter appears more than once");
+
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([(sentence, "1"), (sentence, "2")])
+        .finish();
+    let page = app.get(&format!("/oauth/logout?{query}")).await;
+    assert_eq!(page.status(), StatusCode::BAD_REQUEST);
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("555-0100"), "{html}");
+    assert!(html.contains("a parameter appears more than once"), "{html}");
+}

@@ -21,7 +21,7 @@ pub struct RequestParams(Vec<(String, String)>);
 /// place the request names (the authorization endpoint answers at a verified
 /// redirect URI, RFC 6749 §4.1.2.1) can read the parameters that did not repeat.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{name} appears more than once")]
+#[error("{} appears more than once", shown_name(name))]
 pub struct RepeatedParameter {
     name: String,
     received: Vec<(String, String)>,
@@ -94,6 +94,16 @@ impl RepeatedParameter {
     }
 }
 
+/// The name as the refusal may quote it. Every parameter of OAuth and OpenID
+/// Connect is a short lowercase word with underscores; any other name is the
+/// caller's own text, which our pages and `error_description` (RFC 6749 §5.2
+/// limits its characters) must not repeat, so it is not quoted.
+fn shown_name(name: &str) -> &str {
+    let parameter_shaped = (1..=40).contains(&name.len())
+        && name.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_');
+    if parameter_shaped { name } else { "a parameter" }
+}
+
 impl From<RepeatedParameter> for OAuthError {
     fn from(repeated: RepeatedParameter) -> Self {
         OAuthError::InvalidRequest(repeated.to_string().into())
@@ -139,6 +149,18 @@ mod tests {
             assert_eq!(error.code(), "invalid_request", "{case}");
             assert_eq!(error.description(), format!("{name} appears more than once"), "{case}");
         }
+    }
+
+    #[test]
+    fn a_name_that_is_not_parameter_shaped_is_not_quoted() {
+        for name in
+            ["Call 555-0100: your account is locked", "\"quoted\"", "naïve", "UPPER", "", &"a".repeat(41)]
+        {
+            let error = OAuthError::from(parse(&[(name, "1"), (name, "2")]).unwrap_err());
+            assert_eq!(error.description(), "a parameter appears more than once", "{name:?}");
+        }
+        let error = OAuthError::from(parse(&[("code_verifier2", "1"), ("code_verifier2", "2")]).unwrap_err());
+        assert_eq!(error.description(), "code_verifier2 appears more than once");
     }
 
     #[test]
