@@ -139,3 +139,16 @@ async fn a_form_posted_from_the_clients_site_is_turned_into_a_get_that_carries_t
     assert_eq!(client_redirect(&response, BACK)["state"], "p1");
     assert!(!session_is_live(&app, &seed, &cookie).await);
 }
+
+#[tokio::test]
+async fn a_cross_site_post_with_a_made_up_csrf_token_neither_ends_nor_clears_the_session() {
+    let (app, seed) = seeded_app_with(|spec| spec.post_logout_redirect_uris = vec![BACK.into()]).await;
+    let (_browser, id_token) = signed_in(&app, &seed).await;
+    // Another site's form: our confirmation's field names, no cookie (SameSite=Lax withholds it).
+    let fields = [("csrf_token", "made-up"), ("id_token_hint", id_token.as_str()), ("state", "p1")];
+    let posted = app.http.post(format!("{}/oauth/logout", app.address)).form(&fields).send().await.unwrap();
+    assert!(posted.headers().get("set-cookie").is_none(), "the browser's session cookie is left alone");
+    assert_eq!(posted.status(), StatusCode::SEE_OTHER, "the same request as a GET, which carries the cookie");
+    let again = location(&posted);
+    assert!(again.starts_with("/oauth/logout?") && !again.contains("csrf_token"), "{again}");
+}

@@ -41,12 +41,15 @@ pub(crate) async fn end_session_post(
         Ok(params) => params,
         Err(error) => return bad_request(&state, &error, &id),
     };
-    if !params.contains("csrf_token") {
-        // A client's form posted from its own site: the browser withholds our
-        // SameSite=Lax cookie on a cross-site POST, so the session could not
-        // be found. A 303 to the same request as a GET (a top-level
-        // navigation, which carries the cookie) lets it end.
-        return see_other_own(own_url(&state.issuer, END_SESSION_PATH, params.iter()));
+    if !params.contains("csrf_token") || state.cookie.read(&request).is_none() {
+        // A form posted from another site (a client's request, or a forged
+        // confirmation): the browser withholds our SameSite=Lax cookie on a
+        // cross-site POST, so the session could not be found, and answering
+        // would clear the cookie of a session nobody confirmed ending. A 303
+        // to the same request as a GET (a top-level navigation, which carries
+        // the cookie) lets it end, with the user's confirmation if needed.
+        let request = params.iter().filter(|(name, _)| *name != "csrf_token");
+        return see_other_own(own_url(&state.issuer, END_SESSION_PATH, request));
     }
     end_session(&request, &state, &params, true, &id).await
 }
