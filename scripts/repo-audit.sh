@@ -289,6 +289,26 @@ feature "Hardening after the outside review" \
 feature "Embedding oauth-core (example, routes mounted beside an app's own)" \
   "$(yn test -f crates/oauth-core/examples/embedded_code_flow.rs) (examples, oauth_http_actix::mount)" "embedding" \
   "$(yn test -f docs/EMBEDDING.md) (docs/EMBEDDING.md)"
+# The core's shape (docs/ARCHITECTURE.md): a pure library that documents
+# every public item, holds no cache, keeps files small, and whose embedding
+# example runs a whole flow in under 50 lines of its own.
+example_lines() {
+  awk '/^use /{u=1} u{if(/;[[:space:]]*$/)u=0; next} /^[[:space:]]*(\/\/|$)/{next} {n++} END{print n+0}' \
+    crates/oauth-core/examples/embedded_code_flow.rs
+}
+longest_rust_file() {
+  git ls-files '*.rs' | xargs wc -l | grep -v ' total$' | sort -rn | head -1 | awk '{print $1}'
+}
+core_in_shape() {
+  grep -q '^#!\[deny(missing_docs)\]' crates/oauth-core/src/lib.rs \
+    && [[ ! -d crates/oauth-core/src/cache ]] \
+    && (( $(example_lines) < 50 )) \
+    && (( $(longest_rust_file) <= 400 ))
+}
+feature "Core cut by endpoint family (services, client directory, key ring, request parameters)" \
+  "$(yn core_in_shape) (missing docs denied, no cache in the core, example $(example_lines) lines, longest Rust file $(longest_rust_file) lines)" \
+  "embedding|token_endpoint_rules" \
+  "$(yn test -f docs/pull-requests/009-core-recut.md) (ARCHITECTURE.md, docs/pull-requests/009-core-recut.md)"
 has_benches() { [[ -f scripts/bench.sh ]] && compgen -G "crates/*/benches/*.rs" >/dev/null; }
 feature "Benchmarks" "$(yn has_benches) (crates/*/benches, scripts/bench.sh)" "bench" \
   "$(yn test -f docs/BENCHMARKS.md) (docs/BENCHMARKS.md)"
