@@ -18,6 +18,7 @@ mod private_files;
 mod readiness;
 mod refresh_tokens;
 mod revoked_tokens;
+mod round_trips;
 mod schema;
 mod sessions;
 mod signing_keys;

@@ -19,6 +19,7 @@ use oauth_core::RepoError;
 
 use crate::connection::{AnyConnection, DatabaseUrl};
 use crate::error::StoreError;
+use crate::round_trips::RoundTrips;
 
 /// Pool sizing. The defaults suit a small machine: an exhausted pool fails in
 /// seconds rather than parking blocking threads for r2d2's default 30 s.
@@ -37,16 +38,22 @@ impl Default for PoolOptions {
     }
 }
 
-/// Opens pooled connections for r2d2, dispatching on the URL's scheme.
+/// Opens pooled connections for r2d2, dispatching on the URL's scheme, and
+/// counts the round trips of each.
 #[derive(Debug)]
-struct Manager(DatabaseUrl);
+struct Manager {
+    url: DatabaseUrl,
+    round_trips: RoundTrips,
+}
 
 impl r2d2::ManageConnection for Manager {
     type Connection = AnyConnection;
     type Error = StoreError;
 
     fn connect(&self) -> Result<AnyConnection, StoreError> {
-        self.0.establish_existing()
+        let mut connection = self.url.establish_existing()?;
+        self.round_trips.watch(&mut connection);
+        Ok(connection)
     }
 
     fn is_valid(&self, connection: &mut AnyConnection) -> Result<(), StoreError> {
@@ -69,6 +76,7 @@ pub struct DieselStore {
     /// cheap async tasks, instead of as blocking threads parked on the pool
     /// (under load that was dozens of threads waking each other).
     permits: Arc<tokio::sync::Semaphore>,
+    round_trips: RoundTrips,
 }
 
 impl DieselStore {
@@ -78,6 +86,7 @@ impl DieselStore {
     pub fn open(url: &DatabaseUrl, options: &PoolOptions) -> Result<Self, StoreError> {
         prepare_location(url)?;
         drop(url.establish()?);
+        let round_trips = RoundTrips::default();
         let pool = r2d2::Pool::builder()
             .max_size(options.max_size)
             .min_idle(Some(1))
@@ -86,15 +95,25 @@ impl DieselStore {
             // query and dropped (`has_broken`); the next call gets a new one.
             .test_on_check_out(false)
             .connection_timeout(options.connection_timeout)
-            .build(Manager(url.clone()))
+            .build(Manager { url: url.clone(), round_trips: round_trips.clone() })
             .map_err(|e| StoreError::Pool(e.to_string()))?;
         let permits = Arc::new(tokio::sync::Semaphore::new(options.max_size as usize));
-        Ok(Self { pool, url: Arc::new(url.clone()), permits })
+        Ok(Self { pool, url: Arc::new(url.clone()), permits, round_trips })
     }
 
     /// The database this store uses.
     pub fn url(&self) -> &DatabaseUrl {
         &self.url
+    }
+
+    /// How many round trips this store has made to its database since it was
+    /// opened, over all its connections: every statement and every
+    /// transaction command (`BEGIN`, `COMMIT`, `ROLLBACK`, savepoints) counts
+    /// once, failed ones too. Opening a connection and PostgreSQL's one-time
+    /// prepare of each statement are not counted (see `round_trips.rs`).
+    /// Always on; reading it is one atomic load.
+    pub fn round_trips(&self) -> u64 {
+        self.round_trips.total()
     }
 
     /// Runs `work` with a pooled connection on tokio's blocking pool.
