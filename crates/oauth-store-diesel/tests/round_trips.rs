@@ -292,3 +292,33 @@ async fn postgres_round_trips_per_flow_stay_within_bounds() {
         counts_stay_within_bounds("postgres", &db).await;
     }
 }
+
+/// The round trips of looking `id` up in the store alone.
+async fn lookup_cost(store: &DieselStore, id: &str) -> u64 {
+    let id = oauth_core::client::ClientId::parse(id).unwrap();
+    let before = store.round_trips();
+    oauth_core::ports::ClientRepository::find(store, &id).await.unwrap();
+    store.round_trips() - before
+}
+
+/// SECURITY: a known and an unknown client id cost the store the same
+/// round trips, so how long a refusal takes does not tell whether the id
+/// exists (docs/SECURITY.md § Client authentication).
+async fn a_known_and_an_unknown_client_id_cost_the_same(db: &TestDatabase) {
+    let world = World::new(db).await;
+    let known = lookup_cost(&world.store, &world.client_id).await;
+    let unknown = lookup_cost(&world.store, "no-such-client").await;
+    assert_eq!((known, unknown), (2, 2), "(known, unknown) client look-ups");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_known_and_an_unknown_client_id_cost_the_same() {
+    a_known_and_an_unknown_client_id_cost_the_same(&TestDatabase::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_known_and_an_unknown_client_id_cost_the_same() {
+    if let Some(db) = TestDatabase::postgres("postgres_a_known_and_an_unknown_client_id_cost_the_same") {
+        a_known_and_an_unknown_client_id_cost_the_same(&db).await;
+    }
+}
