@@ -9,11 +9,11 @@ use oauth_core::authorization_request::AuthorizationParams;
 use oauth_core::discovery::AUTHORIZATION_PATH;
 use oauth_core::service::authorize::AuthorizeOutcome;
 
-use super::interaction::{bad_request, page_error, set_cookie, too_large};
+use super::interaction::{again_as_get, bad_request, page_error, set_cookie, too_large};
 use crate::browser::client_address;
 use crate::middleware::request_id::RequestId;
 use crate::params::{MAX_QUERY_LEN, form_pairs, query_pairs};
-use crate::redirect::{own_url, see_other_own, to_client};
+use crate::redirect::to_client;
 use crate::state::AppState;
 
 /// `GET /oauth/authorize`: redirects with 302.
@@ -42,17 +42,10 @@ pub(crate) async fn authorize_post(
         Err(error) => return bad_request(&state, &error, &id),
     };
     if state.cookie.read(&request).is_none() {
-        // SECURITY: a client's form posted from its own site: the browser
-        // withholds our SameSite=Lax cookie on a cross-site POST, so a
-        // signed-in user would get the login page and a new session's
-        // cookie would replace theirs. A 303 to the same request as a GET
-        // (a top-level navigation, which carries the cookie) keeps single
-        // sign-on; it sets no cookie, and obeys the GET size limit.
-        let again = own_url(&state.issuer, AUTHORIZATION_PATH, &pairs);
-        if again.as_ref().and_then(url::Url::query).map_or(0, str::len) > MAX_QUERY_LEN {
-            return too_large(&state, &id);
-        }
-        return see_other_own(again);
+        // SECURITY: a client's form posted from its own site: answered here,
+        // a signed-in user would get the login page and a new session's
+        // cookie would replace theirs; as a GET, single sign-on holds.
+        return again_as_get(&state, &id, AUTHORIZATION_PATH, &pairs);
     }
     let params = AuthorizationParams::new(pairs);
     authorize(&request, &state, params, StatusCode::SEE_OTHER, &id).await

@@ -8,10 +8,10 @@ use oauth_core::discovery::END_SESSION_PATH;
 use oauth_core::request_params::RequestParams;
 use oauth_core::service::logout::{EndSession, EndSessionParams};
 
-use super::interaction::{bad_request, page_error, set_cookie, too_large};
+use super::interaction::{again_as_get, bad_request, page_error, set_cookie, too_large};
 use crate::middleware::request_id::RequestId;
 use crate::params::MAX_QUERY_LEN;
-use crate::redirect::{own_url, see_other_own, to_location};
+use crate::redirect::to_location;
 use crate::state::AppState;
 
 /// `GET /oauth/logout` (§2): the client's request in the query.
@@ -43,13 +43,11 @@ pub(crate) async fn end_session_post(
     };
     if !params.contains("csrf_token") || state.cookie.read(&request).is_none() {
         // A form posted from another site (a client's request, or a forged
-        // confirmation): the browser withholds our SameSite=Lax cookie on a
-        // cross-site POST, so the session could not be found, and answering
-        // would clear the cookie of a session nobody confirmed ending. A 303
-        // to the same request as a GET (a top-level navigation, which carries
-        // the cookie) lets it end, with the user's confirmation if needed.
+        // confirmation): answered here, it would clear the cookie of a
+        // session nobody confirmed ending; as a GET it ends, with the user's
+        // confirmation if needed.
         let request = params.iter().filter(|(name, _)| *name != "csrf_token");
-        return see_other_own(own_url(&state.issuer, END_SESSION_PATH, request));
+        return again_as_get(&state, &id, END_SESSION_PATH, request);
     }
     end_session(&request, &state, &params, true, &id).await
 }

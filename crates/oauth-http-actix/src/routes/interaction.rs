@@ -3,12 +3,16 @@
 //! cookie, and how an outcome or a refusal becomes a page. The rules live in
 //! the core's services.
 
+use std::borrow::Borrow;
+
 use actix_web::{HttpRequest, HttpResponse};
 use oauth_core::OAuthError;
 use oauth_core::service::authorize::PageError;
 
 use crate::middleware::request_id::RequestId;
 use crate::pages::ErrorKind;
+use crate::params::MAX_QUERY_LEN;
+use crate::redirect::{own_url, see_other_own};
 use crate::state::AppState;
 
 /// `request` and `client_id` from the query of `/login` and `/consent`.
@@ -35,6 +39,25 @@ pub(super) fn set_cookie(response: &mut HttpResponse, cookie: &actix_web::cookie
 /// Our 400 page for a request we cannot read (not a form, a repeated parameter).
 pub(super) fn bad_request(state: &AppState, error: &OAuthError, id: &RequestId) -> HttpResponse {
     state.pages.error(ErrorKind::BadRequest, &error.description(), id)
+}
+
+/// A form posted from another site arrives without our `SameSite=Lax`
+/// cookie, so the session it belongs to cannot be seen. Answer with a 303 to
+/// the same request as a GET at `path` (a top-level navigation, which
+/// carries the cookie): no cookie is set or cleared, and the GET's size
+/// limit holds.
+pub(super) fn again_as_get<I, K, V>(state: &AppState, id: &RequestId, path: &str, pairs: I) -> HttpResponse
+where
+    I: IntoIterator,
+    I::Item: Borrow<(K, V)>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let again = own_url(&state.issuer, path, pairs);
+    if again.as_ref().and_then(url::Url::query).map_or(0, str::len) > MAX_QUERY_LEN {
+        return too_large(state, id);
+    }
+    see_other_own(again)
 }
 
 /// Our 413 page for a query past `params::MAX_QUERY_LEN`.
