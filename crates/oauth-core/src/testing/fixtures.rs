@@ -56,3 +56,35 @@ pub fn client(n: u64, name: &str, secret: &str) -> crate::client::Client {
         updated_at: T0,
     }
 }
+
+/// Access-token claims issued at [`T0`] for ten minutes, for tests of signing
+/// and verification.
+pub fn access_claims() -> crate::token::AccessTokenClaims {
+    crate::token::AccessTokenClaims {
+        iss: "https://id.example".into(),
+        sub: "user-1".into(),
+        aud: "urn:example:api".into(),
+        exp: T0.unix_timestamp() + 600,
+        iat: T0.unix_timestamp(),
+        jti: "jti-1".into(),
+        client_id: "client1".into(),
+        scope: "openid".into(),
+        auth_time: None,
+        family: None,
+    }
+}
+
+/// ID-token claims for the same login as [`access_claims`].
+pub fn id_claims() -> crate::token::IdTokenClaims {
+    crate::token::IdTokenClaims {
+        iss: "https://id.example".into(),
+        sub: "user-1".into(),
+        aud: "client1".into(),
+        exp: T0.unix_timestamp() + 600,
+        iat: T0.unix_timestamp(),
+        auth_time: T0.unix_timestamp(),
+        nonce: None,
+        at_hash: "x4Q3bDTRtCyWVTRm5vqr8A".into(),
+        azp: "client1".into(),
+    }
+}

@@ -8,7 +8,7 @@ use josekit::jws::{ES256, RS256};
 use oauth_core::ports::{KeySet as _, PublishedKeys, SigningKeyRepository as _, TokenSigner as _};
 use oauth_core::service::key_ring::{KeyPolicy, KeyRing, KeyRingError};
 use oauth_core::signing_key::KeyState;
-use oauth_core::testing::fixtures::T0;
+use oauth_core::testing::fixtures::{T0, access_claims as claims, id_claims};
 use oauth_core::testing::{InMemoryStore, ManualClock};
 use oauth_core::token::AccessTokenClaims;
 use time::Duration;
@@ -91,21 +91,6 @@ async fn signer_on(store: &Arc<InMemoryStore>, clock: &Arc<ManualClock>) -> Keys
 fn kids(published: &PublishedKeys) -> Vec<String> {
     let set: Value = serde_json::from_str(&published.json).unwrap();
     set["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect()
-}
-
-fn claims() -> AccessTokenClaims {
-    AccessTokenClaims {
-        iss: "https://id.example".into(),
-        sub: "user-1".into(),
-        aud: "urn:example:api".into(),
-        exp: T0.unix_timestamp() + 600,
-        iat: T0.unix_timestamp(),
-        jti: "jti-1".into(),
-        client_id: "client1".into(),
-        scope: "openid".into(),
-        auth_time: None,
-        family: None,
-    }
 }
 
 #[tokio::test]

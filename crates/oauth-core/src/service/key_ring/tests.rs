@@ -8,7 +8,7 @@ use time::Duration;
 
 use super::*;
 use crate::testing::contract::join_all;
-use crate::testing::fixtures::T0;
+use crate::testing::fixtures::{T0, access_claims as claims, id_claims};
 use crate::testing::{InMemoryStore, ManualClock};
 
 mod material;
@@ -31,21 +31,6 @@ async fn instance(store: &Arc<InMemoryStore>, clock: &Arc<ManualClock>) -> Insta
 
 fn setup() -> (Arc<InMemoryStore>, Arc<ManualClock>) {
     (Arc::new(InMemoryStore::default()), Arc::new(ManualClock::at(T0)))
-}
-
-fn claims() -> AccessTokenClaims {
-    AccessTokenClaims {
-        iss: "https://id.example".into(),
-        sub: "user-1".into(),
-        aud: "urn:example:api".into(),
-        exp: T0.unix_timestamp() + 600,
-        iat: T0.unix_timestamp(),
-        jti: "jti-1".into(),
-        client_id: "client1".into(),
-        scope: "openid".into(),
-        auth_time: None,
-        family: None,
-    }
 }
 
 async fn stored(store: &InMemoryStore, alg: SigningAlg, state: KeyState) -> Vec<String> {
@@ -191,18 +176,4 @@ async fn a_failed_reload_keeps_the_previous_keys_and_a_key_that_does_not_open_st
     refusing.refuse.store(true, Ordering::SeqCst);
     let error = KeyRing::load(store, refusing, clock, POLICY).await.unwrap_err();
     assert!(matches!(error, KeyRingError::Material(_)), "{error}");
-}
-
-fn id_claims() -> IdTokenClaims {
-    IdTokenClaims {
-        iss: "https://id.example".into(),
-        sub: "user-1".into(),
-        aud: "client1".into(),
-        exp: T0.unix_timestamp() + 600,
-        iat: T0.unix_timestamp(),
-        auth_time: T0.unix_timestamp(),
-        nonce: None,
-        at_hash: "x4Q3bDTRtCyWVTRm5vqr8A".into(),
-        azp: "client1".into(),
-    }
 }

@@ -3,25 +3,10 @@
 //! keys we publish, never taken from the token, and the type is pinned.
 
 use oauth_core::ports::{TokenVerifier, VerifyError};
-use oauth_core::token::IdTokenClaims;
 
 use josekit::jwk::Jwk;
 
 use super::*;
-
-fn id_claims() -> IdTokenClaims {
-    IdTokenClaims {
-        iss: "https://id.example".into(),
-        sub: "user-1".into(),
-        aud: "client1".into(),
-        exp: T0.unix_timestamp() + 600,
-        iat: T0.unix_timestamp(),
-        auth_time: T0.unix_timestamp(),
-        nonce: None,
-        at_hash: "x4Q3bDTRtCyWVTRm5vqr8A".into(),
-        azp: "client1".into(),
-    }
-}
 
 fn payload(claims: impl serde::Serialize) -> JwtPayload {
     let Value::Object(map) = serde_json::to_value(claims).unwrap() else { panic!("claims are an object") };
