@@ -17,9 +17,9 @@ use crate::schema::authorization_codes;
 use crate::store::DieselStore;
 
 /// An `authorization_codes` row, as inserted and as read back (without `consumed_at`).
-#[derive(Insertable, Queryable)]
+#[derive(Insertable, Queryable, QueryableByName)]
 #[diesel(table_name = authorization_codes)]
-struct CodeRow {
+pub(crate) struct CodeRow {
     digest: String,
     client_id: String,
     user_id: String,
@@ -70,7 +70,7 @@ impl CodeRow {
         }
     }
 
-    fn into_code(self) -> Result<AuthorizationCode, RepoError> {
+    pub(crate) fn into_code(self) -> Result<AuthorizationCode, RepoError> {
         let time = |seconds: i64, column: &str| from_epoch(seconds).ok_or_else(|| corrupt(column));
         Ok(AuthorizationCode {
             digest: CodeDigest::from_hex(&self.digest)

@@ -23,8 +23,12 @@ fn granted(c: &mut AnyConnection, user: &str, client: &str) -> Result<BTreeSet<S
         .get_result(c)
         .optional()
         .map_err(repo_error)?;
+    scopes_of(stored.as_deref())
+}
+
+/// The scopes of a stored consent; none without one.
+pub(crate) fn scopes_of(stored: Option<&str>) -> Result<BTreeSet<ScopeName>, RepoError> {
     stored
-        .as_deref()
         .map(split)
         .into_iter()
         .flatten()

@@ -16,9 +16,9 @@ use crate::error::repo_error;
 use crate::schema::{pending_authorizations, sessions};
 use crate::store::DieselStore;
 
-#[derive(Insertable, Queryable)]
+#[derive(Insertable, Queryable, QueryableByName)]
 #[diesel(table_name = sessions)]
-struct SessionRow {
+pub(crate) struct SessionRow {
     id: String,
     digest: String,
     user_id: Option<String>,
@@ -39,7 +39,7 @@ impl SessionRow {
         }
     }
 
-    fn into_session(self) -> Result<Session, RepoError> {
+    pub(crate) fn into_session(self) -> Result<Session, RepoError> {
         let time = |seconds: i64, column: &str| from_epoch(seconds).ok_or_else(|| corrupt(column));
         let login = match (self.user_id, self.auth_time) {
             (Some(user), Some(auth_time)) => Some(Login {

@@ -14,7 +14,7 @@ use crate::schema::{authorization_codes, pending_authorizations, refresh_familie
 use crate::store::DieselStore;
 
 /// A `users` row, in the order of [`user_columns!`].
-type UserRow = (String, String, bool, String, String, bool, i64, i64, Option<i64>);
+pub(crate) type UserRow = (String, String, bool, String, String, bool, i64, i64, Option<i64>);
 
 /// The columns of a `User`, listed as a tuple because `as_returning` /
 /// `as_select` do not compile on a `MultiConnection`, whose backend is
@@ -48,7 +48,7 @@ fn find_user(connection: &mut AnyConnection, query: UsersQuery) -> Result<Option
         .transpose()
 }
 
-fn from_row(row: UserRow) -> Result<User, RepoError> {
+pub(crate) fn from_row(row: UserRow) -> Result<User, RepoError> {
     let (
         id,
         email,

@@ -39,6 +39,8 @@ backend_contract_tests! {
     users (2): sqlite_meets_the_user_contract, postgres_meets_the_user_contract;
     clients (2): sqlite_meets_the_client_contract, postgres_meets_the_client_contract;
     codes (4): sqlite_meets_the_code_contract, postgres_meets_the_code_contract;
+    grant_store (4): sqlite_meets_the_grant_store_contract, postgres_meets_the_grant_store_contract;
+    session_views (2): sqlite_meets_the_session_view_contract, postgres_meets_the_session_view_contract;
     sign_out (2): sqlite_meets_the_sign_out_contract, postgres_meets_the_sign_out_contract;
 }
 

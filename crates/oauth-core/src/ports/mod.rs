@@ -6,6 +6,7 @@ mod clients;
 mod clock;
 mod codes;
 mod consents;
+mod grant_store;
 mod key_material;
 mod key_set;
 mod login_attempts;
@@ -14,6 +15,7 @@ mod random;
 mod readiness;
 mod refresh_tokens;
 mod revoked_tokens;
+mod session_views;
 mod sessions;
 mod signing_keys;
 mod token_signer;
@@ -25,6 +27,8 @@ pub use clients::ClientRepository;
 pub use clock::Clock;
 pub use codes::CodeRepository;
 pub use consents::ConsentRepository;
+pub(crate) use grant_store::in_steps;
+pub use grant_store::{GrantStore, GrantStoreInSteps, Issued, Redemption, RefreshState};
 pub use key_material::{
     GeneratedKey, KeyMaterial, KeyMaterialError, KeyToOpen, OpenedKey, OpenedMaterial, TokenClaims,
     TokenHeader,
@@ -36,6 +40,8 @@ pub use random::{RandomSource, RandomUnavailable};
 pub use readiness::ReadinessProbe;
 pub use refresh_tokens::RefreshTokenRepository;
 pub use revoked_tokens::RevokedTokenRepository;
+pub(crate) use session_views::view_in_steps;
+pub use session_views::{SessionView, SessionViews, SessionViewsInSteps};
 pub use sessions::SessionRepository;
 pub use signing_keys::SigningKeyRepository;
 pub use token_signer::{SignError, TokenSigner};

@@ -4,9 +4,11 @@
 pub mod clients;
 pub mod codes;
 pub mod consents;
+pub mod grant_store;
 pub mod login_attempts;
 pub mod refresh_tokens;
 pub mod revoked_tokens;
+pub mod session_views;
 pub mod sessions;
 pub mod sign_out;
 pub mod signing_keys;

@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use crate::ports::{
-    ClientRepository, CodeRepository, ConsentRepository, LoginAttemptRepository, RefreshTokenRepository,
-    RevokedTokenRepository, SessionRepository, SigningKeyRepository, UserRepository,
+    ClientRepository, CodeRepository, ConsentRepository, GrantStore, LoginAttemptRepository,
+    RefreshTokenRepository, RevokedTokenRepository, SessionRepository, SessionViews, SigningKeyRepository,
+    UserRepository,
 };
 use crate::testing::InMemoryStore;
 
@@ -31,6 +32,10 @@ pub struct ContractStores {
     pub revoked_tokens: Arc<dyn RevokedTokenRepository>,
     /// Signing keys.
     pub signing_keys: Arc<dyn SigningKeyRepository>,
+    /// The code and refresh grants' combined steps.
+    pub grants: Arc<dyn GrantStore>,
+    /// Sessions read with their user and consent.
+    pub views: Arc<dyn SessionViews>,
 }
 
 impl ContractStores {
@@ -46,6 +51,8 @@ impl ContractStores {
             + LoginAttemptRepository
             + RevokedTokenRepository
             + SigningKeyRepository
+            + GrantStore
+            + SessionViews
             + 'static,
     {
         Self {
@@ -57,7 +64,9 @@ impl ContractStores {
             refresh: store.clone(),
             login_attempts: store.clone(),
             revoked_tokens: store.clone(),
-            signing_keys: store,
+            signing_keys: store.clone(),
+            grants: store.clone(),
+            views: store,
         }
     }
 

@@ -8,9 +8,11 @@
 mod clients;
 mod codes;
 mod consents;
+mod grant_store;
 mod login_attempts;
 mod refresh_tokens;
 mod revoked_tokens;
+mod session_views;
 mod sessions;
 mod signing_keys;
 mod tables;
@@ -74,9 +76,11 @@ mod tests {
         revoked_tokens: in_memory_store_meets_the_revoked_token_contract;
         refresh_tokens: in_memory_store_meets_the_refresh_token_contract;
         sessions: in_memory_store_meets_the_session_contract;
+        session_views: in_memory_store_meets_the_session_view_contract;
         login_attempts: in_memory_store_meets_the_login_attempt_contract;
         consents: in_memory_store_meets_the_consent_contract;
         codes: in_memory_store_meets_the_code_contract;
+        grant_store: in_memory_store_meets_the_grant_store_contract;
         clients: in_memory_store_meets_the_client_contract;
         users: in_memory_store_meets_the_user_contract;
         sign_out: in_memory_store_meets_the_sign_out_contract;

@@ -17,11 +17,15 @@ impl RefreshTokenRepository for InMemoryStore {
         family: &RefreshFamily,
         first: &RefreshTokenRecord,
     ) -> Result<(), RepoError> {
+        // Keys are unique, as in a database: a taken one stores nothing.
         self.with(|t| {
+            if t.families.contains_key(&family.id) || t.refresh_tokens.contains_key(&first.digest) {
+                return Err(RepoError::Conflict("refresh family or token already stored".into()));
+            }
             t.families.insert(family.id, family.clone());
             t.refresh_tokens.insert(first.digest.clone(), first.clone());
-        });
-        Ok(())
+            Ok(())
+        })
     }
 
     async fn find(
