@@ -18,27 +18,27 @@ use crate::store::DieselStore;
 
 #[derive(Insertable, Queryable)]
 #[diesel(table_name = refresh_families)]
-struct FamilyRow {
-    id: String,
-    client_id: String,
-    user_id: String,
-    scopes: String,
-    auth_time: i64,
-    code_digest: Option<String>,
-    created_at: i64,
-    expires_at: i64,
-    revoked_at: Option<i64>,
+pub(crate) struct FamilyRow {
+    pub(crate) id: String,
+    pub(crate) client_id: String,
+    pub(crate) user_id: String,
+    pub(crate) scopes: String,
+    pub(crate) auth_time: i64,
+    pub(crate) code_digest: Option<String>,
+    pub(crate) created_at: i64,
+    pub(crate) expires_at: i64,
+    pub(crate) revoked_at: Option<i64>,
 }
 
-#[derive(Insertable, Queryable)]
+#[derive(Insertable, Queryable, QueryableByName)]
 #[diesel(table_name = refresh_tokens)]
-struct TokenRow {
-    digest: String,
-    family_id: String,
-    scopes: String,
-    issued_at: i64,
-    expires_at: i64,
-    rotated_at: Option<i64>,
+pub(crate) struct TokenRow {
+    pub(crate) digest: String,
+    pub(crate) family_id: String,
+    pub(crate) scopes: String,
+    pub(crate) issued_at: i64,
+    pub(crate) expires_at: i64,
+    pub(crate) rotated_at: Option<i64>,
 }
 
 fn time(seconds: i64, column: &str) -> Result<OffsetDateTime, RepoError> {
@@ -50,7 +50,7 @@ fn scopes(text: &str, column: &str) -> Result<std::collections::BTreeSet<ScopeNa
 }
 
 impl FamilyRow {
-    fn from_family(family: &RefreshFamily) -> Self {
+    pub(crate) fn from_family(family: &RefreshFamily) -> Self {
         Self {
             id: family.id.to_string(),
             client_id: family.client_id.as_str().to_owned(),
@@ -64,7 +64,7 @@ impl FamilyRow {
         }
     }
 
-    fn into_family(self) -> Result<RefreshFamily, RepoError> {
+    pub(crate) fn into_family(self) -> Result<RefreshFamily, RepoError> {
         Ok(RefreshFamily {
             id: RefreshFamilyId::parse(&self.id).ok_or_else(|| corrupt("refresh_families.id"))?,
             client_id: ClientId::parse(&self.client_id).map_err(|_| corrupt("refresh_families.client_id"))?,
@@ -83,7 +83,7 @@ impl FamilyRow {
 }
 
 impl TokenRow {
-    fn from_record(record: &RefreshTokenRecord) -> Self {
+    pub(crate) fn from_record(record: &RefreshTokenRecord) -> Self {
         Self {
             digest: record.digest.to_hex(),
             family_id: record.family_id.to_string(),
@@ -94,7 +94,7 @@ impl TokenRow {
         }
     }
 
-    fn into_record(self) -> Result<RefreshTokenRecord, RepoError> {
+    pub(crate) fn into_record(self) -> Result<RefreshTokenRecord, RepoError> {
         Ok(RefreshTokenRecord {
             digest: RefreshDigest::from_hex(&self.digest).ok_or_else(|| corrupt("refresh_tokens.digest"))?,
             family_id: RefreshFamilyId::parse(&self.family_id)
@@ -142,6 +142,86 @@ fn find_family(c: &mut AnyConnection, id: &str) -> Result<Option<FamilyRow>, Rep
         .map_err(repo_error)
 }
 
+/// SECURITY: the conditional `UPDATE` decides the one winner of concurrent
+/// rotations: it changes the token only while it is unrotated and its family
+/// live, and a concurrent statement waits for the row's lock, then finds
+/// `rotated_at` set. A revoked family's token is left as it is: the family is
+/// refused whole anyway. `$3`, the successor's family, must be the old
+/// token's, so a successor never lands in another family.
+const ROTATE_IF_LIVE: &str = "UPDATE refresh_tokens SET rotated_at = $1 \
+     WHERE digest = $2 AND rotated_at IS NULL AND family_id = $3 \
+     AND EXISTS (SELECT 1 FROM refresh_families WHERE id = $3 AND revoked_at IS NULL)";
+
+/// PostgreSQL: the rotation and the successor's insert in one statement
+/// (one round trip, atomic on its own), and the old token's family read
+/// from the statement's snapshot, which still has the old token.
+fn rotate_postgres_sql() -> String {
+    format!(
+        "WITH won AS ({ROTATE_IF_LIVE} RETURNING digest), \
+         successor AS (INSERT INTO refresh_tokens (digest, family_id, scopes, issued_at, expires_at) \
+             SELECT $4, $3, $5, $6, $7 FROM won RETURNING digest) \
+         SELECT EXISTS (SELECT 1 FROM successor) AS rotated, t.family_id FROM refresh_tokens t WHERE t.digest = $2"
+    )
+}
+
+/// What a rotation statement reads back.
+#[derive(QueryableByName)]
+struct Rotated {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    rotated: bool,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    family_id: String,
+}
+
+/// Whether `old` was rotated, and its family; `None` for an unknown token.
+type RotationRow = Option<(bool, String)>;
+
+fn rotate_postgres(
+    c: &mut AnyConnection,
+    old: &str,
+    next: TokenRow,
+    now: OffsetDateTime,
+) -> QueryResult<RotationRow> {
+    use diesel::sql_types::{BigInt, Text};
+    let row: Option<Rotated> = diesel::sql_query(rotate_postgres_sql())
+        .bind::<BigInt, _>(now.unix_timestamp())
+        .bind::<Text, _>(old)
+        .bind::<Text, _>(next.family_id)
+        .bind::<Text, _>(next.digest)
+        .bind::<Text, _>(next.scopes)
+        .bind::<BigInt, _>(next.issued_at)
+        .bind::<BigInt, _>(next.expires_at)
+        .get_result(c)
+        .optional()?;
+    Ok(row.map(|r| (r.rotated, r.family_id)))
+}
+
+/// SQLite: the same two writes in one transaction; the `UPDATE` comes first,
+/// so the transaction holds the write lock before it reads anything.
+fn rotate_sqlite(
+    c: &mut AnyConnection,
+    old: &str,
+    next: TokenRow,
+    now: OffsetDateTime,
+) -> QueryResult<RotationRow> {
+    use diesel::sql_types::{BigInt, Text};
+    c.transaction(|c| {
+        let won = diesel::sql_query(ROTATE_IF_LIVE)
+            .bind::<BigInt, _>(now.unix_timestamp())
+            .bind::<Text, _>(old)
+            .bind::<Text, _>(&next.family_id)
+            .execute(c)?;
+        if won == 1 {
+            let family = next.family_id.clone();
+            diesel::insert_into(refresh_tokens::table).values(next).execute(c)?;
+            return Ok(Some((true, family)));
+        }
+        let family: Option<String> =
+            refresh_tokens::table.find(old).select(refresh_tokens::family_id).get_result(c).optional()?;
+        Ok(family.map(|family| (false, family)))
+    })
+}
+
 #[async_trait::async_trait]
 impl RefreshTokenRepository for DieselStore {
     async fn start_family(
@@ -187,42 +267,18 @@ impl RefreshTokenRepository for DieselStore {
     ) -> Result<Rotation, RepoError> {
         let (old, successor) = (old.to_hex(), TokenRow::from_record(successor));
         self.run(move |c| {
-            c.transaction(|c| {
-                // SECURITY: one conditional statement, checked for one row, decides
-                // the winner (a read followed by a write would let two callers both
-                // see the token unrotated); it is the transaction's first
-                // statement, so on SQLite it holds the write lock before anything else.
-                let won = diesel::update(
-                    refresh_tokens::table
-                        .filter(refresh_tokens::digest.eq(&old))
-                        .filter(refresh_tokens::rotated_at.is_null()),
-                )
-                .set(refresh_tokens::rotated_at.eq(now.unix_timestamp()))
-                .execute(c)?;
-                let family: Option<String> = refresh_tokens::table
-                    .find(&old)
-                    .select(refresh_tokens::family_id)
-                    .get_result(c)
-                    .optional()?;
-                let Some(family) = family else { return Ok(Ok(Rotation::Unknown)) };
-                // Looked up by key: a filter on "every live family" made SQLite
-                // scan them all on each rotation (the cost grew with their number).
-                let live: i64 = refresh_families::table
-                    .find(&family)
-                    .filter(refresh_families::revoked_at.is_null())
-                    .count()
-                    .get_result(c)?;
-                // A revoked family never rotates; marking its token used changes
-                // nothing, since the whole family is refused anyway.
-                if won == 1 && live == 1 {
-                    diesel::insert_into(refresh_tokens::table).values(successor).execute(c)?;
-                    return Ok(Ok(Rotation::Rotated));
-                }
-                Ok(RefreshFamilyId::parse(&family)
-                    .map(Rotation::Reused)
-                    .ok_or_else(|| corrupt("refresh_tokens.family_id")))
+            let family = match c {
+                AnyConnection::Postgresql(_) => rotate_postgres(c, &old, successor, now),
+                AnyConnection::Sqlite(_) => rotate_sqlite(c, &old, successor, now),
+            }
+            .map_err(repo_error)?;
+            Ok(match family {
+                None => Rotation::Unknown,
+                Some((true, _)) => Rotation::Rotated,
+                Some((false, family)) => Rotation::Reused(
+                    RefreshFamilyId::parse(&family).ok_or_else(|| corrupt("refresh_tokens.family_id"))?,
+                ),
             })
-            .map_err(repo_error)?
         })
         .await
     }
