@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::client::Client;
 use crate::code::CodeDigest;
-use crate::ports::{RandomSource, RefreshTokenRepository, TokenSigner};
+use crate::ports::{RandomSource, TokenSigner};
 use crate::refresh::{RefreshFamily, RefreshFamilyId, RefreshToken, RefreshTokenRecord};
 use crate::scope::ScopeName;
 use crate::service::client_authentication::TokenFailure;
@@ -27,10 +27,13 @@ pub(crate) struct Grant<'a> {
     pub family: Option<RefreshFamilyId>,
 }
 
-/// A minted response and its access token's `jti`.
+/// A minted response, its access token's `jti`, and the refresh family it
+/// starts: the caller stores the family, in the same unit of work as the
+/// rest of what its grant writes.
 pub(crate) struct Minted {
     pub response: TokenResponse,
     pub jti: String,
+    pub started: Option<(RefreshFamily, RefreshTokenRecord)>,
 }
 
 /// A refresh family to start with this response.
@@ -43,8 +46,6 @@ pub(crate) struct NewFamily {
 pub struct Minter {
     signer: Arc<dyn TokenSigner>,
     random: Arc<dyn RandomSource>,
-    /// Where a new refresh family is started.
-    refresh: Arc<dyn RefreshTokenRepository>,
     policy: TokenPolicy,
 }
 
@@ -55,15 +56,9 @@ impl std::fmt::Debug for Minter {
 }
 
 impl Minter {
-    /// Mints with `signer` and `random` under `policy`, starting refresh
-    /// families in `refresh`.
-    pub fn new(
-        signer: Arc<dyn TokenSigner>,
-        random: Arc<dyn RandomSource>,
-        refresh: Arc<dyn RefreshTokenRepository>,
-        policy: TokenPolicy,
-    ) -> Self {
-        Self { signer, random, refresh, policy }
+    /// Mints with `signer` and `random` under `policy`.
+    pub fn new(signer: Arc<dyn TokenSigner>, random: Arc<dyn RandomSource>, policy: TokenPolicy) -> Self {
+        Self { signer, random, policy }
     }
 
     /// The lifetimes and identifiers tokens are minted with.
@@ -121,11 +116,12 @@ impl Minter {
             }
             _ => None,
         };
-        let refresh_token = match (new_family, grant.user) {
+        let (refresh_token, started) = match (new_family, grant.user) {
             (Some((plan, id)), Some((user_id, auth_time))) => {
-                Some(self.start_family(grant, plan, id, user_id, auth_time, now).await?)
+                let (token, family, first) = self.family(grant, plan, id, user_id, auth_time, now)?;
+                (Some(token), Some((family, first)))
             }
-            _ => successor,
+            _ => (successor, None),
         };
         tracing::info!(event = "tokens_issued", client_id = %grant.client.id, refresh = refresh_token.is_some());
         let response = TokenResponse {
@@ -135,10 +131,11 @@ impl Minter {
             id_token,
             refresh_token,
         };
-        Ok(Minted { response, jti })
+        Ok(Minted { response, jti, started })
     }
 
-    async fn start_family(
+    /// A new family, its first token and that token's record.
+    fn family(
         &self,
         grant: &Grant<'_>,
         plan: NewFamily,
@@ -146,7 +143,7 @@ impl Minter {
         user_id: UserId,
         auth_time: OffsetDateTime,
         now: OffsetDateTime,
-    ) -> Result<RefreshToken, TokenFailure> {
+    ) -> Result<(RefreshToken, RefreshFamily, RefreshTokenRecord), TokenFailure> {
         let family = RefreshFamily {
             id,
             client_id: grant.client.id.clone(),
@@ -159,8 +156,7 @@ impl Minter {
             revoked_at: None,
         };
         let (token, first) = self.refresh_token_in(&family, grant.scopes.clone(), now)?;
-        self.refresh.start_family(&family, &first).await?;
-        Ok(token)
+        Ok((token, family, first))
     }
 
     /// A new refresh token of `family` and its record: it lives the idle

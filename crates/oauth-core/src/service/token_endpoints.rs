@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use crate::ports::{
-    ClientRepository, Clock, CodeRepository, LoginAttemptRepository, RandomSource, RefreshTokenRepository,
-    RevokedTokenRepository, TokenSigner, TokenVerifier, UserRepository,
+    ClientRepository, Clock, CodeRepository, GrantStore, LoginAttemptRepository, RandomSource,
+    RefreshTokenRepository, RevokedTokenRepository, TokenSigner, TokenVerifier, UserRepository,
 };
 use crate::scope::ScopeCatalog;
 use crate::service::client_authentication::ClientAuthenticator;
@@ -37,6 +37,9 @@ pub struct TokenEndpointPorts {
     pub codes: Arc<dyn CodeRepository>,
     /// Refresh families and tokens.
     pub refresh: Arc<dyn RefreshTokenRepository>,
+    /// The code and refresh grants' every-request reads and writes, each in
+    /// one unit of work where the store can.
+    pub grants: Arc<dyn GrantStore>,
     /// Revoked access-token ids.
     pub revoked: Arc<dyn RevokedTokenRepository>,
     /// Failure counters of client authentication.
@@ -67,6 +70,7 @@ impl TokenEndpointPorts {
             + RefreshTokenRepository
             + RevokedTokenRepository
             + LoginAttemptRepository
+            + GrantStore
             + 'static,
     {
         Self {
@@ -74,6 +78,7 @@ impl TokenEndpointPorts {
             users: store.clone(),
             codes: store.clone(),
             refresh: store.clone(),
+            grants: store.clone(),
             revoked: store.clone(),
             attempts: store.clone(),
             signer,
@@ -111,14 +116,14 @@ impl TokenEndpoints {
     pub fn compose(ports: TokenEndpointPorts, catalog: Arc<ScopeCatalog>, policy: TokenPolicy) -> Self {
         let p = ports;
         let authenticator = ClientAuthenticator::new(p.clients.clone(), p.attempts.clone(), p.clock.clone());
-        let minter = Minter::new(p.signer.clone(), p.random.clone(), p.refresh.clone(), policy.clone());
+        let minter = Minter::new(p.signer.clone(), p.random.clone(), policy.clone());
         let code_ports = AuthorizationCodePorts {
+            grants: p.grants.clone(),
             codes: p.codes.clone(),
             refresh: p.refresh.clone(),
             revoked: p.revoked.clone(),
-            users: p.users.clone(),
         };
-        let refresh_ports = RefreshTokenPorts { refresh: p.refresh.clone(), users: p.users.clone() };
+        let refresh_ports = RefreshTokenPorts { grants: p.grants.clone(), refresh: p.refresh.clone() };
         let handlers: [Arc<dyn GrantHandler>; 3] = [
             Arc::new(AuthorizationCodeGrant::new(code_ports, minter.clone(), p.clock.clone())),
             Arc::new(RefreshTokenGrant::new(refresh_ports, minter.clone(), catalog.clone(), p.clock.clone())),

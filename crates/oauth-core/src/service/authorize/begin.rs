@@ -1,14 +1,18 @@
 //! `/oauth/authorize`: check the request, then sign in, ask, or answer.
 
+use std::collections::BTreeSet;
+
 use time::{Duration, OffsetDateTime};
 
+use super::consent_step_given;
 use super::{
     Answer, AuthorizationResponse, AuthorizeOutcome, AuthorizeService, ConsentStep, Interaction, LoginPage,
     PageError,
 };
 use crate::authorization_request::{AuthorizationParams, AuthorizationRequest, Prompt, RedirectError};
 use crate::error::OAuthError;
-use crate::session::{Login, Session, csrf_token};
+use crate::ports::SessionView;
+use crate::session::{Login, Session, SessionDigest, csrf_token};
 use crate::user::User;
 
 impl AuthorizeService {
@@ -31,10 +35,14 @@ impl AuthorizeService {
             Err(error) => return Ok(redirect(AuthorizationResponse::Error(error))),
         };
         let now = self.now();
-        let session = self.live_session(cookie, now).await?;
+        let view = self.live_view(cookie, &request, now).await?;
+        let (session, user, granted) = match view {
+            Some(SessionView { session, user, granted }) => (Some(session), user, granted),
+            None => (None, None, BTreeSet::new()),
+        };
         let signed_in = match session.as_ref().and_then(|s| s.login) {
             Some(login) if still_valid(&login, &request, now) => {
-                self.active_user(&login).await?.map(|user| (login, user))
+                user.filter(|u| !u.disabled && u.login_is_current(login.auth_time)).map(|user| (login, user))
             }
             _ => None,
         };
@@ -49,7 +57,7 @@ impl AuthorizeService {
             }
             return self.ask_to_sign_in(session, cookie, &request, params, now).await;
         };
-        match self.consent_step(&request, &user).await? {
+        match consent_step_given(&request, &granted) {
             ConsentStep::Issue => Ok(redirect(self.issue_code(&request, login, now).await?)),
             ConsentStep::Ask(_) if prompt_none => {
                 Ok(refuse(&request, OAuthError::ConsentRequired("the user has not consented".into())))
@@ -104,6 +112,20 @@ impl AuthorizeService {
 }
 
 impl AuthorizeService {
+    /// The browser's live session, with its user and their consent to the
+    /// request's client: one read of the store.
+    async fn live_view(
+        &self,
+        cookie: Option<&str>,
+        request: &AuthorizationRequest,
+        now: OffsetDateTime,
+    ) -> Result<Option<SessionView>, PageError> {
+        let Some(secret) = cookie else { return Ok(None) };
+        let digest = SessionDigest::of(secret);
+        let view = self.ports.views.find_view(&digest, &request.target.client.id).await?;
+        Ok(view.filter(|view| view.session.is_live_at(now)))
+    }
+
     /// Charges `address` one new session against its quota
     /// (`SignInPolicy::quota`), before anything is stored for it.
     ///

@@ -27,7 +27,7 @@ use crate::pending::{
 };
 use crate::ports::{
     ClientRepository, Clock, CodeRepository, ConsentRepository, LoginAttemptRepository, PasswordHasher,
-    RandomSource, SessionRepository, UserRepository,
+    RandomSource, SessionRepository, SessionViews, UserRepository,
 };
 use crate::scope::ScopeCatalog;
 use crate::service::client_directory::ClientDirectory;
@@ -72,6 +72,9 @@ pub struct AuthorizePorts {
     pub consents: Arc<dyn ConsentRepository>,
     /// Browser sessions and parked requests.
     pub sessions: Arc<dyn SessionRepository>,
+    /// A session with its user and their consent, read at once on every
+    /// authorization request.
+    pub views: Arc<dyn SessionViews>,
     /// Failed logins and the per-address quota.
     pub attempts: Arc<dyn LoginAttemptRepository>,
     /// Checks passwords.
@@ -96,6 +99,7 @@ impl AuthorizePorts {
             + CodeRepository
             + ConsentRepository
             + SessionRepository
+            + SessionViews
             + LoginAttemptRepository
             + 'static,
     {
@@ -105,6 +109,7 @@ impl AuthorizePorts {
             codes: store.clone(),
             consents: store.clone(),
             sessions: store.clone(),
+            views: store.clone(),
             attempts: store.clone(),
             hasher,
             clock,
@@ -310,13 +315,8 @@ impl AuthorizeService {
         request: &AuthorizationRequest,
         user: &User,
     ) -> Result<ConsentStep, PageError> {
-        let client = &request.target.client;
-        let granted = self.ports.consents.granted(user.id, &client.id).await?;
-        let force = request.prompt.contains(&Prompt::Consent);
-        Ok(match consent_need(&request.scopes, &granted, force, client.metadata.skip_consent) {
-            ConsentNeed::Satisfied => ConsentStep::Issue,
-            ask @ ConsentNeed::Ask { .. } => ConsentStep::Ask(ask),
-        })
+        let granted = self.ports.consents.granted(user.id, &request.target.client.id).await?;
+        Ok(consent_step_given(request, &granted))
     }
 
     /// Issues the authorization code (RFC 6749 §4.1.2): 256 random bits, stored
@@ -361,6 +361,18 @@ pub(crate) async fn live_session<'c>(
     let Some(secret) = cookie else { return Ok(None) };
     let session = sessions.find(&SessionDigest::of(secret)).await?;
     Ok(session.filter(|s| s.is_live_at(now)).map(|session| (session, secret)))
+}
+
+/// Whether the user must be asked, given what they `granted` the client.
+fn consent_step_given(
+    request: &AuthorizationRequest,
+    granted: &std::collections::BTreeSet<crate::scope::ScopeName>,
+) -> ConsentStep {
+    let force = request.prompt.contains(&Prompt::Consent);
+    match consent_need(&request.scopes, granted, force, request.target.client.metadata.skip_consent) {
+        ConsentNeed::Satisfied => ConsentStep::Issue,
+        ask @ ConsentNeed::Ask { .. } => ConsentStep::Ask(ask),
+    }
 }
 
 /// Whether the session's login satisfies the parked request: `prompt=login`

@@ -8,7 +8,9 @@ use crate::client::{Client, GrantType};
 use crate::code::{CodeDigest, Consumed};
 use crate::error::OAuthError;
 use crate::pkce::CodeVerifier;
-use crate::ports::{Clock, CodeRepository, RefreshTokenRepository, RevokedTokenRepository, UserRepository};
+use crate::ports::{
+    Clock, CodeRepository, GrantStore, Issued, RefreshTokenRepository, RevokedTokenRepository,
+};
 use crate::service::client_authentication::TokenFailure;
 use crate::service::mint::{Grant, Minter, NewFamily};
 use crate::token::TokenResponse;
@@ -22,14 +24,16 @@ const UNKNOWN_CODE: &str = "the code is invalid";
 /// The repositories a code exchange reads and writes.
 #[derive(Clone)]
 pub struct AuthorizationCodePorts {
-    /// Consumed once; replays marked.
+    /// Every exchange: the code consumed with its user read, then what the
+    /// exchange issued stored; two units of work.
+    pub grants: Arc<dyn GrantStore>,
+    /// A replay marks the code and finds the access token the first
+    /// exchange issued.
     pub codes: Arc<dyn CodeRepository>,
     /// A replay revokes the family the first exchange started.
     pub refresh: Arc<dyn RefreshTokenRepository>,
     /// A replay lists the access token the first exchange issued.
     pub revoked: Arc<dyn RevokedTokenRepository>,
-    /// The user must still be active.
-    pub users: Arc<dyn UserRepository>,
 }
 
 impl std::fmt::Debug for AuthorizationCodePorts {
@@ -71,7 +75,8 @@ impl GrantHandler for AuthorizationCodeGrant {
         let digest = CodeDigest::of(&code);
         // SECURITY: consumed before any other check, so a failed attempt burns
         // the code and a verifier cannot be guessed by retrying.
-        let code = match self.ports.codes.consume(&digest, now).await? {
+        let redemption = self.ports.grants.redeem(&digest, now).await?;
+        let code = match redemption.consumed {
             // SECURITY: RFC 6749 §4.1.3: the code is bound to the client it was
             // issued to. Another client learns nothing (the answer is the
             // unknown code's) and, before the replay branch below, revokes
@@ -134,7 +139,7 @@ impl GrantHandler for AuthorizationCodeGrant {
             (None, Some(_)) => return Err(invalid_grant("this code was issued without a code_challenge")),
             (None, None) => {}
         }
-        active_user(self.ports.users.as_ref(), code.user_id, code.auth_time).await?;
+        active_user(redemption.user.as_ref(), code.auth_time)?;
         let family = (client.metadata.grant_types.contains(&GrantType::RefreshToken)
             && code.scopes.iter().any(|s| s.as_str() == "offline_access"))
         .then_some(NewFamily { code_digest: Some(digest.clone()) });
@@ -146,7 +151,12 @@ impl GrantHandler for AuthorizationCodeGrant {
             family: None,
         };
         let minted = self.minter.mint(&grant, family, None, now).await?;
-        let replayed = self.ports.codes.record_access_token(&digest, &minted.jti).await?;
+        let issued = Issued {
+            code: &digest,
+            family: minted.started.as_ref().map(|(family, first)| (family, first)),
+            access_jti: &minted.jti,
+        };
+        let replayed = self.ports.grants.record_issued(issued).await?;
         // A replay that arrived while we minted may have looked for our family
         // and access token before we stored them: it marked the code first, so
         // we revoke them here. This exchange still answers (it was the one

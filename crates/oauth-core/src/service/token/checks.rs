@@ -2,9 +2,8 @@
 
 use crate::client::{Client, GrantType};
 use crate::error::OAuthError;
-use crate::ports::UserRepository;
 use crate::service::client_authentication::TokenFailure;
-use crate::user::UserId;
+use crate::user::User;
 
 pub(crate) fn invalid_grant(why: &'static str) -> TokenFailure {
     OAuthError::InvalidGrant(why.into()).into()
@@ -28,12 +27,8 @@ pub(crate) fn allowed(client: &Client, grant: GrantType) -> Result<(), TokenFail
 
 /// The user a token is for must still exist, be enabled, and not have
 /// been signed out everywhere since the login the grant comes from.
-pub(crate) async fn active_user(
-    users: &dyn UserRepository,
-    id: UserId,
-    auth_time: time::OffsetDateTime,
-) -> Result<(), TokenFailure> {
-    match users.find_by_id(id).await?.filter(|user| !user.disabled) {
+pub(crate) fn active_user(user: Option<&User>, auth_time: time::OffsetDateTime) -> Result<(), TokenFailure> {
+    match user.filter(|user| !user.disabled) {
         Some(user) if user.login_is_current(auth_time) => Ok(()),
         Some(_) => Err(invalid_grant("the user was signed out since this grant was made")),
         None => Err(invalid_grant("the user is no longer active")),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::authorization_request::parse_scopes;
 use crate::client::{Client, GrantType};
-use crate::ports::{Clock, RefreshTokenRepository, UserRepository};
+use crate::ports::{Clock, GrantStore, RefreshState, RefreshTokenRepository};
 use crate::refresh::{RefreshDigest, Rotation};
 use crate::scope::{ScopeCatalog, ScopeName};
 use crate::service::client_authentication::TokenFailure;
@@ -19,10 +19,10 @@ use super::{GrantHandler, TokenParams};
 /// The repositories a refresh reads and writes.
 #[derive(Clone)]
 pub struct RefreshTokenPorts {
-    /// Families and their tokens: found, rotated, revoked on reuse.
+    /// The token found with its family and user, in one unit of work.
+    pub grants: Arc<dyn GrantStore>,
+    /// Families and their tokens: rotated, revoked on reuse.
     pub refresh: Arc<dyn RefreshTokenRepository>,
-    /// The user must still be active.
-    pub users: Arc<dyn UserRepository>,
 }
 
 impl std::fmt::Debug for RefreshTokenPorts {
@@ -82,7 +82,8 @@ impl GrantHandler for RefreshTokenGrant {
         let presented = require(params.refresh_token, "refresh_token")?;
         let now = self.clock.now();
         let digest = RefreshDigest::of(&presented);
-        let Some((record, family)) = self.ports.refresh.find(&digest).await? else {
+        let Some(RefreshState { record, family, user }) = self.ports.grants.find_refresh(&digest).await?
+        else {
             return Err(invalid_grant("the refresh token is invalid"));
         };
         if family.client_id != client.id {
@@ -107,7 +108,7 @@ impl GrantHandler for RefreshTokenGrant {
             Some(text) => parse_scopes(Some(text), &still_allowed, &self.catalog)?,
             None => still_allowed,
         };
-        active_user(self.ports.users.as_ref(), family.user_id, family.auth_time).await?;
+        active_user(user.as_ref(), family.auth_time)?;
         // RFC 6749 §6: the new refresh token keeps the old one's scope.
         let (successor, successor_record) =
             self.minter.refresh_token_in(&family, record.scopes.clone(), now)?;

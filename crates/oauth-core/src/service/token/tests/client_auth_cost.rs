@@ -124,6 +124,7 @@ async fn counted() -> (Endpoints, Arc<Counting>) {
         users: store.clone(),
         codes: store.clone(),
         refresh: store.clone(),
+        grants: store.clone(),
         revoked: store.clone(),
         attempts: counting.clone(),
         signer: signer.clone(),
