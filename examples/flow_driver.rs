@@ -2,8 +2,20 @@
 //! server, for `scripts/bench.sh`: N flows, sequential or C at a time, each
 //! either with a login (a fresh browser: authorize → login → consent when
 //! asked → code → token) or reusing one signed-in browser per worker
-//! (authorize → code → token). Prints one JSON line: flows/s, p50, p99,
-//! failures. Cookies and forms are handled as a browser would, by hand, so
+//! (authorize → code → token); or, in `refresh` mode, one sign-in per
+//! worker and then a chain of refresh requests, each sending the refresh
+//! token the previous one returned. Prints one JSON line: flows (or
+//! requests) per second, p50, p99, failures.
+//!
+//! With `WARMUP=W` each worker first runs W unmeasured flows (or refreshes),
+//! and once every worker has, the shell command in `AFTER_WARMUP` runs (for
+//! instance `callgrind_control -z PID`, so a profile counts only the
+//! measured flows).
+//!
+//! BASE may list several instances of one issuer, separated by commas: flow
+//! k then runs its browser steps on instance k and its token request on the
+//! next one, and a refresh chain takes its instances in turn, so every flow
+//! crosses instances and shares state only through the database. Cookies and forms are handled as a browser would, by hand, so
 //! nothing is hidden: every request is one the server really answers. `{n}`
 //! in USER is replaced by the flow's number (login) or the worker's
 //! (session): the server refuses a sign-in while another one of the same
@@ -11,7 +23,7 @@
 //!
 //! ```text
 //! cargo run --release -p auth-server --example flow_driver -- \
-//!   ISSUER CLIENT_ID CLIENT_SECRET USER PASSWORD FLOWS CONCURRENCY login|session
+//!   BASE[,BASE…] CLIENT_ID CLIENT_SECRET USER PASSWORD FLOWS CONCURRENCY login|session|refresh
 //! ```
 #![allow(
     clippy::unwrap_used,
@@ -36,7 +48,8 @@ const COOKIE: &str = "manumu_session";
 
 /// Where and as whom the flows run.
 pub struct Settings {
-    pub issuer: String,
+    /// The base URL of each instance of the issuer.
+    pub instances: Vec<String>,
     pub client_id: String,
     pub client_secret: String,
     /// `{n}` is replaced by the flow's or the worker's number.
@@ -99,9 +112,33 @@ fn hidden_fields(html: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// One flow from `browser`'s state, signing in as `user` if asked; returns the time it took.
-pub async fn flow(browser: &mut Browser, settings: &Settings, user: &str) -> Result<Duration, String> {
-    let started = Instant::now();
+/// A code from the authorization endpoint and the PKCE verifier it needs.
+#[derive(Clone)]
+pub struct IssuedCode {
+    pub code: String,
+    pub verifier: String,
+}
+
+impl IssuedCode {
+    /// The token request's form (RFC 6749 §4.1.3, RFC 7636 §4.5).
+    pub fn exchange_form(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("grant_type", "authorization_code".into()),
+            ("code", self.code.clone()),
+            ("redirect_uri", REDIRECT_URI.into()),
+            ("code_verifier", self.verifier.clone()),
+        ]
+    }
+}
+
+/// The browser steps of a flow on instance `turn`: authorize, then the login
+/// form as `user` and consent when asked, to the code.
+pub async fn code_for(
+    browser: &mut Browser,
+    settings: &Settings,
+    user: &str,
+    turn: usize,
+) -> Result<IssuedCode, String> {
     let verifier_text = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
     let verifier = CodeVerifier::parse(&verifier_text).map_err(|e| e.to_string())?;
     let state = uuid::Uuid::new_v4().simple().to_string();
@@ -116,7 +153,7 @@ pub async fn flow(browser: &mut Browser, settings: &Settings, user: &str) -> Res
             ("code_challenge_method", "S256"),
         ])
         .finish();
-    let base = settings.issuer.clone();
+    let base = &settings.instances[turn % settings.instances.len()];
     let mut response = browser.send(browser.http.get(format!("{base}/oauth/authorize?{query}"))).await?;
     // Pages until the redirect to the client: the login form, then consent when asked.
     for _ in 0..3 {
@@ -148,16 +185,31 @@ pub async fn flow(browser: &mut Browser, settings: &Settings, user: &str) -> Res
         return Err("state did not come back".into());
     }
     let code = pairs.get("code").ok_or("no code in the redirect")?;
+    Ok(IssuedCode { code: code.clone(), verifier: verifier_text })
+}
+
+/// A flow's time and the refresh token it got, if any.
+pub struct Flowed {
+    pub took: Duration,
+    pub refresh_token: Option<String>,
+}
+
+/// One flow from `browser`'s state, signing in as `user` if asked, its
+/// browser steps on instance `turn` and its token request on the next.
+pub async fn flow(
+    browser: &mut Browser,
+    settings: &Settings,
+    user: &str,
+    turn: usize,
+) -> Result<Flowed, String> {
+    let started = Instant::now();
+    let code = code_for(browser, settings, user, turn).await?;
+    let token_base = &settings.instances[(turn + 1) % settings.instances.len()];
     let token = browser
         .http
-        .post(format!("{base}/oauth/token"))
+        .post(format!("{token_base}/oauth/token"))
         .basic_auth(&settings.client_id, Some(&settings.client_secret))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", REDIRECT_URI),
-            ("code_verifier", verifier_text.as_str()),
-        ])
+        .form(&code.exchange_form())
         .send()
         .await
         .map_err(|e| e.to_string())?;
@@ -168,7 +220,44 @@ pub async fn flow(browser: &mut Browser, settings: &Settings, user: &str) -> Res
     if body["id_token"].as_str().is_none() || body["access_token"].as_str().is_none() {
         return Err("no tokens in the answer".into());
     }
-    Ok(started.elapsed())
+    let refresh_token = body["refresh_token"].as_str().map(str::to_owned);
+    Ok(Flowed { took: started.elapsed(), refresh_token })
+}
+
+/// One refresh request on instance `turn`; returns its time and the successor token.
+pub async fn refresh(
+    http: &reqwest::Client,
+    settings: &Settings,
+    token: &str,
+    turn: usize,
+) -> Result<(Duration, String), String> {
+    let started = Instant::now();
+    let base = &settings.instances[turn % settings.instances.len()];
+    let response = http
+        .post(format!("{base}/oauth/token"))
+        .basic_auth(&settings.client_id, Some(&settings.client_secret))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", token)])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !response.status().is_success() {
+        return Err(format!("token endpoint answered {}", response.status()));
+    }
+    let body: serde_json::Value = response.json().await.map_err(|e| e.to_string())?;
+    let next = body["refresh_token"].as_str().ok_or("no refresh token in the answer")?;
+    Ok((started.elapsed(), next.to_owned()))
+}
+
+/// Waits for every worker's warm-up; one of them runs `AFTER_WARMUP`.
+async fn after_warmup(warmed: &tokio::sync::Barrier) {
+    if warmed.wait().await.is_leader() {
+        if let Ok(command) = std::env::var("AFTER_WARMUP") {
+            let status =
+                std::process::Command::new("sh").args(["-c", &command]).status().expect("AFTER_WARMUP");
+            assert!(status.success(), "AFTER_WARMUP failed: {status}");
+        }
+    }
+    warmed.wait().await;
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -180,41 +269,73 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 }
 
 #[tokio::main]
-#[allow(dead_code)] // compiled into the test suite as a module, where only `flow` is used
+#[allow(dead_code)] // compiled into the test suite as a module, where `main` is not used
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     assert!(
         args.len() == 8,
-        "usage: ISSUER CLIENT_ID CLIENT_SECRET USER PASSWORD FLOWS CONCURRENCY login|session"
+        "usage: BASE[,BASE…] CLIENT_ID CLIENT_SECRET USER PASSWORD FLOWS CONCURRENCY login|session|refresh"
     );
+    let mode = args[7].clone();
+    let default_scope = if mode == "refresh" { "openid offline_access api:read" } else { "openid api:read" };
     let settings = Arc::new(Settings {
-        issuer: args[0].trim_end_matches('/').to_owned(),
+        instances: args[0].split(',').map(|base| base.trim_end_matches('/').to_owned()).collect(),
         client_id: args[1].clone(),
         client_secret: args[2].clone(),
         user: args[3].clone(),
         password: args[4].clone(),
-        scope: std::env::var("FLOW_SCOPE").unwrap_or_else(|_| "openid api:read".to_owned()),
+        scope: std::env::var("FLOW_SCOPE").unwrap_or_else(|_| default_scope.to_owned()),
     });
     let flows: usize = args[5].parse().expect("FLOWS");
     let concurrency: usize = args[6].parse().expect("CONCURRENCY");
-    let session = args[7] == "session";
+    let session = mode != "login";
+    let refreshing = mode == "refresh";
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let per_worker = flows.div_ceil(concurrency);
     let mut workers = Vec::new();
     let started = Instant::now();
     let numbers = Arc::new(AtomicUsize::new(0));
+    let warmup: usize = std::env::var("WARMUP").map_or(0, |w| w.parse().expect("WARMUP"));
+    let warmed = Arc::new(tokio::sync::Barrier::new(concurrency));
     for worker in 0..concurrency {
-        let (settings, http, numbers) = (settings.clone(), http.clone(), numbers.clone());
+        let (settings, http, numbers, warmed) =
+            (settings.clone(), http.clone(), numbers.clone(), warmed.clone());
         workers.push(tokio::spawn(async move {
             let mut browser = Browser { http: http.clone(), cookie: None };
             let worker_user = settings.user.replace("{n}", &(worker + 1).to_string());
-            if session {
-                // Signed in once, unmeasured (the first flow also consents).
-                flow(&mut browser, &settings, &worker_user).await.expect("the first sign-in");
-            }
             let mut times = Vec::with_capacity(per_worker);
             let mut failures = Vec::new();
-            for _ in 0..per_worker {
+            let mut chain = None;
+            if session {
+                // Signed in once, unmeasured (the first flow also consents).
+                let first =
+                    flow(&mut browser, &settings, &worker_user, worker).await.expect("the first sign-in");
+                chain = first.refresh_token;
+            }
+            if refreshing {
+                let mut token = chain.expect("offline_access: a refresh token");
+                for turn in 0..warmup {
+                    token = refresh(&http, &settings, &token, turn).await.expect("a warm-up refresh").1;
+                }
+                after_warmup(&warmed).await;
+                for turn in worker..worker + per_worker {
+                    match refresh(&http, &settings, &token, turn).await {
+                        Ok((took, next)) => (times.push(took), token = next),
+                        Err(why) => {
+                            // A failed rotation ends the chain: its token may be spent.
+                            failures.push(why);
+                            break;
+                        }
+                    };
+                }
+                return (times, failures);
+            }
+            for turn in 0..warmup {
+                let user = settings.user.replace("{n}", &(worker + 1).to_string());
+                flow(&mut browser, &settings, &user, turn).await.expect("a warm-up flow");
+            }
+            after_warmup(&warmed).await;
+            for turn in worker..worker + per_worker {
                 let user = if session {
                     worker_user.clone()
                 } else {
@@ -222,8 +343,8 @@ async fn main() {
                     let n = numbers.fetch_add(1, Ordering::Relaxed) + 1;
                     settings.user.replace("{n}", &n.to_string())
                 };
-                match flow(&mut browser, &settings, &user).await {
-                    Ok(took) => times.push(took),
+                match flow(&mut browser, &settings, &user, turn).await {
+                    Ok(flowed) => times.push(flowed.took),
                     Err(why) => failures.push(why),
                 }
             }
@@ -240,7 +361,8 @@ async fn main() {
     let elapsed = started.elapsed().as_secs_f64();
     times.sort();
     let report = serde_json::json!({
-        "mode": if session { "session" } else { "login" },
+        "mode": mode,
+        "instances": settings.instances.len(),
         "concurrency": concurrency,
         "flows": times.len() + failures.len(),
         "failed": failures.len(),

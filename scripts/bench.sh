@@ -2,7 +2,8 @@
 # Load benchmark of the release server, and the side-by-side run against the
 # peer (panva's oidc-provider) with the harness in ../shared/bench.
 #
-#   scripts/bench.sh [--postgres] [--peer] [--runs N] [--quick] [-- HARNESS-OPTIONS…]
+#   scripts/bench.sh [--postgres] [--peer] [--runs N] [--quick] [--instances N]
+#                    [--driver-only] [--callgrind] [-- HARNESS-OPTIONS…]
 #
 #   (default)   build the release binary, seed a fresh SQLite database through
 #               the CLI, start the server as a user would (info logs, durable
@@ -16,6 +17,24 @@
 #               database `manumu_bench` on postgres://postgres@127.0.0.1:5432).
 #   --runs N    repeat N times (medians); default 3.
 #   --quick     a 1-2 minute smoke run (short scenarios, few flows).
+#   --instances N
+#               our flow driver also runs against N instances of the server
+#               on the one database (ports 8080…, one issuer), after its run
+#               against one: every flow crosses instances and refresh chains
+#               alternate between them, so the lines compare one instance
+#               with N on the same load (use with --postgres: that is how
+#               users scale out).
+#   --driver-only
+#               skip the harness; run only our flow driver (login, session
+#               and refresh-chain flows).
+#   --callgrind instructions per flow instead of time: one server under
+#               valgrind's callgrind, 300 sequential session flows and 300
+#               chained refreshes, each after 30 unmeasured, counted apart
+#               (callgrind counts instructions, so the numbers repeat on a
+#               noisy host). Implies --driver-only.
+#
+# BENCH_SERVER_BIN=PATH measures another build of the server (an earlier
+# commit's, for a before/after) with this tree's scripts and driver.
 #
 # Writes everything under target/bench/<stamp>/ (config, database, the
 # harness's per-run JSON, summary.md/json, server logs). Quote a run in
@@ -24,13 +43,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
 
-peer=0 postgres=0 runs=3 quick=0 extra=()
+peer=0 postgres=0 runs=3 quick=0 instances=1 driver_only=0 callgrind=0 extra=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --peer) peer=1 ;;
     --postgres) postgres=1 ;;
     --runs) runs="$2"; shift ;;
     --quick) quick=1 ;;
+    --instances) instances="$2"; shift ;;
+    --driver-only) driver_only=1 ;;
+    --callgrind) callgrind=1 driver_only=1 ;;
     --) shift; extra=("$@"); break ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
@@ -51,7 +73,7 @@ fi
 
 echo "==> building the release binary and the flow driver"
 cargo build --release -q -p auth-server --bin auth-server --example flow_driver
-bin="$root/target/release/auth-server"
+bin="${BENCH_SERVER_BIN:-$root/target/release/auth-server}"
 driver="$root/target/release/examples/flow_driver"
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -148,30 +170,83 @@ fi
 targets=("$root/bench/manumu.json")
 ((peer)) && targets=(node "$root/bench/manumu.json" "$root/bench/manumu-rs256.json")
 
-echo "==> measuring: ${targets[*]##*/}"
-"$harness/run.sh" "${targets[@]}" "${options[@]}" "${extra[@]}"
-cp "$BENCH_RESULTS"/*-summary.md "$work/summary.md" 2>/dev/null || true
-cp "$BENCH_RESULTS"/*-summary.json "$work/summary.json" 2>/dev/null || true
+if ((!driver_only)); then
+  echo "==> measuring: ${targets[*]##*/}"
+  "$harness/run.sh" "${targets[@]}" "${options[@]}" "${extra[@]}"
+  cp "$BENCH_RESULTS"/*-summary.md "$work/summary.md" 2>/dev/null || true
+  cp "$BENCH_RESULTS"/*-summary.json "$work/summary.json" 2>/dev/null || true
+fi
 
 # Our own flow driver (examples/flow_driver.rs) against the same server, as a
 # cross-check of the harness's Python flow driver: same flows, a client that
-# costs less CPU on the shared cores.
-echo "==> our flow driver"
-"$bin" --config "$config" serve >"$work/flow-driver-server.log" 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -fsS -o /dev/null http://127.0.0.1:8080/.well-known/openid-configuration 2>/dev/null && break
-  sleep 0.1
-done
-flows_seq=500 flows_conc=1500
-((quick)) && flows_seq=50 flows_conc=100
-{
-  for mode in login session; do
-    "$driver" http://127.0.0.1:8080 "$confidential_id" "$confidential_secret" 'bench{n}@example.com' bench-password "$flows_seq" 1 "$mode"
-    "$driver" http://127.0.0.1:8080 "$confidential_id" "$confidential_secret" 'bench{n}@example.com' bench-password "$flows_conc" 8 "$mode"
+# costs less CPU on the shared cores. With --instances N, the same load again
+# against N instances of the server on the one database.
+servers=()
+start_instances() {
+  servers=()
+  local i
+  for ((i = 0; i < $1; i++)); do
+    AUTH_BIND="127.0.0.1:$((8080 + i))" "$bin" --config "$config" serve >"$work/flow-driver-server-$1-$i.log" 2>&1 &
+    servers+=($!)
   done
-} | tee "$work/flow-driver.jsonl"
-kill "$server" 2>/dev/null || true
-wait "$server" 2>/dev/null || true
+  for ((i = 0; i < $1; i++)); do
+    for _ in $(seq 1 100); do
+      curl -fsS -o /dev/null "http://127.0.0.1:$((8080 + i))/.well-known/openid-configuration" 2>/dev/null && break
+      sleep 0.1
+    done
+  done
+}
+stop_instances() {
+  kill "${servers[@]}" 2>/dev/null || true
+  wait "${servers[@]}" 2>/dev/null || true
+  servers=()
+}
+trap stop_instances EXIT
+
+# Instructions per flow: the server under callgrind, counters zeroed after
+# the warm-up (the driver's AFTER_WARMUP) and dumped after the measured flows.
+if ((callgrind)); then
+  command -v valgrind >/dev/null || { echo "--callgrind needs valgrind" >&2; exit 2; }
+  valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
+    "$bin" --config "$config" serve >"$work/callgrind-server.log" 2>&1 &
+  servers=($!)
+  for _ in $(seq 1 600); do
+    curl -fsS -o /dev/null http://127.0.0.1:8080/.well-known/openid-configuration 2>/dev/null && break
+    sleep 0.2
+  done
+  measured=300
+  for mode in session refresh; do
+    WARMUP=30 AFTER_WARMUP="callgrind_control -z ${servers[0]} >/dev/null" \
+      "$driver" http://127.0.0.1:8080 "$confidential_id" "$confidential_secret" 'bench{n}@example.com' bench-password "$measured" 1 "$mode" >/dev/null
+    callgrind_control -d "${servers[0]}" >/dev/null
+    dump="$(ls -t "$work"/callgrind.out.* | head -1)"
+    total="$(awk '/^(summary|totals):/ {print $2; exit}' "$dump")"
+    printf '{"mode":"%s","flows":%d,"instructions":%d,"instructions_per_flow":%d}\n' \
+      "$mode" "$measured" "$total" $((total / measured)) | tee -a "$work/callgrind.jsonl"
+  done
+  stop_instances
+  echo "==> results in $work (callgrind.jsonl, callgrind.out.*)"
+  exit 0
+fi
+
+flows_seq=500 flows_conc=1500 refreshes=6000
+((quick)) && flows_seq=50 flows_conc=100 refreshes=600
+counts=(1)
+((instances > 1)) && counts+=("$instances")
+for count in "${counts[@]}"; do
+  echo "==> our flow driver, $count instance(s)"
+  start_instances "$count"
+  bases="$(for ((i = 0; i < count; i++)); do printf 'http://127.0.0.1:%d,' $((8080 + i)); done)"
+  bases="${bases%,}"
+  {
+    for mode in login session; do
+      "$driver" "$bases" "$confidential_id" "$confidential_secret" 'bench{n}@example.com' bench-password "$flows_seq" 1 "$mode"
+      "$driver" "$bases" "$confidential_id" "$confidential_secret" 'bench{n}@example.com' bench-password "$flows_conc" 8 "$mode"
+    done
+    for chains in 8 32; do
+      "$driver" "$bases" "$confidential_id" "$confidential_secret" 'bench{n}@example.com' bench-password "$refreshes" "$chains" refresh
+    done
+  } | tee -a "$work/flow-driver.jsonl"
+  stop_instances
+done
 echo "==> results in $work (summary.md, summary.json, results/, flow-driver.jsonl)"

@@ -36,7 +36,7 @@ async fn the_flow_driver_signs_in_reuses_the_session_and_fails_on_a_wrong_passwo
     };
     let (client, secret) = client_service(&app.config, store).create(&spec).await.unwrap();
     let settings = Settings {
-        issuer: app.address.clone(),
+        instances: vec![app.address.clone()],
         client_id: client.id.as_str().to_owned(),
         client_secret: secret.unwrap().expose().to_owned(),
         user: "bench{n}@example.com".into(),
@@ -45,14 +45,16 @@ async fn the_flow_driver_signs_in_reuses_the_session_and_fails_on_a_wrong_passwo
     };
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let mut browser = Browser { http: http.clone(), cookie: None };
-    flow(&mut browser, &settings, "bench1@example.com").await.expect("login, consent, code, tokens");
+    flow(&mut browser, &settings, "bench1@example.com", 0).await.expect("login, consent, code, tokens");
     assert!(browser.cookie.is_some(), "signed in");
-    flow(&mut browser, &settings, "bench1@example.com").await.expect("the session reused: code and tokens");
+    flow(&mut browser, &settings, "bench1@example.com", 1)
+        .await
+        .expect("the session reused: code and tokens");
 
     let mut stranger = Browser { http, cookie: None };
     let wrong = Settings { password: "wrong-password".into(), ..settings };
     assert!(
-        flow(&mut stranger, &wrong, "bench2@example.com").await.is_err(),
+        flow(&mut stranger, &wrong, "bench2@example.com", 0).await.is_err(),
         "a refused login is not a flow"
     );
 }

@@ -41,6 +41,7 @@ mod token_endpoint_rules;
 mod token_errors;
 mod token_grants;
 mod token_read_caches;
+mod two_instances;
 mod userinfo_endpoint;
 mod users_cli;
 mod users_sign_out;
