@@ -142,86 +142,6 @@ fn find_family(c: &mut AnyConnection, id: &str) -> Result<Option<FamilyRow>, Rep
         .map_err(repo_error)
 }
 
-/// SECURITY: the conditional `UPDATE` decides the one winner of concurrent
-/// rotations: it changes the token only while it is unrotated and its family
-/// live, and a concurrent statement waits for the row's lock, then finds
-/// `rotated_at` set. A revoked family's token is left as it is: the family is
-/// refused whole anyway. `$3`, the successor's family, must be the old
-/// token's, so a successor never lands in another family.
-const ROTATE_IF_LIVE: &str = "UPDATE refresh_tokens SET rotated_at = $1 \
-     WHERE digest = $2 AND rotated_at IS NULL AND family_id = $3 \
-     AND EXISTS (SELECT 1 FROM refresh_families WHERE id = $3 AND revoked_at IS NULL)";
-
-/// PostgreSQL: the rotation and the successor's insert in one statement
-/// (one round trip, atomic on its own), and the old token's family read
-/// from the statement's snapshot, which still has the old token.
-fn rotate_postgres_sql() -> String {
-    format!(
-        "WITH won AS ({ROTATE_IF_LIVE} RETURNING digest), \
-         successor AS (INSERT INTO refresh_tokens (digest, family_id, scopes, issued_at, expires_at) \
-             SELECT $4, $3, $5, $6, $7 FROM won RETURNING digest) \
-         SELECT EXISTS (SELECT 1 FROM successor) AS rotated, t.family_id FROM refresh_tokens t WHERE t.digest = $2"
-    )
-}
-
-/// What a rotation statement reads back.
-#[derive(QueryableByName)]
-struct Rotated {
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    rotated: bool,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    family_id: String,
-}
-
-/// Whether `old` was rotated, and its family; `None` for an unknown token.
-type RotationRow = Option<(bool, String)>;
-
-fn rotate_postgres(
-    c: &mut AnyConnection,
-    old: &str,
-    next: TokenRow,
-    now: OffsetDateTime,
-) -> QueryResult<RotationRow> {
-    use diesel::sql_types::{BigInt, Text};
-    let row: Option<Rotated> = diesel::sql_query(rotate_postgres_sql())
-        .bind::<BigInt, _>(now.unix_timestamp())
-        .bind::<Text, _>(old)
-        .bind::<Text, _>(next.family_id)
-        .bind::<Text, _>(next.digest)
-        .bind::<Text, _>(next.scopes)
-        .bind::<BigInt, _>(next.issued_at)
-        .bind::<BigInt, _>(next.expires_at)
-        .get_result(c)
-        .optional()?;
-    Ok(row.map(|r| (r.rotated, r.family_id)))
-}
-
-/// SQLite: the same two writes in one transaction; the `UPDATE` comes first,
-/// so the transaction holds the write lock before it reads anything.
-fn rotate_sqlite(
-    c: &mut AnyConnection,
-    old: &str,
-    next: TokenRow,
-    now: OffsetDateTime,
-) -> QueryResult<RotationRow> {
-    use diesel::sql_types::{BigInt, Text};
-    c.transaction(|c| {
-        let won = diesel::sql_query(ROTATE_IF_LIVE)
-            .bind::<BigInt, _>(now.unix_timestamp())
-            .bind::<Text, _>(old)
-            .bind::<Text, _>(&next.family_id)
-            .execute(c)?;
-        if won == 1 {
-            let family = next.family_id.clone();
-            diesel::insert_into(refresh_tokens::table).values(next).execute(c)?;
-            return Ok(Some((true, family)));
-        }
-        let family: Option<String> =
-            refresh_tokens::table.find(old).select(refresh_tokens::family_id).get_result(c).optional()?;
-        Ok(family.map(|family| (false, family)))
-    })
-}
-
 #[async_trait::async_trait]
 impl RefreshTokenRepository for DieselStore {
     async fn start_family(
@@ -267,11 +187,7 @@ impl RefreshTokenRepository for DieselStore {
     ) -> Result<Rotation, RepoError> {
         let (old, successor) = (old.to_hex(), TokenRow::from_record(successor));
         self.run(move |c| {
-            let family = match c {
-                AnyConnection::Postgresql(_) => rotate_postgres(c, &old, successor, now),
-                AnyConnection::Sqlite(_) => rotate_sqlite(c, &old, successor, now),
-            }
-            .map_err(repo_error)?;
+            let family = crate::refresh_rotation::rotate(c, &old, successor, now).map_err(repo_error)?;
             Ok(match family {
                 None => Rotation::Unknown,
                 Some((true, _)) => Rotation::Rotated,

@@ -11,20 +11,22 @@ use oauth_core::session::SessionDigest;
 
 use crate::consents::scopes_of;
 use crate::error::repo_error;
-use crate::grant_store::{JoinedUser, USER_COLUMNS};
+use crate::fixed_statement::{Bind, Fixed, FixedSql};
+use crate::grant_store::{JoinedUser, user_columns};
 use crate::sessions::SessionRow;
 use crate::store::DieselStore;
 
-/// A session with its user and their consent to client `$2`. The session is
-/// chosen in a subquery so that `$1` comes first in the text, as SQLite's
-/// numbering of `$n` parameters needs (see `grant_store`).
-fn session_view() -> String {
-    format!(
-        "SELECT s.id, s.digest, s.user_id, s.auth_time, s.created_at, s.expires_at, {USER_COLUMNS}, \
-         g.scopes AS granted \
-         FROM (SELECT * FROM sessions WHERE digest = $1) s LEFT JOIN users u ON u.id = s.user_id \
-         LEFT JOIN consents g ON g.user_id = s.user_id AND g.client_id = $2"
-    )
+/// Session `?` with its user and their consent to client `?`.
+struct SessionWithOwner;
+impl FixedSql for SessionWithOwner {
+    const SQL: &'static str = concat!(
+        "SELECT s.id, s.digest, s.user_id, s.auth_time, s.created_at, s.expires_at, ",
+        user_columns!(),
+        ", g.scopes AS granted \
+         FROM sessions s LEFT JOIN users u ON u.id = s.user_id \
+         LEFT JOIN consents g ON g.user_id = s.user_id AND g.client_id = ? \
+         WHERE s.digest = ?"
+    );
 }
 
 #[derive(QueryableByName)]
@@ -46,12 +48,11 @@ impl SessionViews for DieselStore {
     ) -> Result<Option<SessionView>, RepoError> {
         let (digest, client) = (digest.to_hex(), client.as_str().to_owned());
         self.run(move |c| {
-            let row: Option<ViewRow> = diesel::sql_query(session_view())
-                .bind::<Text, _>(digest)
-                .bind::<Text, _>(client)
-                .get_result(c)
-                .optional()
-                .map_err(repo_error)?;
+            let row: Option<ViewRow> =
+                Fixed::<SessionWithOwner>::new(vec![Bind::Text(client), Bind::Text(digest)])
+                    .get_result(c)
+                    .optional()
+                    .map_err(repo_error)?;
             row.map(|ViewRow { session, user, granted }| {
                 Ok(SessionView {
                     session: session.into_session()?,

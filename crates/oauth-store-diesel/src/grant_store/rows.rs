@@ -13,11 +13,6 @@ use crate::codes::CodeRow;
 use crate::convert::corrupt;
 use crate::refresh_tokens::{FamilyRow, TokenRow};
 
-/// The user columns every joined read selects, after its own.
-pub(crate) const USER_COLUMNS: &str = "u.id AS u_id, u.email AS u_email, u.email_verified AS u_email_verified, \
-     u.display_name AS u_display_name, u.password_hash AS u_password_hash, u.disabled AS u_disabled, \
-     u.created_at AS u_created_at, u.updated_at AS u_updated_at, u.signed_out_at AS u_signed_out_at";
-
 /// A user read through a `LEFT JOIN`: all null when there is none.
 #[derive(QueryableByName)]
 pub(crate) struct JoinedUser {
@@ -79,11 +74,6 @@ pub(super) struct Redeemed {
     #[diesel(embed)]
     pub(super) row: CodeWithUser,
 }
-
-/// The family columns of [`RefreshWithOwner`].
-pub(super) const FAMILY_COLUMNS: &str = "f.id AS f_id, f.client_id AS f_client_id, f.user_id AS f_user_id, \
-     f.scopes AS f_scopes, f.auth_time AS f_auth_time, f.code_digest AS f_code_digest, \
-     f.created_at AS f_created_at, f.expires_at AS f_expires_at, f.revoked_at AS f_revoked_at";
 
 /// A refresh family read beside one of its tokens.
 #[derive(QueryableByName)]
