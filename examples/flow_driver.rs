@@ -250,12 +250,11 @@ pub async fn refresh(
 
 /// Waits for every worker's warm-up; one of them runs `AFTER_WARMUP`.
 async fn after_warmup(warmed: &tokio::sync::Barrier) {
-    if warmed.wait().await.is_leader() {
-        if let Ok(command) = std::env::var("AFTER_WARMUP") {
-            let status =
-                std::process::Command::new("sh").args(["-c", &command]).status().expect("AFTER_WARMUP");
-            assert!(status.success(), "AFTER_WARMUP failed: {status}");
-        }
+    if warmed.wait().await.is_leader()
+        && let Ok(command) = std::env::var("AFTER_WARMUP")
+    {
+        let status = std::process::Command::new("sh").args(["-c", &command]).status().expect("AFTER_WARMUP");
+        assert!(status.success(), "AFTER_WARMUP failed: {status}");
     }
     warmed.wait().await;
 }
