@@ -16,29 +16,40 @@ use crate::schema::refresh_tokens;
 /// then finds `rotated_at` set. A revoked family's token is left as it is:
 /// the family is refused whole anyway. The successor's family, given twice,
 /// must be the old token's, so a successor never lands in another family.
+/// `$lock` is PostgreSQL's `FOR SHARE` on the family row (below).
 macro_rules! rotate_if_live {
-    () => {
-        "UPDATE refresh_tokens SET rotated_at = ? \
-         WHERE digest = ? AND rotated_at IS NULL AND family_id = ? \
-         AND EXISTS (SELECT 1 FROM refresh_families WHERE id = ? AND revoked_at IS NULL)"
+    ($lock:literal) => {
+        concat!(
+            "UPDATE refresh_tokens SET rotated_at = ? \
+             WHERE digest = ? AND rotated_at IS NULL AND family_id = ? \
+             AND EXISTS (SELECT 1 FROM refresh_families WHERE id = ? AND revoked_at IS NULL",
+            $lock,
+            ")"
+        )
     };
 }
 
 /// SQLite: the condition alone; the successor's insert follows in its transaction.
 struct RotateIfLive;
 impl FixedSql for RotateIfLive {
-    const SQL: &'static str = rotate_if_live!();
+    const SQL: &'static str = rotate_if_live!("");
 }
 
 /// PostgreSQL: the rotation and the successor's insert (digest, family id,
 /// scopes, issued, expires) in one statement, atomic on its own, and the
 /// old token's family (old digest again) read from the statement's
-/// snapshot, which still has the old token.
+/// snapshot, which still has the old token. SECURITY: the family's row is
+/// locked `FOR SHARE` while the statement runs. Without it the liveness
+/// check reads the statement's snapshot, and a revocation committed while
+/// the `UPDATE` waited for the token's row lock would go unseen: a token
+/// could rotate after its family was revoked. With it, a revocation waits
+/// for the rotation, or the rotation for the revocation and then finds the
+/// family revoked. (SQLite's single writer orders them already.)
 struct RotatePostgres;
 impl FixedSql for RotatePostgres {
     const SQL: &'static str = concat!(
         "WITH won AS (",
-        rotate_if_live!(),
+        rotate_if_live!(" FOR SHARE"),
         " RETURNING digest), \
          successor AS (INSERT INTO refresh_tokens (digest, family_id, scopes, issued_at, expires_at) \
              SELECT ?, ?, ?, ?, ? FROM won RETURNING digest) \

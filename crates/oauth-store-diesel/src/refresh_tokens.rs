@@ -240,8 +240,10 @@ impl RefreshTokenRepository for DieselStore {
                     .select(refresh_families::id)
                     .limit(limit)
                     .load(c)?;
-                diesel::delete(refresh_tokens::table.filter(refresh_tokens::family_id.eq_any(&dead)))
-                    .execute(c)?;
+                // The families go first and take their tokens along (`ON
+                // DELETE CASCADE`): a rotation locks the family, then the
+                // token (`refresh_rotation.rs`), and locking in the other
+                // order here could deadlock with it on PostgreSQL.
                 let families =
                     diesel::delete(refresh_families::table.filter(refresh_families::id.eq_any(&dead)))
                         .execute(c)?;

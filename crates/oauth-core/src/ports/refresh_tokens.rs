@@ -11,7 +11,10 @@ use crate::refresh::{RefreshDigest, RefreshFamily, RefreshFamilyId, RefreshToken
 /// Contract (checked for every adapter by `testing::contract::refresh_tokens`):
 /// - `rotate` is atomic: of any number of concurrent calls for one token,
 ///   exactly one gets `Rotation::Rotated` (and its successor is stored); the
-///   others get `Reused`; a token of a revoked family is `Reused` too;
+///   others get `Reused`; a token of a revoked family is `Reused` too, and
+///   so is a successor naming another family than the old token's (nothing
+///   is stored); a family revoked while a rotation runs ends either before
+///   it (no successor) or after it (the successor dies with the family);
 /// - `revoke_family` and `revoke_for_code` set `revoked_at` once; tokens of a
 ///   revoked family never rotate again;
 /// - `purge_expired` deletes at most `limit` families past their absolute

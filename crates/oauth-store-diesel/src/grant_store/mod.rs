@@ -1,8 +1,9 @@
 //! `GrantStore` on Diesel: each step of a code exchange or a refresh in one
 //! trip to the blocking pool, on one connection. On PostgreSQL each step is
 //! one statement (data-modifying `WITH` clauses do the writing), so one
-//! network round trip; SQLite has no such clauses and runs the step's
-//! statements in one transaction.
+//! network round trip. SQLite has no such clauses: a redemption there is
+//! its conditional `UPDATE` then a read (the `UPDATE` alone decides the
+//! winner), and recording what an exchange issued is one transaction.
 //!
 //! The statements are fixed texts (`statements.rs`), prepared once per
 //! connection.

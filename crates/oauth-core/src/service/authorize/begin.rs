@@ -42,7 +42,10 @@ impl AuthorizeService {
         };
         let signed_in = match session.as_ref().and_then(|s| s.login) {
             Some(login) if still_valid(&login, &request, now) => {
-                user.filter(|u| !u.disabled && u.login_is_current(login.auth_time)).map(|user| (login, user))
+                // The view's user is the login's, by its contract; checked
+                // anyway, so that no adapter's join can sign in someone else.
+                user.filter(|u| u.id == login.user_id && !u.disabled && u.login_is_current(login.auth_time))
+                    .map(|user| (login, user))
             }
             _ => None,
         };

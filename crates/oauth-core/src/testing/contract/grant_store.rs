@@ -143,4 +143,5 @@ pub async fn a_family_that_cannot_be_stored_leaves_nothing(stores: ContractStore
     let clashing = Issued { code: &issued.digest, family: Some((&family, &first)), access_jti: "jti-1" };
     assert!(stores.grants.record_issued(clashing).await.is_err(), "a taken digest is refused");
     assert_eq!(stores.refresh.find_family(family.id).await.unwrap(), None, "and the family is not kept");
+    assert_eq!(stores.codes.access_token_of(&issued.digest).await.unwrap(), None, "nor the jti");
 }

@@ -17,6 +17,7 @@ contract_suite! {
     round_trip_and_rotation,
     rotation_is_single_use_under_concurrency,
     revoked_families_never_rotate,
+    a_successor_never_joins_another_family,
     families_are_found_by_id,
     a_replayed_code_revokes_its_families,
     purge_removes_only_families_past_their_absolute_expiry,
@@ -106,6 +107,25 @@ pub async fn revoked_families_never_rotate(stores: ContractStores) {
     assert_eq!(found.revoked_at, Some(now), "revoked once");
     let outcome = stores.refresh.rotate(&first.digest, &successor(&family, "after"), now).await.unwrap();
     assert_eq!(outcome, Rotation::Reused(family.id));
+}
+
+/// A successor naming another family than the old token's is refused, even
+/// from a revoked family into a live one, and nothing is stored.
+pub async fn a_successor_never_joins_another_family(stores: ContractStores) {
+    let (revoked, first) = family(&stores, 9, None).await;
+    let (live, _) = family(&stores, 10, None).await;
+    stores.refresh.revoke_family(revoked.id, T0).await.unwrap();
+    let elsewhere = successor(&live, "into another family");
+    let outcome = stores.refresh.rotate(&first.digest, &elsewhere, T0).await.unwrap();
+    assert_eq!(outcome, Rotation::Reused(revoked.id));
+    assert_eq!(stores.refresh.find(&elsewhere.digest).await.unwrap(), None, "nothing stored");
+    let (_, live_first) = family(&stores, 11, None).await;
+    let elsewhere = successor(&revoked, "out of a live family");
+    assert!(!matches!(
+        stores.refresh.rotate(&live_first.digest, &elsewhere, T0).await.unwrap(),
+        Rotation::Rotated
+    ));
+    assert_eq!(stores.refresh.find(&elsewhere.digest).await.unwrap(), None, "nothing stored");
 }
 
 /// A family is found by its id, revoked or not; an unknown id finds nothing.

@@ -39,10 +39,17 @@ async fn stored_session(stores: &ContractStores, n: u64, signed_in: bool) -> Ses
     session
 }
 
+/// Two clients, Ada, and Bob, who consented to both clients: no view of
+/// Ada's session or of an anonymous one may show Bob's consent.
 async fn with_owners(stores: &ContractStores) {
     stores.clients.insert(&fixtures::client(1, "Billing", "s")).await.unwrap();
     stores.clients.insert(&fixtures::client(2, "Payroll", "s")).await.unwrap();
     stores.users.insert(&fixtures::user(1, "ada@example.com")).await.unwrap();
+    let bob = fixtures::user(2, "bob@example.com");
+    stores.users.insert(&bob).await.unwrap();
+    for client in [fixtures::client(1, "Billing", "s").id, fixtures::client(2, "Payroll", "s").id] {
+        stores.consents.grant(bob.id, &client, &scopes(&["openid", "profile", "phone"]), T0).await.unwrap();
+    }
 }
 
 /// The session, its user, and the scopes granted to the asked client only.
@@ -57,10 +64,11 @@ pub async fn a_signed_in_session_comes_with_its_user_and_consent(stores: Contrac
     assert_eq!(view.user, Some(user));
     assert_eq!(view.granted, scopes(&["openid", "email"]));
     let other = stores.views.find_view(&session.digest, &payroll).await.unwrap().expect("found");
-    assert!(other.granted.is_empty(), "consent is per client: {other:?}");
+    assert!(other.granted.is_empty(), "consent is per user and client, Bob's is not Ada's: {other:?}");
 }
 
-/// Without a login there is no user and nothing granted; an unknown cookie has no view.
+/// Without a login there is no user and nothing granted (not even another
+/// user's consent); an unknown cookie has no view.
 pub async fn an_anonymous_session_has_no_user_and_no_consent(stores: ContractStores) {
     with_owners(&stores).await;
     let session = stored_session(&stores, 2, false).await;

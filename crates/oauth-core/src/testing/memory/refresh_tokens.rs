@@ -51,11 +51,12 @@ impl RefreshTokenRepository for InMemoryStore {
     ) -> Result<Rotation, RepoError> {
         // The family check, the mark and the successor's insert share the
         // lock: of concurrent calls exactly one rotates, and none rotates a
-        // token of a family revoked meanwhile (ports/refresh_tokens.rs).
+        // token of a family revoked meanwhile, nor into another family
+        // (ports/refresh_tokens.rs).
         Ok(self.with(|t| {
             let Some(record) = t.refresh_tokens.get_mut(old) else { return Rotation::Unknown };
             let revoked = t.families.get(&record.family_id).is_none_or(|f| f.revoked_at.is_some());
-            if record.rotated_at.is_some() || revoked {
+            if record.rotated_at.is_some() || revoked || successor.family_id != record.family_id {
                 return Rotation::Reused(record.family_id);
             }
             record.rotated_at = Some(now);
