@@ -27,6 +27,7 @@ pub use clients::ClientRepository;
 pub use clock::Clock;
 pub use codes::CodeRepository;
 pub use consents::ConsentRepository;
+#[cfg(any(test, feature = "test-support"))]
 pub(crate) use grant_store::in_steps;
 pub use grant_store::{GrantStore, GrantStoreInSteps, Issued, Redemption, RefreshState};
 pub use key_material::{
@@ -40,6 +41,7 @@ pub use random::{RandomSource, RandomUnavailable};
 pub use readiness::ReadinessProbe;
 pub use refresh_tokens::RefreshTokenRepository;
 pub use revoked_tokens::RevokedTokenRepository;
+#[cfg(any(test, feature = "test-support"))]
 pub(crate) use session_views::view_in_steps;
 pub use session_views::{SessionView, SessionViews, SessionViewsInSteps};
 pub use sessions::SessionRepository;

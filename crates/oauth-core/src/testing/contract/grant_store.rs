@@ -22,6 +22,7 @@ contract_suite! {
     a_replay_mark_is_read_back_with_the_jti,
     a_refresh_token_is_found_with_its_family_and_user,
     a_family_that_cannot_be_stored_leaves_nothing,
+    a_replay_racing_the_record_is_always_seen,
 }
 
 async fn with_owners(stores: &ContractStores) {
@@ -145,3 +146,43 @@ pub async fn a_family_that_cannot_be_stored_leaves_nothing(stores: ContractStore
     assert_eq!(stores.refresh.find_family(family.id).await.unwrap(), None, "and the family is not kept");
     assert_eq!(stores.codes.access_token_of(&issued.digest).await.unwrap(), None, "nor the jti");
 }
+
+/// A replay racing the exchange's record, 16 times: the replay marks the
+/// code, then revokes by code and reads the `jti`; the record stores the
+/// family and the `jti`, then reads the mark. Every time, one of the two
+/// sees the other (RFC 6749 §4.1.2).
+pub async fn a_replay_racing_the_record_is_always_seen(stores: ContractStores) {
+    with_owners(&stores).await;
+    for round in 0..16_u64 {
+        let issued = code(&format!("raced-{round}"), Duration::seconds(60));
+        stores.codes.insert(&issued).await.unwrap();
+        stores.grants.redeem(&issued.digest, T0).await.unwrap();
+        let (family, first) = family_of(&issued.digest, 100 + round);
+        let record: Side<'_> = Box::pin(async {
+            let issued =
+                Issued { code: &issued.digest, family: Some((&family, &first)), access_jti: "jti-raced" };
+            Seen::Mark(stores.grants.record_issued(issued).await.unwrap())
+        });
+        let replay: Side<'_> = Box::pin(async {
+            stores.codes.mark_replayed(&issued.digest, T0).await.unwrap();
+            let revoked = stores.refresh.revoke_for_code(&issued.digest, T0).await.unwrap();
+            let jti = stores.codes.access_token_of(&issued.digest).await.unwrap();
+            Seen::Issued(revoked == 1 && jti.as_deref() == Some("jti-raced"))
+        });
+        let seen = join_all([record, replay]).await;
+        assert!(
+            seen.iter().any(|side| matches!(side, Seen::Mark(true) | Seen::Issued(true))),
+            "round {round}: neither side saw the other: {seen:?}"
+        );
+    }
+}
+
+/// What each side of the race saw: the record the replay's mark, the
+/// replay the family and the `jti` the record stored.
+#[derive(Debug)]
+enum Seen {
+    Mark(bool),
+    Issued(bool),
+}
+
+type Side<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Seen> + 'a>>;
