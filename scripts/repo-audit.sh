@@ -309,6 +309,17 @@ feature "Core cut by endpoint family (services, client directory, key ring, requ
   "$(yn core_in_shape) (missing docs denied, no cache in the core, example $(example_lines) lines, longest Rust file $(longest_rust_file) lines)" \
   "embedding|token_endpoint_rules" \
   "$(yn test -f docs/pull-requests/009-core-recut.md) (ARCHITECTURE.md, docs/pull-requests/009-core-recut.md)"
+# Each stage of the hot flows is one step of a use-case port, bounded by the
+# round-trip test, and flows cross instances on one database.
+one_step_flows() {
+  [[ -d crates/oauth-store-diesel/src/grant_store && -f crates/oauth-store-diesel/src/session_views.rs ]] \
+    && grep -q 'code: 2, exchange: 2, refresh: 2' crates/oauth-store-diesel/tests/round_trips.rs \
+    && grep -q -- '--instances' scripts/bench.sh
+}
+feature "One step per flow stage (PostgreSQL round trips, instances on one database)" \
+  "$(yn one_step_flows) (GrantStore, SessionViews, round-trip bounds 2/2/2 on PostgreSQL, bench --instances)" \
+  "two_instances" \
+  "$(yn test -f docs/pull-requests/011-one-step-flows.md) (BENCHMARKS.md § Database round trips, docs/pull-requests/011-one-step-flows.md)"
 has_benches() { [[ -f scripts/bench.sh ]] && compgen -G "crates/*/benches/*.rs" >/dev/null; }
 feature "Benchmarks" "$(yn has_benches) (crates/*/benches, scripts/bench.sh)" "bench" \
   "$(yn test -f docs/BENCHMARKS.md) (docs/BENCHMARKS.md)"
