@@ -103,6 +103,23 @@ fn find(c: &mut AnyConnection, digest: &str) -> Result<Option<AuthorizationCode>
         .transpose()
 }
 
+/// Marks the code consumed at `now` if nothing consumed it before; `true`
+/// for the one call that did. SECURITY: one conditional statement decides
+/// the winner, read through `execute()`'s row count rather than `UPDATE …
+/// RETURNING`: on SQLite a RETURNING row can reach the caller before the
+/// autocommit fails with `SQLITE_BUSY`, and two callers would both believe
+/// they redeemed the code.
+pub(crate) fn consume_once(c: &mut AnyConnection, digest: &str, now: i64) -> QueryResult<bool> {
+    let won = diesel::update(
+        authorization_codes::table
+            .filter(authorization_codes::digest.eq(digest))
+            .filter(authorization_codes::consumed_at.is_null()),
+    )
+    .set(authorization_codes::consumed_at.eq(now))
+    .execute(c)?;
+    Ok(won == 1)
+}
+
 #[async_trait::async_trait]
 impl CodeRepository for DieselStore {
     async fn insert(&self, code: &AuthorizationCode) -> Result<(), RepoError> {
@@ -120,21 +137,9 @@ impl CodeRepository for DieselStore {
     async fn consume(&self, digest: &CodeDigest, now: OffsetDateTime) -> Result<Consumed, RepoError> {
         let digest = digest.to_hex();
         self.run(move |c| {
-            // SECURITY: one conditional statement decides the winner, read
-            // through execute()'s row count rather than UPDATE … RETURNING:
-            // on SQLite a RETURNING row can reach the caller before the
-            // autocommit fails with SQLITE_BUSY, and two callers would both
-            // believe they redeemed the code.
-            let won = diesel::update(
-                authorization_codes::table
-                    .filter(authorization_codes::digest.eq(&digest))
-                    .filter(authorization_codes::consumed_at.is_null()),
-            )
-            .set(authorization_codes::consumed_at.eq(now.unix_timestamp()))
-            .execute(c)
-            .map_err(repo_error)?;
+            let won = consume_once(c, &digest, now.unix_timestamp()).map_err(repo_error)?;
             Ok(match (won, find(c, &digest)?) {
-                (1, Some(code)) => Consumed::Now(code),
+                (true, Some(code)) => Consumed::Now(code),
                 (_, Some(code)) => Consumed::Already(code),
                 (_, None) => Consumed::Unknown,
             })

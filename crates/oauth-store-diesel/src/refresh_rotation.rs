@@ -84,14 +84,8 @@ pub(crate) fn rotate(
     ];
     if let AnyConnection::Postgresql(_) = c {
         let mut binds = condition;
-        binds.extend([
-            Bind::Text(next.digest),
-            Bind::Text(next.family_id),
-            Bind::Text(next.scopes),
-            Bind::BigInt(next.issued_at),
-            Bind::BigInt(next.expires_at),
-            Bind::Text(old.to_owned()),
-        ]);
+        binds.extend(next.into_binds());
+        binds.push(Bind::Text(old.to_owned()));
         let row: Option<Rotated> = Fixed::<RotatePostgres>::new(binds).get_result(c).optional()?;
         return Ok(row.map(|r| (r.rotated, r.family_id)));
     }

@@ -94,6 +94,19 @@ impl TokenRow {
         }
     }
 
+    /// The values of an insert of this token, in the order `(digest,
+    /// family_id, scopes, issued_at, expires_at)`, for fixed statements.
+    pub(crate) fn into_binds(self) -> [crate::fixed_statement::Bind; 5] {
+        use crate::fixed_statement::Bind;
+        [
+            Bind::Text(self.digest),
+            Bind::Text(self.family_id),
+            Bind::Text(self.scopes),
+            Bind::BigInt(self.issued_at),
+            Bind::BigInt(self.expires_at),
+        ]
+    }
+
     pub(crate) fn into_record(self) -> Result<RefreshTokenRecord, RepoError> {
         Ok(RefreshTokenRecord {
             digest: RefreshDigest::from_hex(&self.digest).ok_or_else(|| corrupt("refresh_tokens.digest"))?,

@@ -22,7 +22,7 @@ use crate::connection::AnyConnection;
 use crate::error::repo_error;
 use crate::fixed_statement::{Bind, Fixed};
 use crate::refresh_tokens::{FamilyRow, TokenRow};
-use crate::schema::{authorization_codes, refresh_families, refresh_tokens};
+use crate::schema::{refresh_families, refresh_tokens};
 use crate::store::DieselStore;
 pub(crate) use rows::JoinedUser;
 use rows::{CodeWithUser, Redeemed, RefreshWithOwner, ReplayMark};
@@ -46,18 +46,12 @@ fn redeem(c: &mut AnyConnection, digest: &str, now: i64) -> QueryResult<(bool, O
         let row = Fixed::<statements::RedeemPostgres>::new(binds).get_result::<Redeemed>(c).optional()?;
         return Ok(row.map_or((false, None), |r| (r.won, Some(r.row))));
     }
-    // SECURITY: on SQLite the conditional UPDATE's row count decides the
-    // winner, as `CodeRepository::consume` explains.
-    let won = diesel::update(
-        authorization_codes::table
-            .filter(authorization_codes::digest.eq(digest))
-            .filter(authorization_codes::consumed_at.is_null()),
-    )
-    .set(authorization_codes::consumed_at.eq(now))
-    .execute(c)?;
+    // SQLite: the same conditional UPDATE as `CodeRepository::consume`
+    // decides the winner, then the code is read with its user.
+    let won = crate::codes::consume_once(c, digest, now)?;
     let row =
         Fixed::<statements::CodeWithUser>::new(vec![Bind::Text(digest.into())]).get_result(c).optional()?;
-    Ok((won == 1, row))
+    Ok((won, row))
 }
 
 fn record(
@@ -68,8 +62,8 @@ fn record(
 ) -> QueryResult<Vec<ReplayMark>> {
     match (c, family) {
         (c @ AnyConnection::Postgresql(_), Some((family, first))) => {
-            let binds = vec![
-                Bind::Text(family.id.clone()),
+            let mut binds = vec![
+                Bind::Text(family.id),
                 Bind::Text(family.client_id),
                 Bind::Text(family.user_id),
                 Bind::Text(family.scopes),
@@ -77,14 +71,9 @@ fn record(
                 Bind::NullableText(family.code_digest),
                 Bind::BigInt(family.created_at),
                 Bind::BigInt(family.expires_at),
-                Bind::Text(first.digest),
-                Bind::Text(family.id),
-                Bind::Text(first.scopes),
-                Bind::BigInt(first.issued_at),
-                Bind::BigInt(first.expires_at),
-                Bind::Text(jti.into()),
-                Bind::Text(code.into()),
             ];
+            binds.extend(first.into_binds());
+            binds.extend([Bind::Text(jti.into()), Bind::Text(code.into())]);
             Fixed::<statements::RecordWithFamilyPostgres>::new(binds).load(c)
         }
         (c @ AnyConnection::Postgresql(_), None) => record_jti(c, code, jti),
