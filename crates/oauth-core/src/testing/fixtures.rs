@@ -3,7 +3,10 @@
 use time::OffsetDateTime;
 use time::macros::datetime;
 
+use crate::code::CodeDigest;
 use crate::password::PasswordHash;
+use crate::refresh::{RefreshDigest, RefreshFamily, RefreshFamilyId, RefreshTokenRecord};
+use crate::scope::ScopeName;
 use crate::user::{DisplayName, Email, User, UserId};
 
 /// The instant every test clock starts at.
@@ -87,4 +90,35 @@ pub fn id_claims() -> crate::token::IdTokenClaims {
         at_hash: "x4Q3bDTRtCyWVTRm5vqr8A".into(),
         azp: "client1".into(),
     }
+}
+
+/// A refresh family of `client(1, …)` for `user`, started by `code` when
+/// given, and its first token `first-<n>`; ids distinct per `n`; not stored.
+///
+/// # Panics
+/// Never: the scope names and the seeded random source are fixed.
+#[allow(clippy::expect_used)]
+pub fn refresh_family(n: u64, user: UserId, code: Option<CodeDigest>) -> (RefreshFamily, RefreshTokenRecord) {
+    let scopes: std::collections::BTreeSet<ScopeName> =
+        ["openid", "offline_access"].iter().map(|s| ScopeName::parse(s).expect("scope")).collect();
+    let family = RefreshFamily {
+        id: RefreshFamilyId::generate(&crate::testing::SeqRandom::new(n)).expect("seeded"),
+        client_id: client(1, "Billing", "s").id,
+        user_id: user,
+        scopes: scopes.clone(),
+        auth_time: T0,
+        code_digest: code,
+        created_at: T0,
+        expires_at: T0 + time::Duration::days(30),
+        revoked_at: None,
+    };
+    let first = RefreshTokenRecord {
+        digest: RefreshDigest::of(&format!("first-{n}")),
+        family_id: family.id,
+        scopes,
+        issued_at: T0,
+        expires_at: T0 + time::Duration::days(14),
+        rotated_at: None,
+    };
+    (family, first)
 }

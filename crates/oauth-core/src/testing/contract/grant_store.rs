@@ -2,17 +2,13 @@
 //! repositories give step by step, and the same single-use guarantees.
 #![allow(clippy::missing_panics_doc, clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeSet;
-
 use time::Duration;
 
 use super::codes::code;
 use super::{ContractStores, contract_suite, join_all};
 use crate::code::{CodeDigest, Consumed};
 use crate::ports::Issued;
-use crate::refresh::{RefreshDigest, RefreshFamily, RefreshFamilyId, RefreshTokenRecord};
-use crate::scope::ScopeName;
-use crate::testing::SeqRandom;
+use crate::refresh::{RefreshDigest, RefreshFamily, RefreshTokenRecord};
 use crate::testing::fixtures::{self, T0};
 
 contract_suite! {
@@ -32,28 +28,7 @@ async fn with_owners(stores: &ContractStores) {
 
 /// A family of the fixture client and user started by `code`, and its first token.
 fn family_of(code: &CodeDigest, n: u64) -> (RefreshFamily, RefreshTokenRecord) {
-    let scopes: BTreeSet<ScopeName> =
-        ["openid", "offline_access"].iter().map(|s| ScopeName::parse(s).unwrap()).collect();
-    let family = RefreshFamily {
-        id: RefreshFamilyId::generate(&SeqRandom::new(n)).unwrap(),
-        client_id: fixtures::client(1, "Billing", "s").id,
-        user_id: fixtures::user(1, "ada@example.com").id,
-        scopes: scopes.clone(),
-        auth_time: T0 - Duration::minutes(5),
-        code_digest: Some(code.clone()),
-        created_at: T0,
-        expires_at: T0 + Duration::days(30),
-        revoked_at: None,
-    };
-    let first = RefreshTokenRecord {
-        digest: RefreshDigest::of(&format!("first-{n}")),
-        family_id: family.id,
-        scopes,
-        issued_at: T0,
-        expires_at: T0 + Duration::days(14),
-        rotated_at: None,
-    };
-    (family, first)
+    fixtures::refresh_family(n, fixtures::user(1, "ada@example.com").id, Some(code.clone()))
 }
 
 /// The first redemption gets the code and its user; a second is a replay

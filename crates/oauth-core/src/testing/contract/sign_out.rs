@@ -12,7 +12,7 @@ use crate::code::{AuthorizationCode, CodeDigest, Consumed};
 use crate::error::RepoError;
 use crate::pending::{PendingAuthorization, PendingDigest};
 use crate::ports::SignedOut;
-use crate::refresh::{RefreshDigest, RefreshFamily, RefreshFamilyId, RefreshTokenRecord};
+use crate::refresh::RefreshFamily;
 use crate::session::{Login, Session, SessionDigest, SessionId};
 use crate::testing::SeqRandom;
 use crate::testing::fixtures::{self, T0};
@@ -45,25 +45,7 @@ fn session_of(user: &User, n: u64) -> Session {
 }
 
 async fn family_of(stores: &ContractStores, user: &User, n: u64) -> RefreshFamily {
-    let family = RefreshFamily {
-        id: RefreshFamilyId::generate(&SeqRandom::new(1000 + n)).unwrap(),
-        client_id: fixtures::client(1, "Billing", "s").id,
-        user_id: user.id,
-        scopes: BTreeSet::new(),
-        auth_time: T0,
-        code_digest: None,
-        created_at: T0,
-        expires_at: T0 + Duration::days(30),
-        revoked_at: None,
-    };
-    let first = RefreshTokenRecord {
-        digest: RefreshDigest::of(&format!("first-{n}")),
-        family_id: family.id,
-        scopes: BTreeSet::new(),
-        issued_at: T0,
-        expires_at: T0 + Duration::days(14),
-        rotated_at: None,
-    };
+    let (family, first) = fixtures::refresh_family(1000 + n, user.id, None);
     stores.refresh.start_family(&family, &first).await.unwrap();
     family
 }

@@ -71,6 +71,25 @@ mod tests {
         )+};
     }
 
+    /// The adapters that do the use-case ports' steps one repository call
+    /// at a time, over a fresh in-memory store, meet the same contracts.
+    #[tokio::test]
+    async fn the_in_steps_adapters_meet_the_grant_store_and_session_view_contracts() {
+        use std::sync::Arc;
+
+        use crate::ports::{GrantStoreInSteps, SessionViewsInSteps};
+        let over_steps = || async {
+            let store = Arc::new(super::InMemoryStore::default());
+            ContractStores {
+                grants: Arc::new(GrantStoreInSteps::over(&store)),
+                views: Arc::new(SessionViewsInSteps::over(&store)),
+                ..ContractStores::all_in(store)
+            }
+        };
+        contract::grant_store::run_all(over_steps).await;
+        contract::session_views::run_all(over_steps).await;
+    }
+
     in_memory_contract_tests! {
         signing_keys: in_memory_store_meets_the_signing_key_contract;
         revoked_tokens: in_memory_store_meets_the_revoked_token_contract;
