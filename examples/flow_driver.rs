@@ -58,6 +58,13 @@ pub struct Settings {
     pub scope: String,
 }
 
+impl Settings {
+    /// The base URL of instance `turn`, taken in turn.
+    fn instance(&self, turn: usize) -> &str {
+        &self.instances[turn % self.instances.len()]
+    }
+}
+
 /// One browser: its session cookie.
 pub struct Browser {
     pub http: reqwest::Client,
@@ -153,7 +160,7 @@ pub async fn code_for(
             ("code_challenge_method", "S256"),
         ])
         .finish();
-    let base = &settings.instances[turn % settings.instances.len()];
+    let base = settings.instance(turn);
     let mut response = browser.send(browser.http.get(format!("{base}/oauth/authorize?{query}"))).await?;
     // Pages until the redirect to the client: the login form, then consent when asked.
     for _ in 0..3 {
@@ -204,24 +211,33 @@ pub async fn flow(
 ) -> Result<Flowed, String> {
     let started = Instant::now();
     let code = code_for(browser, settings, user, turn).await?;
-    let token_base = &settings.instances[(turn + 1) % settings.instances.len()];
-    let token = browser
-        .http
-        .post(format!("{token_base}/oauth/token"))
-        .basic_auth(&settings.client_id, Some(&settings.client_secret))
-        .form(&code.exchange_form())
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if !token.status().is_success() {
-        return Err(format!("token endpoint answered {}", token.status()));
-    }
-    let body: serde_json::Value = token.json().await.map_err(|e| e.to_string())?;
+    let body = token_request(&browser.http, settings, turn + 1, &code.exchange_form()).await?;
     if body["id_token"].as_str().is_none() || body["access_token"].as_str().is_none() {
         return Err("no tokens in the answer".into());
     }
     let refresh_token = body["refresh_token"].as_str().map(str::to_owned);
     Ok(Flowed { took: started.elapsed(), refresh_token })
+}
+
+/// A token request as the confidential client on instance `turn`; the
+/// JSON answer when it is a success.
+async fn token_request<F: serde::Serialize + ?Sized>(
+    http: &reqwest::Client,
+    settings: &Settings,
+    turn: usize,
+    form: &F,
+) -> Result<serde_json::Value, String> {
+    let response = http
+        .post(format!("{}/oauth/token", settings.instance(turn)))
+        .basic_auth(&settings.client_id, Some(&settings.client_secret))
+        .form(form)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !response.status().is_success() {
+        return Err(format!("token endpoint answered {}", response.status()));
+    }
+    response.json().await.map_err(|e| e.to_string())
 }
 
 /// One refresh request on instance `turn`; returns its time and the successor token.
@@ -232,18 +248,8 @@ pub async fn refresh(
     turn: usize,
 ) -> Result<(Duration, String), String> {
     let started = Instant::now();
-    let base = &settings.instances[turn % settings.instances.len()];
-    let response = http
-        .post(format!("{base}/oauth/token"))
-        .basic_auth(&settings.client_id, Some(&settings.client_secret))
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", token)])
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if !response.status().is_success() {
-        return Err(format!("token endpoint answered {}", response.status()));
-    }
-    let body: serde_json::Value = response.json().await.map_err(|e| e.to_string())?;
+    let form = [("grant_type", "refresh_token"), ("refresh_token", token)];
+    let body = token_request(http, settings, turn, &form).await?;
     let next = body["refresh_token"].as_str().ok_or("no refresh token in the answer")?;
     Ok((started.elapsed(), next.to_owned()))
 }
@@ -253,7 +259,9 @@ async fn after_warmup(warmed: &tokio::sync::Barrier) {
     if warmed.wait().await.is_leader()
         && let Ok(command) = std::env::var("AFTER_WARMUP")
     {
-        let status = std::process::Command::new("sh").args(["-c", &command]).status().expect("AFTER_WARMUP");
+        // A child process is waited for on the blocking pool, not on a worker.
+        let run = move || std::process::Command::new("sh").args(["-c", &command]).status();
+        let status = tokio::task::spawn_blocking(run).await.unwrap().expect("AFTER_WARMUP");
         assert!(status.success(), "AFTER_WARMUP failed: {status}");
     }
     warmed.wait().await;
