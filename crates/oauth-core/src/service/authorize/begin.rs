@@ -4,11 +4,11 @@ use std::collections::BTreeSet;
 
 use time::{Duration, OffsetDateTime};
 
-use super::consent_step_given;
 use super::{
     Answer, AuthorizationResponse, AuthorizeOutcome, AuthorizeService, ConsentStep, Interaction, LoginPage,
     PageError,
 };
+use super::{consent_step_given, still_signed_in};
 use crate::authorization_request::{AuthorizationParams, AuthorizationRequest, Prompt, RedirectError};
 use crate::error::OAuthError;
 use crate::ports::SessionView;
@@ -42,10 +42,9 @@ impl AuthorizeService {
         };
         let signed_in = match session.as_ref().and_then(|s| s.login) {
             Some(login) if still_valid(&login, &request, now) => {
-                // The view's user is the login's, by its contract; checked
+                // The view's user is the login's by its contract; checked
                 // anyway, so that no adapter's join can sign in someone else.
-                user.filter(|u| u.id == login.user_id && !u.disabled && u.login_is_current(login.auth_time))
-                    .map(|user| (login, user))
+                still_signed_in(user, &login).map(|user| (login, user))
             }
             _ => None,
         };

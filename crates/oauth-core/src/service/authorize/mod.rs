@@ -301,12 +301,7 @@ impl AuthorizeService {
     /// signed out everywhere since this login (then the login is asked for
     /// again, rather than issuing codes the token endpoint refuses).
     async fn active_user(&self, login: &Login) -> Result<Option<User>, PageError> {
-        Ok(self
-            .ports
-            .users
-            .find_by_id(login.user_id)
-            .await?
-            .filter(|u| !u.disabled && u.login_is_current(login.auth_time)))
+        Ok(still_signed_in(self.ports.users.find_by_id(login.user_id).await?, login))
     }
 
     /// Whether `user` must be asked to consent (consent memory, `prompt=consent`, `skip_consent`).
@@ -361,6 +356,12 @@ pub(crate) async fn live_session<'c>(
     let Some(secret) = cookie else { return Ok(None) };
     let session = sessions.find(&SessionDigest::of(secret)).await?;
     Ok(session.filter(|s| s.is_live_at(now)).map(|session| (session, secret)))
+}
+
+/// `user` when it is the login's user, enabled, and not signed out
+/// everywhere since the login.
+fn still_signed_in(user: Option<User>, login: &Login) -> Option<User> {
+    user.filter(|u| u.id == login.user_id && !u.disabled && u.login_is_current(login.auth_time))
 }
 
 /// Whether the user must be asked, given what they `granted` the client.
