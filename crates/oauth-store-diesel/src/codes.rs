@@ -13,11 +13,12 @@ use time::OffsetDateTime;
 use crate::connection::AnyConnection;
 use crate::convert::{corrupt, from_epoch, join, split};
 use crate::error::repo_error;
+use crate::fixed_statement::Bind;
 use crate::schema::authorization_codes;
 use crate::store::DieselStore;
 
-/// An `authorization_codes` row, as inserted and as read back (without `consumed_at`).
-#[derive(Insertable, Queryable, QueryableByName)]
+/// An `authorization_codes` row, as inserted (`crate::flow_writes`) and as read back (without `consumed_at`).
+#[derive(Queryable, QueryableByName)]
 #[diesel(table_name = authorization_codes)]
 pub(crate) struct CodeRow {
     digest: String,
@@ -70,6 +71,23 @@ impl CodeRow {
         }
     }
 
+    /// The values of this code's insert, in the order of its columns.
+    pub(crate) fn into_binds(self) -> [Bind; 11] {
+        [
+            Bind::Text(self.digest),
+            Bind::Text(self.client_id),
+            Bind::Text(self.user_id),
+            Bind::Text(self.redirect_uri),
+            Bind::Bool(self.redirect_uri_sent),
+            Bind::Text(self.scopes),
+            Bind::NullableText(self.nonce),
+            Bind::NullableText(self.code_challenge),
+            Bind::BigInt(self.auth_time),
+            Bind::BigInt(self.issued_at),
+            Bind::BigInt(self.expires_at),
+        ]
+    }
+
     pub(crate) fn into_code(self) -> Result<AuthorizationCode, RepoError> {
         let time = |seconds: i64, column: &str| from_epoch(seconds).ok_or_else(|| corrupt(column));
         Ok(AuthorizationCode {
@@ -103,41 +121,18 @@ fn find(c: &mut AnyConnection, digest: &str) -> Result<Option<AuthorizationCode>
         .transpose()
 }
 
-/// Marks the code consumed at `now` if nothing consumed it before; `true`
-/// for the one call that did. SECURITY: one conditional statement decides
-/// the winner, read through `execute()`'s row count rather than `UPDATE …
-/// RETURNING`: on SQLite a RETURNING row can reach the caller before the
-/// autocommit fails with `SQLITE_BUSY`, and two callers would both believe
-/// they redeemed the code.
-pub(crate) fn consume_once(c: &mut AnyConnection, digest: &str, now: i64) -> QueryResult<bool> {
-    let won = diesel::update(
-        authorization_codes::table
-            .filter(authorization_codes::digest.eq(digest))
-            .filter(authorization_codes::consumed_at.is_null()),
-    )
-    .set(authorization_codes::consumed_at.eq(now))
-    .execute(c)?;
-    Ok(won == 1)
-}
-
 #[async_trait::async_trait]
 impl CodeRepository for DieselStore {
     async fn insert(&self, code: &AuthorizationCode) -> Result<(), RepoError> {
         let row = CodeRow::from_code(code);
-        self.run(move |c| {
-            diesel::insert_into(authorization_codes::table)
-                .values(row)
-                .execute(c)
-                .map(drop)
-                .map_err(repo_error)
-        })
-        .await
+        self.run(move |c| crate::flow_writes::insert_code(c, row).map_err(repo_error)).await
     }
 
     async fn consume(&self, digest: &CodeDigest, now: OffsetDateTime) -> Result<Consumed, RepoError> {
         let digest = digest.to_hex();
         self.run(move |c| {
-            let won = consume_once(c, &digest, now.unix_timestamp()).map_err(repo_error)?;
+            let won = crate::flow_writes::consume_code_once(c, &digest, now.unix_timestamp())
+                .map_err(repo_error)?;
             Ok(match (won, find(c, &digest)?) {
                 (true, Some(code)) => Consumed::Now(code),
                 (_, Some(code)) => Consumed::Already(code),

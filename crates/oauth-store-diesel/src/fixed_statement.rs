@@ -17,7 +17,7 @@ use std::marker::PhantomData;
 use diesel::backend::Backend;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, HasSqlType, Nullable, Text, Untyped};
+use diesel::sql_types::{BigInt, Bool, HasSqlType, Nullable, Text, Untyped};
 use diesel::{QueryResult, RunQueryDsl};
 
 /// One fixed statement's text.
@@ -32,6 +32,8 @@ pub(crate) enum Bind {
     Text(String),
     NullableText(Option<String>),
     BigInt(i64),
+    NullableBigInt(Option<i64>),
+    Bool(bool),
 }
 
 /// A fixed statement with its values, run like any Diesel query (`load`,
@@ -63,10 +65,12 @@ impl<S, Conn> RunQueryDsl<Conn> for Fixed<S> {}
 impl<S, DB> QueryFragment<DB> for Fixed<S>
 where
     S: FixedSql,
-    DB: Backend + HasSqlType<Text> + HasSqlType<BigInt>,
+    DB: Backend + HasSqlType<Text> + HasSqlType<BigInt> + HasSqlType<Bool>,
     String: ToSql<Text, DB>,
     Option<String>: ToSql<Nullable<Text>, DB>,
     i64: ToSql<BigInt, DB>,
+    Option<i64>: ToSql<Nullable<BigInt>, DB>,
+    bool: ToSql<Bool, DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         let mut pieces = S::SQL.split('?');
@@ -77,6 +81,8 @@ where
                 Some(Bind::Text(value)) => out.push_bind_param::<Text, _>(value)?,
                 Some(Bind::NullableText(value)) => out.push_bind_param::<Nullable<Text>, _>(value)?,
                 Some(Bind::BigInt(value)) => out.push_bind_param::<BigInt, _>(value)?,
+                Some(Bind::NullableBigInt(value)) => out.push_bind_param::<Nullable<BigInt>, _>(value)?,
+                Some(Bind::Bool(value)) => out.push_bind_param::<Bool, _>(value)?,
                 None => return Err(mismatch::<S>(self.binds.len())),
             }
             out.push_sql(piece);

@@ -13,6 +13,7 @@ mod consents;
 mod convert;
 mod error;
 mod fixed_statement;
+mod flow_writes;
 mod grant_store;
 mod login_attempts;
 mod migrations;

@@ -35,8 +35,8 @@ impl FixedSql for RotateIfLive {
     const SQL: &'static str = rotate_if_live!("");
 }
 
-/// PostgreSQL: the rotation and the successor's insert (digest, family id,
-/// scopes, issued, expires) in one statement, atomic on its own, and the
+/// PostgreSQL: the rotation and the successor's insert
+/// (`TokenRow::into_binds`) in one statement, atomic on its own, and the
 /// old token's family (old digest again) read from the statement's
 /// snapshot, which still has the old token. SECURITY: the family's row is
 /// locked `FOR SHARE` while the statement runs. Without it the liveness
@@ -51,8 +51,9 @@ impl FixedSql for RotatePostgres {
         "WITH won AS (",
         rotate_if_live!(" FOR SHARE"),
         " RETURNING digest), \
-         successor AS (INSERT INTO refresh_tokens (digest, family_id, scopes, issued_at, expires_at) \
-             SELECT ?, ?, ?, ?, ? FROM won RETURNING digest) \
+         successor AS (INSERT INTO ",
+        crate::flow_writes::token_columns!(),
+        " SELECT ?, ?, ?, ?, ?, ? FROM won RETURNING digest) \
          SELECT EXISTS (SELECT 1 FROM successor) AS rotated, t.family_id FROM refresh_tokens t WHERE t.digest = ?"
     );
 }
@@ -94,7 +95,7 @@ pub(crate) fn rotate(
     c.transaction(|c| {
         if Fixed::<RotateIfLive>::new(condition).execute(c)? == 1 {
             let family = next.family_id.clone();
-            diesel::insert_into(refresh_tokens::table).values(next).execute(c)?;
+            crate::flow_writes::insert_token(c, next)?;
             return Ok(Some((true, family)));
         }
         let family: Option<String> =

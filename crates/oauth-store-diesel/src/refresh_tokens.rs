@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 use crate::connection::AnyConnection;
 use crate::convert::{corrupt, from_epoch, join, split};
 use crate::error::repo_error;
+use crate::fixed_statement::Bind;
 use crate::schema::{refresh_families, refresh_tokens};
 use crate::store::DieselStore;
 
@@ -64,6 +65,22 @@ impl FamilyRow {
         }
     }
 
+    /// The values of this family's insert, in the order of
+    /// `crate::flow_writes::insert_family_sql`.
+    pub(crate) fn into_binds(self) -> [Bind; 9] {
+        [
+            Bind::Text(self.id),
+            Bind::Text(self.client_id),
+            Bind::Text(self.user_id),
+            Bind::Text(self.scopes),
+            Bind::BigInt(self.auth_time),
+            Bind::NullableText(self.code_digest),
+            Bind::BigInt(self.created_at),
+            Bind::BigInt(self.expires_at),
+            Bind::NullableBigInt(self.revoked_at),
+        ]
+    }
+
     pub(crate) fn into_family(self) -> Result<RefreshFamily, RepoError> {
         Ok(RefreshFamily {
             id: RefreshFamilyId::parse(&self.id).ok_or_else(|| corrupt("refresh_families.id"))?,
@@ -94,16 +111,16 @@ impl TokenRow {
         }
     }
 
-    /// The values of an insert of this token, in the order `(digest,
-    /// family_id, scopes, issued_at, expires_at)`, for fixed statements.
-    pub(crate) fn into_binds(self) -> [crate::fixed_statement::Bind; 5] {
-        use crate::fixed_statement::Bind;
+    /// The values of this token's insert, in the order of
+    /// `crate::flow_writes::token_columns`.
+    pub(crate) fn into_binds(self) -> [Bind; 6] {
         [
             Bind::Text(self.digest),
             Bind::Text(self.family_id),
             Bind::Text(self.scopes),
             Bind::BigInt(self.issued_at),
             Bind::BigInt(self.expires_at),
+            Bind::NullableBigInt(self.rotated_at),
         ]
     }
 
@@ -165,8 +182,8 @@ impl RefreshTokenRepository for DieselStore {
         let (family, first) = (FamilyRow::from_family(family), TokenRow::from_record(first));
         self.run(move |c| {
             c.transaction(|c| {
-                diesel::insert_into(refresh_families::table).values(family).execute(c)?;
-                diesel::insert_into(refresh_tokens::table).values(first).execute(c).map(drop)
+                crate::flow_writes::insert_family(c, family)?;
+                crate::flow_writes::insert_token(c, first)
             })
             .map_err(repo_error)
         })

@@ -22,7 +22,6 @@ use crate::connection::AnyConnection;
 use crate::error::repo_error;
 use crate::fixed_statement::{Bind, Fixed};
 use crate::refresh_tokens::{FamilyRow, TokenRow};
-use crate::schema::{refresh_families, refresh_tokens};
 use crate::store::DieselStore;
 pub(crate) use rows::JoinedUser;
 use rows::{CodeWithUser, Redeemed, RefreshWithOwner, ReplayMark};
@@ -48,7 +47,7 @@ fn redeem(c: &mut AnyConnection, digest: &str, now: i64) -> QueryResult<(bool, O
     }
     // SQLite: the same conditional UPDATE as `CodeRepository::consume`
     // decides the winner, then the code is read with its user.
-    let won = crate::codes::consume_once(c, digest, now)?;
+    let won = crate::flow_writes::consume_code_once(c, digest, now)?;
     let row =
         Fixed::<statements::CodeWithUser>::new(vec![Bind::Text(digest.into())]).get_result(c).optional()?;
     Ok((won, row))
@@ -62,16 +61,7 @@ fn record(
 ) -> QueryResult<Vec<ReplayMark>> {
     match (c, family) {
         (c @ AnyConnection::Postgresql(_), Some((family, first))) => {
-            let mut binds = vec![
-                Bind::Text(family.id),
-                Bind::Text(family.client_id),
-                Bind::Text(family.user_id),
-                Bind::Text(family.scopes),
-                Bind::BigInt(family.auth_time),
-                Bind::NullableText(family.code_digest),
-                Bind::BigInt(family.created_at),
-                Bind::BigInt(family.expires_at),
-            ];
+            let mut binds = Vec::from(family.into_binds());
             binds.extend(first.into_binds());
             binds.extend([Bind::Text(jti.into()), Bind::Text(code.into())]);
             Fixed::<statements::RecordWithFamilyPostgres>::new(binds).load(c)
@@ -79,8 +69,8 @@ fn record(
         (c @ AnyConnection::Postgresql(_), None) => record_jti(c, code, jti),
         (c, family) => c.transaction(|c| {
             if let Some((family, first)) = family {
-                diesel::insert_into(refresh_families::table).values(family).execute(c)?;
-                diesel::insert_into(refresh_tokens::table).values(first).execute(c)?;
+                crate::flow_writes::insert_family(c, family)?;
+                crate::flow_writes::insert_token(c, first)?;
             }
             record_jti(c, code, jti)
         }),

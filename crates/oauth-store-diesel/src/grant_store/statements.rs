@@ -47,18 +47,18 @@ impl FixedSql for RedeemPostgres {
     );
 }
 
-/// PostgreSQL: the family (8 values), its first token (digest, family id,
-/// scopes, issued, expires), then the access token's `jti` on code `?` and
+/// PostgreSQL: the family (`FamilyRow::into_binds`), its first token
+/// (`TokenRow::into_binds`), then the access token's `jti` on code `?` and
 /// the replay mark, in one statement: all of it or none.
 pub(super) struct RecordWithFamilyPostgres;
 impl FixedSql for RecordWithFamilyPostgres {
-    const SQL: &'static str = "\
-        WITH family AS (INSERT INTO refresh_families \
-            (id, client_id, user_id, scopes, auth_time, code_digest, created_at, expires_at, revoked_at) \
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)), \
-        first AS (INSERT INTO refresh_tokens (digest, family_id, scopes, issued_at, expires_at, rotated_at) \
-            VALUES (?, ?, ?, ?, ?, NULL)) \
-        UPDATE authorization_codes SET access_jti = ? WHERE digest = ? RETURNING replayed_at";
+    const SQL: &'static str = concat!(
+        "WITH family AS (",
+        crate::flow_writes::insert_family_sql!(),
+        "), first AS (",
+        crate::flow_writes::insert_token_sql!(),
+        ") UPDATE authorization_codes SET access_jti = ? WHERE digest = ? RETURNING replayed_at"
+    );
 }
 
 /// The access token's `jti` on code `?`, then the replay mark. RFC 6749
