@@ -17,7 +17,8 @@ use crate::fixed_statement::Bind;
 use crate::schema::{refresh_families, refresh_tokens};
 use crate::store::DieselStore;
 
-#[derive(Insertable, Queryable)]
+/// A `refresh_families` row, as inserted (`crate::flow_writes`) and as read back.
+#[derive(Queryable)]
 #[diesel(table_name = refresh_families)]
 pub(crate) struct FamilyRow {
     pub(crate) id: String,
@@ -31,7 +32,8 @@ pub(crate) struct FamilyRow {
     pub(crate) revoked_at: Option<i64>,
 }
 
-#[derive(Insertable, Queryable, QueryableByName)]
+/// A `refresh_tokens` row, as inserted (`crate::flow_writes`) and as read back.
+#[derive(Queryable, QueryableByName)]
 #[diesel(table_name = refresh_tokens)]
 pub(crate) struct TokenRow {
     pub(crate) digest: String,

@@ -106,7 +106,8 @@ pub fn refresh_family(n: u64, user: UserId, code: Option<CodeDigest>) -> (Refres
         client_id: client(1, "Billing", "s").id,
         user_id: user,
         scopes: scopes.clone(),
-        auth_time: T0,
+        // Earlier than `created_at`, so that a store swapping the two fails.
+        auth_time: T0 - time::Duration::minutes(5),
         code_digest: code,
         created_at: T0,
         expires_at: T0 + time::Duration::days(30),

@@ -38,7 +38,8 @@ async fn family(stores: &ContractStores, n: u64, code: Option<&str>) -> (Refresh
         client_id: fixtures::client(1, "Billing", "s").id,
         user_id: fixtures::user(1, "ada@example.com").id,
         scopes: scopes(&["openid", "offline_access"]),
-        auth_time: T0,
+        // Earlier than `created_at`, so that a store swapping the two fails.
+        auth_time: T0 - Duration::minutes(5),
         code_digest: code.map(CodeDigest::of),
         created_at: T0,
         expires_at: T0 + Duration::days(30),
