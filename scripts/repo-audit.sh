@@ -310,16 +310,20 @@ feature "Core cut by endpoint family (services, client directory, key ring, requ
   "embedding|token_endpoint_rules" \
   "$(yn test -f docs/pull-requests/009-core-recut.md) (ARCHITECTURE.md, docs/pull-requests/009-core-recut.md)"
 # Each stage of the hot flows is one step of a use-case port, bounded by the
-# round-trip test, and flows cross instances on one database.
+# round-trip test, flows cross instances on one database, and the flows'
+# writes are fixed statements (no DSL insert into the codes or refresh tables).
 one_step_flows() {
   [[ -d crates/oauth-store-diesel/src/grant_store && -f crates/oauth-store-diesel/src/session_views.rs ]] \
     && grep -q 'code: 2, exchange: 2, refresh: 2' crates/oauth-store-diesel/tests/round_trips.rs \
-    && grep -q -- '--instances' scripts/bench.sh
+    && grep -q -- '--instances' scripts/bench.sh \
+    && [[ -f crates/oauth-store-diesel/src/flow_writes.rs ]] \
+    && ! grep -rqE 'insert_into\((authorization_codes|refresh_families|refresh_tokens)::' crates/oauth-store-diesel/src
 }
+both_step_docs() { [[ -f docs/pull-requests/011-one-step-flows.md && -f docs/pull-requests/012-fixed-flow-writes.md ]]; }
 feature "One step per flow stage (PostgreSQL round trips, instances on one database)" \
-  "$(yn one_step_flows) (GrantStore, SessionViews, round-trip bounds 2/2/2 on PostgreSQL, bench --instances)" \
+  "$(yn one_step_flows) (GrantStore, SessionViews, round-trip bounds 2/2/2 on PostgreSQL, bench --instances, fixed flow writes)" \
   "two_instances" \
-  "$(yn test -f docs/pull-requests/011-one-step-flows.md) (BENCHMARKS.md § Database round trips, docs/pull-requests/011-one-step-flows.md)"
+  "$(yn both_step_docs) (BENCHMARKS.md § Database round trips, docs/pull-requests/011-one-step-flows.md, docs/pull-requests/012-fixed-flow-writes.md)"
 has_benches() { [[ -f scripts/bench.sh ]] && compgen -G "crates/*/benches/*.rs" >/dev/null; }
 feature "Benchmarks" "$(yn has_benches) (crates/*/benches, scripts/bench.sh)" "bench" \
   "$(yn test -f docs/BENCHMARKS.md) (docs/BENCHMARKS.md)"
