@@ -24,6 +24,7 @@ mod random_id;
 pub mod redirect_uri;
 pub mod refresh;
 pub mod request_params;
+pub mod resource;
 pub mod scope;
 pub mod service;
 pub mod session;

@@ -148,6 +148,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    resources (uri) {
+        uri -> Text,
+        name -> Text,
+        scopes -> Text,
+        allow_dynamic_clients -> Bool,
+        access_token_ttl_seconds -> Nullable<BigInt>,
+        access_token_alg -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
 diesel::joinable!(client_secrets -> clients (client_id));
 diesel::joinable!(refresh_tokens -> refresh_families (family_id));
 diesel::allow_tables_to_appear_in_same_query!(clients, client_secrets);

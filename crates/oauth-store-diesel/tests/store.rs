@@ -1,5 +1,5 @@
-//! The store on both backends: migrations, the user, client, code and
-//! sign-out contracts (signing out is one transaction over the user, the
+//! The store on both backends: migrations, the user, client, code,
+//! resource and sign-out contracts (signing out is one transaction over the user, the
 //! user's sessions and the user's refresh families), readiness and SQLite's
 //! connection settings. PostgreSQL cases run when `TEST_DATABASE_URL` is set
 //! and say "skipped: postgres" otherwise.
@@ -42,6 +42,7 @@ backend_contract_tests! {
     grant_store (4): sqlite_meets_the_grant_store_contract, postgres_meets_the_grant_store_contract;
     session_views (2): sqlite_meets_the_session_view_contract, postgres_meets_the_session_view_contract;
     sign_out (2): sqlite_meets_the_sign_out_contract, postgres_meets_the_sign_out_contract;
+    resources (2): sqlite_meets_the_resource_contract, postgres_meets_the_resource_contract;
 }
 
 #[tokio::test]

@@ -14,6 +14,7 @@ mod password_hasher;
 mod random;
 mod readiness;
 mod refresh_tokens;
+mod resources;
 mod revoked_tokens;
 mod session_views;
 mod sessions;
@@ -40,6 +41,7 @@ pub use password_hasher::{HashError, PasswordHasher};
 pub use random::{RandomSource, RandomUnavailable};
 pub use readiness::ReadinessProbe;
 pub use refresh_tokens::RefreshTokenRepository;
+pub use resources::ResourceRepository;
 pub use revoked_tokens::RevokedTokenRepository;
 #[cfg(any(test, feature = "test-support"))]
 pub(crate) use session_views::view_in_steps;
@@ -55,6 +57,6 @@ pub use {
     clients::MockClientRepository, clock::MockClock, codes::MockCodeRepository,
     consents::MockConsentRepository, key_set::MockKeySet, login_attempts::MockLoginAttemptRepository,
     password_hasher::MockPasswordHasher, random::MockRandomSource, readiness::MockReadinessProbe,
-    revoked_tokens::MockRevokedTokenRepository, sessions::MockSessionRepository,
-    token_verifier::MockTokenVerifier, users::MockUserRepository,
+    resources::MockResourceRepository, revoked_tokens::MockRevokedTokenRepository,
+    sessions::MockSessionRepository, token_verifier::MockTokenVerifier, users::MockUserRepository,
 };

@@ -7,6 +7,7 @@ pub mod consents;
 pub mod grant_store;
 pub mod login_attempts;
 pub mod refresh_tokens;
+pub mod resources;
 pub mod revoked_tokens;
 pub mod session_views;
 pub mod sessions;

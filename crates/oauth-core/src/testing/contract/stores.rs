@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use crate::ports::{
     ClientRepository, CodeRepository, ConsentRepository, GrantStore, LoginAttemptRepository,
-    RefreshTokenRepository, RevokedTokenRepository, SessionRepository, SessionViews, SigningKeyRepository,
-    UserRepository,
+    RefreshTokenRepository, ResourceRepository, RevokedTokenRepository, SessionRepository, SessionViews,
+    SigningKeyRepository, UserRepository,
 };
 use crate::testing::InMemoryStore;
 
@@ -36,6 +36,8 @@ pub struct ContractStores {
     pub grants: Arc<dyn GrantStore>,
     /// Sessions read with their user and consent.
     pub views: Arc<dyn SessionViews>,
+    /// The resource-server registry.
+    pub resources: Arc<dyn ResourceRepository>,
 }
 
 impl ContractStores {
@@ -53,6 +55,7 @@ impl ContractStores {
             + SigningKeyRepository
             + GrantStore
             + SessionViews
+            + ResourceRepository
             + 'static,
     {
         Self {
@@ -66,7 +69,8 @@ impl ContractStores {
             revoked_tokens: store.clone(),
             signing_keys: store.clone(),
             grants: store.clone(),
-            views: store,
+            views: store.clone(),
+            resources: store,
         }
     }
 

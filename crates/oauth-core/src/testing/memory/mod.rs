@@ -11,6 +11,7 @@ mod consents;
 mod grant_store;
 mod login_attempts;
 mod refresh_tokens;
+mod resources;
 mod revoked_tokens;
 mod session_views;
 mod sessions;
@@ -103,5 +104,6 @@ mod tests {
         clients: in_memory_store_meets_the_client_contract;
         users: in_memory_store_meets_the_user_contract;
         sign_out: in_memory_store_meets_the_sign_out_contract;
+        resources: in_memory_store_meets_the_resource_contract;
     }
 }

@@ -12,6 +12,7 @@ use crate::code::{AuthorizationCode, CodeDigest};
 use crate::error::RepoError;
 use crate::pending::{PendingAuthorization, PendingDigest};
 use crate::refresh::{RefreshDigest, RefreshFamily, RefreshFamilyId, RefreshTokenRecord};
+use crate::resource::{Resource, ResourceUri};
 use crate::scope::ScopeName;
 use crate::session::{Session, SessionId};
 use crate::signing_key::StoredSigningKey;
@@ -44,6 +45,8 @@ pub(super) struct Tables {
     /// Revoked access-token `jti`s and when each may be forgotten. The port
     /// passes a `jti` as the text of the token's claim, so it is the key.
     pub(super) revoked_tokens: BTreeMap<String, OffsetDateTime>,
+    /// Resource servers by URI, the order `ResourceRepository::list` returns.
+    pub(super) resources: BTreeMap<ResourceUri, Resource>,
 }
 
 /// An authorization code's row: the code and when it was consumed, if it was.

@@ -1,0 +1,210 @@
+//! The resource registry: what a registration must satisfy, and what an
+//! update may change.
+
+use super::*;
+use crate::ports::MockResourceRepository;
+use crate::testing::{InMemoryStore, ManualClock, fixtures::T0};
+
+struct Harness {
+    service: ResourceService,
+    clock: Arc<ManualClock>,
+}
+
+fn harness() -> Harness {
+    let clock = Arc::new(ManualClock::at(T0));
+    let catalog = Arc::new(
+        ScopeCatalog::new([
+            ("calendar:read", "See your calendar"),
+            ("calendar:write", "Change your calendar"),
+            ("payroll:read", "See your payslips"),
+        ])
+        .unwrap(),
+    );
+    Harness {
+        service: ResourceService::new(Arc::new(InMemoryStore::default()), clock.clone(), catalog),
+        clock,
+    }
+}
+
+fn calendar() -> NewResource {
+    NewResource {
+        uri: "https://calendar.example.com/".into(),
+        name: "Calendar API".into(),
+        scopes: vec!["calendar:read".into(), "calendar:write".into()],
+        ..NewResource::default()
+    }
+}
+
+#[tokio::test]
+async fn a_registered_resource_is_found_listed_and_described() {
+    let h = harness();
+    let created = h.service.create(&calendar()).await.unwrap();
+    assert_eq!(created.uri.as_str(), "https://calendar.example.com/");
+    assert!(!created.allow_dynamic_clients, "dynamic clients are off unless asked for");
+    assert_eq!((created.access_token_ttl, created.access_token_alg), (None, None));
+    assert_eq!(h.service.find("https://calendar.example.com/").await.unwrap(), created);
+    assert_eq!(h.service.list().await.unwrap(), vec![created]);
+
+    let document =
+        h.service.metadata("https://calendar.example.com/", "https://auth.example.com").await.unwrap();
+    assert_eq!(
+        serde_json::to_value(&document).unwrap(),
+        serde_json::json!({
+            "resource": "https://calendar.example.com/",
+            "authorization_servers": ["https://auth.example.com"],
+            "scopes_supported": ["calendar:read", "calendar:write"],
+            "bearer_methods_supported": ["header"],
+            "resource_name": "Calendar API",
+        })
+    );
+}
+
+#[tokio::test]
+async fn lifetime_and_algorithm_are_bounded_and_optional() {
+    let h = harness();
+    let tuned = NewResource {
+        access_token_ttl: Some(Duration::minutes(5)),
+        access_token_alg: Some("RS256".into()),
+        allow_dynamic_clients: true,
+        ..calendar()
+    };
+    let created = h.service.create(&tuned).await.unwrap();
+    assert_eq!(created.access_token_ttl, Some(Duration::minutes(5)));
+    assert_eq!(created.access_token_alg, Some(SigningAlg::Rs256));
+    assert!(created.allow_dynamic_clients);
+
+    for ttl in [Duration::seconds(59), Duration::hours(25)] {
+        let refused = NewResource {
+            uri: "https://other.example.com".into(),
+            access_token_ttl: Some(ttl),
+            scopes: vec![],
+            ..calendar()
+        };
+        assert!(matches!(
+            h.service.create(&refused).await,
+            Err(ResourceError::Invalid { field: "access_token_ttl", .. })
+        ));
+    }
+    let bad_alg = NewResource {
+        uri: "https://other.example.com".into(),
+        access_token_alg: Some("HS256".into()),
+        scopes: vec![],
+        ..calendar()
+    };
+    assert!(matches!(
+        h.service.create(&bad_alg).await,
+        Err(ResourceError::Invalid { field: "access_token_alg", .. })
+    ));
+}
+
+#[tokio::test]
+async fn bad_uris_names_and_scopes_are_refused_and_nothing_is_written() {
+    let h = harness();
+    let cases = [
+        NewResource { uri: "/calendar".into(), ..calendar() },
+        NewResource { uri: "https://calendar.example.com/#frag".into(), ..calendar() },
+        NewResource { uri: "http://calendar.example.com/".into(), ..calendar() },
+        NewResource { name: "  ".into(), ..calendar() },
+        NewResource { name: "x".repeat(101), ..calendar() },
+        NewResource { name: "Bad\u{7}bell".into(), ..calendar() },
+        NewResource { scopes: vec!["openid".into()], ..calendar() },
+        NewResource { scopes: vec!["offline_access".into()], ..calendar() },
+        NewResource { scopes: vec!["undeclared:scope".into()], ..calendar() },
+        NewResource { scopes: vec!["bad scope".into()], ..calendar() },
+    ];
+    for case in cases {
+        let error = h.service.create(&case).await.expect_err("refused");
+        assert!(error.is_bad_input(), "{error}");
+    }
+    assert!(h.service.list().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_uri_is_registered_once_and_a_scope_belongs_to_one_resource() {
+    let h = harness();
+    h.service.create(&calendar()).await.unwrap();
+    assert!(matches!(h.service.create(&calendar()).await, Err(ResourceError::Duplicate(_))));
+
+    let payroll = NewResource {
+        uri: "https://payroll.example.com".into(),
+        name: "Payroll".into(),
+        scopes: vec!["payroll:read".into(), "calendar:read".into()],
+        ..NewResource::default()
+    };
+    match h.service.create(&payroll).await {
+        Err(ResourceError::ScopeTaken { scope, owner }) => {
+            assert_eq!((scope.as_str(), owner.as_str()), ("calendar:read", "https://calendar.example.com/"));
+        }
+        other => panic!("expected ScopeTaken, got {other:?}"),
+    }
+    let payroll = NewResource { scopes: vec!["payroll:read".into()], ..payroll };
+    h.service.create(&payroll).await.unwrap();
+    let grab = ResourceUpdate {
+        scopes: Some(vec!["payroll:read".into(), "calendar:write".into()]),
+        ..ResourceUpdate::default()
+    };
+    assert!(matches!(
+        h.service.update("https://payroll.example.com", &grab).await,
+        Err(ResourceError::ScopeTaken { .. })
+    ));
+    let stored = h.service.find("https://payroll.example.com").await.unwrap();
+    assert_eq!(stored.scopes.len(), 1, "a refused update writes nothing");
+}
+
+#[tokio::test]
+async fn an_update_changes_what_it_names_and_stamps_the_time() {
+    let h = harness();
+    let created = h
+        .service
+        .create(&NewResource { access_token_alg: Some("ES256".into()), ..calendar() })
+        .await
+        .unwrap();
+    h.clock.advance(Duration::minutes(3));
+    let update = ResourceUpdate {
+        name: Some("Calendars".into()),
+        allow_dynamic_clients: Some(true),
+        access_token_ttl: Some(Some(Duration::minutes(15))),
+        access_token_alg: Some(None),
+        ..ResourceUpdate::default()
+    };
+    let updated = h.service.update("https://calendar.example.com/", &update).await.unwrap();
+    assert_eq!(updated.name, "Calendars");
+    assert!(updated.allow_dynamic_clients);
+    assert_eq!(updated.access_token_ttl, Some(Duration::minutes(15)));
+    assert_eq!(updated.access_token_alg, None, "cleared back to the server's default");
+    assert_eq!(updated.scopes, created.scopes, "not named, not changed");
+    assert_eq!((updated.created_at, updated.updated_at), (T0, T0 + Duration::minutes(3)));
+    assert_eq!(h.service.find("https://calendar.example.com/").await.unwrap(), updated);
+}
+
+#[tokio::test]
+async fn unknown_resources_are_reported_as_such() {
+    let h = harness();
+    let ghost = "https://ghost.example.com";
+    assert!(matches!(h.service.find(ghost).await, Err(ResourceError::Unknown(_))));
+    assert!(matches!(
+        h.service.update(ghost, &ResourceUpdate::default()).await,
+        Err(ResourceError::Unknown(_))
+    ));
+    assert!(matches!(h.service.delete(ghost).await, Err(ResourceError::Unknown(_))));
+    assert!(matches!(
+        h.service.metadata(ghost, "https://auth.example.com").await,
+        Err(ResourceError::Unknown(_))
+    ));
+    h.service.create(&calendar()).await.unwrap();
+    h.service.delete("https://calendar.example.com/").await.unwrap();
+    assert!(h.service.list().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_failing_store_is_the_server_s_fault_not_the_operator_s() {
+    let mut repo = MockResourceRepository::new();
+    repo.expect_list().returning(|| Err(RepoError::Unavailable("down".into())));
+    let service = ResourceService::new(
+        Arc::new(repo),
+        Arc::new(ManualClock::at(T0)),
+        Arc::new(ScopeCatalog::default()),
+    );
+    let error = service.list().await.expect_err("store down");
+    assert!(!error.is_bad_input());
+}

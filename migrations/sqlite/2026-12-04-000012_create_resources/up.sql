@@ -1,0 +1,16 @@
+-- Resource servers (RFC 8707 resources): the APIs access tokens are for.
+-- uri is the identifier clients send as `resource` and the `aud` of the
+-- resource's tokens, stored exactly as registered. scopes are the scope
+-- tokens the resource defines, space-separated (a scope token has no
+-- space). access_token_ttl_seconds and access_token_alg are NULL when the
+-- server's defaults apply.
+CREATE TABLE resources (
+    uri                      TEXT    NOT NULL PRIMARY KEY,
+    name                     TEXT    NOT NULL,
+    scopes                   TEXT    NOT NULL,
+    allow_dynamic_clients    BOOLEAN NOT NULL DEFAULT 0,
+    access_token_ttl_seconds BIGINT,
+    access_token_alg         TEXT,
+    created_at               BIGINT  NOT NULL,
+    updated_at               BIGINT  NOT NULL
+);
