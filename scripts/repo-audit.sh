@@ -324,6 +324,17 @@ feature "One step per flow stage (PostgreSQL round trips, instances on one datab
   "$(yn one_step_flows) (GrantStore, SessionViews, round-trip bounds 2/2/2 on PostgreSQL, bench --instances, fixed flow writes)" \
   "two_instances" \
   "$(yn both_step_docs) (BENCHMARKS.md § Database round trips, docs/pull-requests/011-one-step-flows.md, docs/pull-requests/012-fixed-flow-writes.md)"
+# The registry of resource servers, and tokens bound to one (RFC 8707):
+# ready once the `resource` parameter reaches the token (`invalid_target`).
+resource_registry() {
+  [[ -f crates/oauth-core/src/resource.rs && -f crates/oauth-core/src/service/resources.rs ]] \
+    && grep -q 'Resources(ResourcesCommand)' crates/auth-server/src/cli.rs
+}
+resources_bound() { grep -rq 'invalid_target' crates/oauth-core/src; }
+feature "Resource indicators (registry, RFC 9728 metadata, tokens bound to one API)" \
+  "$(yn resources_bound) tokens bound (RFC 8707 \`resource\`); $(yn resource_registry) registry and CLI" \
+  "resources" \
+  "$(yn grep -q '^## Resource indicators' docs/SECURITY.md) (SECURITY.md § Resource indicators)"
 has_benches() { [[ -f scripts/bench.sh ]] && compgen -G "crates/*/benches/*.rs" >/dev/null; }
 feature "Benchmarks" "$(yn has_benches) (crates/*/benches, scripts/bench.sh)" "bench" \
   "$(yn test -f docs/BENCHMARKS.md) (docs/BENCHMARKS.md)"

@@ -34,6 +34,9 @@ pub enum Command {
     /// Manage OAuth clients (admin only: there is no public registration endpoint).
     #[command(subcommand)]
     Clients(ClientsCommand),
+    /// Manage resource servers: the APIs access tokens are for (RFC 8707).
+    #[command(subcommand)]
+    Resources(ResourcesCommand),
     /// Signing keys: list them, rotate them.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -193,13 +196,102 @@ pub struct RotateSecret {
     pub output: JsonFlag,
 }
 
-/// Arguments of `clients apply`.
+/// Arguments of `clients apply` and `resources apply`.
 #[derive(Debug, Args)]
 pub struct ApplyFile {
-    /// A TOML file with one `[[clients]]` table per client.
+    /// A TOML file with one `[[clients]]` (or `[[resources]]`) table per entry.
     pub file: PathBuf,
     #[command(flatten)]
     pub output: JsonFlag,
+}
+
+/// `auth-server resources …`
+#[derive(Debug, Subcommand)]
+pub enum ResourcesCommand {
+    /// Register an API; its URI is what clients send as `resource` and the `aud` of its tokens.
+    Create(CreateResource),
+    /// List resources, ordered by URI.
+    List(JsonFlag),
+    /// Show one resource.
+    Show(ResourceArgs),
+    /// Change a resource's name, scopes, dynamic-client flag, token lifetime or algorithm.
+    Update(UpdateResource),
+    /// Remove a resource.
+    Delete(ResourceArgs),
+    /// Create or update the resources of a TOML file, matched by URI; idempotent.
+    Apply(ApplyFile),
+    /// Print the RFC 9728 protected-resource metadata the API should serve.
+    Metadata(MetadataArgs),
+}
+
+/// Arguments of `resources create`.
+#[derive(Debug, Args)]
+pub struct CreateResource {
+    /// The API's identifier: an absolute https URI without fragment, kept exactly as written.
+    #[arg(long, value_name = "URI")]
+    pub uri: String,
+    /// What the consent page calls the API.
+    #[arg(long)]
+    pub name: String,
+    /// A scope the API defines, declared in the configuration's scopes (repeatable).
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+    /// Clients registered without an administrator may ask for this API (off by default).
+    #[arg(long)]
+    pub allow_dynamic_clients: bool,
+    /// Lifetime of its access tokens (e.g. 5m, 1h; 1 minute to 24 hours); the server's by default.
+    #[arg(long, value_name = "DURATION")]
+    pub access_token_ttl: Option<String>,
+    /// ES256 or RS256 for its access tokens; the server's by default.
+    #[arg(long, value_name = "ALG")]
+    pub access_token_alg: Option<String>,
+    #[command(flatten)]
+    pub output: JsonFlag,
+}
+
+/// Arguments naming one resource.
+#[derive(Debug, Args)]
+pub struct ResourceArgs {
+    /// The resource's URI, exactly as registered.
+    pub uri: String,
+    #[command(flatten)]
+    pub output: JsonFlag,
+}
+
+/// Arguments of `resources update`: a repeated list replaces the registered one.
+#[derive(Debug, Args)]
+pub struct UpdateResource {
+    /// The resource's URI, exactly as registered.
+    pub uri: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+    /// Remove every scope.
+    #[arg(long, conflicts_with = "scopes")]
+    pub clear_scopes: bool,
+    /// true or false: clients registered without an administrator may ask for it.
+    #[arg(long, value_name = "BOOL")]
+    pub allow_dynamic_clients: Option<bool>,
+    #[arg(long, value_name = "DURATION")]
+    pub access_token_ttl: Option<String>,
+    /// Back to the server's access-token lifetime.
+    #[arg(long, conflicts_with = "access_token_ttl")]
+    pub clear_access_token_ttl: bool,
+    #[arg(long, value_name = "ALG")]
+    pub access_token_alg: Option<String>,
+    /// Back to the server's access-token algorithm.
+    #[arg(long, conflicts_with = "access_token_alg")]
+    pub clear_access_token_alg: bool,
+    #[command(flatten)]
+    pub output: JsonFlag,
+}
+
+/// Arguments of `resources metadata`.
+#[derive(Debug, Args)]
+pub struct MetadataArgs {
+    /// The resource's URI, exactly as registered.
+    pub uri: String,
 }
 
 /// `auth-server users …`

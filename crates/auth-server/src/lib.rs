@@ -31,6 +31,7 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Migrate => commands::migrate::run(&config).await,
         Command::Users(command) => commands::users::run(&config, command).await,
         Command::Clients(command) => commands::clients::run(&config, command).await,
+        Command::Resources(command) => commands::resources::run(&config, command).await,
         Command::Keys(command) => commands::keys::run(&config, command).await,
         Command::Janitor => commands::janitor::run(&config).await,
     }

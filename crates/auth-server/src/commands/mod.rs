@@ -5,5 +5,6 @@ pub mod demo;
 pub mod janitor;
 pub mod keys;
 pub mod migrate;
+pub mod resources;
 pub mod serve;
 pub mod users;

@@ -123,19 +123,8 @@ impl ResourceService {
 
     /// Registers a resource.
     pub async fn create(&self, new: &NewResource) -> Result<Resource, ResourceError> {
-        let uri = ResourceUri::parse(&new.uri)?;
-        let now = self.clock.now();
-        let resource = Resource {
-            name: valid_name(&new.name)?,
-            scopes: self.valid_scopes(&new.scopes)?,
-            allow_dynamic_clients: new.allow_dynamic_clients,
-            access_token_ttl: valid_ttl(new.access_token_ttl)?,
-            access_token_alg: valid_alg(new.access_token_alg.as_deref())?,
-            created_at: now,
-            updated_at: now,
-            uri,
-        };
-        self.check_scopes_free(&resource).await?;
+        let resource = self.validate(new)?;
+        self.check_scopes_free(&resource, &[]).await?;
         match self.resources.insert(&resource).await {
             Err(RepoError::Conflict(_)) => Err(ResourceError::Duplicate(new.uri.clone())),
             other => other.map(|()| resource).map_err(ResourceError::from),
@@ -171,8 +160,8 @@ impl ResourceService {
         if let Some(alg) = &update.access_token_alg {
             resource.access_token_alg = valid_alg(alg.as_deref())?;
         }
-        self.check_scopes_free(&resource).await?;
-        resource.updated_at = self.clock.now();
+        self.check_scopes_free(&resource, &[]).await?;
+        resource.updated_at = self.now();
         match self.resources.update(&resource).await {
             Err(RepoError::NotFound) => Err(ResourceError::Unknown(uri.to_owned())),
             other => other.map(|()| resource).map_err(ResourceError::from),
@@ -198,6 +187,71 @@ impl ResourceService {
         Ok(ProtectedResourceMetadata::of(&self.find(uri).await?, issuer))
     }
 
+    /// Creates or updates every resource of a file, matched by URI. The
+    /// whole file is validated, and checked against the registry, before
+    /// the first write; an entry equal to what is stored is left alone.
+    pub async fn apply(&self, entries: &[NewResource]) -> Result<Vec<(Applied, Resource)>, ResourceError> {
+        let drafts = entries.iter().map(|entry| self.validate(entry)).collect::<Result<Vec<_>, _>>()?;
+        for (i, draft) in drafts.iter().enumerate() {
+            for earlier in &drafts[..i] {
+                if earlier.uri == draft.uri {
+                    return Err(invalid(
+                        "uri",
+                        format!("{:?} appears more than once in the file", draft.uri.as_str()),
+                    ));
+                }
+                if let Some(scope) = earlier.scopes.intersection(&draft.scopes).next() {
+                    return Err(ResourceError::ScopeTaken {
+                        scope: scope.as_str().to_owned(),
+                        owner: earlier.uri.as_str().to_owned(),
+                    });
+                }
+            }
+        }
+        let in_file: Vec<&ResourceUri> = drafts.iter().map(|d| &d.uri).collect();
+        for draft in &drafts {
+            self.check_scopes_free(draft, &in_file).await?;
+        }
+        let mut outcomes = Vec::with_capacity(drafts.len());
+        for draft in drafts {
+            outcomes.push(match self.resources.find(&draft.uri).await? {
+                None => {
+                    self.resources.insert(&draft).await?;
+                    (Applied::Created, draft)
+                }
+                Some(stored) if same_settings(&stored, &draft) => (Applied::Unchanged, stored),
+                Some(stored) => {
+                    let updated = Resource { created_at: stored.created_at, ..draft };
+                    self.resources.update(&updated).await?;
+                    (Applied::Updated, updated)
+                }
+            });
+        }
+        Ok(outcomes)
+    }
+
+    /// `new` as a resource registered now, if every field is valid.
+    fn validate(&self, new: &NewResource) -> Result<Resource, ResourceError> {
+        let now = self.now();
+        Ok(Resource {
+            uri: ResourceUri::parse(&new.uri)?,
+            name: valid_name(&new.name)?,
+            scopes: self.valid_scopes(&new.scopes)?,
+            allow_dynamic_clients: new.allow_dynamic_clients,
+            access_token_ttl: valid_ttl(new.access_token_ttl)?,
+            access_token_alg: valid_alg(new.access_token_alg.as_deref())?,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+
+    /// Now, in the whole seconds the registry stores, so that what a write
+    /// returns is what a read gives back.
+    fn now(&self) -> time::OffsetDateTime {
+        let now = self.clock.now();
+        now.replace_nanosecond(0).unwrap_or(now)
+    }
+
     fn valid_scopes(&self, scopes: &[String]) -> Result<BTreeSet<ScopeName>, ResourceError> {
         scopes
             .iter()
@@ -218,10 +272,15 @@ impl ResourceService {
             .collect()
     }
 
-    /// No other resource defines one of `resource`'s scopes.
-    async fn check_scopes_free(&self, resource: &Resource) -> Result<(), ResourceError> {
+    /// No other stored resource defines one of `resource`'s scopes; those
+    /// in `replaced` are about to be rewritten and are not counted.
+    async fn check_scopes_free(
+        &self,
+        resource: &Resource,
+        replaced: &[&ResourceUri],
+    ) -> Result<(), ResourceError> {
         for other in self.resources.list().await? {
-            if other.uri == resource.uri {
+            if other.uri == resource.uri || replaced.contains(&&other.uri) {
                 continue;
             }
             if let Some(scope) = other.scopes.intersection(&resource.scopes).next() {
@@ -233,6 +292,33 @@ impl ResourceService {
         }
         Ok(())
     }
+}
+
+/// What `apply` did with one entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// It was not registered.
+    Created,
+    /// It was, with other settings.
+    Updated,
+    /// It was, with these settings.
+    Unchanged,
+}
+
+impl Applied {
+    /// The word the CLI prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Updated => "updated",
+            Self::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// Equal in everything an operator sets.
+fn same_settings(a: &Resource, b: &Resource) -> bool {
+    Resource { created_at: b.created_at, updated_at: b.updated_at, ..a.clone() } == *b
 }
 
 fn valid_name(name: &str) -> Result<String, ResourceError> {

@@ -208,3 +208,36 @@ async fn a_failing_store_is_the_server_s_fault_not_the_operator_s() {
     let error = service.list().await.expect_err("store down");
     assert!(!error.is_bad_input());
 }
+
+#[tokio::test]
+async fn apply_checks_the_whole_file_before_writing_and_is_idempotent() {
+    let h = harness();
+    let payroll = NewResource {
+        uri: "https://payroll.example.com".into(),
+        name: "Payroll".into(),
+        scopes: vec!["payroll:read".into()],
+        ..NewResource::default()
+    };
+    let outcomes = h.service.apply(&[calendar(), payroll.clone()]).await.unwrap();
+    assert_eq!(outcomes.iter().map(|(a, _)| *a).collect::<Vec<_>>(), [Applied::Created, Applied::Created]);
+    h.clock.advance(Duration::minutes(1));
+    let again = h.service.apply(&[calendar(), payroll.clone()]).await.unwrap();
+    assert_eq!(again.iter().map(|(a, _)| *a).collect::<Vec<_>>(), [Applied::Unchanged, Applied::Unchanged]);
+    assert_eq!(again[0].1.updated_at, T0, "an unchanged entry is not rewritten");
+
+    let repeated = h.service.apply(&[payroll.clone(), payroll.clone()]).await;
+    assert!(matches!(repeated, Err(ResourceError::Invalid { field: "uri", .. })));
+    let shared =
+        NewResource { scopes: vec!["payroll:read".into(), "calendar:read".into()], ..payroll.clone() };
+    assert!(matches!(h.service.apply(&[calendar(), shared]).await, Err(ResourceError::ScopeTaken { .. })));
+    let bad_second = NewResource { access_token_alg: Some("none".into()), ..payroll.clone() };
+    let narrowed = NewResource { scopes: vec!["calendar:read".into()], ..calendar() };
+    assert!(h.service.apply(&[narrowed.clone(), bad_second]).await.is_err());
+    assert_eq!(h.service.find(&calendar().uri).await.unwrap().scopes.len(), 2, "nothing written");
+
+    let moved = NewResource { scopes: vec!["payroll:read".into(), "calendar:write".into()], ..payroll };
+    let outcomes = h.service.apply(&[narrowed, moved]).await.unwrap();
+    assert_eq!(outcomes.iter().map(|(a, _)| *a).collect::<Vec<_>>(), [Applied::Updated, Applied::Updated]);
+    assert_eq!(outcomes[1].1.created_at, T0, "an update keeps the registration time");
+    assert_eq!(outcomes[1].1.updated_at, T0 + Duration::minutes(1));
+}
