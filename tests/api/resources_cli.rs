@@ -284,6 +284,57 @@ access_token_alg = "HS256"
 }
 
 #[test]
+fn clients_name_registered_resources_on_both_backends() {
+    for (backend, db) in databases("clients_name_registered_resources_on_both_backends") {
+        let binary = Binary::new();
+        let url = db.url_text();
+        json_of(&binary, &url, &["resources", "create", "--uri", CALENDAR, "--name", "Calendar", "--json"]);
+        let client = json_of(
+            &binary,
+            &url,
+            &create_client(
+                "Calendar app",
+                "confidential",
+                "https://app.example/cb",
+                &["--resource", CALENDAR, "--json"],
+            ),
+        );
+        assert_eq!(client["resources"], json!([CALENDAR]), "{backend}");
+        let id = client["client_id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            json_of(&binary, &url, &["clients", "show", &id, "--json"])["resources"],
+            json!([CALENDAR]),
+            "{backend}"
+        );
+
+        let unknown =
+            run(&binary, &url, &["clients", "update", &id, "--resource", "https://payroll.example.com"]);
+        assert_eq!(unknown.status.code(), Some(2), "{backend}: {}", stderr(&unknown));
+        assert!(stderr(&unknown).contains("`resource`: no resource"), "{backend}: {}", stderr(&unknown));
+        let fragment = run(
+            &binary,
+            &url,
+            &create_client(
+                "Other",
+                "public",
+                "https://o.example/cb",
+                &["--resource", "https://calendar.example.com/#x"],
+            ),
+        );
+        assert_eq!(fragment.status.code(), Some(2), "{backend}: {}", stderr(&fragment));
+        assert!(stderr(&fragment).contains("`resource`"), "{backend}: {}", stderr(&fragment));
+        assert_eq!(
+            json_of(&binary, &url, &["clients", "show", &id, "--json"])["resources"],
+            json!([CALENDAR]),
+            "{backend}: unchanged"
+        );
+
+        let cleared = json_of(&binary, &url, &["clients", "update", &id, "--clear-resources", "--json"]);
+        assert_eq!(cleared["resources"], json!([]), "{backend}");
+    }
+}
+
+#[test]
 fn clients_and_their_registry_are_unchanged_by_resources() {
     let binary = Binary::new();
     let db = TestDatabase::sqlite();

@@ -153,12 +153,14 @@ fn store_error(error: &StoreError) -> CommandError {
 
 /// The client registry over the real adapters.
 pub fn client_service(config: &Config, store: DieselStore) -> ClientService {
+    let store = Arc::new(store);
     ClientService::new(
-        Arc::new(store),
+        store.clone(),
         Arc::new(SystemClock),
         Arc::new(OsRandom::new()),
         Arc::new(config.scopes.clone()),
     )
+    .with_resource_registry(store)
 }
 
 /// How every service of the server reads clients: through one cache,

@@ -82,7 +82,7 @@ pub enum ClientsCommand {
     List(JsonFlag),
     /// Show one client.
     Show(ClientArgs),
-    /// Change redirect URIs, origins, scopes, grants, logout URIs, skip_consent or introspect-any.
+    /// Change redirect URIs, origins, scopes, grants, logout URIs, resources, skip_consent or introspect-any.
     Update(UpdateClient),
     /// Issue a new secret now; with --grace the previous one keeps working until the grace ends.
     RotateSecret(RotateSecret),
@@ -140,6 +140,9 @@ pub struct CreateClient {
     /// A resource server that may introspect every client's tokens.
     #[arg(long)]
     pub introspect_any: bool,
+    /// A registered resource (API) the client may ask tokens for, by URI (repeatable).
+    #[arg(long = "resource", value_name = "URI")]
+    pub resources: Vec<String>,
     #[command(flatten)]
     pub output: JsonFlag,
 }
@@ -180,6 +183,11 @@ pub struct UpdateClient {
     /// true or false: may introspect every client's tokens.
     #[arg(long, value_name = "BOOL")]
     pub introspect_any: Option<bool>,
+    #[arg(long = "resource", value_name = "URI")]
+    pub resources: Vec<String>,
+    /// Remove every resource: the client's tokens carry the server's default audience.
+    #[arg(long, conflicts_with = "resources")]
+    pub clear_resources: bool,
     #[command(flatten)]
     pub output: JsonFlag,
 }

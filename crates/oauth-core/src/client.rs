@@ -14,6 +14,7 @@ use crate::digest::{Digest, IssuedSecret};
 use crate::origin::Origin;
 use crate::ports::{RandomSource, RandomUnavailable};
 use crate::redirect_uri::RedirectUri;
+use crate::resource::ResourceUri;
 use crate::scope::ScopeName;
 
 /// A client's public identifier: 128 random bits, base64url (RFC 6749 §2.2).
@@ -200,6 +201,9 @@ pub struct ClientMetadata {
     /// A resource server that may introspect every client's tokens (RFC 7662
     /// §4: which tokens a caller may see is the server's policy). Off by default.
     pub may_introspect_any: bool,
+    /// The resource servers (RFC 8707) the client may ask tokens for; none
+    /// by default, when its tokens carry the server's default audience.
+    pub resources: BTreeSet<ResourceUri>,
 }
 
 /// A registered client.

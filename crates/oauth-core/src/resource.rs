@@ -75,6 +75,12 @@ impl ResourceUri {
     }
 }
 
+impl AsRef<str> for ResourceUri {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for ResourceUri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -10,6 +10,7 @@ use oauth_core::client::{
 use oauth_core::origin::Origin;
 use oauth_core::ports::ClientRepository;
 use oauth_core::redirect_uri::RedirectUri;
+use oauth_core::resource::ResourceUri;
 use oauth_core::scope::ScopeName;
 use time::OffsetDateTime;
 
@@ -36,6 +37,7 @@ type ClientRow = (
     i64,
     String,
     bool,
+    String,
 );
 /// A `client_secrets` row: client id, digest, created, expires.
 type SecretRow = (String, String, i64, Option<i64>);
@@ -58,6 +60,7 @@ macro_rules! client_columns {
             clients::updated_at,
             clients::post_logout_redirect_uris,
             clients::may_introspect_any,
+            clients::resources,
         )
     };
 }
@@ -91,6 +94,7 @@ fn from_rows(row: ClientRow, secret_rows: Vec<SecretRow>) -> Result<Client, Repo
         updated,
         logout_uris,
         may_introspect_any,
+        resources,
     ) = row;
     let client_type: ClientType = client_type.parse().map_err(|_| corrupt("clients.client_type"))?;
     let metadata = ClientMetadata {
@@ -117,6 +121,9 @@ fn from_rows(row: ClientRow, secret_rows: Vec<SecretRow>) -> Result<Client, Repo
             })
             .collect::<Result<_, _>>()?,
         may_introspect_any,
+        resources: split(&resources)
+            .map(|r| ResourceUri::parse(r).map_err(|_| corrupt("clients.resources")))
+            .collect::<Result<_, _>>()?,
     };
     let mut secrets = secret_rows
         .into_iter()
@@ -199,6 +206,7 @@ struct ClientChanges {
     updated_at: i64,
     post_logout_redirect_uris: String,
     may_introspect_any: bool,
+    resources: String,
 }
 
 fn metadata_changes(client: &Client) -> ClientChanges {
@@ -216,6 +224,7 @@ fn metadata_changes(client: &Client) -> ClientChanges {
         updated_at: client.updated_at.unix_timestamp(),
         post_logout_redirect_uris: join(m.post_logout_redirect_uris.iter().map(RedirectUri::as_str)),
         may_introspect_any: m.may_introspect_any,
+        resources: join(m.resources.iter().map(ResourceUri::as_str)),
     }
 }
 

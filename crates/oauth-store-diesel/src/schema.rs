@@ -33,6 +33,7 @@ diesel::table! {
         updated_at -> BigInt,
         post_logout_redirect_uris -> Text,
         may_introspect_any -> Bool,
+        resources -> Text,
     }
 }
 

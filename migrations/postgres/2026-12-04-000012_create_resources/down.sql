@@ -1,1 +1,2 @@
+ALTER TABLE clients DROP COLUMN resources;
 DROP TABLE resources;

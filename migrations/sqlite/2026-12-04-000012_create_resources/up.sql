@@ -14,3 +14,7 @@ CREATE TABLE resources (
     created_at               BIGINT  NOT NULL,
     updated_at               BIGINT  NOT NULL
 );
+
+-- The resources each client may ask tokens for, space-separated URIs (a
+-- resource URI has no space); empty for a client that names none.
+ALTER TABLE clients ADD COLUMN resources TEXT NOT NULL DEFAULT '';

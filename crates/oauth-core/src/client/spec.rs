@@ -7,13 +7,14 @@ use std::fmt;
 use super::{AuthMethod, ClientMetadata, ClientType, GrantType, IdTokenAlg};
 use crate::origin::Origin;
 use crate::redirect_uri::RedirectUri;
+use crate::resource::ResourceUri;
 use crate::scope::{ScopeCatalog, ScopeName};
 
 /// A refused field: which one, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{field}`: {reason}")]
 pub struct ClientFieldError {
-    /// The CLI/file field name: `name`, `type`, `auth_method`, `redirect_uri`, `origin`, `scope`, `grant`, `id_token_alg`.
+    /// The CLI/file field name: `name`, `type`, `auth_method`, `redirect_uri`, `origin`, `scope`, `grant`, `id_token_alg`, `resource`.
     pub field: &'static str,
     /// Why the value was refused.
     pub reason: String,
@@ -59,6 +60,9 @@ pub struct ClientSpec {
     /// A resource server that may introspect every client's tokens.
     #[serde(default)]
     pub may_introspect_any: bool,
+    /// The resource servers (RFC 8707) the client may ask tokens for, by URI.
+    #[serde(default)]
+    pub resources: Vec<String>,
 }
 
 /// Most redirect URIs or origins one client may register.
@@ -130,6 +134,14 @@ impl ClientSpec {
         if self.may_introspect_any && client_type == ClientType::Public {
             return Err(refuse("introspect_any", "only a confidential client may introspect"));
         }
+        let resources = self
+            .resources
+            .iter()
+            .map(|uri| ResourceUri::parse(uri).map_err(|e| refuse("resource", e)))
+            .collect::<Result<BTreeSet<_>, _>>()?;
+        if resources.len() > MAX_LIST {
+            return Err(refuse("resource", format!("at most {MAX_LIST}")));
+        }
         let id_token_alg = match &self.id_token_alg {
             None => IdTokenAlg::Rs256,
             Some(text) => text.parse().map_err(|e| refuse("id_token_alg", e))?,
@@ -146,6 +158,7 @@ impl ClientSpec {
             skip_consent: self.skip_consent,
             post_logout_redirect_uris,
             may_introspect_any: self.may_introspect_any,
+            resources,
         })
     }
 
@@ -214,6 +227,7 @@ impl From<&ClientMetadata> for ClientSpec {
                 .map(|u| u.as_str().to_owned())
                 .collect(),
             may_introspect_any: metadata.may_introspect_any,
+            resources: metadata.resources.iter().map(|r| r.as_str().to_owned()).collect(),
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::client::{
     name_key,
 };
 use crate::error::RepoError;
-use crate::ports::{ClientRepository, Clock, RandomSource, RandomUnavailable};
+use crate::ports::{ClientRepository, Clock, RandomSource, RandomUnavailable, ResourceRepository};
 use crate::scope::ScopeCatalog;
 
 /// Why a client operation was refused or failed.
@@ -36,6 +36,9 @@ pub enum ClientError {
         "`type`: client {0:?} is {1}; the type of an existing client cannot change (delete and recreate it)"
     )]
     TypeChange(String, ClientType),
+    /// A resource the client names is not registered.
+    #[error("`resource`: no resource {0:?} is registered (see `resources create`)")]
+    UnknownResource(String),
     /// A file names one client twice.
     #[error("`name`: {0:?} appears more than once in the file")]
     RepeatedInFile(String),
@@ -77,6 +80,8 @@ pub struct ClientUpdate {
     pub post_logout_redirect_uris: Option<Vec<String>>,
     /// Sets whether the client may introspect every client's tokens.
     pub may_introspect_any: Option<bool>,
+    /// Replaces the resource servers the client may ask tokens for.
+    pub resources: Option<Vec<String>>,
 }
 
 /// What `apply` did for one client of the file.
@@ -96,6 +101,7 @@ pub struct ClientService {
     clock: Arc<dyn Clock>,
     random: Arc<dyn RandomSource>,
     catalog: Arc<ScopeCatalog>,
+    resources: Option<Arc<dyn ResourceRepository>>,
 }
 
 impl std::fmt::Debug for ClientService {
@@ -112,13 +118,36 @@ impl ClientService {
         random: Arc<dyn RandomSource>,
         catalog: Arc<ScopeCatalog>,
     ) -> Self {
-        Self { clients, clock, random, catalog }
+        Self { clients, clock, random, catalog, resources: None }
+    }
+
+    /// Lets clients name the resources of `registry`. Without a registry,
+    /// a client that names a resource is refused.
+    #[must_use]
+    pub fn with_resource_registry(mut self, registry: Arc<dyn ResourceRepository>) -> Self {
+        self.resources = Some(registry);
+        self
+    }
+
+    /// Validates `spec`, then checks that every resource it names is registered.
+    async fn validate(&self, spec: &ClientSpec) -> Result<ClientMetadata, ClientError> {
+        let metadata = spec.validate(&self.catalog)?;
+        for uri in &metadata.resources {
+            let registered = match &self.resources {
+                Some(registry) => registry.find(uri).await?.is_some(),
+                None => false,
+            };
+            if !registered {
+                return Err(ClientError::UnknownResource(uri.as_str().to_owned()));
+            }
+        }
+        Ok(metadata)
     }
 
     /// Registers a client. Confidential clients get a secret, returned this once.
     #[tracing::instrument(skip_all)]
     pub async fn create(&self, spec: &ClientSpec) -> Result<(Client, Option<ClientSecret>), ClientError> {
-        let metadata = spec.validate(&self.catalog)?;
+        let metadata = self.validate(spec).await?;
         self.create_validated(metadata).await
     }
 
@@ -190,7 +219,10 @@ impl ClientService {
         if let Some(any) = update.may_introspect_any {
             spec.may_introspect_any = any;
         }
-        let metadata = spec.validate(&self.catalog)?;
+        if let Some(resources) = update.resources {
+            spec.resources = resources;
+        }
+        let metadata = self.validate(&spec).await?;
         self.store_metadata(client, metadata).await
     }
 
@@ -246,7 +278,7 @@ impl ClientService {
         let mut seen = BTreeSet::new();
         let mut planned = Vec::with_capacity(specs.len());
         for spec in specs {
-            let metadata = spec.validate(&self.catalog)?;
+            let metadata = self.validate(spec).await?;
             if !seen.insert(name_key(&metadata.name)) {
                 return Err(ClientError::RepeatedInFile(metadata.name));
             }

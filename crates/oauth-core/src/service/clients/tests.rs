@@ -183,3 +183,63 @@ async fn apply_refuses_to_change_a_client_type() {
     let error = h.service.apply(&[spec("Billing", "public")]).await.unwrap_err();
     assert!(matches!(error, ClientError::TypeChange(..)));
 }
+
+/// A client may name only registered resources; the list is replaced or
+/// cleared by an update, and a server without a registry refuses any.
+#[tokio::test]
+async fn a_client_names_only_registered_resources() {
+    use crate::ports::ResourceRepository;
+    use crate::resource::{Resource, ResourceUri};
+
+    let store = Arc::new(InMemoryStore::default());
+    let calendar = ResourceUri::parse("https://calendar.example.com/").unwrap();
+    ResourceRepository::insert(
+        store.as_ref(),
+        &Resource {
+            uri: calendar.clone(),
+            name: "Calendar".into(),
+            scopes: BTreeSet::new(),
+            allow_dynamic_clients: false,
+            access_token_ttl: None,
+            access_token_alg: None,
+            created_at: T0,
+            updated_at: T0,
+        },
+    )
+    .await
+    .unwrap();
+    let catalog = Arc::new(ScopeCatalog::default());
+    let clock = Arc::new(ManualClock::at(T0));
+    let service =
+        ClientService::new(store.clone(), clock.clone(), Arc::new(SeqRandom::new(3)), catalog.clone())
+            .with_resource_registry(store.clone());
+
+    let mut with_resource = spec("Calendar app", "confidential");
+    with_resource.resources = vec!["https://calendar.example.com/".into()];
+    let (client, _) = service.create(&with_resource).await.unwrap();
+    assert_eq!(client.metadata.resources, [calendar.clone()].into());
+
+    let mut unregistered = spec("Payroll app", "confidential");
+    unregistered.resources = vec!["https://payroll.example.com".into()];
+    assert!(matches!(service.create(&unregistered).await, Err(ClientError::UnknownResource(_))));
+    let mut malformed = spec("Payroll app", "confidential");
+    malformed.resources = vec!["https://payroll.example.com/#x".into()];
+    assert!(
+        matches!(service.create(&malformed).await, Err(ClientError::Invalid(e)) if e.field == "resource")
+    );
+    assert_eq!(service.list().await.unwrap().len(), 1, "nothing written for a refused client");
+
+    let widen = ClientUpdate {
+        resources: Some(vec!["https://payroll.example.com".into()]),
+        ..ClientUpdate::default()
+    };
+    assert!(matches!(service.update(client.id.as_str(), widen).await, Err(ClientError::UnknownResource(_))));
+    let clear = ClientUpdate { resources: Some(Vec::new()), ..ClientUpdate::default() };
+    let cleared = service.update(client.id.as_str(), clear).await.unwrap();
+    assert!(cleared.metadata.resources.is_empty());
+
+    let without_registry = ClientService::new(store, clock, Arc::new(SeqRandom::new(4)), catalog);
+    let mut named = spec("Other app", "confidential");
+    named.resources = vec!["https://calendar.example.com/".into()];
+    assert!(matches!(without_registry.create(&named).await, Err(ClientError::UnknownResource(_))));
+}

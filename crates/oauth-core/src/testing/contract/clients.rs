@@ -10,6 +10,7 @@ use crate::client::{ClientId, GrantType, IdTokenAlg, SecretDigest, StoredSecret}
 use crate::error::RepoError;
 use crate::ports::ClientRepository;
 use crate::redirect_uri::RedirectUri;
+use crate::resource::ResourceUri;
 use crate::testing::fixtures::{self, T0};
 
 contract_suite! {
@@ -31,6 +32,10 @@ pub async fn round_trips_every_field(repo: Arc<dyn ClientRepository>) {
     client.metadata.skip_consent = true;
     client.metadata.id_token_alg = IdTokenAlg::Es256;
     client.metadata.grant_types.insert(GrantType::ClientCredentials);
+    client.metadata.resources = ["https://calendar.example.com/", "https://payroll.example.com?v=2"]
+        .iter()
+        .map(|uri| ResourceUri::parse(uri).unwrap())
+        .collect();
     client.updated_at = T0 + Duration::seconds(7);
     repo.insert(&client).await.unwrap();
     let stored = repo.find(&client.id).await.unwrap().expect("stored client");
@@ -56,6 +61,7 @@ pub async fn update_replaces_metadata_but_not_secrets(repo: Arc<dyn ClientReposi
     changed.metadata.redirect_uris =
         vec![RedirectUri::parse("https://new.example/cb", changed.metadata.client_type).unwrap()];
     changed.metadata.allowed_origins.clear();
+    changed.metadata.resources = [ResourceUri::parse("https://calendar.example.com/").unwrap()].into();
     changed.disabled = true;
     changed.updated_at = T0 + Duration::hours(2);
     changed.secrets.clear();
