@@ -63,11 +63,19 @@ pub async fn spawn_app_with(db: TestDatabase, change: impl FnOnce(&mut RawSettin
 /// Starts the application on SQLite with its issuer set to the address it
 /// really listens on, so that discovery URLs can be followed over HTTP.
 pub async fn spawn_app_at_its_issuer() -> TestApp {
+    spawn_app_at_its_issuer_with(|_| {}).await
+}
+
+/// [`spawn_app_at_its_issuer`] with changed settings.
+pub async fn spawn_app_at_its_issuer_with(change: impl FnOnce(&mut RawSettings)) -> TestApp {
     let db = TestDatabase::sqlite();
     let data_dir = tempfile::TempDir::new().expect("temp dir");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let issuer = format!("http://{}", listener.local_addr().expect("address"));
-    let config = test_config_with(&db, data_dir.path(), |raw| raw.server.issuer.clone_from(&issuer));
+    let config = test_config_with(&db, data_dir.path(), |raw| {
+        raw.server.issuer.clone_from(&issuer);
+        change(raw);
+    });
     let clock = Arc::new(ManualClock::at(T0));
     let app = Application::build_with_clock(&config, listener, clock.clone()).await.expect("build app");
     tokio::spawn(app.run_until_stopped());

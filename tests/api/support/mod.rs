@@ -1,6 +1,6 @@
 //! What the feature suites share, and nothing they test: the app in this
 //! process, the binary, the seeded user and client, a scripted browser, the
-//! token endpoint requests, and the two examples the suite runs.
+//! token endpoint requests, and the three examples the suite runs.
 
 pub mod app;
 pub mod binary;
@@ -11,6 +11,9 @@ pub mod token;
 /// The benchmark's flow driver (`scripts/bench.sh`), run by `bench_flow_driver`.
 #[path = "../../../examples/flow_driver.rs"]
 pub mod flow_driver;
-/// The resource server's verification (docs/VERIFYING_TOKENS.md), run by `discovery_keys`.
-#[path = "../../../examples/verify_token.rs"]
-pub mod verify_token;
+/// An API protected by our tokens (`docs/VERIFYING_TOKENS.md`), run by `resource_server_example`.
+#[path = "../../../examples/resource_server.rs"]
+pub mod resource_server;
+/// The resource server's verification (`docs/VERIFYING_TOKENS.md`), run by
+/// `discovery_keys`; the example above compiles it in as its own module.
+pub use resource_server::verify_token;
