@@ -15,7 +15,7 @@
 //!
 //! Run: `cargo run -p auth-server --example resource_server -- ISSUER RESOURCE_URI BIND`
 //! (for example `http://127.0.0.1:8080 http://127.0.0.1:9090 127.0.0.1:9090`).
-#![allow(clippy::print_stdout)] // an example prints where it listens
+#![allow(clippy::print_stdout, clippy::print_stderr)] // an example prints where it listens, and why it refused
 
 #[path = "verify_token.rs"]
 #[allow(dead_code)] // its own `main` is not ours
@@ -63,8 +63,9 @@ impl ProtectedApi {
     /// RFC 9728 §3.1: the well-known segment goes between the host and the
     /// resource's path.
     pub fn metadata_path(&self) -> String {
-        let path = url::Url::parse(&self.resource).map(|u| u.path().trim_end_matches('/').to_owned());
-        format!("/.well-known/oauth-protected-resource{}", path.unwrap_or_default())
+        let path = url::Url::parse(&self.resource).map(|u| u.path().to_owned()).unwrap_or_default();
+        let path = if path == "/" { "" } else { path.as_str() };
+        format!("/.well-known/oauth-protected-resource{path}")
     }
 
     fn metadata_url(&self) -> String {

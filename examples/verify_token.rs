@@ -47,7 +47,13 @@ pub struct TokenVerifier {
     audience: String,
     jwks_uri: String,
     keys: Mutex<JwkSet>,
+    /// When the JWKS was last fetched again for an unknown `kid`.
+    refetched_at: Mutex<Option<std::time::Instant>>,
 }
+
+/// At most one refetch for an unknown `kid` in this long: otherwise anyone
+/// could make the API fetch the issuer's keys once per request they send.
+const REFETCH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl TokenVerifier {
     /// Reads the issuer's discovery document (OIDC Discovery §4) and its JWKS.
@@ -67,6 +73,7 @@ impl TokenVerifier {
             audience: audience.to_owned(),
             jwks_uri,
             keys: Mutex::new(keys),
+            refetched_at: Mutex::new(None),
         })
     }
 
@@ -85,11 +92,13 @@ impl TokenVerifier {
             .to_owned();
         let jwk = if let Some(jwk) = self.key(&kid) {
             jwk
-        } else {
+        } else if self.may_refetch() {
             // A rotation may have published a key after we cached: refetch once.
             let fresh = fetch_keys(&self.http, &self.jwks_uri).await?;
             *self.keys.lock().map_err(|_| Refused::Fetch("cache poisoned".into()))? = fresh;
             self.key(&kid).ok_or(Refused::UnknownKey(kid))?
+        } else {
+            return Err(Refused::UnknownKey(kid));
         };
         let verifier: Box<dyn JwsVerifier> = match alg.as_str() {
             "RS256" => Box::new(RS256.verifier_from_jwk(&jwk).map_err(|e| Refused::Format(e.to_string()))?),
@@ -117,6 +126,18 @@ impl TokenVerifier {
             Some(exp) if now < exp => Ok(payload),
             _ => Err(Refused::Claims("expired".into())),
         }
+    }
+
+    /// Whether an unknown `kid` may fetch the JWKS again now (and if so,
+    /// notes that it did).
+    fn may_refetch(&self) -> bool {
+        let Ok(mut last) = self.refetched_at.lock() else { return false };
+        let now = std::time::Instant::now();
+        if last.is_some_and(|at| now.duration_since(at) < REFETCH_INTERVAL) {
+            return false;
+        }
+        *last = Some(now);
+        true
     }
 
     fn key(&self, kid: &str) -> Option<Jwk> {

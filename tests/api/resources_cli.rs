@@ -329,8 +329,13 @@ fn clients_name_registered_resources_on_both_backends() {
             "{backend}: unchanged"
         );
 
+        let in_use = run(&binary, &url, &["resources", "delete", CALENDAR]);
+        assert_eq!(in_use.status.code(), Some(2), "{backend}: {}", stderr(&in_use));
+        assert!(stderr(&in_use).contains(&id), "{backend}: names the client: {}", stderr(&in_use));
+
         let cleared = json_of(&binary, &url, &["clients", "update", &id, "--clear-resources", "--json"]);
         assert_eq!(cleared["resources"], json!([]), "{backend}");
+        json_of(&binary, &url, &["resources", "delete", CALENDAR, "--json"]);
     }
 }
 

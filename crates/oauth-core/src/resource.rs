@@ -25,9 +25,13 @@ pub enum InvalidResourceUri {
     /// Longer than the registry stores.
     #[error("a resource URI is at most {max} characters", max = ResourceUri::MAX_LEN)]
     TooLong,
-    /// Spaces or control characters, which no URI has.
-    #[error("a resource URI has no spaces or control characters")]
+    /// A character RFC 3986 does not allow in a URI (spaces, controls,
+    /// non-ASCII, `"`, `<`, `\\`, …): write it percent-encoded.
+    #[error("a resource URI has only the characters RFC 3986 allows (percent-encode the others)")]
     Character,
+    /// `user@` before the host (RFC 3986 §3.2.1): misleading, and never an API's name.
+    #[error("a resource URI must not carry user information")]
+    UserInfo,
     /// Not an absolute URI (RFC 8707 §2, RFC 3986 §4.3).
     #[error("a resource must be an absolute URI (RFC 8707 §2)")]
     NotAbsolute,
@@ -48,7 +52,7 @@ impl ResourceUri {
         if text.len() > Self::MAX_LEN {
             return Err(InvalidResourceUri::TooLong);
         }
-        if text.is_empty() || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if text.is_empty() || !text.bytes().all(is_uri_byte) {
             return Err(InvalidResourceUri::Character);
         }
         // `#` cannot appear in a URI outside its fragment, so its presence
@@ -56,14 +60,30 @@ impl ResourceUri {
         if text.contains('#') {
             return Err(InvalidResourceUri::Fragment);
         }
+        // The text itself must read `scheme://authority`: the URL parser
+        // repairs `https:host`, `https:///host` or an upper-case scheme,
+        // and the registry keeps the text, not the repair.
+        let Some(authority) = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://")) else {
+            let relative = !text.contains("://") && (text.starts_with('/') || !text.contains(':'));
+            return Err(if relative { InvalidResourceUri::NotAbsolute } else { InvalidResourceUri::Scheme });
+        };
+        if authority.is_empty() || authority.starts_with('/') {
+            return Err(InvalidResourceUri::NotAbsolute);
+        }
         let url = url::Url::parse(text).map_err(|_| InvalidResourceUri::NotAbsolute)?;
+        if !url.username().is_empty()
+            || url.password().is_some()
+            || authority.split('/').next().is_some_and(|a| a.contains('@'))
+        {
+            return Err(InvalidResourceUri::UserInfo);
+        }
         let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
         match url.scheme() {
             "https" => {}
             "http" if loopback => {}
             _ => return Err(InvalidResourceUri::Scheme),
         }
-        if url.cannot_be_a_base() || url.host_str().is_none_or(str::is_empty) {
+        if url.host_str().is_none_or(str::is_empty) {
             return Err(InvalidResourceUri::NotAbsolute);
         }
         Ok(Self(text.to_owned()))
@@ -73,6 +93,11 @@ impl ResourceUri {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// RFC 3986 §2: unreserved, reserved and `%` (of a percent-encoding).
+fn is_uri_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&byte)
 }
 
 impl AsRef<str> for ResourceUri {
@@ -151,6 +176,7 @@ mod tests {
             "https://api.example.com/",
             "https://api.example.com/calendar?tenant=7",
             "https://API.example.com:8443/v1",
+            "https://api.example.com/a%20b?q=1&r=[x]",
             "http://localhost:3000/mcp",
             "http://127.0.0.1:9000",
             "http://[::1]:9000/",
@@ -175,6 +201,18 @@ mod tests {
             ("https://api.example.com/ x", InvalidResourceUri::Character),
             (" https://api.example.com", InvalidResourceUri::Character),
             ("", InvalidResourceUri::Character),
+            ("https://api.example.com/\u{202e}", InvalidResourceUri::Character),
+            ("https://bücher.example", InvalidResourceUri::Character),
+            ("https://api.example.com/\"x\"", InvalidResourceUri::Character),
+            ("https:\\\\api.example.com", InvalidResourceUri::Character),
+            ("https:api.example.com", InvalidResourceUri::Scheme),
+            ("HTTPS://api.example.com", InvalidResourceUri::Scheme),
+            ("https:///api.example.com", InvalidResourceUri::NotAbsolute),
+            ("https://", InvalidResourceUri::NotAbsolute),
+            ("https://api.example.com@evil.example", InvalidResourceUri::UserInfo),
+            ("https://user:pw@api.example.com", InvalidResourceUri::UserInfo),
+            ("http://localhost.evil.example/", InvalidResourceUri::Scheme),
+            ("http://127.0.0.1.nip.io/", InvalidResourceUri::Scheme),
         ];
         for (text, why) in refused {
             assert_eq!(ResourceUri::parse(text), Err(why), "{text:?}");

@@ -94,7 +94,8 @@ pub async fn run(config: &Config, command: ResourcesCommand) -> Result<(), Comma
 
 async fn service(config: &Config) -> Result<ResourceService, CommandError> {
     let (store, _report) = open_store(config).await?;
-    Ok(ResourceService::new(Arc::new(store), Arc::new(SystemClock), Arc::new(config.scopes.clone())))
+    let store = Arc::new(store);
+    Ok(ResourceService::new(store.clone(), store, Arc::new(SystemClock), Arc::new(config.scopes.clone())))
 }
 
 fn new_resource(args: &CreateResource) -> Result<NewResource, CommandError> {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use time::Duration;
 
 use crate::error::RepoError;
-use crate::ports::{Clock, ResourceRepository};
+use crate::ports::{ClientRepository, Clock, ResourceRepository};
 use crate::resource::{InvalidResourceUri, ProtectedResourceMetadata, Resource, ResourceUri};
 use crate::scope::{OIDC_SCOPES, ScopeCatalog, ScopeName};
 use crate::token::SigningAlg;
@@ -44,6 +44,16 @@ pub enum ResourceError {
         scope: String,
         /// The resource that defines it.
         owner: String,
+    },
+    /// Clients still name the resource.
+    #[error(
+        "resource {uri:?} is named by clients {clients:?}; remove it from them first (`clients update ID --resource …`)"
+    )]
+    InUse {
+        /// The resource.
+        uri: String,
+        /// The ids of the clients that name it.
+        clients: Vec<String>,
     },
     /// The store failed.
     #[error(transparent)]
@@ -102,6 +112,7 @@ pub struct ResourceUpdate {
 /// The registry's use cases.
 pub struct ResourceService {
     resources: Arc<dyn ResourceRepository>,
+    clients: Arc<dyn ClientRepository>,
     clock: Arc<dyn Clock>,
     scopes: Arc<ScopeCatalog>,
 }
@@ -112,13 +123,15 @@ impl ResourceService {
     /// Longest display name.
     pub const MAX_NAME: usize = 100;
 
-    /// The service over `resources`, checking scopes against `scopes`.
+    /// The service over `resources`, checking scopes against `scopes` and,
+    /// before a deletion, that no client of `clients` names the resource.
     pub fn new(
         resources: Arc<dyn ResourceRepository>,
+        clients: Arc<dyn ClientRepository>,
         clock: Arc<dyn Clock>,
         scopes: Arc<ScopeCatalog>,
     ) -> Self {
-        Self { resources, clock, scopes }
+        Self { resources, clients, clock, scopes }
     }
 
     /// Registers a resource.
@@ -168,9 +181,22 @@ impl ResourceService {
         }
     }
 
-    /// Removes a resource.
+    /// Removes a resource no client names. A client that named a deleted
+    /// resource would keep a dangling name, and re-registering the URI
+    /// would quietly give it the API again.
     pub async fn delete(&self, uri: &str) -> Result<(), ResourceError> {
         let parsed = ResourceUri::parse(uri)?;
+        let naming: Vec<String> = self
+            .clients
+            .list()
+            .await?
+            .into_iter()
+            .filter(|client| client.metadata.resources.contains(&parsed))
+            .map(|client| client.id.as_str().to_owned())
+            .collect();
+        if !naming.is_empty() {
+            return Err(ResourceError::InUse { uri: uri.to_owned(), clients: naming });
+        }
         match self.resources.delete(&parsed).await {
             Err(RepoError::NotFound) => Err(ResourceError::Unknown(uri.to_owned())),
             other => other.map_err(ResourceError::from),
@@ -189,7 +215,9 @@ impl ResourceService {
 
     /// Creates or updates every resource of a file, matched by URI. The
     /// whole file is validated, and checked against the registry, before
-    /// the first write; an entry equal to what is stored is left alone.
+    /// the first write; an entry equal to what is stored is left alone. A
+    /// refused file writes nothing; a store that fails half-way leaves the
+    /// entries before the failure written (run the file again).
     pub async fn apply(&self, entries: &[NewResource]) -> Result<Vec<(Applied, Resource)>, ResourceError> {
         let drafts = entries.iter().map(|entry| self.validate(entry)).collect::<Result<Vec<_>, _>>()?;
         for (i, draft) in drafts.iter().enumerate() {
@@ -340,6 +368,10 @@ fn valid_ttl(ttl: Option<Duration>) -> Result<Option<Duration>, ResourceError> {
     match ttl {
         Some(ttl) if ttl < shortest || ttl > longest => {
             Err(invalid("access_token_ttl", "must be between 1 minute and 24 hours"))
+        }
+        // The registry keeps whole seconds.
+        Some(ttl) if ttl.subsec_nanoseconds() != 0 => {
+            Err(invalid("access_token_ttl", "must be a whole number of seconds"))
         }
         other => Ok(other),
     }

@@ -8,6 +8,7 @@ use crate::testing::{InMemoryStore, ManualClock, fixtures::T0};
 struct Harness {
     service: ResourceService,
     clock: Arc<ManualClock>,
+    store: Arc<InMemoryStore>,
 }
 
 fn harness() -> Harness {
@@ -20,9 +21,11 @@ fn harness() -> Harness {
         ])
         .unwrap(),
     );
+    let store = Arc::new(InMemoryStore::default());
     Harness {
-        service: ResourceService::new(Arc::new(InMemoryStore::default()), clock.clone(), catalog),
+        service: ResourceService::new(store.clone(), store.clone(), clock.clone(), catalog),
         clock,
+        store,
     }
 }
 
@@ -100,20 +103,30 @@ async fn lifetime_and_algorithm_are_bounded_and_optional() {
 #[tokio::test]
 async fn bad_uris_names_and_scopes_are_refused_and_nothing_is_written() {
     let h = harness();
-    let cases = [
-        NewResource { uri: "/calendar".into(), ..calendar() },
-        NewResource { uri: "https://calendar.example.com/#frag".into(), ..calendar() },
-        NewResource { uri: "http://calendar.example.com/".into(), ..calendar() },
-        NewResource { name: "  ".into(), ..calendar() },
-        NewResource { name: "x".repeat(101), ..calendar() },
-        NewResource { name: "Bad\u{7}bell".into(), ..calendar() },
-        NewResource { scopes: vec!["openid".into()], ..calendar() },
-        NewResource { scopes: vec!["offline_access".into()], ..calendar() },
-        NewResource { scopes: vec!["undeclared:scope".into()], ..calendar() },
-        NewResource { scopes: vec!["bad scope".into()], ..calendar() },
+    let cases: [(NewResource, &str); 11] = [
+        (NewResource { uri: "/calendar".into(), ..calendar() }, "uri"),
+        (NewResource { uri: "https://calendar.example.com/#frag".into(), ..calendar() }, "uri"),
+        (NewResource { uri: "http://calendar.example.com/".into(), ..calendar() }, "uri"),
+        (NewResource { uri: "https://calendar.example.com@evil.example/".into(), ..calendar() }, "uri"),
+        (NewResource { name: "  ".into(), ..calendar() }, "name"),
+        (NewResource { name: "x".repeat(101), ..calendar() }, "name"),
+        (NewResource { name: "Bad\u{7}bell".into(), ..calendar() }, "name"),
+        (NewResource { scopes: vec!["openid".into()], ..calendar() }, "scope"),
+        (NewResource { scopes: vec!["offline_access".into()], ..calendar() }, "scope"),
+        (NewResource { scopes: vec!["undeclared:scope".into()], ..calendar() }, "scope"),
+        (
+            NewResource { access_token_ttl: Some(Duration::milliseconds(60_500)), ..calendar() },
+            "access_token_ttl",
+        ),
     ];
-    for case in cases {
+    for (case, field) in cases {
         let error = h.service.create(&case).await.expect_err("refused");
+        let named = match &error {
+            ResourceError::Uri(_) => "uri",
+            ResourceError::Invalid { field, .. } => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(named, field, "{error}");
         assert!(error.is_bad_input(), "{error}");
     }
     assert!(h.service.list().await.unwrap().is_empty());
@@ -202,6 +215,7 @@ async fn a_failing_store_is_the_server_s_fault_not_the_operator_s() {
     repo.expect_list().returning(|| Err(RepoError::Unavailable("down".into())));
     let service = ResourceService::new(
         Arc::new(repo),
+        Arc::new(InMemoryStore::default()),
         Arc::new(ManualClock::at(T0)),
         Arc::new(ScopeCatalog::default()),
     );
@@ -240,4 +254,35 @@ async fn apply_checks_the_whole_file_before_writing_and_is_idempotent() {
     assert_eq!(outcomes.iter().map(|(a, _)| *a).collect::<Vec<_>>(), [Applied::Updated, Applied::Updated]);
     assert_eq!(outcomes[1].1.created_at, T0, "an update keeps the registration time");
     assert_eq!(outcomes[1].1.updated_at, T0 + Duration::minutes(1));
+}
+
+#[tokio::test]
+async fn apply_cannot_take_a_scope_from_a_resource_outside_the_file() {
+    let h = harness();
+    h.service.create(&calendar()).await.unwrap();
+    let grab = NewResource {
+        uri: "https://payroll.example.com".into(),
+        name: "Payroll".into(),
+        scopes: vec!["payroll:read".into(), "calendar:write".into()],
+        ..NewResource::default()
+    };
+    assert!(matches!(h.service.apply(&[grab]).await, Err(ResourceError::ScopeTaken { .. })));
+    assert_eq!(h.service.list().await.unwrap().len(), 1, "nothing written");
+}
+
+#[tokio::test]
+async fn a_resource_named_by_a_client_cannot_be_deleted() {
+    let h = harness();
+    let created = h.service.create(&calendar()).await.unwrap();
+    let mut client = crate::testing::fixtures::client(1, "Calendar app", "s");
+    client.metadata.resources = [created.uri.clone()].into();
+    crate::ports::ClientRepository::insert(h.store.as_ref(), &client).await.unwrap();
+    match h.service.delete(created.uri.as_str()).await {
+        Err(ResourceError::InUse { clients, .. }) => assert_eq!(clients, vec![client.id.as_str().to_owned()]),
+        other => panic!("expected InUse, got {other:?}"),
+    }
+    assert!(h.service.find(created.uri.as_str()).await.is_ok(), "still registered");
+    client.metadata.resources.clear();
+    crate::ports::ClientRepository::update(h.store.as_ref(), &client).await.unwrap();
+    h.service.delete(created.uri.as_str()).await.unwrap();
 }
