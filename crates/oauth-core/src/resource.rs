@@ -212,7 +212,7 @@ mod tests {
             ("https://api.example.com@evil.example", InvalidResourceUri::UserInfo),
             ("https://user:pw@api.example.com", InvalidResourceUri::UserInfo),
             ("http://localhost.evil.example/", InvalidResourceUri::Scheme),
-            ("http://127.0.0.1.nip.io/", InvalidResourceUri::Scheme),
+            ("http://127.0.0.1.evil.example/", InvalidResourceUri::Scheme),
         ];
         for (text, why) in refused {
             assert_eq!(ResourceUri::parse(text), Err(why), "{text:?}");
