@@ -3,7 +3,7 @@
 //! inserts. Through `MultiConnection`, a statement written with Diesel's DSL
 //! has its text built on every call, and on SQLite an insert whose optional
 //! value is `NULL` is not cached at all (its column list depends on the
-//! values), so it was parsed and planned on every flow
+//! values), so it would be parsed and planned on every flow
 //! (`docs/BENCHMARKS.md` § Instructions per flow).
 //!
 //! The insert texts are macros as well, so that PostgreSQL's one-statement
