@@ -32,6 +32,7 @@ mod logout_endpoint;
 mod logout_redirects;
 mod refresh_token_rules;
 mod repo_audit;
+mod resource_binding;
 mod resource_server_example;
 mod resources_cli;
 mod revocation_endpoint;

@@ -14,6 +14,7 @@ use oauth_core::service::client_directory::ClientDirectory;
 use oauth_core::service::clients::ClientService;
 use oauth_core::service::key_ring::{KeyPolicy, KeyRing};
 use oauth_core::service::logout::{LogoutPorts, LogoutService};
+use oauth_core::service::resource_targets::ResourceTargets;
 use oauth_core::service::retention::{RetentionPorts, RetentionService};
 use oauth_core::service::token_endpoints::{TokenEndpointPorts, TokenEndpoints};
 use oauth_core::service::users::UserService;
@@ -23,7 +24,7 @@ use oauth_keys::{Argon2Hasher, JoseKeyMaterial, JoseVerifier, MasterKey, OsRando
 use oauth_store_diesel::{DieselStore, MigrationReport, StoreError, run_migrations};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::cache::{CachedLoginAttempts, CachedVerifier, TtlClientCache};
+use crate::cache::{CachedLoginAttempts, CachedResources, CachedVerifier, TtlClientCache};
 use crate::clock::SystemClock;
 use crate::config::{Config, ConfigError, Duration, MasterKeySource};
 use crate::exit::CommandError;
@@ -199,6 +200,7 @@ pub async fn browser_services(
     let store = Arc::new(store.clone());
     let ports = AuthorizePorts {
         clients: clients.clone(),
+        targets: resource_targets(config, &store, clock.clone()),
         ..AuthorizePorts::over(&store, hasher, clock.clone(), random)
     };
     let logout_ports = LogoutPorts { clients: clients.clone(), ..LogoutPorts::over(&store) };
@@ -285,9 +287,17 @@ pub fn token_endpoints(
     // Read on every token request; see docs/SECURITY.md § Read caches.
     let ttl = config.database.client_cache_ttl.to_time();
     ports.clients = clients;
+    ports.targets = resource_targets(config, &Arc::new(store.clone()), clock.clone());
     ports.attempts = Arc::new(CachedLoginAttempts::new(ports.attempts, clock.clone(), ttl));
     ports.verifier = Arc::new(CachedVerifier::new(ports.verifier, clock));
     TokenEndpoints::compose(ports, Arc::new(config.scopes.clone()), config.tokens.clone())
+}
+
+/// The resource registry as the endpoints consult it: read through a copy
+/// trusted for the client cache's TTL (docs/SECURITY.md § Read caches).
+fn resource_targets(config: &Config, store: &Arc<DieselStore>, clock: Arc<dyn Clock>) -> ResourceTargets {
+    let ttl = config.database.client_cache_ttl.to_time();
+    ResourceTargets::new(Arc::new(CachedResources::new(store.clone(), clock, ttl)))
 }
 
 /// What the janitor sweeps, over the store itself: purges read no cache.

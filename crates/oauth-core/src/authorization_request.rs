@@ -16,6 +16,7 @@ use crate::error::OAuthError;
 use crate::pkce::CodeChallenge;
 use crate::redirect_uri::find_match;
 use crate::request_params::{RepeatedParameter, RequestParams};
+use crate::resource::{Resource, ResourceUri, requested_resources};
 use crate::scope::{ScopeCatalog, ScopeName};
 
 /// A parameter value longer than this is refused: nothing legitimate needs
@@ -115,6 +116,11 @@ pub struct AuthorizationRequest {
     pub max_age: Option<u32>,
     /// Pre-fills the username field.
     pub login_hint: Option<String>,
+    /// RFC 8707 §2: the resources (APIs) the tokens may be for.
+    pub resources: BTreeSet<ResourceUri>,
+    /// The registered resources among them, filled in by the authorization
+    /// service once it has read the registry (for the consent page).
+    pub apis: Vec<Resource>,
 }
 
 impl AuthorizationParams {
@@ -226,6 +232,7 @@ struct Checked {
     prompt: BTreeSet<Prompt>,
     max_age: Option<u32>,
     login_hint: Option<String>,
+    resources: BTreeSet<ResourceUri>,
 }
 
 impl Checked {
@@ -239,6 +246,8 @@ impl Checked {
             prompt: self.prompt,
             max_age: self.max_age,
             login_hint: self.login_hint,
+            resources: self.resources,
+            apis: Vec::new(),
         }
     }
 }
@@ -272,6 +281,7 @@ fn check(
         ));
     }
     let scopes = parse_scopes(params.checked_single("scope")?, &client.scopes, catalog)?;
+    let resources = requested_resources(single.values("resource"), &client.resources)?;
     let code_challenge = pkce(params, client.client_type, policy)?;
     let prompt = prompt(params.checked_single("prompt")?)?;
     let max_age = match params.checked_single("max_age")? {
@@ -287,6 +297,7 @@ fn check(
         prompt,
         max_age,
         login_hint: params.checked_single("login_hint")?.map(str::to_owned),
+        resources,
     })
 }
 

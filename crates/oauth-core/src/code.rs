@@ -8,6 +8,7 @@ use time::{Duration, OffsetDateTime};
 use crate::client::ClientId;
 use crate::digest::{Digest, IssuedSecret};
 use crate::pkce::CodeChallenge;
+use crate::resource::ResourceUri;
 use crate::scope::ScopeName;
 use crate::user::UserId;
 
@@ -62,6 +63,9 @@ pub struct AuthorizationCode {
     pub redirect_uri_sent: bool,
     /// The scopes the user granted.
     pub scopes: BTreeSet<ScopeName>,
+    /// The resources (RFC 8707) the request named and the user granted;
+    /// each token of the exchange is for one of them, or for none.
+    pub resources: BTreeSet<ResourceUri>,
     /// Returned in the ID token (OIDC Core §3.1.3.6).
     pub nonce: Option<String>,
     /// The PKCE challenge (S256); `None` only under the relaxed policy for confidential clients.

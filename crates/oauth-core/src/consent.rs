@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::resource::ResourceUri;
 use crate::scope::ScopeName;
 
 /// What the consent page must do for a request.
@@ -15,6 +16,8 @@ pub enum ConsentNeed {
     Ask {
         /// The requested scopes not granted before.
         new: BTreeSet<ScopeName>,
+        /// The requested resources (RFC 8707) not granted before.
+        new_resources: BTreeSet<ResourceUri>,
     },
 }
 
@@ -22,17 +25,26 @@ pub enum ConsentNeed {
 ///
 /// `force` is `prompt=consent` (OIDC Core §3.1.2.1: always ask);
 /// `skip` is the client's admin-set `skip_consent` (first-party apps).
+/// A resource granted for some scopes is not granted for others: consent is
+/// remembered per (user, client, resource, scope), and since each resource
+/// scope belongs to one resource, remembering the scopes and the resources
+/// of a pair is the same record.
 pub fn consent_need(
-    requested: &BTreeSet<ScopeName>,
-    granted: &BTreeSet<ScopeName>,
+    requested: (&BTreeSet<ScopeName>, &BTreeSet<ResourceUri>),
+    granted: (&BTreeSet<ScopeName>, &BTreeSet<ResourceUri>),
     force: bool,
     skip: bool,
 ) -> ConsentNeed {
-    let new: BTreeSet<ScopeName> = requested.difference(granted).cloned().collect();
+    let new: BTreeSet<ScopeName> = requested.0.difference(granted.0).cloned().collect();
+    let new_resources: BTreeSet<ResourceUri> = requested.1.difference(granted.1).cloned().collect();
     if skip && !force {
         return ConsentNeed::Satisfied;
     }
-    if force || !new.is_empty() { ConsentNeed::Ask { new } } else { ConsentNeed::Satisfied }
+    if force || !new.is_empty() || !new_resources.is_empty() {
+        ConsentNeed::Ask { new, new_resources }
+    } else {
+        ConsentNeed::Satisfied
+    }
 }
 
 #[cfg(test)]
@@ -60,9 +72,28 @@ mod tests {
         for (name, requested, force, skip, expected) in rows {
             let expected = match expected {
                 None => ConsentNeed::Satisfied,
-                Some(new) => ConsentNeed::Ask { new: scopes(new) },
+                Some(new) => ConsentNeed::Ask { new: scopes(new), new_resources: BTreeSet::new() },
             };
-            assert_eq!(consent_need(&scopes(requested), &granted, *force, *skip), expected, "case {name}");
+            let none = BTreeSet::new();
+            let need = consent_need((&scopes(requested), &none), (&granted, &none), *force, *skip);
+            assert_eq!(need, expected, "case {name}");
         }
+    }
+
+    #[test]
+    fn a_new_resource_asks_again_even_for_granted_scopes() {
+        let granted = scopes(&["openid", "calendar:read"]);
+        let calendar: BTreeSet<ResourceUri> =
+            [ResourceUri::parse("https://calendar.example.com/").unwrap()].into();
+        let payroll: BTreeSet<ResourceUri> =
+            [ResourceUri::parse("https://payroll.example.com").unwrap()].into();
+        let satisfied = consent_need((&granted, &calendar), (&granted, &calendar), false, false);
+        assert_eq!(satisfied, ConsentNeed::Satisfied);
+        let ask = consent_need((&scopes(&["openid"]), &payroll), (&granted, &calendar), false, false);
+        assert_eq!(ask, ConsentNeed::Ask { new: BTreeSet::new(), new_resources: payroll.clone() });
+        assert_eq!(
+            consent_need((&granted, &payroll), (&granted, &calendar), false, true),
+            ConsentNeed::Satisfied
+        );
     }
 }

@@ -59,6 +59,10 @@ pub enum OAuthError {
     /// reference (`request_uri`), which this server does not support.
     #[error("request_uri_not_supported: {0}")]
     RequestUriNotSupported(Detail),
+    /// RFC 8707 §2: a `resource` that is malformed, unknown, not allowed for
+    /// the client, or not one a token can be minted for.
+    #[error("invalid_target: {0}")]
+    InvalidTarget(Detail),
     /// RFC 6750 §3.1
     #[error("invalid_token: {0}")]
     InvalidToken(Detail),
@@ -96,6 +100,7 @@ impl OAuthError {
             Self::InteractionRequired(_) => "interaction_required",
             Self::RequestNotSupported(_) => "request_not_supported",
             Self::RequestUriNotSupported(_) => "request_uri_not_supported",
+            Self::InvalidTarget(_) => "invalid_target",
             Self::InvalidToken(_) => "invalid_token",
             Self::InsufficientScope(_) => "insufficient_scope",
             Self::UnsupportedTokenType(_) => "unsupported_token_type",
@@ -121,6 +126,7 @@ impl OAuthError {
             | Self::InteractionRequired(d)
             | Self::RequestNotSupported(d)
             | Self::RequestUriNotSupported(d)
+            | Self::InvalidTarget(d)
             | Self::InvalidToken(d)
             | Self::InsufficientScope(d)
             | Self::UnsupportedTokenType(d) => Cow::Borrowed(d.as_ref()),
@@ -180,6 +186,7 @@ mod tests {
             (OAuthError::RequestNotSupported("x".into()), "request_not_supported"),
             (OAuthError::RequestUriNotSupported("x".into()), "request_uri_not_supported"),
             (OAuthError::UnsupportedResponseType("x".into()), "unsupported_response_type"),
+            (OAuthError::InvalidTarget("x".into()), "invalid_target"),
             (OAuthError::InvalidToken("x".into()), "invalid_token"),
             (OAuthError::InsufficientScope("x".into()), "insufficient_scope"),
             (OAuthError::UnsupportedTokenType("x".into()), "unsupported_token_type"),

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use crate::client::ClientId;
 use crate::code::CodeDigest;
 use crate::digest::{Digest, IssuedSecret};
+use crate::resource::ResourceUri;
 use crate::scope::ScopeName;
 use crate::user::UserId;
 
@@ -38,6 +39,9 @@ pub struct RefreshFamily {
     pub user_id: UserId,
     /// The scopes granted at the code exchange: no successor may exceed them.
     pub scopes: BTreeSet<ScopeName>,
+    /// The resources (RFC 8707) the authorization granted: a refresh may ask
+    /// for one of them, never for another.
+    pub resources: BTreeSet<ResourceUri>,
     /// When the user last authenticated (the `auth_time` claim).
     pub auth_time: OffsetDateTime,
     /// The code the family came from, so that a replay of that code revokes it.

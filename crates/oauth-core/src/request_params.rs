@@ -2,7 +2,8 @@
 //! name holds exactly one value. RFC 6749 §3.1: "Request and response
 //! parameters MUST NOT be included more than once", so a name sent twice,
 //! known to us or not, refuses the whole request; the first value is never
-//! quietly preferred to the last, or the other way round.
+//! quietly preferred to the last, or the other way round. The one exception
+//! is `resource`, which RFC 8707 §2 lets a client repeat, one value per API.
 //!
 //! The HTTP adapter only decodes; this module is where the rule lives. Size is
 //! bounded by the adapter (query and body limits), before decoding.
@@ -27,14 +28,20 @@ pub struct RepeatedParameter {
     received: Vec<(String, String)>,
 }
 
+/// The names a request may repeat (RFC 8707 §2).
+pub const REPEATABLE: &[&str] = &["resource"];
+
 impl RequestParams {
-    /// The decoded pairs of one request. Refused when any name appears more
-    /// than once; the error names the first name seen a second time.
+    /// The decoded pairs of one request. Refused when any name but those in
+    /// [`REPEATABLE`] appears more than once; the error names the first name
+    /// seen a second time.
     pub fn parse(pairs: impl IntoIterator<Item = (String, String)>) -> Result<Self, RepeatedParameter> {
         let received: Vec<(String, String)> = pairs.into_iter().collect();
         let mut seen = BTreeSet::new();
-        let repeated =
-            received.iter().find(|(name, _)| !seen.insert(name.as_str())).map(|(name, _)| name.clone());
+        let repeated = received
+            .iter()
+            .find(|(name, _)| !REPEATABLE.contains(&name.as_str()) && !seen.insert(name.as_str()))
+            .map(|(name, _)| name.clone());
         match repeated {
             Some(name) => Err(RepeatedParameter { name, received }),
             None => Ok(Self(received)),
@@ -50,6 +57,15 @@ impl RequestParams {
     /// parameter sent without a value as omitted.
     pub fn value(&self, name: &str) -> Option<&str> {
         self.get(name).filter(|value| !value.is_empty())
+    }
+
+    /// Every non-empty value of a repeatable parameter, in the order received.
+    pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+            .filter(|v| !v.is_empty())
     }
 
     /// Whether the request named the parameter at all, even with no value.
@@ -149,6 +165,23 @@ mod tests {
             assert_eq!(error.code(), "invalid_request", "{case}");
             assert_eq!(error.description(), format!("{name} appears more than once"), "{case}");
         }
+    }
+
+    #[test]
+    fn resource_may_repeat_and_keeps_every_value() {
+        let params = parse(&[
+            ("resource", "https://a.example"),
+            ("scope", "x"),
+            ("resource", "https://b.example"),
+            ("resource", ""),
+        ])
+        .expect("RFC 8707 §2: resource may be repeated");
+        assert_eq!(params.values("resource").collect::<Vec<_>>(), ["https://a.example", "https://b.example"]);
+        assert_eq!(params.values("missing").count(), 0);
+        assert!(
+            parse(&[("resource", "r"), ("scope", "a"), ("scope", "b")]).is_err(),
+            "other names still may not"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::fmt;
 
 use time::{Duration, OffsetDateTime};
 
+use crate::error::OAuthError;
 use crate::scope::ScopeName;
 use crate::token::SigningAlg;
 
@@ -110,6 +111,31 @@ impl fmt::Display for ResourceUri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// Most `resource` values one request may name.
+pub const MAX_RESOURCES: usize = 10;
+
+/// RFC 8707 §2: the `resource` values of a request, each an absolute URI
+/// without fragment that the client may ask for.
+pub fn requested_resources<'a>(
+    values: impl IntoIterator<Item = &'a str>,
+    allowed: &BTreeSet<ResourceUri>,
+) -> Result<BTreeSet<ResourceUri>, OAuthError> {
+    let mut resources = BTreeSet::new();
+    for value in values {
+        let uri = ResourceUri::parse(value).map_err(|e| OAuthError::InvalidTarget(e.to_string().into()))?;
+        if !allowed.contains(&uri) {
+            return Err(OAuthError::InvalidTarget(
+                format!("resource {:?} is not allowed for this client", uri.as_str()).into(),
+            ));
+        }
+        resources.insert(uri);
+        if resources.len() > MAX_RESOURCES {
+            return Err(OAuthError::InvalidTarget(format!("at most {MAX_RESOURCES} resources").into()));
+        }
+    }
+    Ok(resources)
 }
 
 /// A registered resource server.

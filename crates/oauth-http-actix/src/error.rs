@@ -38,6 +38,7 @@ impl ResponseError for ApiError {
             | OAuthError::UnauthorizedClient(_)
             | OAuthError::UnsupportedGrantType(_)
             | OAuthError::InvalidScope(_)
+            | OAuthError::InvalidTarget(_)
             | OAuthError::AccessDenied(_)
             | OAuthError::UnsupportedResponseType(_)
             | OAuthError::LoginRequired(_)

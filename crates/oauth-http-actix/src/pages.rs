@@ -89,6 +89,14 @@ struct ScopeView<'a> {
     is_new: bool,
 }
 
+/// One requested API (RFC 8707 resource), as the consent page shows it.
+#[derive(Serialize)]
+struct ApiView<'a> {
+    name: &'a str,
+    uri: &'a str,
+    is_new: bool,
+}
+
 impl Pages {
     /// Parses every template (inheritance included) once.
     pub fn new(issuer: &str) -> Result<Self, PagesError> {
@@ -155,6 +163,12 @@ impl Pages {
             .map(|line| ScopeView { description: &line.description, is_new: line.is_new })
             .collect();
         context.insert("scopes", &scopes);
+        let apis: Vec<ApiView<'_>> = page
+            .apis
+            .iter()
+            .map(|api| ApiView { name: &api.name, uri: &api.uri, is_new: api.is_new })
+            .collect();
+        context.insert("apis", &apis);
         self.respond(StatusCode::OK, "consent.html", &context)
     }
 

@@ -68,6 +68,7 @@ fn rotation_beside(c: &mut Criterion, name: &str, others: u64) {
     let scopes: BTreeSet<ScopeName> =
         ["openid", "offline_access"].iter().map(|s| ScopeName::parse(s).unwrap()).collect();
     let family = RefreshFamily {
+        resources: std::collections::BTreeSet::new(),
         id: RefreshFamilyId::generate(&SeqRandom::new(1)).unwrap(),
         client_id: fixtures::client(1, "Billing", "s").id,
         user_id: fixtures::user(1, "ada@example.com").id,

@@ -6,6 +6,7 @@ use oauth_core::client::ClientId;
 use oauth_core::code::{AuthorizationCode, CodeDigest, Consumed};
 use oauth_core::pkce::CodeChallenge;
 use oauth_core::ports::CodeRepository;
+use oauth_core::resource::ResourceUri;
 use oauth_core::scope::ScopeName;
 use oauth_core::user::UserId;
 use time::OffsetDateTime;
@@ -32,6 +33,7 @@ pub(crate) struct CodeRow {
     auth_time: i64,
     issued_at: i64,
     expires_at: i64,
+    resources: String,
 }
 
 /// The columns of a [`CodeRow`] (`as_select` does not compile on a
@@ -50,6 +52,7 @@ macro_rules! code_columns {
             authorization_codes::auth_time,
             authorization_codes::issued_at,
             authorization_codes::expires_at,
+            authorization_codes::resources,
         )
     };
 }
@@ -68,11 +71,12 @@ impl CodeRow {
             auth_time: code.auth_time.unix_timestamp(),
             issued_at: code.issued_at.unix_timestamp(),
             expires_at: code.expires_at.unix_timestamp(),
+            resources: join(code.resources.iter().map(ResourceUri::as_str)),
         }
     }
 
     /// The values of this code's insert, in the order of its columns.
-    pub(crate) fn into_binds(self) -> [Bind; 11] {
+    pub(crate) fn into_binds(self) -> [Bind; 12] {
         [
             Bind::Text(self.digest),
             Bind::Text(self.client_id),
@@ -85,12 +89,16 @@ impl CodeRow {
             Bind::BigInt(self.auth_time),
             Bind::BigInt(self.issued_at),
             Bind::BigInt(self.expires_at),
+            Bind::Text(self.resources),
         ]
     }
 
     pub(crate) fn into_code(self) -> Result<AuthorizationCode, RepoError> {
         let time = |seconds: i64, column: &str| from_epoch(seconds).ok_or_else(|| corrupt(column));
         Ok(AuthorizationCode {
+            resources: split(&self.resources)
+                .map(|r| ResourceUri::parse(r).map_err(|_| corrupt("authorization_codes.resources")))
+                .collect::<Result<_, _>>()?,
             digest: CodeDigest::from_hex(&self.digest)
                 .ok_or_else(|| corrupt("authorization_codes.digest"))?,
             client_id: ClientId::parse(&self.client_id)

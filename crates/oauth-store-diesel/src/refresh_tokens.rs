@@ -6,6 +6,7 @@ use oauth_core::client::ClientId;
 use oauth_core::code::CodeDigest;
 use oauth_core::ports::RefreshTokenRepository;
 use oauth_core::refresh::{RefreshDigest, RefreshFamily, RefreshFamilyId, RefreshTokenRecord, Rotation};
+use oauth_core::resource::ResourceUri;
 use oauth_core::scope::ScopeName;
 use oauth_core::user::UserId;
 use time::OffsetDateTime;
@@ -30,6 +31,7 @@ pub(crate) struct FamilyRow {
     pub(crate) created_at: i64,
     pub(crate) expires_at: i64,
     pub(crate) revoked_at: Option<i64>,
+    pub(crate) resources: String,
 }
 
 /// A `refresh_tokens` row, as inserted (`crate::flow_writes`) and as read back.
@@ -64,12 +66,13 @@ impl FamilyRow {
             created_at: family.created_at.unix_timestamp(),
             expires_at: family.expires_at.unix_timestamp(),
             revoked_at: family.revoked_at.map(OffsetDateTime::unix_timestamp),
+            resources: join(family.resources.iter().map(ResourceUri::as_str)),
         }
     }
 
     /// The values of this family's insert, in the order of
     /// `crate::flow_writes::insert_family_sql`.
-    pub(crate) fn into_binds(self) -> [Bind; 9] {
+    pub(crate) fn into_binds(self) -> [Bind; 10] {
         [
             Bind::Text(self.id),
             Bind::Text(self.client_id),
@@ -80,11 +83,15 @@ impl FamilyRow {
             Bind::BigInt(self.created_at),
             Bind::BigInt(self.expires_at),
             Bind::NullableBigInt(self.revoked_at),
+            Bind::Text(self.resources),
         ]
     }
 
     pub(crate) fn into_family(self) -> Result<RefreshFamily, RepoError> {
         Ok(RefreshFamily {
+            resources: split(&self.resources)
+                .map(|r| ResourceUri::parse(r).map_err(|_| corrupt("refresh_families.resources")))
+                .collect::<Result<_, _>>()?,
             id: RefreshFamilyId::parse(&self.id).ok_or_else(|| corrupt("refresh_families.id"))?,
             client_id: ClientId::parse(&self.client_id).map_err(|_| corrupt("refresh_families.client_id"))?,
             user_id: UserId::parse(&self.user_id).map_err(|_| corrupt("refresh_families.user_id"))?,
@@ -168,6 +175,7 @@ fn find_family(c: &mut AnyConnection, id: &str) -> Result<Option<FamilyRow>, Rep
             refresh_families::created_at,
             refresh_families::expires_at,
             refresh_families::revoked_at,
+            refresh_families::resources,
         ))
         .get_result::<FamilyRow>(c)
         .optional()

@@ -62,6 +62,7 @@ diesel::table! {
         consumed_at -> Nullable<BigInt>,
         replayed_at -> Nullable<BigInt>,
         access_jti -> Nullable<Text>,
+        resources -> Text,
     }
 }
 
@@ -122,6 +123,7 @@ diesel::table! {
         created_at -> BigInt,
         expires_at -> BigInt,
         revoked_at -> Nullable<BigInt>,
+        resources -> Text,
     }
 }
 
@@ -146,6 +148,15 @@ diesel::table! {
         created_at -> BigInt,
         activated_at -> Nullable<BigInt>,
         retired_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    resource_consents (user_id, client_id, resource_uri) {
+        user_id -> Text,
+        client_id -> Text,
+        resource_uri -> Text,
+        granted_at -> BigInt,
     }
 }
 

@@ -46,6 +46,7 @@ async fn postgres_a_family_revoked_during_a_rotation_is_never_rotated_past() {
     ClientRepository::insert(store.as_ref(), &fixtures::client(1, "Billing", "s")).await.unwrap();
     UserRepository::insert(store.as_ref(), &fixtures::user(1, "ada@example.com")).await.unwrap();
     let family = RefreshFamily {
+        resources: std::collections::BTreeSet::new(),
         id: RefreshFamilyId::generate(&SeqRandom::new(1)).unwrap(),
         client_id: fixtures::client(1, "Billing", "s").id,
         user_id: fixtures::user(1, "ada@example.com").id,

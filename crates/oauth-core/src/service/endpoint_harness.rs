@@ -100,6 +100,7 @@ pub(crate) fn scopes(names: &[&str]) -> BTreeSet<ScopeName> {
 /// A code for client1's registered redirect, with a PKCE challenge and a nonce.
 pub(crate) fn code_for(value: &str, granted: &[&str]) -> AuthorizationCode {
     AuthorizationCode {
+        resources: std::collections::BTreeSet::new(),
         digest: CodeDigest::of(value),
         client_id: ClientId::parse("client1").unwrap(),
         user_id: fixtures::user(1, "ada@example.com").id,

@@ -145,7 +145,7 @@ impl IntrospectionService {
     }
 
     async fn introspect_access(&self, token: &str) -> Result<Introspection, TokenFailure> {
-        let Some(live) = self.live.live_access_token(token).await? else {
+        let Some(live) = self.live.live_access_token(token, true).await? else {
             return Ok(Introspection::Inactive);
         };
         let claims = live.claims;

@@ -12,6 +12,7 @@ use crate::ports::{
 use crate::refresh::RefreshFamilyId;
 use crate::service::client_authentication::TokenFailure;
 use crate::service::client_directory::ClientDirectory;
+use crate::service::resource_targets::ResourceTargets;
 use crate::token::AccessTokenClaims;
 use crate::user::{User, UserId};
 
@@ -42,6 +43,8 @@ pub struct LiveTokenPorts {
     pub clients: ClientDirectory,
     /// A disabled or signed-out user's tokens are dead.
     pub users: Arc<dyn UserRepository>,
+    /// The registered resources: a token for one is ours too (RFC 8707).
+    pub targets: ResourceTargets,
 }
 
 impl std::fmt::Debug for LiveTokenPorts {
@@ -80,10 +83,14 @@ impl LiveTokens {
     }
 
     /// The token's claims when it is live now; `None` for any token that is
-    /// not, whatever the reason (the callers answer all of them alike).
+    /// not, whatever the reason (the callers answer all of them alike). A
+    /// token for a registered resource (RFC 8707) is accepted only when
+    /// `for_resources`: introspection answers for every API, while userinfo
+    /// is an API of its own, of the default audience.
     pub(crate) async fn live_access_token(
         &self,
         token: &str,
+        for_resources: bool,
     ) -> Result<Option<LiveAccessToken>, TokenFailure> {
         if !may_be_jwt(token) {
             return Ok(None);
@@ -100,7 +107,12 @@ impl LiveTokens {
         };
         let now = self.clock.now().unix_timestamp();
         // RFC 9068 §4: our issuer exactly, our resource servers' audience, not expired.
-        if claims.iss != self.issuer || claims.aud != self.audience || now >= claims.exp {
+        if claims.iss != self.issuer || now >= claims.exp {
+            return Ok(None);
+        }
+        if claims.aud != self.audience
+            && !(for_resources && self.ports.targets.is_registered(&claims.aud).await?)
+        {
             return Ok(None);
         }
         // RFC 7009 §2.1: revoked by its own jti, or with its refresh family.

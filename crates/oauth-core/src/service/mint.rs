@@ -11,8 +11,10 @@ use crate::client::Client;
 use crate::code::CodeDigest;
 use crate::ports::{RandomSource, TokenSigner};
 use crate::refresh::{RefreshFamily, RefreshFamilyId, RefreshToken, RefreshTokenRecord};
+use crate::resource::ResourceUri;
 use crate::scope::ScopeName;
 use crate::service::client_authentication::TokenFailure;
+use crate::service::resource_targets::TokenTarget;
 use crate::token::{AccessTokenClaims, IdTokenClaims, TokenPolicy, TokenResponse, at_hash};
 use crate::user::UserId;
 
@@ -21,10 +23,14 @@ pub(crate) struct Grant<'a> {
     pub client: &'a Client,
     /// The user and when they authenticated; `None` for `client_credentials`.
     pub user: Option<(UserId, OffsetDateTime)>,
+    /// What the user (or, for `client_credentials`, the client) was granted:
+    /// a new refresh family keeps all of it.
     pub scopes: BTreeSet<ScopeName>,
     pub nonce: Option<String>,
     /// The family a refresh grant rotates in: its access token names it too.
     pub family: Option<RefreshFamilyId>,
+    /// The resource the access token is for (RFC 8707) and the scopes it carries.
+    pub target: TokenTarget,
 }
 
 /// A minted response, its access token's `jti`, and the refresh family it
@@ -39,6 +45,8 @@ pub(crate) struct Minted {
 /// A refresh family to start with this response.
 pub(crate) struct NewFamily {
     pub code_digest: Option<CodeDigest>,
+    /// The resources the authorization granted.
+    pub resources: BTreeSet<ResourceUri>,
 }
 
 /// Mints the tokens of a granted request, for every grant alike.
@@ -77,7 +85,13 @@ impl Minter {
     ) -> Result<Minted, TokenFailure> {
         let policy = &self.policy;
         let client_id = grant.client.id.as_str().to_owned();
-        let scope = grant.scopes.iter().map(ScopeName::as_str).collect::<Vec<_>>().join(" ");
+        let scope = grant.target.scopes.iter().map(ScopeName::as_str).collect::<Vec<_>>().join(" ");
+        // RFC 8707 §2: a token for one resource has its URI as `aud`, and its
+        // lifetime and algorithm when it sets them.
+        let resource = grant.target.resource.as_ref();
+        let audience = resource.map_or_else(|| policy.audience.clone(), |r| r.uri.as_str().to_owned());
+        let lifetime = resource.and_then(|r| r.access_token_ttl).unwrap_or(policy.access_token_lifetime);
+        let alg = resource.and_then(|r| r.access_token_alg).unwrap_or(policy.access_token_alg);
         let sub = grant.user.map_or_else(|| client_id.clone(), |(user, _)| user.to_string());
         // The family's id is chosen before signing, so the access token can name it.
         let new_family = match (new_family, grant.user) {
@@ -89,8 +103,8 @@ impl Minter {
         let claims = AccessTokenClaims {
             iss: policy.issuer.clone(),
             sub: sub.clone(),
-            aud: policy.audience.clone(),
-            exp: (now + policy.access_token_lifetime).unix_timestamp(),
+            aud: audience,
+            exp: (now + lifetime).unix_timestamp(),
             iat: now.unix_timestamp(),
             jti: jti.clone(),
             client_id: client_id.clone(),
@@ -98,7 +112,7 @@ impl Minter {
             auth_time: grant.user.map(|(_, auth_time)| auth_time.unix_timestamp()),
             family: family.map(|id| id.to_string()),
         };
-        let access_token = self.signer.sign_access_token(&claims, policy.access_token_alg).await?;
+        let access_token = self.signer.sign_access_token(&claims, alg).await?;
         let id_token = match grant.user {
             Some((_, auth_time)) if grant.scopes.iter().any(|s| s.as_str() == "openid") => {
                 let claims = IdTokenClaims {
@@ -126,7 +140,7 @@ impl Minter {
         tracing::info!(event = "tokens_issued", client_id = %grant.client.id, refresh = refresh_token.is_some());
         let response = TokenResponse {
             access_token,
-            expires_in: policy.access_token_lifetime.whole_seconds(),
+            expires_in: lifetime.whole_seconds(),
             scope,
             id_token,
             refresh_token,
@@ -145,6 +159,7 @@ impl Minter {
         now: OffsetDateTime,
     ) -> Result<(RefreshToken, RefreshFamily, RefreshTokenRecord), TokenFailure> {
         let family = RefreshFamily {
+            resources: plan.resources,
             id,
             client_id: grant.client.id.clone(),
             user_id,

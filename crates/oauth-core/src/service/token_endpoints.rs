@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use crate::ports::{
     ClientRepository, Clock, CodeRepository, GrantStore, LoginAttemptRepository, RandomSource,
-    RefreshTokenRepository, RevokedTokenRepository, TokenSigner, TokenVerifier, UserRepository,
+    RefreshTokenRepository, ResourceRepository, RevokedTokenRepository, TokenSigner, TokenVerifier,
+    UserRepository,
 };
 use crate::scope::ScopeCatalog;
 use crate::service::client_authentication::ClientAuthenticator;
@@ -16,6 +17,7 @@ use crate::service::cors::CorsService;
 use crate::service::introspection::IntrospectionService;
 use crate::service::live_token::{LiveTokenPorts, LiveTokens};
 use crate::service::mint::Minter;
+use crate::service::resource_targets::ResourceTargets;
 use crate::service::revocation::{RevocationPorts, RevocationService};
 use crate::service::token::{
     AuthorizationCodeGrant, AuthorizationCodePorts, ClientCredentialsGrant, GrantHandler, RefreshTokenGrant,
@@ -52,6 +54,8 @@ pub struct TokenEndpointPorts {
     pub clock: Arc<dyn Clock>,
     /// Token ids, refresh tokens and family ids.
     pub random: Arc<dyn RandomSource>,
+    /// The resource registry (RFC 8707): what a token may be for.
+    pub targets: ResourceTargets,
 }
 
 impl TokenEndpointPorts {
@@ -71,9 +75,11 @@ impl TokenEndpointPorts {
             + RevokedTokenRepository
             + LoginAttemptRepository
             + GrantStore
+            + ResourceRepository
             + 'static,
     {
         Self {
+            targets: ResourceTargets::new(store.clone()),
             clients: ClientDirectory::uncached(store.clone()),
             users: store.clone(),
             codes: store.clone(),
@@ -122,12 +128,17 @@ impl TokenEndpoints {
             codes: p.codes.clone(),
             refresh: p.refresh.clone(),
             revoked: p.revoked.clone(),
+            targets: p.targets.clone(),
         };
-        let refresh_ports = RefreshTokenPorts { grants: p.grants.clone(), refresh: p.refresh.clone() };
+        let refresh_ports = RefreshTokenPorts {
+            grants: p.grants.clone(),
+            refresh: p.refresh.clone(),
+            targets: p.targets.clone(),
+        };
         let handlers: [Arc<dyn GrantHandler>; 3] = [
             Arc::new(AuthorizationCodeGrant::new(code_ports, minter.clone(), p.clock.clone())),
             Arc::new(RefreshTokenGrant::new(refresh_ports, minter.clone(), catalog.clone(), p.clock.clone())),
-            Arc::new(ClientCredentialsGrant::new(minter, catalog, p.clock.clone())),
+            Arc::new(ClientCredentialsGrant::new(minter, catalog, p.targets.clone(), p.clock.clone())),
         ];
         let live_ports = LiveTokenPorts {
             verifier: p.verifier.clone(),
@@ -135,6 +146,7 @@ impl TokenEndpoints {
             refresh: p.refresh.clone(),
             clients: p.clients.clone(),
             users: p.users.clone(),
+            targets: p.targets.clone(),
         };
         let live =
             LiveTokens::new(live_ports, p.clock.clone(), policy.issuer.clone(), policy.audience.clone());

@@ -56,7 +56,7 @@ impl UserinfoService {
 
     /// The claims `access_token` grants.
     pub async fn userinfo(&self, access_token: &str) -> Result<UserInfo, UserinfoFailure> {
-        let Some(live) = self.live.live_access_token(access_token).await? else {
+        let Some(live) = self.live.live_access_token(access_token, false).await? else {
             return Err(UserinfoFailure::InvalidToken);
         };
         let granted = |name: &str| live.claims.scope.split(' ').any(|scope| scope == name);

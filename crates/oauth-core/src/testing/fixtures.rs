@@ -102,6 +102,11 @@ pub fn refresh_family(n: u64, user: UserId, code: Option<CodeDigest>) -> (Refres
     let scopes: std::collections::BTreeSet<ScopeName> =
         ["openid", "offline_access"].iter().map(|s| ScopeName::parse(s).expect("scope")).collect();
     let family = RefreshFamily {
+        // Two resources, one with a query: stored and read back exactly.
+        resources: ["https://calendar.example.com/", "https://payroll.example.com?v=2"]
+            .iter()
+            .map(|uri| crate::resource::ResourceUri::parse(uri).expect("a resource URI"))
+            .collect(),
         id: RefreshFamilyId::generate(&crate::testing::SeqRandom::new(n)).expect("seeded"),
         client_id: client(1, "Billing", "s").id,
         user_id: user,

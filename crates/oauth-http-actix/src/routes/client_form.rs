@@ -53,6 +53,11 @@ impl ClientForm {
         self.params.value(name).map(str::to_owned)
     }
 
+    /// Every non-empty value of a repeatable field (RFC 8707 §2 `resource`).
+    pub(crate) fn values(&self, name: &str) -> Vec<String> {
+        self.params.values(name).map(str::to_owned).collect()
+    }
+
     /// Whether the client tried Basic authentication (its 401 carries the challenge).
     pub(crate) fn tried_basic(&self) -> bool {
         self.credentials.method == AuthMethod::ClientSecretBasic

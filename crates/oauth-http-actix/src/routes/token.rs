@@ -40,6 +40,7 @@ pub(crate) async fn token(
         code_verifier: form.field("code_verifier"),
         refresh_token: form.field("refresh_token"),
         scope: form.field("scope"),
+        resources: form.values("resource"),
     };
     let mut response = answer(&request, &state, &form, params).await;
     // A browser client must be able to read why it was refused (e.g. a revoked refresh token).

@@ -96,6 +96,8 @@ pub(super) struct JoinedFamily {
     expires_at: i64,
     #[diesel(sql_type = Nullable<BigInt>, column_name = f_revoked_at)]
     revoked_at: Option<i64>,
+    #[diesel(sql_type = Text, column_name = f_resources)]
+    resources: String,
 }
 
 impl JoinedFamily {
@@ -110,6 +112,7 @@ impl JoinedFamily {
             created_at: self.created_at,
             expires_at: self.expires_at,
             revoked_at: self.revoked_at,
+            resources: self.resources,
         }
         .into_family()
     }

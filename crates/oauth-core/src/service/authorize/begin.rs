@@ -59,7 +59,8 @@ impl AuthorizeService {
             }
             return self.ask_to_sign_in(session, cookie, &request, params, now).await;
         };
-        match consent_step_given(&request, &granted) {
+        let granted_resources = self.granted_resources(&request, &user).await?;
+        match consent_step_given(&request, &granted, &granted_resources) {
             ConsentStep::Issue => Ok(redirect(self.issue_code(&request, login, now).await?)),
             ConsentStep::Ask(_) if prompt_none => {
                 Ok(refuse(&request, OAuthError::ConsentRequired("the user has not consented".into())))
@@ -193,9 +194,9 @@ impl AuthorizeService {
         user: &User,
         need: &crate::consent::ConsentNeed,
     ) -> super::ConsentPage {
-        let new = match need {
-            crate::consent::ConsentNeed::Ask { new } => new.clone(),
-            crate::consent::ConsentNeed::Satisfied => std::collections::BTreeSet::new(),
+        let (new, new_resources) = match need {
+            crate::consent::ConsentNeed::Ask { new, new_resources } => (new.clone(), new_resources.clone()),
+            crate::consent::ConsentNeed::Satisfied => Default::default(),
         };
         let scopes = request
             .scopes
@@ -206,6 +207,15 @@ impl AuthorizeService {
                 is_new: new.contains(scope),
             })
             .collect();
-        super::ConsentPage { interaction, user: user.email.as_str().to_owned(), scopes }
+        let apis = request
+            .apis
+            .iter()
+            .map(|api| super::ApiLine {
+                name: api.name.clone(),
+                uri: api.uri.as_str().to_owned(),
+                is_new: new_resources.contains(&api.uri),
+            })
+            .collect();
+        super::ConsentPage { interaction, user: user.email.as_str().to_owned(), scopes, apis }
     }
 }

@@ -30,7 +30,13 @@ impl AuthorizeService {
             return Err(self.start_again(client_id).await);
         }
         let granted = self.ports.consents.granted(user.id, &request.target.client.id).await?;
-        let need = crate::consent::consent_need(&request.scopes, &granted, true, false);
+        let granted_resources = self.granted_resources(&request, &user).await?;
+        let need = crate::consent::consent_need(
+            (&request.scopes, &request.resources),
+            (&granted, &granted_resources),
+            true,
+            false,
+        );
         let interaction = Interaction {
             pending: pending.to_owned(),
             client_id: parked.client_id,
@@ -78,6 +84,9 @@ impl AuthorizeService {
             }));
         }
         self.ports.consents.grant(user.id, &client.id, &request.scopes, now).await?;
+        if !request.resources.is_empty() {
+            self.ports.consents.grant_resources(user.id, &client.id, &request.resources, now).await?;
+        }
         tracing::info!(event = "consent_granted", client_id = %client.id, user_id = %user.id);
         self.issue_code(&request, login, now).await
     }

@@ -8,15 +8,14 @@ mod begin;
 mod consent;
 mod login;
 mod outcome;
+mod request;
 
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 
 use crate::authorization_request::Prompt;
-use crate::authorization_request::{
-    AuthorizationParams, AuthorizationRequest, AuthorizePolicy, RedirectError, trust_redirect, validate,
-};
+use crate::authorization_request::{AuthorizationParams, AuthorizationRequest, AuthorizePolicy};
 use crate::client::ClientId;
 use crate::code::{AuthorizationCode, CodeLifetime, CodeValue};
 use crate::consent::{ConsentNeed, consent_need};
@@ -27,10 +26,11 @@ use crate::pending::{
 };
 use crate::ports::{
     ClientRepository, Clock, CodeRepository, ConsentRepository, LoginAttemptRepository, PasswordHasher,
-    RandomSource, SessionRepository, SessionViews, UserRepository,
+    RandomSource, ResourceRepository, SessionRepository, SessionViews, UserRepository,
 };
 use crate::scope::ScopeCatalog;
 use crate::service::client_directory::ClientDirectory;
+use crate::service::resource_targets::ResourceTargets;
 use crate::session::{
     Login, Session, SessionDigest, SessionId, SessionLifetimes, SessionSecret, csrf_matches,
 };
@@ -38,8 +38,8 @@ use crate::throttle::{AuthorizeQuota, ThrottlePolicy};
 use crate::user::User;
 
 pub use outcome::{
-    Answer, AuthorizationResponse, AuthorizeOutcome, ConsentPage, Decision, Interaction, LoginFailure,
-    LoginForm, LoginOutcome, LoginPage, Next, PageError, ScopeLine, StartAgain,
+    Answer, ApiLine, AuthorizationResponse, AuthorizeOutcome, ConsentPage, Decision, Interaction,
+    LoginFailure, LoginForm, LoginOutcome, LoginPage, Next, PageError, ScopeLine, StartAgain,
 };
 
 /// The rules of signing in at the authorization endpoint: request checks,
@@ -83,6 +83,8 @@ pub struct AuthorizePorts {
     pub clock: Arc<dyn Clock>,
     /// Codes, session secrets and request handles.
     pub random: Arc<dyn RandomSource>,
+    /// The resource registry (RFC 8707): what a request may name.
+    pub targets: ResourceTargets,
 }
 
 impl AuthorizePorts {
@@ -101,9 +103,11 @@ impl AuthorizePorts {
             + SessionRepository
             + SessionViews
             + LoginAttemptRepository
+            + ResourceRepository
             + 'static,
     {
         Self {
+            targets: ResourceTargets::new(store.clone()),
             clients: ClientDirectory::uncached(store.clone()),
             users: store.clone(),
             codes: store.clone(),
@@ -160,40 +164,6 @@ impl AuthorizeService {
 
     fn now(&self) -> OffsetDateTime {
         self.ports.clock.now()
-    }
-
-    /// RFC 6749 §4.1.2.1: the client and its redirect URI (`Err`: our own
-    /// error page), then the rest of the request (`Ok(Err)`: an error sent
-    /// back to the client). A refusal is decided on the stored client, never
-    /// on a cached copy that may predate a change made elsewhere (a redirect
-    /// URI, a scope or a grant just added): see [`ClientDirectory::decide`].
-    async fn checked_request(
-        &self,
-        params: &AuthorizationParams,
-    ) -> Result<Result<AuthorizationRequest, RedirectError>, PageError> {
-        let client_id = params.client_id().map_err(PageError::Untrusted)?;
-        let decided = self
-            .ports
-            .clients
-            .decide(&client_id, |client| match trust_redirect(params, client) {
-                Ok(target) => validate(target, params, &self.catalog, self.policy.authorize).map_err(Ok),
-                Err(untrusted) => Err(Err(PageError::Untrusted(untrusted))),
-            })
-            .await?;
-        match decided {
-            Ok(request) => Ok(Ok(request)),
-            Err(Ok(back_to_client)) => Ok(Err(back_to_client)),
-            Err(Err(page)) => Err(page),
-        }
-    }
-
-    /// A stored request checked again, as if it arrived now: a client disabled
-    /// or narrowed meanwhile is noticed.
-    async fn resume(
-        &self,
-        pending: &PendingAuthorization,
-    ) -> Result<Result<AuthorizationRequest, RedirectError>, PageError> {
-        self.checked_request(&pending.params).await
     }
 
     /// The live session whose cookie the browser presented.
@@ -311,7 +281,21 @@ impl AuthorizeService {
         user: &User,
     ) -> Result<ConsentStep, PageError> {
         let granted = self.ports.consents.granted(user.id, &request.target.client.id).await?;
-        Ok(consent_step_given(request, &granted))
+        let granted_resources = self.granted_resources(request, user).await?;
+        Ok(consent_step_given(request, &granted, &granted_resources))
+    }
+
+    /// The resources `user` let the request's client use; read only when
+    /// the request names some.
+    async fn granted_resources(
+        &self,
+        request: &AuthorizationRequest,
+        user: &User,
+    ) -> Result<std::collections::BTreeSet<crate::resource::ResourceUri>, PageError> {
+        if request.resources.is_empty() {
+            return Ok(std::collections::BTreeSet::new());
+        }
+        Ok(self.ports.consents.granted_resources(user.id, &request.target.client.id).await?)
     }
 
     /// Issues the authorization code (RFC 6749 §4.1.2): 256 random bits, stored
@@ -325,6 +309,7 @@ impl AuthorizeService {
         let code = CodeValue::generate(self.ports.random.as_ref())?;
         let target = &request.target;
         let record = AuthorizationCode {
+            resources: request.resources.clone(),
             digest: code.digest(),
             client_id: target.client.id.clone(),
             user_id: login.user_id,
@@ -368,9 +353,12 @@ fn still_signed_in(user: Option<User>, login: &Login) -> Option<User> {
 fn consent_step_given(
     request: &AuthorizationRequest,
     granted: &std::collections::BTreeSet<crate::scope::ScopeName>,
+    granted_resources: &std::collections::BTreeSet<crate::resource::ResourceUri>,
 ) -> ConsentStep {
     let force = request.prompt.contains(&Prompt::Consent);
-    match consent_need(&request.scopes, granted, force, request.target.client.metadata.skip_consent) {
+    let requested = (&request.scopes, &request.resources);
+    let skip = request.target.client.metadata.skip_consent;
+    match consent_need(requested, (granted, granted_resources), force, skip) {
         ConsentNeed::Satisfied => ConsentStep::Issue,
         ask @ ConsentNeed::Ask { .. } => ConsentStep::Ask(ask),
     }

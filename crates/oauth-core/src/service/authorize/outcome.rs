@@ -96,6 +96,19 @@ pub struct ConsentPage {
     pub user: String,
     /// The requested scopes, in plain words.
     pub scopes: Vec<ScopeLine>,
+    /// The APIs (RFC 8707 resources) the client asks to use on the user's behalf.
+    pub apis: Vec<ApiLine>,
+}
+
+/// One requested API on the consent page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiLine {
+    /// Its display name.
+    pub name: String,
+    /// Its URI, as registered.
+    pub uri: String,
+    /// Not granted to this client before.
+    pub is_new: bool,
 }
 
 /// What `/oauth/authorize` does.

@@ -13,6 +13,7 @@ use crate::ports::{
 };
 use crate::service::client_authentication::TokenFailure;
 use crate::service::mint::{Grant, Minter, NewFamily};
+use crate::service::resource_targets::{ResourceTargets, requested_resources};
 use crate::token::TokenResponse;
 
 use super::checks::{active_user, invalid_grant, require};
@@ -34,6 +35,8 @@ pub struct AuthorizationCodePorts {
     pub refresh: Arc<dyn RefreshTokenRepository>,
     /// A replay lists the access token the first exchange issued.
     pub revoked: Arc<dyn RevokedTokenRepository>,
+    /// The resource (RFC 8707) each access token is for.
+    pub targets: ResourceTargets,
 }
 
 impl std::fmt::Debug for AuthorizationCodePorts {
@@ -71,6 +74,9 @@ impl GrantHandler for AuthorizationCodeGrant {
     /// RFC 6749 §4.1.3 with RFC 7636 §4.6.
     async fn grant(&self, client: &Client, params: TokenParams) -> Result<TokenResponse, TokenFailure> {
         let code = require(params.code, "code")?;
+        // Checked before the code is spent: a malformed `resource` loses nothing.
+        let requested =
+            requested_resources(params.resources.iter().map(String::as_str), &client.metadata.resources)?;
         let now = self.clock.now();
         let digest = CodeDigest::of(&code);
         // SECURITY: consumed before any other check, so a failed attempt burns
@@ -142,13 +148,16 @@ impl GrantHandler for AuthorizationCodeGrant {
         active_user(redemption.user.as_ref(), code.auth_time)?;
         let family = (client.metadata.grant_types.contains(&GrantType::RefreshToken)
             && code.scopes.iter().any(|s| s.as_str() == "offline_access"))
-        .then_some(NewFamily { code_digest: Some(digest.clone()) });
+        .then_some(NewFamily { code_digest: Some(digest.clone()), resources: code.resources.clone() });
+        // RFC 8707 §2.2: one of the resources the authorization granted, or none.
+        let target = self.ports.targets.choose(&code.resources, &requested, &code.scopes).await?;
         let grant = Grant {
             client,
             user: Some((code.user_id, code.auth_time)),
             scopes: code.scopes,
             nonce: code.nonce,
             family: None,
+            target,
         };
         let minted = self.minter.mint(&grant, family, None, now).await?;
         let issued = Issued {

@@ -11,6 +11,7 @@ use crate::ports::Clock;
 use crate::scope::{ScopeCatalog, ScopeName};
 use crate::service::client_authentication::TokenFailure;
 use crate::service::mint::{Grant, Minter};
+use crate::service::resource_targets::{ResourceTargets, requested_resources};
 use crate::token::TokenResponse;
 
 use super::{GrantHandler, TokenParams};
@@ -19,6 +20,7 @@ use super::{GrantHandler, TokenParams};
 pub struct ClientCredentialsGrant {
     minter: Minter,
     catalog: Arc<ScopeCatalog>,
+    targets: ResourceTargets,
     clock: Arc<dyn Clock>,
 }
 
@@ -29,9 +31,15 @@ impl std::fmt::Debug for ClientCredentialsGrant {
 }
 
 impl ClientCredentialsGrant {
-    /// Mints with `minter`; `scope` is parsed against `catalog`.
-    pub fn new(minter: Minter, catalog: Arc<ScopeCatalog>, clock: Arc<dyn Clock>) -> Self {
-        Self { minter, catalog, clock }
+    /// Mints with `minter`; `scope` is parsed against `catalog`, `resource`
+    /// checked against `targets`.
+    pub fn new(
+        minter: Minter,
+        catalog: Arc<ScopeCatalog>,
+        targets: ResourceTargets,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { minter, catalog, targets, clock }
     }
 }
 
@@ -55,8 +63,14 @@ impl GrantHandler for ClientCredentialsGrant {
             Some(text) => parse_scopes(Some(text), &machine_scopes, &self.catalog)?,
             None => machine_scopes,
         };
+        // RFC 8707 §2: a resource the client may ask for, registered; a
+        // resource's scope only with its resource.
+        let requested =
+            requested_resources(params.resources.iter().map(String::as_str), &client.metadata.resources)?;
+        self.targets.check(&scopes, &requested).await?;
+        let target = self.targets.choose(&requested, &requested, &scopes).await?;
         let now = self.clock.now();
-        let grant = Grant { client, user: None, scopes, nonce: None, family: None };
+        let grant = Grant { client, user: None, scopes, nonce: None, family: None, target };
         Ok(self.minter.mint(&grant, None, None, now).await?.response)
     }
 }

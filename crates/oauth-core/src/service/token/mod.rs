@@ -40,6 +40,8 @@ pub struct TokenParams {
     pub refresh_token: Option<String>,
     /// The scopes asked for, space-separated.
     pub scope: Option<String>,
+    /// RFC 8707 §2: the resources named, each `resource` value as sent.
+    pub resources: Vec<String>,
 }
 
 impl TokenParams {

@@ -11,6 +11,7 @@ use crate::refresh::{RefreshDigest, Rotation};
 use crate::scope::{ScopeCatalog, ScopeName};
 use crate::service::client_authentication::TokenFailure;
 use crate::service::mint::{Grant, Minter};
+use crate::service::resource_targets::{ResourceTargets, requested_resources};
 use crate::token::TokenResponse;
 
 use super::checks::{active_user, invalid_grant, require};
@@ -23,6 +24,8 @@ pub struct RefreshTokenPorts {
     pub grants: Arc<dyn GrantStore>,
     /// Families and their tokens: rotated, revoked on reuse.
     pub refresh: Arc<dyn RefreshTokenRepository>,
+    /// The resource (RFC 8707) each access token is for.
+    pub targets: ResourceTargets,
 }
 
 impl std::fmt::Debug for RefreshTokenPorts {
@@ -80,6 +83,9 @@ impl GrantHandler for RefreshTokenGrant {
     /// RFC 6749 §6 with rotation and reuse detection (RFC 9700 §4.14).
     async fn grant(&self, client: &Client, params: TokenParams) -> Result<TokenResponse, TokenFailure> {
         let presented = require(params.refresh_token, "refresh_token")?;
+        // Checked before the token is rotated: a malformed `resource` loses nothing.
+        let requested =
+            requested_resources(params.resources.iter().map(String::as_str), &client.metadata.resources)?;
         let now = self.clock.now();
         let digest = RefreshDigest::of(&presented);
         let Some(RefreshState { record, family, user }) = self.ports.grants.find_refresh(&digest).await?
@@ -109,6 +115,10 @@ impl GrantHandler for RefreshTokenGrant {
             None => still_allowed,
         };
         active_user(user.as_ref(), family.auth_time)?;
+        // RFC 8707 §2.2: a refresh keeps or narrows the family's resources,
+        // one per access token, and never widens them. Chosen before the
+        // rotation, so a refused resource leaves the token usable.
+        let target = self.ports.targets.choose(&family.resources, &requested, &scopes).await?;
         // RFC 6749 §6: the new refresh token keeps the old one's scope.
         let (successor, successor_record) =
             self.minter.refresh_token_in(&family, record.scopes.clone(), now)?;
@@ -123,6 +133,7 @@ impl GrantHandler for RefreshTokenGrant {
             scopes,
             nonce: None,
             family: Some(family.id),
+            target,
         };
         Ok(self.minter.mint(&grant, None, Some(successor), now).await?.response)
     }

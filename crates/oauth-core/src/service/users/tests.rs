@@ -120,6 +120,7 @@ async fn disable_and_password_changes_end_every_session_and_token() {
         expires_at: fixtures::T0 + time::Duration::hours(1),
     };
     let family = RefreshFamily {
+        resources: std::collections::BTreeSet::new(),
         id: RefreshFamilyId::generate(&random).unwrap(),
         client_id: fixtures::client(1, "Billing", "s").id,
         user_id: user.id,

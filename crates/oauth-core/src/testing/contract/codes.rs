@@ -23,6 +23,11 @@ contract_suite! {
 /// A code bound to the fixture client and user, expiring `lifetime` after T0.
 pub fn code(secret: &str, lifetime: Duration) -> AuthorizationCode {
     AuthorizationCode {
+        // Two resources, one with a query: stored and read back exactly.
+        resources: ["https://calendar.example.com/", "https://payroll.example.com?v=2"]
+            .iter()
+            .map(|uri| crate::resource::ResourceUri::parse(uri).expect("a resource URI"))
+            .collect(),
         digest: CodeDigest::of(secret),
         client_id: fixtures::client(1, "Billing", "s").id,
         user_id: fixtures::user(1, "ada@example.com").id,

@@ -34,6 +34,11 @@ async fn family(stores: &ContractStores, n: u64, code: Option<&str>) -> (Refresh
         stores.users.insert(&fixtures::user(1, "ada@example.com")).await.unwrap();
     }
     let family = RefreshFamily {
+        // Two resources, one with a query: stored and read back exactly.
+        resources: ["https://calendar.example.com/", "https://payroll.example.com?v=2"]
+            .iter()
+            .map(|uri| crate::resource::ResourceUri::parse(uri).expect("a resource URI"))
+            .collect(),
         id: RefreshFamilyId::generate(&SeqRandom::new(n)).unwrap(),
         client_id: fixtures::client(1, "Billing", "s").id,
         user_id: fixtures::user(1, "ada@example.com").id,

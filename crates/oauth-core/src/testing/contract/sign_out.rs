@@ -110,6 +110,7 @@ pub async fn the_stamp_never_moves_back(stores: ContractStores) {
 
 fn code_of(user: &User, name: &str) -> AuthorizationCode {
     AuthorizationCode {
+        resources: std::collections::BTreeSet::new(),
         digest: CodeDigest::of(name),
         client_id: fixtures::client(1, "Billing", "s").id,
         user_id: user.id,

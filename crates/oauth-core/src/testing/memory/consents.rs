@@ -8,6 +8,7 @@ use super::InMemoryStore;
 use crate::client::ClientId;
 use crate::error::RepoError;
 use crate::ports::ConsentRepository;
+use crate::resource::ResourceUri;
 use crate::scope::ScopeName;
 use crate::user::UserId;
 
@@ -28,8 +29,32 @@ impl ConsentRepository for InMemoryStore {
         Ok(())
     }
 
+    async fn granted_resources(
+        &self,
+        user: UserId,
+        client: &ClientId,
+    ) -> Result<BTreeSet<ResourceUri>, RepoError> {
+        Ok(self.with(|t| t.resource_consents.get(&(user, client.clone())).cloned().unwrap_or_default()))
+    }
+
+    async fn grant_resources(
+        &self,
+        user: UserId,
+        client: &ClientId,
+        resources: &BTreeSet<ResourceUri>,
+        _now: OffsetDateTime,
+    ) -> Result<(), RepoError> {
+        self.with(|t| {
+            t.resource_consents.entry((user, client.clone())).or_default().extend(resources.iter().cloned());
+        });
+        Ok(())
+    }
+
     async fn revoke(&self, user: UserId, client: &ClientId) -> Result<(), RepoError> {
-        self.with(|t| t.consents.remove(&(user, client.clone())));
+        self.with(|t| {
+            t.consents.remove(&(user, client.clone()));
+            t.resource_consents.remove(&(user, client.clone()));
+        });
         Ok(())
     }
 }

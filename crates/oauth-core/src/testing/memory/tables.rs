@@ -35,6 +35,7 @@ pub(super) struct Tables {
     /// The access-token `jti` each redeemed code's exchange issued.
     pub(super) code_access_tokens: BTreeMap<CodeDigest, String>,
     pub(super) consents: BTreeMap<(UserId, ClientId), BTreeSet<ScopeName>>,
+    pub(super) resource_consents: BTreeMap<(UserId, ClientId), BTreeSet<ResourceUri>>,
     pub(super) sessions: BTreeMap<SessionId, Session>,
     pub(super) pending: BTreeMap<PendingDigest, PendingAuthorization>,
     pub(super) attempts: BTreeMap<ThrottleKey, FailureCount>,

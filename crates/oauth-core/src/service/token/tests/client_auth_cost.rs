@@ -131,6 +131,7 @@ async fn counted() -> (Endpoints, Arc<Counting>) {
         verifier: signer,
         clock,
         random: Arc::new(SeqRandom::new(5)),
+        targets: crate::service::resource_targets::ResourceTargets::new(store.clone()),
     };
     let catalog = Arc::new(ScopeCatalog::new([("api:read", "Read")]).unwrap());
     (Endpoints::new(ports, catalog, TokenPolicy::for_issuer(ISSUER)), counting)

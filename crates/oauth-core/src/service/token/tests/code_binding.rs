@@ -65,6 +65,7 @@ async fn a_replay_without_the_verifier_revokes_nothing() {
     spa.secrets.clear();
     ClientRepository::insert(h.store.as_ref(), &spa).await.unwrap();
     let issued = AuthorizationCode {
+        resources: std::collections::BTreeSet::new(),
         digest: CodeDigest::of("c-spa"),
         client_id: spa.id.clone(),
         user_id: fixtures::user(1, "ada@example.com").id,
