@@ -333,7 +333,7 @@ resource_registry() {
 resources_bound() { grep -rq 'invalid_target' crates/oauth-core/src; }
 feature "Resource indicators (registry, RFC 9728 metadata, tokens bound to one API)" \
   "$(yn resources_bound) tokens bound (RFC 8707 \`resource\`); $(yn resource_registry) registry and CLI" \
-  "resources|resource_server" \
+  "resource" \
   "$(yn grep -q '^## Resource indicators' docs/SECURITY.md) (SECURITY.md § Resource indicators)"
 has_benches() { [[ -f scripts/bench.sh ]] && compgen -G "crates/*/benches/*.rs" >/dev/null; }
 feature "Benchmarks" "$(yn has_benches) (crates/*/benches, scripts/bench.sh)" "bench" \

@@ -150,6 +150,10 @@ async fn a_code_for_one_resource_refuses_another_at_the_token_endpoint() {
     assert_eq!(malformed.error(), "invalid_target");
     let kept = token(&app, &exchange(&seed.client_id, &malformed_code), None).await;
     assert_eq!(kept.status, 200, "a malformed resource is refused before the code is spent: {}", kept.body);
+    // A resource that was not granted is known only with the code's record:
+    // the code is spent, as after a wrong verifier (RFC 6749 §4.1.2).
+    let spent = token(&app, &exchange(&seed.client_id, &code), None).await;
+    assert_eq!(spent.error(), "invalid_grant");
 }
 
 #[tokio::test]
@@ -205,6 +209,11 @@ async fn consent_names_each_api_and_asks_again_for_a_new_one() {
     assert_eq!(wider.status(), StatusCode::OK, "a new API asks again: the consent page");
     let page = wider.text().await.unwrap();
     assert!(page.contains("Payroll API") && page.contains(r#"name="decision""#), "the new API is named");
+
+    // OIDC Core §3.1.2.6: prompt=none cannot approve a new API silently.
+    let silent = format!("{}&prompt=none", query_with(&seed, "openid", &[PAYROLL]));
+    let refused = browser.get(&format!("/oauth/authorize?{silent}")).await;
+    assert_eq!(client_redirect(&refused, REDIRECT_URI)["error"], "consent_required");
 }
 
 #[tokio::test]
@@ -229,17 +238,25 @@ async fn client_credentials_tokens_are_bound_and_introspected_with_their_resourc
     let userinfo = userinfo_at(&app.http, &app.address, &bound.field("access_token")).await;
     assert_eq!(userinfo.status, 401, "userinfo is not the calendar");
 
+    let default_scope =
+        token(&app, &[("grant_type", "client_credentials"), ("resource", CALENDAR)], Some(credentials)).await;
+    assert_eq!(default_scope.body["scope"], "calendar:read", "no scope named: the resource's own");
+
+    let cc = ("grant_type", "client_credentials");
     for (what, fields, error) in [
-        ("its scope without the resource", vec![("grant_type", "client_credentials")], "invalid_scope"),
-        (
-            "a resource it may not ask for",
-            vec![("grant_type", "client_credentials"), ("resource", PAYROLL)],
-            "invalid_target",
-        ),
+        ("its scope without the resource", vec![cc, ("scope", "calendar:read")], "invalid_scope"),
+        ("a resource it may not ask for", vec![cc, ("resource", PAYROLL)], "invalid_target"),
+        ("two resources at once", vec![cc, ("resource", CALENDAR), ("resource", PAYROLL)], "invalid_target"),
     ] {
         let refused = token(&app, &fields, Some(credentials)).await;
         assert_eq!(refused.error(), error, "{what}: {}", refused.body);
     }
+
+    // RFC 7009: revoked, it is inactive at introspection like any other.
+    let access = bound.field("access_token");
+    let revoked = crate::support::token::revoke(&app, &[("token", access.as_str())], Some(credentials)).await;
+    assert_eq!(revoked.status, 200);
+    assert_eq!(introspect(&app, &access, Some(credentials)).await.body["active"], false);
 }
 
 #[tokio::test]

@@ -257,8 +257,13 @@ pub async fn key_ring(
     let policy = KeyPolicy {
         refresh_every: refresh,
         // An instance may sign with a just-retired key until its next re-read,
-        // so the key stays published that much longer than any token lives.
-        longest_token_lifetime: tokens.access_token_lifetime.max(tokens.id_token_lifetime) + refresh,
+        // so the key stays published that much longer than any token lives,
+        // a resource's included (its own lifetime, at most a day).
+        longest_token_lifetime: tokens
+            .access_token_lifetime
+            .max(tokens.id_token_lifetime)
+            .max(oauth_core::resource::MAX_ACCESS_TOKEN_TTL)
+            + refresh,
     };
     let material = Arc::new(JoseKeyMaterial::new(master));
     let ring = KeyRing::load(Arc::new(store.clone()), material, clock, policy)

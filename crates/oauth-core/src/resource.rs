@@ -138,6 +138,11 @@ pub fn requested_resources<'a>(
     Ok(resources)
 }
 
+/// The longest access-token lifetime a resource may set. Whatever must
+/// outlive every access token (a revoked `jti`, a retired key's
+/// publication) is kept at least this long.
+pub const MAX_ACCESS_TOKEN_TTL: time::Duration = time::Duration::hours(24);
+
 /// A registered resource server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resource {

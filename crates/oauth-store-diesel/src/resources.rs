@@ -13,7 +13,7 @@ use time::Duration;
 use crate::connection::AnyConnection;
 use crate::convert::{corrupt, expect_one, from_epoch, join, split};
 use crate::error::repo_error;
-use crate::schema::resources;
+use crate::schema::{resource_consents, resources};
 use crate::store::DieselStore;
 
 /// A `resources` row, as inserted and as read back.
@@ -146,7 +146,15 @@ impl ResourceRepository for DieselStore {
     async fn delete(&self, uri: &ResourceUri) -> Result<(), RepoError> {
         let uri = uri.as_str().to_owned();
         self.run(move |c| {
-            let deleted = diesel::delete(resources::table.find(uri)).execute(c).map_err(repo_error)?;
+            let deleted = c
+                .transaction(|c| {
+                    diesel::delete(
+                        resource_consents::table.filter(resource_consents::resource_uri.eq(uri.clone())),
+                    )
+                    .execute(c)?;
+                    diesel::delete(resources::table.find(uri)).execute(c)
+                })
+                .map_err(repo_error)?;
             expect_one(deleted)
         })
         .await

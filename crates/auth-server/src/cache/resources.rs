@@ -52,6 +52,9 @@ impl ResourceRepository for CachedResources {
     }
 
     async fn find(&self, uri: &ResourceUri) -> Result<Option<Resource>, RepoError> {
+        if !self.copy.enabled() {
+            return self.inner.find(uri).await;
+        }
         Ok(self.all().await?.iter().find(|r| &r.uri == uri).cloned())
     }
 

@@ -12,7 +12,9 @@ use crate::resource::{Resource, ResourceUri};
 ///   by URI;
 /// - `update` replaces everything but the URI and `created_at`; an unknown
 ///   URI is `NotFound`;
-/// - `delete` of an unknown URI is `NotFound`.
+/// - `delete` of an unknown URI is `NotFound`; a deletion also forgets
+///   every user's consent to the resource, so a new API registered at the
+///   same URI starts with none.
 #[cfg_attr(any(test, feature = "test-support"), mockall::automock)]
 #[async_trait::async_trait]
 pub trait ResourceRepository: Send + Sync {

@@ -69,9 +69,11 @@ impl Minter {
         Self { signer, random, policy }
     }
 
-    /// The lifetimes and identifiers tokens are minted with.
-    pub(crate) fn policy(&self) -> &TokenPolicy {
-        &self.policy
+    /// The longest any access token may live: the server's lifetime, or a
+    /// resource's (at most [`crate::resource::MAX_ACCESS_TOKEN_TTL`]). A
+    /// `jti` revoked without knowing its token's `exp` stays listed this long.
+    pub(crate) fn longest_access_token_lifetime(&self) -> time::Duration {
+        self.policy.access_token_lifetime.max(crate::resource::MAX_ACCESS_TOKEN_TTL)
     }
 
     /// The access token, the ID token when `openid` was granted to a user,

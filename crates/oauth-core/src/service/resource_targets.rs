@@ -107,7 +107,10 @@ impl ResourceTargets {
                     "name one resource per token request: each access token is for one API".into(),
                 ));
             }
-            if granted.is_empty() {
+            // Whatever was granted, a token of the default audience carries
+            // no resource's scope (a family granted before its API was
+            // registered included); only OpenID Connect scopes need no read.
+            if scopes.iter().all(is_oidc) {
                 return Ok(TokenTarget { resource: None, scopes: scopes.clone() });
             }
             let registered = self.registry.list().await?;

@@ -119,7 +119,7 @@ pub struct ResourceService {
 
 impl ResourceService {
     /// Shortest and longest access-token lifetime a resource may set.
-    pub const TTL_RANGE: (Duration, Duration) = (Duration::minutes(1), Duration::hours(24));
+    pub const TTL_RANGE: (Duration, Duration) = (Duration::minutes(1), crate::resource::MAX_ACCESS_TOKEN_TTL);
     /// Longest display name.
     pub const MAX_NAME: usize = 100;
 

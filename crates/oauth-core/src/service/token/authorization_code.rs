@@ -109,7 +109,10 @@ impl GrantHandler for AuthorizationCodeGrant {
                 let revoked = self.ports.refresh.revoke_for_code(&digest, now).await?;
                 if let Some(jti) = self.ports.codes.access_token_of(&digest).await? {
                     // Listed until the latest moment the token can expire.
-                    self.ports.revoked.revoke(&jti, now + self.minter.policy().access_token_lifetime).await?;
+                    self.ports
+                        .revoked
+                        .revoke(&jti, now + self.minter.longest_access_token_lifetime())
+                        .await?;
                 }
                 tracing::warn!(
                     event = "code_replayed",
@@ -172,7 +175,7 @@ impl GrantHandler for AuthorizationCodeGrant {
         // redemption), but its tokens are already dead, as RFC 6749 §4.1.2 asks.
         if replayed {
             self.ports.refresh.revoke_for_code(&digest, now).await?;
-            self.ports.revoked.revoke(&minted.jti, now + self.minter.policy().access_token_lifetime).await?;
+            self.ports.revoked.revoke(&minted.jti, now + self.minter.longest_access_token_lifetime()).await?;
         }
         Ok(minted.response)
     }

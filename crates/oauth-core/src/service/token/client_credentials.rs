@@ -59,16 +59,21 @@ impl GrantHandler for ClientCredentialsGrant {
         }
         let machine_scopes: BTreeSet<ScopeName> =
             client.metadata.scopes.iter().filter(|s| !is_user_scope(s)).cloned().collect();
-        let scopes = match params.scope.as_deref().filter(|s| !s.is_empty()) {
-            Some(text) => parse_scopes(Some(text), &machine_scopes, &self.catalog)?,
-            None => machine_scopes,
-        };
-        // RFC 8707 §2: a resource the client may ask for, registered; a
-        // resource's scope only with its resource.
+        // RFC 8707 §2: a resource the client may ask for, registered.
         let requested =
             requested_resources(params.resources.iter().map(String::as_str), &client.metadata.resources)?;
-        self.targets.check(&scopes, &requested).await?;
-        let target = self.targets.choose(&requested, &requested, &scopes).await?;
+        let target = match params.scope.as_deref().filter(|s| !s.is_empty()) {
+            // Scopes named: each must come with its resource.
+            Some(text) => {
+                let scopes = parse_scopes(Some(text), &machine_scopes, &self.catalog)?;
+                self.targets.check(&scopes, &requested).await?;
+                self.targets.choose(&requested, &requested, &scopes).await?
+            }
+            // None named: what the client may have, for the resource it names
+            // (or, naming none, what no resource owns).
+            None => self.targets.choose(&requested, &requested, &machine_scopes).await?,
+        };
+        let scopes = target.scopes.clone();
         let now = self.clock.now();
         let grant = Grant { client, user: None, scopes, nonce: None, family: None, target };
         Ok(self.minter.mint(&grant, None, None, now).await?.response)

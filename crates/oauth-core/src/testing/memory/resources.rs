@@ -34,6 +34,12 @@ impl ResourceRepository for InMemoryStore {
     }
 
     async fn delete(&self, uri: &ResourceUri) -> Result<(), RepoError> {
-        self.with(|t| t.resources.remove(uri).map(drop).ok_or(RepoError::NotFound))
+        self.with(|t| {
+            t.resources.remove(uri).ok_or(RepoError::NotFound)?;
+            for granted in t.resource_consents.values_mut() {
+                granted.remove(uri);
+            }
+            Ok(())
+        })
     }
 }
