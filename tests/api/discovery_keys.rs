@@ -55,8 +55,9 @@ async fn tokens_verify_with_the_published_keys_across_a_rotation() {
     verifier.verify(&after, now).await.expect("the new key was published before it signed");
     verifier.verify(&before, now).await.expect("the retired key still verifies older tokens");
 
-    // Once no token signed by the retired key can be valid, it leaves the JWKS.
-    app.clock.advance(Duration::minutes(10));
+    // Once no token signed by the retired key can be valid (a resource's
+    // may live a day), it leaves the JWKS.
+    app.clock.advance(Duration::hours(24));
     assert_eq!(auth_server::janitor::sweep_keys(&keys, None).await, 1);
     app.clock.advance(Duration::seconds(60));
     let jwks: Value =

@@ -62,8 +62,8 @@ async fn a_request_without_api_scopes_or_resources_reads_nothing() {
         targets.check(&scopes(&["openid", "offline_access"]), &BTreeSet::new()).await.unwrap().is_empty()
     );
     let default =
-        targets.choose(&BTreeSet::new(), &BTreeSet::new(), &scopes(&["openid", "api:read"])).await.unwrap();
-    assert_eq!(default, TokenTarget { resource: None, scopes: scopes(&["openid", "api:read"]) });
+        targets.choose(&uris(&[CALENDAR]), &BTreeSet::new(), &scopes(&["openid", "email"])).await.unwrap();
+    assert_eq!(default, TokenTarget { resource: None, scopes: scopes(&["openid", "email"]) });
 }
 
 #[tokio::test]
