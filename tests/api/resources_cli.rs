@@ -32,6 +32,25 @@ fn json_of(binary: &Binary, url: &str, args: &[&str]) -> Value {
 
 const CALENDAR: &str = "https://calendar.example.com/";
 
+/// Registers the calendar API with its read scope.
+fn create_calendar(binary: &Binary, url: &str) -> Value {
+    json_of(
+        binary,
+        url,
+        &[
+            "resources",
+            "create",
+            "--uri",
+            CALENDAR,
+            "--name",
+            "Calendar",
+            "--scope",
+            "calendar:read",
+            "--json",
+        ],
+    )
+}
+
 #[test]
 fn create_list_update_metadata_delete_on_both_backends() {
     for (backend, db) in databases("create_list_update_metadata_delete_on_both_backends") {
@@ -138,21 +157,7 @@ fn invalid_input_names_the_field_exits_2_and_writes_nothing() {
     let binary = Binary::new();
     let db = TestDatabase::sqlite();
     let url = db.url_text();
-    json_of(
-        &binary,
-        &url,
-        &[
-            "resources",
-            "create",
-            "--uri",
-            CALENDAR,
-            "--name",
-            "Calendar",
-            "--scope",
-            "calendar:read",
-            "--json",
-        ],
-    );
+    create_calendar(&binary, &url);
     let rows: &[(&str, &[&str], &str)] = &[
         ("relative URI", &["--uri", "/payroll", "--name", "Payroll"], "absolute URI"),
         ("fragment", &["--uri", "https://payroll.example.com/#x", "--name", "Payroll"], "fragment"),
@@ -344,21 +349,7 @@ fn clients_and_their_registry_are_unchanged_by_resources() {
     let binary = Binary::new();
     let db = TestDatabase::sqlite();
     let url = db.url_text();
-    json_of(
-        &binary,
-        &url,
-        &[
-            "resources",
-            "create",
-            "--uri",
-            CALENDAR,
-            "--name",
-            "Calendar",
-            "--scope",
-            "calendar:read",
-            "--json",
-        ],
-    );
+    create_calendar(&binary, &url);
     let client = json_of(
         &binary,
         &url,

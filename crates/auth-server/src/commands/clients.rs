@@ -3,8 +3,6 @@
 
 use std::path::Path;
 
-use figment::Figment;
-use figment::providers::{Format, Toml};
 use oauth_core::client::{Client, ClientSecret, ClientSpec};
 use oauth_core::service::clients::{ApplyOutcome, ClientError, ClientService, ClientUpdate};
 use serde_json::{Value, json};
@@ -153,16 +151,7 @@ struct ApplyDocument {
 }
 
 fn read_apply_file(path: &Path) -> Result<Vec<ClientSpec>, CommandError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CommandError::Usage(format!("refused: cannot read {}: {e}", path.display())))?;
-    let document: ApplyDocument = Figment::from(Toml::string(&text)).extract().map_err(|e| {
-        let field = e.path.join(".");
-        CommandError::Usage(format!(
-            "refused: {}: `{field}`: {}; nothing was changed",
-            path.display(),
-            e.kind
-        ))
-    })?;
+    let document: ApplyDocument = super::apply_file::read(path)?;
     Ok(document.clients)
 }
 

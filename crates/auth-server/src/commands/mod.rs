@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod apply_file;
 pub mod clients;
 pub mod demo;
 pub mod janitor;

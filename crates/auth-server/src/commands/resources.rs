@@ -5,8 +5,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use figment::Figment;
-use figment::providers::{Format, Toml};
 use oauth_core::resource::Resource;
 use oauth_core::scope::ScopeName;
 use oauth_core::service::resources::{NewResource, ResourceError, ResourceService, ResourceUpdate};
@@ -163,16 +161,7 @@ struct ApplyDocument {
 }
 
 fn read_apply_file(path: &Path) -> Result<Vec<NewResource>, CommandError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CommandError::Usage(format!("refused: cannot read {}: {e}", path.display())))?;
-    let document: ApplyDocument = Figment::from(Toml::string(&text)).extract().map_err(|e| {
-        let field = e.path.join(".");
-        CommandError::Usage(format!(
-            "refused: {}: `{field}`: {}; nothing was changed",
-            path.display(),
-            e.kind
-        ))
-    })?;
+    let document: ApplyDocument = super::apply_file::read(path)?;
     document
         .resources
         .into_iter()
