@@ -66,8 +66,11 @@ impl Application {
         let keys = key_ring(config, &store, clock.clone()).await?;
         let verifier: Arc<dyn TokenVerifier> = Arc::new(JoseVerifier::new(keys.clone()));
         let clients = client_directory(config, &store, clock.clone());
-        let browser = browser_services(config, &store, &clients, verifier.clone(), clock.clone()).await?;
-        let endpoints = token_endpoints(config, &store, clients, keys.clone(), verifier, clock.clone());
+        let targets = resource_targets(config, &store, clock.clone());
+        let browser =
+            browser_services(config, &store, &clients, &targets, verifier.clone(), clock.clone()).await?;
+        let endpoints =
+            token_endpoints(config, &store, clients, targets, keys.clone(), verifier, clock.clone());
         let janitor = crate::janitor::Janitor {
             retention: Arc::new(retention_service(&store, clock.clone())),
             keys: keys.clone(),
@@ -181,12 +184,13 @@ pub struct BrowserServices {
 }
 
 /// The browser's services over the real adapters, reading clients through
-/// `clients`. Hashes one random password for the dummy hash that unknown
-/// usernames are verified against.
+/// `clients` and resources through `targets`. Hashes one random password
+/// for the dummy hash that unknown usernames are verified against.
 pub async fn browser_services(
     config: &Config,
     store: &DieselStore,
     clients: &ClientDirectory,
+    targets: &ResourceTargets,
     verifier: Arc<dyn TokenVerifier>,
     clock: Arc<dyn Clock>,
 ) -> Result<BrowserServices, CommandError> {
@@ -200,7 +204,7 @@ pub async fn browser_services(
     let store = Arc::new(store.clone());
     let ports = AuthorizePorts {
         clients: clients.clone(),
-        targets: resource_targets(config, &store, clock.clone()),
+        targets: targets.clone(),
         ..AuthorizePorts::over(&store, hasher, clock.clone(), random)
     };
     let logout_ports = LogoutPorts { clients: clients.clone(), ..LogoutPorts::over(&store) };
@@ -273,11 +277,13 @@ pub async fn key_ring(
 }
 
 /// The token, introspection, revocation, userinfo and CORS services over
-/// the real adapters, reading clients through `clients`.
+/// the real adapters, reading clients through `clients` and resources
+/// through `targets`.
 pub fn token_endpoints(
     config: &Config,
     store: &DieselStore,
     clients: ClientDirectory,
+    targets: ResourceTargets,
     signer: Arc<dyn TokenSigner>,
     verifier: Arc<dyn TokenVerifier>,
     clock: Arc<dyn Clock>,
@@ -292,17 +298,17 @@ pub fn token_endpoints(
     // Read on every token request; see docs/SECURITY.md § Read caches.
     let ttl = config.database.client_cache_ttl.to_time();
     ports.clients = clients;
-    ports.targets = resource_targets(config, &Arc::new(store.clone()), clock.clone());
+    ports.targets = targets;
     ports.attempts = Arc::new(CachedLoginAttempts::new(ports.attempts, clock.clone(), ttl));
     ports.verifier = Arc::new(CachedVerifier::new(ports.verifier, clock));
     TokenEndpoints::compose(ports, Arc::new(config.scopes.clone()), config.tokens.clone())
 }
 
-/// The resource registry as the endpoints consult it: read through a copy
-/// trusted for the client cache's TTL (docs/SECURITY.md § Read caches).
-fn resource_targets(config: &Config, store: &Arc<DieselStore>, clock: Arc<dyn Clock>) -> ResourceTargets {
+/// The resource registry as every endpoint consults it: one copy, trusted
+/// for the client cache's TTL (docs/SECURITY.md § Read caches).
+pub fn resource_targets(config: &Config, store: &DieselStore, clock: Arc<dyn Clock>) -> ResourceTargets {
     let ttl = config.database.client_cache_ttl.to_time();
-    ResourceTargets::new(Arc::new(CachedResources::new(store.clone(), clock, ttl)))
+    ResourceTargets::new(Arc::new(CachedResources::new(Arc::new(store.clone()), clock, ttl)))
 }
 
 /// What the janitor sweeps, over the store itself: purges read no cache.
