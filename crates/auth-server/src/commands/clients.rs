@@ -132,12 +132,9 @@ fn client_update(args: &UpdateClient) -> ClientUpdate {
 
 /// `24h`, `90m`, `7d`, `1h 30m`: at most a year, so a typo cannot keep an old secret alive for ever.
 fn parse_grace(text: &str) -> Result<time::Duration, CommandError> {
-    let refused = |why: String| CommandError::refused(format!("`grace`: {why}"));
-    let std =
-        humantime::parse_duration(text).map_err(|e| refused(format!("{text:?} is not a duration ({e})")))?;
-    let grace = time::Duration::try_from(std).map_err(|e| refused(e.to_string()))?;
+    let grace = super::parse_duration("grace", text)?;
     if grace > time::Duration::days(366) {
-        return Err(refused("must be at most a year".into()));
+        return Err(CommandError::refused("`grace`: must be at most a year"));
     }
     Ok(grace)
 }

@@ -131,10 +131,7 @@ fn resource_update(args: &UpdateResource) -> Result<ResourceUpdate, CommandError
 
 /// `5m`, `1h`, `90s`: the service bounds it (1 minute to 24 hours).
 fn parse_ttl(text: &str) -> Result<time::Duration, CommandError> {
-    let refused = |why: String| CommandError::refused(format!("`access_token_ttl`: {why}"));
-    let std =
-        humantime::parse_duration(text).map_err(|e| refused(format!("{text:?} is not a duration ({e})")))?;
-    time::Duration::try_from(std).map_err(|e| refused(e.to_string()))
+    super::parse_duration("access_token_ttl", text)
 }
 
 /// One `[[resources]]` table of an apply file.

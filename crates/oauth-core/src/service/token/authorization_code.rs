@@ -13,7 +13,7 @@ use crate::ports::{
 };
 use crate::service::client_authentication::TokenFailure;
 use crate::service::mint::{Grant, Minter, NewFamily};
-use crate::service::resource_targets::{ResourceTargets, requested_resources};
+use crate::service::resource_targets::ResourceTargets;
 use crate::token::TokenResponse;
 
 use super::checks::{active_user, invalid_grant, require};
@@ -73,10 +73,9 @@ impl GrantHandler for AuthorizationCodeGrant {
 
     /// RFC 6749 §4.1.3 with RFC 7636 §4.6.
     async fn grant(&self, client: &Client, params: TokenParams) -> Result<TokenResponse, TokenFailure> {
-        let code = require(params.code, "code")?;
         // Checked before the code is spent: a malformed `resource` loses nothing.
-        let requested =
-            requested_resources(params.resources.iter().map(String::as_str), &client.metadata.resources)?;
+        let requested = params.resources_of(client)?;
+        let code = require(params.code, "code")?;
         let now = self.clock.now();
         let digest = CodeDigest::of(&code);
         // SECURITY: consumed before any other check, so a failed attempt burns

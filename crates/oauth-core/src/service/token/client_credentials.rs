@@ -11,7 +11,7 @@ use crate::ports::Clock;
 use crate::scope::{ScopeCatalog, ScopeName};
 use crate::service::client_authentication::TokenFailure;
 use crate::service::mint::{Grant, Minter};
-use crate::service::resource_targets::{ResourceTargets, requested_resources};
+use crate::service::resource_targets::ResourceTargets;
 use crate::token::TokenResponse;
 
 use super::{GrantHandler, TokenParams};
@@ -60,8 +60,7 @@ impl GrantHandler for ClientCredentialsGrant {
         let machine_scopes: BTreeSet<ScopeName> =
             client.metadata.scopes.iter().filter(|s| !is_user_scope(s)).cloned().collect();
         // RFC 8707 §2: a resource the client may ask for, registered.
-        let requested =
-            requested_resources(params.resources.iter().map(String::as_str), &client.metadata.resources)?;
+        let requested = params.resources_of(client)?;
         let target = match params.scope.as_deref().filter(|s| !s.is_empty()) {
             // Scopes named: each must come with its resource.
             Some(text) => {

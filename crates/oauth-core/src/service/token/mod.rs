@@ -45,6 +45,18 @@ pub struct TokenParams {
 }
 
 impl TokenParams {
+    /// RFC 8707 §2: the resources named, each one `client` may ask for.
+    /// Parsed before a grant spends anything, so a bad value loses nothing.
+    pub(crate) fn resources_of(
+        &self,
+        client: &Client,
+    ) -> Result<std::collections::BTreeSet<crate::resource::ResourceUri>, OAuthError> {
+        crate::resource::requested_resources(
+            self.resources.iter().map(String::as_str),
+            &client.metadata.resources,
+        )
+    }
+
     /// An authorization code exchange (RFC 6749 §4.1.3, RFC 7636 §4.5).
     pub fn authorization_code(code: &str, redirect_uri: &str, code_verifier: &str) -> Self {
         Self {

@@ -11,7 +11,7 @@ use crate::refresh::{RefreshDigest, Rotation};
 use crate::scope::{ScopeCatalog, ScopeName};
 use crate::service::client_authentication::TokenFailure;
 use crate::service::mint::{Grant, Minter};
-use crate::service::resource_targets::{ResourceTargets, requested_resources};
+use crate::service::resource_targets::ResourceTargets;
 use crate::token::TokenResponse;
 
 use super::checks::{active_user, invalid_grant, require};
@@ -82,10 +82,9 @@ impl GrantHandler for RefreshTokenGrant {
 
     /// RFC 6749 §6 with rotation and reuse detection (RFC 9700 §4.14).
     async fn grant(&self, client: &Client, params: TokenParams) -> Result<TokenResponse, TokenFailure> {
-        let presented = require(params.refresh_token, "refresh_token")?;
         // Checked before the token is rotated: a malformed `resource` loses nothing.
-        let requested =
-            requested_resources(params.resources.iter().map(String::as_str), &client.metadata.resources)?;
+        let requested = params.resources_of(client)?;
+        let presented = require(params.refresh_token, "refresh_token")?;
         let now = self.clock.now();
         let digest = RefreshDigest::of(&presented);
         let Some(RefreshState { record, family, user }) = self.ports.grants.find_refresh(&digest).await?
