@@ -38,13 +38,31 @@ impl ClientId {
         }
     }
 
-    /// Accepts what `generate` produces (and any other URL-safe token of 1 to 64 characters).
+    /// Accepts what `generate` produces (any URL-safe token of 1 to 64
+    /// characters), and URL-shaped ids of at most [`MAX_URL_ID_LEN`] visible
+    /// ASCII characters: client ID metadata documents name a client by the
+    /// URL of its document (draft-ietf-oauth-client-id-metadata-document §3),
+    /// checked fully by [`DocumentUrl`](crate::metadata_document::DocumentUrl).
     pub fn parse(text: &str) -> Result<Self, InvalidClientId> {
         let url_safe = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
-        if text.is_empty() || text.len() > 64 || !text.chars().all(url_safe) {
+        let token = !text.is_empty() && text.len() <= 64 && text.chars().all(url_safe);
+        let url_shaped = Self::is_url_shaped(text)
+            && text.len() <= MAX_URL_ID_LEN
+            && text.chars().all(|c| c.is_ascii_graphic());
+        if !(token || url_shaped) {
             return Err(InvalidClientId);
         }
         Ok(Self(text.to_owned()))
+    }
+
+    /// Whether the id has the shape of a metadata document's URL (it starts
+    /// with `https://` or `http://`), which no generated id has.
+    pub fn is_url(&self) -> bool {
+        Self::is_url_shaped(&self.0)
+    }
+
+    fn is_url_shaped(text: &str) -> bool {
+        text.starts_with("https://") || text.starts_with("http://")
     }
 
     /// The id as text.
@@ -59,9 +77,12 @@ impl fmt::Display for ClientId {
     }
 }
 
+/// The longest URL a client id may be.
+pub const MAX_URL_ID_LEN: usize = 512;
+
 /// The text is not a client id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("not a client id (1 to 64 characters of A-Z, a-z, 0-9, '-', '_')")]
+#[error("not a client id (1 to 64 characters of A-Z, a-z, 0-9, '-', '_', or an https URL)")]
 pub struct InvalidClientId;
 
 /// Defines a closed set of protocol words with their wire spelling.
@@ -147,6 +168,26 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// Where a client's registration comes from. Only an operator's
+    /// registration is trusted as said; the others are self-asserted
+    /// (RFC 7591 §5), so their consent page is always shown and marks them.
+    ClientOrigin {
+        /// Registered by an operator (`auth-server clients create|apply`).
+        Registered => "registered",
+        /// Described by the document at its client id URL
+        /// (draft-ietf-oauth-client-id-metadata-document).
+        MetadataDocument => "metadata_document",
+    }
+}
+
+impl ClientOrigin {
+    /// Whether an operator vouched for the client.
+    pub fn is_registered(self) -> bool {
+        self == Self::Registered
+    }
+}
+
 /// Marks digests of client secrets.
 #[derive(Debug)]
 pub enum ClientSecretKind {}
@@ -209,8 +250,10 @@ pub struct ClientMetadata {
 /// A registered client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Client {
-    /// The identifier issued at registration.
+    /// The identifier issued at registration, or its metadata document's URL.
     pub id: ClientId,
+    /// Who registered it.
+    pub origin: ClientOrigin,
     /// What the operator set.
     pub metadata: ClientMetadata,
     /// At most two: the current one and, during a grace period, the previous.
@@ -251,9 +294,15 @@ impl Client {
         self.metadata.post_logout_redirect_uris.iter().find(|uri| uri.as_str() == presented)
     }
 
-    /// The key that makes names unique.
+    /// The key that makes names unique. A self-asserted client's name is
+    /// not: two documents may both call themselves "Visual Studio Code", and
+    /// neither may take an operator's name, so its key is its origin and id
+    /// (a space cannot begin a registered name's key, which is trimmed).
     pub fn name_key(&self) -> String {
-        name_key(&self.metadata.name)
+        match self.origin {
+            ClientOrigin::Registered => name_key(&self.metadata.name),
+            origin @ ClientOrigin::MetadataDocument => format!(" {origin} {}", self.id),
+        }
     }
 }
 
@@ -263,7 +312,9 @@ pub fn name_key(name: &str) -> String {
 }
 
 mod spec;
+mod template;
 #[cfg(test)]
 mod tests;
 
 pub use spec::{ClientFieldError, ClientSpec};
+pub use template::SelfAssertedTemplate;

@@ -77,6 +77,10 @@ pub struct ServerMetadata {
     pub request_uri_parameter_supported: bool,
     /// RFC 9207 §3: we send `iss` in every authorization response.
     pub authorization_response_iss_parameter_supported: bool,
+    /// CIMD §5: a URL `client_id` names its metadata document. Present only
+    /// when that is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id_metadata_document_supported: Option<bool>,
 }
 
 impl ServerMetadata {
@@ -126,7 +130,16 @@ impl ServerMetadata {
             request_parameter_supported: false,
             request_uri_parameter_supported: false,
             authorization_response_iss_parameter_supported: true,
+            client_id_metadata_document_supported: None,
         }
+    }
+
+    /// Says that URL client ids name metadata documents (CIMD §5). `none`
+    /// is already among the token endpoint's methods, as these clients need.
+    #[must_use]
+    pub fn with_client_id_metadata_documents(mut self) -> Self {
+        self.client_id_metadata_document_supported = Some(true);
+        self
     }
 }
 

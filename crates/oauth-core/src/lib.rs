@@ -15,6 +15,7 @@ pub mod consent;
 pub mod digest;
 pub mod discovery;
 pub mod error;
+pub mod metadata_document;
 pub mod origin;
 pub mod password;
 pub mod pending;

@@ -97,6 +97,15 @@ struct ApiView<'a> {
     is_new: bool,
 }
 
+/// Who the client is, as the consent page says it.
+#[derive(Serialize)]
+struct NoticeView<'a> {
+    unverified: bool,
+    document_host: Option<&'a str>,
+    redirect_host: &'a str,
+    loopback_only: bool,
+}
+
 impl Pages {
     /// Parses every template (inheritance included) once.
     pub fn new(issuer: &str) -> Result<Self, PagesError> {
@@ -169,6 +178,16 @@ impl Pages {
             .map(|api| ApiView { name: &api.name, uri: &api.uri, is_new: api.is_new })
             .collect();
         context.insert("apis", &apis);
+        let notice = &page.notice;
+        context.insert(
+            "notice",
+            &NoticeView {
+                unverified: notice.unverified,
+                document_host: notice.document_host.as_deref(),
+                redirect_host: &notice.redirect_host,
+                loopback_only: notice.loopback_only,
+            },
+        );
         self.respond(StatusCode::OK, "consent.html", &context)
     }
 

@@ -38,6 +38,7 @@ type ClientRow = (
     String,
     bool,
     String,
+    String,
 );
 /// A `client_secrets` row: client id, digest, created, expires.
 type SecretRow = (String, String, i64, Option<i64>);
@@ -61,6 +62,7 @@ macro_rules! client_columns {
             clients::post_logout_redirect_uris,
             clients::may_introspect_any,
             clients::resources,
+            clients::origin,
         )
     };
 }
@@ -95,6 +97,7 @@ fn from_rows(row: ClientRow, secret_rows: Vec<SecretRow>) -> Result<Client, Repo
         logout_uris,
         may_introspect_any,
         resources,
+        origin,
     ) = row;
     let client_type: ClientType = client_type.parse().map_err(|_| corrupt("clients.client_type"))?;
     let metadata = ClientMetadata {
@@ -140,6 +143,7 @@ fn from_rows(row: ClientRow, secret_rows: Vec<SecretRow>) -> Result<Client, Repo
     secrets.sort_by_key(|s| s.created_at);
     Ok(Client {
         id: ClientId::parse(&id).map_err(|_| corrupt("clients.id"))?,
+        origin: origin.parse().map_err(|_| corrupt("clients.origin"))?,
         metadata,
         secrets,
         disabled,
@@ -239,6 +243,7 @@ impl ClientRepository for DieselStore {
                         clients::id.eq(client.id.as_str().to_owned()),
                         clients::client_type.eq(client.metadata.client_type.as_str().to_owned()),
                         clients::auth_method.eq(client.metadata.auth_method.as_str().to_owned()),
+                        clients::origin.eq(client.origin.as_str().to_owned()),
                         clients::created_at.eq(client.created_at.unix_timestamp()),
                         metadata_changes(&client),
                     ))

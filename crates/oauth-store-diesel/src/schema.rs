@@ -34,6 +34,7 @@ diesel::table! {
         post_logout_redirect_uris -> Text,
         may_introspect_any -> Bool,
         resources -> Text,
+        origin -> Text,
     }
 }
 

@@ -10,6 +10,7 @@ mod grant_store;
 mod key_material;
 mod key_set;
 mod login_attempts;
+mod metadata_documents;
 mod password_hasher;
 mod random;
 mod readiness;
@@ -37,6 +38,7 @@ pub use key_material::{
 };
 pub use key_set::{KeySet, KeySetUnavailable, PublishedKeys};
 pub use login_attempts::LoginAttemptRepository;
+pub use metadata_documents::{DocumentRefused, MetadataDocuments};
 pub use password_hasher::{HashError, PasswordHasher};
 pub use random::{RandomSource, RandomUnavailable};
 pub use readiness::ReadinessProbe;

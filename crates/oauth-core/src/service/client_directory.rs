@@ -36,6 +36,7 @@ pub enum Judged {
 pub struct ClientDirectory {
     store: Arc<dyn ClientRepository>,
     copies: Option<Copies>,
+    documents: Option<Arc<DocumentClients>>,
 }
 
 /// The cache and the clock that stamps and ages its copies.
@@ -47,14 +48,17 @@ struct Copies {
 
 impl std::fmt::Debug for ClientDirectory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientDirectory").field("cached", &self.copies.is_some()).finish_non_exhaustive()
+        f.debug_struct("ClientDirectory")
+            .field("cached", &self.copies.is_some())
+            .field("metadata_documents", &self.documents.is_some())
+            .finish_non_exhaustive()
     }
 }
 
 impl ClientDirectory {
     /// Every read goes to `store`.
     pub fn uncached(store: Arc<dyn ClientRepository>) -> Self {
-        Self { store, copies: None }
+        Self { store, copies: None, documents: None }
     }
 
     /// Reads through `cache`, which ages its copies on `clock`.
@@ -63,13 +67,31 @@ impl ClientDirectory {
         cache: Arc<dyn ClientCache>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { store, copies: Some(Copies { cache, clock }) }
+        Self { store, copies: Some(Copies { cache, clock }), documents: None }
+    }
+
+    /// Also accepts clients whose id is the URL of their metadata document
+    /// (off unless this is called: a URL id is otherwise an unknown client).
+    #[must_use]
+    pub fn with_metadata_documents(mut self, documents: Arc<DocumentClients>) -> Self {
+        self.documents = Some(documents);
+        self
     }
 
     /// The client as stored now, past any copy; the copy is replaced by it,
     /// or dropped when the client is gone. For a decision that must rest on
     /// the stored client, a copy in hand having refused.
+    ///
+    /// A URL id names a metadata document's client: resolved through its
+    /// document (whose freshness the fetcher keeps), never from the store
+    /// alone, and unknown while documents are off.
     pub async fn find_fresh(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {
+        if id.is_url() {
+            return match &self.documents {
+                Some(documents) => documents.resolve(id).await,
+                None => Ok(None),
+            };
+        }
         let Some(copies) = &self.copies else { return self.store.find(id).await };
         let read_at = copies.clock.now();
         let found = self.store.find(id).await?;
@@ -98,6 +120,7 @@ impl ClientDirectory {
         decide: impl Fn(Option<Client>) -> Result<T, E>,
     ) -> Result<Result<T, E>, RepoError> {
         if let Some(copies) = &self.copies
+            && !id.is_url()
             && let Some(copy) = copies.cache.get(id, copies.clock.now())
             && let Ok(accepted) = decide(Some(copy))
         {
@@ -134,5 +157,8 @@ impl ClientDirectory {
     }
 }
 
+mod documents;
 #[cfg(test)]
 mod tests;
+
+pub use documents::DocumentClients;

@@ -28,6 +28,11 @@ pub enum ClientError {
     /// No client has this id.
     #[error("no client with id {0:?}")]
     UnknownClient(String),
+    /// A self-asserted client is described by its own metadata.
+    #[error(
+        "client {0:?} is described by its own metadata document; it can only be disabled, enabled or deleted"
+    )]
+    SelfDescribed(String),
     /// A public client has no secret to rotate.
     #[error("`type`: a public client has no secret to rotate")]
     NoSecret,
@@ -165,6 +170,7 @@ impl ClientService {
             .map(|s| StoredSecret { digest: s.digest(), created_at: now, expires_at: None })
             .collect();
         let client = Client {
+            origin: crate::client::ClientOrigin::Registered,
             id: ClientId::generate(self.random.as_ref())?,
             metadata,
             secrets,
@@ -197,6 +203,9 @@ impl ClientService {
     #[tracing::instrument(skip_all)]
     pub async fn update(&self, id: &str, update: ClientUpdate) -> Result<Client, ClientError> {
         let client = self.find(id).await?;
+        if !client.origin.is_registered() {
+            return Err(ClientError::SelfDescribed(id.to_owned()));
+        }
         let mut spec = ClientSpec::from(&client.metadata);
         if let Some(uris) = update.redirect_uris {
             spec.redirect_uris = uris;

@@ -191,7 +191,7 @@ impl ResourceService {
             .list()
             .await?
             .into_iter()
-            .filter(|client| client.metadata.resources.contains(&parsed))
+            .filter(|client| client.origin.is_registered() && client.metadata.resources.contains(&parsed))
             .map(|client| client.id.as_str().to_owned())
             .collect();
         if !naming.is_empty() {

@@ -52,6 +52,7 @@ pub fn client(n: u64, name: &str, secret: &str) -> crate::client::Client {
     .expect("fixture client");
     crate::client::Client {
         id: ClientId::parse(&format!("client{n}")).expect("fixture id"),
+        origin: crate::client::ClientOrigin::Registered,
         metadata,
         secrets: vec![StoredSecret { digest: SecretDigest::of(secret), created_at: T0, expires_at: None }],
         disabled: false,

@@ -216,6 +216,23 @@ impl AuthorizeService {
                 is_new: new_resources.contains(&api.uri),
             })
             .collect();
-        super::ConsentPage { interaction, user: user.email.as_str().to_owned(), scopes, apis }
+        let notice = client_notice(&request.target.client, &request.target.redirect_uri);
+        super::ConsentPage { interaction, user: user.email.as_str().to_owned(), scopes, apis, notice }
+    }
+}
+
+/// What the consent page says of `client`, sending the browser to `redirect_uri`.
+fn client_notice(client: &crate::client::Client, redirect_uri: &str) -> super::ClientNotice {
+    use crate::metadata_document::host_of;
+    let loopback = |uri: &str| {
+        url::Url::parse(uri)
+            .is_ok_and(|url| url.scheme() == "http" && crate::metadata_document::is_loopback_literal(&url))
+    };
+    super::ClientNotice {
+        unverified: !client.origin.is_registered(),
+        document_host: client.id.is_url().then(|| host_of(client.id.as_str()).unwrap_or_default()),
+        redirect_host: host_of(redirect_uri).unwrap_or_default(),
+        loopback_only: !client.origin.is_registered()
+            && client.metadata.redirect_uris.iter().all(|uri| loopback(uri.as_str())),
     }
 }

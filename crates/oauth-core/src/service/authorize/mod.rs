@@ -38,8 +38,8 @@ use crate::throttle::{AuthorizeQuota, ThrottlePolicy};
 use crate::user::User;
 
 pub use outcome::{
-    Answer, ApiLine, AuthorizationResponse, AuthorizeOutcome, ConsentPage, Decision, Interaction,
-    LoginFailure, LoginForm, LoginOutcome, LoginPage, Next, PageError, ScopeLine, StartAgain,
+    Answer, ApiLine, AuthorizationResponse, AuthorizeOutcome, ClientNotice, ConsentPage, Decision,
+    Interaction, LoginFailure, LoginForm, LoginOutcome, LoginPage, Next, PageError, ScopeLine, StartAgain,
 };
 
 /// The rules of signing in at the authorization endpoint: request checks,
@@ -355,9 +355,12 @@ fn consent_step_given(
     granted: &std::collections::BTreeSet<crate::scope::ScopeName>,
     granted_resources: &std::collections::BTreeSet<crate::resource::ResourceUri>,
 ) -> ConsentStep {
-    let force = request.prompt.contains(&Prompt::Consent);
+    // A self-asserted client is asked about every time (RFC 7591 §5; CIMD
+    // §6.4): its document may have changed hands since the last approval.
+    let vouched = request.target.client.origin.is_registered();
+    let force = request.prompt.contains(&Prompt::Consent) || !vouched;
     let requested = (&request.scopes, &request.resources);
-    let skip = request.target.client.metadata.skip_consent;
+    let skip = request.target.client.metadata.skip_consent && vouched;
     match consent_need(requested, (granted, granted_resources), force, skip) {
         ConsentNeed::Satisfied => ConsentStep::Issue,
         ask @ ConsentNeed::Ask { .. } => ConsentStep::Ask(ask),

@@ -98,6 +98,25 @@ pub struct ConsentPage {
     pub scopes: Vec<ScopeLine>,
     /// The APIs (RFC 8707 resources) the client asks to use on the user's behalf.
     pub apis: Vec<ApiLine>,
+    /// What the page must say about who the client is.
+    pub notice: ClientNotice,
+}
+
+/// Who the client is, as far as the server knows: a self-asserted client
+/// (a metadata document's) is marked unverified and named by the host that
+/// serves its document, above the name it gives itself (CIMD §6.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientNotice {
+    /// No operator vouched for the client: its name is its own claim.
+    pub unverified: bool,
+    /// The host serving the client's metadata document, if it has one.
+    pub document_host: Option<String>,
+    /// The host the browser returns to with the code.
+    pub redirect_host: String,
+    /// Every redirect URI is on a loopback address: any program on the
+    /// user's machine could receive the code (MCP 2025-11-25, "Localhost
+    /// Redirect URI Risks").
+    pub loopback_only: bool,
 }
 
 /// One requested API on the consent page.

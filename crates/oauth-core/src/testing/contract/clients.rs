@@ -6,7 +6,7 @@ use std::sync::Arc;
 use time::Duration;
 
 use super::contract_suite;
-use crate::client::{ClientId, GrantType, IdTokenAlg, SecretDigest, StoredSecret};
+use crate::client::{ClientId, ClientOrigin, GrantType, IdTokenAlg, SecretDigest, StoredSecret};
 use crate::error::RepoError;
 use crate::ports::ClientRepository;
 use crate::redirect_uri::RedirectUri;
@@ -24,6 +24,7 @@ contract_suite! {
     unknown_ids_are_not_found,
     delete_removes_the_client,
     lists_by_name,
+    keeps_document_clients_apart_from_registered_names,
 }
 
 /// Every field comes back as stored.
@@ -172,4 +173,27 @@ pub async fn lists_by_name(repo: Arc<dyn ClientRepository>) {
     }
     let names: Vec<String> = repo.list().await.unwrap().into_iter().map(|c| c.metadata.name).collect();
     assert_eq!(names, ["Alice", "bob", "carol"]);
+}
+
+/// A metadata document's client keeps its URL id and origin, and its
+/// self-chosen name takes nobody's: an operator's client of the same name
+/// and a second document of the same name are both stored.
+pub async fn keeps_document_clients_apart_from_registered_names(repo: Arc<dyn ClientRepository>) {
+    let registered = fixtures::client(1, "Visual Studio Code", "secret-one");
+    repo.insert(&registered).await.unwrap();
+    let mut documented = fixtures::client(2, "Visual Studio Code", "unused");
+    documented.id = ClientId::parse("https://vscode.example/oauth/client.json").unwrap();
+    documented.origin = ClientOrigin::MetadataDocument;
+    documented.secrets.clear();
+    repo.insert(&documented).await.unwrap();
+    let mut second = documented.clone();
+    second.id = ClientId::parse("https://other.example/client.json").unwrap();
+    repo.insert(&second).await.unwrap();
+
+    let found = repo.find(&documented.id).await.unwrap().expect("stored");
+    assert_eq!(found, documented);
+    assert_eq!(found.origin, ClientOrigin::MetadataDocument);
+    let by_name = repo.find_by_name("visual studio code").await.unwrap().expect("the operator's");
+    assert_eq!(by_name.id, registered.id, "a name lookup finds only the operator's client");
+    assert_eq!(repo.list().await.unwrap().len(), 3);
 }
