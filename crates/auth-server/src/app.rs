@@ -8,9 +8,9 @@ use actix_web::dev::{Server, ServerHandle};
 use oauth_core::discovery::{ServerMetadata, oauth_metadata_path};
 use oauth_core::password::Password;
 use oauth_core::ports::PasswordHasher as _;
-use oauth_core::ports::{Clock, RandomSource, TokenSigner, TokenVerifier};
+use oauth_core::ports::{Clock, RandomSource, ResourceRepository, TokenSigner, TokenVerifier};
 use oauth_core::service::authorize::{AuthorizePorts, AuthorizeService};
-use oauth_core::service::client_directory::ClientDirectory;
+use oauth_core::service::client_directory::{ClientDirectory, DocumentClients};
 use oauth_core::service::clients::ClientService;
 use oauth_core::service::key_ring::{KeyPolicy, KeyRing};
 use oauth_core::service::logout::{LogoutPorts, LogoutService};
@@ -28,6 +28,7 @@ use crate::cache::{CachedLoginAttempts, CachedResources, CachedVerifier, TtlClie
 use crate::clock::SystemClock;
 use crate::config::{Config, ConfigError, Duration, MasterKeySource};
 use crate::exit::CommandError;
+use crate::outbound::{CacheBounds, CachedDocuments, DocumentFetcher, FetchLimits, SystemLookup};
 
 /// The HTTP server, composed and bound, not yet running, and its janitor.
 pub struct Application {
@@ -65,8 +66,9 @@ impl Application {
         crate::private_files::warn_if_shared(config);
         let keys = key_ring(config, &store, clock.clone()).await?;
         let verifier: Arc<dyn TokenVerifier> = Arc::new(JoseVerifier::new(keys.clone()));
-        let clients = client_directory(config, &store, clock.clone());
-        let targets = resource_targets(config, &store, clock.clone());
+        let registry = resource_registry(config, &store, clock.clone());
+        let clients = client_directory(config, &store, &registry, clock.clone())?;
+        let targets = ResourceTargets::new(registry);
         let browser =
             browser_services(config, &store, &clients, &targets, verifier.clone(), clock.clone()).await?;
         let endpoints =
@@ -78,8 +80,11 @@ impl Application {
         };
         let issuer = &config.server.issuer;
         let pages = Pages::new(issuer).map_err(|e| CommandError::Runtime(e.to_string()))?;
-        let metadata = serde_json::to_string(&ServerMetadata::for_issuer(issuer, &config.scopes))
-            .map_err(|e| CommandError::Runtime(e.to_string()))?;
+        let mut metadata = ServerMetadata::for_issuer(issuer, &config.scopes);
+        if config.self_asserted.metadata_documents.is_some() {
+            metadata = metadata.with_client_id_metadata_documents();
+        }
+        let metadata = serde_json::to_string(&metadata).map_err(|e| CommandError::Runtime(e.to_string()))?;
         // At most a day (validated), so it fits `Cache-Control: max-age`.
         let max_age = u32::try_from(config.keys.jwks_max_age.as_secs()).unwrap_or(u32::MAX);
         let publication = Publication::new(metadata, oauth_metadata_path(issuer), max_age, max_age);
@@ -168,10 +173,48 @@ pub fn client_service(config: &Config, store: DieselStore) -> ClientService {
 }
 
 /// How every service of the server reads clients: through one cache,
-/// shared, in front of the store (docs/SECURITY.md § Read caches).
-pub fn client_directory(config: &Config, store: &DieselStore, clock: Arc<dyn Clock>) -> ClientDirectory {
+/// shared, in front of the store (docs/SECURITY.md § Read caches); and, when
+/// configured, clients described by metadata documents, fetched through the
+/// guarded fetcher (docs/SECURITY.md § Outbound fetches).
+pub fn client_directory(
+    config: &Config,
+    store: &DieselStore,
+    registry: &Arc<dyn ResourceRepository>,
+    clock: Arc<dyn Clock>,
+) -> Result<ClientDirectory, CommandError> {
     let cache = TtlClientCache::new(config.database.client_cache_ttl.to_time());
-    ClientDirectory::cached(Arc::new(store.clone()), Arc::new(cache), clock)
+    let directory = ClientDirectory::cached(Arc::new(store.clone()), Arc::new(cache), clock.clone());
+    let Some(cimd) = config.self_asserted.metadata_documents else { return Ok(directory) };
+    if cimd.allow_http_loopback {
+        tracing::warn!(
+            event = "cimd_http_loopback_allowed",
+            "cimd_allow_http_loopback is on: client metadata documents are fetched over plain http from \
+             127.0.0.1 and [::1]; this is for development only, never for production"
+        );
+    }
+    let limits = FetchLimits {
+        max_bytes: cimd.max_bytes,
+        connect_timeout: cimd.timeout.to_std().min(std::time::Duration::from_secs(2)),
+        deadline: cimd.timeout.to_std(),
+        allow_http_loopback: cimd.allow_http_loopback,
+    };
+    let fetcher = DocumentFetcher::new(limits, Arc::new(SystemLookup))
+        .map_err(|e| CommandError::Runtime(format!("cannot build the document fetcher: {e}")))?;
+    let bounds = CacheBounds {
+        min: cimd.cache_min.to_time(),
+        max: cimd.cache_max.to_time(),
+        entries: cimd.cache_entries,
+    };
+    let documents = CachedDocuments::new(Arc::new(fetcher), clock.clone(), bounds);
+    let clients = DocumentClients::new(
+        Arc::new(documents),
+        Arc::new(store.clone()),
+        registry.clone(),
+        config.self_asserted.template.clone(),
+        clock,
+        cimd.allow_http_loopback,
+    );
+    Ok(directory.with_metadata_documents(Arc::new(clients)))
 }
 
 /// The services of the browser's pages.
@@ -306,9 +349,13 @@ pub fn token_endpoints(
 
 /// The resource registry as every endpoint consults it: one copy, trusted
 /// for the client cache's TTL (docs/SECURITY.md § Read caches).
-pub fn resource_targets(config: &Config, store: &DieselStore, clock: Arc<dyn Clock>) -> ResourceTargets {
+pub fn resource_registry(
+    config: &Config,
+    store: &DieselStore,
+    clock: Arc<dyn Clock>,
+) -> Arc<dyn ResourceRepository> {
     let ttl = config.database.client_cache_ttl.to_time();
-    ResourceTargets::new(Arc::new(CachedResources::new(Arc::new(store.clone()), clock, ttl)))
+    Arc::new(CachedResources::new(Arc::new(store.clone()), clock, ttl))
 }
 
 /// What the janitor sweeps, over the store itself: purges read no cache.

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod exit;
 pub mod janitor;
+pub mod outbound;
 mod private_files;
 pub mod telemetry;
 

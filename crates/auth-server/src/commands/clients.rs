@@ -28,16 +28,17 @@ pub async fn run(config: &Config, command: ClientsCommand) -> Result<(), Command
                 return say(&Value::Array(clients.iter().map(|c| describe(c, None)).collect()).to_string());
             }
             let mut lines = vec![format!(
-                "{:<22}  {:<24}  {:<12}  {:<8}  {}",
-                "CLIENT_ID", "NAME", "TYPE", "DISABLED", "REDIRECT URIS"
+                "{:<22}  {:<24}  {:<12}  {:<17}  {:<8}  {}",
+                "CLIENT_ID", "NAME", "TYPE", "ORIGIN", "DISABLED", "REDIRECT URIS"
             )];
             lines.extend(clients.iter().map(|c| {
                 let uris: Vec<&str> = strs(&c.metadata.redirect_uris);
                 format!(
-                    "{:<22}  {:<24}  {:<12}  {:<8}  {}",
+                    "{:<22}  {:<24}  {:<12}  {:<17}  {:<8}  {}",
                     c.id.as_str(),
                     c.metadata.name,
                     c.metadata.client_type.as_str(),
+                    c.origin.as_str(),
                     if c.disabled { "yes" } else { "no" },
                     uris.join(" ")
                 )
@@ -159,6 +160,7 @@ fn describe(client: &Client, secret: Option<&ClientSecret>) -> Value {
         |t: time::OffsetDateTime| t.format(&Rfc3339).unwrap_or_else(|_| t.unix_timestamp().to_string());
     let mut value = json!({
         "client_id": client.id.as_str(),
+        "origin": client.origin.as_str(),
         "client_name": m.name,
         "client_type": m.client_type.as_str(),
         "token_endpoint_auth_method": m.auth_method.as_str(),
@@ -193,6 +195,7 @@ fn print_client(client: &Client, secret: Option<&ClientSecret>, json: bool) -> R
     let list = |items: Vec<&str>| if items.is_empty() { "-".to_owned() } else { items.join(" ") };
     let mut lines = vec![
         format!("client_id:      {}", client.id),
+        format!("origin:         {}", client.origin),
         format!("name:           {}", m.name),
         format!("type:           {} ({})", m.client_type, m.auth_method),
         format!("redirect_uris:  {}", list(strs(&m.redirect_uris))),

@@ -12,6 +12,7 @@ mod fields;
 mod keys;
 mod logging;
 mod passwords;
+mod self_asserted;
 mod server;
 mod sign_in;
 mod tokens;
@@ -32,6 +33,7 @@ pub use error::ConfigError;
 pub use keys::{KeySettings, KeysConfig, MasterKeySource};
 pub use logging::{LogFormat, LoggingConfig, LoggingSettings};
 pub use passwords::{PasswordSettings, argon2_below_owasp_minimum};
+pub use self_asserted::{MetadataDocumentsConfig, SelfAssertedConfig, SelfAssertedSettings};
 pub use server::{ServerConfig, ServerSettings};
 pub use sign_in::SignInSettings;
 pub use tokens::TokenSettings;
@@ -50,6 +52,7 @@ pub struct RawSettings {
     pub sign_in: SignInSettings,
     pub tokens: TokenSettings,
     pub keys: KeySettings,
+    pub self_asserted: SelfAssertedSettings,
 }
 
 impl RawSettings {
@@ -63,6 +66,7 @@ impl RawSettings {
             fields::names::<SignInSettings>(),
             fields::names::<TokenSettings>(),
             fields::names::<KeySettings>(),
+            fields::names::<SelfAssertedSettings>(),
         ]
         .concat()
     }
@@ -84,6 +88,7 @@ impl RawSettings {
             sign_in: figment.extract().map_err(read)?,
             tokens: figment.extract().map_err(read)?,
             keys: figment.extract().map_err(read)?,
+            self_asserted: figment.extract().map_err(read)?,
         })
     }
 }
@@ -103,6 +108,8 @@ pub struct Config {
     pub tokens: TokenPolicy,
     /// The master key, and how keys are reloaded, published and rotated.
     pub keys: KeysConfig,
+    /// Clients nobody registered by hand: metadata documents and their template.
+    pub self_asserted: SelfAssertedConfig,
 }
 
 impl Config {
@@ -135,7 +142,8 @@ pub fn validate(raw: &RawSettings) -> Result<Config, ConfigError> {
     let tokens = raw.tokens.policy(&server.issuer)?;
     let keys = raw.keys.validate(&database.url, &database.data_dir)?;
     let scopes = raw.sign_in.scopes()?;
-    Ok(Config { server, logging, database, argon2, scopes, sign_in, tokens, keys })
+    let self_asserted = raw.self_asserted.validate(&scopes)?;
+    Ok(Config { server, logging, database, argon2, scopes, sign_in, tokens, keys, self_asserted })
 }
 
 fn positive(key: &str, value: impl TryInto<u64>) -> Result<(), ConfigError> {

@@ -159,6 +159,14 @@ fn every_key_keeps_its_flat_name() {
         "jwks_max_age_secs",
         "key_refresh_secs",
         "key_rotation_interval_secs",
+        "client_id_metadata_documents",
+        "cimd_allow_http_loopback",
+        "cimd_max_bytes",
+        "cimd_timeout_secs",
+        "cimd_cache_min_secs",
+        "cimd_cache_max_secs",
+        "cimd_cache_entries",
+        "registration_scopes",
     ];
     expected.sort_unstable();
     assert_eq!(keys, expected);
@@ -204,5 +212,28 @@ fn debug_output_hides_secrets() {
     for text in [raw_text, config_text] {
         assert!(!text.contains(key), "{text}");
         assert!(text.contains("REDACTED"), "{text}");
+    }
+}
+
+#[test]
+fn metadata_documents_are_off_by_default_and_checked_when_on() {
+    let config = validate(&RawSettings::default()).expect("defaults");
+    assert_eq!(config.self_asserted.metadata_documents, None, "off by default");
+    let on = from_toml("client_id_metadata_documents = true\n");
+    let documents =
+        validate(&on.expect("readable")).expect("valid").self_asserted.metadata_documents.expect("on");
+    assert_eq!((documents.max_bytes, documents.allow_http_loopback), (5 * 1024, false));
+    let refused = [
+        ("registration_scopes = [\"payroll:admin\"]\n", "registration_scopes"),
+        ("client_id_metadata_documents = true\ncimd_max_bytes = 10\n", "cimd_max_bytes"),
+        ("cimd_allow_http_loopback = true\n", "cimd_allow_http_loopback"),
+        (
+            "client_id_metadata_documents = true\ncimd_cache_min_secs = \"2h\"\ncimd_cache_max_secs = \"1h\"\n",
+            "cimd_cache_max_secs",
+        ),
+    ];
+    for (text, key) in refused {
+        let error = validate(&from_toml(text).expect("readable")).expect_err(text);
+        assert!(error.to_string().contains(key), "{text}: {error}");
     }
 }

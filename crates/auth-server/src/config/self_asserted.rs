@@ -1,0 +1,125 @@
+//! Clients nobody registered by hand: client ID metadata documents (off by
+//! default) and the template every such client is held to
+//! (docs/SECURITY.md § Dynamic and metadata-document clients).
+
+use std::collections::BTreeSet;
+
+use oauth_core::client::SelfAssertedTemplate;
+use oauth_core::scope::{ScopeCatalog, ScopeName};
+use serde::Deserialize;
+
+use super::{ConfigError, Duration};
+
+/// Keys of the self-asserted clients section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct SelfAssertedSettings {
+    /// CIMD: a `client_id` that is an https URL names its metadata document.
+    pub client_id_metadata_documents: bool,
+    /// Development only (CIMD §8.6): `http://127.0.0.1:PORT/…` documents too.
+    pub cimd_allow_http_loopback: bool,
+    /// The most bytes of a document read (CIMD §6.6: 5 KB recommended).
+    pub cimd_max_bytes: usize,
+    /// The deadline of one fetch, connection included.
+    pub cimd_timeout_secs: Duration,
+    /// Documents are kept at least this long (unless `no-store`)…
+    pub cimd_cache_min_secs: Duration,
+    /// …and at most this long, whatever `Cache-Control` says.
+    pub cimd_cache_max_secs: Duration,
+    /// The most documents kept in memory.
+    pub cimd_cache_entries: usize,
+    /// The scopes a self-asserted client may hold, beside those of resources
+    /// created with `--allow-dynamic-clients`.
+    pub registration_scopes: Vec<String>,
+}
+
+/// How client ID metadata documents are fetched and kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetadataDocumentsConfig {
+    /// Development only: `http` on the loopback literals.
+    pub allow_http_loopback: bool,
+    /// The most bytes read.
+    pub max_bytes: usize,
+    /// The deadline of one fetch.
+    pub timeout: Duration,
+    /// The least and most time a document is kept.
+    pub cache_min: Duration,
+    /// See `cache_min`.
+    pub cache_max: Duration,
+    /// The most documents kept.
+    pub cache_entries: usize,
+}
+
+/// The validated section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelfAssertedConfig {
+    /// `None` while metadata documents are off.
+    pub metadata_documents: Option<MetadataDocumentsConfig>,
+    /// What every self-asserted client may become.
+    pub template: SelfAssertedTemplate,
+}
+
+impl SelfAssertedSettings {
+    /// Checks every key against `catalog`, the server's scopes.
+    pub fn validate(&self, catalog: &ScopeCatalog) -> Result<SelfAssertedConfig, ConfigError> {
+        let mut scopes = BTreeSet::new();
+        for name in &self.registration_scopes {
+            let scope =
+                ScopeName::parse(name).map_err(|e| ConfigError::new("registration_scopes", e.to_string()))?;
+            if catalog.describe(&scope).is_none() {
+                return Err(ConfigError::new(
+                    "registration_scopes",
+                    format!("{name:?} is not a scope of this server (OpenID Connect or api_scopes)"),
+                ));
+            }
+            scopes.insert(scope);
+        }
+        if !(256..=65_536).contains(&self.cimd_max_bytes) {
+            return Err(ConfigError::new("cimd_max_bytes", "must be between 256 and 65536"));
+        }
+        if !(1..=30).contains(&self.cimd_timeout_secs.as_secs()) {
+            return Err(ConfigError::new("cimd_timeout_secs", "must be between 1 and 30 seconds"));
+        }
+        if self.cimd_cache_min_secs.as_secs() > self.cimd_cache_max_secs.as_secs()
+            || self.cimd_cache_max_secs.as_secs() > 7 * 86_400
+        {
+            return Err(ConfigError::new(
+                "cimd_cache_max_secs",
+                "must be at least cimd_cache_min_secs and at most 7 days",
+            ));
+        }
+        if !(1..=100_000).contains(&self.cimd_cache_entries) {
+            return Err(ConfigError::new("cimd_cache_entries", "must be between 1 and 100000"));
+        }
+        if self.cimd_allow_http_loopback && !self.client_id_metadata_documents {
+            return Err(ConfigError::new(
+                "cimd_allow_http_loopback",
+                "only has a meaning with client_id_metadata_documents = true",
+            ));
+        }
+        let metadata_documents = self.client_id_metadata_documents.then_some(MetadataDocumentsConfig {
+            allow_http_loopback: self.cimd_allow_http_loopback,
+            max_bytes: self.cimd_max_bytes,
+            timeout: self.cimd_timeout_secs,
+            cache_min: self.cimd_cache_min_secs,
+            cache_max: self.cimd_cache_max_secs,
+            cache_entries: self.cimd_cache_entries,
+        });
+        Ok(SelfAssertedConfig { metadata_documents, template: SelfAssertedTemplate { scopes } })
+    }
+}
+
+impl Default for SelfAssertedSettings {
+    fn default() -> Self {
+        Self {
+            client_id_metadata_documents: false,
+            cimd_allow_http_loopback: false,
+            cimd_max_bytes: 5 * 1024,
+            cimd_timeout_secs: Duration::seconds(5),
+            cimd_cache_min_secs: Duration::minutes(1),
+            cimd_cache_max_secs: Duration::hours(24),
+            cimd_cache_entries: 1000,
+            registration_scopes: vec!["openid".into(), "profile".into(), "email".into()],
+        }
+    }
+}

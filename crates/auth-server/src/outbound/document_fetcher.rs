@@ -1,0 +1,131 @@
+//! Fetches one client metadata document, guarded (docs/SECURITY.md §
+//! Outbound fetches): only the URL forms `DocumentUrl` admits; public
+//! addresses only, checked after resolution and dialled as checked; no
+//! redirect followed; no proxy; a size limit read as the bytes arrive; a
+//! connect timeout and a deadline for the whole fetch.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use oauth_core::metadata_document::{ClientDocument, DocumentFields, DocumentUrl};
+use oauth_core::ports::DocumentRefused;
+use reqwest::header::{ACCEPT, CACHE_CONTROL};
+use url::{Host, Url};
+
+use super::address_policy::is_public;
+use super::checked_resolver::{CheckedResolver, HostLookup, RefusedAddress};
+
+/// The limits of a fetch.
+#[derive(Debug, Clone, Copy)]
+pub struct FetchLimits {
+    /// The most bytes of body read (CIMD §6.6 recommends 5 KB).
+    pub max_bytes: usize,
+    /// To open the connection, TLS included.
+    pub connect_timeout: Duration,
+    /// For the whole fetch, body included, so a trickling server fails.
+    pub deadline: Duration,
+    /// Development only (CIMD §8.6): `http` on the loopback literals.
+    pub allow_http_loopback: bool,
+}
+
+/// A valid document and what its server said about caching it.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The document, checked.
+    pub document: ClientDocument,
+    /// The `Cache-Control` header, as sent.
+    pub cache_control: Option<String>,
+}
+
+/// The guarded HTTP client.
+#[derive(Debug, Clone)]
+pub struct DocumentFetcher {
+    client: reqwest::Client,
+    limits: FetchLimits,
+}
+
+impl DocumentFetcher {
+    /// A client resolving names through `lookup`, checked.
+    pub fn new(limits: FetchLimits, lookup: Arc<dyn HostLookup>) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .dns_resolver(Arc::new(CheckedResolver::new(lookup)))
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .https_only(!limits.allow_http_loopback)
+            .connect_timeout(limits.connect_timeout)
+            .timeout(limits.deadline)
+            .user_agent(concat!("ManuMu-Auth/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self { client, limits })
+    }
+
+    /// Fetches and checks the document at `url`.
+    pub async fn fetch(&self, url: &DocumentUrl) -> Result<Fetched, DocumentRefused> {
+        let parsed = Url::parse(url.as_str()).map_err(|e| DocumentRefused::Invalid(e.to_string()))?;
+        self.check_literal_host(&parsed)?;
+        let mut response = self
+            .client
+            .get(parsed)
+            .header(ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| refusal(&e))?;
+        let status = response.status();
+        if status.is_redirection() {
+            return Err(DocumentRefused::Redirect(status.as_u16()));
+        }
+        if status != reqwest::StatusCode::OK {
+            return Err(DocumentRefused::Status(status.as_u16()));
+        }
+        let max = self.limits.max_bytes;
+        if response.content_length().is_some_and(|length| length > max as u64) {
+            return Err(DocumentRefused::TooLarge(max));
+        }
+        let cache_control =
+            response.headers().get(CACHE_CONTROL).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| refusal(&e))? {
+            if body.len() + chunk.len() > max {
+                return Err(DocumentRefused::TooLarge(max));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let fields: DocumentFields = serde_json::from_slice(&body)
+            .map_err(|_| DocumentRefused::Invalid("not a JSON object".into()))?;
+        let document =
+            ClientDocument::validate(url, fields).map_err(|e| DocumentRefused::Invalid(e.to_string()))?;
+        Ok(Fetched { document, cache_control })
+    }
+
+    /// An IP literal is dialled without a lookup, so it is checked here:
+    /// public, or (development switch) plain `http` on loopback.
+    fn check_literal_host(&self, url: &Url) -> Result<(), DocumentRefused> {
+        let ip = match url.host() {
+            Some(Host::Ipv4(ip)) => IpAddr::V4(ip),
+            Some(Host::Ipv6(ip)) => IpAddr::V6(ip),
+            _ => return Ok(()),
+        };
+        let development = self.limits.allow_http_loopback && url.scheme() == "http" && ip.is_loopback();
+        if is_public(ip) || development {
+            Ok(())
+        } else {
+            Err(DocumentRefused::Address(format!("{ip} is not a public address")))
+        }
+    }
+}
+
+/// What a failed request means, without its URL (the id is logged beside).
+fn refusal(error: &reqwest::Error) -> DocumentRefused {
+    if error.is_timeout() {
+        return DocumentRefused::Timeout;
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if let Some(refused) = cause.downcast_ref::<RefusedAddress>() {
+            return DocumentRefused::Address(refused.to_string());
+        }
+        source = cause.source();
+    }
+    DocumentRefused::Unreachable(error.to_string())
+}

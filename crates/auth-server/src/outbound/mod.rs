@@ -1,0 +1,13 @@
+//! Requests this server makes to others: client metadata documents, through
+//! one guarded fetcher and a bounded cache (docs/SECURITY.md § Outbound
+//! fetches).
+
+mod address_policy;
+mod checked_resolver;
+mod document_cache;
+mod document_fetcher;
+
+pub use address_policy::is_public;
+pub use checked_resolver::{CheckedResolver, HostLookup, SystemLookup};
+pub use document_cache::{CacheBounds, CachedDocuments, FetchDocument};
+pub use document_fetcher::{DocumentFetcher, FetchLimits, Fetched};
