@@ -30,6 +30,7 @@ mod introspection_endpoint;
 mod log_format;
 mod logout_endpoint;
 mod logout_redirects;
+mod metadata_documents;
 mod refresh_token_rules;
 mod repo_audit;
 mod resource_binding;

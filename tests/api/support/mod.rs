@@ -5,6 +5,7 @@
 pub mod app;
 pub mod binary;
 pub mod browser;
+pub mod document_server;
 pub mod seed;
 pub mod token;
 
