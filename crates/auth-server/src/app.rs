@@ -10,7 +10,9 @@ use oauth_core::password::Password;
 use oauth_core::ports::PasswordHasher as _;
 use oauth_core::ports::{Clock, RandomSource, ResourceRepository, TokenSigner, TokenVerifier};
 use oauth_core::service::authorize::{AuthorizePorts, AuthorizeService};
-use oauth_core::service::client_directory::{ClientDirectory, DocumentClients};
+use oauth_core::service::client_directory::{
+    ClientDirectory, DocumentClients, DocumentPolicy, DocumentPorts,
+};
 use oauth_core::service::clients::ClientService;
 use oauth_core::service::key_ring::{KeyPolicy, KeyRing};
 use oauth_core::service::logout::{LogoutPorts, LogoutService};
@@ -19,6 +21,7 @@ use oauth_core::service::retention::{RetentionPorts, RetentionService};
 use oauth_core::service::token_endpoints::{TokenEndpointPorts, TokenEndpoints};
 use oauth_core::service::users::UserService;
 use oauth_core::session::SessionSecret;
+use oauth_core::throttle::AuthorizeQuota;
 use oauth_http_actix::{AppState, CookiePolicy, Pages, Publication, ServerOptions, build_server};
 use oauth_keys::{Argon2Hasher, JoseKeyMaterial, JoseVerifier, MasterKey, OsRandom};
 use oauth_store_diesel::{DieselStore, MigrationReport, StoreError, run_migrations};
@@ -206,14 +209,20 @@ pub fn client_directory(
         entries: cimd.cache_entries,
     };
     let documents = CachedDocuments::new(Arc::new(fetcher), clock.clone(), bounds);
-    let clients = DocumentClients::new(
-        Arc::new(documents),
-        Arc::new(store.clone()),
-        registry.clone(),
-        config.self_asserted.template.clone(),
+    let ports = DocumentPorts {
+        documents: Arc::new(documents),
+        store: Arc::new(store.clone()),
+        resources: registry.clone(),
+        // The per-address quota is counted in the store, shared by every instance.
+        attempts: Arc::new(store.clone()),
         clock,
-        cimd.allow_http_loopback,
-    );
+    };
+    let policy = DocumentPolicy {
+        template: config.self_asserted.template.clone(),
+        allow_http_loopback: cimd.allow_http_loopback,
+        new_clients: AuthorizeQuota { per_address: cimd.new_clients_per_ip, ..AuthorizeQuota::default() },
+    };
+    let clients = DocumentClients::new(ports, policy);
     Ok(directory.with_metadata_documents(Arc::new(clients)))
 }
 

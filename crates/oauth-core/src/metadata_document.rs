@@ -58,6 +58,12 @@ impl DocumentUrl {
         if url.path() == "/" {
             return Err(InvalidDocumentUrl("a path other than /"));
         }
+        // Our rule: the default port only, so a document URL cannot aim
+        // the fetch at another service on a public host (this one's
+        // included); the development switch's loopback URLs need a port.
+        if url.scheme() == "https" && url.port().is_some() {
+            return Err(InvalidDocumentUrl("no port: https documents are fetched from port 443"));
+        }
         // Dot segments, an upper-case host or a default port spelled out all
         // make the parsed form differ from the text.
         if url.as_str() != text {
@@ -175,9 +181,12 @@ impl ClientDocument {
         let client_name = fields.client_name.ok_or_else(|| invalid("client_name", "is required"))?;
         if client_name.trim().is_empty()
             || client_name.chars().count() > 100
-            || client_name.chars().any(char::is_control)
+            || client_name.chars().any(|c| c.is_control() || is_invisible_format(c))
         {
-            return Err(invalid("client_name", "must be 1 to 100 printable characters"));
+            return Err(invalid(
+                "client_name",
+                "must be 1 to 100 printable characters, no invisible formatting",
+            ));
         }
         let redirect_uris = redirect_uris(fields.redirect_uris)?;
         let grant_types = grant_types(fields.grant_types)?;
@@ -197,6 +206,14 @@ impl ClientDocument {
             .transpose()?;
         Ok(Self { url: url.clone(), client_name, redirect_uris, grant_types, scope })
     }
+}
+
+/// Characters that change how a name reads without being seen: bidirectional
+/// overrides and isolates (a name could read backwards), zero-width
+/// characters, the soft hyphen and the byte-order mark.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// Redirect URIs as RFC 7591 §5 and RFC 9700 §2.1 allow them for a client

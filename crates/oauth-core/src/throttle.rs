@@ -99,10 +99,21 @@ impl AuthorizeQuota {
         address: &str,
         now: OffsetDateTime,
     ) -> (ThrottleKey, OffsetDateTime, OffsetDateTime) {
+        self.window_for("authorize", address, now)
+    }
+
+    /// [`Self::window_at`] for another quota of the same shape, kept apart
+    /// from the others by `purpose`.
+    pub fn window_for(
+        &self,
+        purpose: &str,
+        address: &str,
+        now: OffsetDateTime,
+    ) -> (ThrottleKey, OffsetDateTime, OffsetDateTime) {
         let length = self.window.whole_seconds().max(1);
         let since = now.unix_timestamp() - now.unix_timestamp().rem_euclid(length);
         let began = OffsetDateTime::from_unix_timestamp(since).unwrap_or(now);
-        let key = Digest::of(&format!("authorize:{}", source(address)));
+        let key = Digest::of(&format!("{purpose}:{}", source(address)));
         (key, began, began + Duration::seconds(length))
     }
 }

@@ -133,6 +133,16 @@ impl Pages {
         context.insert("client_id", interaction.client_id.as_str());
         context.insert("pending", &interaction.pending);
         context.insert("csrf", &interaction.csrf);
+        let notice = &interaction.notice;
+        context.insert(
+            "notice",
+            &NoticeView {
+                unverified: notice.unverified,
+                document_host: notice.document_host.as_deref(),
+                redirect_host: &notice.redirect_host,
+                loopback_only: notice.loopback_only,
+            },
+        );
         context
     }
 
@@ -178,16 +188,6 @@ impl Pages {
             .map(|api| ApiView { name: &api.name, uri: &api.uri, is_new: api.is_new })
             .collect();
         context.insert("apis", &apis);
-        let notice = &page.notice;
-        context.insert(
-            "notice",
-            &NoticeView {
-                unverified: notice.unverified,
-                document_host: notice.document_host.as_deref(),
-                redirect_host: &notice.redirect_host,
-                loopback_only: notice.loopback_only,
-            },
-        );
         self.respond(StatusCode::OK, "consent.html", &context)
     }
 
@@ -287,6 +287,12 @@ mod tests {
                 client_id: ClientId::parse("client1").unwrap(),
                 client_name: name.into(),
                 csrf: "token".into(),
+                notice: oauth_core::service::authorize::ClientNotice {
+                    unverified: false,
+                    document_host: None,
+                    redirect_host: "rp.example".into(),
+                    loopback_only: false,
+                },
             },
             username: Some("\"><script>alert(1)</script>".into()),
             failure: None,

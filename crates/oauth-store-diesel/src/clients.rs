@@ -1,12 +1,8 @@
 //! `ClientRepository` on Diesel: a `clients` row and up to two `client_secrets` rows.
 
-use std::collections::BTreeMap;
-
 use diesel::prelude::*;
 use oauth_core::RepoError;
-use oauth_core::client::{
-    Client, ClientId, ClientMetadata, ClientType, SecretDigest, StoredSecret, name_key,
-};
+use oauth_core::client::{Client, ClientId, ClientMetadata, ClientOrigin, StoredSecret, name_key};
 use oauth_core::origin::Origin;
 use oauth_core::ports::ClientRepository;
 use oauth_core::redirect_uri::RedirectUri;
@@ -14,166 +10,14 @@ use oauth_core::resource::ResourceUri;
 use oauth_core::scope::ScopeName;
 use time::OffsetDateTime;
 
-use crate::connection::AnyConnection;
-use crate::convert::{corrupt, expect_one, from_epoch, join, split};
+use crate::convert::{corrupt, expect_one, join};
 use crate::error::repo_error;
+use crate::fixed_statement::{Bind, Fixed, FixedSql};
 use crate::schema::{client_secrets, clients};
 use crate::store::DieselStore;
 
-/// A `clients` row, in the order of [`client_columns!`].
-type ClientRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    bool,
-    bool,
-    i64,
-    i64,
-    String,
-    bool,
-    String,
-    String,
-);
-/// A `client_secrets` row: client id, digest, created, expires.
-type SecretRow = (String, String, i64, Option<i64>);
-
-macro_rules! client_columns {
-    () => {
-        (
-            clients::id,
-            clients::name,
-            clients::client_type,
-            clients::auth_method,
-            clients::redirect_uris,
-            clients::allowed_origins,
-            clients::scopes,
-            clients::grant_types,
-            clients::id_token_alg,
-            clients::skip_consent,
-            clients::disabled,
-            clients::created_at,
-            clients::updated_at,
-            clients::post_logout_redirect_uris,
-            clients::may_introspect_any,
-            clients::resources,
-            clients::origin,
-        )
-    };
-}
-
-const SECRET_COLUMNS: (
-    client_secrets::client_id,
-    client_secrets::digest,
-    client_secrets::created_at,
-    client_secrets::expires_at,
-) = (
-    client_secrets::client_id,
-    client_secrets::digest,
-    client_secrets::created_at,
-    client_secrets::expires_at,
-);
-
-fn from_rows(row: ClientRow, secret_rows: Vec<SecretRow>) -> Result<Client, RepoError> {
-    let (
-        id,
-        name,
-        client_type,
-        auth_method,
-        uris,
-        origins,
-        scopes,
-        grants,
-        alg,
-        skip_consent,
-        disabled,
-        created,
-        updated,
-        logout_uris,
-        may_introspect_any,
-        resources,
-        origin,
-    ) = row;
-    let client_type: ClientType = client_type.parse().map_err(|_| corrupt("clients.client_type"))?;
-    let metadata = ClientMetadata {
-        name,
-        client_type,
-        auth_method: auth_method.parse().map_err(|_| corrupt("clients.auth_method"))?,
-        redirect_uris: split(&uris)
-            .map(|u| RedirectUri::parse(u, client_type).map_err(|_| corrupt("clients.redirect_uris")))
-            .collect::<Result<_, _>>()?,
-        allowed_origins: split(&origins)
-            .map(|o| Origin::parse(o).map_err(|_| corrupt("clients.allowed_origins")))
-            .collect::<Result<_, _>>()?,
-        scopes: split(&scopes)
-            .map(|s| ScopeName::parse(s).map_err(|_| corrupt("clients.scopes")))
-            .collect::<Result<_, _>>()?,
-        grant_types: split(&grants)
-            .map(|g| g.parse().map_err(|_| corrupt("clients.grant_types")))
-            .collect::<Result<_, _>>()?,
-        id_token_alg: alg.parse().map_err(|_| corrupt("clients.id_token_alg"))?,
-        skip_consent,
-        post_logout_redirect_uris: split(&logout_uris)
-            .map(|u| {
-                RedirectUri::parse(u, client_type).map_err(|_| corrupt("clients.post_logout_redirect_uris"))
-            })
-            .collect::<Result<_, _>>()?,
-        may_introspect_any,
-        resources: split(&resources)
-            .map(|r| ResourceUri::parse(r).map_err(|_| corrupt("clients.resources")))
-            .collect::<Result<_, _>>()?,
-    };
-    let mut secrets = secret_rows
-        .into_iter()
-        .map(|(_, digest, created, expires)| {
-            Ok(StoredSecret {
-                digest: SecretDigest::from_hex(&digest).ok_or_else(|| corrupt("client_secrets.digest"))?,
-                created_at: from_epoch(created).ok_or_else(|| corrupt("client_secrets.created_at"))?,
-                expires_at: expires
-                    .map(|e| from_epoch(e).ok_or_else(|| corrupt("client_secrets.expires_at")))
-                    .transpose()?,
-            })
-        })
-        .collect::<Result<Vec<_>, RepoError>>()?;
-    secrets.sort_by_key(|s| s.created_at);
-    Ok(Client {
-        id: ClientId::parse(&id).map_err(|_| corrupt("clients.id"))?,
-        origin: origin.parse().map_err(|_| corrupt("clients.origin"))?,
-        metadata,
-        secrets,
-        disabled,
-        created_at: from_epoch(created).ok_or_else(|| corrupt("clients.created_at"))?,
-        updated_at: from_epoch(updated).ok_or_else(|| corrupt("clients.updated_at"))?,
-    })
-}
-
-/// Loads the clients `query` selects, each with its secrets.
-fn load(c: &mut AnyConnection, query: ClientsQuery) -> Result<Vec<Client>, RepoError> {
-    let rows: Vec<ClientRow> = query.select(client_columns!()).load(c).map_err(repo_error)?;
-    let ids: Vec<&String> = rows.iter().map(|r| &r.0).collect();
-    let secret_rows: Vec<SecretRow> = client_secrets::table
-        .filter(client_secrets::client_id.eq_any(ids))
-        .select(SECRET_COLUMNS)
-        .load(c)
-        .map_err(repo_error)?;
-    let mut by_client: BTreeMap<String, Vec<SecretRow>> = BTreeMap::new();
-    for row in secret_rows {
-        by_client.entry(row.0.clone()).or_default().push(row);
-    }
-    rows.into_iter()
-        .map(|row| {
-            let secrets = by_client.remove(&row.0).unwrap_or_default();
-            from_rows(row, secrets)
-        })
-        .collect()
-}
-
-type ClientsQuery = clients::BoxedQuery<'static, <AnyConnection as diesel::Connection>::Backend>;
+mod rows;
+use rows::{ClientRow, SECRET_COLUMNS, SecretRow, client_columns, from_rows, load};
 
 /// A `client_secrets` row to insert.
 #[derive(Insertable)]
@@ -206,7 +50,8 @@ struct ClientChanges {
     grant_types: String,
     id_token_alg: String,
     skip_consent: bool,
-    disabled: bool,
+    /// `None` leaves the flag as stored (an update of metadata only).
+    disabled: Option<bool>,
     updated_at: i64,
     post_logout_redirect_uris: String,
     may_introspect_any: bool,
@@ -214,7 +59,15 @@ struct ClientChanges {
 }
 
 fn metadata_changes(client: &Client) -> ClientChanges {
-    let m = &client.metadata;
+    changes(client, &client.metadata, Some(client.disabled), client.updated_at)
+}
+
+fn changes(
+    client: &Client,
+    m: &ClientMetadata,
+    disabled: Option<bool>,
+    updated_at: OffsetDateTime,
+) -> ClientChanges {
     ClientChanges {
         name: m.name.clone(),
         name_key: client.name_key(),
@@ -224,12 +77,22 @@ fn metadata_changes(client: &Client) -> ClientChanges {
         grant_types: join(m.grant_types.iter().map(|g| g.as_str())),
         id_token_alg: m.id_token_alg.as_str().to_owned(),
         skip_consent: m.skip_consent,
-        disabled: client.disabled,
-        updated_at: client.updated_at.unix_timestamp(),
+        disabled,
+        updated_at: updated_at.unix_timestamp(),
         post_logout_redirect_uris: join(m.post_logout_redirect_uris.iter().map(RedirectUri::as_str)),
         may_introspect_any: m.may_introspect_any,
         resources: join(m.resources.iter().map(ResourceUri::as_str)),
     }
+}
+
+/// Metadata-document clients nobody approved, created before a time: the
+/// rows unauthenticated callers can make, swept by the janitor.
+struct PurgeUnapprovedDocuments;
+
+impl FixedSql for PurgeUnapprovedDocuments {
+    const SQL: &'static str = "DELETE FROM clients WHERE id IN (SELECT id FROM clients \
+        WHERE origin = ? AND created_at < ? \
+        AND NOT EXISTS (SELECT 1 FROM consents WHERE consents.client_id = clients.id) LIMIT ?)";
 }
 
 #[async_trait::async_trait]
@@ -358,6 +221,59 @@ impl ClientRepository for DieselStore {
                 diesel::insert_into(client_secrets::table).values(secret_values(&id, &new)).execute(c)?;
                 Ok(())
             })
+            .map_err(repo_error)
+        })
+        .await
+    }
+
+    async fn replace_metadata(
+        &self,
+        id: &ClientId,
+        metadata: &ClientMetadata,
+        now: OffsetDateTime,
+    ) -> Result<(), RepoError> {
+        let (id, metadata) = (id.clone(), metadata.clone());
+        self.run(move |c| {
+            // The name key depends on the origin, which an update never
+            // changes: read it from the row the update targets.
+            let origin: String = clients::table
+                .find(id.as_str().to_owned())
+                .select(clients::origin)
+                .get_result(c)
+                .optional()
+                .map_err(repo_error)?
+                .ok_or(RepoError::NotFound)?;
+            let keyed = Client {
+                id: id.clone(),
+                origin: origin.parse().map_err(|_| corrupt("clients.origin"))?,
+                metadata: metadata.clone(),
+                secrets: Vec::new(),
+                disabled: false,
+                created_at: now,
+                updated_at: now,
+            };
+            diesel::update(clients::table.find(id.as_str().to_owned()))
+                .set(changes(&keyed, &metadata, None, now))
+                .execute(c)
+                .map_err(repo_error)
+                .and_then(expect_one)
+        })
+        .await
+    }
+
+    async fn purge_unapproved_documents(&self, before: OffsetDateTime, limit: u32) -> Result<u64, RepoError> {
+        let (before, limit) = (before.unix_timestamp(), i64::from(limit));
+        self.run(move |c| {
+            // Secrets, pending requests and anything else naming the
+            // client go with it (ON DELETE CASCADE); such clients hold no
+            // secret, codes or families (those follow a consent).
+            Fixed::<PurgeUnapprovedDocuments>::new(vec![
+                Bind::Text(ClientOrigin::MetadataDocument.as_str().to_owned()),
+                Bind::BigInt(before),
+                Bind::BigInt(limit),
+            ])
+            .execute(c)
+            .map(|gone| gone as u64)
             .map_err(repo_error)
         })
         .await

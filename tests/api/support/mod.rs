@@ -6,6 +6,7 @@ pub mod app;
 pub mod binary;
 pub mod browser;
 pub mod document_server;
+pub mod documents;
 pub mod seed;
 pub mod token;
 

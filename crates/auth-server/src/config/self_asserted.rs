@@ -28,6 +28,9 @@ pub struct SelfAssertedSettings {
     pub cimd_cache_max_secs: Duration,
     /// The most documents kept in memory.
     pub cimd_cache_entries: usize,
+    /// New metadata-document clients one address (or IPv6 /64) may bring
+    /// in per 10 minutes; past it `/oauth/authorize` answers 429.
+    pub cimd_new_clients_per_ip: u32,
     /// The scopes a self-asserted client may hold, beside those of resources
     /// created with `--allow-dynamic-clients`.
     pub registration_scopes: Vec<String>,
@@ -48,6 +51,8 @@ pub struct MetadataDocumentsConfig {
     pub cache_max: Duration,
     /// The most documents kept.
     pub cache_entries: usize,
+    /// New document clients per address per 10 minutes.
+    pub new_clients_per_ip: u32,
 }
 
 /// The validated section.
@@ -88,9 +93,11 @@ impl SelfAssertedSettings {
                 "must be at least cimd_cache_min_secs and at most 7 days",
             ));
         }
-        if !(1..=100_000).contains(&self.cimd_cache_entries) {
-            return Err(ConfigError::new("cimd_cache_entries", "must be between 1 and 100000"));
+        // Memory is bounded by entries × cimd_max_bytes; 10,000 × 64 KiB at most.
+        if !(1..=10_000).contains(&self.cimd_cache_entries) {
+            return Err(ConfigError::new("cimd_cache_entries", "must be between 1 and 10000"));
         }
+        super::positive("cimd_new_clients_per_ip", self.cimd_new_clients_per_ip)?;
         if self.cimd_allow_http_loopback && !self.client_id_metadata_documents {
             return Err(ConfigError::new(
                 "cimd_allow_http_loopback",
@@ -104,6 +111,7 @@ impl SelfAssertedSettings {
             cache_min: self.cimd_cache_min_secs,
             cache_max: self.cimd_cache_max_secs,
             cache_entries: self.cimd_cache_entries,
+            new_clients_per_ip: self.cimd_new_clients_per_ip,
         });
         Ok(SelfAssertedConfig { metadata_documents, template: SelfAssertedTemplate { scopes } })
     }
@@ -119,6 +127,7 @@ impl Default for SelfAssertedSettings {
             cimd_cache_min_secs: Duration::minutes(1),
             cimd_cache_max_secs: Duration::hours(24),
             cimd_cache_entries: 1000,
+            cimd_new_clients_per_ip: 10,
             registration_scopes: vec!["openid".into(), "profile".into(), "email".into()],
         }
     }

@@ -45,6 +45,7 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
 /// IPv6 ranges never fetched from (RFC 6890 §2.2.3 and successors).
 const REFUSED_V6: &[([u16; 8], u32)] = &[
     ([0, 0, 0, 0, 0, 0, 0, 0], 96),         // unspecified, loopback, IPv4-compatible
+    ([0, 0, 0, 0, 0xffff, 0, 0, 0], 96),    // IPv4-translated (SIIT, RFC 2765)
     ([0x64, 0xff9b, 1, 0, 0, 0, 0, 0], 48), // local-use NAT64 (RFC 8215)
     ([0x100, 0, 0, 0, 0, 0, 0, 0], 64),     // discard-only
     ([0x2001, 0, 0, 0, 0, 0, 0, 0], 23),    // IETF protocol assignments: Teredo, benchmarking, ORCHID

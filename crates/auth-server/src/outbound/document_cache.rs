@@ -66,12 +66,19 @@ struct Copy {
     fresh_until: OffsetDateTime,
 }
 
+/// The most fetches under way at once, over every URL. A slow or silent
+/// host holds a socket and, while its name resolves, a blocking thread
+/// that the database and password hashing share; past this, a fetch is
+/// refused at once (`busy`) instead of queued.
+pub const MAX_CONCURRENT_FETCHES: usize = 16;
+
 /// The documents, through a bounded cache in front of a fetcher.
 pub struct CachedDocuments {
     fetcher: Arc<dyn FetchDocument>,
     clock: Arc<dyn Clock>,
     bounds: CacheBounds,
     copies: Cache<String, Copy>,
+    fetches: tokio::sync::Semaphore,
 }
 
 impl std::fmt::Debug for CachedDocuments {
@@ -83,7 +90,13 @@ impl std::fmt::Debug for CachedDocuments {
 impl CachedDocuments {
     /// Copies aged on `clock`, within `bounds`.
     pub fn new(fetcher: Arc<dyn FetchDocument>, clock: Arc<dyn Clock>, bounds: CacheBounds) -> Self {
-        Self { fetcher, clock, bounds, copies: Cache::new(bounds.entries.max(1)) }
+        Self {
+            fetcher,
+            clock,
+            bounds,
+            copies: Cache::new(bounds.entries.max(1)),
+            fetches: tokio::sync::Semaphore::new(MAX_CONCURRENT_FETCHES),
+        }
     }
 
     /// How many documents are held (for the bound's test).
@@ -111,6 +124,7 @@ impl MetadataDocuments for CachedDocuments {
         };
         // A refusal drops the guard unfilled: nothing is cached, and a
         // waiting request fetches for itself.
+        let Ok(_permit) = self.fetches.try_acquire() else { return Err(DocumentRefused::Busy) };
         let fetched = self.fetcher.fetch(url).await?;
         if let Some(lifetime) = self.bounds.lifetime(fetched.cache_control.as_deref()) {
             let copy = Copy { document: fetched.document.clone(), fresh_until: self.clock.now() + lifetime };

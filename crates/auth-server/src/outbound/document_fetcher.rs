@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use oauth_core::metadata_document::{ClientDocument, DocumentFields, DocumentUrl};
 use oauth_core::ports::DocumentRefused;
-use reqwest::header::{ACCEPT, CACHE_CONTROL};
+use reqwest::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use url::{Host, Url};
 
 use super::address_policy::is_public;
@@ -78,6 +78,9 @@ impl DocumentFetcher {
         if status != reqwest::StatusCode::OK {
             return Err(DocumentRefused::Status(status.as_u16()));
         }
+        if !is_json(response.headers().get(CONTENT_TYPE)) {
+            return Err(DocumentRefused::Invalid("not served as application/json".into()));
+        }
         let max = self.limits.max_bytes;
         if response.content_length().is_some_and(|length| length > max as u64) {
             return Err(DocumentRefused::TooLarge(max));
@@ -113,6 +116,15 @@ impl DocumentFetcher {
             Err(DocumentRefused::Address(format!("{ip} is not a public address")))
         }
     }
+}
+
+/// Whether the media type is JSON (`application/json`, or a `+json`
+/// type), parameters aside: a file host serving arbitrary uploads as text
+/// cannot pass one off as a client's document.
+fn is_json(content_type: Option<&HeaderValue>) -> bool {
+    let Some(media) = content_type.and_then(|v| v.to_str().ok()) else { return false };
+    let media = media.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
 }
 
 /// What a failed request means, without its URL (the id is logged beside).

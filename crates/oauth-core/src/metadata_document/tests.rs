@@ -33,11 +33,13 @@ fn document_urls_follow_cimd_section_3_and_are_canonical() {
         "ftp://a.example/c",
         "https://a.example/c d",
         "http://127.0.0.1:8000/c",
+        "https://a.example:8443/c",
+        "https://10.0.0.5:22/c",
     ];
     for text in refused {
         assert!(DocumentUrl::parse(text, false).is_err(), "{text} must be refused");
     }
-    for text in ["https://a.example/client.json", "https://a.example:8443/c", "https://[2001:db8::1]/c"] {
+    for text in ["https://a.example/client.json", "https://a.example/x/c.json", "https://[2001:db8::1]/c"] {
         assert_eq!(DocumentUrl::parse(text, false).expect(text).as_str(), text);
     }
 }
@@ -63,12 +65,15 @@ fn a_valid_document_keeps_its_name_uris_and_defaults() {
 #[test]
 fn each_broken_rule_names_its_member() {
     type Change = fn(&mut DocumentFields);
-    let cases: [(&str, &str, Change); 14] = [
+    let cases: [(&str, &str, Change); 15] = [
         ("client_id off by a trailing slash", "client_id", |f| f.client_id = Some(format!("{URL}/"))),
         ("client_id missing", "client_id", |f| f.client_id = None),
         ("no client_name", "client_name", |f| f.client_name = None),
         ("blank client_name", "client_name", |f| f.client_name = Some("  ".into())),
         ("control characters in client_name", "client_name", |f| f.client_name = Some("A\u{1b}[31m".into())),
+        ("a right-to-left override in client_name", "client_name", |f| {
+            f.client_name = Some("Good\u{202E}evil".into());
+        }),
         ("no redirect_uris", "redirect_uris", |f| f.redirect_uris = None),
         ("empty redirect_uris", "redirect_uris", |f| f.redirect_uris = Some(Vec::new())),
         ("plain http off loopback", "redirect_uris", |f| {

@@ -2,7 +2,7 @@
 
 use time::OffsetDateTime;
 
-use crate::client::{Client, ClientId, StoredSecret};
+use crate::client::{Client, ClientId, ClientMetadata, StoredSecret};
 use crate::error::RepoError;
 
 /// Persistence of clients.
@@ -15,6 +15,10 @@ use crate::error::RepoError;
 /// - `rotate_secret` is one atomic step: every secret but the newest is
 ///   dropped, the newest is kept until `previous_until` (dropped at once when
 ///   `None`), and `new` is added, so a client never holds more than two;
+/// - `replace_metadata` writes the metadata and `updated_at` only, never the
+///   disabled flag, so an operator's `disable` made meanwhile stands;
+/// - `purge_unapproved_documents` deletes at most `limit` metadata-document
+///   clients created before `before` that no user has a consent for;
 /// - only digests are stored, never a secret.
 #[cfg_attr(any(test, feature = "test-support"), mockall::automock)]
 #[async_trait::async_trait]
@@ -48,4 +52,18 @@ pub trait ClientRepository: Send + Sync {
 
     /// Removes the client and its secrets.
     async fn delete(&self, id: &ClientId) -> Result<(), RepoError>;
+
+    /// Replaces the metadata and `updated_at` of the client, and nothing
+    /// else; an unknown id is `NotFound`.
+    async fn replace_metadata(
+        &self,
+        id: &ClientId,
+        metadata: &ClientMetadata,
+        now: OffsetDateTime,
+    ) -> Result<(), RepoError>;
+
+    /// Deletes at most `limit` metadata-document clients created before
+    /// `before` that no user approved (no consent row names them), with
+    /// what refers to them. Returns how many.
+    async fn purge_unapproved_documents(&self, before: OffsetDateTime, limit: u32) -> Result<u64, RepoError>;
 }

@@ -24,6 +24,9 @@ pub enum DocumentRefused {
     /// Not a JSON object, or a member failed a check (CIMD §4.1).
     #[error("the document is not valid: {0}")]
     Invalid(String),
+    /// Too many fetches are under way: refused at once rather than queued.
+    #[error("too many document fetches are under way")]
+    Busy,
     /// The host could not be reached (name, connection, TLS).
     #[error("the document could not be fetched: {0}")]
     Unreachable(String),
@@ -39,6 +42,7 @@ impl DocumentRefused {
             Self::TooLarge(_) => "size",
             Self::Timeout => "time",
             Self::Invalid(_) => "invalid",
+            Self::Busy => "busy",
             Self::Unreachable(_) => "unreachable",
         }
     }

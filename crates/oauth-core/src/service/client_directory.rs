@@ -82,9 +82,9 @@ impl ClientDirectory {
     /// or dropped when the client is gone. For a decision that must rest on
     /// the stored client, a copy in hand having refused.
     ///
-    /// A URL id names a metadata document's client: resolved through its
-    /// document (whose freshness the fetcher keeps), never from the store
-    /// alone, and unknown while documents are off.
+    /// A URL id names a metadata document's client: one stored already,
+    /// renewed through its document (whose freshness the fetcher keeps),
+    /// never from the store alone, and unknown while documents are off.
     pub async fn find_fresh(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {
         if id.is_url() {
             return match &self.documents {
@@ -100,6 +100,20 @@ impl ClientDirectory {
             None => copies.cache.forget(id),
         }
         Ok(found)
+    }
+
+    /// For the authorization endpoint, the one place a new metadata
+    /// document's client may come in: [`DocumentClients::admit`] for a URL
+    /// id, charged to `address`. `None` for any other id, which
+    /// [`Self::decide`] answers.
+    pub async fn admit(&self, id: &ClientId, address: &str) -> Result<Option<Admission>, RepoError> {
+        if !id.is_url() {
+            return Ok(None);
+        }
+        Ok(Some(match &self.documents {
+            Some(documents) => documents.admit(id, address).await?,
+            None => Admission::Client(None),
+        }))
     }
 
     /// Every client, ordered by name, from the store.
@@ -161,4 +175,4 @@ mod documents;
 #[cfg(test)]
 mod tests;
 
-pub use documents::DocumentClients;
+pub use documents::{Admission, DocumentClients, DocumentPolicy, DocumentPorts};

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use crate::error::RepoError;
 use crate::ports::{
-    Clock, CodeRepository, LoginAttemptRepository, RefreshTokenRepository, RevokedTokenRepository,
-    SessionRepository,
+    ClientRepository, Clock, CodeRepository, LoginAttemptRepository, RefreshTokenRepository,
+    RevokedTokenRepository, SessionRepository,
 };
 use crate::service::drain;
 use crate::throttle::ThrottlePolicy;
@@ -18,6 +18,11 @@ pub const CODE_REPLAY_MEMORY: time::Duration = time::Duration::days(1);
 /// How long a revoked `jti` is kept past its token's `exp`: the clock
 /// difference between instances we tolerate.
 pub const REVOCATION_MARGIN: time::Duration = time::Duration::minutes(5);
+
+/// How long a metadata-document client nobody approved is kept: far longer
+/// than a sign-in takes, short enough that rows brought in by callers who
+/// never sign in (each within its address's quota) do not pile up.
+pub const UNAPPROVED_CLIENT_MEMORY: time::Duration = time::Duration::days(1);
 
 /// The repositories whose expired rows the retention service deletes.
 #[derive(Clone)]
@@ -32,6 +37,8 @@ pub struct RetentionPorts {
     pub refresh: Arc<dyn RefreshTokenRepository>,
     /// Revoked access-token ids, kept [`REVOCATION_MARGIN`] past their `exp`.
     pub revoked: Arc<dyn RevokedTokenRepository>,
+    /// Metadata-document clients nobody approved, kept [`UNAPPROVED_CLIENT_MEMORY`].
+    pub clients: Arc<dyn ClientRepository>,
 }
 
 impl RetentionPorts {
@@ -43,6 +50,7 @@ impl RetentionPorts {
             + LoginAttemptRepository
             + RefreshTokenRepository
             + RevokedTokenRepository
+            + ClientRepository
             + 'static,
     {
         Self {
@@ -51,6 +59,7 @@ impl RetentionPorts {
             attempts: store.clone(),
             refresh: store.clone(),
             revoked: store.clone(),
+            clients: store.clone(),
         }
     }
 }
@@ -90,7 +99,9 @@ impl RetentionService {
         let codes = drain(|| self.ports.codes.purge_expired(now - CODE_REPLAY_MEMORY, batch)).await?;
         let stale = now - ThrottlePolicy::MEMORY;
         let attempts = drain(|| self.ports.attempts.purge_stale(stale, batch)).await?;
-        Ok(sessions + codes + attempts)
+        let unapproved = now - UNAPPROVED_CLIENT_MEMORY;
+        let clients = drain(|| self.ports.clients.purge_unapproved_documents(unapproved, batch)).await?;
+        Ok(sessions + codes + attempts + clients)
     }
 
     /// Deletes every refresh family past its absolute expiry and every

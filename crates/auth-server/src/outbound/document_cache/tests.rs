@@ -148,3 +148,25 @@ fn cache_control_is_honoured_within_the_bounds() {
         assert_eq!(BOUNDS.lifetime(header).map(Duration::whole_seconds), expected, "{header:?}");
     }
 }
+
+#[tokio::test]
+async fn past_the_concurrency_limit_a_fetch_is_refused_at_once() {
+    use super::MAX_CONCURRENT_FETCHES;
+    let (fetcher, clock) = (CountingFetcher::new(Some("max-age=600")), Arc::new(ManualClock::at(T0)));
+    let documents = Arc::new(cache(&fetcher, &clock, BOUNDS));
+    let mut requests = tokio::task::JoinSet::new();
+    for n in 0..=MAX_CONCURRENT_FETCHES {
+        let documents = documents.clone();
+        requests.spawn(async move { documents.document(&url(n)).await });
+    }
+    let mut busy = 0;
+    while let Some(answer) = requests.join_next().await {
+        match answer.expect("task") {
+            Ok(_) => {}
+            Err(DocumentRefused::Busy) => busy += 1,
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((busy, fetcher.count()), (1, MAX_CONCURRENT_FETCHES));
+    documents.document(&url(99)).await.expect("a permit is free again");
+}

@@ -30,7 +30,7 @@ impl AuthorizeService {
         cookie: Option<&str>,
         address: &str,
     ) -> Result<Answer<AuthorizeOutcome>, PageError> {
-        let request = match self.checked_request(&params).await? {
+        let request = match self.checked_request(&params, Some(address)).await? {
             Ok(request) => request,
             Err(error) => return Ok(redirect(AuthorizationResponse::Error(error))),
         };
@@ -71,12 +71,8 @@ impl AuthorizeService {
                     return Err(PageError::Server("signed in without a session".into()));
                 };
                 let handle = self.park(&session, &request, params, now).await?;
-                let interaction = Interaction {
-                    pending: handle.expose().to_owned(),
-                    client_id: request.target.client.id.clone(),
-                    client_name: request.target.client.metadata.name.clone(),
-                    csrf: csrf_token(secret),
-                };
+                let interaction =
+                    Interaction::for_request(handle.expose().to_owned(), &request, csrf_token(secret));
                 let page = self.consent_page_for(interaction, &request, &user, &need);
                 Ok(Answer::keep_session(AuthorizeOutcome::Consent(page)))
             }
@@ -101,12 +97,7 @@ impl AuthorizeService {
         };
         let handle = self.park(&session, request, params, now).await?;
         let page = LoginPage {
-            interaction: Interaction {
-                pending: handle.expose().to_owned(),
-                client_id: request.target.client.id.clone(),
-                client_name: request.target.client.metadata.name.clone(),
-                csrf: csrf_token(&secret),
-            },
+            interaction: Interaction::for_request(handle.expose().to_owned(), request, csrf_token(&secret)),
             username: request.login_hint.clone(),
             failure: None,
         };
@@ -216,23 +207,6 @@ impl AuthorizeService {
                 is_new: new_resources.contains(&api.uri),
             })
             .collect();
-        let notice = client_notice(&request.target.client, &request.target.redirect_uri);
-        super::ConsentPage { interaction, user: user.email.as_str().to_owned(), scopes, apis, notice }
-    }
-}
-
-/// What the consent page says of `client`, sending the browser to `redirect_uri`.
-fn client_notice(client: &crate::client::Client, redirect_uri: &str) -> super::ClientNotice {
-    use crate::metadata_document::host_of;
-    let loopback = |uri: &str| {
-        url::Url::parse(uri)
-            .is_ok_and(|url| url.scheme() == "http" && crate::metadata_document::is_loopback_literal(&url))
-    };
-    super::ClientNotice {
-        unverified: !client.origin.is_registered(),
-        document_host: client.id.is_url().then(|| host_of(client.id.as_str()).unwrap_or_default()),
-        redirect_host: host_of(redirect_uri).unwrap_or_default(),
-        loopback_only: !client.origin.is_registered()
-            && client.metadata.redirect_uris.iter().all(|uri| loopback(uri.as_str())),
+        super::ConsentPage { interaction, user: user.email.as_str().to_owned(), scopes, apis }
     }
 }

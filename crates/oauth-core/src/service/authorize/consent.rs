@@ -37,12 +37,7 @@ impl AuthorizeService {
             true,
             false,
         );
-        let interaction = Interaction {
-            pending: pending.to_owned(),
-            client_id: parked.client_id,
-            client_name: request.target.client.metadata.name.clone(),
-            csrf: csrf_token(secret),
-        };
+        let interaction = Interaction::for_request(pending.to_owned(), &request, csrf_token(secret));
         Ok(self.consent_page_for(interaction, &request, &user, &need))
     }
 

@@ -31,12 +31,7 @@ impl AuthorizeService {
             return Err(self.start_again(client_id).await);
         };
         Ok(LoginPage {
-            interaction: Interaction {
-                pending: pending.to_owned(),
-                client_id: parked.client_id,
-                client_name: request.target.client.metadata.name.clone(),
-                csrf: csrf_token(secret),
-            },
+            interaction: Interaction::for_request(pending.to_owned(), &request, csrf_token(secret)),
             username: request.login_hint.clone(),
             failure: None,
         })
@@ -58,12 +53,7 @@ impl AuthorizeService {
         };
         let refused = |failure| {
             LoginOutcome::Refused(LoginPage {
-                interaction: Interaction {
-                    pending: form.pending.clone(),
-                    client_id: parked.client_id.clone(),
-                    client_name: request.target.client.metadata.name.clone(),
-                    csrf: form.csrf.clone(),
-                },
+                interaction: Interaction::for_request(form.pending.clone(), &request, form.csrf.clone()),
                 username: Some(form.username.clone()),
                 failure: Some(failure),
             })

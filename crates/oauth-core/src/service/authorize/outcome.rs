@@ -3,7 +3,7 @@
 
 use secrecy::SecretString;
 
-use crate::authorization_request::{RedirectError, Untrusted};
+use crate::authorization_request::{AuthorizationRequest, RedirectError, Untrusted};
 use crate::client::{Client, ClientId};
 use crate::code::CodeValue;
 use crate::error::RepoError;
@@ -53,6 +53,22 @@ pub struct Interaction {
     pub client_name: String,
     /// The session's CSRF token.
     pub csrf: String,
+    /// What the page must say about who the client is.
+    pub notice: ClientNotice,
+}
+
+impl Interaction {
+    /// The forms' common part for `request`, parked under `pending`.
+    pub(super) fn for_request(pending: String, request: &AuthorizationRequest, csrf: String) -> Self {
+        let target = &request.target;
+        Self {
+            pending,
+            client_id: target.client.id.clone(),
+            client_name: target.client.metadata.name.clone(),
+            csrf,
+            notice: ClientNotice::for_client(&target.client, &target.redirect_uri),
+        }
+    }
 }
 
 /// Why the login form is shown again. One message for every bad credential.
@@ -98,8 +114,6 @@ pub struct ConsentPage {
     pub scopes: Vec<ScopeLine>,
     /// The APIs (RFC 8707 resources) the client asks to use on the user's behalf.
     pub apis: Vec<ApiLine>,
-    /// What the page must say about who the client is.
-    pub notice: ClientNotice,
 }
 
 /// Who the client is, as far as the server knows: a self-asserted client
@@ -117,6 +131,24 @@ pub struct ClientNotice {
     /// user's machine could receive the code (MCP 2025-11-25, "Localhost
     /// Redirect URI Risks").
     pub loopback_only: bool,
+}
+
+impl ClientNotice {
+    /// What the pages say of `client`, sending the browser to `redirect_uri`.
+    pub fn for_client(client: &Client, redirect_uri: &str) -> Self {
+        use crate::metadata_document::{host_of, is_loopback_literal};
+        let loopback = |uri: &str| {
+            url::Url::parse(uri).is_ok_and(|url| url.scheme() == "http" && is_loopback_literal(&url))
+        };
+        let unverified = !client.origin.is_registered();
+        Self {
+            unverified,
+            document_host: client.id.is_url().then(|| host_of(client.id.as_str()).unwrap_or_default()),
+            redirect_host: host_of(redirect_uri).unwrap_or_default(),
+            loopback_only: unverified
+                && client.metadata.redirect_uris.iter().all(|uri| loopback(uri.as_str())),
+        }
+    }
 }
 
 /// One requested API on the consent page.
@@ -233,7 +265,11 @@ pub struct StartAgain {
 
 impl StartAgain {
     pub(super) fn for_client(client: Option<&Client>) -> Self {
-        let Some(client) = client else { return Self { client_name: None, back_to: None } };
+        // A self-asserted client's name and redirect URIs are its own claim:
+        // our page does not repeat them to a visitor nobody checked.
+        let Some(client) = client.filter(|c| c.origin.is_registered()) else {
+            return Self { client_name: None, back_to: None };
+        };
         let back_to = client
             .metadata
             .redirect_uris

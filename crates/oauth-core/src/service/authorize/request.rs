@@ -6,6 +6,7 @@ use crate::authorization_request::{
     AuthorizationParams, AuthorizationRequest, RedirectError, trust_redirect, validate,
 };
 use crate::pending::PendingAuthorization;
+use crate::service::client_directory::Admission;
 
 impl AuthorizeService {
     /// RFC 6749 §4.1.2.1: the client and its redirect URI (`Err`: our own
@@ -16,16 +17,26 @@ impl AuthorizeService {
     pub(super) async fn checked_request(
         &self,
         params: &AuthorizationParams,
+        address: Option<&str>,
     ) -> Result<Result<AuthorizationRequest, RedirectError>, PageError> {
         let client_id = params.client_id().map_err(PageError::Untrusted)?;
-        let decided = self
-            .ports
-            .clients
-            .decide(&client_id, |client| match trust_redirect(params, client) {
-                Ok(target) => validate(target, params, &self.catalog, self.policy.authorize).map_err(Ok),
-                Err(untrusted) => Err(Err(PageError::Untrusted(untrusted))),
-            })
-            .await?;
+        let judge = |client| match trust_redirect(params, client) {
+            Ok(target) => validate(target, params, &self.catalog, self.policy.authorize).map_err(Ok),
+            Err(untrusted) => Err(Err(PageError::Untrusted(untrusted))),
+        };
+        // A request as it arrives may bring in a metadata document's client
+        // (within its address's quota); a resumed one names a stored client.
+        let admitted = match address {
+            Some(address) => self.ports.clients.admit(&client_id, address).await?,
+            None => None,
+        };
+        let decided = match admitted {
+            Some(Admission::Client(client)) => judge(client),
+            Some(Admission::Throttled { retry_after_secs }) => {
+                return Err(PageError::Throttled { retry_after_secs });
+            }
+            None => self.ports.clients.decide(&client_id, judge).await?,
+        };
         match decided {
             // RFC 8707 §2: the resources named must be registered, and a
             // resource's scope comes only with its resource.
@@ -51,6 +62,6 @@ impl AuthorizeService {
         &self,
         pending: &PendingAuthorization,
     ) -> Result<Result<AuthorizationRequest, RedirectError>, PageError> {
-        self.checked_request(&pending.params).await
+        self.checked_request(&pending.params, None).await
     }
 }

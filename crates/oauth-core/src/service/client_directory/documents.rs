@@ -1,63 +1,178 @@
 //! Clients described by metadata documents: a document fetched (or held
 //! fresh by the fetcher), held to the template, and kept as a client row,
 //! so codes, consents and refresh tokens can name it like any other.
+//!
+//! SECURITY: only the authorization endpoint introduces a new document
+//! client ([`DocumentClients::admit`]), charged to the caller's address;
+//! every other lookup ([`DocumentClients::resolve`]) knows only the rows
+//! already stored and fetches nothing for an unknown URL. So an
+//! unauthenticated caller cannot make the server fetch or store without
+//! bound, and a client an operator deleted stays gone until someone signs
+//! in with it again (docs/SECURITY.md § Dynamic and metadata-document
+//! clients).
 
 use std::sync::Arc;
+
+use time::OffsetDateTime;
 
 use crate::client::{Client, ClientId, ClientOrigin, SelfAssertedTemplate};
 use crate::error::RepoError;
 use crate::metadata_document::DocumentUrl;
-use crate::ports::{ClientRepository, Clock, MetadataDocuments, ResourceRepository};
+use crate::ports::{ClientRepository, Clock, LoginAttemptRepository, MetadataDocuments, ResourceRepository};
+use crate::throttle::AuthorizeQuota;
+
+/// What the documents' clients are built and bounded by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentPolicy {
+    /// What a document client may become.
+    pub template: SelfAssertedTemplate,
+    /// Development only (CIMD §8.6): `http` documents on loopback literals.
+    pub allow_http_loopback: bool,
+    /// New document clients one address may introduce per window.
+    pub new_clients: AuthorizeQuota,
+}
+
+/// The ports the documents' clients use.
+pub struct DocumentPorts {
+    /// The documents, fetched and cached.
+    pub documents: Arc<dyn MetadataDocuments>,
+    /// Where their clients are kept.
+    pub store: Arc<dyn ClientRepository>,
+    /// The resources, for those open to dynamic clients.
+    pub resources: Arc<dyn ResourceRepository>,
+    /// The per-address counters of the new-client quota.
+    pub attempts: Arc<dyn LoginAttemptRepository>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for DocumentPorts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DocumentPorts").finish_non_exhaustive()
+    }
+}
+
+/// What the authorization endpoint may be told of a URL client id.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // returned and matched at once, never stored
+pub enum Admission {
+    /// The client (stored now if it was new), or `None`: no valid document.
+    Client(Option<Client>),
+    /// The address introduced its quota of new document clients.
+    Throttled {
+        /// Seconds until the quota allows another.
+        retry_after_secs: u64,
+    },
+}
 
 /// The clients whose id is the URL of their metadata document.
 pub struct DocumentClients {
-    documents: Arc<dyn MetadataDocuments>,
-    store: Arc<dyn ClientRepository>,
-    resources: Arc<dyn ResourceRepository>,
-    template: SelfAssertedTemplate,
-    clock: Arc<dyn Clock>,
-    allow_http_loopback: bool,
+    ports: DocumentPorts,
+    policy: DocumentPolicy,
 }
 
 impl std::fmt::Debug for DocumentClients {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DocumentClients")
-            .field("template", &self.template)
-            .field("allow_http_loopback", &self.allow_http_loopback)
-            .finish_non_exhaustive()
+        f.debug_struct("DocumentClients").field("policy", &self.policy).finish_non_exhaustive()
     }
 }
 
 impl DocumentClients {
-    /// Clients from `documents`, held to `template`, with the resources of
-    /// `resources` that allow dynamic clients, kept in `store`.
-    /// `allow_http_loopback` admits `http` documents on loopback literals:
-    /// development only (CIMD §8.6).
-    pub fn new(
-        documents: Arc<dyn MetadataDocuments>,
-        store: Arc<dyn ClientRepository>,
-        resources: Arc<dyn ResourceRepository>,
-        template: SelfAssertedTemplate,
-        clock: Arc<dyn Clock>,
-        allow_http_loopback: bool,
-    ) -> Self {
-        Self { documents, store, resources, template, clock, allow_http_loopback }
+    /// The documents' clients over `ports`, bounded by `policy`.
+    pub fn new(ports: DocumentPorts, policy: DocumentPolicy) -> Self {
+        Self { ports, policy }
     }
 
-    /// The client the document at `id` describes now, as stored: created on
-    /// first use, its metadata replaced whenever the document says otherwise.
-    /// `None` when `id` is not a document URL, or no valid document is
-    /// there (logged as `cimd_fetch_refused`). An operator's `disabled`
-    /// stays, so a disabled document client remains refused.
-    pub async fn resolve(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {
-        let url = match DocumentUrl::parse(id.as_str(), self.allow_http_loopback) {
-            Ok(url) => url,
-            Err(refused) => {
-                tracing::warn!(event = "cimd_fetch_refused", client_id = %id, reason = "url", detail = %refused);
-                return Ok(None);
-            }
+    /// For the authorization endpoint: the client the document at `id`
+    /// describes now. A URL not stored yet is fetched only within the
+    /// quota of `address`, and stored once valid.
+    pub async fn admit(&self, id: &ClientId, address: &str) -> Result<Admission, RepoError> {
+        let Some(url) = self.url(id) else { return Ok(Admission::Client(None)) };
+        if let Some(stored) = self.ports.store.find(id).await? {
+            return Ok(Admission::Client(self.refreshed(stored, &url).await?));
+        }
+        let now = self.ports.clock.now();
+        if let Some(retry_after_secs) = self.charge(address, now).await? {
+            tracing::warn!(
+                event = "cimd_client_throttled",
+                "new metadata-document client refused: address over its quota"
+            );
+            return Ok(Admission::Throttled { retry_after_secs });
+        }
+        let Some(metadata) = self.metadata(id, &url).await? else { return Ok(Admission::Client(None)) };
+        let client = Client {
+            id: id.clone(),
+            origin: ClientOrigin::MetadataDocument,
+            metadata,
+            secrets: Vec::new(),
+            disabled: false,
+            created_at: now,
+            updated_at: now,
         };
-        let document = match self.documents.document(&url).await {
+        match self.ports.store.insert(&client).await {
+            Ok(()) => {
+                tracing::info!(event = "client_registered", client_id = %id, origin = "metadata_document");
+                Ok(Admission::Client(Some(client)))
+            }
+            // Another request stored it first: theirs stands.
+            Err(RepoError::Conflict(_)) => {
+                let stored = self.ports.store.find(id).await?;
+                Ok(Admission::Client(stored.filter(|c| c.origin == ClientOrigin::MetadataDocument)))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// For every other endpoint: the stored client of `id`, its metadata
+    /// renewed from the document; `None` for a URL never admitted (nothing
+    /// is fetched) or whose document is no longer valid.
+    pub async fn resolve(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {
+        let Some(url) = self.url(id) else { return Ok(None) };
+        match self.ports.store.find(id).await? {
+            Some(stored) => self.refreshed(stored, &url).await,
+            None => Ok(None),
+        }
+    }
+
+    fn url(&self, id: &ClientId) -> Option<DocumentUrl> {
+        DocumentUrl::parse(id.as_str(), self.policy.allow_http_loopback)
+            .inspect_err(|refused| {
+                tracing::warn!(event = "cimd_fetch_refused", client_id = %id, reason = "url", detail = %refused);
+            })
+            .ok()
+    }
+
+    /// `stored` with its metadata as its document says now. A disabled
+    /// client is returned as it is, unfetched: it is refused anyway. The
+    /// disabled flag is never written here, so an operator's stands.
+    async fn refreshed(&self, mut stored: Client, url: &DocumentUrl) -> Result<Option<Client>, RepoError> {
+        if stored.origin != ClientOrigin::MetadataDocument {
+            return Ok(None);
+        }
+        if stored.disabled {
+            return Ok(Some(stored));
+        }
+        let Some(metadata) = self.metadata(&stored.id, url).await? else { return Ok(None) };
+        if stored.metadata != metadata {
+            let now = self.ports.clock.now();
+            match self.ports.store.replace_metadata(&stored.id, &metadata, now).await {
+                Ok(()) => (stored.metadata, stored.updated_at) = (metadata, now),
+                // Deleted by an operator meanwhile: gone.
+                Err(RepoError::NotFound) => return Ok(None),
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(Some(stored))
+    }
+
+    /// The metadata the document at `url` makes under the template, or
+    /// `None` (logged as `cimd_fetch_refused`) when there is no valid one.
+    async fn metadata(
+        &self,
+        id: &ClientId,
+        url: &DocumentUrl,
+    ) -> Result<Option<crate::client::ClientMetadata>, RepoError> {
+        let document = match self.ports.documents.document(url).await {
             Ok(document) => document,
             Err(refused) => {
                 tracing::warn!(
@@ -70,42 +185,22 @@ impl DocumentClients {
                 return Ok(None);
             }
         };
-        let resources = self.resources.list().await?;
-        let metadata = self.template.metadata_for_document(&document, &resources);
-        let now = self.clock.now();
-        match self.store.find(id).await? {
-            Some(stored) if stored.origin != ClientOrigin::MetadataDocument => Ok(None),
-            Some(mut stored) => {
-                if stored.metadata != metadata {
-                    stored.metadata = metadata;
-                    stored.updated_at = now;
-                    self.store.update(&stored).await?;
-                }
-                Ok(Some(stored))
-            }
-            None => {
-                let client = Client {
-                    id: id.clone(),
-                    origin: ClientOrigin::MetadataDocument,
-                    metadata,
-                    secrets: Vec::new(),
-                    disabled: false,
-                    created_at: now,
-                    updated_at: now,
-                };
-                match self.store.insert(&client).await {
-                    Ok(()) => {
-                        tracing::info!(event = "client_registered", client_id = %id, origin = "metadata_document");
-                        Ok(Some(client))
-                    }
-                    // Another request stored it first: theirs stands.
-                    Err(RepoError::Conflict(_)) => {
-                        Ok(self.store.find(id).await?.filter(|c| c.origin == ClientOrigin::MetadataDocument))
-                    }
-                    Err(other) => Err(other),
-                }
-            }
+        let resources = self.ports.resources.list().await?;
+        Ok(Some(self.policy.template.metadata_for_document(&document, &resources)))
+    }
+
+    /// Charges `address` one new document client; `Some(seconds to wait)`
+    /// when its quota is spent.
+    async fn charge(&self, address: &str, now: OffsetDateTime) -> Result<Option<u64>, RepoError> {
+        let quota = self.policy.new_clients;
+        let (key, began, ends) = quota.window_for("metadata-document", address, now);
+        let charged = self.ports.attempts.record_failure(&key, now, now - began).await?;
+        if charged.failures <= quota.per_address {
+            return Ok(None);
         }
+        let wait = ends - now;
+        let seconds = wait.whole_seconds() + i64::from(wait.subsec_nanoseconds() > 0);
+        Ok(Some(u64::try_from(seconds).unwrap_or(0).max(1)))
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod clients;
 pub mod codes;
 pub mod consents;
+pub mod document_clients;
 pub mod grant_store;
 pub mod login_attempts;
 pub mod refresh_tokens;

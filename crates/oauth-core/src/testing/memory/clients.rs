@@ -3,7 +3,7 @@
 use time::OffsetDateTime;
 
 use super::InMemoryStore;
-use crate::client::{Client, ClientId, StoredSecret, name_key};
+use crate::client::{Client, ClientId, ClientMetadata, ClientOrigin, StoredSecret, name_key};
 use crate::error::RepoError;
 use crate::ports::ClientRepository;
 
@@ -78,5 +78,38 @@ impl ClientRepository for InMemoryStore {
 
     async fn delete(&self, id: &ClientId) -> Result<(), RepoError> {
         self.with(|t| t.clients.remove(id).map(drop).ok_or(RepoError::NotFound))
+    }
+
+    async fn replace_metadata(
+        &self,
+        id: &ClientId,
+        metadata: &ClientMetadata,
+        now: OffsetDateTime,
+    ) -> Result<(), RepoError> {
+        self.with(|t| {
+            let stored = t.clients.get_mut(id).ok_or(RepoError::NotFound)?;
+            stored.metadata = metadata.clone();
+            stored.updated_at = now;
+            Ok(())
+        })
+    }
+
+    async fn purge_unapproved_documents(&self, before: OffsetDateTime, limit: u32) -> Result<u64, RepoError> {
+        self.with(|t| {
+            let approved = |id: &ClientId| t.consents.keys().any(|(_, client)| client == id);
+            let doomed: Vec<ClientId> = t
+                .clients
+                .values()
+                .filter(|c| {
+                    c.origin == ClientOrigin::MetadataDocument && c.created_at < before && !approved(&c.id)
+                })
+                .take(limit as usize)
+                .map(|c| c.id.clone())
+                .collect();
+            for id in &doomed {
+                t.clients.remove(id);
+            }
+            Ok(doomed.len() as u64)
+        })
     }
 }

@@ -102,6 +102,7 @@ mod tests {
         codes: in_memory_store_meets_the_code_contract;
         grant_store: in_memory_store_meets_the_grant_store_contract;
         clients: in_memory_store_meets_the_client_contract;
+        document_clients: in_memory_store_meets_the_document_client_contract;
         users: in_memory_store_meets_the_user_contract;
         sign_out: in_memory_store_meets_the_sign_out_contract;
         resources: in_memory_store_meets_the_resource_contract;

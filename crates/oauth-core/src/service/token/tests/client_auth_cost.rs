@@ -72,6 +72,23 @@ impl ClientRepository for Counting {
     async fn delete(&self, id: &ClientId) -> Result<(), RepoError> {
         ClientRepository::delete(&self.inner, id).await
     }
+
+    async fn replace_metadata(
+        &self,
+        id: &ClientId,
+        metadata: &crate::client::ClientMetadata,
+        now: time::OffsetDateTime,
+    ) -> Result<(), RepoError> {
+        self.inner.replace_metadata(id, metadata, now).await
+    }
+
+    async fn purge_unapproved_documents(
+        &self,
+        before: time::OffsetDateTime,
+        limit: u32,
+    ) -> Result<u64, RepoError> {
+        self.inner.purge_unapproved_documents(before, limit).await
+    }
 }
 
 #[async_trait::async_trait]

@@ -1,91 +1,24 @@
 //! Clients described by client ID metadata documents
 //! (draft-ietf-oauth-client-id-metadata-document), through the real server
 //! and a document server on loopback (`cimd_allow_http_loopback` on, as in
-//! development). Off by default; a document that breaks a rule, or a fetch
-//! that is refused, ends at our error page without a redirect; the template
-//! decides what such a client gets; its consent page is always shown and
-//! says who it is; the cache serves and renews within its bounds.
-
-use std::sync::Arc;
+//! development): off by default; the whole flow; the template deciding
+//! what such a client gets; its login and consent pages, always shown and
+//! saying who it is; an operator's disable and delete; the binary's warning
+//! and security events.
 
 use auth_server::app::{client_service, open_store};
-use auth_server::config::RawSettings;
-use oauth_core::service::resources::{NewResource, ResourceService};
 use oauth_store_diesel::testing::TestDatabase;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use time::Duration;
 
-use crate::support::app::{TestApp, spawn_app_with};
-use crate::support::browser::{Browser, authorize_query, client_redirect};
+use crate::support::app::spawn_app_with;
+use crate::support::browser::{Browser, Form, authorize_query, client_redirect};
 use crate::support::document_server::{DocumentServer, Reply};
-use crate::support::seed::{REDIRECT_URI, Seed, seed};
-use crate::support::token::{code_for_query, exchange, token, verify};
-
-const DOC: &str = "/clients/agent.json";
-const OPEN_API: &str = "https://files.example/mcp";
-const CLOSED_API: &str = "https://hr.example/";
-
-fn on(raw: &mut RawSettings) {
-    raw.self_asserted.client_id_metadata_documents = true;
-    raw.self_asserted.cimd_allow_http_loopback = true;
-    raw.sign_in.api_scopes.insert("files:read".into(), "Read your files".into());
-    raw.sign_in.api_scopes.insert("hr:read".into(), "Read your HR record".into());
-}
-
-/// The server with documents on, two APIs (one open to dynamic clients),
-/// the seeded user and a registered client, and the document server.
-async fn app_with_documents(change: impl FnOnce(&mut RawSettings)) -> (TestApp, Seed, DocumentServer) {
-    let app = spawn_app_with(TestDatabase::sqlite(), |raw| {
-        on(raw);
-        change(raw);
-    })
-    .await;
-    let (store, _) = open_store(&app.config).await.unwrap();
-    let store = Arc::new(store);
-    let resources =
-        ResourceService::new(store.clone(), store, app.clock.clone(), Arc::new(app.config.scopes.clone()));
-    for (uri, scope, open) in [(OPEN_API, "files:read", true), (CLOSED_API, "hr:read", false)] {
-        let resource = NewResource {
-            uri: uri.into(),
-            name: format!("API {scope}"),
-            scopes: vec![scope.into()],
-            allow_dynamic_clients: open,
-            ..NewResource::default()
-        };
-        resources.create(&resource).await.unwrap();
-    }
-    let registered = seed(&app).await;
-    (app, registered, DocumentServer::start())
-}
-
-fn document(client_id: &str, redirect_uris: &[&str]) -> Value {
-    json!({
-        "client_id": client_id,
-        "client_name": "Visual <b>Studio</b> Code",
-        "redirect_uris": redirect_uris,
-        "grant_types": ["authorization_code", "refresh_token"],
-        "token_endpoint_auth_method": "none",
-        "logo_uri": "https://evil.example/logo.png",
-        "software_id": "an unknown member, ignored",
-        "x-vendor": {"nested": [1, 2, 3]}
-    })
-}
-
-fn as_seed(client_id: &str) -> Seed {
-    Seed { client_id: client_id.to_owned(), secret: None }
-}
-
-async fn authorize(app: &TestApp, client_id: &str, changes: &[(&str, Option<&str>)]) -> reqwest::Response {
-    Browser::new(app).authorize(&as_seed(client_id), changes).await
-}
-
-async fn assert_error_page(response: reqwest::Response, name: &str) {
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{name}");
-    assert!(response.headers().get("location").is_none(), "{name}: never a redirect");
-    let html = response.text().await.unwrap();
-    assert!(html.contains("cannot be accepted"), "{name}: {html}");
-}
+use crate::support::documents::{
+    CLOSED_API, DOC, OPEN_API, app_with_documents, as_seed, assert_error_page, authorize, document,
+};
+use crate::support::seed::REDIRECT_URI;
+use crate::support::token::{code_for_query, exchange, token, userinfo_at, verify};
 
 #[tokio::test]
 async fn discovery_announces_documents_only_when_they_are_on() {
@@ -127,9 +60,7 @@ async fn a_document_client_signs_in_end_to_end_and_is_asked_every_time() {
     assert!(html.contains(r#"<strong id="redirect-host">rp.example</strong>"#), "the redirect host");
     assert!(!html.contains("evil.example"), "no logo or link from the document");
     assert!(!html.contains("loopback-warning"), "an https redirect is not local");
-    let answer = browser
-        .post("/consent", &crate::support::browser::Form::read(&html).submission(&[("decision", "approve")]))
-        .await;
+    let answer = browser.post("/consent", &Form::read(&html).submission(&[("decision", "approve")])).await;
     let code = client_redirect(&answer, REDIRECT_URI)["code"].clone();
     let mut fields = exchange(&client_id, &code);
     fields.push(("resource", OPEN_API));
@@ -185,96 +116,12 @@ async fn the_template_decides_what_a_document_client_may_ask() {
 
     let mut browser = Browser::new(&app);
     let query = authorize_query(&as_seed(&client_id), &[("redirect_uri", Some(local))]);
+    let login = Browser::new(&app).login_page(&query).await;
+    assert!(login.contains(r#"id="unverified-client""#), "the login page marks it too: {login}");
+    assert!(login.contains("an app from <strong>127.0.0.1:"), "named by its document's host: {login}");
     let to_consent = browser.sign_in(&query).await;
     let html = browser.consent_page(&to_consent).await;
     assert!(html.contains(r#"id="loopback-warning""#), "every redirect is local: {html}");
-}
-
-#[tokio::test]
-async fn documents_that_break_a_rule_end_at_our_page() {
-    let (app, _, server) = app_with_documents(|_| {}).await;
-    let id = |path: &str| server.url(path);
-    let cases: Vec<(&str, Reply)> = vec![
-        ("/mismatch.json", json_reply(&document(&format!("{}/", id("/mismatch.json")), &[REDIRECT_URI]))),
-        ("/no-uris.json", json_reply(&json!({"client_id": id("/no-uris.json"), "client_name": "X"}))),
-        (
-            "/secret.json",
-            json_reply(
-                &json!({"client_id": id("/secret.json"), "client_name": "X", "redirect_uris": [REDIRECT_URI], "token_endpoint_auth_method": "client_secret_basic"}),
-            ),
-        ),
-        ("/array.json", json_reply(&json!([id("/array.json")]))),
-        ("/html.json", Reply { status: 200, body: b"<html>hello</html>".to_vec(), headers: Vec::new() }),
-        ("/missing.json", Reply { status: 404, body: Vec::new(), headers: Vec::new() }),
-        ("/failing.json", Reply { status: 500, body: Vec::new(), headers: Vec::new() }),
-        ("/huge.json", json_reply(&padded(&id("/huge.json"), 5 * 1024 + 1))),
-        (
-            "/moved.json",
-            Reply { status: 302, body: Vec::new(), headers: vec![("location".into(), id("/target.json"))] },
-        ),
-    ];
-    server.document("/target.json", &document(&id("/target.json"), &[REDIRECT_URI]), None);
-    for (path, reply) in cases {
-        server.serve(path, reply);
-        assert_error_page(authorize(&app, &id(path), &[]).await, path).await;
-        assert_eq!(server.hits(path), 1, "{path}: fetched once, nothing followed");
-    }
-    assert_eq!(server.hits("/target.json"), 0, "a redirect is never followed");
-    let fits = padded(&id("/fits.json"), 4 * 1024);
-    server.serve("/fits.json", json_reply(&fits));
-    assert_eq!(authorize(&app, &id("/fits.json"), &[]).await.status(), StatusCode::OK, "4 KiB is accepted");
-}
-
-fn json_reply(value: &Value) -> Reply {
-    Reply {
-        status: 200,
-        body: value.to_string().into_bytes(),
-        headers: vec![("content-type".into(), "application/json".into())],
-    }
-}
-
-/// A valid document padded (by an unknown member) to exactly `size` bytes.
-fn padded(client_id: &str, size: usize) -> Value {
-    let mut value = document(client_id, &[REDIRECT_URI]);
-    let base = value.to_string().len() + r#","pad":"""#.len();
-    value["pad"] = json!("p".repeat(size - base));
-    assert_eq!(value.to_string().len(), size);
-    value
-}
-
-#[tokio::test]
-async fn loopback_and_private_addresses_are_refused_without_the_switch() {
-    let (app, _, server) = app_with_documents(|raw| raw.self_asserted.cimd_allow_http_loopback = false).await;
-    let client_id = server.url(DOC);
-    server.document(DOC, &document(&client_id, &[REDIRECT_URI]), None);
-    let https_loopback = client_id.replace("http://", "https://");
-    for id in [
-        client_id.as_str(),
-        https_loopback.as_str(),
-        "https://10.0.0.5/c.json",
-        "https://[::ffff:169.254.169.254]/c.json",
-        "https://[fd00:ec2::254]/latest",
-    ] {
-        assert_error_page(authorize(&app, id, &[]).await, id).await;
-    }
-    assert_eq!(server.hits(DOC), 0, "nothing reached the loopback server");
-}
-
-#[tokio::test]
-async fn the_cache_serves_until_the_max_age_then_a_changed_document_applies() {
-    let (app, _, server) = app_with_documents(|_| {}).await;
-    let client_id = server.url(DOC);
-    server.document(DOC, &document(&client_id, &[REDIRECT_URI]), Some("max-age=120"));
-    assert_eq!(authorize(&app, &client_id, &[]).await.status(), StatusCode::OK);
-    assert_eq!(authorize(&app, &client_id, &[]).await.status(), StatusCode::OK);
-    assert_eq!(server.hits(DOC), 1, "the second request used the copy");
-
-    server.document(DOC, &document(&client_id, &["https://rp.example/elsewhere"]), Some("max-age=120"));
-    app.clock.advance(Duration::seconds(119));
-    assert_eq!(authorize(&app, &client_id, &[]).await.status(), StatusCode::OK, "still the copy");
-    app.clock.advance(Duration::seconds(1));
-    assert_error_page(authorize(&app, &client_id, &[]).await, "the dropped redirect URI").await;
-    assert_eq!(server.hits(DOC), 2);
 }
 
 #[tokio::test]
@@ -319,4 +166,45 @@ async fn the_binary_warns_of_the_switch_and_logs_each_refusal() {
         .unwrap_or_else(|| panic!("no cimd_fetch_refused event in:\n{log}"));
     assert_eq!(event["reason"], "status");
     assert_eq!(event["client_id"], client_id.as_str());
+}
+#[tokio::test]
+async fn a_deleted_document_client_stays_gone_for_its_old_tokens() {
+    let (app, _, server) = app_with_documents(|_| {}).await;
+    let client_id = server.url(DOC);
+    server.document(DOC, &document(&client_id, &[REDIRECT_URI]), None);
+    let mut browser = Browser::new(&app);
+    let code = code_for_query(&mut browser, &authorize_query(&as_seed(&client_id), &[])).await;
+    let tokens = token(&app, &exchange(&client_id, &code), None).await;
+    let access = tokens.body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(userinfo_at(&app.http, &app.address, &access).await.status, StatusCode::OK);
+    let (store, _) = open_store(&app.config).await.unwrap();
+    client_service(&app.config, store).delete(&client_id).await.unwrap();
+    let hits = server.hits(DOC);
+    assert_eq!(userinfo_at(&app.http, &app.address, &access).await.status, StatusCode::UNAUTHORIZED);
+    let refused =
+        token(&app, &[("grant_type", "authorization_code"), ("code", "x"), ("client_id", &client_id)], None)
+            .await;
+    assert_eq!(refused.error(), "invalid_client", "not brought back by a token request");
+    assert_eq!(server.hits(DOC), hits, "and nothing fetched for it");
+}
+
+#[tokio::test]
+async fn only_the_authorization_endpoint_fetches_a_new_document() {
+    let (app, _, server) = app_with_documents(|_| {}).await;
+    let client_id = server.url(DOC);
+    server.document(DOC, &document(&client_id, &[REDIRECT_URI]), None);
+    let at_token =
+        token(&app, &[("grant_type", "authorization_code"), ("code", "x"), ("client_id", &client_id)], None)
+            .await;
+    assert_eq!(at_token.error(), "invalid_client");
+    let encoded: String = url::form_urlencoded::byte_serialize(client_id.as_bytes()).collect();
+    for path in
+        [format!("/oauth/logout?client_id={encoded}"), format!("/consent?request=x&client_id={encoded}")]
+    {
+        // Logout answers with its page whatever the client; start-again
+        // names no client it does not already know.
+        let response = app.get(&path).await;
+        assert!(!response.status().is_server_error(), "{path}: {}", response.status());
+    }
+    assert_eq!(server.hits(DOC), 0, "no endpoint but /oauth/authorize fetches an unknown document");
 }
