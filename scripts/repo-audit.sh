@@ -163,13 +163,14 @@ flags_of() {
     [[ -n "$foreign" ]] && flags+=("imports another test module (share it through support)")
   fi
   # Network: any http(s) URL whose host is not loopback, a reserved example name
-  # (RFC 2606), or a single-label placeholder such as `host` (not routable).
+  # (RFC 2606), a documentation address (RFC 5737, RFC 3849), or a single-label
+  # placeholder such as `host` (none of them routable).
   # Captured, not piped into `grep -q`: an early exit would end the writers
   # and, with pipefail, hide the finding.
   local outside
   outside="$(grep -oE 'https?://[][A-Za-z0-9.:@_-]+' "$file" |
     sed -E 's#https?://([^@/]*@)?##; s#:[0-9]*$##' |
-    grep -vE '^(127\.[0-9.]+|localhost|\[::1\]|(.*\.)?example(\.(com|org|net))?|.*\.(test|invalid|localhost)|\{?[a-z_]*\}?|[A-Za-z_-]+(\[.*)?)$' |
+    grep -vE '^(127\.[0-9.]+|localhost|\[::1\]|(192\.0\.2|198\.51\.100|203\.0\.113)\.[0-9]+|\[2001:db8:[0-9a-f:]*\]|(.*\.)?example(\.(com|org|net))?|.*\.(test|invalid|localhost)|\{?[a-z_]*\}?|[A-Za-z_-]+(\[.*)?)$' |
     sort -u || true)"
   if [[ -n "$outside" ]]; then
     flags+=("network beyond loopback")
@@ -335,6 +336,16 @@ feature "Resource indicators (registry, RFC 9728 metadata, tokens bound to one A
   "$(yn resources_bound) tokens bound (RFC 8707 \`resource\`); $(yn resource_registry) registry and CLI" \
   "resource" \
   "$(yn grep -q '^## Resource indicators' docs/SECURITY.md) (SECURITY.md § Resource indicators)"
+# Clients nobody registered by hand: metadata documents (off by default),
+# fetched through the guarded outbound fetcher and held to the template.
+metadata_documents() {
+  [[ -f crates/oauth-core/src/metadata_document.rs && -f crates/auth-server/src/outbound/address_policy.rs ]] \
+    && grep -q 'client_id_metadata_document_supported' crates/oauth-core/src/discovery.rs
+}
+feature "Client ID metadata documents (MCP clients; guarded fetcher, template, unverified consent)" \
+  "$(yn metadata_documents) (config client_id_metadata_documents, auth_server::outbound)" \
+  "metadata_document" \
+  "$(yn grep -q '^## Dynamic and metadata-document clients' docs/SECURITY.md) (SECURITY.md § Dynamic and metadata-document clients)"
 has_benches() { [[ -f scripts/bench.sh ]] && compgen -G "crates/*/benches/*.rs" >/dev/null; }
 feature "Benchmarks" "$(yn has_benches) (crates/*/benches, scripts/bench.sh)" "bench" \
   "$(yn test -f docs/BENCHMARKS.md) (docs/BENCHMARKS.md)"

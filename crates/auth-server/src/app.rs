@@ -221,6 +221,10 @@ pub fn client_directory(
         template: config.self_asserted.template.clone(),
         allow_http_loopback: cimd.allow_http_loopback,
         new_clients: AuthorizeQuota { per_address: cimd.new_clients_per_ip, ..AuthorizeQuota::default() },
+        new_clients_total: AuthorizeQuota {
+            per_address: cimd.new_clients_total,
+            ..AuthorizeQuota::default()
+        },
     };
     let clients = DocumentClients::new(ports, policy);
     Ok(directory.with_metadata_documents(Arc::new(clients)))

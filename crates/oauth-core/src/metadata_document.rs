@@ -208,12 +208,20 @@ impl ClientDocument {
     }
 }
 
-/// Characters that change how a name reads without being seen: bidirectional
-/// overrides and isolates (a name could read backwards), zero-width
-/// characters, the soft hyphen and the byte-order mark.
+/// Characters that change how a name reads without being seen: the format
+/// characters (Unicode category Cf: bidirectional overrides and isolates,
+/// which make a name read backwards, zero-width characters, the soft
+/// hyphen, tags), the line and paragraph separators, variation selectors
+/// and the Hangul fillers, which render as blanks.
 fn is_invisible_format(c: char) -> bool {
-    matches!(c, '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    matches!(
+        c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+            | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}' | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}'
+    )
 }
 
 /// Redirect URIs as RFC 7591 §5 and RFC 9700 §2.1 allow them for a client

@@ -86,13 +86,16 @@ fn changes(
 }
 
 /// Metadata-document clients nobody approved, created before a time: the
-/// rows unauthenticated callers can make, swept by the janitor.
+/// rows unauthenticated callers can make, swept by the janitor. A disabled
+/// one stays (the operator's block), and so does one a sign-in is waiting on.
 struct PurgeUnapprovedDocuments;
 
 impl FixedSql for PurgeUnapprovedDocuments {
     const SQL: &'static str = "DELETE FROM clients WHERE id IN (SELECT id FROM clients \
-        WHERE origin = ? AND created_at < ? \
-        AND NOT EXISTS (SELECT 1 FROM consents WHERE consents.client_id = clients.id) LIMIT ?)";
+        WHERE origin = ? AND created_at < ? AND disabled = ? \
+        AND NOT EXISTS (SELECT 1 FROM consents WHERE consents.client_id = clients.id) \
+        AND NOT EXISTS (SELECT 1 FROM pending_authorizations p WHERE p.client_id = clients.id) \
+        LIMIT ?)";
 }
 
 #[async_trait::async_trait]
@@ -270,6 +273,7 @@ impl ClientRepository for DieselStore {
             Fixed::<PurgeUnapprovedDocuments>::new(vec![
                 Bind::Text(ClientOrigin::MetadataDocument.as_str().to_owned()),
                 Bind::BigInt(before),
+                Bind::Bool(false),
                 Bind::BigInt(limit),
             ])
             .execute(c)

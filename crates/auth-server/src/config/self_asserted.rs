@@ -31,6 +31,10 @@ pub struct SelfAssertedSettings {
     /// New metadata-document clients one address (or IPv6 /64) may bring
     /// in per 10 minutes; past it `/oauth/authorize` answers 429.
     pub cimd_new_clients_per_ip: u32,
+    /// New metadata-document clients all addresses together may bring in per
+    /// 10 minutes: with the janitor's daily sweep, the bound on stored
+    /// clients nobody approved.
+    pub cimd_new_clients_total: u32,
     /// The scopes a self-asserted client may hold, beside those of resources
     /// created with `--allow-dynamic-clients`.
     pub registration_scopes: Vec<String>,
@@ -53,6 +57,8 @@ pub struct MetadataDocumentsConfig {
     pub cache_entries: usize,
     /// New document clients per address per 10 minutes.
     pub new_clients_per_ip: u32,
+    /// New document clients over every address per 10 minutes.
+    pub new_clients_total: u32,
 }
 
 /// The validated section.
@@ -98,6 +104,12 @@ impl SelfAssertedSettings {
             return Err(ConfigError::new("cimd_cache_entries", "must be between 1 and 10000"));
         }
         super::positive("cimd_new_clients_per_ip", self.cimd_new_clients_per_ip)?;
+        if self.cimd_new_clients_total < self.cimd_new_clients_per_ip {
+            return Err(ConfigError::new(
+                "cimd_new_clients_total",
+                "must be at least cimd_new_clients_per_ip",
+            ));
+        }
         if self.cimd_allow_http_loopback && !self.client_id_metadata_documents {
             return Err(ConfigError::new(
                 "cimd_allow_http_loopback",
@@ -112,6 +124,7 @@ impl SelfAssertedSettings {
             cache_max: self.cimd_cache_max_secs,
             cache_entries: self.cimd_cache_entries,
             new_clients_per_ip: self.cimd_new_clients_per_ip,
+            new_clients_total: self.cimd_new_clients_total,
         });
         Ok(SelfAssertedConfig { metadata_documents, template: SelfAssertedTemplate { scopes } })
     }
@@ -128,6 +141,7 @@ impl Default for SelfAssertedSettings {
             cimd_cache_max_secs: Duration::hours(24),
             cimd_cache_entries: 1000,
             cimd_new_clients_per_ip: 10,
+            cimd_new_clients_total: 200,
             registration_scopes: vec!["openid".into(), "profile".into(), "email".into()],
         }
     }

@@ -167,6 +167,7 @@ fn every_key_keeps_its_flat_name() {
         "cimd_cache_max_secs",
         "cimd_cache_entries",
         "cimd_new_clients_per_ip",
+        "cimd_new_clients_total",
         "registration_scopes",
     ];
     expected.sort_unstable();

@@ -1,7 +1,7 @@
 //! Metadata documents kept in memory, within bounds (CIMD §4.4): a valid
 //! document for as long as its `Cache-Control` says, clamped between the
-//! configured minimum and maximum; never a refused fetch or an invalid
-//! document; at most a fixed number of documents, the least useful evicted
+//! configured minimum and maximum (`no-store` gets the minimum); never a
+//! refused fetch or an invalid document; at most a fixed number of documents, the least useful evicted
 //! first, so distinct URLs cannot grow memory; concurrent requests for one
 //! URL share one fetch.
 
@@ -41,22 +41,23 @@ pub struct CacheBounds {
 }
 
 impl CacheBounds {
-    /// How long a document sent with `cache_control` may be used: `None`
-    /// for `no-store`; `max-age` clamped to the bounds; the minimum when
-    /// the header says nothing usable.
-    pub fn lifetime(&self, cache_control: Option<&str>) -> Option<Duration> {
+    /// How long a document sent with `cache_control` may be used: its
+    /// `max-age` clamped to the bounds; the minimum when the header says
+    /// nothing usable, or `no-store` or `no-cache` (CIMD §4.4 leaves the
+    /// bounds to the server: a document that forbids every copy would make
+    /// each request that names it a fetch, which a caller could repeat).
+    pub fn lifetime(&self, cache_control: Option<&str>) -> Duration {
         let directives = cache_control.unwrap_or_default().split(',').map(|d| d.trim().to_ascii_lowercase());
         let mut max_age = None;
         for directive in directives {
-            if directive == "no-store" {
-                return None;
+            if directive == "no-store" || directive == "no-cache" {
+                return self.min;
             }
             if let Some(value) = directive.strip_prefix("max-age=") {
                 max_age = value.trim_matches('"').parse::<i64>().ok();
             }
         }
-        let asked = max_age.map_or(self.min, Duration::seconds);
-        Some(asked.clamp(self.min, self.max))
+        max_age.map_or(self.min, Duration::seconds).clamp(self.min, self.max)
     }
 }
 
@@ -123,13 +124,12 @@ impl MetadataDocuments for CachedDocuments {
             Err(guard) => guard,
         };
         // A refusal drops the guard unfilled: nothing is cached, and a
-        // waiting request fetches for itself.
+        // waiting request fetches for itself (within the limit below).
         let Ok(_permit) = self.fetches.try_acquire() else { return Err(DocumentRefused::Busy) };
         let fetched = self.fetcher.fetch(url).await?;
-        if let Some(lifetime) = self.bounds.lifetime(fetched.cache_control.as_deref()) {
-            let copy = Copy { document: fetched.document.clone(), fresh_until: self.clock.now() + lifetime };
-            let _ = guard.insert(copy);
-        }
+        let lifetime = self.bounds.lifetime(fetched.cache_control.as_deref());
+        let copy = Copy { document: fetched.document.clone(), fresh_until: self.clock.now() + lifetime };
+        let _ = guard.insert(copy);
         Ok(fetched.document)
     }
 }

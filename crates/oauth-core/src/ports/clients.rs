@@ -18,7 +18,8 @@ use crate::error::RepoError;
 /// - `replace_metadata` writes the metadata and `updated_at` only, never the
 ///   disabled flag, so an operator's `disable` made meanwhile stands;
 /// - `purge_unapproved_documents` deletes at most `limit` metadata-document
-///   clients created before `before` that no user has a consent for;
+///   clients created before `before` that no user has a consent for, none
+///   disabled and none a pending authorization names;
 /// - only digests are stored, never a secret.
 #[cfg_attr(any(test, feature = "test-support"), mockall::automock)]
 #[async_trait::async_trait]
@@ -63,7 +64,8 @@ pub trait ClientRepository: Send + Sync {
     ) -> Result<(), RepoError>;
 
     /// Deletes at most `limit` metadata-document clients created before
-    /// `before` that no user approved (no consent row names them), with
-    /// what refers to them. Returns how many.
+    /// `before` that no user approved (no consent row names them), that are
+    /// not disabled (an operator's block stays) and that no pending
+    /// authorization names (a sign-in under way). Returns how many.
     async fn purge_unapproved_documents(&self, before: OffsetDateTime, limit: u32) -> Result<u64, RepoError>;
 }

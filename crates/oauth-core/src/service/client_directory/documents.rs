@@ -15,10 +15,12 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use crate::client::{Client, ClientId, ClientOrigin, SelfAssertedTemplate};
+use crate::client::{Client, ClientId, ClientMetadata, ClientOrigin, SelfAssertedTemplate};
 use crate::error::RepoError;
-use crate::metadata_document::DocumentUrl;
-use crate::ports::{ClientRepository, Clock, LoginAttemptRepository, MetadataDocuments, ResourceRepository};
+use crate::metadata_document::{ClientDocument, DocumentUrl};
+use crate::ports::{
+    ClientRepository, Clock, DocumentRefused, LoginAttemptRepository, MetadataDocuments, ResourceRepository,
+};
 use crate::throttle::AuthorizeQuota;
 
 /// What the documents' clients are built and bounded by.
@@ -30,6 +32,10 @@ pub struct DocumentPolicy {
     pub allow_http_loopback: bool,
     /// New document clients one address may introduce per window.
     pub new_clients: AuthorizeQuota,
+    /// New document clients every address together may introduce per
+    /// window: with the janitor's daily sweep, the bound on stored rows
+    /// that nobody approved.
+    pub new_clients_total: AuthorizeQuota,
 }
 
 /// The ports the documents' clients use.
@@ -152,7 +158,25 @@ impl DocumentClients {
         if stored.disabled {
             return Ok(Some(stored));
         }
-        let Some(metadata) = self.metadata(&stored.id, url).await? else { return Ok(None) };
+        let document = match self.ports.documents.document(url).await {
+            Ok(document) => document,
+            // A fetch that failed for a passing reason (too many under way,
+            // a slow or unreachable host) leaves the stored client as last
+            // validated: an attacker slowing every fetch must not turn
+            // every known client into an unknown one.
+            Err(
+                refused
+                @ (DocumentRefused::Busy | DocumentRefused::Timeout | DocumentRefused::Unreachable(_)),
+            ) => {
+                log_refusal(&stored.id, &refused);
+                return Ok(Some(stored));
+            }
+            Err(refused) => {
+                log_refusal(&stored.id, &refused);
+                return Ok(None);
+            }
+        };
+        let metadata = self.held_to_template(&document).await?;
         if stored.metadata != metadata {
             let now = self.ports.clock.now();
             match self.ports.store.replace_metadata(&stored.id, &metadata, now).await {
@@ -167,33 +191,39 @@ impl DocumentClients {
 
     /// The metadata the document at `url` makes under the template, or
     /// `None` (logged as `cimd_fetch_refused`) when there is no valid one.
-    async fn metadata(
-        &self,
-        id: &ClientId,
-        url: &DocumentUrl,
-    ) -> Result<Option<crate::client::ClientMetadata>, RepoError> {
-        let document = match self.ports.documents.document(url).await {
-            Ok(document) => document,
+    async fn metadata(&self, id: &ClientId, url: &DocumentUrl) -> Result<Option<ClientMetadata>, RepoError> {
+        match self.ports.documents.document(url).await {
+            Ok(document) => Ok(Some(self.held_to_template(&document).await?)),
             Err(refused) => {
-                tracing::warn!(
-                    event = "cimd_fetch_refused",
-                    client_id = %id,
-                    reason = refused.reason(),
-                    detail = %refused,
-                    "client id metadata document refused"
-                );
-                return Ok(None);
+                log_refusal(id, &refused);
+                Ok(None)
             }
-        };
-        let resources = self.ports.resources.list().await?;
-        Ok(Some(self.policy.template.metadata_for_document(&document, &resources)))
+        }
     }
 
-    /// Charges `address` one new document client; `Some(seconds to wait)`
-    /// when its quota is spent.
+    async fn held_to_template(&self, document: &ClientDocument) -> Result<ClientMetadata, RepoError> {
+        let resources = self.ports.resources.list().await?;
+        Ok(self.policy.template.metadata_for_document(document, &resources))
+    }
+
+    /// Charges `address`, and every address together, one new document
+    /// client; `Some(seconds to wait)` when either quota is spent.
     async fn charge(&self, address: &str, now: OffsetDateTime) -> Result<Option<u64>, RepoError> {
-        let quota = self.policy.new_clients;
-        let (key, began, ends) = quota.window_for("metadata-document", address, now);
+        let (own, total) = (self.policy.new_clients, self.policy.new_clients_total);
+        if let Some(wait) = self.charge_one(own, "metadata-document", address, now).await? {
+            return Ok(Some(wait));
+        }
+        self.charge_one(total, "metadata-document-total", "every address", now).await
+    }
+
+    async fn charge_one(
+        &self,
+        quota: AuthorizeQuota,
+        purpose: &str,
+        address: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<u64>, RepoError> {
+        let (key, began, ends) = quota.window_for(purpose, address, now);
         let charged = self.ports.attempts.record_failure(&key, now, now - began).await?;
         if charged.failures <= quota.per_address {
             return Ok(None);
@@ -202,6 +232,16 @@ impl DocumentClients {
         let seconds = wait.whole_seconds() + i64::from(wait.subsec_nanoseconds() > 0);
         Ok(Some(u64::try_from(seconds).unwrap_or(0).max(1)))
     }
+}
+
+fn log_refusal(id: &ClientId, refused: &DocumentRefused) {
+    tracing::warn!(
+        event = "cimd_fetch_refused",
+        client_id = %id,
+        reason = refused.reason(),
+        detail = %refused,
+        "client id metadata document refused"
+    );
 }
 
 #[cfg(test)]

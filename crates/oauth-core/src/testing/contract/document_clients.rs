@@ -28,6 +28,30 @@ fn document_client(n: u64, created_at: time::OffsetDateTime) -> Client {
     client
 }
 
+/// A sign-in under way for `client`: a session with a pending request.
+async fn sign_in_waiting_on(stores: &ContractStores, client: &Client) {
+    use crate::authorization_request::AuthorizationParams;
+    use crate::pending::{PendingAuthorization, PendingDigest};
+    use crate::session::{Session, SessionDigest, SessionId};
+    let session = Session {
+        id: SessionId::generate(&crate::testing::SeqRandom::new(1)).unwrap(),
+        digest: SessionDigest::of("waiting"),
+        login: None,
+        created_at: T0,
+        expires_at: T0 + Duration::days(3),
+    };
+    stores.sessions.insert(&session).await.unwrap();
+    let pending = PendingAuthorization {
+        digest: PendingDigest::of("pending"),
+        session_id: session.id,
+        client_id: client.id.clone(),
+        params: AuthorizationParams::new(vec![("client_id".into(), client.id.as_str().into())]),
+        created_at: T0,
+        expires_at: T0 + Duration::days(3),
+    };
+    stores.sessions.insert_pending(&pending).await.unwrap();
+}
+
 /// A document's new metadata never re-enables what an operator disabled.
 pub async fn replacing_metadata_keeps_the_disabled_flag(stores: ContractStores) {
     let client = document_client(1, T0);
@@ -48,16 +72,20 @@ pub async fn replacing_metadata_keeps_the_disabled_flag(stores: ContractStores) 
 }
 
 /// The sweep takes document clients older than the cut-off that no user
-/// approved, at most `limit` per call, and never a registered client.
+/// approved, at most `limit` per call; never a registered or a disabled
+/// one, nor one a sign-in is waiting on.
 pub async fn only_old_unapproved_document_clients_are_purged(stores: ContractStores) {
     let cutoff = T0 + Duration::days(1);
     let (old, approved, recent) =
         (document_client(1, T0), document_client(2, T0), document_client(3, cutoff));
     let more: Vec<Client> = (4..7).map(|n| document_client(n, T0)).collect();
+    let blocked = Client { disabled: true, ..document_client(7, T0) };
+    let waiting = document_client(8, T0);
     let registered = fixtures::client(9, "Registered", "s");
-    for client in [&old, &approved, &recent, &registered].into_iter().chain(&more) {
+    for client in [&old, &approved, &recent, &registered, &blocked, &waiting].into_iter().chain(&more) {
         stores.clients.insert(client).await.unwrap();
     }
+    sign_in_waiting_on(&stores, &waiting).await;
     let user = fixtures::user(1, "ada@example.com");
     stores.users.insert(&user).await.unwrap();
     let openid: BTreeSet<ScopeName> = [ScopeName::parse("openid").unwrap()].into();
@@ -66,7 +94,7 @@ pub async fn only_old_unapproved_document_clients_are_purged(stores: ContractSto
     assert_eq!(stores.clients.purge_unapproved_documents(cutoff, 2).await.unwrap(), 2, "bounded");
     assert_eq!(stores.clients.purge_unapproved_documents(cutoff, 100).await.unwrap(), 2);
     assert_eq!(stores.clients.purge_unapproved_documents(cutoff, 100).await.unwrap(), 0);
-    for kept in [&approved, &recent, &registered] {
+    for kept in [&approved, &recent, &registered, &blocked, &waiting] {
         assert!(stores.clients.find(&kept.id).await.unwrap().is_some(), "{} kept", kept.id);
     }
     for gone in std::iter::once(&old).chain(&more) {

@@ -96,13 +96,16 @@ impl ClientRepository for InMemoryStore {
 
     async fn purge_unapproved_documents(&self, before: OffsetDateTime, limit: u32) -> Result<u64, RepoError> {
         self.with(|t| {
-            let approved = |id: &ClientId| t.consents.keys().any(|(_, client)| client == id);
+            // Approved, or a sign-in is waiting on it.
+            let approved = |id: &ClientId| {
+                t.consents.keys().any(|(_, client)| client == id)
+                    || t.pending.values().any(|p| &p.client_id == id)
+            };
             let doomed: Vec<ClientId> = t
                 .clients
                 .values()
-                .filter(|c| {
-                    c.origin == ClientOrigin::MetadataDocument && c.created_at < before && !approved(&c.id)
-                })
+                .filter(|c| c.origin == ClientOrigin::MetadataDocument && c.created_at < before)
+                .filter(|c| !c.disabled && !approved(&c.id))
                 .take(limit as usize)
                 .map(|c| c.id.clone())
                 .collect();

@@ -78,6 +78,7 @@ async fn fixture() -> Fixture {
         template: SelfAssertedTemplate { scopes },
         allow_http_loopback: false,
         new_clients: AuthorizeQuota { per_address: 2, window: time::Duration::minutes(10) },
+        new_clients_total: AuthorizeQuota { per_address: 3, window: time::Duration::minutes(10) },
     };
     let ports = DocumentPorts {
         documents: stub.clone(),
@@ -192,4 +193,30 @@ async fn with_documents_off_a_url_id_is_unknown_even_if_stored() {
     assert_eq!(off.find_fresh(&stored.id).await.unwrap(), None);
     assert!(off.find_accepted(&stored.id, |_| true).await.unwrap().is_none());
     assert!(matches!(off.admit(&stored.id, ADDRESS).await.unwrap(), Some(Admission::Client(None))));
+}
+
+#[tokio::test]
+async fn every_address_together_brings_in_a_bounded_number() {
+    let f = fixture().await;
+    let other = |n: u32| ClientId::parse(&format!("https://agent.example/t{n}.json")).unwrap();
+    for (n, address) in ["192.0.2.1", "192.0.2.2", "192.0.2.3"].into_iter().enumerate() {
+        let answer = f.directory.admit(&other(u32::try_from(n).unwrap()), address).await.unwrap();
+        assert!(matches!(answer, Some(Admission::Client(None))), "within both quotas: fetched, refused");
+    }
+    let fourth = f.directory.admit(&other(9), "192.0.2.4").await.unwrap();
+    assert!(matches!(fourth, Some(Admission::Throttled { .. })), "the total is spent");
+}
+
+#[tokio::test]
+async fn a_stored_client_outlives_a_passing_fetch_failure() {
+    let f = fixture().await;
+    let admitted_client = admitted(&f, &id()).await.expect("admitted");
+    for passing in
+        [DocumentRefused::Busy, DocumentRefused::Timeout, DocumentRefused::Unreachable("reset".into())]
+    {
+        *f.stub.answer.lock().unwrap() = Err(passing);
+        assert_eq!(f.directory.find_fresh(&id()).await.unwrap().as_ref(), Some(&admitted_client));
+    }
+    *f.stub.answer.lock().unwrap() = Err(DocumentRefused::Status(404));
+    assert_eq!(f.directory.find_fresh(&id()).await.unwrap(), None, "a document gone is a client gone");
 }
