@@ -33,6 +33,7 @@ mod logout_redirects;
 mod metadata_document_bounds;
 mod metadata_document_flow;
 mod refresh_token_rules;
+mod registration_tokens_cli;
 mod repo_audit;
 mod resource_binding;
 mod resource_server_example;

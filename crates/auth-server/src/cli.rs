@@ -9,6 +9,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+mod registration_tokens;
+pub use registration_tokens::{CreateRegistrationToken, RegistrationTokenArgs};
+
 /// ManuMu Auth: an OAuth 2.1 / OpenID Connect authorization server.
 #[derive(Debug, Parser)]
 #[command(name = "auth-server", version, about)]
@@ -37,6 +40,9 @@ pub enum Command {
     /// Manage resource servers: the APIs access tokens are for (RFC 8707).
     #[command(subcommand)]
     Resources(ResourcesCommand),
+    /// Initial access tokens for dynamic client registration (RFC 7591 §3).
+    #[command(subcommand)]
+    RegistrationTokens(RegistrationTokensCommand),
     /// Signing keys: list them, rotate them.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -364,4 +370,15 @@ pub struct PasswordInput {
     /// the process list. Accepted by the parser only to explain that.
     #[arg(long, hide = true, value_name = "REFUSED")]
     pub password: Option<String>,
+}
+
+/// `auth-server registration-tokens …`
+#[derive(Debug, Subcommand)]
+pub enum RegistrationTokensCommand {
+    /// Create a token; prints it once (stored only as a digest).
+    Create(CreateRegistrationToken),
+    /// List tokens (never their values), oldest first.
+    List(JsonFlag),
+    /// Revoke a token: it allows no further registration.
+    Revoke(RegistrationTokenArgs),
 }

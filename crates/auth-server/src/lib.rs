@@ -33,6 +33,7 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Users(command) => commands::users::run(&config, command).await,
         Command::Clients(command) => commands::clients::run(&config, command).await,
         Command::Resources(command) => commands::resources::run(&config, command).await,
+        Command::RegistrationTokens(command) => commands::registration_tokens::run(&config, command).await,
         Command::Keys(command) => commands::keys::run(&config, command).await,
         Command::Janitor => commands::janitor::run(&config).await,
     }

@@ -24,6 +24,7 @@ pub mod ports;
 mod random_id;
 pub mod redirect_uri;
 pub mod refresh;
+pub mod registration_token;
 pub mod request_params;
 pub mod resource;
 pub mod scope;

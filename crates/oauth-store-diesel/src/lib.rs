@@ -21,6 +21,7 @@ mod private_files;
 mod readiness;
 mod refresh_rotation;
 mod refresh_tokens;
+mod registration_tokens;
 mod resources;
 mod revoked_tokens;
 mod round_trips;

@@ -1,6 +1,18 @@
 //! Table definitions, written to match `migrations/` (both backends share them).
 
 diesel::table! {
+    registration_tokens (id) {
+        id -> Text,
+        digest -> Text,
+        max_uses -> Integer,
+        uses_left -> Integer,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Text,
         email -> Text,

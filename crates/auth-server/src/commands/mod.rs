@@ -6,6 +6,7 @@ pub mod demo;
 pub mod janitor;
 pub mod keys;
 pub mod migrate;
+pub mod registration_tokens;
 pub mod resources;
 pub mod serve;
 pub mod users;

@@ -15,6 +15,7 @@ mod password_hasher;
 mod random;
 mod readiness;
 mod refresh_tokens;
+mod registration_tokens;
 mod resources;
 mod revoked_tokens;
 mod session_views;
@@ -43,6 +44,7 @@ pub use password_hasher::{HashError, PasswordHasher};
 pub use random::{RandomSource, RandomUnavailable};
 pub use readiness::ReadinessProbe;
 pub use refresh_tokens::RefreshTokenRepository;
+pub use registration_tokens::RegistrationTokenRepository;
 pub use resources::ResourceRepository;
 pub use revoked_tokens::RevokedTokenRepository;
 #[cfg(any(test, feature = "test-support"))]

@@ -12,6 +12,7 @@ pub mod key_ring;
 pub mod live_token;
 pub mod logout;
 pub mod mint;
+pub mod registration_tokens;
 pub mod resource_targets;
 pub mod resources;
 pub mod retention;

@@ -8,6 +8,7 @@ pub mod document_clients;
 pub mod grant_store;
 pub mod login_attempts;
 pub mod refresh_tokens;
+pub mod registration_tokens;
 pub mod resources;
 pub mod revoked_tokens;
 pub mod session_views;

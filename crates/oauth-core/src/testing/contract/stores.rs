@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use crate::ports::{
     ClientRepository, CodeRepository, ConsentRepository, GrantStore, LoginAttemptRepository,
-    RefreshTokenRepository, ResourceRepository, RevokedTokenRepository, SessionRepository, SessionViews,
-    SigningKeyRepository, UserRepository,
+    RefreshTokenRepository, RegistrationTokenRepository, ResourceRepository, RevokedTokenRepository,
+    SessionRepository, SessionViews, SigningKeyRepository, UserRepository,
 };
 use crate::testing::InMemoryStore;
 
@@ -38,6 +38,8 @@ pub struct ContractStores {
     pub views: Arc<dyn SessionViews>,
     /// The resource-server registry.
     pub resources: Arc<dyn ResourceRepository>,
+    /// Initial access tokens for dynamic registration.
+    pub registration_tokens: Arc<dyn RegistrationTokenRepository>,
 }
 
 impl ContractStores {
@@ -56,6 +58,7 @@ impl ContractStores {
             + GrantStore
             + SessionViews
             + ResourceRepository
+            + RegistrationTokenRepository
             + 'static,
     {
         Self {
@@ -70,7 +73,8 @@ impl ContractStores {
             signing_keys: store.clone(),
             grants: store.clone(),
             views: store.clone(),
-            resources: store,
+            resources: store.clone(),
+            registration_tokens: store,
         }
     }
 

@@ -11,6 +11,7 @@ mod consents;
 mod grant_store;
 mod login_attempts;
 mod refresh_tokens;
+mod registration_tokens;
 mod resources;
 mod revoked_tokens;
 mod session_views;
@@ -103,6 +104,7 @@ mod tests {
         grant_store: in_memory_store_meets_the_grant_store_contract;
         clients: in_memory_store_meets_the_client_contract;
         document_clients: in_memory_store_meets_the_document_client_contract;
+        registration_tokens: in_memory_store_meets_the_registration_token_contract;
         users: in_memory_store_meets_the_user_contract;
         sign_out: in_memory_store_meets_the_sign_out_contract;
         resources: in_memory_store_meets_the_resource_contract;

@@ -48,6 +48,8 @@ pub(super) struct Tables {
     pub(super) revoked_tokens: BTreeMap<String, OffsetDateTime>,
     /// Resource servers by URI, the order `ResourceRepository::list` returns.
     pub(super) resources: BTreeMap<ResourceUri, Resource>,
+    /// Initial access tokens, as inserted.
+    pub(super) registration_tokens: Vec<crate::registration_token::RegistrationToken>,
 }
 
 /// An authorization code's row: the code and when it was consumed, if it was.
