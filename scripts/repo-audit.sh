@@ -346,6 +346,12 @@ feature "Client ID metadata documents (MCP clients; guarded fetcher, template, u
   "$(yn metadata_documents) (config client_id_metadata_documents, auth_server::outbound)" \
   "metadata_document" \
   "$(yn grep -q '^## Dynamic and metadata-document clients' docs/SECURITY.md) (SECURITY.md § Dynamic and metadata-document clients)"
+# Dynamic client registration (RFC 7591/7592), off by default: the
+# registration endpoint and its management, on the initial access tokens.
+feature "Dynamic client registration (RFC 7591/7592; initial access tokens)" \
+  "$(yn has_route /oauth/register) (POST /oauth/register); $(yn has_cli 'registration-tokens create') initial access tokens" \
+  "registration" \
+  "$(yn grep -q '^### Dynamic registration' docs/SECURITY.md) (SECURITY.md § Dynamic registration)"
 has_benches() { [[ -f scripts/bench.sh ]] && compgen -G "crates/*/benches/*.rs" >/dev/null; }
 feature "Benchmarks" "$(yn has_benches) (crates/*/benches, scripts/bench.sh)" "bench" \
   "$(yn test -f docs/BENCHMARKS.md) (docs/BENCHMARKS.md)"
