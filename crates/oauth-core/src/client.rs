@@ -311,10 +311,12 @@ pub fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
+mod registration;
 mod spec;
 mod template;
 #[cfg(test)]
 mod tests;
 
+pub use registration::{RegistrationErrorCode, RegistrationRefused, RegistrationRequest};
 pub use spec::{ClientFieldError, ClientSpec};
 pub use template::SelfAssertedTemplate;

@@ -156,7 +156,7 @@ pub struct InvalidDocument {
     pub reason: String,
 }
 
-fn invalid(member: &'static str, reason: impl Into<String>) -> InvalidDocument {
+pub(crate) fn invalid(member: &'static str, reason: impl Into<String>) -> InvalidDocument {
     InvalidDocument { member, reason: reason.into() }
 }
 
@@ -179,33 +179,42 @@ impl ClientDocument {
             Some(_) => return Err(invalid("token_endpoint_auth_method", "must be none")),
         }
         let client_name = fields.client_name.ok_or_else(|| invalid("client_name", "is required"))?;
-        if client_name.trim().is_empty()
-            || client_name.chars().count() > 100
-            || client_name.chars().any(|c| c.is_control() || is_invisible_format(c))
-        {
-            return Err(invalid(
-                "client_name",
-                "must be 1 to 100 printable characters, no invisible formatting",
-            ));
-        }
-        let redirect_uris = redirect_uris(fields.redirect_uris)?;
+        check_client_name(&client_name)?;
+        let redirect_uris = redirect_uris(fields.redirect_uris, RedirectKind::Native)?;
         let grant_types = grant_types(fields.grant_types)?;
-        if let Some(types) = fields.response_types
-            && (types.is_empty() || types.iter().any(|t| t != "code"))
-        {
-            return Err(invalid("response_types", "must be [\"code\"]"));
-        }
-        let scope = fields
-            .scope
-            .map(|text| {
-                text.split(' ')
-                    .filter(|s| !s.is_empty())
-                    .map(|s| ScopeName::parse(s).map_err(|e| invalid("scope", e.to_string())))
-                    .collect::<Result<BTreeSet<_>, _>>()
-            })
-            .transpose()?;
+        check_response_types(fields.response_types.as_deref())?;
+        let scope = fields.scope.as_deref().map(scope_tokens).transpose()?;
         Ok(Self { url: url.clone(), client_name, redirect_uris, grant_types, scope })
     }
+}
+
+/// A self-chosen name: 1 to 100 printable characters, none invisible.
+pub(crate) fn check_client_name(name: &str) -> Result<(), InvalidDocument> {
+    if name.trim().is_empty()
+        || name.chars().count() > 100
+        || name.chars().any(|c| c.is_control() || is_invisible_format(c))
+    {
+        return Err(invalid("client_name", "must be 1 to 100 printable characters, no invisible formatting"));
+    }
+    Ok(())
+}
+
+/// `response_types`, when given, is `["code"]` (the only flow we serve).
+pub(crate) fn check_response_types(types: Option<&[String]>) -> Result<(), InvalidDocument> {
+    match types {
+        Some(types) if types.is_empty() || types.iter().any(|t| t != "code") => {
+            Err(invalid("response_types", "must be [\"code\"]"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The space-separated scope tokens of `text`.
+pub(crate) fn scope_tokens(text: &str) -> Result<BTreeSet<ScopeName>, InvalidDocument> {
+    text.split(' ')
+        .filter(|s| !s.is_empty())
+        .map(|s| ScopeName::parse(s).map_err(|e| invalid("scope", e.to_string())))
+        .collect()
 }
 
 /// Characters that change how a name reads without being seen: the format
@@ -224,10 +233,24 @@ fn is_invisible_format(c: char) -> bool {
     )
 }
 
+/// Which redirect URIs a self-asserted client may have (OIDC Dynamic
+/// Client Registration §2 `application_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RedirectKind {
+    /// A web application: https on a real host only.
+    Web,
+    /// An app on the user's device: https, or http on a loopback literal.
+    Native,
+}
+
 /// Redirect URIs as RFC 7591 §5 and RFC 9700 §2.1 allow them for a client
-/// nobody vetted: https, or http on a loopback literal (RFC 8252 §7.3); no
-/// private-use scheme, which any app on the device could claim.
-fn redirect_uris(uris: Option<Vec<String>>) -> Result<Vec<RedirectUri>, InvalidDocument> {
+/// nobody vetted: https, or (native apps) http on a loopback literal
+/// (RFC 8252 §7.3); no private-use scheme, which any app on the device
+/// could claim.
+pub(crate) fn redirect_uris(
+    uris: Option<Vec<String>>,
+    kind: RedirectKind,
+) -> Result<Vec<RedirectUri>, InvalidDocument> {
     let uris = uris.unwrap_or_default();
     if uris.is_empty() || uris.len() > MAX_DOCUMENT_REDIRECT_URIS {
         return Err(invalid("redirect_uris", "must list 1 to 20 URIs"));
@@ -237,13 +260,21 @@ fn redirect_uris(uris: Option<Vec<String>>) -> Result<Vec<RedirectUri>, InvalidD
             // Parsed as a confidential client's: that refuses private-use
             // schemes. The client is matched as a public one, so a loopback
             // port may still vary (RFC 8252 §7.3).
-            RedirectUri::parse(uri, ClientType::Confidential)
-                .map_err(|e| invalid("redirect_uris", e.to_string()))
+            let parsed = RedirectUri::parse(uri, ClientType::Confidential)
+                .map_err(|e| invalid("redirect_uris", e.to_string()))?;
+            let local = Url::parse(uri).is_ok_and(|url| url.scheme() == "http" || is_loopback_literal(&url));
+            if kind == RedirectKind::Web && local {
+                return Err(invalid(
+                    "redirect_uris",
+                    format!("{uri:?}: a web application redirects to https on a real host"),
+                ));
+            }
+            Ok(parsed)
         })
         .collect()
 }
 
-fn grant_types(grants: Option<Vec<String>>) -> Result<BTreeSet<GrantType>, InvalidDocument> {
+pub(crate) fn grant_types(grants: Option<Vec<String>>) -> Result<BTreeSet<GrantType>, InvalidDocument> {
     let Some(grants) = grants else { return Ok(BTreeSet::from([GrantType::AuthorizationCode])) };
     let mut chosen = BTreeSet::new();
     for grant in grants {

@@ -1,0 +1,167 @@
+//! RFC 7591 §2 client metadata, as a client sends it to the registration
+//! endpoint, and what the template makes of it: the server, not the
+//! request, decides (RFC 7591 §2: values MAY be replaced or rejected; §5:
+//! metadata is self-asserted). Refusals carry the RFC 7591 §3.2.2 error
+//! code and name the member.
+
+use std::collections::BTreeSet;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+use super::{AuthMethod, ClientMetadata, ClientType, IdTokenAlg, SelfAssertedTemplate};
+use crate::metadata_document::{
+    InvalidDocument, RedirectKind, check_client_name, check_response_types, grant_types, redirect_uris,
+    scope_tokens,
+};
+use crate::resource::Resource;
+
+/// The members a registration request may carry that we read. Unknown
+/// members, server-owned ones (`client_id`, `client_secret`, …) and flags
+/// of ours are ignored, never stored (RFC 7591 §2, §3.2.1).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RegistrationRequest {
+    /// Required for the code flow.
+    pub redirect_uris: Option<Vec<String>>,
+    /// `none`, `client_secret_basic` (the default) or `client_secret_post`.
+    pub token_endpoint_auth_method: Option<String>,
+    /// Within `authorization_code` and `refresh_token`.
+    pub grant_types: Option<Vec<String>>,
+    /// `code` only.
+    pub response_types: Option<Vec<String>>,
+    /// Shown, marked unverified.
+    pub client_name: Option<String>,
+    /// Asked for; narrowed to what the template allows.
+    pub scope: Option<String>,
+    /// `web` (the default) or `native` (OIDC Dynamic Client Registration §2).
+    pub application_type: Option<String>,
+    /// Read for its presence: no key-based method is offered.
+    pub jwks: Option<IgnoredAny>,
+    /// Read for its presence, as `jwks`.
+    pub jwks_uri: Option<IgnoredAny>,
+    /// Read for its presence: software statements are not accepted.
+    pub software_statement: Option<IgnoredAny>,
+}
+
+/// RFC 7591 §3.2.2 error codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationErrorCode {
+    /// A redirect URI is missing or not allowed.
+    InvalidRedirectUri,
+    /// Another member is not allowed.
+    InvalidClientMetadata,
+    /// A software statement was sent; none is approved here.
+    UnapprovedSoftwareStatement,
+}
+
+impl RegistrationErrorCode {
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRedirectUri => "invalid_redirect_uri",
+            Self::InvalidClientMetadata => "invalid_client_metadata",
+            Self::UnapprovedSoftwareStatement => "unapproved_software_statement",
+        }
+    }
+}
+
+/// A refused registration: the code, the member and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: `{member}`: {reason}", code.as_str())]
+pub struct RegistrationRefused {
+    /// The RFC 7591 error code.
+    pub code: RegistrationErrorCode,
+    /// The member at fault.
+    pub member: &'static str,
+    /// Why, in words safe to show.
+    pub reason: String,
+}
+
+fn refused(fault: InvalidDocument) -> RegistrationRefused {
+    let code = if fault.member == "redirect_uris" {
+        RegistrationErrorCode::InvalidRedirectUri
+    } else {
+        RegistrationErrorCode::InvalidClientMetadata
+    };
+    RegistrationRefused { code, member: fault.member, reason: fault.reason }
+}
+
+fn metadata_fault(member: &'static str, reason: &str) -> RegistrationRefused {
+    RegistrationRefused { code: RegistrationErrorCode::InvalidClientMetadata, member, reason: reason.into() }
+}
+
+/// What a client that names itself nothing is called.
+const UNNAMED: &str = "Unnamed application";
+
+impl SelfAssertedTemplate {
+    /// The client a registration request makes: the requested redirect URIs
+    /// (checked against `application_type`), grants, name and
+    /// authentication method within the template; scopes narrowed to what
+    /// it allows; only the `resources` open to dynamic clients.
+    pub fn metadata_for_registration(
+        &self,
+        request: &RegistrationRequest,
+        resources: &[Resource],
+    ) -> Result<ClientMetadata, RegistrationRefused> {
+        if request.software_statement.is_some() {
+            return Err(RegistrationRefused {
+                code: RegistrationErrorCode::UnapprovedSoftwareStatement,
+                member: "software_statement",
+                reason: "no software statement is approved here".into(),
+            });
+        }
+        if request.jwks.is_some() && request.jwks_uri.is_some() {
+            return Err(metadata_fault(
+                "jwks_uri",
+                "jwks and jwks_uri must not both be present (RFC 7591 §2)",
+            ));
+        }
+        let (client_type, auth_method) = match request.token_endpoint_auth_method.as_deref() {
+            None | Some("client_secret_basic") => (ClientType::Confidential, AuthMethod::ClientSecretBasic),
+            Some("client_secret_post") => (ClientType::Confidential, AuthMethod::ClientSecretPost),
+            Some("none") => (ClientType::Public, AuthMethod::None),
+            Some(_) => {
+                return Err(metadata_fault(
+                    "token_endpoint_auth_method",
+                    "must be none, client_secret_basic or client_secret_post",
+                ));
+            }
+        };
+        let kind = match request.application_type.as_deref() {
+            None | Some("web") => RedirectKind::Web,
+            Some("native") => RedirectKind::Native,
+            Some(_) => return Err(metadata_fault("application_type", "must be web or native")),
+        };
+        let name = request.client_name.clone().unwrap_or_else(|| UNNAMED.to_owned());
+        check_client_name(&name).map_err(refused)?;
+        let redirect_uris = redirect_uris(request.redirect_uris.clone(), kind).map_err(refused)?;
+        let grant_types = grant_types(request.grant_types.clone()).map_err(refused)?;
+        check_response_types(request.response_types.as_deref()).map_err(refused)?;
+        let asked = request.scope.as_deref().map(scope_tokens).transpose().map_err(refused)?;
+        let open: Vec<&Resource> = resources.iter().filter(|r| r.allow_dynamic_clients).collect();
+        let allowed: BTreeSet<_> =
+            self.scopes.iter().chain(open.iter().flat_map(|r| r.scopes.iter())).cloned().collect();
+        let scopes = match asked {
+            Some(asked) => asked.intersection(&allowed).cloned().collect(),
+            None => self.scopes.clone(),
+        };
+        Ok(ClientMetadata {
+            name,
+            client_type,
+            auth_method,
+            redirect_uris,
+            allowed_origins: Vec::new(),
+            scopes,
+            grant_types,
+            id_token_alg: IdTokenAlg::Rs256,
+            skip_consent: false,
+            post_logout_redirect_uris: Vec::new(),
+            may_introspect_any: false,
+            resources: open.iter().map(|r| r.uri.clone()).collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
