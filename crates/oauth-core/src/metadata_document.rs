@@ -9,10 +9,10 @@ use std::collections::BTreeSet;
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
-use url::{Host, Url};
+use url::Url;
 
 use crate::client::{ClientType, GrantType, MAX_URL_ID_LEN};
-use crate::redirect_uri::RedirectUri;
+use crate::redirect_uri::{RedirectUri, is_loopback_literal};
 use crate::scope::ScopeName;
 
 /// Most redirect URIs one document may list.
@@ -76,12 +76,6 @@ impl DocumentUrl {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    /// The host (and port, when not the default), as the consent page shows
-    /// it first (CIMD §6.4): who vouches for the document.
-    pub fn host(&self) -> String {
-        host_of(&self.0).unwrap_or_default()
-    }
 }
 
 /// The host and explicit port of an absolute URL.
@@ -92,15 +86,6 @@ pub fn host_of(text: &str) -> Option<String> {
         Some(port) => format!("{host}:{port}"),
         None => host.to_owned(),
     })
-}
-
-/// Whether the URL's host is `127.0.0.1` or `[::1]` (RFC 8252 §8.3).
-pub fn is_loopback_literal(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Ipv4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
-        Some(Host::Ipv6(ip)) => ip == std::net::Ipv6Addr::LOCALHOST,
-        _ => false,
-    }
 }
 
 /// A document's members as read, before any check. Unknown members are

@@ -104,6 +104,12 @@ impl RedirectUri {
         &self.0
     }
 
+    /// Whether the URI is plain `http` on a loopback literal: an app on the
+    /// user's own machine receives what is sent there (RFC 8252 §7.3).
+    pub fn is_loopback(&self) -> bool {
+        Url::parse(&self.0).is_ok_and(|url| url.scheme() == "http" && is_loopback_literal(&url))
+    }
+
     /// Whether `requested` designates this registered URI.
     ///
     /// Exact string comparison (RFC 9700 §2.1, §4.1.3), with the one
@@ -141,7 +147,7 @@ pub fn find_match<'a>(
 
 /// RFC 8252 §8.3: the loopback IP literals, not `localhost` (which a hostile
 /// resolver or hosts file could point elsewhere).
-fn is_loopback_literal(url: &Url) -> bool {
+pub fn is_loopback_literal(url: &Url) -> bool {
     match url.host() {
         Some(Host::Ipv4(ip)) => ip == Ipv4Addr::LOCALHOST,
         Some(Host::Ipv6(ip)) => ip == Ipv6Addr::LOCALHOST,

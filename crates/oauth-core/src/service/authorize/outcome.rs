@@ -8,6 +8,7 @@ use crate::client::{Client, ClientId};
 use crate::code::CodeValue;
 use crate::error::RepoError;
 use crate::ports::{HashError, RandomUnavailable};
+use crate::redirect_uri::RedirectUri;
 use crate::scope::ScopeName;
 use crate::session::SessionSecret;
 
@@ -136,17 +137,13 @@ pub struct ClientNotice {
 impl ClientNotice {
     /// What the pages say of `client`, sending the browser to `redirect_uri`.
     pub fn for_client(client: &Client, redirect_uri: &str) -> Self {
-        use crate::metadata_document::{host_of, is_loopback_literal};
-        let loopback = |uri: &str| {
-            url::Url::parse(uri).is_ok_and(|url| url.scheme() == "http" && is_loopback_literal(&url))
-        };
+        use crate::metadata_document::host_of;
         let unverified = !client.origin.is_registered();
         Self {
             unverified,
             document_host: client.id.is_url().then(|| host_of(client.id.as_str()).unwrap_or_default()),
             redirect_host: host_of(redirect_uri).unwrap_or_default(),
-            loopback_only: unverified
-                && client.metadata.redirect_uris.iter().all(|uri| loopback(uri.as_str())),
+            loopback_only: unverified && client.metadata.redirect_uris.iter().all(RedirectUri::is_loopback),
         }
     }
 }
