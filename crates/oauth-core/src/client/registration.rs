@@ -4,12 +4,11 @@
 //! metadata is self-asserted). Refusals carry the RFC 7591 §3.2.2 error
 //! code and name the member.
 
-use std::collections::BTreeSet;
-
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use super::{AuthMethod, ClientMetadata, ClientType, IdTokenAlg, SelfAssertedTemplate};
+use super::template::Requested;
+use super::{AuthMethod, ClientMetadata, SelfAssertedTemplate};
 use crate::metadata_document::{
     InvalidDocument, RedirectKind, check_client_name, check_response_types, grant_types, redirect_uris,
     scope_tokens,
@@ -97,8 +96,8 @@ const UNNAMED: &str = "Unnamed application";
 impl SelfAssertedTemplate {
     /// The client a registration request makes: the requested redirect URIs
     /// (checked against `application_type`), grants, name and
-    /// authentication method within the template; scopes narrowed to what
-    /// it allows; only the `resources` open to dynamic clients.
+    /// authentication method within the template, held as
+    /// the template holds every self-asserted client.
     pub fn metadata_for_registration(
         &self,
         request: &RegistrationRequest,
@@ -117,10 +116,10 @@ impl SelfAssertedTemplate {
                 "jwks and jwks_uri must not both be present (RFC 7591 §2)",
             ));
         }
-        let (client_type, auth_method) = match request.token_endpoint_auth_method.as_deref() {
-            None | Some("client_secret_basic") => (ClientType::Confidential, AuthMethod::ClientSecretBasic),
-            Some("client_secret_post") => (ClientType::Confidential, AuthMethod::ClientSecretPost),
-            Some("none") => (ClientType::Public, AuthMethod::None),
+        let auth_method = match request.token_endpoint_auth_method.as_deref() {
+            None | Some("client_secret_basic") => AuthMethod::ClientSecretBasic,
+            Some("client_secret_post") => AuthMethod::ClientSecretPost,
+            Some("none") => AuthMethod::None,
             Some(_) => {
                 return Err(metadata_fault(
                     "token_endpoint_auth_method",
@@ -138,28 +137,9 @@ impl SelfAssertedTemplate {
         let redirect_uris = redirect_uris(request.redirect_uris.clone(), kind).map_err(refused)?;
         let grant_types = grant_types(request.grant_types.clone()).map_err(refused)?;
         check_response_types(request.response_types.as_deref()).map_err(refused)?;
-        let asked = request.scope.as_deref().map(scope_tokens).transpose().map_err(refused)?;
-        let open: Vec<&Resource> = resources.iter().filter(|r| r.allow_dynamic_clients).collect();
-        let allowed: BTreeSet<_> =
-            self.scopes.iter().chain(open.iter().flat_map(|r| r.scopes.iter())).cloned().collect();
-        let scopes = match asked {
-            Some(asked) => asked.intersection(&allowed).cloned().collect(),
-            None => self.scopes.clone(),
-        };
-        Ok(ClientMetadata {
-            name,
-            client_type,
-            auth_method,
-            redirect_uris,
-            allowed_origins: Vec::new(),
-            scopes,
-            grant_types,
-            id_token_alg: IdTokenAlg::Rs256,
-            skip_consent: false,
-            post_logout_redirect_uris: Vec::new(),
-            may_introspect_any: false,
-            resources: open.iter().map(|r| r.uri.clone()).collect(),
-        })
+        let scope = request.scope.as_deref().map(scope_tokens).transpose().map_err(refused)?;
+        let requested = Requested { name, auth_method, redirect_uris, grant_types, scope };
+        Ok(self.hold(requested, resources))
     }
 }
 

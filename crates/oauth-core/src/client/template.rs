@@ -4,8 +4,9 @@
 
 use std::collections::BTreeSet;
 
-use super::{AuthMethod, ClientMetadata, ClientType, IdTokenAlg};
+use super::{AuthMethod, ClientMetadata, ClientType, GrantType, IdTokenAlg};
 use crate::metadata_document::ClientDocument;
+use crate::redirect_uri::RedirectUri;
 use crate::resource::Resource;
 use crate::scope::ScopeName;
 
@@ -17,29 +18,57 @@ pub struct SelfAssertedTemplate {
     pub scopes: BTreeSet<ScopeName>,
 }
 
+/// What a self-asserted client asked for, each part already checked on its
+/// own (a metadata document's, or a registration request's).
+pub(crate) struct Requested {
+    pub(crate) name: String,
+    pub(crate) auth_method: AuthMethod,
+    pub(crate) redirect_uris: Vec<RedirectUri>,
+    pub(crate) grant_types: BTreeSet<GrantType>,
+    /// `None`: every scope the template allows.
+    pub(crate) scope: Option<BTreeSet<ScopeName>>,
+}
+
 impl SelfAssertedTemplate {
     /// The client a valid metadata document makes: public, `none` at the
-    /// token endpoint (so PKCE is required), the document's redirect URIs
-    /// and grants, its scopes narrowed to what the template allows, and
-    /// only the `resources` that allow dynamic clients. Never
-    /// `skip_consent`, never `may_introspect_any`, no browser origins, no
-    /// logout redirects.
+    /// token endpoint (so PKCE is required).
     pub fn metadata_for_document(&self, document: &ClientDocument, resources: &[Resource]) -> ClientMetadata {
+        let requested = Requested {
+            name: document.client_name.clone(),
+            auth_method: AuthMethod::None,
+            redirect_uris: document.redirect_uris.clone(),
+            grant_types: document.grant_types.clone(),
+            scope: document.scope.clone(),
+        };
+        self.hold(requested, resources)
+    }
+
+    /// The client `requested` makes: public exactly when it authenticates
+    /// with `none`; its scopes narrowed to the template's and those of the
+    /// `resources` that allow dynamic clients, which are the only resources
+    /// it may name. Never `skip_consent`, never `may_introspect_any`, no
+    /// browser origins, no logout redirects.
+    pub(crate) fn hold(&self, requested: Requested, resources: &[Resource]) -> ClientMetadata {
         let open: Vec<&Resource> = resources.iter().filter(|r| r.allow_dynamic_clients).collect();
         let allowed: BTreeSet<ScopeName> =
             self.scopes.iter().chain(open.iter().flat_map(|r| r.scopes.iter())).cloned().collect();
-        let scopes = match &document.scope {
+        let scopes = match requested.scope {
             Some(asked) => asked.intersection(&allowed).cloned().collect(),
             None => allowed,
         };
+        let client_type = if requested.auth_method == AuthMethod::None {
+            ClientType::Public
+        } else {
+            ClientType::Confidential
+        };
         ClientMetadata {
-            name: document.client_name.clone(),
-            client_type: ClientType::Public,
-            auth_method: AuthMethod::None,
-            redirect_uris: document.redirect_uris.clone(),
+            name: requested.name,
+            client_type,
+            auth_method: requested.auth_method,
+            redirect_uris: requested.redirect_uris,
             allowed_origins: Vec::new(),
             scopes,
-            grant_types: document.grant_types.clone(),
+            grant_types: requested.grant_types,
             id_token_alg: IdTokenAlg::Rs256,
             skip_consent: false,
             post_logout_redirect_uris: Vec::new(),
