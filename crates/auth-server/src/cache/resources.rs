@@ -83,16 +83,7 @@ mod tests {
     use super::*;
 
     fn resource(uri: &str) -> Resource {
-        Resource {
-            uri: ResourceUri::parse(uri).unwrap(),
-            name: uri.into(),
-            scopes: std::collections::BTreeSet::new(),
-            allow_dynamic_clients: false,
-            access_token_ttl: None,
-            access_token_alg: None,
-            created_at: T0,
-            updated_at: T0,
-        }
+        Resource { name: uri.into(), ..oauth_core::testing::fixtures::resource(uri, &[]) }
     }
 
     #[tokio::test]

@@ -61,6 +61,25 @@ pub fn client(n: u64, name: &str, secret: &str) -> crate::client::Client {
     }
 }
 
+/// A resource server at `uri` defining `scopes`, registered at [`T0`], closed
+/// to dynamic clients, with the server's token lifetime and algorithm.
+///
+/// # Panics
+/// When the fixture's own values are invalid (a bug in the test).
+#[allow(clippy::expect_used)]
+pub fn resource(uri: &str, scopes: &[&str]) -> crate::resource::Resource {
+    crate::resource::Resource {
+        uri: crate::resource::ResourceUri::parse(uri).expect("fixture resource"),
+        name: format!("API at {uri}"),
+        scopes: scopes.iter().map(|s| crate::scope::ScopeName::parse(s).expect("fixture scope")).collect(),
+        allow_dynamic_clients: false,
+        access_token_ttl: None,
+        access_token_alg: None,
+        created_at: T0,
+        updated_at: T0,
+    }
+}
+
 /// Access-token claims issued at [`T0`] for ten minutes, for tests of signing
 /// and verification.
 pub fn access_claims() -> crate::token::AccessTokenClaims {

@@ -1,12 +1,10 @@
-use std::collections::BTreeSet;
-
 use serde_json::json;
 
 use super::{RegistrationErrorCode, RegistrationRequest};
 use crate::client::{AuthMethod, ClientType, GrantType, SelfAssertedTemplate};
 use crate::resource::{Resource, ResourceUri};
 use crate::scope::ScopeName;
-use crate::testing::fixtures::T0;
+use crate::testing::fixtures;
 
 fn template() -> SelfAssertedTemplate {
     SelfAssertedTemplate {
@@ -18,14 +16,8 @@ fn resources() -> Vec<Resource> {
     [("https://files.example/mcp", "files:read", true), ("https://hr.example/", "hr:read", false)]
         .into_iter()
         .map(|(uri, scope, open)| Resource {
-            uri: ResourceUri::parse(uri).unwrap(),
-            name: uri.into(),
-            scopes: BTreeSet::from([ScopeName::parse(scope).unwrap()]),
             allow_dynamic_clients: open,
-            access_token_ttl: None,
-            access_token_alg: None,
-            created_at: T0,
-            updated_at: T0,
+            ..fixtures::resource(uri, &[scope])
         })
         .collect()
 }

@@ -3,7 +3,8 @@
 
 use super::*;
 use crate::ports::MockClientRepository;
-use crate::testing::{InMemoryStore, ManualClock, SeqRandom, fixtures::T0};
+use crate::testing::fixtures::{self, T0};
+use crate::testing::{InMemoryStore, ManualClock, SeqRandom};
 
 struct Harness {
     service: ClientService,
@@ -195,16 +196,7 @@ async fn a_client_names_only_registered_resources() {
     let calendar = ResourceUri::parse("https://calendar.example.com/").unwrap();
     ResourceRepository::insert(
         store.as_ref(),
-        &Resource {
-            uri: calendar.clone(),
-            name: "Calendar".into(),
-            scopes: BTreeSet::new(),
-            allow_dynamic_clients: false,
-            access_token_ttl: None,
-            access_token_alg: None,
-            created_at: T0,
-            updated_at: T0,
-        },
+        &Resource { name: "Calendar".into(), ..fixtures::resource(calendar.as_str(), &[]) },
     )
     .await
     .unwrap();

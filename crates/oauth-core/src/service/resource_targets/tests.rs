@@ -3,7 +3,7 @@
 use super::*;
 use crate::ports::MockResourceRepository;
 use crate::testing::InMemoryStore;
-use crate::testing::fixtures::T0;
+use crate::testing::fixtures;
 
 fn uris(list: &[&str]) -> BTreeSet<ResourceUri> {
     list.iter().map(|u| ResourceUri::parse(u).unwrap()).collect()
@@ -21,16 +21,7 @@ async fn targets() -> ResourceTargets {
     for (uri, owned) in
         [(CALENDAR, &["calendar:read", "calendar:write"][..]), (PAYROLL, &["payroll:read"][..])]
     {
-        let resource = Resource {
-            uri: ResourceUri::parse(uri).unwrap(),
-            name: uri.into(),
-            scopes: scopes(owned),
-            allow_dynamic_clients: false,
-            access_token_ttl: None,
-            access_token_alg: None,
-            created_at: T0,
-            updated_at: T0,
-        };
+        let resource = Resource { name: uri.into(), ..fixtures::resource(uri, owned) };
         ResourceRepository::insert(store.as_ref(), &resource).await.unwrap();
     }
     ResourceTargets::new(store)

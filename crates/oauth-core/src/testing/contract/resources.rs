@@ -10,7 +10,7 @@ use crate::error::RepoError;
 use crate::ports::ResourceRepository;
 use crate::resource::{Resource, ResourceUri};
 use crate::scope::ScopeName;
-use crate::testing::fixtures::T0;
+use crate::testing::fixtures::{self, T0};
 use crate::token::SigningAlg;
 
 contract_suite! {
@@ -25,16 +25,7 @@ contract_suite! {
 }
 
 fn resource(uri: &str, scopes: &[&str]) -> Resource {
-    Resource {
-        uri: ResourceUri::parse(uri).unwrap(),
-        name: format!("API at {uri}"),
-        scopes: scopes.iter().map(|s| ScopeName::parse(s).unwrap()).collect(),
-        allow_dynamic_clients: false,
-        access_token_ttl: None,
-        access_token_alg: None,
-        created_at: T0,
-        updated_at: T0,
-    }
+    fixtures::resource(uri, scopes)
 }
 
 /// Every field comes back as stored, set and unset.

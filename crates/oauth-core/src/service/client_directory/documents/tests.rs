@@ -8,7 +8,7 @@ use crate::ports::{ClientRepository, DocumentRefused, MetadataDocuments, Resourc
 use crate::resource::{Resource, ResourceUri};
 use crate::scope::ScopeName;
 use crate::service::client_directory::ClientDirectory;
-use crate::testing::fixtures::T0;
+use crate::testing::fixtures::{self, T0};
 use crate::testing::{InMemoryStore, ManualClock};
 use crate::throttle::AuthorizeQuota;
 
@@ -44,16 +44,7 @@ impl MetadataDocuments for StubDocuments {
 }
 
 fn resource(uri: &str, scope: &str, open: bool) -> Resource {
-    Resource {
-        uri: ResourceUri::parse(uri).unwrap(),
-        name: uri.into(),
-        scopes: BTreeSet::from([ScopeName::parse(scope).unwrap()]),
-        allow_dynamic_clients: open,
-        access_token_ttl: None,
-        access_token_alg: None,
-        created_at: T0,
-        updated_at: T0,
-    }
+    Resource { allow_dynamic_clients: open, ..fixtures::resource(uri, &[scope]) }
 }
 
 struct Fixture {
