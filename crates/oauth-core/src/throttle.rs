@@ -118,6 +118,14 @@ impl AuthorizeQuota {
     }
 }
 
+/// The whole seconds (at least one) from `now` until a window `ends`: the
+/// `Retry-After` of an answer refused by a quota (RFC 9110 §10.2.3).
+pub fn retry_after_secs(ends: OffsetDateTime, now: OffsetDateTime) -> u64 {
+    let wait = ends - now;
+    let seconds = wait.whole_seconds() + i64::from(wait.subsec_nanoseconds() > 0);
+    u64::try_from(seconds).unwrap_or(0).max(1)
+}
+
 /// Failed attempts recorded against one key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FailureCount {

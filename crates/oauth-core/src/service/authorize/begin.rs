@@ -138,9 +138,7 @@ impl AuthorizeService {
         let (key, began, ends) = quota.window_at(address, now);
         let refused = || {
             tracing::warn!(event = "authorize_throttled", "sign-in request refused: address over its quota");
-            let wait = ends - now;
-            let seconds = wait.whole_seconds() + i64::from(wait.subsec_nanoseconds() > 0);
-            PageError::Throttled { retry_after_secs: u64::try_from(seconds).unwrap_or(0).max(1) }
+            PageError::Throttled { retry_after_secs: crate::throttle::retry_after_secs(ends, now) }
         };
         let used = self.ports.attempts.failures(&key).await?;
         if used.is_some_and(|count| count.last_failure_at >= began && count.failures >= quota.per_address) {

@@ -228,9 +228,7 @@ impl DocumentClients {
         if charged.failures <= quota.per_address {
             return Ok(None);
         }
-        let wait = ends - now;
-        let seconds = wait.whole_seconds() + i64::from(wait.subsec_nanoseconds() > 0);
-        Ok(Some(u64::try_from(seconds).unwrap_or(0).max(1)))
+        Ok(Some(crate::throttle::retry_after_secs(ends, now)))
     }
 }
 
