@@ -135,7 +135,7 @@ async fn an_operator_can_disable_a_document_client() {
     clients.set_disabled(&client_id, true).await.unwrap();
     assert_error_page(authorize(&app, &client_id, &[]).await, "disabled").await;
     let refused = clients.update(&client_id, oauth_core::service::clients::ClientUpdate::default()).await;
-    assert!(refused.unwrap_err().to_string().contains("described by its own metadata document"));
+    assert!(refused.unwrap_err().to_string().contains("describes itself"));
 }
 
 /// The real binary: the development switch is announced at every start, and

@@ -178,6 +178,9 @@ wire_enum! {
         /// Described by the document at its client id URL
         /// (draft-ietf-oauth-client-id-metadata-document).
         MetadataDocument => "metadata_document",
+        /// Registered by the client itself at the registration endpoint
+        /// (RFC 7591).
+        Dynamic => "dynamic",
     }
 }
 
@@ -301,7 +304,9 @@ impl Client {
     pub fn name_key(&self) -> String {
         match self.origin {
             ClientOrigin::Registered => name_key(&self.metadata.name),
-            origin @ ClientOrigin::MetadataDocument => format!(" {origin} {}", self.id),
+            origin @ (ClientOrigin::MetadataDocument | ClientOrigin::Dynamic) => {
+                format!(" {origin} {}", self.id)
+            }
         }
     }
 }
@@ -317,6 +322,8 @@ mod template;
 #[cfg(test)]
 mod tests;
 
-pub use registration::{RegistrationErrorCode, RegistrationRefused, RegistrationRequest};
+pub use registration::{
+    RegistrationErrorCode, RegistrationRefused, RegistrationRequest, UpdateClaims, metadata_fault,
+};
 pub use spec::{ClientFieldError, ClientSpec};
 pub use template::SelfAssertedTemplate;

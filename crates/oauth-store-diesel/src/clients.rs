@@ -10,6 +10,7 @@ use oauth_core::resource::ResourceUri;
 use oauth_core::scope::ScopeName;
 use time::OffsetDateTime;
 
+use crate::connection::AnyConnection;
 use crate::convert::{corrupt, expect_one, join};
 use crate::error::repo_error;
 use crate::fixed_statement::{Bind, Fixed, FixedSql};
@@ -98,32 +99,42 @@ impl FixedSql for PurgeUnapprovedDocuments {
         LIMIT ?)";
 }
 
+/// Inserts the client and its secrets, inside the caller's transaction.
+pub(crate) fn insert_client(c: &mut AnyConnection, client: &Client) -> QueryResult<()> {
+    diesel::insert_into(clients::table)
+        .values((
+            clients::id.eq(client.id.as_str().to_owned()),
+            clients::client_type.eq(client.metadata.client_type.as_str().to_owned()),
+            clients::auth_method.eq(client.metadata.auth_method.as_str().to_owned()),
+            clients::origin.eq(client.origin.as_str().to_owned()),
+            clients::created_at.eq(client.created_at.unix_timestamp()),
+            metadata_changes(client),
+        ))
+        .execute(c)?;
+    for secret in &client.secrets {
+        diesel::insert_into(client_secrets::table).values(secret_values(&client.id, secret)).execute(c)?;
+    }
+    Ok(())
+}
+
+/// Writes `metadata` over the client's, stamped `now`, inside the caller's
+/// transaction: the number of rows changed.
+pub(crate) fn write_metadata(
+    c: &mut AnyConnection,
+    client: &Client,
+    metadata: &ClientMetadata,
+    now: OffsetDateTime,
+) -> QueryResult<usize> {
+    diesel::update(clients::table.find(client.id.as_str()))
+        .set(changes(client, metadata, None, now))
+        .execute(c)
+}
+
 #[async_trait::async_trait]
 impl ClientRepository for DieselStore {
     async fn insert(&self, client: &Client) -> Result<(), RepoError> {
         let client = client.clone();
-        self.run(move |c| {
-            c.transaction(|c| {
-                diesel::insert_into(clients::table)
-                    .values((
-                        clients::id.eq(client.id.as_str().to_owned()),
-                        clients::client_type.eq(client.metadata.client_type.as_str().to_owned()),
-                        clients::auth_method.eq(client.metadata.auth_method.as_str().to_owned()),
-                        clients::origin.eq(client.origin.as_str().to_owned()),
-                        clients::created_at.eq(client.created_at.unix_timestamp()),
-                        metadata_changes(&client),
-                    ))
-                    .execute(c)?;
-                for secret in &client.secrets {
-                    diesel::insert_into(client_secrets::table)
-                        .values(secret_values(&client.id, secret))
-                        .execute(c)?;
-                }
-                Ok(())
-            })
-            .map_err(repo_error)
-        })
-        .await
+        self.run(move |c| c.transaction(|c| insert_client(c, &client)).map_err(repo_error)).await
     }
 
     async fn find(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {

@@ -6,6 +6,7 @@
 //! [`DieselStore::run`], never on an async worker, and no pooled connection is
 //! held across an `.await`.
 
+mod client_registrations;
 mod clients;
 mod codes;
 mod connection;

@@ -1,6 +1,17 @@
 //! Table definitions, written to match `migrations/` (both backends share them).
 
 diesel::table! {
+    client_registrations (client_id) {
+        client_id -> Text,
+        access_token -> Text,
+        application_type -> Text,
+        registered_from -> Text,
+        initial_token_id -> Nullable<Text>,
+        last_used_at -> BigInt,
+    }
+}
+
+diesel::table! {
     registration_tokens (id) {
         id -> Text,
         digest -> Text,
@@ -189,4 +200,5 @@ diesel::table! {
 diesel::joinable!(client_secrets -> clients (client_id));
 diesel::joinable!(refresh_tokens -> refresh_families (family_id));
 diesel::allow_tables_to_appear_in_same_query!(clients, client_secrets);
+diesel::allow_tables_to_appear_in_same_query!(clients, client_registrations);
 diesel::allow_tables_to_appear_in_same_query!(refresh_tokens, refresh_families);

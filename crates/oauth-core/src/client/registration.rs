@@ -9,6 +9,7 @@ use serde::de::IgnoredAny;
 
 use super::template::Requested;
 use super::{AuthMethod, ClientMetadata, SelfAssertedTemplate};
+use crate::client_registration::ApplicationType;
 use crate::metadata_document::{
     InvalidDocument, RedirectKind, check_client_name, check_response_types, grant_types, redirect_uris,
     scope_tokens,
@@ -41,6 +42,62 @@ pub struct RegistrationRequest {
     pub jwks_uri: Option<IgnoredAny>,
     /// Read for its presence: software statements are not accepted.
     pub software_statement: Option<IgnoredAny>,
+}
+
+impl RegistrationRequest {
+    /// The `application_type`: `web` when absent (OpenID Connect Dynamic
+    /// Client Registration 1.0 §2).
+    pub fn application_type(&self) -> Result<ApplicationType, RegistrationRefused> {
+        match self.application_type.as_deref() {
+            None => Ok(ApplicationType::Web),
+            Some(text) => ApplicationType::parse(text)
+                .ok_or_else(|| metadata_fault("application_type", "must be web or native")),
+        }
+    }
+}
+
+/// What an update (RFC 7592 §2.2) says about the client it is for, beside
+/// its metadata: the identity it must repeat, and the server-owned members
+/// it must not send.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct UpdateClaims {
+    /// Must be the client's id.
+    pub client_id: Option<String>,
+    /// If sent, must be the client's current secret: a client never picks
+    /// its own (RFC 7592 §2.2).
+    pub client_secret: Option<String>,
+    /// Server-owned (RFC 7592 §2.2: MUST NOT be sent).
+    pub registration_access_token: Option<IgnoredAny>,
+    /// Server-owned, as above.
+    pub registration_client_uri: Option<IgnoredAny>,
+    /// Server-owned, as above.
+    pub client_secret_expires_at: Option<IgnoredAny>,
+    /// Server-owned, as above.
+    pub client_id_issued_at: Option<IgnoredAny>,
+}
+
+impl std::fmt::Debug for UpdateClaims {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateClaims")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "[redacted]"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl UpdateClaims {
+    /// The first server-owned member sent, if any.
+    pub fn server_owned_member(&self) -> Option<&'static str> {
+        [
+            (self.registration_access_token.is_some(), "registration_access_token"),
+            (self.registration_client_uri.is_some(), "registration_client_uri"),
+            (self.client_secret_expires_at.is_some(), "client_secret_expires_at"),
+            (self.client_id_issued_at.is_some(), "client_id_issued_at"),
+        ]
+        .into_iter()
+        .find_map(|(sent, member)| sent.then_some(member))
+    }
 }
 
 /// RFC 7591 §3.2.2 error codes.
@@ -86,7 +143,8 @@ fn refused(fault: InvalidDocument) -> RegistrationRefused {
     RegistrationRefused { code, member: fault.member, reason: fault.reason }
 }
 
-fn metadata_fault(member: &'static str, reason: &str) -> RegistrationRefused {
+/// An `invalid_client_metadata` refusal of `member`.
+pub fn metadata_fault(member: &'static str, reason: &str) -> RegistrationRefused {
     RegistrationRefused { code: RegistrationErrorCode::InvalidClientMetadata, member, reason: reason.into() }
 }
 
@@ -127,10 +185,9 @@ impl SelfAssertedTemplate {
                 ));
             }
         };
-        let kind = match request.application_type.as_deref() {
-            None | Some("web") => RedirectKind::Web,
-            Some("native") => RedirectKind::Native,
-            Some(_) => return Err(metadata_fault("application_type", "must be web or native")),
+        let kind = match request.application_type()? {
+            ApplicationType::Web => RedirectKind::Web,
+            ApplicationType::Native => RedirectKind::Native,
         };
         let name = request.client_name.clone().unwrap_or_else(|| UNNAMED.to_owned());
         check_client_name(&name).map_err(refused)?;

@@ -2,6 +2,7 @@
 //! adapters implement. Each trait's documentation is its contract.
 
 mod client_cache;
+mod client_registrations;
 mod clients;
 mod clock;
 mod codes;
@@ -26,6 +27,7 @@ mod token_verifier;
 mod users;
 
 pub use client_cache::ClientCache;
+pub use client_registrations::ClientRegistrationRepository;
 pub use clients::ClientRepository;
 pub use clock::Clock;
 pub use codes::CodeRepository;

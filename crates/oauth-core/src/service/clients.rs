@@ -30,7 +30,8 @@ pub enum ClientError {
     UnknownClient(String),
     /// A self-asserted client is described by its own metadata.
     #[error(
-        "client {0:?} is described by its own metadata document; it can only be disabled, enabled or deleted"
+        "client {0:?} describes itself (a metadata document or dynamic registration); it can only be \
+         disabled, enabled or deleted"
     )]
     SelfDescribed(String),
     /// A public client has no secret to rotate.

@@ -12,6 +12,8 @@ pub mod key_ring;
 pub mod live_token;
 pub mod logout;
 pub mod mint;
+mod quota;
+pub mod registration;
 pub mod registration_tokens;
 pub mod resource_targets;
 pub mod resources;

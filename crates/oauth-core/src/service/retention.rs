@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use crate::error::RepoError;
 use crate::ports::{
-    ClientRepository, Clock, CodeRepository, LoginAttemptRepository, RefreshTokenRepository,
-    RevokedTokenRepository, SessionRepository,
+    ClientRegistrationRepository, ClientRepository, Clock, CodeRepository, LoginAttemptRepository,
+    RefreshTokenRepository, RevokedTokenRepository, SessionRepository,
 };
 use crate::service::drain;
 use crate::throttle::ThrottlePolicy;
@@ -74,6 +74,15 @@ impl std::fmt::Debug for RetentionPorts {
 pub struct RetentionService {
     ports: RetentionPorts,
     clock: Arc<dyn Clock>,
+    idle_clients: Option<IdleClients>,
+}
+
+/// Dynamic clients unused this long are deleted (RFC 7591 §5: a server
+/// MAY expire registrations).
+#[derive(Clone)]
+struct IdleClients {
+    registrations: Arc<dyn ClientRegistrationRepository>,
+    after: time::Duration,
 }
 
 impl std::fmt::Debug for RetentionService {
@@ -85,7 +94,18 @@ impl std::fmt::Debug for RetentionService {
 impl RetentionService {
     /// A service over `ports`, with the clock that says what has expired.
     pub fn new(ports: RetentionPorts, clock: Arc<dyn Clock>) -> Self {
-        Self { ports, clock }
+        Self { ports, clock, idle_clients: None }
+    }
+
+    /// Also deletes dynamic clients whose last use is more than `after` ago.
+    #[must_use]
+    pub fn deleting_idle_clients(
+        mut self,
+        registrations: Arc<dyn ClientRegistrationRepository>,
+        after: time::Duration,
+    ) -> Self {
+        self.idle_clients = Some(IdleClients { registrations, after });
+        self
     }
 
     /// Removes every expired session, pending authorization and code and
@@ -101,7 +121,22 @@ impl RetentionService {
         let attempts = drain(|| self.ports.attempts.purge_stale(stale, batch)).await?;
         let unapproved = now - UNAPPROVED_CLIENT_MEMORY;
         let clients = drain(|| self.ports.clients.purge_unapproved_documents(unapproved, batch)).await?;
-        Ok(sessions + codes + attempts + clients)
+        let idle = match &self.idle_clients {
+            Some(idle) => {
+                let before = now - idle.after;
+                let gone = drain(|| idle.registrations.purge_idle(before, batch)).await?;
+                if gone > 0 {
+                    tracing::info!(
+                        event = "idle_clients_deleted",
+                        count = gone,
+                        "idle dynamic clients deleted"
+                    );
+                }
+                gone
+            }
+            None => 0,
+        };
+        Ok(sessions + codes + attempts + clients + idle)
     }
 
     /// Deletes every refresh family past its absolute expiry and every

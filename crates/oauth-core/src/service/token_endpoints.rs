@@ -6,9 +6,9 @@
 use std::sync::Arc;
 
 use crate::ports::{
-    ClientRepository, Clock, CodeRepository, GrantStore, LoginAttemptRepository, RandomSource,
-    RefreshTokenRepository, ResourceRepository, RevokedTokenRepository, TokenSigner, TokenVerifier,
-    UserRepository,
+    ClientRegistrationRepository, ClientRepository, Clock, CodeRepository, GrantStore,
+    LoginAttemptRepository, RandomSource, RefreshTokenRepository, ResourceRepository, RevokedTokenRepository,
+    TokenSigner, TokenVerifier, UserRepository,
 };
 use crate::scope::ScopeCatalog;
 use crate::service::client_authentication::ClientAuthenticator;
@@ -56,6 +56,8 @@ pub struct TokenEndpointPorts {
     pub random: Arc<dyn RandomSource>,
     /// The resource registry (RFC 8707): what a token may be for.
     pub targets: ResourceTargets,
+    /// Where dynamic clients' use is written down, if anywhere.
+    pub registrations: Option<Arc<dyn ClientRegistrationRepository>>,
 }
 
 impl TokenEndpointPorts {
@@ -76,9 +78,11 @@ impl TokenEndpointPorts {
             + LoginAttemptRepository
             + GrantStore
             + ResourceRepository
+            + ClientRegistrationRepository
             + 'static,
     {
         Self {
+            registrations: Some(store.clone()),
             targets: ResourceTargets::new(store.clone()),
             clients: ClientDirectory::uncached(store.clone()),
             users: store.clone(),
@@ -121,7 +125,11 @@ impl TokenEndpoints {
     /// share one client authenticator and one minter.
     pub fn compose(ports: TokenEndpointPorts, catalog: Arc<ScopeCatalog>, policy: TokenPolicy) -> Self {
         let p = ports;
-        let authenticator = ClientAuthenticator::new(p.clients.clone(), p.attempts.clone(), p.clock.clone());
+        let mut authenticator =
+            ClientAuthenticator::new(p.clients.clone(), p.attempts.clone(), p.clock.clone());
+        if let Some(registrations) = p.registrations.clone() {
+            authenticator = authenticator.recording_use_in(registrations);
+        }
         let minter = Minter::new(p.signer.clone(), p.random.clone(), policy.clone());
         let code_ports = AuthorizationCodePorts {
             grants: p.grants.clone(),

@@ -21,6 +21,7 @@ use crate::metadata_document::{ClientDocument, DocumentUrl};
 use crate::ports::{
     ClientRepository, Clock, DocumentRefused, LoginAttemptRepository, MetadataDocuments, ResourceRepository,
 };
+use crate::service::quota::charge;
 use crate::throttle::AuthorizeQuota;
 
 /// What the documents' clients are built and bounded by.
@@ -210,25 +211,11 @@ impl DocumentClients {
     /// client; `Some(seconds to wait)` when either quota is spent.
     async fn charge(&self, address: &str, now: OffsetDateTime) -> Result<Option<u64>, RepoError> {
         let (own, total) = (self.policy.new_clients, self.policy.new_clients_total);
-        if let Some(wait) = self.charge_one(own, "metadata-document", address, now).await? {
+        let attempts = self.ports.attempts.as_ref();
+        if let Some(wait) = charge(attempts, own, "metadata-document", address, now).await? {
             return Ok(Some(wait));
         }
-        self.charge_one(total, "metadata-document-total", "every address", now).await
-    }
-
-    async fn charge_one(
-        &self,
-        quota: AuthorizeQuota,
-        purpose: &str,
-        address: &str,
-        now: OffsetDateTime,
-    ) -> Result<Option<u64>, RepoError> {
-        let (key, began, ends) = quota.window_for(purpose, address, now);
-        let charged = self.ports.attempts.record_failure(&key, now, now - began).await?;
-        if charged.failures <= quota.per_address {
-            return Ok(None);
-        }
-        Ok(Some(crate::throttle::retry_after_secs(ends, now)))
+        charge(attempts, total, "metadata-document-total", "every address", now).await
     }
 }
 

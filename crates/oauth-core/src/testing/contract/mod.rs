@@ -1,6 +1,7 @@
 //! Port contract suites: the promises in each port's documentation, as async
 //! test functions that every adapter (in-memory, SQLite, PostgreSQL) runs.
 
+pub mod client_registrations;
 pub mod clients;
 pub mod codes;
 pub mod consents;

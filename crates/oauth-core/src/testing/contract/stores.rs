@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use crate::ports::{
-    ClientRepository, CodeRepository, ConsentRepository, GrantStore, LoginAttemptRepository,
-    RefreshTokenRepository, RegistrationTokenRepository, ResourceRepository, RevokedTokenRepository,
-    SessionRepository, SessionViews, SigningKeyRepository, UserRepository,
+    ClientRegistrationRepository, ClientRepository, CodeRepository, ConsentRepository, GrantStore,
+    LoginAttemptRepository, RefreshTokenRepository, RegistrationTokenRepository, ResourceRepository,
+    RevokedTokenRepository, SessionRepository, SessionViews, SigningKeyRepository, UserRepository,
 };
 use crate::testing::InMemoryStore;
 
@@ -40,6 +40,8 @@ pub struct ContractStores {
     pub resources: Arc<dyn ResourceRepository>,
     /// Initial access tokens for dynamic registration.
     pub registration_tokens: Arc<dyn RegistrationTokenRepository>,
+    /// Dynamic clients' registrations.
+    pub client_registrations: Arc<dyn ClientRegistrationRepository>,
 }
 
 impl ContractStores {
@@ -59,6 +61,7 @@ impl ContractStores {
             + SessionViews
             + ResourceRepository
             + RegistrationTokenRepository
+            + ClientRegistrationRepository
             + 'static,
     {
         Self {
@@ -74,7 +77,8 @@ impl ContractStores {
             grants: store.clone(),
             views: store.clone(),
             resources: store.clone(),
-            registration_tokens: store,
+            registration_tokens: store.clone(),
+            client_registrations: store,
         }
     }
 

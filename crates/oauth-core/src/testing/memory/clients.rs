@@ -77,7 +77,7 @@ impl ClientRepository for InMemoryStore {
     }
 
     async fn delete(&self, id: &ClientId) -> Result<(), RepoError> {
-        self.with(|t| t.clients.remove(id).map(drop).ok_or(RepoError::NotFound))
+        self.with(|t| t.remove_client(id).then_some(()).ok_or(RepoError::NotFound))
     }
 
     async fn replace_metadata(
@@ -110,7 +110,7 @@ impl ClientRepository for InMemoryStore {
                 .map(|c| c.id.clone())
                 .collect();
             for id in &doomed {
-                t.clients.remove(id);
+                t.remove_client(id);
             }
             Ok(doomed.len() as u64)
         })

@@ -5,6 +5,7 @@
 //! refresh token, `sign_out_everywhere`) is one step for every other caller:
 //! atomic because it holds the lock, as the ports' contracts ask.
 
+mod client_registrations;
 mod clients;
 mod codes;
 mod consents;
@@ -105,6 +106,7 @@ mod tests {
         clients: in_memory_store_meets_the_client_contract;
         document_clients: in_memory_store_meets_the_document_client_contract;
         registration_tokens: in_memory_store_meets_the_registration_token_contract;
+        client_registrations: in_memory_store_meets_the_client_registration_contract;
         users: in_memory_store_meets_the_user_contract;
         sign_out: in_memory_store_meets_the_sign_out_contract;
         resources: in_memory_store_meets_the_resource_contract;

@@ -50,6 +50,8 @@ pub(super) struct Tables {
     pub(super) resources: BTreeMap<ResourceUri, Resource>,
     /// Initial access tokens, as inserted.
     pub(super) registration_tokens: Vec<crate::registration_token::RegistrationToken>,
+    /// Dynamic clients' registrations, by client.
+    pub(super) client_registrations: BTreeMap<ClientId, crate::client_registration::ClientRegistration>,
 }
 
 /// An authorization code's row: the code and when it was consumed, if it was.
@@ -60,6 +62,22 @@ pub(super) struct StoredCode {
 }
 
 impl Tables {
+    /// Deletes the client and every row naming it (registration, consents,
+    /// pending requests, codes, refresh families), as the database's
+    /// cascade does; whether there was one.
+    pub(super) fn remove_client(&mut self, id: &ClientId) -> bool {
+        self.client_registrations.remove(id);
+        self.consents.retain(|(_, client), _| client != id);
+        self.resource_consents.retain(|(_, client), _| client != id);
+        self.pending.retain(|_, p| &p.client_id != id);
+        self.codes.retain(|_, c| &c.code.client_id != id);
+        let families: BTreeSet<RefreshFamilyId> =
+            self.families.values().filter(|f| &f.client_id == id).map(|f| f.id).collect();
+        self.families.retain(|family, _| !families.contains(family));
+        self.refresh_tokens.retain(|_, t| !families.contains(&t.family_id));
+        self.clients.remove(id).is_some()
+    }
+
     /// The user with this id, to change in place.
     pub(super) fn user_mut(&mut self, id: UserId) -> Result<&mut User, RepoError> {
         self.users.get_mut(&id).ok_or(RepoError::NotFound)

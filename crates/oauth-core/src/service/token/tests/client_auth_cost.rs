@@ -149,6 +149,7 @@ async fn counted() -> (Endpoints, Arc<Counting>) {
         clock,
         random: Arc::new(SeqRandom::new(5)),
         targets: crate::service::resource_targets::ResourceTargets::new(store.clone()),
+        registrations: None,
     };
     let catalog = Arc::new(ScopeCatalog::new([("api:read", "Read")]).unwrap());
     (Endpoints::new(ports, catalog, TokenPolicy::for_issuer(ISSUER)), counting)

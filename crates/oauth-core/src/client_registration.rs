@@ -1,0 +1,85 @@
+//! What dynamic registration (RFC 7591) keeps beside a client: the digest
+//! of its registration access token (RFC 7592 §3), the application type it
+//! registered as, where it came from, and when it was last used, which the
+//! janitor reads to delete clients nobody uses any more (RFC 7591 §5).
+
+use time::{Duration, OffsetDateTime};
+
+use crate::client::{ClientId, ClientMetadata};
+use crate::digest::{Digest, IssuedSecret};
+use crate::registration_token::RegistrationTokenId;
+
+/// Marks digests of registration access tokens.
+#[derive(Debug)]
+pub enum RegistrationAccessKind {}
+
+/// SHA-256 of a registration access token.
+pub type RegistrationAccessDigest = Digest<RegistrationAccessKind>;
+
+/// A registration access token in the clear (256 bits, RFC 7592 §5: enough
+/// entropy that guessing it is hopeless): generated here, returned once in
+/// the response that issues it.
+pub type RegistrationAccessToken = IssuedSecret<RegistrationAccessKind>;
+
+/// How often a client's use is written down: at most once per this much
+/// time, so that a busy client adds no write per token request, and idle
+/// periods are still measured to well under a day.
+pub const USE_RECORDED_EVERY: Duration = Duration::hours(1);
+
+/// `application_type` (OpenID Connect Dynamic Client Registration 1.0 §2),
+/// which decides the redirect URIs a client may register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ApplicationType {
+    /// A web server: https redirect URIs on a real host.
+    Web,
+    /// An app on the user's device: https, or http on a loopback literal.
+    Native,
+}
+
+impl ApplicationType {
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Web => "web",
+            Self::Native => "native",
+        }
+    }
+
+    /// The wire spelling read back; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "web" => Some(Self::Web),
+            "native" => Some(Self::Native),
+            _ => None,
+        }
+    }
+}
+
+/// What is stored of a dynamic client's registration, beside the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientRegistration {
+    /// The client it belongs to.
+    pub client_id: ClientId,
+    /// SHA-256 of the current registration access token.
+    pub access_token: RegistrationAccessDigest,
+    /// The application type it registered as.
+    pub application_type: ApplicationType,
+    /// The address the registration came from (RFC 7591 §5: a record for
+    /// abuse investigations).
+    pub registered_from: String,
+    /// The initial access token it spent, if one was required.
+    pub initial_token: Option<RegistrationTokenId>,
+    /// When it last got tokens or managed its registration, to within
+    /// [`USE_RECORDED_EVERY`].
+    pub last_used_at: OffsetDateTime,
+}
+
+/// An update of a registration (RFC 7592 §2.2): the whole metadata, as
+/// the template made it, and the application type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationRevision {
+    /// The client's new metadata.
+    pub metadata: ClientMetadata,
+    /// The application type it now registers as.
+    pub application_type: ApplicationType,
+}

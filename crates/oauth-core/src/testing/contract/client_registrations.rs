@@ -1,0 +1,172 @@
+//! The `ClientRegistrationRepository` contract: a registration stored with
+//! its client, its access token rotated and checked atomically, and the
+//! sweep of dynamic clients nobody uses.
+#![allow(clippy::missing_panics_doc, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+
+use time::Duration;
+
+use super::{ContractStores, contract_suite, join_all};
+use crate::client::{Client, ClientOrigin, ClientType};
+use crate::client_registration::{
+    ApplicationType, ClientRegistration, RegistrationAccessDigest, RegistrationRevision,
+};
+use crate::error::RepoError;
+use crate::redirect_uri::RedirectUri;
+use crate::scope::ScopeName;
+use crate::testing::fixtures::{self, T0};
+
+contract_suite! {
+    a_registration_is_stored_with_its_client_or_not_at_all,
+    rotation_takes_the_current_token_once,
+    removal_takes_the_current_token_and_the_whole_client,
+    use_is_recorded_at_most_once_per_period,
+    only_idle_enabled_dynamic_clients_are_purged,
+}
+
+fn dynamic_client(n: u64) -> Client {
+    let mut client = fixtures::client(n, &format!("Agent {n}"), "secret");
+    client.origin = ClientOrigin::Dynamic;
+    client
+}
+
+fn registration(client: &Client, token: &str, last_used_at: time::OffsetDateTime) -> ClientRegistration {
+    ClientRegistration {
+        client_id: client.id.clone(),
+        access_token: RegistrationAccessDigest::of(token),
+        application_type: ApplicationType::Web,
+        registered_from: "192.0.2.7".into(),
+        initial_token: None,
+        last_used_at,
+    }
+}
+
+/// Registered with its secret and registration; a second client with the
+/// same id is refused and stores nothing.
+pub async fn a_registration_is_stored_with_its_client_or_not_at_all(stores: ContractStores) {
+    let client = dynamic_client(1);
+    let kept = registration(&client, "rat-1", T0);
+    stores.client_registrations.register(&client, &kept).await.unwrap();
+    assert_eq!(stores.clients.find(&client.id).await.unwrap(), Some(client.clone()));
+    assert_eq!(stores.client_registrations.find(&client.id).await.unwrap(), Some(kept.clone()));
+
+    let mut twin = dynamic_client(1);
+    twin.metadata.name = "Another".into();
+    let refused = stores.client_registrations.register(&twin, &registration(&twin, "rat-2", T0)).await;
+    assert!(matches!(refused, Err(RepoError::Conflict(_))), "{refused:?}");
+    assert_eq!(stores.client_registrations.find(&client.id).await.unwrap(), Some(kept), "untouched");
+    assert_eq!(stores.clients.find(&client.id).await.unwrap().unwrap().metadata.name, "Agent 1");
+}
+
+/// Eight rotations racing with one token: one wins. A wrong token changes
+/// nothing; a revision changes the metadata and application type, never
+/// the operator's disabled flag.
+pub async fn rotation_takes_the_current_token_once(stores: ContractStores) {
+    let client = dynamic_client(1);
+    let repo = stores.client_registrations.clone();
+    repo.register(&client, &registration(&client, "rat-1", T0)).await.unwrap();
+    let presented = RegistrationAccessDigest::of("rat-1");
+    let nexts: Vec<RegistrationAccessDigest> =
+        (0..8).map(|n| RegistrationAccessDigest::of(&format!("next-{n}"))).collect();
+    let later = T0 + Duration::hours(2);
+    let won = join_all(nexts.iter().map(|next| repo.rotate(&client.id, &presented, next, None, later))).await;
+    let winners: Vec<usize> =
+        won.iter().enumerate().filter(|(_, r)| *r.as_ref().unwrap()).map(|(i, _)| i).collect();
+    assert_eq!(winners.len(), 1, "{won:?}");
+    let current = repo.find(&client.id).await.unwrap().unwrap();
+    assert_eq!(current.access_token, nexts[winners[0]]);
+    assert_eq!(current.last_used_at, later, "a rotation is a use");
+
+    let mut disabled = client.clone();
+    disabled.disabled = true;
+    stores.clients.update(&disabled).await.unwrap();
+    let mut metadata = client.metadata.clone();
+    metadata.scopes = BTreeSet::from([ScopeName::parse("openid").unwrap()]);
+    metadata.redirect_uris =
+        vec![RedirectUri::parse("http://127.0.0.1/cb", ClientType::Confidential).unwrap()];
+    let revision =
+        RegistrationRevision { metadata: metadata.clone(), application_type: ApplicationType::Native };
+    let stale = RegistrationAccessDigest::of("rat-1");
+    let refused = repo.rotate(&client.id, &stale, &presented, Some(&revision), later).await.unwrap();
+    assert!(!refused, "the old token is spent");
+    assert_eq!(stores.clients.find(&client.id).await.unwrap().unwrap().metadata, client.metadata);
+
+    let next = RegistrationAccessDigest::of("rat-3");
+    let last = later + Duration::hours(1);
+    assert!(repo.rotate(&client.id, &current.access_token, &next, Some(&revision), last).await.unwrap());
+    let updated = stores.clients.find(&client.id).await.unwrap().unwrap();
+    assert_eq!((updated.metadata, updated.updated_at, updated.disabled), (metadata, last, true));
+    assert_eq!(repo.find(&client.id).await.unwrap().unwrap().application_type, ApplicationType::Native);
+}
+
+/// A wrong token removes nothing; the current one removes the client with
+/// its consents. Deleting a client by the operator's path drops its
+/// registration too.
+pub async fn removal_takes_the_current_token_and_the_whole_client(stores: ContractStores) {
+    let (client, other) = (dynamic_client(1), dynamic_client(2));
+    let repo = stores.client_registrations.clone();
+    repo.register(&client, &registration(&client, "rat-1", T0)).await.unwrap();
+    repo.register(&other, &registration(&other, "rat-2", T0)).await.unwrap();
+    let user = fixtures::user(1, "ada@example.com");
+    stores.users.insert(&user).await.unwrap();
+    let openid = BTreeSet::from([ScopeName::parse("openid").unwrap()]);
+    stores.consents.grant(user.id, &client.id, &openid, T0).await.unwrap();
+
+    assert!(!repo.remove(&client.id, &RegistrationAccessDigest::of("rat-2")).await.unwrap());
+    assert!(stores.clients.find(&client.id).await.unwrap().is_some());
+    assert!(repo.remove(&client.id, &RegistrationAccessDigest::of("rat-1")).await.unwrap());
+    assert_eq!(stores.clients.find(&client.id).await.unwrap(), None);
+    assert_eq!(repo.find(&client.id).await.unwrap(), None);
+    assert!(stores.consents.granted(user.id, &client.id).await.unwrap().is_empty());
+    assert!(!repo.remove(&client.id, &RegistrationAccessDigest::of("rat-1")).await.unwrap(), "gone");
+
+    stores.clients.delete(&other.id).await.unwrap();
+    assert_eq!(repo.find(&other.id).await.unwrap(), None);
+}
+
+/// A use is written only when the last one recorded is older than asked.
+pub async fn use_is_recorded_at_most_once_per_period(stores: ContractStores) {
+    let client = dynamic_client(1);
+    let repo = stores.client_registrations.clone();
+    repo.register(&client, &registration(&client, "rat-1", T0)).await.unwrap();
+    let soon = T0 + Duration::minutes(10);
+    repo.record_use(&client.id, soon, soon - Duration::hours(1)).await.unwrap();
+    assert_eq!(repo.find(&client.id).await.unwrap().unwrap().last_used_at, T0, "recent enough");
+    let later = T0 + Duration::hours(2);
+    repo.record_use(&client.id, later, later - Duration::hours(1)).await.unwrap();
+    assert_eq!(repo.find(&client.id).await.unwrap().unwrap().last_used_at, later);
+    let stranger = fixtures::client(9, "Stranger", "s").id;
+    repo.record_use(&stranger, later, later).await.unwrap();
+}
+
+/// Idle, enabled, dynamic: purged, at most `limit` per call. A recent one,
+/// a disabled one and an operator's client stay.
+pub async fn only_idle_enabled_dynamic_clients_are_purged(stores: ContractStores) {
+    let repo = stores.client_registrations.clone();
+    let cutoff = T0 + Duration::days(30);
+    let (idle, other_idle, recent, blocked) =
+        (dynamic_client(1), dynamic_client(2), dynamic_client(3), dynamic_client(4));
+    for (client, used) in [(&idle, T0), (&other_idle, T0), (&recent, cutoff), (&blocked, T0)] {
+        repo.register(client, &registration(client, &format!("rat-{}", client.id), used)).await.unwrap();
+    }
+    let mut disabled = blocked.clone();
+    disabled.disabled = true;
+    stores.clients.update(&disabled).await.unwrap();
+    let operators = fixtures::client(5, "Operator's", "s");
+    stores.clients.insert(&operators).await.unwrap();
+
+    assert_eq!(repo.purge_idle(cutoff, 1).await.unwrap(), 1, "bounded by the limit");
+    assert_eq!(repo.purge_idle(cutoff, 10).await.unwrap(), 1);
+    assert_eq!(repo.purge_idle(cutoff, 10).await.unwrap(), 0);
+    for (client, kept) in
+        [(&idle, false), (&other_idle, false), (&recent, true), (&blocked, true), (&operators, true)]
+    {
+        assert_eq!(
+            stores.clients.find(&client.id).await.unwrap().is_some(),
+            kept,
+            "{}",
+            client.metadata.name
+        );
+    }
+}
