@@ -167,7 +167,7 @@ async fn expired_codes_are_dead_and_purged_by_the_janitor() {
     };
     assert!(!expired.is_live_at(app.clock.now()));
     assert!(expired.is_live_at(app.clock.now() - Duration::seconds(1)), "alive one second before");
-    let retention = auth_server::app::retention_service(&store, app.clock.clone());
+    let retention = auth_server::app::retention_service(&app.config, &store, app.clock.clone());
     // Spent codes are kept a day past expiry to recognise replays, then purged.
     let before_a_day = auth_server::janitor::sweep_rows(&retention).await;
     assert!(matches!(

@@ -127,7 +127,7 @@ async fn the_janitor_sweeps_document_clients_nobody_approved() {
     code_for_query(&mut Browser::new(&app), &authorize_query(&as_seed(&approved), &[])).await;
     assert_eq!(authorize(&app, &idle, &[]).await.status(), StatusCode::OK);
     let (store, _) = open_store(&app.config).await.unwrap();
-    let janitor = retention_service(&store, app.clock.clone());
+    let janitor = retention_service(&app.config, &store, app.clock.clone());
     let id = |text: &str| ClientId::parse(text).unwrap();
     janitor.purge_sign_in_state(100).await.unwrap();
     assert!(store.find(&id(&idle)).await.unwrap().is_some(), "younger than a day: kept");

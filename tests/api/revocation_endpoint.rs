@@ -66,7 +66,7 @@ async fn revoking_an_access_token_lists_it_until_it_expires_and_the_janitor_then
     assert!(is_active(&app, &seed, &tokens.field("refresh_token")).await, "only the access token");
 
     let (store, _) = auth_server::app::open_store(&app.config).await.unwrap();
-    let retention = auth_server::app::retention_service(&store, app.clock.clone());
+    let retention = auth_server::app::retention_service(&app.config, &store, app.clock.clone());
     auth_server::janitor::sweep_rows(&retention).await;
     assert!(store.is_revoked(&jti).await.unwrap(), "kept while the token could still be presented");
     app.clock.advance(Duration::minutes(10));

@@ -157,7 +157,7 @@ async fn one_sweep_removes_the_backlog(app: TestApp) {
     backlog(&app, &seed, 20_000).await;
     assert_eq!(rows(&app)[..2], [20_000, 20_000]);
     let (store, _) = open_store(&app.config).await.unwrap();
-    let retention = retention_service(&store, app.clock.clone());
+    let retention = retention_service(&app.config, &store, app.clock.clone());
     app.clock.advance(SessionLifetimes::default().anonymous);
     let removed = auth_server::janitor::sweep_rows(&retention).await;
     assert_eq!(rows(&app)[..2], [0, 0], "one sweep after their lifetime: nothing expired is left");

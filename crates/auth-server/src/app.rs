@@ -31,6 +31,9 @@ use crate::cache::{CachedLoginAttempts, CachedResources, CachedVerifier, TtlClie
 use crate::clock::SystemClock;
 use crate::config::{Config, ConfigError, Duration, MasterKeySource};
 use crate::exit::CommandError;
+mod registration;
+pub use registration::registration_service;
+
 use crate::outbound::{CacheBounds, CachedDocuments, DocumentFetcher, FetchLimits, SystemLookup};
 
 /// The HTTP server, composed and bound, not yet running, and its janitor.
@@ -71,13 +74,15 @@ impl Application {
         let verifier: Arc<dyn TokenVerifier> = Arc::new(JoseVerifier::new(keys.clone()));
         let registry = resource_registry(config, &store, clock.clone());
         let clients = client_directory(config, &store, &registry, clock.clone())?;
-        let targets = ResourceTargets::new(registry);
+        let targets = ResourceTargets::new(registry.clone());
         let browser =
             browser_services(config, &store, &clients, &targets, verifier.clone(), clock.clone()).await?;
+        let registration =
+            registration_service(config, &store, clients.clone(), registry.clone(), clock.clone());
         let endpoints =
             token_endpoints(config, &store, clients, targets, keys.clone(), verifier, clock.clone());
         let janitor = crate::janitor::Janitor {
-            retention: Arc::new(retention_service(&store, clock.clone())),
+            retention: Arc::new(retention_service(config, &store, clock.clone())),
             keys: keys.clone(),
             rotation: config.keys.rotation_interval.map(Duration::to_time),
         };
@@ -86,6 +91,9 @@ impl Application {
         let mut metadata = ServerMetadata::for_issuer(issuer, &config.scopes);
         if config.self_asserted.metadata_documents.is_some() {
             metadata = metadata.with_client_id_metadata_documents();
+        }
+        if registration.is_some() {
+            metadata = metadata.with_registration_endpoint();
         }
         let metadata = serde_json::to_string(&metadata).map_err(|e| CommandError::Runtime(e.to_string()))?;
         // At most a day (validated), so it fits `Cache-Control: max-age`.
@@ -100,6 +108,7 @@ impl Application {
             revocation: Arc::new(endpoints.revocation),
             userinfo: Arc::new(endpoints.userinfo),
             cors: Arc::new(endpoints.cors),
+            registration: registration.map(Arc::new),
             keys,
             publication: Arc::new(publication),
             pages: Arc::new(pages),
@@ -372,8 +381,10 @@ pub fn resource_registry(
 }
 
 /// What the janitor sweeps, over the store itself: purges read no cache.
-pub fn retention_service(store: &DieselStore, clock: Arc<dyn Clock>) -> RetentionService {
-    RetentionService::new(RetentionPorts::over(&Arc::new(store.clone())), clock)
+pub fn retention_service(config: &Config, store: &DieselStore, clock: Arc<dyn Clock>) -> RetentionService {
+    let store = Arc::new(store.clone());
+    RetentionService::new(RetentionPorts::over(&store), clock)
+        .deleting_idle_clients(store, config.self_asserted.registration_idle.to_time())
 }
 
 /// The user service over the real adapters.

@@ -21,6 +21,9 @@ pub const INTROSPECTION_PATH: &str = "/oauth/introspect";
 pub const REVOCATION_PATH: &str = "/oauth/revoke";
 /// See [`AUTHORIZATION_PATH`].
 pub const END_SESSION_PATH: &str = "/oauth/logout";
+/// See [`AUTHORIZATION_PATH`]. A client's configuration endpoint (RFC 7592)
+/// is this path, a slash and its id.
+pub const REGISTRATION_PATH: &str = "/oauth/register";
 /// OIDC Discovery §4: appended to the issuer.
 pub const OPENID_CONFIGURATION_PATH: &str = "/.well-known/openid-configuration";
 /// RFC 8414 §3: inserted between the host and the issuer's path.
@@ -81,6 +84,9 @@ pub struct ServerMetadata {
     /// when that is on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id_metadata_document_supported: Option<bool>,
+    /// RFC 8414 §2, RFC 7591 §3: present only while dynamic registration is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registration_endpoint: Option<String>,
 }
 
 impl ServerMetadata {
@@ -131,6 +137,7 @@ impl ServerMetadata {
             request_uri_parameter_supported: false,
             authorization_response_iss_parameter_supported: true,
             client_id_metadata_document_supported: None,
+            registration_endpoint: None,
         }
     }
 
@@ -139,6 +146,13 @@ impl ServerMetadata {
     #[must_use]
     pub fn with_client_id_metadata_documents(mut self) -> Self {
         self.client_id_metadata_document_supported = Some(true);
+        self
+    }
+
+    /// Lists the registration endpoint (RFC 7591 §3).
+    #[must_use]
+    pub fn with_registration_endpoint(mut self) -> Self {
+        self.registration_endpoint = Some(format!("{}{REGISTRATION_PATH}", self.issuer));
         self
     }
 }
@@ -168,6 +182,11 @@ mod tests {
         assert_eq!(pathed.introspection_endpoint, "https://example.com/auth/oauth/introspect");
         assert_eq!(pathed.revocation_endpoint, "https://example.com/auth/oauth/revoke");
         assert_eq!(pathed.end_session_endpoint, "https://example.com/auth/oauth/logout");
+        assert_eq!(pathed.registration_endpoint, None, "off unless said");
+        assert_eq!(
+            pathed.clone().with_registration_endpoint().registration_endpoint.as_deref(),
+            Some("https://example.com/auth/oauth/register")
+        );
         assert_eq!(
             oauth_metadata_path("https://example.com/auth"),
             "/.well-known/oauth-authorization-server/auth"

@@ -8,6 +8,7 @@ use oauth_core::service::authorize::AuthorizeService;
 use oauth_core::service::cors::CorsService;
 use oauth_core::service::introspection::IntrospectionService;
 use oauth_core::service::logout::LogoutService;
+use oauth_core::service::registration::RegistrationService;
 use oauth_core::service::revocation::RevocationService;
 use oauth_core::service::token::TokenService;
 use oauth_core::service::userinfo::UserinfoService;
@@ -34,6 +35,9 @@ pub struct AppState {
     pub userinfo: Arc<UserinfoService>,
     /// Which origins may read the answers of those four (CORS).
     pub cors: Arc<CorsService>,
+    /// Dynamic client registration (RFC 7591, RFC 7592); `None` while off,
+    /// when its paths answer 404.
+    pub registration: Option<Arc<RegistrationService>>,
     /// The JWK Set.
     pub keys: Arc<dyn KeySet>,
     /// The metadata document and cache lifetimes.
@@ -113,6 +117,28 @@ pub(crate) mod testing {
         state_over(readiness, &Arc::new(InMemoryStore::default()), |_, _| {})
     }
 
+    /// Registration in `open` mode over `store`.
+    fn open_registration(store: &Arc<InMemoryStore>) -> RegistrationService {
+        use oauth_core::service::client_directory::ClientDirectory;
+        use oauth_core::service::registration::{RegistrationMode, RegistrationPolicy, RegistrationPorts};
+        let ports = RegistrationPorts {
+            clients: ClientDirectory::uncached(store.clone()),
+            registrations: store.clone(),
+            tokens: store.clone(),
+            resources: store.clone(),
+            attempts: store.clone(),
+            clock: Arc::new(ManualClock::at(fixtures::T0)),
+            random: Arc::new(SeqRandom::new(3)),
+        };
+        let policy = RegistrationPolicy {
+            mode: RegistrationMode::Open,
+            template: oauth_core::client::SelfAssertedTemplate { scopes: std::collections::BTreeSet::new() },
+            per_address: oauth_core::throttle::AuthorizeQuota::default(),
+            total: oauth_core::throttle::AuthorizeQuota::default(),
+        };
+        RegistrationService::new(ports, policy)
+    }
+
     /// A state over `store`, with its ports changed by `adjust` (a failing one, say).
     pub(crate) fn state_over(
         readiness: Arc<dyn ReadinessProbe>,
@@ -138,6 +164,7 @@ pub(crate) mod testing {
             revocation: Arc::new(endpoints.revocation),
             userinfo: Arc::new(endpoints.userinfo),
             cors: Arc::new(endpoints.cors),
+            registration: Some(Arc::new(open_registration(store))),
             keys: Arc::new(FixedKeys),
             publication: Arc::new(Publication::new(
                 r#"{"issuer":"http://127.0.0.1:8080"}"#.into(),

@@ -15,7 +15,7 @@ pub async fn run(config: &Config) -> Result<(), CommandError> {
     let clock = Arc::new(SystemClock);
     let keys = key_ring(config, &store, clock.clone()).await?;
     let janitor = Janitor {
-        retention: Arc::new(retention_service(&store, clock.clone())),
+        retention: Arc::new(retention_service(config, &store, clock.clone())),
         keys,
         rotation: config.keys.rotation_interval.map(Duration::to_time),
     };

@@ -33,7 +33,10 @@ pub use error::ConfigError;
 pub use keys::{KeySettings, KeysConfig, MasterKeySource};
 pub use logging::{LogFormat, LoggingConfig, LoggingSettings};
 pub use passwords::{PasswordSettings, argon2_below_owasp_minimum};
-pub use self_asserted::{MetadataDocumentsConfig, SelfAssertedConfig, SelfAssertedSettings};
+pub use self_asserted::{
+    MetadataDocumentsConfig, RegistrationConfig, RegistrationSetting, SelfAssertedConfig,
+    SelfAssertedSettings,
+};
 pub use server::{ServerConfig, ServerSettings};
 pub use sign_in::SignInSettings;
 pub use tokens::TokenSettings;

@@ -1,11 +1,13 @@
-//! Clients nobody registered by hand: client ID metadata documents (off by
-//! default) and the template every such client is held to
+//! Clients nobody registered by hand: client ID metadata documents and
+//! dynamic registration (both off by default), and the template every such
+//! client is held to
 //! (docs/SECURITY.md § Dynamic and metadata-document clients).
 
 use std::collections::BTreeSet;
 
 use oauth_core::client::SelfAssertedTemplate;
 use oauth_core::scope::{ScopeCatalog, ScopeName};
+use oauth_core::service::registration::RegistrationMode;
 use serde::Deserialize;
 
 use super::{ConfigError, Duration};
@@ -38,6 +40,37 @@ pub struct SelfAssertedSettings {
     /// The scopes a self-asserted client may hold, beside those of resources
     /// created with `--allow-dynamic-clients`.
     pub registration_scopes: Vec<String>,
+    /// Dynamic client registration (RFC 7591): `off`, `token` or `open`.
+    pub registration: RegistrationSetting,
+    /// Registrations one address (or IPv6 /64) may make per hour.
+    pub registration_per_ip: u32,
+    /// Registrations all addresses together may make per hour in `open` mode.
+    pub registration_total: u32,
+    /// Dynamic clients unused this many days are deleted by the janitor.
+    pub registration_idle_days: u32,
+}
+
+/// Who may register a client at `/oauth/register`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrationSetting {
+    /// Nobody: the endpoint does not exist.
+    Off,
+    /// Callers with an initial access token (`registration-tokens create`).
+    Token,
+    /// Anyone, within the per-address and total quotas.
+    Open,
+}
+
+/// How dynamic registration runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegistrationConfig {
+    /// Who may register.
+    pub mode: RegistrationMode,
+    /// Registrations per address per hour.
+    pub per_ip: u32,
+    /// Registrations over every address per hour (`open` mode).
+    pub total: u32,
 }
 
 /// How client ID metadata documents are fetched and kept.
@@ -68,6 +101,11 @@ pub struct SelfAssertedConfig {
     pub metadata_documents: Option<MetadataDocumentsConfig>,
     /// What every self-asserted client may become.
     pub template: SelfAssertedTemplate,
+    /// `None` while registration is off.
+    pub registration: Option<RegistrationConfig>,
+    /// How long a dynamic client may go unused before the janitor deletes
+    /// it; applies while registration is off too, to the clients it left.
+    pub registration_idle: Duration,
 }
 
 impl SelfAssertedSettings {
@@ -126,7 +164,29 @@ impl SelfAssertedSettings {
             new_clients_per_ip: self.cimd_new_clients_per_ip,
             new_clients_total: self.cimd_new_clients_total,
         });
-        Ok(SelfAssertedConfig { metadata_documents, template: SelfAssertedTemplate { scopes } })
+        super::positive("registration_per_ip", self.registration_per_ip)?;
+        if self.registration_total < self.registration_per_ip {
+            return Err(ConfigError::new("registration_total", "must be at least registration_per_ip"));
+        }
+        if !(1..=3650).contains(&self.registration_idle_days) {
+            return Err(ConfigError::new("registration_idle_days", "must be between 1 and 3650"));
+        }
+        let mode = match self.registration {
+            RegistrationSetting::Off => None,
+            RegistrationSetting::Token => Some(RegistrationMode::Token),
+            RegistrationSetting::Open => Some(RegistrationMode::Open),
+        };
+        let registration = mode.map(|mode| RegistrationConfig {
+            mode,
+            per_ip: self.registration_per_ip,
+            total: self.registration_total,
+        });
+        Ok(SelfAssertedConfig {
+            metadata_documents,
+            template: SelfAssertedTemplate { scopes },
+            registration,
+            registration_idle: Duration::days(u64::from(self.registration_idle_days)),
+        })
     }
 }
 
@@ -143,6 +203,10 @@ impl Default for SelfAssertedSettings {
             cimd_new_clients_per_ip: 10,
             cimd_new_clients_total: 200,
             registration_scopes: vec!["openid".into(), "profile".into(), "email".into()],
+            registration: RegistrationSetting::Off,
+            registration_per_ip: 10,
+            registration_total: 100,
+            registration_idle_days: 30,
         }
     }
 }

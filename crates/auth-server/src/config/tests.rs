@@ -169,6 +169,10 @@ fn every_key_keeps_its_flat_name() {
         "cimd_new_clients_per_ip",
         "cimd_new_clients_total",
         "registration_scopes",
+        "registration",
+        "registration_per_ip",
+        "registration_total",
+        "registration_idle_days",
     ];
     expected.sort_unstable();
     assert_eq!(keys, expected);
@@ -236,6 +240,32 @@ fn metadata_documents_are_off_by_default_and_checked_when_on() {
     ];
     for (text, key) in refused {
         let error = validate(&from_toml(text).expect("readable")).expect_err(text);
+        assert!(error.to_string().contains(key), "{text}: {error}");
+    }
+}
+
+#[test]
+fn registration_is_off_by_default_and_checked_when_on() {
+    use oauth_core::service::registration::RegistrationMode;
+    let config = validate(&RawSettings::default()).expect("defaults");
+    assert_eq!(config.self_asserted.registration, None, "off by default");
+    assert_eq!(config.self_asserted.registration_idle.as_secs(), 30 * 86_400);
+    for (text, mode) in [
+        ("registration = \"token\"\n", RegistrationMode::Token),
+        ("registration = \"open\"\n", RegistrationMode::Open),
+    ] {
+        let on = validate(&from_toml(text).expect("readable")).expect("valid");
+        let registration = on.self_asserted.registration.expect("on");
+        assert_eq!((registration.mode, registration.per_ip, registration.total), (mode, 10, 100));
+    }
+    let refused = [
+        ("registration = \"anyone\"\n", "registration"),
+        ("registration_per_ip = 0\n", "registration_per_ip"),
+        ("registration_per_ip = 20\nregistration_total = 10\n", "registration_total"),
+        ("registration_idle_days = 0\n", "registration_idle_days"),
+    ];
+    for (text, key) in refused {
+        let error = from_toml(text).and_then(|raw| validate(&raw)).expect_err(text);
         assert!(error.to_string().contains(key), "{text}: {error}");
     }
 }

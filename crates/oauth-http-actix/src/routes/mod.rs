@@ -10,6 +10,7 @@ mod health;
 mod interaction;
 mod login;
 mod logout;
+mod registration;
 mod token;
 mod token_state;
 mod userinfo;
@@ -46,6 +47,8 @@ pub const ROUTES: &[(&[&str], &str)] = &[
     (&["GET"], "/.well-known/jwks.json"),
     (&["GET"], "/.well-known/openid-configuration"),
     (&["GET"], "/.well-known/oauth-authorization-server"),
+    (&["POST"], "/oauth/register"),
+    (&["GET", "PUT", "DELETE"], "/oauth/register/{client_id}"),
 ];
 
 /// Small bodies only: nothing we accept is large, and this bounds memory
@@ -138,6 +141,18 @@ pub(crate) fn configure(config: &mut web::ServiceConfig) {
                 .route(web::get().to(logout::logout_get))
                 .route(web::post().to(logout::logout_post))
                 .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            resource("/oauth/register")
+                .route(web::post().to(registration::register))
+                .default_service(web::to(registration::other_method)),
+        )
+        .service(
+            resource("/oauth/register/{client_id}")
+                .route(web::get().to(registration::read_registration))
+                .route(web::put().to(registration::update_registration))
+                .route(web::delete().to(registration::delete_registration))
+                .default_service(web::to(registration::other_method)),
         );
 }
 
@@ -162,10 +177,12 @@ pub(crate) async fn not_found(request: HttpRequest) -> HttpResponse {
     )
 }
 
-async fn method_not_allowed(request: HttpRequest) -> HttpResponse {
+pub(crate) async fn method_not_allowed(request: HttpRequest) -> HttpResponse {
+    // A path with a parameter is listed by its pattern.
+    let pattern = request.match_pattern().unwrap_or_else(|| request.path().to_owned());
     let allowed: Vec<&str> = ROUTES
         .iter()
-        .filter(|(_, path)| *path == request.path())
+        .filter(|(_, path)| *path == pattern)
         .flat_map(|(methods, _)| methods.iter().copied())
         .collect();
     let mut response = json_error(

@@ -58,6 +58,13 @@ impl RegistrationService {
         Ok(updated)
     }
 
+    /// Whether `presented` is the current access token of client `id`,
+    /// changing nothing: for an answer that must not tell a caller without
+    /// it anything else.
+    pub async fn check_access(&self, id: &str, presented: &str) -> Result<(), RegistrationFailure> {
+        self.authorized(id, presented).await.map(drop)
+    }
+
     /// Deletes client `id` and with it its secrets, consents, codes and
     /// refresh families (RFC 7592 §2.3); its access tokens die with it at
     /// every endpoint that checks them.
