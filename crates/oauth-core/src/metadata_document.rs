@@ -241,22 +241,50 @@ pub(crate) fn redirect_uris(
         return Err(invalid("redirect_uris", "must list 1 to 20 URIs"));
     }
     uris.iter()
-        .map(|uri| {
+        .enumerate()
+        .map(|(index, uri)| {
+            let invalid = |rule: &str| invalid("redirect_uris", format!("entry {index}: {rule}"));
             // Parsed as a confidential client's: that refuses private-use
             // schemes. The client is matched as a public one, so a loopback
             // port may still vary (RFC 8252 §7.3).
-            let parsed = RedirectUri::parse(uri, ClientType::Confidential)
-                .map_err(|e| invalid("redirect_uris", e.to_string()))?;
-            let local = Url::parse(uri).is_ok_and(|url| url.scheme() == "http" || is_loopback_literal(&url));
-            if kind == RedirectKind::Web && local {
+            let parsed = RedirectUri::parse(uri, ClientType::Confidential).map_err(|e| invalid(e.rule()))?;
+            let Ok(url) = Url::parse(uri) else { return Err(invalid("not an absolute URI")) };
+            let loopback_http = url.scheme() == "http" && is_loopback_literal(&url);
+            if kind == RedirectKind::Web && (url.scheme() == "http" || is_loopback_literal(&url)) {
+                return Err(invalid("a web application redirects to https on a real host"));
+            }
+            // RFC 8252 §8.3: an app on the device listens on a loopback
+            // literal over http; any other local name (`localhost`, a
+            // private address) could be someone else's, and would not
+            // get the page's loopback warning.
+            if !loopback_http && names_a_local_host(&url) {
                 return Err(invalid(
-                    "redirect_uris",
-                    format!("{uri:?}: a web application redirects to https on a real host"),
+                    "a local host is allowed only as http://127.0.0.1 or http://[::1] (native apps)",
                 ));
             }
             Ok(parsed)
         })
         .collect()
+}
+
+/// Whether `url` names a host on this machine or a private network:
+/// `localhost` and its subdomains, and loopback, unspecified, private and
+/// link-local addresses.
+fn names_a_local_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name == "localhost" || name.ends_with(".localhost"),
+        Some(url::Host::Ipv4(ip)) => {
+            ip.is_loopback() || ip.is_unspecified() || ip.is_private() || ip.is_link_local()
+        }
+        Some(url::Host::Ipv6(ip)) => {
+            let first = ip.segments()[0];
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+        }
+        None => true,
+    }
 }
 
 pub(crate) fn grant_types(grants: Option<Vec<String>>) -> Result<BTreeSet<GrantType>, InvalidDocument> {
@@ -268,10 +296,7 @@ pub(crate) fn grant_types(grants: Option<Vec<String>>) -> Result<BTreeSet<GrantT
                 chosen.insert(g);
             }
             _ => {
-                return Err(invalid(
-                    "grant_types",
-                    format!("{grant:?} is not allowed: only authorization_code and refresh_token"),
-                ));
+                return Err(invalid("grant_types", "only authorization_code and refresh_token are allowed"));
             }
         }
     }

@@ -55,6 +55,28 @@ pub enum InvalidRedirectUri {
     NotCanonical(String, String),
 }
 
+impl InvalidRedirectUri {
+    /// The rule broken, without the value: for answers to callers who did
+    /// not sign in, which should not echo what they sent.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Self::Length(_) => "empty or longer than 2000 characters",
+            Self::Character(_) => "contains a wildcard, space or control character",
+            Self::NotAbsolute(..) => "not an absolute URI",
+            Self::Fragment(_) => "has a fragment (RFC 6749 §3.1.2)",
+            Self::UserInfo(_) => "carries user information before the host",
+            Self::DangerousScheme(_) => "uses a scheme that can run code or read files",
+            Self::InsecureHttp(_) => "plain http is allowed only on 127.0.0.1 and [::1] (RFC 8252 §7.3)",
+            Self::PrivateSchemeForConfidential(_) | Self::PrivateSchemeShape(_) => {
+                "uses a private-use scheme"
+            }
+            Self::NotCanonical(..) => {
+                "not in canonical form (lower-case scheme and host, no default port, a path)"
+            }
+        }
+    }
+}
+
 const MAX_LEN: usize = 2000;
 const DANGEROUS_SCHEMES: &[&str] = &["javascript", "data", "file", "vbscript", "about", "blob", "filesystem"];
 

@@ -151,3 +151,46 @@ fn native_apps_may_use_loopback_and_a_lone_jwks_is_dropped() {
     let m = template().metadata_for_registration(&native, &[]).unwrap();
     assert_eq!(m.redirect_uris.len(), 3);
 }
+
+#[test]
+fn local_hosts_are_refused_except_http_loopback_literals_for_native_apps() {
+    // A pure rule: nothing is fetched. The private, link-local and
+    // unspecified hosts are joined in at run time.
+    let https = |host: &str| format!("https://{host}/cb");
+    let mut refused: Vec<(&str, String)> = [
+        "localhost",
+        "app.localhost",
+        "127.0.0.2",
+        "10.0.0.1",
+        "192.168.1.1",
+        "0.0.0.0",
+        "[fd00::1]",
+        "[fe80::1]",
+    ]
+    .iter()
+    .map(|host| ("web", https(host)))
+    .collect();
+    for host in ["localhost", "127.0.0.1", "[::1]"] {
+        refused.push(("native", https(host)));
+    }
+    refused.push(("native", "http://localhost:5000/cb".into()));
+    refused.push(("native", "http://rp.example/cb".into()));
+    for (kind, uri) in &refused {
+        let asked = request(json!({"redirect_uris": [uri], "application_type": kind}));
+        let refusal = template().metadata_for_registration(&asked, &[]).expect_err(uri);
+        assert_eq!(refusal.code, RegistrationErrorCode::InvalidRedirectUri, "{kind} {uri}");
+        assert!(
+            !refusal.reason.contains(uri.as_str()),
+            "{uri}: the reason does not echo the value: {}",
+            refusal.reason
+        );
+    }
+    for (kind, uri) in [
+        ("native", "http://127.0.0.1:5000/cb"),
+        ("native", "http://[::1]/cb"),
+        ("web", "https://203.0.113.5/cb"),
+    ] {
+        let asked = request(json!({"redirect_uris": [uri], "application_type": kind}));
+        assert!(template().metadata_for_registration(&asked, &[]).is_ok(), "{kind} {uri}");
+    }
+}
