@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use crate::client::Client;
 use crate::error::OAuthError;
 use crate::ports::ResourceRepository;
 pub use crate::resource::{MAX_RESOURCES, requested_resources};
@@ -89,6 +90,38 @@ impl ResourceTargets {
         Ok(chosen)
     }
 
+    /// [`Self::check`] for `client`: a client nobody vouched for (a
+    /// metadata document's, a dynamic one) may name only resources that
+    /// allow dynamic clients now, whatever it was given when it came in, so
+    /// an operator who closes an API closes it to every such client at once.
+    pub async fn check_for(
+        &self,
+        client: &Client,
+        scopes: &BTreeSet<ScopeName>,
+        requested: &BTreeSet<ResourceUri>,
+    ) -> Result<Vec<Resource>, OAuthError> {
+        let chosen = self.check(scopes, requested).await?;
+        if let Some(closed) = chosen.iter().find(|r| !open_to(client, r)) {
+            return Err(closed_to_client(closed));
+        }
+        Ok(chosen)
+    }
+
+    /// [`Self::choose`] for `client`, under the rule of [`Self::check_for`].
+    pub async fn choose_for(
+        &self,
+        client: &Client,
+        granted: &BTreeSet<ResourceUri>,
+        requested: &BTreeSet<ResourceUri>,
+        scopes: &BTreeSet<ScopeName>,
+    ) -> Result<TokenTarget, OAuthError> {
+        let target = self.choose(granted, requested, scopes).await?;
+        match &target.resource {
+            Some(resource) if !open_to(client, resource) => Err(closed_to_client(resource)),
+            _ => Ok(target),
+        }
+    }
+
     /// The one resource a token request is for, among those `granted`, and
     /// the `scopes` (granted) that token carries. Naming none gives a token
     /// for the server's default audience without any resource's scopes;
@@ -131,6 +164,18 @@ impl ResourceTargets {
         let scopes = scopes.iter().filter(|s| is_oidc(s) || resource.scopes.contains(*s)).cloned().collect();
         Ok(TokenTarget { resource: Some(resource), scopes })
     }
+}
+
+/// Whether `client` may have tokens for `resource` as things stand.
+fn open_to(client: &Client, resource: &Resource) -> bool {
+    client.origin.is_registered() || resource.allow_dynamic_clients
+}
+
+fn closed_to_client(resource: &Resource) -> OAuthError {
+    OAuthError::InvalidTarget(
+        format!("resource {:?} is not open to clients that registered themselves", resource.uri.as_str())
+            .into(),
+    )
 }
 
 #[cfg(test)]

@@ -40,7 +40,12 @@ impl AuthorizeService {
         match decided {
             // RFC 8707 §2: the resources named must be registered, and a
             // resource's scope comes only with its resource.
-            Ok(mut request) => match self.ports.targets.check(&request.scopes, &request.resources).await {
+            Ok(mut request) => match self
+                .ports
+                .targets
+                .check_for(&request.target.client, &request.scopes, &request.resources)
+                .await
+            {
                 Ok(apis) => {
                     request.apis = apis;
                     Ok(Ok(request))

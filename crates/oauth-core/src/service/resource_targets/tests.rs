@@ -103,3 +103,33 @@ async fn a_token_is_for_one_granted_resource_with_its_scopes() {
         assert_eq!(code(&error), "invalid_target", "{what}");
     }
 }
+
+#[tokio::test]
+async fn a_self_registered_client_gets_only_resources_open_to_such_clients_now() {
+    use crate::client::ClientOrigin;
+    let store = Arc::new(InMemoryStore::default());
+    let open = Resource { allow_dynamic_clients: true, ..fixtures::resource(CALENDAR, &["calendar:read"]) };
+    ResourceRepository::insert(store.as_ref(), &open).await.unwrap();
+    ResourceRepository::insert(store.as_ref(), &fixtures::resource(PAYROLL, &["payroll:read"]))
+        .await
+        .unwrap();
+    let targets = ResourceTargets::new(store.clone());
+    let operators = fixtures::client(1, "Operator's", "s");
+    let dynamic =
+        crate::client::Client { origin: ClientOrigin::Dynamic, ..fixtures::client(2, "Agent", "s") };
+    let both = uris(&[CALENDAR, PAYROLL]);
+
+    assert_eq!(targets.check_for(&operators, &scopes(&[]), &uris(&[PAYROLL])).await.unwrap().len(), 1);
+    assert_eq!(targets.check_for(&dynamic, &scopes(&[]), &uris(&[CALENDAR])).await.unwrap().len(), 1);
+    let error = targets.check_for(&dynamic, &scopes(&[]), &uris(&[PAYROLL])).await.unwrap_err();
+    assert_eq!(code(&error), "invalid_target");
+    let error = targets.choose_for(&dynamic, &both, &uris(&[PAYROLL]), &scopes(&[])).await.unwrap_err();
+    assert_eq!(code(&error), "invalid_target", "granted before, closed now");
+
+    // The operator closes the calendar: what the client was given no longer counts.
+    let closed = Resource { allow_dynamic_clients: false, ..open };
+    ResourceRepository::update(store.as_ref(), &closed).await.unwrap();
+    let error = targets.choose_for(&dynamic, &both, &uris(&[CALENDAR]), &scopes(&[])).await.unwrap_err();
+    assert_eq!(code(&error), "invalid_target");
+    assert!(targets.choose_for(&operators, &both, &uris(&[CALENDAR]), &scopes(&[])).await.is_ok());
+}

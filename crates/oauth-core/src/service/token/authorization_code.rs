@@ -152,7 +152,7 @@ impl GrantHandler for AuthorizationCodeGrant {
             && code.scopes.iter().any(|s| s.as_str() == "offline_access"))
         .then_some(NewFamily { code_digest: Some(digest.clone()), resources: code.resources.clone() });
         // RFC 8707 §2.2: one of the resources the authorization granted, or none.
-        let target = self.ports.targets.choose(&code.resources, &requested, &code.scopes).await?;
+        let target = self.ports.targets.choose_for(client, &code.resources, &requested, &code.scopes).await?;
         let grant = Grant {
             client,
             user: Some((code.user_id, code.auth_time)),

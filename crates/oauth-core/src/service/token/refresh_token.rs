@@ -117,7 +117,7 @@ impl GrantHandler for RefreshTokenGrant {
         // RFC 8707 §2.2: a refresh keeps or narrows the family's resources,
         // one per access token, and never widens them. Chosen before the
         // rotation, so a refused resource leaves the token usable.
-        let target = self.ports.targets.choose(&family.resources, &requested, &scopes).await?;
+        let target = self.ports.targets.choose_for(client, &family.resources, &requested, &scopes).await?;
         // RFC 6749 §6: the new refresh token keeps the old one's scope.
         let (successor, successor_record) =
             self.minter.refresh_token_in(&family, record.scopes.clone(), now)?;
