@@ -135,6 +135,7 @@ pub(crate) mod testing {
             template: oauth_core::client::SelfAssertedTemplate { scopes: std::collections::BTreeSet::new() },
             per_address: oauth_core::throttle::AuthorizeQuota::default(),
             total: oauth_core::throttle::AuthorizeQuota::default(),
+            max_clients: 100,
         };
         RegistrationService::new(ports, policy)
     }

@@ -119,10 +119,7 @@ impl ClientRegistrationRepository for DieselStore {
                         .find(id.as_str())
                         .filter(client_registrations::access_token.eq(&presented)),
                 )
-                .set((
-                    client_registrations::access_token.eq(&next),
-                    client_registrations::last_used_at.eq(now.unix_timestamp()),
-                ))
+                .set(client_registrations::access_token.eq(&next))
                 .execute(c)?;
                 if rotated != 1 {
                     return Ok(false);
@@ -181,6 +178,14 @@ impl ClientRegistrationRepository for DieselStore {
             .execute(c)
             .map(drop)
             .map_err(repo_error)
+        })
+        .await
+    }
+
+    async fn count(&self) -> Result<u64, RepoError> {
+        self.run(|c| {
+            let stored: i64 = client_registrations::table.count().get_result(c).map_err(repo_error)?;
+            u64::try_from(stored).map_err(|_| corrupt("client_registrations count"))
         })
         .await
     }

@@ -14,8 +14,8 @@ use crate::error::RepoError;
 ///   unit of work: all of them, or (on any error) none;
 /// - `rotate` replaces the access token only if `presented` is the current
 ///   one, decided by one conditional write: of any number of concurrent
-///   rotations with one token at most one succeeds; it stamps
-///   `last_used_at` with `now`; with a `revision`, the client's metadata
+///   rotations with one token at most one succeeds; with a `revision`,
+///   the client's metadata
 ///   and `updated_at` and the registration's application type change in
 ///   the same unit of work, and not at all when the rotation fails; the
 ///   disabled flag never changes;
@@ -23,7 +23,9 @@ use crate::error::RepoError;
 ///   registration with it) only if `presented` is its current token;
 /// - deleting a client by any path deletes its registration;
 /// - `record_use` moves `last_used_at` to `now` only when it is older than
-///   `unless_since`, and is no error for an unknown client;
+///   `unless_since`, and is no error for an unknown client; nothing else
+///   moves it (a rotation does not);
+/// - `count` is the number of stored registrations;
 /// - `purge_idle` deletes at most `limit` dynamic clients whose last use is
 ///   before `before`, none disabled (an operator's block stays);
 /// - only digests are stored, never a token.
@@ -58,6 +60,9 @@ pub trait ClientRegistrationRepository: Send + Sync {
         now: OffsetDateTime,
         unless_since: OffsetDateTime,
     ) -> Result<(), RepoError>;
+
+    /// How many dynamic clients are stored.
+    async fn count(&self) -> Result<u64, RepoError>;
 
     /// Deletes at most `limit` enabled dynamic clients last used before
     /// `before`; returns how many.

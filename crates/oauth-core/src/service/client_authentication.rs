@@ -5,13 +5,10 @@
 
 use std::sync::Arc;
 
-use crate::client::{AuthMethod, Client, ClientId, ClientOrigin, ClientType, SecretDigest};
+use crate::client::{AuthMethod, Client, ClientId, ClientType, SecretDigest};
 use crate::client_auth::PresentedCredentials;
-use crate::client_registration::USE_RECORDED_EVERY;
 use crate::error::{OAuthError, RepoError};
-use crate::ports::{
-    ClientRegistrationRepository, Clock, LoginAttemptRepository, RandomUnavailable, SignError,
-};
+use crate::ports::{Clock, LoginAttemptRepository, RandomUnavailable, SignError};
 use crate::service::client_directory::{ClientDirectory, Judged};
 use crate::throttle::{CLIENT_LIMIT, CLIENT_WINDOW, FailureCount, client_key, unknown_client_key};
 use time::OffsetDateTime;
@@ -53,7 +50,6 @@ pub struct ClientAuthenticator {
     clients: ClientDirectory,
     attempts: Arc<dyn LoginAttemptRepository>,
     clock: Arc<dyn Clock>,
-    registrations: Option<Arc<dyn ClientRegistrationRepository>>,
 }
 
 impl std::fmt::Debug for ClientAuthenticator {
@@ -69,28 +65,7 @@ impl ClientAuthenticator {
         attempts: Arc<dyn LoginAttemptRepository>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { clients, attempts, clock, registrations: None }
-    }
-
-    /// Also writes down when dynamic clients authenticate, at most once per
-    /// [`USE_RECORDED_EVERY`]: the janitor deletes those unused for long
-    /// (RFC 7591 §5).
-    #[must_use]
-    pub fn recording_use_in(mut self, registrations: Arc<dyn ClientRegistrationRepository>) -> Self {
-        self.registrations = Some(registrations);
-        self
-    }
-
-    /// Records a dynamic client's use. A failed write is logged, never the
-    /// caller's failure: the bookkeeping must not refuse a client.
-    async fn record_use(&self, client: &Client, now: OffsetDateTime) {
-        if client.origin != ClientOrigin::Dynamic {
-            return;
-        }
-        let Some(registrations) = &self.registrations else { return };
-        if let Err(error) = registrations.record_use(&client.id, now, now - USE_RECORDED_EVERY).await {
-            tracing::warn!(error = %error, client_id = %client.id, "could not record a dynamic client's use");
-        }
+        Self { clients, attempts, clock }
     }
 
     /// The client, if the credentials are its own, by its registered method,
@@ -122,10 +97,7 @@ impl ClientAuthenticator {
             Err(_) => Judged::Unknown,
         };
         let charged = match judged {
-            Judged::Accepted(client) => {
-                self.record_use(&client, now).await;
-                return Ok(client);
-            }
+            Judged::Accepted(client) => return Ok(client),
             Judged::Refused => own,
             Judged::Unknown => shared,
         };

@@ -46,9 +46,12 @@ pub struct RegistrationPolicy {
     /// Registrations one address (an IPv6 /64) may make per window.
     pub per_address: AuthorizeQuota,
     /// Registrations all addresses together may make per window in `open`
-    /// mode: the bound on rows anonymous callers add. In `token` mode the
-    /// tokens' uses are the bound.
+    /// mode: the bound on the rate anonymous callers add rows at. In
+    /// `token` mode the tokens' uses are the bound.
     pub total: AuthorizeQuota,
+    /// The most dynamic clients stored at once: the bound on the rows
+    /// themselves, whatever the rate.
+    pub max_clients: u64,
 }
 
 /// The ports registration uses.
@@ -91,6 +94,9 @@ pub enum RegistrationFailure {
         /// Seconds until the quota allows another.
         retry_after_secs: u64,
     },
+    /// As many dynamic clients are stored as the policy allows (503).
+    #[error("no more clients can register now")]
+    Full,
     /// The store failed.
     #[error(transparent)]
     Storage(#[from] RepoError),
@@ -138,11 +144,13 @@ impl RegistrationService {
     /// Registers the client `request` describes, from `address`, with the
     /// initial access token `initial_token` where one is required.
     ///
-    /// The request is checked first and refused without a charge; then the
-    /// address's quota is charged, so a caller without a token spends its
-    /// own quota and nobody else's; then the token is spent (one use,
-    /// atomically), or in `open` mode the shared quota charged; only then
-    /// is anything stored.
+    /// The request is checked first and refused without a charge; in
+    /// `token` mode the token is spent next (one use, atomically), so a
+    /// caller without one is refused before it is charged anything; then
+    /// the address's quota is charged (and, in `open` mode, the shared
+    /// one), and the number of stored dynamic clients checked; only then
+    /// is anything stored. A token holder over the address's quota has
+    /// spent the use.
     #[tracing::instrument(skip_all)]
     pub async fn register(
         &self,
@@ -152,29 +160,21 @@ impl RegistrationService {
     ) -> Result<Registered, RegistrationFailure> {
         let (metadata, application_type) = self.held_to_template(request).await?;
         let now = self.ports.clock.now();
-        let attempts = self.ports.attempts.as_ref();
-        if let Some(retry_after_secs) =
-            charge(attempts, self.policy.per_address, "registration", address, now).await?
-        {
-            tracing::warn!(event = "registration_throttled", "registration refused: address over its quota");
-            return Err(RegistrationFailure::Throttled { retry_after_secs });
-        }
+        // Token first in `token` mode: a caller without one is refused
+        // before it is charged anything, so it cannot spend the quota of
+        // the address it shares with token holders.
         let initial = match self.policy.mode {
             RegistrationMode::Token => Some(self.spend(initial_token).await?),
-            RegistrationMode::Open => {
-                let total = self.policy.total;
-                if let Some(retry_after_secs) =
-                    charge(attempts, total, "registration-total", "every address", now).await?
-                {
-                    tracing::warn!(
-                        event = "registration_throttled",
-                        "registration refused: total quota spent"
-                    );
-                    return Err(RegistrationFailure::Throttled { retry_after_secs });
-                }
-                None
-            }
+            RegistrationMode::Open => None,
         };
+        self.charge(address, now).await?;
+        if self.ports.registrations.count().await? >= self.policy.max_clients {
+            tracing::warn!(
+                event = "registration_full",
+                "registration refused: as many dynamic clients as allowed"
+            );
+            return Err(RegistrationFailure::Full);
+        }
         let random = self.ports.random.as_ref();
         let secret = match metadata.client_type {
             ClientType::Confidential => Some(ClientSecret::generate(random)?),
@@ -211,6 +211,26 @@ impl RegistrationService {
             "client registered itself"
         );
         Ok(Registered { client, registration, secret, access_token })
+    }
+
+    /// Charges `address` one registration, and in `open` mode every
+    /// address together one more.
+    async fn charge(&self, address: &str, now: time::OffsetDateTime) -> Result<(), RegistrationFailure> {
+        let attempts = self.ports.attempts.as_ref();
+        let own = charge(attempts, self.policy.per_address, "registration", address, now).await?;
+        let total = match (own, self.policy.mode) {
+            (None, RegistrationMode::Open) => {
+                charge(attempts, self.policy.total, "registration-total", "every address", now).await?
+            }
+            _ => None,
+        };
+        match own.or(total) {
+            None => Ok(()),
+            Some(retry_after_secs) => {
+                tracing::warn!(event = "registration_throttled", "registration refused: over a quota");
+                Err(RegistrationFailure::Throttled { retry_after_secs })
+            }
+        }
     }
 
     /// The request held to the template, with the application type it

@@ -125,11 +125,7 @@ impl TokenEndpoints {
     /// share one client authenticator and one minter.
     pub fn compose(ports: TokenEndpointPorts, catalog: Arc<ScopeCatalog>, policy: TokenPolicy) -> Self {
         let p = ports;
-        let mut authenticator =
-            ClientAuthenticator::new(p.clients.clone(), p.attempts.clone(), p.clock.clone());
-        if let Some(registrations) = p.registrations.clone() {
-            authenticator = authenticator.recording_use_in(registrations);
-        }
+        let authenticator = ClientAuthenticator::new(p.clients.clone(), p.attempts.clone(), p.clock.clone());
         let minter = Minter::new(p.signer.clone(), p.random.clone(), policy.clone());
         let code_ports = AuthorizationCodePorts {
             grants: p.grants.clone(),
@@ -160,7 +156,11 @@ impl TokenEndpoints {
             LiveTokens::new(live_ports, p.clock.clone(), policy.issuer.clone(), policy.audience.clone());
         let revocation_ports = RevocationPorts { refresh: p.refresh.clone(), revoked: p.revoked.clone() };
         Self {
-            token: TokenService::new(authenticator.clone(), p.clients.clone(), handlers),
+            token: match p.registrations.clone() {
+                Some(registrations) => TokenService::new(authenticator.clone(), p.clients.clone(), handlers)
+                    .recording_use_in(registrations, p.clock.clone()),
+                None => TokenService::new(authenticator.clone(), p.clients.clone(), handlers),
+            },
             introspection: IntrospectionService::new(
                 authenticator.clone(),
                 live.clone(),

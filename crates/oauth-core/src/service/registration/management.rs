@@ -135,7 +135,6 @@ impl RegistrationService {
         let registration = ClientRegistration {
             access_token: next.digest(),
             application_type: revision.map_or(registration.application_type, |r| r.application_type),
-            last_used_at: now,
             ..registration
         };
         Ok(Registered { client, registration, secret: None, access_token: next })

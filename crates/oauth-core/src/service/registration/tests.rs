@@ -46,6 +46,7 @@ fn setup(mode: RegistrationMode, per_address: u32, total: u32) -> Setup {
         template: SelfAssertedTemplate { scopes },
         per_address: AuthorizeQuota { per_address, window: Duration::hours(1) },
         total: AuthorizeQuota { per_address: total, window: Duration::hours(1) },
+        max_clients: 5,
     };
     let tokens = RegistrationTokenService::new(store.clone(), clock.clone(), random);
     Setup { service: RegistrationService::new(ports, policy), tokens, store, clock }
@@ -228,8 +229,6 @@ async fn delete_takes_the_current_token_and_a_disabled_client_is_closed() {
 
 #[tokio::test]
 async fn the_janitor_deletes_clients_idle_past_the_period_and_spares_used_ones() {
-    use crate::client_auth::PresentedCredentials;
-    use crate::service::client_authentication::ClientAuthenticator;
     use crate::service::retention::{RetentionPorts, RetentionService};
 
     let s = setup(RegistrationMode::Open, 10, 10);
@@ -237,20 +236,16 @@ async fn the_janitor_deletes_clients_idle_past_the_period_and_spares_used_ones()
         request(json!({"redirect_uris": ["https://rp.example/cb"], "token_endpoint_auth_method": "none"}));
     let idle = s.service.register(&public, None, "192.0.2.1").await.unwrap();
     let used = s.service.register(&public, None, "192.0.2.1").await.unwrap();
-    let authenticator = ClientAuthenticator::new(
-        ClientDirectory::uncached(s.store.clone()),
-        s.store.clone(),
-        s.clock.clone(),
-    )
-    .recording_use_in(s.store.clone());
     let janitor = RetentionService::new(RetentionPorts::over(&s.store), s.clock.clone())
         .deleting_idle_clients(s.store.clone(), Duration::days(30));
 
     s.clock.advance(Duration::days(20));
-    authenticator
-        .authenticate(&PresentedCredentials::public(used.client.id.as_str()), "192.0.2.1")
-        .await
-        .unwrap();
+    // What the token endpoint writes when it issues `used` tokens.
+    let now = T0 + Duration::days(20);
+    s.store.record_use(&used.client.id, now, now - Duration::hours(1)).await.unwrap();
+    // Managing a registration is not a use: a token holder alone cannot
+    // keep a client alive.
+    s.service.read(idle.client.id.as_str(), idle.access_token.expose()).await.unwrap();
     s.clock.advance(Duration::days(10));
     janitor.purge_sign_in_state(100).await.unwrap();
     assert!(
@@ -265,4 +260,30 @@ async fn the_janitor_deletes_clients_idle_past_the_period_and_spares_used_ones()
         ClientRepository::find(s.store.as_ref(), &used.client.id).await.unwrap().is_some(),
         "used 10 days ago"
     );
+}
+
+#[tokio::test]
+async fn a_caller_without_a_token_spends_nobodys_quota() {
+    let s = setup(RegistrationMode::Token, 1, 1);
+    let (_, secret) = s.tokens.create(1, Duration::hours(1)).await.unwrap();
+    for _ in 0..3 {
+        let refused = s.service.register(&web(), Some("guess"), "192.0.2.1").await;
+        assert!(matches!(refused, Err(RegistrationFailure::InvalidToken)));
+    }
+    s.service
+        .register(&web(), Some(secret.expose()), "192.0.2.1")
+        .await
+        .expect("the address's quota is intact");
+}
+
+#[tokio::test]
+async fn the_number_of_dynamic_clients_is_bounded() {
+    let s = setup(RegistrationMode::Open, 100, 100);
+    for n in 0..5 {
+        let address = format!("192.0.2.{n}");
+        s.service.register(&web(), None, &address).await.unwrap();
+    }
+    let full = s.service.register(&web(), None, "198.51.100.1").await;
+    assert!(matches!(full, Err(RegistrationFailure::Full)), "{full:?}");
+    assert_eq!(ClientRegistrationRepository::count(s.store.as_ref()).await.unwrap(), 5);
 }

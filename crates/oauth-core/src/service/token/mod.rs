@@ -12,9 +12,11 @@ mod refresh_token;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::client::{Client, GrantType};
+use crate::client::{Client, ClientOrigin, GrantType};
 use crate::client_auth::PresentedCredentials;
+use crate::client_registration::USE_RECORDED_EVERY;
 use crate::error::OAuthError;
+use crate::ports::{ClientRegistrationRepository, Clock};
 use crate::service::client_authentication::ClientAuthenticator;
 use crate::service::client_directory::ClientDirectory;
 use crate::token::TokenResponse;
@@ -96,6 +98,14 @@ pub struct TokenService {
     /// Read past any cache when a cached copy would refuse.
     clients: ClientDirectory,
     handlers: BTreeMap<GrantType, Arc<dyn GrantHandler>>,
+    usage: Option<UseRecord>,
+}
+
+/// Where dynamic clients' use is written down, and the clock that dates it.
+#[derive(Clone)]
+struct UseRecord {
+    registrations: Arc<dyn ClientRegistrationRepository>,
+    clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for TokenService {
@@ -114,7 +124,34 @@ impl TokenService {
         handlers: impl IntoIterator<Item = Arc<dyn GrantHandler>>,
     ) -> Self {
         let handlers = handlers.into_iter().map(|handler| (handler.grant_type(), handler)).collect();
-        Self { authenticator, clients, handlers }
+        Self { authenticator, clients, handlers, usage: None }
+    }
+
+    /// Also writes down, at most once per [`USE_RECORDED_EVERY`], when a
+    /// dynamic client is issued tokens: the janitor deletes those unused
+    /// for long (RFC 7591 §5). Only an issuance counts, which takes a user's
+    /// consent or a live refresh token, so a caller cannot keep clients
+    /// alive with requests that fail.
+    #[must_use]
+    pub fn recording_use_in(
+        mut self,
+        registrations: Arc<dyn ClientRegistrationRepository>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        self.usage = Some(UseRecord { registrations, clock });
+        self
+    }
+
+    /// Records a dynamic client's use. A failed write is logged, never the
+    /// request's failure: the bookkeeping must not cost a client its tokens.
+    async fn record_use(&self, client: &Client) {
+        let Some(usage) = self.usage.as_ref().filter(|_| client.origin == ClientOrigin::Dynamic) else {
+            return;
+        };
+        let now = usage.clock.now();
+        if let Err(error) = usage.registrations.record_use(&client.id, now, now - USE_RECORDED_EVERY).await {
+            tracing::warn!(error = %error, client_id = %client.id, "could not record a dynamic client's use");
+        }
     }
 
     /// The client to judge this request by. A cached copy that would refuse
@@ -166,6 +203,7 @@ impl TokenService {
         // handler runs, so a handler added later cannot forget it.
         checks::allowed(&client, handler.grant_type())?;
         let response = handler.grant(&client, params).await?;
+        self.record_use(&client).await;
         Ok(Granted { client, response })
     }
 }

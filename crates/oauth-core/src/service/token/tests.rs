@@ -232,3 +232,35 @@ mod made_up_ids;
 mod refusals;
 mod replay_race;
 mod signed_out;
+
+#[tokio::test]
+async fn a_dynamic_clients_use_is_written_down_when_it_gets_tokens_and_only_then() {
+    use crate::client::ClientOrigin;
+    use crate::client_registration::{ApplicationType, ClientRegistration, RegistrationAccessDigest};
+    use crate::ports::ClientRegistrationRepository;
+    let h = harness().await;
+    let agent = crate::client::Client { origin: ClientOrigin::Dynamic, ..fixtures::client(3, "Agent", "a") };
+    let registered_at = T0 - Duration::days(3);
+    let registration = ClientRegistration {
+        client_id: agent.id.clone(),
+        access_token: RegistrationAccessDigest::of("rat"),
+        application_type: ApplicationType::Web,
+        registered_from: "192.0.2.1".into(),
+        initial_token: None,
+        last_used_at: registered_at,
+    };
+    h.store.register(&agent, &registration).await.unwrap();
+    let last_use = || async {
+        ClientRegistrationRepository::find(h.store.as_ref(), &agent.id).await.unwrap().unwrap().last_used_at
+    };
+
+    let refused =
+        h.service.token(&basic("client3", "a"), exchange("no-such-code", VERIFIER), "192.0.2.1").await;
+    assert_eq!(error_code(refused), "invalid_grant");
+    assert_eq!(last_use().await, registered_at, "a failed request keeps nothing alive");
+
+    let code = AuthorizationCode { client_id: agent.id.clone(), ..code_for("c-agent", &["openid"]) };
+    CodeRepository::insert(h.store.as_ref(), &code).await.unwrap();
+    h.service.token(&basic("client3", "a"), exchange("c-agent", VERIFIER), "192.0.2.1").await.unwrap();
+    assert_eq!(last_use().await, T0, "tokens issued: a use");
+}

@@ -76,7 +76,10 @@ pub async fn rotation_takes_the_current_token_once(stores: ContractStores) {
     assert_eq!(winners.len(), 1, "{won:?}");
     let current = repo.find(&client.id).await.unwrap().unwrap();
     assert_eq!(current.access_token, nexts[winners[0]]);
-    assert_eq!(current.last_used_at, later, "a rotation is a use");
+    assert_eq!(
+        current.last_used_at, T0,
+        "a rotation is not a use: a token holder cannot keep a client alive"
+    );
 
     let mut disabled = client.clone();
     disabled.disabled = true;
@@ -156,9 +159,11 @@ pub async fn only_idle_enabled_dynamic_clients_are_purged(stores: ContractStores
     let operators = fixtures::client(5, "Operator's", "s");
     stores.clients.insert(&operators).await.unwrap();
 
+    assert_eq!(repo.count().await.unwrap(), 4, "the operator's client has no registration");
     assert_eq!(repo.purge_idle(cutoff, 1).await.unwrap(), 1, "bounded by the limit");
     assert_eq!(repo.purge_idle(cutoff, 10).await.unwrap(), 1);
     assert_eq!(repo.purge_idle(cutoff, 10).await.unwrap(), 0);
+    assert_eq!(repo.count().await.unwrap(), 2);
     for (client, kept) in
         [(&idle, false), (&other_idle, false), (&recent, true), (&blocked, true), (&operators, true)]
     {

@@ -46,7 +46,6 @@ impl ClientRegistrationRepository for InMemoryStore {
             };
             let client = t.clients.get_mut(id).ok_or(RepoError::NotFound)?;
             registration.access_token = next.clone();
-            registration.last_used_at = now;
             if let Some(revision) = revision {
                 registration.application_type = revision.application_type;
                 client.metadata = revision.metadata.clone();
@@ -77,6 +76,10 @@ impl ClientRegistrationRepository for InMemoryStore {
             }
         });
         Ok(())
+    }
+
+    async fn count(&self) -> Result<u64, RepoError> {
+        Ok(self.with(|t| t.client_registrations.len() as u64))
     }
 
     async fn purge_idle(&self, before: OffsetDateTime, limit: u32) -> Result<u64, RepoError> {
