@@ -34,7 +34,7 @@ pub enum Command {
     /// Manage resource owners (the people who sign in).
     #[command(subcommand)]
     Users(UsersCommand),
-    /// Manage OAuth clients (admin only: there is no public registration endpoint).
+    /// Manage OAuth clients: register, update, rotate, disable, delete.
     #[command(subcommand)]
     Clients(ClientsCommand),
     /// Manage resource servers: the APIs access tokens are for (RFC 8707).

@@ -31,9 +31,13 @@ pub struct ServerOptions {
 pub fn mount(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |config| {
         let alias = state.publication.oauth_metadata_path.clone();
+        let registration = state.registration.is_some();
         config.app_data(state);
         routes::configure(config);
         routes::configure_metadata_alias(config, &alias);
+        if registration {
+            routes::configure_registration(config);
+        }
     }
 }
 

@@ -41,6 +41,7 @@ pub fn registration_service(
         template: config.self_asserted.template.clone(),
         per_address: AuthorizeQuota { per_address: settings.per_ip, window: QUOTA_WINDOW },
         total: AuthorizeQuota { per_address: settings.total, window: QUOTA_WINDOW },
+        max_clients: settings.max_clients,
     };
     Some(RegistrationService::new(ports, policy))
 }

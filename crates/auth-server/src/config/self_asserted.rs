@@ -48,6 +48,8 @@ pub struct SelfAssertedSettings {
     pub registration_total: u32,
     /// Dynamic clients unused this many days are deleted by the janitor.
     pub registration_idle_days: u32,
+    /// The most dynamic clients stored at once; past it, registration is 503.
+    pub registration_max_clients: u64,
 }
 
 /// Who may register a client at `/oauth/register`.
@@ -71,6 +73,8 @@ pub struct RegistrationConfig {
     pub per_ip: u32,
     /// Registrations over every address per hour (`open` mode).
     pub total: u32,
+    /// The most dynamic clients stored at once.
+    pub max_clients: u64,
 }
 
 /// How client ID metadata documents are fetched and kept.
@@ -168,6 +172,9 @@ impl SelfAssertedSettings {
         if self.registration_total < self.registration_per_ip {
             return Err(ConfigError::new("registration_total", "must be at least registration_per_ip"));
         }
+        if !(1..=1_000_000).contains(&self.registration_max_clients) {
+            return Err(ConfigError::new("registration_max_clients", "must be between 1 and 1000000"));
+        }
         if !(1..=3650).contains(&self.registration_idle_days) {
             return Err(ConfigError::new("registration_idle_days", "must be between 1 and 3650"));
         }
@@ -180,6 +187,7 @@ impl SelfAssertedSettings {
             mode,
             per_ip: self.registration_per_ip,
             total: self.registration_total,
+            max_clients: self.registration_max_clients,
         });
         Ok(SelfAssertedConfig {
             metadata_documents,
@@ -207,6 +215,7 @@ impl Default for SelfAssertedSettings {
             registration_per_ip: 10,
             registration_total: 100,
             registration_idle_days: 30,
+            registration_max_clients: 10_000,
         }
     }
 }

@@ -30,7 +30,8 @@ pub(crate) fn uncached_ok() -> HttpResponseBuilder {
     builder
 }
 
-/// Every route: (methods, path).
+/// Every route: (methods, path). The last two exist only while dynamic
+/// registration is on.
 pub const ROUTES: &[(&[&str], &str)] = &[
     (&["GET"], "/healthz"),
     (&["GET"], "/readyz"),
@@ -141,18 +142,24 @@ pub(crate) fn configure(config: &mut web::ServiceConfig) {
                 .route(web::get().to(logout::logout_get))
                 .route(web::post().to(logout::logout_post))
                 .default_service(web::to(method_not_allowed)),
-        )
+        );
+}
+
+/// The registration endpoints (RFC 7591, RFC 7592), mounted only while
+/// registration is on.
+pub(crate) fn configure_registration(config: &mut web::ServiceConfig) {
+    config
         .service(
             resource("/oauth/register")
                 .route(web::post().to(registration::register))
-                .default_service(web::to(registration::other_method)),
+                .default_service(web::to(method_not_allowed)),
         )
         .service(
             resource("/oauth/register/{client_id}")
                 .route(web::get().to(registration::read_registration))
                 .route(web::put().to(registration::update_registration))
                 .route(web::delete().to(registration::delete_registration))
-                .default_service(web::to(registration::other_method)),
+                .default_service(web::to(method_not_allowed)),
         );
 }
 
@@ -234,7 +241,10 @@ mod tests {
     #[actix_web::test]
     async fn every_listed_route_is_served_with_its_methods() {
         // ROUTES feeds the audit and the Allow header; configure() is what is served.
-        let app = test::init_service(App::new().app_data(state(true)).configure(configure)).await;
+        let app = test::init_service(
+            App::new().app_data(state(true)).configure(configure).configure(configure_registration),
+        )
+        .await;
         for (methods, path) in ROUTES {
             for method in *methods {
                 let method = actix_web::http::Method::from_bytes(method.as_bytes()).unwrap();

@@ -1,7 +1,7 @@
 //! `POST /oauth/register` (RFC 7591 §3) and the client configuration
 //! endpoint `/oauth/register/{client_id}` (RFC 7592 §2): JSON in, JSON
-//! out, never cached. While registration is off both paths are unknown
-//! (404), as if they did not exist.
+//! out, never cached. The routes are mounted only while registration is
+//! on; off, both paths are unknown (404), whatever the method or body.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -92,14 +92,6 @@ pub(crate) async fn delete_registration(
     }
 }
 
-/// Other methods on either path: 405 while registration is on, 404 while off.
-pub(crate) async fn other_method(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    if state.registration.is_none() {
-        return super::not_found(request).await;
-    }
-    super::method_not_allowed(request).await
-}
-
 /// The registration endpoint's URL, for discovery and the answers.
 pub(crate) fn configuration_uri(issuer: &str, client_id: &str) -> String {
     format!("{issuer}{REGISTRATION_PATH}/{client_id}")
@@ -155,7 +147,9 @@ fn read<T: for<'de> Deserialize<'de>>(members: &Map<String, Value>) -> Result<T,
         let text = error.to_string();
         // serde names the expected type, and after "invalid type" the value
         // it found: keep the expectation only.
-        let expected = text.split("expected ").nth(1).unwrap_or("another type");
+        // The last "expected " is serde's own: the value, quoted before it,
+        // may hold the words too.
+        let expected = text.rsplit_once("expected ").map_or("another type", |(_, expected)| expected);
         BadMetadata(format!("a member has the wrong type (expected {expected})"))
     })
 }
@@ -197,6 +191,15 @@ fn refuse(failure: RegistrationFailure) -> HttpResponse {
             if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
+            response
+        }
+        RegistrationFailure::Full => {
+            let mut response = json_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "no more clients can register now; ask the operator",
+            );
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
             response
         }
         RegistrationFailure::Storage(error) => {
