@@ -8,13 +8,16 @@ use auth_server::config::RegistrationSetting;
 use oauth_core::client::{ClientId, ClientOrigin};
 use oauth_core::client_registration::RegistrationAccessDigest;
 use oauth_core::ports::{ClientRegistrationRepository, ClientRepository};
+use oauth_core::service::registration_tokens::RegistrationTokenService;
 use oauth_store_diesel::testing::TestDatabase;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::support::app::spawn_app_with;
+use crate::support::browser::Browser;
 use crate::support::registration::{app_with_registration, call, initial_token, public_client, register};
 use crate::support::seed::REDIRECT_URI;
+use crate::support::token::{introspect, tokens_for};
 
 #[tokio::test]
 async fn registration_is_off_by_default_and_its_paths_do_not_exist() {
@@ -30,6 +33,10 @@ async fn registration_is_off_by_default_and_its_paths_do_not_exist() {
         let reply = call(&app, method.clone(), path, Some("x"), Some(&public_client("A"))).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{method} {path}");
     }
+    // Not even a body too large for any endpoint tells that the path exists.
+    let large =
+        app.post_raw("/oauth/register", &[("content-type", "application/json")], vec![b' '; 64 * 1024]).await;
+    assert_eq!(large.status(), StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -52,13 +59,27 @@ async fn token_mode_needs_an_initial_access_token_for_each_registration() {
     assert_eq!(form.status(), StatusCode::BAD_REQUEST, "JSON only");
     assert_eq!(form.json::<Value>().await.unwrap()["error"], "invalid_client_metadata");
 
+    let (store, _) = open_store(&app.config).await.unwrap();
+    let tokens = RegistrationTokenService::new(
+        std::sync::Arc::new(store.clone()),
+        app.clock.clone(),
+        std::sync::Arc::new(oauth_keys::OsRandom::new()),
+    );
+    let (revoked, revoked_value) = tokens.create(5, time::Duration::hours(1)).await.unwrap();
+    tokens.revoke(&revoked.id.to_string()).await.unwrap();
+    let (_, expiring) = tokens.create(5, time::Duration::minutes(1)).await.unwrap();
+    app.clock.advance(time::Duration::seconds(61));
+    for (name, value) in [("revoked", revoked_value.expose()), ("expired", expiring.expose())] {
+        let refused = register(&app, &public_client("A"), Some(value)).await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{name}");
+    }
+
     let registered = register(&app, &public_client("A"), Some(&token)).await;
     assert_eq!(registered.status, StatusCode::CREATED, "{}", registered.body);
     assert_eq!(registered.header("cache-control"), "no-store");
     let again = register(&app, &public_client("B"), Some(&token)).await;
     assert_eq!(again.status, StatusCode::UNAUTHORIZED, "one use, spent");
 
-    let (store, _) = open_store(&app.config).await.unwrap();
     let id = ClientId::parse(&registered.text("client_id")).unwrap();
     let stored = ClientRegistrationRepository::find(&store, &id).await.unwrap().unwrap();
     let rat = registered.text("registration_access_token");
@@ -91,8 +112,11 @@ async fn the_answer_carries_every_member_and_a_secret_only_for_confidential_clie
         assert_eq!(&public.body[member], value, "{member}");
     }
 
-    let confidential = register(&app, &json!({"redirect_uris": [REDIRECT_URI]}), None).await;
+    let chosen = json!({"redirect_uris": [REDIRECT_URI], "client_secret": "chosen", "client_id": "C1"});
+    let confidential = register(&app, &chosen, None).await;
     assert_eq!(confidential.status, StatusCode::CREATED);
+    assert_ne!(confidential.text("client_secret"), "chosen", "the server makes the secret");
+    assert_ne!(confidential.text("client_id"), "C1");
     assert_eq!(confidential.text("token_endpoint_auth_method"), "client_secret_basic", "RFC 7591 §2 default");
     assert_eq!(confidential.text("client_secret").len(), 43);
     assert_eq!(confidential.body["client_secret_expires_at"], 0, "does not expire");
@@ -172,6 +196,14 @@ async fn the_template_refuses_or_narrows_whatever_widens_a_client() {
         .unwrap()
         .unwrap();
     assert!(!stored.metadata.may_introspect_any && !stored.metadata.skip_consent);
+
+    // A confidential client asking to introspect everyone's tokens sees only its own.
+    let snoop = json!({"redirect_uris": [REDIRECT_URI], "introspect_any": true, "may_introspect_any": true});
+    let snoop = register(&app, &snoop, None).await;
+    let access = tokens_for(&app, &mut Browser::new(&app), &registered, "openid").await.field("access_token");
+    let credentials = (snoop.text("client_id"), snoop.text("client_secret"));
+    let seen = introspect(&app, &access, Some((&credentials.0, &credentials.1))).await;
+    assert_eq!(seen.body, json!({"active": false}));
 }
 
 #[tokio::test]

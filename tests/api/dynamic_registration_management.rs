@@ -17,10 +17,10 @@ use crate::support::binary::databases;
 use crate::support::browser::{Browser, authorize_query, client_redirect};
 use crate::support::documents::assert_error_page;
 use crate::support::registration::{
-    Reply, app_with_registration, call, configuration_path, public_client, register,
+    Reply, app_with_registration, call, configuration_path, initial_token, public_client, register,
 };
-use crate::support::seed::{REDIRECT_URI, Seed};
-use crate::support::token::{VERIFIER, exchange, refresh_fields, token, tokens_for, userinfo_at};
+use crate::support::seed::{REDIRECT_URI, Seed, register_machine};
+use crate::support::token::{VERIFIER, exchange, introspect, refresh_fields, token, tokens_for, userinfo_at};
 
 fn as_seed(registered: &Reply) -> Seed {
     Seed { client_id: registered.text("client_id"), secret: None }
@@ -141,6 +141,7 @@ async fn a_registration_access_token_opens_only_its_own_client_and_only_here() {
     for (name, bearer) in [
         ("B's token", Some(b.text("registration_access_token"))),
         ("an access token", Some(access_token)),
+        ("an initial access token", Some(initial_token(&app, 5).await)),
         ("no token", None),
     ] {
         let refused = call(&app, Method::GET, &path_a, bearer.as_deref(), None).await;
@@ -152,6 +153,9 @@ async fn a_registration_access_token_opens_only_its_own_client_and_only_here() {
         StatusCode::UNAUTHORIZED,
         "not here"
     );
+    let machine = register_machine(&app, "Resource server").await;
+    let inspected = introspect(&app, &rat_a, Some(machine.credentials())).await;
+    assert_eq!(inspected.body, json!({"active": false}), "nor here");
     for method in [Method::POST, Method::PATCH] {
         let refused = call(&app, method.clone(), &path_a, Some(&rat_a), Some(&public_client("A"))).await;
         assert_eq!(refused.status, StatusCode::METHOD_NOT_ALLOWED, "{method}");
@@ -197,22 +201,26 @@ async fn the_janitor_deletes_a_client_idle_past_the_period_and_keeps_a_used_one(
         raw.self_asserted.registration_idle_days = 30;
     })
     .await;
-    let (idle, used) = (
-        register(&app, &public_client("Idle"), None).await,
-        register(&app, &public_client("Used"), None).await,
-    );
+    let idle = register(&app, &public_client("Idle"), None).await;
+    let used = register(&app, &public_client("Used"), None).await;
     let id = |reply: &Reply| ClientId::parse(&reply.text("client_id")).unwrap();
     app.clock.advance(time::Duration::days(20));
-    // Any request the client authenticates at is a use, even a failed grant.
-    let used_id = used.text("client_id");
+    // Tokens issued are a use; a request that fails, or a read of the
+    // registration, is not: neither keeps a client alive.
+    let tokens = tokens_for(&app, &mut Browser::new(&app), &as_seed(&used), "openid").await;
+    assert_eq!(tokens.status, StatusCode::OK, "{}", tokens.body);
+    let idle_id = idle.text("client_id");
     let fields = [
         ("grant_type", "authorization_code"),
         ("code", "not-a-code"),
         ("redirect_uri", REDIRECT_URI),
         ("code_verifier", VERIFIER),
-        ("client_id", used_id.as_str()),
+        ("client_id", idle_id.as_str()),
     ];
     assert_eq!(token(&app, &fields, None).await.error(), "invalid_grant");
+    let path = configuration_path(&idle);
+    let rat = idle.text("registration_access_token");
+    assert_eq!(call(&app, Method::GET, &path, Some(&rat), None).await.status, StatusCode::OK);
     app.clock.advance(time::Duration::days(10) + time::Duration::seconds(1));
 
     let (store, _) = open_store(&app.config).await.unwrap();
