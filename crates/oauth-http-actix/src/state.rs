@@ -119,17 +119,12 @@ pub(crate) mod testing {
 
     /// Registration in `open` mode over `store`.
     fn open_registration(store: &Arc<InMemoryStore>) -> RegistrationService {
-        use oauth_core::service::client_directory::ClientDirectory;
         use oauth_core::service::registration::{RegistrationMode, RegistrationPolicy, RegistrationPorts};
-        let ports = RegistrationPorts {
-            clients: ClientDirectory::uncached(store.clone()),
-            registrations: store.clone(),
-            tokens: store.clone(),
-            resources: store.clone(),
-            attempts: store.clone(),
-            clock: Arc::new(ManualClock::at(fixtures::T0)),
-            random: Arc::new(SeqRandom::new(3)),
-        };
+        let ports = RegistrationPorts::over(
+            store,
+            Arc::new(ManualClock::at(fixtures::T0)),
+            Arc::new(SeqRandom::new(3)),
+        );
         let policy = RegistrationPolicy {
             mode: RegistrationMode::Open,
             template: oauth_core::client::SelfAssertedTemplate { scopes: std::collections::BTreeSet::new() },

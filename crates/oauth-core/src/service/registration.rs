@@ -16,8 +16,8 @@ use crate::client::{
 use crate::client_registration::{ClientRegistration, RegistrationAccessToken};
 use crate::error::RepoError;
 use crate::ports::{
-    ClientRegistrationRepository, Clock, LoginAttemptRepository, RandomSource, RandomUnavailable,
-    RegistrationTokenRepository, ResourceRepository,
+    ClientRegistrationRepository, ClientRepository, Clock, LoginAttemptRepository, RandomSource,
+    RandomUnavailable, RegistrationTokenRepository, ResourceRepository,
 };
 use crate::registration_token::{RegistrationTokenDigest, RegistrationTokenId};
 use crate::service::client_directory::ClientDirectory;
@@ -70,6 +70,30 @@ pub struct RegistrationPorts {
     pub clock: Arc<dyn Clock>,
     /// Client ids, secrets and registration access tokens.
     pub random: Arc<dyn RandomSource>,
+}
+
+impl RegistrationPorts {
+    /// Every repository from one store (the usual case: one database),
+    /// read without a cache.
+    pub fn over<S>(store: &Arc<S>, clock: Arc<dyn Clock>, random: Arc<dyn RandomSource>) -> Self
+    where
+        S: ClientRepository
+            + ClientRegistrationRepository
+            + RegistrationTokenRepository
+            + ResourceRepository
+            + LoginAttemptRepository
+            + 'static,
+    {
+        Self {
+            clients: ClientDirectory::uncached(store.clone()),
+            registrations: store.clone(),
+            tokens: store.clone(),
+            resources: store.clone(),
+            attempts: store.clone(),
+            clock,
+            random,
+        }
+    }
 }
 
 impl std::fmt::Debug for RegistrationPorts {

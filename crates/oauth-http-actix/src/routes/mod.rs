@@ -23,7 +23,12 @@ use crate::error::json_error;
 /// A 200 that no cache may keep: tokens, what a token grants, personal data
 /// (RFC 6749 §5.1, RFC 7662 §2.2; `Pragma` for HTTP/1.0 caches).
 pub(crate) fn uncached_ok() -> HttpResponseBuilder {
-    let mut builder = HttpResponse::Ok();
+    uncached(actix_web::http::StatusCode::OK)
+}
+
+/// A response with `status` that no cache may keep.
+pub(crate) fn uncached(status: actix_web::http::StatusCode) -> HttpResponseBuilder {
+    let mut builder = HttpResponse::build(status);
     builder
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")));

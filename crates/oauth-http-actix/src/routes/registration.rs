@@ -13,6 +13,7 @@ use oauth_core::service::registration::{Registered, RegistrationFailure};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::uncached;
 use crate::error::{ApiError, json_error};
 use crate::state::AppState;
 
@@ -100,14 +101,6 @@ pub(crate) fn configuration_uri(issuer: &str, client_id: &str) -> String {
 fn answer(status: StatusCode, state: &AppState, registered: &Registered) -> HttpResponse {
     let uri = configuration_uri(&state.issuer, registered.client.id.as_str());
     uncached(status).json(RegistrationBody::of(registered, &uri))
-}
-
-fn uncached(status: StatusCode) -> actix_web::HttpResponseBuilder {
-    let mut builder = HttpResponse::build(status);
-    builder
-        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")));
-    builder
 }
 
 /// The token of `Authorization: Bearer …` (RFC 6750 §2.1), if sent.

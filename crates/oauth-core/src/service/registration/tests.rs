@@ -13,7 +13,6 @@ use crate::client::{
 use crate::client_registration::ApplicationType;
 use crate::ports::{ClientRegistrationRepository, ClientRepository};
 use crate::scope::ScopeName;
-use crate::service::client_directory::ClientDirectory;
 use crate::service::registration_tokens::RegistrationTokenService;
 use crate::testing::fixtures::T0;
 use crate::testing::{InMemoryStore, ManualClock, SeqRandom};
@@ -30,15 +29,7 @@ fn setup(mode: RegistrationMode, per_address: u32, total: u32) -> Setup {
     let store = Arc::new(InMemoryStore::default());
     let clock = Arc::new(ManualClock::at(T0));
     let random = Arc::new(SeqRandom::new(11));
-    let ports = RegistrationPorts {
-        clients: ClientDirectory::uncached(store.clone()),
-        registrations: store.clone(),
-        tokens: store.clone(),
-        resources: store.clone(),
-        attempts: store.clone(),
-        clock: clock.clone(),
-        random: random.clone(),
-    };
+    let ports = RegistrationPorts::over(&store, clock.clone(), random.clone());
     let scopes: BTreeSet<ScopeName> =
         ["openid", "email"].iter().map(|s| ScopeName::parse(s).unwrap()).collect();
     let policy = RegistrationPolicy {
