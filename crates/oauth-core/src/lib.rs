@@ -7,6 +7,7 @@
 
 #![deny(missing_docs)]
 
+pub mod address;
 pub mod authorization_request;
 pub mod client;
 pub mod client_auth;

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use url::Url;
 
+use crate::address::is_public;
 use crate::client::{ClientType, GrantType, MAX_URL_ID_LEN};
 use crate::redirect_uri::{RedirectUri, is_loopback_literal};
 use crate::scope::ScopeName;
@@ -198,7 +199,10 @@ pub(crate) fn check_response_types(types: Option<&[String]>) -> Result<(), Inval
 pub(crate) fn scope_tokens(text: &str) -> Result<BTreeSet<ScopeName>, InvalidDocument> {
     text.split(' ')
         .filter(|s| !s.is_empty())
-        .map(|s| ScopeName::parse(s).map_err(|e| invalid("scope", e.to_string())))
+        .enumerate()
+        .map(|(index, s)| {
+            ScopeName::parse(s).map_err(|_| invalid("scope", format!("token {index} is not a scope name")))
+        })
         .collect()
 }
 
@@ -267,22 +271,20 @@ pub(crate) fn redirect_uris(
         .collect()
 }
 
-/// Whether `url` names a host on this machine or a private network:
-/// `localhost` and its subdomains, and loopback, unspecified, private and
-/// link-local addresses.
+/// Whether `url` names a host that is not a public one: a name that
+/// resolves only on this machine or its network (`localhost`, a single
+/// label, `.local`, `.internal`, `.home.arpa`, `.localdomain`, in any case
+/// and with a trailing dot), or an address that is not public unicast in
+/// any spelling (`address::is_public`).
 fn names_a_local_host(url: &Url) -> bool {
+    const LOCAL_SUFFIXES: &[&str] = &[".localhost", ".local", ".internal", ".home.arpa", ".localdomain"];
     match url.host() {
-        Some(url::Host::Domain(name)) => name == "localhost" || name.ends_with(".localhost"),
-        Some(url::Host::Ipv4(ip)) => {
-            ip.is_loopback() || ip.is_unspecified() || ip.is_private() || ip.is_link_local()
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || !name.contains('.') || LOCAL_SUFFIXES.iter().any(|s| name.ends_with(s))
         }
-        Some(url::Host::Ipv6(ip)) => {
-            let first = ip.segments()[0];
-            ip.is_loopback()
-                || ip.is_unspecified()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-        }
+        Some(url::Host::Ipv4(ip)) => !is_public(ip.into()),
+        Some(url::Host::Ipv6(ip)) => !is_public(ip.into()),
         None => true,
     }
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use super::address_policy::is_public;
+use oauth_core::address::is_public;
 
 /// Looks a host name up: the system's resolver, or a stub in tests.
 #[async_trait::async_trait]

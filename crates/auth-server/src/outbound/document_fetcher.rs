@@ -13,8 +13,8 @@ use oauth_core::ports::DocumentRefused;
 use reqwest::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use url::{Host, Url};
 
-use super::address_policy::is_public;
 use super::checked_resolver::{CheckedResolver, HostLookup, RefusedAddress};
+use oauth_core::address::is_public;
 
 /// The limits of a fetch.
 #[derive(Debug, Clone, Copy)]

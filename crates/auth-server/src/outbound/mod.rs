@@ -2,12 +2,11 @@
 //! one guarded fetcher and a bounded cache (docs/SECURITY.md § Outbound
 //! fetches).
 
-mod address_policy;
 mod checked_resolver;
 mod document_cache;
 mod document_fetcher;
 
-pub use address_policy::is_public;
 pub use checked_resolver::{CheckedResolver, HostLookup, SystemLookup};
 pub use document_cache::{CacheBounds, CachedDocuments, FetchDocument};
 pub use document_fetcher::{DocumentFetcher, FetchLimits, Fetched};
+pub use oauth_core::address::is_public;

@@ -166,6 +166,16 @@ fn local_hosts_are_refused_except_http_loopback_literals_for_native_apps() {
         "0.0.0.0",
         "[fd00::1]",
         "[fe80::1]",
+        "[::ffff:7f00:1]",
+        "[::ffff:a00:1]",
+        "100.100.100.100",
+        "localhost.",
+        "app.localhost.",
+        "ip6-localhost",
+        "printer.local",
+        "db.internal",
+        "nas.home.arpa",
+        "LOCALHOST.LOCALDOMAIN",
     ]
     .iter()
     .map(|host| ("web", https(host)))
@@ -188,7 +198,7 @@ fn local_hosts_are_refused_except_http_loopback_literals_for_native_apps() {
     for (kind, uri) in [
         ("native", "http://127.0.0.1:5000/cb"),
         ("native", "http://[::1]/cb"),
-        ("web", "https://203.0.113.5/cb"),
+        ("web", "https://rp.example/cb"),
     ] {
         let asked = request(json!({"redirect_uris": [uri], "application_type": kind}));
         assert!(template().metadata_for_registration(&asked, &[]).is_ok(), "{kind} {uri}");

@@ -1,8 +1,10 @@
-//! Which addresses an outbound fetch may reach: public unicast only. A
-//! metadata document URL is chosen by whoever sends a `client_id`, so a
-//! fetch must never reach this host, its network or a cloud metadata
-//! service (server-side request forgery; CIMD §8.6 forbids the
-//! special-purpose addresses of RFC 6890).
+//! Which addresses are public unicast. A metadata document URL is chosen
+//! by whoever sends a `client_id`, so a fetch must never reach this host,
+//! its network or a cloud metadata service (server-side request forgery;
+//! CIMD §8.6 forbids the special-purpose addresses of RFC 6890); and a
+//! self-asserted client's redirect URI must not name one either, where
+//! someone other than the client may listen. Pure: the outbound fetcher
+//! in `auth-server` and the redirect rules here share it.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
