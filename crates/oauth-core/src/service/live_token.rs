@@ -128,6 +128,11 @@ impl LiveTokens {
         }
         let Ok(client_id) = ClientId::parse(&claims.client_id) else { return Ok(None) };
         let Some(client) = self.enabled_client(&client_id).await? else { return Ok(None) };
+        // Closing an API to self-asserted clients ends their live tokens
+        // for it too (docs/SECURITY.md § Dynamic registration).
+        if claims.aud != self.audience && !self.ports.targets.still_open_to(&client, &claims.aud).await? {
+            return Ok(None);
+        }
         // A user's token carries auth_time (RFC 9068 §2.2.1); client_credentials' does not.
         let user = if claims.auth_time.is_some() {
             let Ok(user_id) = UserId::parse(&claims.sub) else { return Ok(None) };

@@ -90,6 +90,18 @@ impl ResourceTargets {
         Ok(chosen)
     }
 
+    /// Whether a token of `client` for the audience `aud` (a resource's
+    /// URI) may still be honoured: always for an operator's client; for a
+    /// self-asserted one, only while the resource allows such clients
+    /// (see [`Self::check_for`]).
+    pub async fn still_open_to(&self, client: &Client, aud: &str) -> Result<bool, OAuthError> {
+        if client.origin.is_registered() {
+            return Ok(true);
+        }
+        let Ok(uri) = ResourceUri::parse(aud) else { return Ok(false) };
+        Ok(self.registry.find(&uri).await?.is_some_and(|resource| resource.allow_dynamic_clients))
+    }
+
     /// [`Self::check`] for `client`: a client nobody vouched for (a
     /// metadata document's, a dynamic one) may name only resources that
     /// allow dynamic clients now, whatever it was given when it came in, so

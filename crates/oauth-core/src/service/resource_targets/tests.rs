@@ -132,4 +132,11 @@ async fn a_self_registered_client_gets_only_resources_open_to_such_clients_now()
     let error = targets.choose_for(&dynamic, &both, &uris(&[CALENDAR]), &scopes(&[])).await.unwrap_err();
     assert_eq!(code(&error), "invalid_target");
     assert!(targets.choose_for(&operators, &both, &uris(&[CALENDAR]), &scopes(&[])).await.is_ok());
+    // Tokens already issued for it die at introspection and userinfo.
+    assert!(!targets.still_open_to(&dynamic, CALENDAR).await.unwrap());
+    assert!(targets.still_open_to(&operators, CALENDAR).await.unwrap());
+    let reopened = Resource { allow_dynamic_clients: true, ..closed };
+    ResourceRepository::update(store.as_ref(), &reopened).await.unwrap();
+    assert!(targets.still_open_to(&dynamic, CALENDAR).await.unwrap());
+    assert!(!targets.still_open_to(&dynamic, "https://unknown.example/").await.unwrap());
 }

@@ -65,12 +65,12 @@ impl GrantHandler for ClientCredentialsGrant {
             // Scopes named: each must come with its resource.
             Some(text) => {
                 let scopes = parse_scopes(Some(text), &machine_scopes, &self.catalog)?;
-                self.targets.check(&scopes, &requested).await?;
-                self.targets.choose(&requested, &requested, &scopes).await?
+                self.targets.check_for(client, &scopes, &requested).await?;
+                self.targets.choose_for(client, &requested, &requested, &scopes).await?
             }
             // None named: what the client may have, for the resource it names
             // (or, naming none, what no resource owns).
-            None => self.targets.choose(&requested, &requested, &machine_scopes).await?,
+            None => self.targets.choose_for(client, &requested, &requested, &machine_scopes).await?,
         };
         let scopes = target.scopes.clone();
         let now = self.clock.now();
