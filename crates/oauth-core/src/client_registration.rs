@@ -21,6 +21,12 @@ pub type RegistrationAccessDigest = Digest<RegistrationAccessKind>;
 /// the response that issues it.
 pub type RegistrationAccessToken = IssuedSecret<RegistrationAccessKind>;
 
+/// How long a client registered without an initial access token may go
+/// without being issued tokens before the janitor deletes it: far longer
+/// than a sign-in takes, short enough that rows made by anonymous callers
+/// who never sign anyone in do not pile up.
+pub const UNUSED_ANONYMOUS_CLIENT_MEMORY: Duration = Duration::days(1);
+
 /// How often a client's use is written down: at most once per this much
 /// time, so that a busy client adds no write per token request, and idle
 /// periods are still measured to well under a day.
@@ -69,9 +75,9 @@ pub struct ClientRegistration {
     pub registered_from: String,
     /// The initial access token it spent, if one was required.
     pub initial_token: Option<RegistrationTokenId>,
-    /// When it last got tokens or managed its registration, to within
-    /// [`USE_RECORDED_EVERY`].
-    pub last_used_at: OffsetDateTime,
+    /// When the token endpoint last issued it tokens, to within
+    /// [`USE_RECORDED_EVERY`]; `None` until it first did.
+    pub last_used_at: Option<OffsetDateTime>,
 }
 
 /// An update of a registration (RFC 7592 §2.2): the whole metadata, as

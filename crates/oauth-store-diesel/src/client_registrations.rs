@@ -19,7 +19,7 @@ use crate::schema::{client_registrations, clients};
 use crate::store::DieselStore;
 
 /// A row: client, token digest, application type, address, initial token, last use.
-type RegistrationRow = (String, String, String, String, Option<String>, i64);
+type RegistrationRow = (String, String, String, String, Option<String>, Option<i64>);
 
 fn from_row(row: RegistrationRow) -> Result<ClientRegistration, RepoError> {
     let (client_id, access_token, application_type, registered_from, initial_token, last_used_at) = row;
@@ -36,19 +36,25 @@ fn from_row(row: RegistrationRow) -> Result<ClientRegistration, RepoError> {
                     .ok_or_else(|| corrupt("client_registrations.initial_token_id"))
             })
             .transpose()?,
-        last_used_at: from_epoch(last_used_at).ok_or_else(|| corrupt("client_registrations.last_used_at"))?,
+        last_used_at: last_used_at
+            .map(|at| from_epoch(at).ok_or_else(|| corrupt("client_registrations.last_used_at")))
+            .transpose()?,
     })
 }
 
-/// Enabled dynamic clients last used before a time, at most a number of
-/// them: the janitor's sweep. Their secrets, consents, codes, families and
-/// registration go with them (ON DELETE CASCADE).
+/// Enabled dynamic clients idle since before a time (last issued tokens
+/// then, or never and registered then), or anonymous and never used since
+/// before another, at most a number of them: the janitor's sweep. Their
+/// secrets, consents, codes, families and registration go with them (ON
+/// DELETE CASCADE).
 struct PurgeIdleClients;
 
 impl FixedSql for PurgeIdleClients {
     const SQL: &'static str = "DELETE FROM clients WHERE id IN (SELECT c.id FROM clients c \
         JOIN client_registrations r ON r.client_id = c.id \
-        WHERE c.origin = ? AND c.disabled = ? AND r.last_used_at < ? LIMIT ?)";
+        WHERE c.origin = ? AND c.disabled = ? AND (r.last_used_at < ? \
+        OR (r.last_used_at IS NULL AND (c.created_at < ? \
+        OR (r.initial_token_id IS NULL AND c.created_at < ?)))) LIMIT ?)";
 }
 
 #[async_trait::async_trait]
@@ -66,7 +72,8 @@ impl ClientRegistrationRepository for DieselStore {
                         client_registrations::registered_from.eq(&registration.registered_from),
                         client_registrations::initial_token_id
                             .eq(registration.initial_token.map(|id| id.to_string())),
-                        client_registrations::last_used_at.eq(registration.last_used_at.unix_timestamp()),
+                        client_registrations::last_used_at
+                            .eq(registration.last_used_at.map(OffsetDateTime::unix_timestamp)),
                     ))
                     .execute(c)
                     .map(drop)
@@ -170,9 +177,11 @@ impl ClientRegistrationRepository for DieselStore {
         let id = id.as_str().to_owned();
         self.run(move |c| {
             diesel::update(
-                client_registrations::table
-                    .find(id)
-                    .filter(client_registrations::last_used_at.lt(unless_since.unix_timestamp())),
+                client_registrations::table.find(id).filter(
+                    client_registrations::last_used_at
+                        .is_null()
+                        .or(client_registrations::last_used_at.lt(unless_since.unix_timestamp())),
+                ),
             )
             .set(client_registrations::last_used_at.eq(now.unix_timestamp()))
             .execute(c)
@@ -190,13 +199,21 @@ impl ClientRegistrationRepository for DieselStore {
         .await
     }
 
-    async fn purge_idle(&self, before: OffsetDateTime, limit: u32) -> Result<u64, RepoError> {
-        let (before, limit) = (before.unix_timestamp(), i64::from(limit));
+    async fn purge_idle(
+        &self,
+        idle_before: OffsetDateTime,
+        unused_before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<u64, RepoError> {
+        let (idle, unused, limit) =
+            (idle_before.unix_timestamp(), unused_before.unix_timestamp(), i64::from(limit));
         self.run(move |c| {
             Fixed::<PurgeIdleClients>::new(vec![
                 Bind::Text(ClientOrigin::Dynamic.as_str().to_owned()),
                 Bind::Bool(false),
-                Bind::BigInt(before),
+                Bind::BigInt(idle),
+                Bind::BigInt(idle),
+                Bind::BigInt(unused),
                 Bind::BigInt(limit),
             ])
             .execute(c)

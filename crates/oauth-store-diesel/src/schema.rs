@@ -7,7 +7,7 @@ diesel::table! {
         application_type -> Text,
         registered_from -> Text,
         initial_token_id -> Nullable<Text>,
-        last_used_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
     }
 }
 

@@ -22,12 +22,14 @@ use crate::error::RepoError;
 /// - `remove` deletes the client (its secrets, grants, codes and
 ///   registration with it) only if `presented` is its current token;
 /// - deleting a client by any path deletes its registration;
-/// - `record_use` moves `last_used_at` to `now` only when it is older than
-///   `unless_since`, and is no error for an unknown client; nothing else
-///   moves it (a rotation does not);
+/// - `record_use` sets `last_used_at` to `now` when it is unset or older
+///   than `unless_since`, and is no error for an unknown client; nothing
+///   else moves it (a rotation does not);
 /// - `count` is the number of stored registrations;
-/// - `purge_idle` deletes at most `limit` dynamic clients whose last use is
-///   before `before`, none disabled (an operator's block stays);
+/// - `purge_idle` deletes at most `limit` enabled dynamic clients (an
+///   operator's block stays): those last used before `idle_before`, those
+///   never used and registered before `idle_before`, and those never used,
+///   registered without an initial access token before `unused_before`;
 /// - only digests are stored, never a token.
 #[async_trait::async_trait]
 pub trait ClientRegistrationRepository: Send + Sync {
@@ -64,7 +66,13 @@ pub trait ClientRegistrationRepository: Send + Sync {
     /// How many dynamic clients are stored.
     async fn count(&self) -> Result<u64, RepoError>;
 
-    /// Deletes at most `limit` enabled dynamic clients last used before
-    /// `before`; returns how many.
-    async fn purge_idle(&self, before: OffsetDateTime, limit: u32) -> Result<u64, RepoError>;
+    /// Deletes at most `limit` enabled dynamic clients idle since before
+    /// `idle_before`, or anonymous and never used since before
+    /// `unused_before`; returns how many.
+    async fn purge_idle(
+        &self,
+        idle_before: OffsetDateTime,
+        unused_before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<u64, RepoError>;
 }

@@ -168,13 +168,13 @@ impl RegistrationService {
     /// Registers the client `request` describes, from `address`, with the
     /// initial access token `initial_token` where one is required.
     ///
-    /// The request is checked first and refused without a charge; in
-    /// `token` mode the token is spent next (one use, atomically), so a
-    /// caller without one is refused before it is charged anything; then
-    /// the address's quota is charged (and, in `open` mode, the shared
-    /// one), and the number of stored dynamic clients checked; only then
-    /// is anything stored. A token holder over the address's quota has
-    /// spent the use.
+    /// The request is checked first and refused without a charge, then
+    /// the number of stored dynamic clients; in `token` mode the token is
+    /// spent next (one use, atomically), so a caller without one is
+    /// refused before it is charged anything; then the address's quota is
+    /// charged (and, in `open` mode, the shared one); only then is
+    /// anything stored. A token holder over the address's quota, or whose
+    /// registration then fails to be stored, has spent the use.
     #[tracing::instrument(skip_all)]
     pub async fn register(
         &self,
@@ -184,14 +184,7 @@ impl RegistrationService {
     ) -> Result<Registered, RegistrationFailure> {
         let (metadata, application_type) = self.held_to_template(request).await?;
         let now = self.ports.clock.now();
-        // Token first in `token` mode: a caller without one is refused
-        // before it is charged anything, so it cannot spend the quota of
-        // the address it shares with token holders.
-        let initial = match self.policy.mode {
-            RegistrationMode::Token => Some(self.spend(initial_token).await?),
-            RegistrationMode::Open => None,
-        };
-        self.charge(address, now).await?;
+        // The ceiling before the token: a full registry spends no use.
         if self.ports.registrations.count().await? >= self.policy.max_clients {
             tracing::warn!(
                 event = "registration_full",
@@ -199,6 +192,14 @@ impl RegistrationService {
             );
             return Err(RegistrationFailure::Full);
         }
+        // The token before any quota in `token` mode: a caller without one
+        // is refused before it is charged anything, so it cannot spend the
+        // quota of the address it shares with token holders.
+        let initial = match self.policy.mode {
+            RegistrationMode::Token => Some(self.spend(initial_token).await?),
+            RegistrationMode::Open => None,
+        };
+        self.charge(address, now).await?;
         let random = self.ports.random.as_ref();
         let secret = match metadata.client_type {
             ClientType::Confidential => Some(ClientSecret::generate(random)?),
@@ -223,7 +224,7 @@ impl RegistrationService {
             application_type,
             registered_from: address.to_owned(),
             initial_token: initial,
-            last_used_at: now,
+            last_used_at: None,
         };
         self.ports.registrations.register(&client, &registration).await?;
         tracing::info!(

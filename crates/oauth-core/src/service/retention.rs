@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::client_registration::UNUSED_ANONYMOUS_CLIENT_MEMORY;
 use crate::error::RepoError;
 use crate::ports::{
     ClientRegistrationRepository, ClientRepository, Clock, CodeRepository, LoginAttemptRepository,
@@ -123,8 +124,8 @@ impl RetentionService {
         let clients = drain(|| self.ports.clients.purge_unapproved_documents(unapproved, batch)).await?;
         let idle = match &self.idle_clients {
             Some(idle) => {
-                let before = now - idle.after;
-                let gone = drain(|| idle.registrations.purge_idle(before, batch)).await?;
+                let (idle_before, unused_before) = (now - idle.after, now - UNUSED_ANONYMOUS_CLIENT_MEMORY);
+                let gone = drain(|| idle.registrations.purge_idle(idle_before, unused_before, batch)).await?;
                 if gone > 0 {
                     tracing::info!(
                         event = "idle_clients_deleted",

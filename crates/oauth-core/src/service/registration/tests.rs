@@ -222,11 +222,12 @@ async fn delete_takes_the_current_token_and_a_disabled_client_is_closed() {
 async fn the_janitor_deletes_clients_idle_past_the_period_and_spares_used_ones() {
     use crate::service::retention::{RetentionPorts, RetentionService};
 
-    let s = setup(RegistrationMode::Open, 10, 10);
+    let s = setup(RegistrationMode::Token, 10, 10);
+    let (_, secret) = s.tokens.create(2, Duration::hours(1)).await.unwrap();
     let public =
         request(json!({"redirect_uris": ["https://rp.example/cb"], "token_endpoint_auth_method": "none"}));
-    let idle = s.service.register(&public, None, "192.0.2.1").await.unwrap();
-    let used = s.service.register(&public, None, "192.0.2.1").await.unwrap();
+    let idle = s.service.register(&public, Some(secret.expose()), "192.0.2.1").await.unwrap();
+    let used = s.service.register(&public, Some(secret.expose()), "192.0.2.1").await.unwrap();
     let janitor = RetentionService::new(RetentionPorts::over(&s.store), s.clock.clone())
         .deleting_idle_clients(s.store.clone(), Duration::days(30));
 
@@ -239,10 +240,8 @@ async fn the_janitor_deletes_clients_idle_past_the_period_and_spares_used_ones()
     s.service.read(idle.client.id.as_str(), idle.access_token.expose()).await.unwrap();
     s.clock.advance(Duration::days(10));
     janitor.purge_sign_in_state(100).await.unwrap();
-    assert!(
-        ClientRepository::find(s.store.as_ref(), &idle.client.id).await.unwrap().is_some(),
-        "exactly 30 days: kept"
-    );
+    let kept = ClientRepository::find(s.store.as_ref(), &idle.client.id).await.unwrap();
+    assert!(kept.is_some(), "exactly 30 days, and it spent a token: kept");
 
     s.clock.advance(Duration::seconds(1));
     janitor.purge_sign_in_state(100).await.unwrap();
@@ -251,6 +250,32 @@ async fn the_janitor_deletes_clients_idle_past_the_period_and_spares_used_ones()
         ClientRepository::find(s.store.as_ref(), &used.client.id).await.unwrap().is_some(),
         "used 10 days ago"
     );
+}
+
+#[tokio::test]
+async fn an_anonymous_client_never_issued_tokens_is_gone_after_a_day() {
+    use crate::client_registration::UNUSED_ANONYMOUS_CLIENT_MEMORY;
+    use crate::service::retention::{RetentionPorts, RetentionService};
+
+    let s = setup(RegistrationMode::Open, 10, 10);
+    let unused = s.service.register(&web(), None, "192.0.2.1").await.unwrap();
+    let used = s.service.register(&web(), None, "192.0.2.1").await.unwrap();
+    s.store.record_use(&used.client.id, T0, T0 - Duration::hours(1)).await.unwrap();
+    let janitor = RetentionService::new(RetentionPorts::over(&s.store), s.clock.clone())
+        .deleting_idle_clients(s.store.clone(), Duration::days(30));
+    s.clock.advance(UNUSED_ANONYMOUS_CLIENT_MEMORY);
+    janitor.purge_sign_in_state(100).await.unwrap();
+    assert!(
+        ClientRepository::find(s.store.as_ref(), &unused.client.id).await.unwrap().is_some(),
+        "a day: kept"
+    );
+    s.clock.advance(Duration::seconds(1));
+    janitor.purge_sign_in_state(100).await.unwrap();
+    assert!(
+        ClientRepository::find(s.store.as_ref(), &unused.client.id).await.unwrap().is_none(),
+        "never used: gone"
+    );
+    assert!(ClientRepository::find(s.store.as_ref(), &used.client.id).await.unwrap().is_some(), "used: kept");
 }
 
 #[tokio::test]
@@ -277,4 +302,16 @@ async fn the_number_of_dynamic_clients_is_bounded() {
     let full = s.service.register(&web(), None, "198.51.100.1").await;
     assert!(matches!(full, Err(RegistrationFailure::Full)), "{full:?}");
     assert_eq!(ClientRegistrationRepository::count(s.store.as_ref()).await.unwrap(), 5);
+}
+
+#[tokio::test]
+async fn a_full_registry_spends_no_initial_access_token() {
+    let s = setup(RegistrationMode::Token, 100, 100);
+    let (_, secret) = s.tokens.create(6, Duration::hours(1)).await.unwrap();
+    for n in 0..5 {
+        s.service.register(&web(), Some(secret.expose()), &format!("192.0.2.{n}")).await.unwrap();
+    }
+    let full = s.service.register(&web(), Some(secret.expose()), "192.0.2.9").await;
+    assert!(matches!(full, Err(RegistrationFailure::Full)), "{full:?}");
+    assert_eq!(s.tokens.list().await.unwrap()[0].uses_left, 1, "the sixth use is still there");
 }

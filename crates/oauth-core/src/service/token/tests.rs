@@ -247,7 +247,7 @@ async fn a_dynamic_clients_use_is_written_down_when_it_gets_tokens_and_only_then
         application_type: ApplicationType::Web,
         registered_from: "192.0.2.1".into(),
         initial_token: None,
-        last_used_at: registered_at,
+        last_used_at: Some(registered_at),
     };
     h.store.register(&agent, &registration).await.unwrap();
     let last_use = || async {
@@ -257,10 +257,10 @@ async fn a_dynamic_clients_use_is_written_down_when_it_gets_tokens_and_only_then
     let refused =
         h.service.token(&basic("client3", "a"), exchange("no-such-code", VERIFIER), "192.0.2.1").await;
     assert_eq!(error_code(refused), "invalid_grant");
-    assert_eq!(last_use().await, registered_at, "a failed request keeps nothing alive");
+    assert_eq!(last_use().await, Some(registered_at), "a failed request keeps nothing alive");
 
     let code = AuthorizationCode { client_id: agent.id.clone(), ..code_for("c-agent", &["openid"]) };
     CodeRepository::insert(h.store.as_ref(), &code).await.unwrap();
     h.service.token(&basic("client3", "a"), exchange("c-agent", VERIFIER), "192.0.2.1").await.unwrap();
-    assert_eq!(last_use().await, T0, "tokens issued: a use");
+    assert_eq!(last_use().await, Some(T0), "tokens issued: a use");
 }

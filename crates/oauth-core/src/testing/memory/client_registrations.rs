@@ -70,9 +70,9 @@ impl ClientRegistrationRepository for InMemoryStore {
     ) -> Result<(), RepoError> {
         self.with(|t| {
             if let Some(registration) = t.client_registrations.get_mut(id)
-                && registration.last_used_at < unless_since
+                && registration.last_used_at.is_none_or(|last| last < unless_since)
             {
-                registration.last_used_at = now;
+                registration.last_used_at = Some(now);
             }
         });
         Ok(())
@@ -82,12 +82,23 @@ impl ClientRegistrationRepository for InMemoryStore {
         Ok(self.with(|t| t.client_registrations.len() as u64))
     }
 
-    async fn purge_idle(&self, before: OffsetDateTime, limit: u32) -> Result<u64, RepoError> {
+    async fn purge_idle(
+        &self,
+        idle_before: OffsetDateTime,
+        unused_before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<u64, RepoError> {
         self.with(|t| {
+            let registered_at = |r: &ClientRegistration| t.clients.get(&r.client_id).map(|c| c.created_at);
+            let idle = |r: &ClientRegistration| match r.last_used_at {
+                Some(last) => last < idle_before,
+                None => registered_at(r)
+                    .is_some_and(|at| at < idle_before || (r.initial_token.is_none() && at < unused_before)),
+            };
             let doomed: Vec<ClientId> = t
                 .client_registrations
                 .values()
-                .filter(|r| r.last_used_at < before)
+                .filter(|r| idle(r))
                 .filter(|r| {
                     t.clients
                         .get(&r.client_id)
