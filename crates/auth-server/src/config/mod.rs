@@ -146,6 +146,14 @@ pub fn validate(raw: &RawSettings) -> Result<Config, ConfigError> {
     let keys = raw.keys.validate(&database.url, &database.data_dir)?;
     let scopes = raw.sign_in.scopes()?;
     let self_asserted = raw.self_asserted.validate(&scopes)?;
+    // A dynamic client that refreshes within its token's idle limit must
+    // not be swept as idle in between.
+    if self_asserted.registration_idle.as_secs() < raw.tokens.refresh_token_idle_secs.as_secs() {
+        return Err(ConfigError::new(
+            "registration_idle_days",
+            "must be at least refresh_token_idle_secs, or a client refreshing in time would be deleted",
+        ));
+    }
     Ok(Config { server, logging, database, argon2, scopes, sign_in, tokens, keys, self_asserted })
 }
 

@@ -265,6 +265,7 @@ fn registration_is_off_by_default_and_checked_when_on() {
         ("registration_per_ip = 20\nregistration_total = 10\n", "registration_total"),
         ("registration_idle_days = 0\n", "registration_idle_days"),
         ("registration_max_clients = 0\n", "registration_max_clients"),
+        ("registration_idle_days = 10\n", "registration_idle_days"),
     ];
     for (text, key) in refused {
         let error = from_toml(text).and_then(|raw| validate(&raw)).expect_err(text);
