@@ -23,6 +23,7 @@ pub mod password;
 pub mod pending;
 pub mod pkce;
 pub mod ports;
+pub mod pushed_request;
 mod random_id;
 pub mod redirect_uri;
 pub mod refresh;

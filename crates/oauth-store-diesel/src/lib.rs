@@ -19,6 +19,7 @@ mod grant_store;
 mod login_attempts;
 mod migrations;
 mod private_files;
+mod pushed_requests;
 mod readiness;
 mod refresh_rotation;
 mod refresh_tokens;

@@ -12,6 +12,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    pushed_requests (digest) {
+        digest -> Text,
+        client_id -> Text,
+        params -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
     registration_tokens (id) {
         id -> Text,
         digest -> Text,

@@ -8,7 +8,7 @@ use crate::client_registration::UNUSED_ANONYMOUS_CLIENT_MEMORY;
 use crate::error::RepoError;
 use crate::ports::{
     ClientRegistrationRepository, ClientRepository, Clock, CodeRepository, LoginAttemptRepository,
-    RefreshTokenRepository, RevokedTokenRepository, SessionRepository,
+    PushedRequestRepository, RefreshTokenRepository, RevokedTokenRepository, SessionRepository,
 };
 use crate::service::drain;
 use crate::throttle::ThrottlePolicy;
@@ -40,6 +40,8 @@ pub struct RetentionPorts {
     pub revoked: Arc<dyn RevokedTokenRepository>,
     /// Metadata-document clients nobody approved, kept [`UNAPPROVED_CLIENT_MEMORY`].
     pub clients: Arc<dyn ClientRepository>,
+    /// Pushed authorization requests past their expiry.
+    pub pushed: Arc<dyn PushedRequestRepository>,
 }
 
 impl RetentionPorts {
@@ -52,6 +54,7 @@ impl RetentionPorts {
             + RefreshTokenRepository
             + RevokedTokenRepository
             + ClientRepository
+            + PushedRequestRepository
             + 'static,
     {
         Self {
@@ -61,6 +64,7 @@ impl RetentionPorts {
             refresh: store.clone(),
             revoked: store.clone(),
             clients: store.clone(),
+            pushed: store.clone(),
         }
     }
 }
@@ -122,6 +126,7 @@ impl RetentionService {
         let attempts = drain(|| self.ports.attempts.purge_stale(stale, batch)).await?;
         let unapproved = now - UNAPPROVED_CLIENT_MEMORY;
         let clients = drain(|| self.ports.clients.purge_unapproved_documents(unapproved, batch)).await?;
+        let pushed = drain(|| self.ports.pushed.purge_expired(now, batch)).await?;
         let idle = match &self.idle_clients {
             Some(idle) => {
                 let (idle_before, unused_before) = (now - idle.after, now - UNUSED_ANONYMOUS_CLIENT_MEMORY);
@@ -137,7 +142,7 @@ impl RetentionService {
             }
             None => 0,
         };
-        Ok(sessions + codes + attempts + clients + idle)
+        Ok(sessions + codes + attempts + clients + pushed + idle)
     }
 
     /// Deletes every refresh family past its absolute expiry and every

@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use crate::ports::{
     ClientRegistrationRepository, ClientRepository, CodeRepository, ConsentRepository, GrantStore,
-    LoginAttemptRepository, RefreshTokenRepository, RegistrationTokenRepository, ResourceRepository,
-    RevokedTokenRepository, SessionRepository, SessionViews, SigningKeyRepository, UserRepository,
+    LoginAttemptRepository, PushedRequestRepository, RefreshTokenRepository, RegistrationTokenRepository,
+    ResourceRepository, RevokedTokenRepository, SessionRepository, SessionViews, SigningKeyRepository,
+    UserRepository,
 };
 use crate::testing::InMemoryStore;
 
@@ -42,6 +43,8 @@ pub struct ContractStores {
     pub registration_tokens: Arc<dyn RegistrationTokenRepository>,
     /// Dynamic clients' registrations.
     pub client_registrations: Arc<dyn ClientRegistrationRepository>,
+    /// Pushed authorization requests.
+    pub pushed_requests: Arc<dyn PushedRequestRepository>,
 }
 
 impl ContractStores {
@@ -62,6 +65,7 @@ impl ContractStores {
             + ResourceRepository
             + RegistrationTokenRepository
             + ClientRegistrationRepository
+            + PushedRequestRepository
             + 'static,
     {
         Self {
@@ -78,7 +82,8 @@ impl ContractStores {
             views: store.clone(),
             resources: store.clone(),
             registration_tokens: store.clone(),
-            client_registrations: store,
+            client_registrations: store.clone(),
+            pushed_requests: store,
         }
     }
 

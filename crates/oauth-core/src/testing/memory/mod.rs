@@ -11,6 +11,7 @@ mod codes;
 mod consents;
 mod grant_store;
 mod login_attempts;
+mod pushed_requests;
 mod refresh_tokens;
 mod registration_tokens;
 mod resources;
@@ -107,6 +108,7 @@ mod tests {
         document_clients: in_memory_store_meets_the_document_client_contract;
         registration_tokens: in_memory_store_meets_the_registration_token_contract;
         client_registrations: in_memory_store_meets_the_client_registration_contract;
+        pushed_requests: in_memory_store_meets_the_pushed_request_contract;
         users: in_memory_store_meets_the_user_contract;
         sign_out: in_memory_store_meets_the_sign_out_contract;
         resources: in_memory_store_meets_the_resource_contract;

@@ -50,6 +50,9 @@ pub(super) struct Tables {
     pub(super) resources: BTreeMap<ResourceUri, Resource>,
     /// Initial access tokens, as inserted.
     pub(super) registration_tokens: Vec<crate::registration_token::RegistrationToken>,
+    /// Pushed authorization requests, by the digest of their `request_uri`.
+    pub(super) pushed_requests:
+        BTreeMap<crate::pushed_request::PushedRequestDigest, crate::pushed_request::PushedRequest>,
     /// Dynamic clients' registrations, by client.
     pub(super) client_registrations: BTreeMap<ClientId, crate::client_registration::ClientRegistration>,
 }
@@ -67,6 +70,7 @@ impl Tables {
     /// cascade does; whether there was one.
     pub(super) fn remove_client(&mut self, id: &ClientId) -> bool {
         self.client_registrations.remove(id);
+        self.pushed_requests.retain(|_, p| &p.client_id != id);
         self.consents.retain(|(_, client), _| client != id);
         self.resource_consents.retain(|(_, client), _| client != id);
         self.pending.retain(|_, p| &p.client_id != id);
