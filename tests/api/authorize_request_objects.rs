@@ -1,7 +1,8 @@
-//! Request objects (OIDC Core §6) are not supported: `request` and
-//! `request_uri` are refused with their own error codes (OIDC Core §3.1.2.6),
-//! by redirect once the client and its redirect URI are verified, and
-//! discovery says so (OIDC Discovery §3).
+//! Request objects (OIDC Core §6) are not supported: `request` is refused
+//! with its own error code (OIDC Core §3.1.2.6), and a `request_uri` we did
+//! not issue at the pushed authorization request endpoint with
+//! `invalid_request_uri` (RFC 9126 §4), by redirect once the client and its
+//! redirect URI are verified; discovery says so (OIDC Discovery §3).
 
 use crate::support::app::spawn_app;
 use crate::support::browser::{Browser, authorize_query, client_redirect};
@@ -15,11 +16,11 @@ async fn request_and_request_uri_are_refused_at_the_redirect_uri_with_state_and_
     let (app, seed) = seeded_app().await;
     let rows = [
         ("request", REQUEST_OBJECT, "request_not_supported"),
-        ("request_uri", "https://rp.example/request.jwt", "request_uri_not_supported"),
+        ("request_uri", "https://rp.example/request.jwt", "invalid_request_uri"),
         (
             "request_uri",
             "urn:ietf:params:oauth:request_uri:6esc_11ACC5bwc014ltc14eY22c",
-            "request_uri_not_supported",
+            "invalid_request_uri",
         ),
     ];
     for (name, value, error) in rows {

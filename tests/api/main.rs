@@ -34,6 +34,7 @@ mod logout_endpoint;
 mod logout_redirects;
 mod metadata_document_bounds;
 mod metadata_document_flow;
+mod pushed_authorization;
 mod refresh_token_rules;
 mod registration_tokens_cli;
 mod repo_audit;

@@ -10,9 +10,7 @@ use oauth_core::password::Password;
 use oauth_core::ports::PasswordHasher as _;
 use oauth_core::ports::{Clock, RandomSource, ResourceRepository, TokenSigner, TokenVerifier};
 use oauth_core::service::authorize::{AuthorizePorts, AuthorizeService};
-use oauth_core::service::client_directory::{
-    ClientDirectory, DocumentClients, DocumentPolicy, DocumentPorts,
-};
+use oauth_core::service::client_directory::ClientDirectory;
 use oauth_core::service::clients::ClientService;
 use oauth_core::service::key_ring::{KeyPolicy, KeyRing};
 use oauth_core::service::logout::{LogoutPorts, LogoutService};
@@ -21,20 +19,21 @@ use oauth_core::service::retention::{RetentionPorts, RetentionService};
 use oauth_core::service::token_endpoints::{TokenEndpointPorts, TokenEndpoints};
 use oauth_core::service::users::UserService;
 use oauth_core::session::SessionSecret;
-use oauth_core::throttle::AuthorizeQuota;
 use oauth_http_actix::{AppState, CookiePolicy, Pages, Publication, ServerOptions, build_server};
 use oauth_keys::{Argon2Hasher, JoseKeyMaterial, JoseVerifier, MasterKey, OsRandom};
 use oauth_store_diesel::{DieselStore, MigrationReport, StoreError, run_migrations};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::cache::{CachedLoginAttempts, CachedResources, CachedVerifier, TtlClientCache};
+use crate::cache::{CachedLoginAttempts, CachedResources, CachedVerifier};
 use crate::clock::SystemClock;
 use crate::config::{Config, ConfigError, Duration, MasterKeySource};
 use crate::exit::CommandError;
+mod client_directory;
+mod pushed;
 mod registration;
+pub use client_directory::client_directory;
+pub use pushed::pushed_authorization;
 pub use registration::registration_service;
-
-use crate::outbound::{CacheBounds, CachedDocuments, DocumentFetcher, FetchLimits, SystemLookup};
 
 /// The HTTP server, composed and bound, not yet running, and its janitor.
 pub struct Application {
@@ -79,6 +78,8 @@ impl Application {
             browser_services(config, &store, &clients, &targets, verifier.clone(), clock.clone()).await?;
         let registration =
             registration_service(config, &store, clients.clone(), registry.clone(), clock.clone());
+        let authorize = Arc::new(browser.authorize);
+        let pushed = pushed_authorization(config, &store, clients.clone(), authorize.clone(), clock.clone());
         let endpoints =
             token_endpoints(config, &store, clients, targets, keys.clone(), verifier, clock.clone());
         let janitor = crate::janitor::Janitor {
@@ -95,13 +96,17 @@ impl Application {
         if registration.is_some() {
             metadata = metadata.with_registration_endpoint();
         }
+        if config.sign_in.require_pushed {
+            metadata = metadata.requiring_pushed_requests();
+        }
         let metadata = serde_json::to_string(&metadata).map_err(|e| CommandError::Runtime(e.to_string()))?;
         // At most a day (validated), so it fits `Cache-Control: max-age`.
         let max_age = u32::try_from(config.keys.jwks_max_age.as_secs()).unwrap_or(u32::MAX);
         let publication = Publication::new(metadata, oauth_metadata_path(issuer), max_age, max_age);
         let state = AppState {
             readiness: Arc::new(store),
-            authorize: Arc::new(browser.authorize),
+            authorize,
+            pushed: Arc::new(pushed),
             logout: Arc::new(browser.logout),
             token: Arc::new(endpoints.token),
             introspection: Arc::new(endpoints.introspection),
@@ -182,61 +187,6 @@ pub fn client_service(config: &Config, store: DieselStore) -> ClientService {
         Arc::new(config.scopes.clone()),
     )
     .with_resource_registry(store)
-}
-
-/// How every service of the server reads clients: through one cache,
-/// shared, in front of the store (docs/SECURITY.md § Read caches); and, when
-/// configured, clients described by metadata documents, fetched through the
-/// guarded fetcher (docs/SECURITY.md § Outbound fetches).
-pub fn client_directory(
-    config: &Config,
-    store: &DieselStore,
-    registry: &Arc<dyn ResourceRepository>,
-    clock: Arc<dyn Clock>,
-) -> Result<ClientDirectory, CommandError> {
-    let cache = TtlClientCache::new(config.database.client_cache_ttl.to_time());
-    let directory = ClientDirectory::cached(Arc::new(store.clone()), Arc::new(cache), clock.clone());
-    let Some(cimd) = config.self_asserted.metadata_documents else { return Ok(directory) };
-    if cimd.allow_http_loopback {
-        tracing::warn!(
-            event = "cimd_http_loopback_allowed",
-            "cimd_allow_http_loopback is on: client metadata documents are fetched over plain http from \
-             127.0.0.1 and [::1]; this is for development only, never for production"
-        );
-    }
-    let limits = FetchLimits {
-        max_bytes: cimd.max_bytes,
-        connect_timeout: cimd.timeout.to_std().min(std::time::Duration::from_secs(2)),
-        deadline: cimd.timeout.to_std(),
-        allow_http_loopback: cimd.allow_http_loopback,
-    };
-    let fetcher = DocumentFetcher::new(limits, Arc::new(SystemLookup))
-        .map_err(|e| CommandError::Runtime(format!("cannot build the document fetcher: {e}")))?;
-    let bounds = CacheBounds {
-        min: cimd.cache_min.to_time(),
-        max: cimd.cache_max.to_time(),
-        entries: cimd.cache_entries,
-    };
-    let documents = CachedDocuments::new(Arc::new(fetcher), clock.clone(), bounds);
-    let ports = DocumentPorts {
-        documents: Arc::new(documents),
-        store: Arc::new(store.clone()),
-        resources: registry.clone(),
-        // The per-address quota is counted in the store, shared by every instance.
-        attempts: Arc::new(store.clone()),
-        clock,
-    };
-    let policy = DocumentPolicy {
-        template: config.self_asserted.template.clone(),
-        allow_http_loopback: cimd.allow_http_loopback,
-        new_clients: AuthorizeQuota { per_address: cimd.new_clients_per_ip, ..AuthorizeQuota::default() },
-        new_clients_total: AuthorizeQuota {
-            per_address: cimd.new_clients_total,
-            ..AuthorizeQuota::default()
-        },
-    };
-    let clients = DocumentClients::new(ports, policy);
-    Ok(directory.with_metadata_documents(Arc::new(clients)))
 }
 
 /// The services of the browser's pages.

@@ -164,6 +164,11 @@ impl AuthorizationParams {
         self.single(name).map_err(|problem| OAuthError::InvalidRequest(problem.to_string().into()))
     }
 
+    /// The `request_uri` of a pushed request (RFC 9126 §4), if one was sent.
+    pub fn request_uri(&self) -> Result<Option<&str>, Untrusted> {
+        self.single("request_uri")
+    }
+
     /// Step 1a: the client to look up.
     pub fn client_id(&self) -> Result<ClientId, Untrusted> {
         let text = self.single("client_id")?.ok_or(Untrusted::MissingClientId)?;
@@ -311,9 +316,11 @@ fn refuse_request_objects(params: &RequestParams) -> Result<(), OAuthError> {
             "request objects are not supported; send the parameters themselves".into(),
         ));
     }
+    // A request_uri we issued was taken before this check (RFC 9126 §4);
+    // one still here is not ours, or expired, or used already.
     if sent("request_uri") {
-        return Err(OAuthError::RequestUriNotSupported(
-            "request_uri is not supported; send the parameters themselves".into(),
+        return Err(OAuthError::InvalidRequestUri(
+            "the request_uri is unknown, expired or already used; push the request again".into(),
         ));
     }
     Ok(())

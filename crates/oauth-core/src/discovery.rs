@@ -21,6 +21,8 @@ pub const INTROSPECTION_PATH: &str = "/oauth/introspect";
 pub const REVOCATION_PATH: &str = "/oauth/revoke";
 /// See [`AUTHORIZATION_PATH`].
 pub const END_SESSION_PATH: &str = "/oauth/logout";
+/// See [`AUTHORIZATION_PATH`].
+pub const PUSHED_AUTHORIZATION_PATH: &str = "/oauth/par";
 /// See [`AUTHORIZATION_PATH`]. A client's configuration endpoint (RFC 7592)
 /// is this path, a slash and its id.
 pub const REGISTRATION_PATH: &str = "/oauth/register";
@@ -53,6 +55,11 @@ pub struct ServerMetadata {
     pub revocation_endpoint_auth_methods_supported: Vec<&'static str>,
     /// OpenID Connect RP-Initiated Logout 1.0 §2.1.
     pub end_session_endpoint: String,
+    /// RFC 9126 §5.
+    pub pushed_authorization_request_endpoint: String,
+    /// RFC 9126 §5: present (and true) only when every request must be pushed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub require_pushed_authorization_requests: Option<bool>,
     /// RFC 8414 §2: `code` only.
     pub response_types_supported: Vec<&'static str>,
     /// RFC 8414 §2.
@@ -109,6 +116,8 @@ impl ServerMetadata {
                 "none",
             ],
             end_session_endpoint: format!("{issuer}{END_SESSION_PATH}"),
+            pushed_authorization_request_endpoint: format!("{issuer}{PUSHED_AUTHORIZATION_PATH}"),
+            require_pushed_authorization_requests: None,
             response_types_supported: vec!["code"],
             response_modes_supported: vec!["query"],
             grant_types_supported: vec!["authorization_code", "refresh_token", "client_credentials"],
@@ -149,6 +158,13 @@ impl ServerMetadata {
         self
     }
 
+    /// Says that every authorization request must be pushed (RFC 9126 §5).
+    #[must_use]
+    pub fn requiring_pushed_requests(mut self) -> Self {
+        self.require_pushed_authorization_requests = Some(true);
+        self
+    }
+
     /// Lists the registration endpoint (RFC 7591 §3).
     #[must_use]
     pub fn with_registration_endpoint(mut self) -> Self {
@@ -183,6 +199,12 @@ mod tests {
         assert_eq!(pathed.revocation_endpoint, "https://example.com/auth/oauth/revoke");
         assert_eq!(pathed.end_session_endpoint, "https://example.com/auth/oauth/logout");
         assert_eq!(pathed.registration_endpoint, None, "off unless said");
+        assert_eq!(pathed.pushed_authorization_request_endpoint, "https://example.com/auth/oauth/par");
+        assert_eq!(pathed.require_pushed_authorization_requests, None);
+        assert_eq!(
+            pathed.clone().requiring_pushed_requests().require_pushed_authorization_requests,
+            Some(true)
+        );
         assert_eq!(
             pathed.clone().with_registration_endpoint().registration_endpoint.as_deref(),
             Some("https://example.com/auth/oauth/register")

@@ -59,6 +59,10 @@ pub enum OAuthError {
     /// reference (`request_uri`), which this server does not support.
     #[error("request_uri_not_supported: {0}")]
     RequestUriNotSupported(Detail),
+    /// RFC 9101 §6.2 (used by RFC 9126 §4): a `request_uri` that names no
+    /// live pushed request of this client.
+    #[error("invalid_request_uri: {0}")]
+    InvalidRequestUri(Detail),
     /// RFC 8707 §2: a `resource` that is malformed, unknown, not allowed for
     /// the client, or not one a token can be minted for.
     #[error("invalid_target: {0}")]
@@ -100,6 +104,7 @@ impl OAuthError {
             Self::InteractionRequired(_) => "interaction_required",
             Self::RequestNotSupported(_) => "request_not_supported",
             Self::RequestUriNotSupported(_) => "request_uri_not_supported",
+            Self::InvalidRequestUri(_) => "invalid_request_uri",
             Self::InvalidTarget(_) => "invalid_target",
             Self::InvalidToken(_) => "invalid_token",
             Self::InsufficientScope(_) => "insufficient_scope",
@@ -126,6 +131,7 @@ impl OAuthError {
             | Self::InteractionRequired(d)
             | Self::RequestNotSupported(d)
             | Self::RequestUriNotSupported(d)
+            | Self::InvalidRequestUri(d)
             | Self::InvalidTarget(d)
             | Self::InvalidToken(d)
             | Self::InsufficientScope(d)
@@ -185,6 +191,7 @@ mod tests {
             (OAuthError::InteractionRequired("x".into()), "interaction_required"),
             (OAuthError::RequestNotSupported("x".into()), "request_not_supported"),
             (OAuthError::RequestUriNotSupported("x".into()), "request_uri_not_supported"),
+            (OAuthError::InvalidRequestUri("x".into()), "invalid_request_uri"),
             (OAuthError::UnsupportedResponseType("x".into()), "unsupported_response_type"),
             (OAuthError::InvalidTarget("x".into()), "invalid_target"),
             (OAuthError::InvalidToken("x".into()), "invalid_token"),

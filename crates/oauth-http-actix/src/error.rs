@@ -46,6 +46,7 @@ impl ResponseError for ApiError {
             | OAuthError::InteractionRequired(_)
             | OAuthError::RequestNotSupported(_)
             | OAuthError::RequestUriNotSupported(_)
+            | OAuthError::InvalidRequestUri(_)
             | OAuthError::UnsupportedTokenType(_) => StatusCode::BAD_REQUEST,
         }
     }

@@ -8,6 +8,7 @@ use oauth_core::service::authorize::AuthorizeService;
 use oauth_core::service::cors::CorsService;
 use oauth_core::service::introspection::IntrospectionService;
 use oauth_core::service::logout::LogoutService;
+use oauth_core::service::pushed_authorization::PushedAuthorizationService;
 use oauth_core::service::registration::RegistrationService;
 use oauth_core::service::revocation::RevocationService;
 use oauth_core::service::token::TokenService;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub logout: Arc<LogoutService>,
     /// The token endpoint: client authentication and the grants.
     pub token: Arc<TokenService>,
+    /// The pushed authorization request endpoint (RFC 9126).
+    pub pushed: Arc<PushedAuthorizationService>,
     /// The introspection endpoint (RFC 7662).
     pub introspection: Arc<IntrospectionService>,
     /// The revocation endpoint (RFC 7009).
@@ -146,14 +149,33 @@ pub(crate) mod testing {
         let signer = Arc::new(RecordingSigner::default());
         let mut ports = AuthorizePorts::over(store, Arc::new(PlainTextHasher), clock.clone(), random.clone());
         let logout = LogoutService::new(LogoutPorts::over(store), signer.clone(), clock.clone());
-        let mut token_ports = TokenEndpointPorts::over(store, signer.clone(), signer, clock, random);
+        let mut token_ports =
+            TokenEndpointPorts::over(store, signer.clone(), signer, clock.clone(), random.clone());
         adjust(&mut ports, &mut token_ports);
         let policy = TokenPolicy::for_issuer("http://127.0.0.1:8080");
         let dummy = oauth_core::password::PasswordHash::new("$plaintext-test-only$dummy".into());
+        let authenticator = oauth_core::service::client_authentication::ClientAuthenticator::new(
+            token_ports.clients.clone(),
+            token_ports.attempts.clone(),
+            clock.clone(),
+        );
         let endpoints = TokenEndpoints::compose(token_ports, Arc::default(), policy);
+        let authorize =
+            Arc::new(AuthorizeService::new(ports, Arc::default(), SignInPolicy::default(), dummy));
+        let push_ports = oauth_core::service::pushed_authorization::PushPorts {
+            authenticator,
+            authorize: authorize.clone(),
+            pushed: store.clone(),
+            clock,
+            random,
+        };
         AppState {
             readiness,
-            authorize: Arc::new(AuthorizeService::new(ports, Arc::default(), SignInPolicy::default(), dummy)),
+            pushed: Arc::new(PushedAuthorizationService::new(
+                push_ports,
+                oauth_core::pushed_request::DEFAULT_PUSHED_REQUEST_LIFETIME,
+            )),
+            authorize,
             logout: Arc::new(logout),
             token: Arc::new(endpoints.token),
             introspection: Arc::new(endpoints.introspection),

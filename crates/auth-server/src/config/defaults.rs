@@ -67,6 +67,10 @@ impl Default for SignInSettings {
             login_max_failures_per_ip: 30,
             login_lockout_secs: Duration::minutes(15),
             authorize_requests_per_ip: AuthorizeQuota::default().per_address,
+            require_pushed_authorization_requests: false,
+            pushed_request_lifetime_secs: Duration::seconds(
+                oauth_core::pushed_request::DEFAULT_PUSHED_REQUEST_LIFETIME.whole_seconds().unsigned_abs(),
+            ),
         }
     }
 }

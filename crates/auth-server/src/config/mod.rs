@@ -107,6 +107,8 @@ pub struct Config {
     pub scopes: ScopeCatalog,
     /// Codes, sessions, PKCE and the brute-force guard.
     pub sign_in: SignInPolicy,
+    /// How long a pushed authorization request waits for the browser.
+    pub pushed_request_lifetime: Duration,
     /// Lifetimes, audience and algorithms of issued tokens.
     pub tokens: TokenPolicy,
     /// The master key, and how keys are reloaded, published and rotated.
@@ -154,7 +156,19 @@ pub fn validate(raw: &RawSettings) -> Result<Config, ConfigError> {
             "must be at least refresh_token_idle_secs, or a client refreshing in time would be deleted",
         ));
     }
-    Ok(Config { server, logging, database, argon2, scopes, sign_in, tokens, keys, self_asserted })
+    let pushed_request_lifetime = raw.sign_in.pushed_request_lifetime_secs;
+    Ok(Config {
+        server,
+        logging,
+        database,
+        argon2,
+        scopes,
+        sign_in,
+        pushed_request_lifetime,
+        tokens,
+        keys,
+        self_asserted,
+    })
 }
 
 fn positive(key: &str, value: impl TryInto<u64>) -> Result<(), ConfigError> {

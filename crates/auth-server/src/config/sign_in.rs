@@ -29,6 +29,10 @@ pub struct SignInSettings {
     /// Sign-in requests (pending requests, anonymous sessions) one address may
     /// store per 10 minutes; past it, `/oauth/authorize` answers 429.
     pub authorize_requests_per_ip: u32,
+    /// Only pushed authorization requests (RFC 9126 §5) are accepted.
+    pub require_pushed_authorization_requests: bool,
+    /// How long a pushed request waits for the browser (RFC 9126 §2.2).
+    pub pushed_request_lifetime_secs: Duration,
 }
 
 impl SignInSettings {
@@ -49,6 +53,12 @@ impl SignInSettings {
         positive("login_max_failures", self.login_max_failures)?;
         positive("login_max_failures_per_ip", self.login_max_failures_per_ip)?;
         positive("authorize_requests_per_ip", self.authorize_requests_per_ip)?;
+        if !(10..=600).contains(&self.pushed_request_lifetime_secs.as_secs()) {
+            return Err(ConfigError::new(
+                "pushed_request_lifetime_secs",
+                "must be between 10 and 600 seconds",
+            ));
+        }
         if !(1..=86_400).contains(&self.login_lockout_secs.as_secs()) {
             return Err(ConfigError::new("login_lockout_secs", "must be between 1 and 86400 seconds"));
         }
@@ -70,6 +80,7 @@ impl SignInSettings {
                 per_address: self.authorize_requests_per_ip,
                 ..AuthorizeQuota::default()
             },
+            require_pushed: self.require_pushed_authorization_requests,
         })
     }
 }

@@ -156,7 +156,7 @@ fn request_objects_are_refused_by_redirect_with_their_own_codes() {
         (
             "request_uri",
             |p| p.push(("request_uri", "urn:ietf:params:oauth:request_uri:abc")),
-            "request_uri_not_supported",
+            "invalid_request_uri",
         ),
         (
             "request with the other parameters only inside it",
@@ -172,7 +172,7 @@ fn request_objects_are_refused_by_redirect_with_their_own_codes() {
                 p.retain(|(k, _)| matches!(*k, "client_id" | "redirect_uri" | "state"));
                 p.push(("request_uri", "https://rp.example/request.jwt"));
             },
-            "request_uri_not_supported",
+            "invalid_request_uri",
         ),
     ];
     for (name, change, code) in rows {

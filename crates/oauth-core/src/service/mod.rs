@@ -12,6 +12,7 @@ pub mod key_ring;
 pub mod live_token;
 pub mod logout;
 pub mod mint;
+pub mod pushed_authorization;
 mod quota;
 pub mod registration;
 pub mod registration_tokens;

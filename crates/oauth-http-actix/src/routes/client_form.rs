@@ -53,6 +53,11 @@ impl ClientForm {
         self.params.value(name).map(str::to_owned)
     }
 
+    /// Every pair of the form, in the order received.
+    pub(crate) fn pairs(&self) -> Vec<(String, String)> {
+        self.params.iter().map(|(name, value)| (name.to_owned(), value.to_owned())).collect()
+    }
+
     /// Every non-empty value of a repeatable field (RFC 8707 §2 `resource`).
     pub(crate) fn values(&self, name: &str) -> Vec<String> {
         self.params.values(name).map(str::to_owned).collect()

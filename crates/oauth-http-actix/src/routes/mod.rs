@@ -10,6 +10,7 @@ mod health;
 mod interaction;
 mod login;
 mod logout;
+mod pushed;
 mod registration;
 mod token;
 mod token_state;
@@ -53,6 +54,7 @@ pub const ROUTES: &[(&[&str], &str)] = &[
     (&["GET"], "/.well-known/jwks.json"),
     (&["GET"], "/.well-known/openid-configuration"),
     (&["GET"], "/.well-known/oauth-authorization-server"),
+    (&["POST"], "/oauth/par"),
     (&["POST"], "/oauth/register"),
     (&["GET", "PUT", "DELETE"], "/oauth/register/{client_id}"),
 ];
@@ -116,6 +118,11 @@ pub(crate) fn configure(config: &mut web::ServiceConfig) {
             resource("/oauth/token")
                 .route(web::post().to(token::token))
                 .route(web::method(actix_web::http::Method::OPTIONS).to(token::preflight))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            resource("/oauth/par")
+                .route(web::post().to(pushed::push))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(

@@ -12,6 +12,7 @@ use super::{consent_step_given, still_signed_in};
 use crate::authorization_request::{AuthorizationParams, AuthorizationRequest, Prompt, RedirectError};
 use crate::error::OAuthError;
 use crate::ports::SessionView;
+use crate::pushed_request::digest_of_presented;
 use crate::session::{Login, Session, SessionDigest, csrf_token};
 use crate::user::User;
 
@@ -30,10 +31,17 @@ impl AuthorizeService {
         cookie: Option<&str>,
         address: &str,
     ) -> Result<Answer<AuthorizeOutcome>, PageError> {
+        let (params, was_pushed) = self.unpushed(params).await?;
         let request = match self.checked_request(&params, Some(address)).await? {
             Ok(request) => request,
             Err(error) => return Ok(redirect(AuthorizationResponse::Error(error))),
         };
+        if self.policy.require_pushed && !was_pushed {
+            let error = OAuthError::InvalidRequest(
+                "this server accepts only pushed authorization requests (RFC 9126 §5)".into(),
+            );
+            return Ok(refuse(&request, error));
+        }
         let now = self.now();
         let view = self.live_view(cookie, &request, now).await?;
         let (session, user, granted) = match view {
@@ -106,6 +114,25 @@ impl AuthorizeService {
 }
 
 impl AuthorizeService {
+    /// The pushed request a `request_uri` names (RFC 9126 §4), taken for
+    /// good, in place of every other parameter sent; `true` when there was
+    /// one. A `request_uri` that names no live request of this client
+    /// leaves the parameters as sent, for the usual checks to answer
+    /// (`invalid_request_uri` once the client and redirect URI are known).
+    async fn unpushed(&self, params: AuthorizationParams) -> Result<(AuthorizationParams, bool), PageError> {
+        let Some(presented) = params.request_uri().map_err(PageError::Untrusted)? else {
+            return Ok((params, false));
+        };
+        let client_id = params.client_id().map_err(PageError::Untrusted)?;
+        let (Some(pushed), Some(digest)) = (&self.ports.pushed, digest_of_presented(presented)) else {
+            return Ok((params, false));
+        };
+        match pushed.take(&digest, &client_id, self.now()).await? {
+            Some(request) => Ok((request.params, true)),
+            None => Ok((params, false)),
+        }
+    }
+
     /// The browser's live session, with its user and their consent to the
     /// request's client: one read of the store.
     async fn live_view(

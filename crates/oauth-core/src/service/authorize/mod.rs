@@ -26,7 +26,8 @@ use crate::pending::{
 };
 use crate::ports::{
     ClientRepository, Clock, CodeRepository, ConsentRepository, LoginAttemptRepository, PasswordHasher,
-    RandomSource, ResourceRepository, SessionRepository, SessionViews, UserRepository,
+    PushedRequestRepository, RandomSource, ResourceRepository, SessionRepository, SessionViews,
+    UserRepository,
 };
 use crate::scope::ScopeCatalog;
 use crate::service::client_directory::ClientDirectory;
@@ -57,6 +58,9 @@ pub struct SignInPolicy {
     pub throttle: ThrottlePolicy,
     /// How many sign-in requests one address may leave in the store.
     pub quota: AuthorizeQuota,
+    /// Only pushed requests are accepted (RFC 9126 §5,
+    /// `require_pushed_authorization_requests`).
+    pub require_pushed: bool,
 }
 
 /// The ports of the authorization endpoint and its login and consent pages.
@@ -85,6 +89,9 @@ pub struct AuthorizePorts {
     pub random: Arc<dyn RandomSource>,
     /// The resource registry (RFC 8707): what a request may name.
     pub targets: ResourceTargets,
+    /// Pushed requests (RFC 9126), taken by the `request_uri` that names
+    /// them; `None`: no request is pushed here.
+    pub pushed: Option<Arc<dyn PushedRequestRepository>>,
 }
 
 impl AuthorizePorts {
@@ -104,9 +111,11 @@ impl AuthorizePorts {
             + SessionViews
             + LoginAttemptRepository
             + ResourceRepository
+            + PushedRequestRepository
             + 'static,
     {
         Self {
+            pushed: Some(store.clone()),
             targets: ResourceTargets::new(store.clone()),
             clients: ClientDirectory::uncached(store.clone()),
             users: store.clone(),

@@ -5,6 +5,7 @@ use super::{AuthorizeService, PageError};
 use crate::authorization_request::{
     AuthorizationParams, AuthorizationRequest, RedirectError, trust_redirect, validate,
 };
+use crate::error::OAuthError;
 use crate::pending::PendingAuthorization;
 use crate::service::client_directory::Admission;
 
@@ -58,6 +59,23 @@ impl AuthorizeService {
             },
             Err(Ok(back_to_client)) => Ok(Err(back_to_client)),
             Err(Err(page)) => Err(page),
+        }
+    }
+
+    /// A pushed request (RFC 9126 §2.1) checked exactly as `/oauth/authorize`
+    /// would check it, its refusals as the token endpoint's errors: an
+    /// unknown client or unregistered redirect URI is `invalid_request`.
+    pub async fn check_pushed(&self, params: &AuthorizationParams) -> Result<(), OAuthError> {
+        match self.checked_request(params, None).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(refused)) => Err(refused.error),
+            Err(PageError::Untrusted(untrusted)) => {
+                Err(OAuthError::InvalidRequest(untrusted.to_string().into()))
+            }
+            Err(PageError::Unavailable) => Err(OAuthError::TemporarilyUnavailable(
+                "too many requests are being checked; try again shortly".into(),
+            )),
+            Err(other) => Err(OAuthError::ServerError(other.to_string().into())),
         }
     }
 

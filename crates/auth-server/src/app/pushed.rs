@@ -1,0 +1,36 @@
+//! The pushed authorization request endpoint (RFC 9126) over the real
+//! adapters: client authentication as at the token endpoint, the
+//! authorization endpoint's checks (docs/SECURITY.md § Pushed
+//! authorization requests).
+
+use std::sync::Arc;
+
+use oauth_core::ports::Clock;
+use oauth_core::service::authorize::AuthorizeService;
+use oauth_core::service::client_authentication::ClientAuthenticator;
+use oauth_core::service::client_directory::ClientDirectory;
+use oauth_core::service::pushed_authorization::{PushPorts, PushedAuthorizationService};
+use oauth_keys::OsRandom;
+use oauth_store_diesel::DieselStore;
+
+use crate::config::Config;
+
+/// `POST /oauth/par`. Failed authentications are counted in the store,
+/// shared with the token endpoint's counters.
+pub fn pushed_authorization(
+    config: &Config,
+    store: &DieselStore,
+    clients: ClientDirectory,
+    authorize: Arc<AuthorizeService>,
+    clock: Arc<dyn Clock>,
+) -> PushedAuthorizationService {
+    let store = Arc::new(store.clone());
+    let ports = PushPorts {
+        authenticator: ClientAuthenticator::new(clients, store.clone(), clock.clone()),
+        authorize,
+        pushed: store,
+        clock,
+        random: Arc::new(OsRandom::new()),
+    };
+    PushedAuthorizationService::new(ports, config.pushed_request_lifetime.to_time())
+}

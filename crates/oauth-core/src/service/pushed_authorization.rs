@@ -1,0 +1,111 @@
+//! The pushed authorization request endpoint (RFC 9126 §2): the client
+//! authenticates as at the token endpoint, sends its authorization request
+//! in the body, and gets a `request_uri` for the browser to carry. The
+//! request is checked here exactly as `/oauth/authorize` checks it, so a
+//! bad one is refused before any browser is involved.
+
+use std::sync::Arc;
+
+use time::Duration;
+
+use crate::authorization_request::AuthorizationParams;
+use crate::client::Client;
+use crate::client_auth::PresentedCredentials;
+use crate::error::OAuthError;
+use crate::ports::{Clock, PushedRequestRepository, RandomSource};
+use crate::pushed_request::{PushedRequest, RequestUri};
+use crate::service::authorize::AuthorizeService;
+use crate::service::client_authentication::{ClientAuthenticator, TokenFailure};
+
+/// Members of the body that authenticate the client and are never stored
+/// with the request.
+const CREDENTIALS: &[&str] = &["client_id", "client_secret", "client_assertion", "client_assertion_type"];
+
+/// What the endpoint answers (RFC 9126 §2.2).
+#[derive(Debug)]
+pub struct Pushed {
+    /// `urn:ietf:params:oauth:request_uri:…`, shown this once.
+    pub request_uri: String,
+    /// Seconds until it names nothing.
+    pub expires_in: i64,
+}
+
+/// The ports the endpoint uses.
+pub struct PushPorts {
+    /// Client authentication, as at the token endpoint.
+    pub authenticator: ClientAuthenticator,
+    /// The authorization endpoint's checks.
+    pub authorize: Arc<AuthorizeService>,
+    /// Where pushed requests wait for the browser.
+    pub pushed: Arc<dyn PushedRequestRepository>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// The `request_uri` values.
+    pub random: Arc<dyn RandomSource>,
+}
+
+impl std::fmt::Debug for PushPorts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushPorts").finish_non_exhaustive()
+    }
+}
+
+/// `POST /oauth/par`.
+pub struct PushedAuthorizationService {
+    ports: PushPorts,
+    lifetime: Duration,
+}
+
+impl std::fmt::Debug for PushedAuthorizationService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushedAuthorizationService").field("lifetime", &self.lifetime).finish_non_exhaustive()
+    }
+}
+
+impl PushedAuthorizationService {
+    /// The endpoint over `ports`; a pushed request lives `lifetime`.
+    pub fn new(ports: PushPorts, lifetime: Duration) -> Self {
+        Self { ports, lifetime }
+    }
+
+    /// Authenticates the client (failures counted as at the token
+    /// endpoint), checks the request `pairs` it pushed, and stores it.
+    #[tracing::instrument(skip_all, fields(client_id = %credentials.client_id))]
+    pub async fn push(
+        &self,
+        credentials: &PresentedCredentials,
+        pairs: Vec<(String, String)>,
+        address: &str,
+    ) -> Result<(Client, Pushed), TokenFailure> {
+        let client = self.ports.authenticator.authenticate(credentials, address).await?;
+        let params = request_of(pairs, &client)?;
+        self.ports.authorize.check_pushed(&params).await?;
+        let uri = RequestUri::generate(self.ports.random.as_ref())?;
+        let now = self.ports.clock.now();
+        let request = PushedRequest {
+            digest: uri.digest(),
+            client_id: client.id.clone(),
+            params,
+            created_at: now,
+            expires_at: now + self.lifetime,
+        };
+        self.ports.pushed.insert(&request).await?;
+        Ok((client, Pushed { request_uri: uri.to_uri(), expires_in: self.lifetime.whole_seconds() }))
+    }
+}
+
+/// The authorization request in `pairs`, without the client's credentials
+/// and with the authenticated client's id (RFC 9126 §2.1: a pushed request
+/// is the client's own, whatever `client_id` the body repeats).
+fn request_of(pairs: Vec<(String, String)>, client: &Client) -> Result<AuthorizationParams, OAuthError> {
+    if pairs.iter().any(|(name, value)| name == "request_uri" && !value.is_empty()) {
+        return Err(OAuthError::InvalidRequest("request_uri must not be pushed (RFC 9126 §2.1)".into()));
+    }
+    let mut request: Vec<(String, String)> =
+        pairs.into_iter().filter(|(name, _)| !CREDENTIALS.contains(&name.as_str())).collect();
+    request.push(("client_id".into(), client.id.as_str().to_owned()));
+    Ok(AuthorizationParams::new(request))
+}
+
+#[cfg(test)]
+mod tests;
