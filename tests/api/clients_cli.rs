@@ -251,3 +251,21 @@ fn foundation_health_and_users_still_work_with_clients_registered() {
     let (status, _) = server.terminate();
     assert!(status.success());
 }
+
+#[test]
+fn require_par_is_set_at_creation_and_changed_by_update() {
+    let (binary, db) = (Binary::new(), TestDatabase::sqlite());
+    let url = db.url_text();
+    let created = json(
+        &binary,
+        &url,
+        &create_client("Strict", "public", "https://strict.example/cb", &["--require-par", "--json"]),
+    );
+    assert_eq!(created["require_pushed_authorization_requests"], true);
+    let id = created["client_id"].as_str().unwrap().to_owned();
+    let updated = json(&binary, &url, &["clients", "update", &id, "--require-par", "false", "--json"]);
+    assert_eq!(updated["require_pushed_authorization_requests"], false);
+    let plain =
+        json(&binary, &url, &create_client("Plain", "public", "https://plain.example/cb", &["--json"]));
+    assert_eq!(plain["require_pushed_authorization_requests"], false, "off by default");
+}

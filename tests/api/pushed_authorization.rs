@@ -139,3 +139,19 @@ async fn the_server_can_require_every_request_to_be_pushed() {
         .await;
     assert_eq!(carried.status(), StatusCode::OK, "a pushed one: the login page");
 }
+
+#[tokio::test]
+async fn a_client_can_be_held_to_pushed_requests_alone() {
+    let (app, lenient) = seeded_app().await;
+    let strict = register(&app, "Strict", |spec| spec.require_pushed_requests = true).await;
+    let plain = Browser::new(&app).get(&format!("/oauth/authorize?{}", authorize_query(&strict, &[]))).await;
+    let answer = client_redirect(&plain, REDIRECT_URI);
+    assert_eq!(answer.get("error").map(String::as_str), Some("invalid_request"), "a plain request");
+    let pushed = push(&app, &strict, &[]).await.field("request_uri");
+    let carried = Browser::new(&app)
+        .get(&format!("/oauth/authorize?{}", carried(&strict.client_id, &pushed, false)))
+        .await;
+    assert_eq!(carried.status(), StatusCode::OK, "a pushed one: the login page");
+    let other = Browser::new(&app).get(&format!("/oauth/authorize?{}", authorize_query(&lenient, &[]))).await;
+    assert_eq!(other.status(), StatusCode::OK, "other clients as before");
+}

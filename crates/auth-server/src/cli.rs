@@ -146,6 +146,9 @@ pub struct CreateClient {
     /// A resource server that may introspect every client's tokens.
     #[arg(long)]
     pub introspect_any: bool,
+    /// Accept only pushed authorization requests (RFC 9126) from this client.
+    #[arg(long)]
+    pub require_par: bool,
     /// A registered resource (API) the client may ask tokens for, by URI (repeatable).
     #[arg(long = "resource", value_name = "URI")]
     pub resources: Vec<String>,
@@ -189,6 +192,9 @@ pub struct UpdateClient {
     /// true or false: may introspect every client's tokens.
     #[arg(long, value_name = "BOOL")]
     pub introspect_any: Option<bool>,
+    /// true or false: accept only pushed authorization requests (RFC 9126).
+    #[arg(long, value_name = "BOOL")]
+    pub require_par: Option<bool>,
     #[arg(long = "resource", value_name = "URI")]
     pub resources: Vec<String>,
     /// Remove every resource: the client's tokens carry the server's default audience.

@@ -245,6 +245,9 @@ pub struct ClientMetadata {
     /// A resource server that may introspect every client's tokens (RFC 7662
     /// §4: which tokens a caller may see is the server's policy). Off by default.
     pub may_introspect_any: bool,
+    /// Only pushed authorization requests are accepted for this client
+    /// (RFC 9126 §6, `require_pushed_authorization_requests`). Off by default.
+    pub require_pushed_requests: bool,
     /// The resource servers (RFC 8707) the client may ask tokens for; none
     /// by default, when its tokens carry the server's default audience.
     pub resources: BTreeSet<ResourceUri>,

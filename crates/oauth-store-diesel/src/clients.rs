@@ -56,6 +56,7 @@ struct ClientChanges {
     updated_at: i64,
     post_logout_redirect_uris: String,
     may_introspect_any: bool,
+    require_pushed_requests: bool,
     resources: String,
 }
 
@@ -82,6 +83,7 @@ fn changes(
         updated_at: updated_at.unix_timestamp(),
         post_logout_redirect_uris: join(m.post_logout_redirect_uris.iter().map(RedirectUri::as_str)),
         may_introspect_any: m.may_introspect_any,
+        require_pushed_requests: m.require_pushed_requests,
         resources: join(m.resources.iter().map(ResourceUri::as_str)),
     }
 }

@@ -68,6 +68,7 @@ diesel::table! {
         may_introspect_any -> Bool,
         resources -> Text,
         origin -> Text,
+        require_pushed_requests -> Bool,
     }
 }
 

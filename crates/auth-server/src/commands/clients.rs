@@ -109,6 +109,7 @@ fn create_spec(args: &CreateClient) -> ClientSpec {
         skip_consent: args.skip_consent,
         post_logout_redirect_uris: args.post_logout_redirect_uris.clone(),
         may_introspect_any: args.introspect_any,
+        require_pushed_requests: args.require_par,
         resources: args.resources.clone(),
     }
 }
@@ -127,6 +128,7 @@ fn client_update(args: &UpdateClient) -> ClientUpdate {
             given(&args.post_logout_redirect_uris)
         },
         may_introspect_any: args.introspect_any,
+        require_pushed_requests: args.require_par,
         resources: if args.clear_resources { Some(Vec::new()) } else { given(&args.resources) },
     }
 }
@@ -172,6 +174,7 @@ fn describe(client: &Client, secret: Option<&ClientSecret>) -> Value {
         "skip_consent": m.skip_consent,
         "post_logout_redirect_uris": strs(&m.post_logout_redirect_uris),
         "may_introspect_any": m.may_introspect_any,
+        "require_pushed_authorization_requests": m.require_pushed_requests,
         "resources": strs(&m.resources),
         "disabled": client.disabled,
         "secrets": client.secrets.iter().map(|s| json!({
@@ -206,6 +209,7 @@ fn print_client(client: &Client, secret: Option<&ClientSecret>, json: bool) -> R
         format!("skip_consent:   {}", m.skip_consent),
         format!("logout_uris:    {}", list(strs(&m.post_logout_redirect_uris))),
         format!("introspect_any: {}", m.may_introspect_any),
+        format!("require_par:    {}", m.require_pushed_requests),
         format!("resources:      {}", list(strs(&m.resources))),
         format!("disabled:       {}", client.disabled),
         format!("secrets:        {}", secrets_summary(client)),

@@ -60,6 +60,9 @@ pub struct ClientSpec {
     /// A resource server that may introspect every client's tokens.
     #[serde(default)]
     pub may_introspect_any: bool,
+    /// Only pushed authorization requests (RFC 9126 §6).
+    #[serde(default)]
+    pub require_pushed_requests: bool,
     /// The resource servers (RFC 8707) the client may ask tokens for, by URI.
     #[serde(default)]
     pub resources: Vec<String>,
@@ -158,6 +161,7 @@ impl ClientSpec {
             skip_consent: self.skip_consent,
             post_logout_redirect_uris,
             may_introspect_any: self.may_introspect_any,
+            require_pushed_requests: self.require_pushed_requests,
             resources,
         })
     }
@@ -227,6 +231,7 @@ impl From<&ClientMetadata> for ClientSpec {
                 .map(|u| u.as_str().to_owned())
                 .collect(),
             may_introspect_any: metadata.may_introspect_any,
+            require_pushed_requests: metadata.require_pushed_requests,
             resources: metadata.resources.iter().map(|r| r.as_str().to_owned()).collect(),
         }
     }

@@ -73,6 +73,7 @@ impl SelfAssertedTemplate {
             skip_consent: false,
             post_logout_redirect_uris: Vec::new(),
             may_introspect_any: false,
+            require_pushed_requests: false,
             resources: open.iter().map(|r| r.uri.clone()).collect(),
         }
     }

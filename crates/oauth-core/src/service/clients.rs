@@ -86,6 +86,8 @@ pub struct ClientUpdate {
     pub post_logout_redirect_uris: Option<Vec<String>>,
     /// Sets whether the client may introspect every client's tokens.
     pub may_introspect_any: Option<bool>,
+    /// Sets whether only pushed authorization requests are accepted.
+    pub require_pushed_requests: Option<bool>,
     /// Replaces the resource servers the client may ask tokens for.
     pub resources: Option<Vec<String>>,
 }
@@ -225,6 +227,9 @@ impl ClientService {
         }
         if let Some(uris) = update.post_logout_redirect_uris {
             spec.post_logout_redirect_uris = uris;
+        }
+        if let Some(pushed) = update.require_pushed_requests {
+            spec.require_pushed_requests = pushed;
         }
         if let Some(any) = update.may_introspect_any {
             spec.may_introspect_any = any;

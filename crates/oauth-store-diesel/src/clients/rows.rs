@@ -35,6 +35,7 @@ pub(super) type ClientRow = (
     bool,
     String,
     String,
+    bool,
 );
 /// A `client_secrets` row: client id, digest, created, expires.
 pub(super) type SecretRow = (String, String, i64, Option<i64>);
@@ -59,6 +60,7 @@ macro_rules! client_columns {
             clients::may_introspect_any,
             clients::resources,
             clients::origin,
+            clients::require_pushed_requests,
         )
     };
 }
@@ -95,6 +97,7 @@ pub(super) fn from_rows(row: ClientRow, secret_rows: Vec<SecretRow>) -> Result<C
         may_introspect_any,
         resources,
         origin,
+        require_pushed_requests,
     ) = row;
     let client_type: ClientType = client_type.parse().map_err(|_| corrupt("clients.client_type"))?;
     let metadata = ClientMetadata {
@@ -121,6 +124,7 @@ pub(super) fn from_rows(row: ClientRow, secret_rows: Vec<SecretRow>) -> Result<C
             })
             .collect::<Result<_, _>>()?,
         may_introspect_any,
+        require_pushed_requests,
         resources: split(&resources)
             .map(|r| ResourceUri::parse(r).map_err(|_| corrupt("clients.resources")))
             .collect::<Result<_, _>>()?,

@@ -36,7 +36,8 @@ impl AuthorizeService {
             Ok(request) => request,
             Err(error) => return Ok(redirect(AuthorizationResponse::Error(error))),
         };
-        if self.policy.require_pushed && !was_pushed {
+        let required = self.policy.require_pushed || request.target.client.metadata.require_pushed_requests;
+        if required && !was_pushed {
             let error = OAuthError::InvalidRequest(
                 "this server accepts only pushed authorization requests (RFC 9126 §5)".into(),
             );
