@@ -168,13 +168,15 @@ pub(crate) mod testing {
             pushed: store.clone(),
             clock,
             random,
+            attempts: store.clone(),
+        };
+        let push_policy = oauth_core::service::pushed_authorization::PushPolicy {
+            lifetime: oauth_core::pushed_request::DEFAULT_PUSHED_REQUEST_LIFETIME,
+            quota: oauth_core::throttle::AuthorizeQuota::default(),
         };
         AppState {
             readiness,
-            pushed: Arc::new(PushedAuthorizationService::new(
-                push_ports,
-                oauth_core::pushed_request::DEFAULT_PUSHED_REQUEST_LIFETIME,
-            )),
+            pushed: Arc::new(PushedAuthorizationService::new(push_ports, push_policy)),
             authorize,
             logout: Arc::new(logout),
             token: Arc::new(endpoints.token),

@@ -9,7 +9,7 @@ use oauth_core::ports::Clock;
 use oauth_core::service::authorize::AuthorizeService;
 use oauth_core::service::client_authentication::ClientAuthenticator;
 use oauth_core::service::client_directory::ClientDirectory;
-use oauth_core::service::pushed_authorization::{PushPorts, PushedAuthorizationService};
+use oauth_core::service::pushed_authorization::{PushPolicy, PushPorts, PushedAuthorizationService};
 use oauth_keys::OsRandom;
 use oauth_store_diesel::DieselStore;
 
@@ -28,9 +28,15 @@ pub fn pushed_authorization(
     let ports = PushPorts {
         authenticator: ClientAuthenticator::new(clients, store.clone(), clock.clone()),
         authorize,
-        pushed: store,
+        pushed: store.clone(),
         clock,
         random: Arc::new(OsRandom::new()),
+        // Counted in the store, shared by every instance.
+        attempts: store,
     };
-    PushedAuthorizationService::new(ports, config.pushed_request_lifetime.to_time())
+    // The same number per address as sign-in requests: both are rows an
+    // unauthenticated caller can make.
+    let policy =
+        PushPolicy { lifetime: config.pushed_request_lifetime.to_time(), quota: config.sign_in.quota };
+    PushedAuthorizationService::new(ports, policy)
 }

@@ -12,14 +12,55 @@ use crate::authorization_request::AuthorizationParams;
 use crate::client::Client;
 use crate::client_auth::PresentedCredentials;
 use crate::error::OAuthError;
-use crate::ports::{Clock, PushedRequestRepository, RandomSource};
+use crate::ports::{Clock, LoginAttemptRepository, PushedRequestRepository, RandomSource};
 use crate::pushed_request::{PushedRequest, RequestUri};
 use crate::service::authorize::AuthorizeService;
 use crate::service::client_authentication::{ClientAuthenticator, TokenFailure};
+use crate::service::quota::charge;
+use crate::throttle::AuthorizeQuota;
 
 /// Members of the body that authenticate the client and are never stored
 /// with the request.
 const CREDENTIALS: &[&str] = &["client_id", "client_secret", "client_assertion", "client_assertion_type"];
+
+/// Why a push was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PushFailure {
+    /// As at the token endpoint: the client's authentication, the request,
+    /// the store.
+    #[error(transparent)]
+    Refused(#[from] TokenFailure),
+    /// The address has stored its quota of pushed requests (RFC 9126 §2.3:
+    /// 429).
+    #[error("too many pushed requests from this address")]
+    Throttled {
+        /// Seconds until the quota allows another.
+        retry_after_secs: u64,
+    },
+}
+
+impl From<OAuthError> for PushFailure {
+    fn from(error: OAuthError) -> Self {
+        Self::Refused(error.into())
+    }
+}
+
+impl From<crate::error::RepoError> for PushFailure {
+    fn from(error: crate::error::RepoError) -> Self {
+        Self::Refused(error.into())
+    }
+}
+
+/// How pushed requests are bounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PushPolicy {
+    /// How long one waits for the browser.
+    pub lifetime: Duration,
+    /// How many one address may store per window: a public client
+    /// authenticates with its id alone, so this is the bound on rows
+    /// that anyone can make.
+    pub quota: AuthorizeQuota,
+}
 
 /// What the endpoint answers (RFC 9126 §2.2).
 #[derive(Debug)]
@@ -42,6 +83,8 @@ pub struct PushPorts {
     pub clock: Arc<dyn Clock>,
     /// The `request_uri` values.
     pub random: Arc<dyn RandomSource>,
+    /// The counters of the per-address quota.
+    pub attempts: Arc<dyn LoginAttemptRepository>,
 }
 
 impl std::fmt::Debug for PushPorts {
@@ -53,19 +96,19 @@ impl std::fmt::Debug for PushPorts {
 /// `POST /oauth/par`.
 pub struct PushedAuthorizationService {
     ports: PushPorts,
-    lifetime: Duration,
+    policy: PushPolicy,
 }
 
 impl std::fmt::Debug for PushedAuthorizationService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PushedAuthorizationService").field("lifetime", &self.lifetime).finish_non_exhaustive()
+        f.debug_struct("PushedAuthorizationService").field("policy", &self.policy).finish_non_exhaustive()
     }
 }
 
 impl PushedAuthorizationService {
-    /// The endpoint over `ports`; a pushed request lives `lifetime`.
-    pub fn new(ports: PushPorts, lifetime: Duration) -> Self {
-        Self { ports, lifetime }
+    /// The endpoint over `ports`, bounded by `policy`.
+    pub fn new(ports: PushPorts, policy: PushPolicy) -> Self {
+        Self { ports, policy }
     }
 
     /// Authenticates the client (failures counted as at the token
@@ -76,21 +119,31 @@ impl PushedAuthorizationService {
         credentials: &PresentedCredentials,
         pairs: Vec<(String, String)>,
         address: &str,
-    ) -> Result<(Client, Pushed), TokenFailure> {
+    ) -> Result<(Client, Pushed), PushFailure> {
         let client = self.ports.authenticator.authenticate(credentials, address).await?;
         let params = request_of(pairs, &client)?;
         self.ports.authorize.check_pushed(&params).await?;
-        let uri = RequestUri::generate(self.ports.random.as_ref())?;
         let now = self.ports.clock.now();
+        let attempts = self.ports.attempts.as_ref();
+        if let Some(retry_after_secs) =
+            charge(attempts, self.policy.quota, "pushed-request", address, now).await?
+        {
+            tracing::warn!(
+                event = "pushed_request_throttled",
+                "pushed request refused: address over its quota"
+            );
+            return Err(PushFailure::Throttled { retry_after_secs });
+        }
+        let uri = RequestUri::generate(self.ports.random.as_ref()).map_err(TokenFailure::from)?;
         let request = PushedRequest {
             digest: uri.digest(),
             client_id: client.id.clone(),
             params,
             created_at: now,
-            expires_at: now + self.lifetime,
+            expires_at: now + self.policy.lifetime,
         };
         self.ports.pushed.insert(&request).await?;
-        Ok((client, Pushed { request_uri: uri.to_uri(), expires_in: self.lifetime.whole_seconds() }))
+        Ok((client, Pushed { request_uri: uri.to_uri(), expires_in: self.policy.lifetime.whole_seconds() }))
     }
 }
 

@@ -32,7 +32,10 @@ impl AuthorizeService {
         address: &str,
     ) -> Result<Answer<AuthorizeOutcome>, PageError> {
         let (params, was_pushed) = self.unpushed(params).await?;
-        let request = match self.checked_request(&params, Some(address)).await? {
+        // A request about to be refused for not being pushed brings in no
+        // new metadata-document client (no fetch, no row).
+        let admitting = (was_pushed || !self.policy.require_pushed).then_some(address);
+        let request = match self.checked_request(&params, admitting).await? {
             Ok(request) => request,
             Err(error) => return Ok(redirect(AuthorizationResponse::Error(error))),
         };

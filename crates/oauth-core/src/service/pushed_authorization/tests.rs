@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use time::Duration;
 
-use super::{PushPorts, PushedAuthorizationService};
+use super::{PushFailure, PushPolicy, PushPorts, PushedAuthorizationService};
 use crate::authorization_request::AuthorizationParams;
 use crate::client::AuthMethod;
 use crate::client_auth::PresentedCredentials;
@@ -14,6 +14,7 @@ use crate::service::client_authentication::{ClientAuthenticator, TokenFailure};
 use crate::service::client_directory::ClientDirectory;
 use crate::testing::fixtures::{self, T0};
 use crate::testing::{InMemoryStore, ManualClock, PlainTextHasher, SeqRandom};
+use crate::throttle::AuthorizeQuota;
 
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
@@ -37,8 +38,19 @@ async fn setup() -> Setup {
     let authorize = Arc::new(AuthorizeService::new(ports, Arc::default(), SignInPolicy::default(), dummy));
     let authenticator =
         ClientAuthenticator::new(ClientDirectory::uncached(store.clone()), store.clone(), clock.clone());
-    let ports = PushPorts { authenticator, authorize, pushed: store.clone(), clock: clock.clone(), random };
-    Setup { par: PushedAuthorizationService::new(ports, Duration::seconds(60)), store, clock }
+    let ports = PushPorts {
+        authenticator,
+        authorize,
+        pushed: store.clone(),
+        clock: clock.clone(),
+        random,
+        attempts: store.clone(),
+    };
+    let policy = PushPolicy {
+        lifetime: Duration::seconds(60),
+        quota: AuthorizeQuota { per_address: 5, window: Duration::minutes(10) },
+    };
+    Setup { par: PushedAuthorizationService::new(ports, policy), store, clock }
 }
 
 fn body(extra: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -62,10 +74,11 @@ fn post(id: &str, secret: &str) -> PresentedCredentials {
     }
 }
 
-fn refused_with(result: Result<impl std::fmt::Debug, TokenFailure>) -> &'static str {
+fn refused_with(result: Result<impl std::fmt::Debug, PushFailure>) -> &'static str {
     match result {
-        Err(TokenFailure::Refused(error)) => error.code(),
-        Err(TokenFailure::ClientThrottled) => "throttled",
+        Err(PushFailure::Refused(TokenFailure::Refused(error))) => error.code(),
+        Err(PushFailure::Refused(TokenFailure::ClientThrottled)) => "throttled",
+        Err(PushFailure::Throttled { .. }) => "too_many_requests",
         Ok(_) => "accepted",
     }
 }
@@ -170,4 +183,36 @@ async fn the_authorization_endpoint_takes_a_pushed_request_once() {
     ]);
     let expired = authorize.begin(expired, None, "192.0.2.1").await;
     assert!(refused(&expired), "expired: {expired:?}");
+}
+
+#[tokio::test]
+async fn no_credential_is_stored_and_the_client_id_is_always_the_authenticated_one() {
+    let s = setup().await;
+    let extra = [
+        ("client_assertion", "eyJ.secret.sig"),
+        ("client_assertion_type", "urn:x"),
+        ("client_id", "client2"),
+    ];
+    let (_, pushed) = s.par.push(&post("client1", "s"), body(&extra), "192.0.2.1").await.unwrap();
+    let digest = digest_of_presented(&pushed.request_uri).unwrap();
+    let client1 = fixtures::client(1, "Billing", "s").id;
+    let stored =
+        s.store.take(&digest, &client1, T0).await.unwrap().expect("stored for the authenticated client");
+    let text = stored.params.to_urlencoded();
+    for secret in ["client_secret", "client_assertion", "client2"] {
+        assert!(!text.contains(secret), "{secret} kept: {text}");
+    }
+}
+
+#[tokio::test]
+async fn one_address_may_store_only_its_quota_of_pushed_requests() {
+    let s = setup().await;
+    for _ in 0..5 {
+        s.par.push(&post("client1", "s"), body(&[]), "192.0.2.1").await.unwrap();
+    }
+    let over = s.par.push(&post("client1", "s"), body(&[]), "192.0.2.1").await;
+    assert!(matches!(over, Err(PushFailure::Throttled { retry_after_secs: 1..=600 })), "{over:?}");
+    s.par.push(&post("client1", "s"), body(&[]), "198.51.100.1").await.expect("another address");
+    s.clock.advance(Duration::minutes(10));
+    s.par.push(&post("client1", "s"), body(&[]), "192.0.2.1").await.expect("a new window");
 }
