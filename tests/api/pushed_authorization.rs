@@ -133,6 +133,20 @@ async fn the_server_can_require_every_request_to_be_pushed() {
     let plain = Browser::new(&app).get(&format!("/oauth/authorize?{}", authorize_query(&seed, &[]))).await;
     let answer = client_redirect(&plain, REDIRECT_URI);
     assert_eq!(answer.get("error").map(String::as_str), Some("invalid_request"), "a plain request");
+    let silent_query = authorize_query(&seed, &[("prompt", Some("none"))]);
+    let silent = Browser::new(&app).get(&format!("/oauth/authorize?{silent_query}")).await;
+    let answer = client_redirect(&silent, REDIRECT_URI);
+    assert_eq!(answer.get("error").map(String::as_str), Some("invalid_request"), "prompt=none");
+    let query = authorize_query(&seed, &[]);
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut browser = Browser::new(&app);
+    let posted = browser.post("/oauth/authorize", &fields).await;
+    // A POST is answered as the same request by GET (so the browser sends
+    // its cookie), which is then refused.
+    let followed = browser.get(&crate::support::browser::location(&posted)).await;
+    let answer = client_redirect(&followed, REDIRECT_URI);
+    assert_eq!(answer.get("error").map(String::as_str), Some("invalid_request"), "POST");
     let pushed = push(&app, &seed, &[]).await.field("request_uri");
     let carried = Browser::new(&app)
         .get(&format!("/oauth/authorize?{}", carried(&seed.client_id, &pushed, false)))
