@@ -21,6 +21,7 @@ fn expected(issuer: &str) -> Value {
         "revocation_endpoint": format!("{issuer}/oauth/revoke"),
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "end_session_endpoint": format!("{issuer}/oauth/logout"),
+        "pushed_authorization_request_endpoint": format!("{issuer}/oauth/par"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
