@@ -169,6 +169,17 @@ wire_enum! {
 }
 
 wire_enum! {
+    /// `application_type` (OpenID Connect Dynamic Client Registration 1.0
+    /// §2), which decides the redirect URIs a dynamic client may register.
+    ApplicationType {
+        /// A web server: https redirect URIs on a real host.
+        Web => "web",
+        /// An app on the user's device: https, or http on a loopback literal.
+        Native => "native",
+    }
+}
+
+wire_enum! {
     /// Where a client's registration comes from. Only an operator's
     /// registration is trusted as said; the others are self-asserted
     /// (RFC 7591 §5), so their consent page is always shown and marks them.

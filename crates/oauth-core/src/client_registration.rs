@@ -5,6 +5,7 @@
 
 use time::{Duration, OffsetDateTime};
 
+pub use crate::client::ApplicationType;
 use crate::client::{ClientId, ClientMetadata};
 use crate::digest::{Digest, IssuedSecret};
 use crate::registration_token::RegistrationTokenId;
@@ -31,35 +32,6 @@ pub const UNUSED_ANONYMOUS_CLIENT_MEMORY: Duration = Duration::days(1);
 /// time, so that a busy client adds no write per token request, and idle
 /// periods are still measured to well under a day.
 pub const USE_RECORDED_EVERY: Duration = Duration::hours(1);
-
-/// `application_type` (OpenID Connect Dynamic Client Registration 1.0 §2),
-/// which decides the redirect URIs a client may register.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ApplicationType {
-    /// A web server: https redirect URIs on a real host.
-    Web,
-    /// An app on the user's device: https, or http on a loopback literal.
-    Native,
-}
-
-impl ApplicationType {
-    /// The wire spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Web => "web",
-            Self::Native => "native",
-        }
-    }
-
-    /// The wire spelling read back; `None` for anything else.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "web" => Some(Self::Web),
-            "native" => Some(Self::Native),
-            _ => None,
-        }
-    }
-}
 
 /// What is stored of a dynamic client's registration, beside the client.
 #[derive(Debug, Clone, PartialEq, Eq)]

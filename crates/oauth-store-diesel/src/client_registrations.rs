@@ -4,9 +4,7 @@
 use diesel::prelude::*;
 use oauth_core::RepoError;
 use oauth_core::client::{Client, ClientId, ClientOrigin};
-use oauth_core::client_registration::{
-    ApplicationType, ClientRegistration, RegistrationAccessDigest, RegistrationRevision,
-};
+use oauth_core::client_registration::{ClientRegistration, RegistrationAccessDigest, RegistrationRevision};
 use oauth_core::ports::ClientRegistrationRepository;
 use oauth_core::registration_token::RegistrationTokenId;
 use time::OffsetDateTime;
@@ -27,8 +25,9 @@ fn from_row(row: RegistrationRow) -> Result<ClientRegistration, RepoError> {
         client_id: ClientId::parse(&client_id).map_err(|_| corrupt("client_registrations.client_id"))?,
         access_token: RegistrationAccessDigest::from_hex(&access_token)
             .ok_or_else(|| corrupt("client_registrations.access_token"))?,
-        application_type: ApplicationType::parse(&application_type)
-            .ok_or_else(|| corrupt("client_registrations.application_type"))?,
+        application_type: application_type
+            .parse()
+            .map_err(|_| corrupt("client_registrations.application_type"))?,
         registered_from,
         initial_token: initial_token
             .map(|id| {

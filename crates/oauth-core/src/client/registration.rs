@@ -50,8 +50,9 @@ impl RegistrationRequest {
     pub fn application_type(&self) -> Result<ApplicationType, RegistrationRefused> {
         match self.application_type.as_deref() {
             None => Ok(ApplicationType::Web),
-            Some(text) => ApplicationType::parse(text)
-                .ok_or_else(|| metadata_fault("application_type", "must be web or native")),
+            Some(text) => {
+                text.parse().map_err(|_| metadata_fault("application_type", "must be web or native"))
+            }
         }
     }
 }
