@@ -78,6 +78,21 @@ pub(crate) fn log_cause(error: &OAuthError) {
     }
 }
 
+/// [`json_error`] that says when to try again (RFC 9110 §10.2.3): a quota's
+/// 429, or a 503 that will not clear at once.
+pub(crate) fn json_error_retry_after(
+    status: StatusCode,
+    code: &str,
+    description: &str,
+    retry_after_secs: u64,
+) -> HttpResponse {
+    let mut response = json_error(status, code, description);
+    if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
 /// A JSON error response that is never cached.
 pub(crate) fn json_error(status: StatusCode, code: &str, description: &str) -> HttpResponse {
     HttpResponse::build(status)

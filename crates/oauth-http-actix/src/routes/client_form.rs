@@ -12,8 +12,9 @@ use oauth_core::client::{AuthMethod, Client};
 use oauth_core::client_auth::{PresentedCredentials, identify};
 use oauth_core::request_params::RequestParams;
 use oauth_core::service::token::TokenFailure;
+use oauth_core::throttle::CLIENT_WINDOW;
 
-use crate::error::{ApiError, json_error};
+use crate::error::{ApiError, json_error_retry_after};
 use crate::params::form_pairs;
 use crate::state::AppState;
 
@@ -72,15 +73,12 @@ impl ClientForm {
     pub(crate) fn failure(&self, failure: TokenFailure) -> HttpResponse {
         match failure {
             TokenFailure::Refused(error) => refuse(error, self.tried_basic()),
-            TokenFailure::ClientThrottled => {
-                let mut response = json_error(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "invalid_client",
-                    "too many failed client authentications; try again later",
-                );
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
-                response
-            }
+            TokenFailure::ClientThrottled => json_error_retry_after(
+                StatusCode::TOO_MANY_REQUESTS,
+                "invalid_client",
+                "too many failed client authentications; try again later",
+                CLIENT_WINDOW.whole_seconds().unsigned_abs(),
+            ),
         }
     }
 }

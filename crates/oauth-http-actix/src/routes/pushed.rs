@@ -3,13 +3,12 @@
 //! `request_uri` the browser carries instead of the parameters.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use oauth_core::service::pushed_authorization::PushFailure;
 use serde::Serialize;
 
 use super::client_form::ClientForm;
-use crate::error::json_error;
+use crate::error::json_error_retry_after;
 use crate::state::AppState;
 
 /// RFC 9126 §2.2.
@@ -30,16 +29,11 @@ pub(crate) async fn push(request: HttpRequest, body: web::Bytes, state: web::Dat
         Ok((_, pushed)) => super::uncached(StatusCode::CREATED)
             .json(PushedBody { request_uri: &pushed.request_uri, expires_in: pushed.expires_in }),
         Err(PushFailure::Refused(failure)) => form.failure(failure),
-        Err(PushFailure::Throttled { retry_after_secs }) => {
-            let mut response = json_error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_requests",
-                "too many pushed requests from this address; try again later",
-            );
-            if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            response
-        }
+        Err(PushFailure::Throttled { retry_after_secs }) => json_error_retry_after(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            "too many pushed requests from this address; try again later",
+            retry_after_secs,
+        ),
     }
 }

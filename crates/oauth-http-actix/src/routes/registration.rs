@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::uncached;
-use crate::error::{ApiError, json_error};
+use crate::error::{ApiError, json_error, json_error_retry_after};
 use crate::state::AppState;
 
 mod answer;
@@ -175,26 +175,18 @@ fn refuse(failure: RegistrationFailure) -> HttpResponse {
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
             response
         }
-        RegistrationFailure::Throttled { retry_after_secs } => {
-            let mut response = json_error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_requests",
-                "too many registrations from this address; try again later",
-            );
-            if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            response
-        }
-        RegistrationFailure::Full => {
-            let mut response = json_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "temporarily_unavailable",
-                "no more clients can register now; ask the operator",
-            );
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
-            response
-        }
+        RegistrationFailure::Throttled { retry_after_secs } => json_error_retry_after(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            "too many registrations from this address; try again later",
+            retry_after_secs,
+        ),
+        RegistrationFailure::Full => json_error_retry_after(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            "no more clients can register now; ask the operator",
+            3600,
+        ),
         RegistrationFailure::Storage(error) => {
             actix_web::ResponseError::error_response(&ApiError(error.into()))
         }
