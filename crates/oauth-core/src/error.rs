@@ -55,10 +55,6 @@ pub enum OAuthError {
     /// (`request`), which this server does not support.
     #[error("request_not_supported: {0}")]
     RequestNotSupported(Detail),
-    /// OIDC Core §3.1.2.6, §6.2: the request named a request object by
-    /// reference (`request_uri`), which this server does not support.
-    #[error("request_uri_not_supported: {0}")]
-    RequestUriNotSupported(Detail),
     /// RFC 9101 §6.2 (used by RFC 9126 §4): a `request_uri` that names no
     /// live pushed request of this client.
     #[error("invalid_request_uri: {0}")]
@@ -103,7 +99,6 @@ impl OAuthError {
             Self::ConsentRequired(_) => "consent_required",
             Self::InteractionRequired(_) => "interaction_required",
             Self::RequestNotSupported(_) => "request_not_supported",
-            Self::RequestUriNotSupported(_) => "request_uri_not_supported",
             Self::InvalidRequestUri(_) => "invalid_request_uri",
             Self::InvalidTarget(_) => "invalid_target",
             Self::InvalidToken(_) => "invalid_token",
@@ -130,7 +125,6 @@ impl OAuthError {
             | Self::ConsentRequired(d)
             | Self::InteractionRequired(d)
             | Self::RequestNotSupported(d)
-            | Self::RequestUriNotSupported(d)
             | Self::InvalidRequestUri(d)
             | Self::InvalidTarget(d)
             | Self::InvalidToken(d)
@@ -190,7 +184,6 @@ mod tests {
             (OAuthError::ConsentRequired("x".into()), "consent_required"),
             (OAuthError::InteractionRequired("x".into()), "interaction_required"),
             (OAuthError::RequestNotSupported("x".into()), "request_not_supported"),
-            (OAuthError::RequestUriNotSupported("x".into()), "request_uri_not_supported"),
             (OAuthError::InvalidRequestUri("x".into()), "invalid_request_uri"),
             (OAuthError::UnsupportedResponseType("x".into()), "unsupported_response_type"),
             (OAuthError::InvalidTarget("x".into()), "invalid_target"),

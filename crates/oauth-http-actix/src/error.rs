@@ -45,7 +45,6 @@ impl ResponseError for ApiError {
             | OAuthError::ConsentRequired(_)
             | OAuthError::InteractionRequired(_)
             | OAuthError::RequestNotSupported(_)
-            | OAuthError::RequestUriNotSupported(_)
             | OAuthError::InvalidRequestUri(_)
             | OAuthError::UnsupportedTokenType(_) => StatusCode::BAD_REQUEST,
         }
@@ -113,7 +112,7 @@ mod tests {
             (OAuthError::InvalidRequest("x".into()), 400),
             (OAuthError::InvalidGrant("x".into()), 400),
             (OAuthError::RequestNotSupported("x".into()), 400),
-            (OAuthError::RequestUriNotSupported("x".into()), 400),
+            (OAuthError::InvalidRequestUri("x".into()), 400),
             (OAuthError::InvalidClient("x".into()), 401),
             (OAuthError::InvalidToken("x".into()), 401),
             (OAuthError::InsufficientScope("x".into()), 403),
