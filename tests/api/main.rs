@@ -19,6 +19,8 @@ mod database_cli;
 mod discovery_issuer;
 mod discovery_keys;
 mod discovery_metadata;
+mod dpop_binding;
+mod dpop_proofs;
 mod dynamic_registration;
 mod dynamic_registration_management;
 mod embedding;

@@ -29,6 +29,7 @@ use crate::clock::SystemClock;
 use crate::config::{Config, ConfigError, Duration, MasterKeySource};
 use crate::exit::CommandError;
 mod client_directory;
+mod dpop;
 mod pushed;
 mod registration;
 pub use client_directory::client_directory;
@@ -79,9 +80,13 @@ impl Application {
         let registration =
             registration_service(config, &store, clients.clone(), registry.clone(), clock.clone());
         let authorize = Arc::new(browser.authorize);
-        let pushed = pushed_authorization(config, &store, clients.clone(), authorize.clone(), clock.clone());
-        let endpoints =
+        let dpop = dpop::dpop_service(config, &store, clock.clone()).await?;
+        let pushed = pushed_authorization(config, &store, clients.clone(), authorize.clone(), clock.clone())
+            .proving_possession_with(dpop.clone());
+        let mut endpoints =
             token_endpoints(config, &store, clients, targets, keys.clone(), verifier, clock.clone());
+        endpoints.token = endpoints.token.proving_possession_with(dpop.clone());
+        endpoints.userinfo = endpoints.userinfo.proving_possession_with(dpop);
         let janitor = crate::janitor::Janitor {
             retention: Arc::new(retention_service(config, &store, clock.clone())),
             keys: keys.clone(),

@@ -112,6 +112,7 @@ pub struct JsonFlag {
 
 /// Arguments of `clients create`.
 #[derive(Debug, Args)]
+#[expect(clippy::struct_excessive_bools, reason = "one command-line switch per client flag")]
 pub struct CreateClient {
     /// Unique display name (shown on the consent page).
     #[arg(long)]
@@ -149,6 +150,9 @@ pub struct CreateClient {
     /// Accept only pushed authorization requests (RFC 9126) from this client.
     #[arg(long)]
     pub require_par: bool,
+    /// Require a DPoP proof (RFC 9449) with every token request of this client.
+    #[arg(long)]
+    pub dpop_bound: bool,
     /// A registered resource (API) the client may ask tokens for, by URI (repeatable).
     #[arg(long = "resource", value_name = "URI")]
     pub resources: Vec<String>,
@@ -195,6 +199,9 @@ pub struct UpdateClient {
     /// true or false: accept only pushed authorization requests (RFC 9126).
     #[arg(long, value_name = "BOOL")]
     pub require_par: Option<bool>,
+    /// true or false: require a DPoP proof (RFC 9449) with every token request.
+    #[arg(long, value_name = "BOOL")]
+    pub dpop_bound: Option<bool>,
     #[arg(long = "resource", value_name = "URI")]
     pub resources: Vec<String>,
     /// Remove every resource: the client's tokens carry the server's default audience.

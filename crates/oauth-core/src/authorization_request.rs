@@ -118,6 +118,8 @@ pub struct AuthorizationRequest {
     pub login_hint: Option<String>,
     /// RFC 8707 §2: the resources (APIs) the tokens may be for.
     pub resources: BTreeSet<ResourceUri>,
+    /// RFC 9449 §10: the DPoP key the code's exchange must prove.
+    pub dpop_jkt: Option<crate::dpop::JwkThumbprint>,
     /// The registered resources among them, filled in by the authorization
     /// service once it has read the registry (for the consent page).
     pub apis: Vec<Resource>,
@@ -238,6 +240,7 @@ struct Checked {
     max_age: Option<u32>,
     login_hint: Option<String>,
     resources: BTreeSet<ResourceUri>,
+    dpop_jkt: Option<crate::dpop::JwkThumbprint>,
 }
 
 impl Checked {
@@ -252,6 +255,7 @@ impl Checked {
             max_age: self.max_age,
             login_hint: self.login_hint,
             resources: self.resources,
+            dpop_jkt: self.dpop_jkt,
             apis: Vec::new(),
         }
     }
@@ -303,6 +307,7 @@ fn check(
         max_age,
         login_hint: params.checked_single("login_hint")?.map(str::to_owned),
         resources,
+        dpop_jkt: crate::dpop::requested_key(params.checked_single("dpop_jkt")?)?,
     })
 }
 

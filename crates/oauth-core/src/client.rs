@@ -232,6 +232,10 @@ impl StoredSecret {
 
 /// What an operator sets on a client; validated (see [`ClientSpec::validate`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent per-client switches, each an RFC's own client metadata flag"
+)]
 pub struct ClientMetadata {
     /// Unique display name (compared without regard to case); the handle for `clients apply`.
     pub name: String,
@@ -259,6 +263,10 @@ pub struct ClientMetadata {
     /// Only pushed authorization requests are accepted for this client
     /// (RFC 9126 §6, `require_pushed_authorization_requests`). Off by default.
     pub require_pushed_requests: bool,
+    /// Every token request must carry a DPoP proof (RFC 9449 §5.2
+    /// `dpop_bound_access_tokens`), so every access token is key-bound.
+    /// Off by default.
+    pub dpop_bound: bool,
     /// The resource servers (RFC 8707) the client may ask tokens for; none
     /// by default, when its tokens carry the server's default audience.
     pub resources: BTreeSet<ResourceUri>,

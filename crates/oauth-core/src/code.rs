@@ -76,6 +76,8 @@ pub struct AuthorizationCode {
     pub issued_at: OffsetDateTime,
     /// When it stops being accepted.
     pub expires_at: OffsetDateTime,
+    /// RFC 9449 §10: the DPoP key the exchange must prove (`dpop_jkt`).
+    pub dpop_jkt: Option<crate::dpop::JwkThumbprint>,
 }
 
 impl AuthorizationCode {

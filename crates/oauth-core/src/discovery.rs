@@ -94,6 +94,8 @@ pub struct ServerMetadata {
     /// RFC 8414 §2, RFC 7591 §3: present only while dynamic registration is on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_endpoint: Option<String>,
+    /// RFC 9449 §5.1: the algorithms a DPoP proof may be signed with.
+    pub dpop_signing_alg_values_supported: Vec<&'static str>,
 }
 
 impl ServerMetadata {
@@ -118,6 +120,7 @@ impl ServerMetadata {
             end_session_endpoint: format!("{issuer}{END_SESSION_PATH}"),
             pushed_authorization_request_endpoint: format!("{issuer}{PUSHED_AUTHORIZATION_PATH}"),
             require_pushed_authorization_requests: None,
+            dpop_signing_alg_values_supported: crate::dpop::PROOF_SIGNING_ALGS.to_vec(),
             response_types_supported: vec!["code"],
             response_modes_supported: vec!["query"],
             grant_types_supported: vec!["authorization_code", "refresh_token", "client_credentials"],

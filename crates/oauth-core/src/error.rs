@@ -63,6 +63,14 @@ pub enum OAuthError {
     /// the client, or not one a token can be minted for.
     #[error("invalid_target: {0}")]
     InvalidTarget(Detail),
+    /// RFC 9449 §5: the `DPoP` proof is missing where required, malformed,
+    /// or fails a check of §4.3.
+    #[error("invalid_dpop_proof: {0}")]
+    InvalidDpopProof(Detail),
+    /// RFC 9449 §8: the proof must carry the server's current nonce, sent
+    /// in the answer's `DPoP-Nonce` header.
+    #[error("use_dpop_nonce: {0}")]
+    UseDpopNonce(Detail),
     /// RFC 6750 §3.1
     #[error("invalid_token: {0}")]
     InvalidToken(Detail),
@@ -101,6 +109,8 @@ impl OAuthError {
             Self::RequestNotSupported(_) => "request_not_supported",
             Self::InvalidRequestUri(_) => "invalid_request_uri",
             Self::InvalidTarget(_) => "invalid_target",
+            Self::InvalidDpopProof(_) => "invalid_dpop_proof",
+            Self::UseDpopNonce(_) => "use_dpop_nonce",
             Self::InvalidToken(_) => "invalid_token",
             Self::InsufficientScope(_) => "insufficient_scope",
             Self::UnsupportedTokenType(_) => "unsupported_token_type",
@@ -127,6 +137,8 @@ impl OAuthError {
             | Self::RequestNotSupported(d)
             | Self::InvalidRequestUri(d)
             | Self::InvalidTarget(d)
+            | Self::InvalidDpopProof(d)
+            | Self::UseDpopNonce(d)
             | Self::InvalidToken(d)
             | Self::InsufficientScope(d)
             | Self::UnsupportedTokenType(d) => Cow::Borrowed(d.as_ref()),
@@ -187,6 +199,8 @@ mod tests {
             (OAuthError::InvalidRequestUri("x".into()), "invalid_request_uri"),
             (OAuthError::UnsupportedResponseType("x".into()), "unsupported_response_type"),
             (OAuthError::InvalidTarget("x".into()), "invalid_target"),
+            (OAuthError::InvalidDpopProof("x".into()), "invalid_dpop_proof"),
+            (OAuthError::UseDpopNonce("x".into()), "use_dpop_nonce"),
             (OAuthError::InvalidToken("x".into()), "invalid_token"),
             (OAuthError::InsufficientScope("x".into()), "insufficient_scope"),
             (OAuthError::UnsupportedTokenType("x".into()), "unsupported_token_type"),

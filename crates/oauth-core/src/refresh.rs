@@ -52,6 +52,9 @@ pub struct RefreshFamily {
     pub expires_at: OffsetDateTime,
     /// When it was revoked, if it was.
     pub revoked_at: Option<OffsetDateTime>,
+    /// RFC 9449 §5: a public client's family is bound to the DPoP key it
+    /// began with; every refresh must prove it.
+    pub sender_key: Option<crate::dpop::JwkThumbprint>,
 }
 
 /// One token of a family.

@@ -181,6 +181,9 @@ pub struct ProtectedResourceMetadata {
     pub bearer_methods_supported: Vec<String>,
     /// Its display name.
     pub resource_name: String,
+    /// RFC 9728 §2: the DPoP proof algorithms it accepts with DPoP-bound
+    /// tokens, ours (RFC 9449 §5.1).
+    pub dpop_signing_alg_values_supported: Vec<String>,
 }
 
 impl ProtectedResourceMetadata {
@@ -192,6 +195,10 @@ impl ProtectedResourceMetadata {
             scopes_supported: resource.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
             bearer_methods_supported: vec!["header".to_owned()],
             resource_name: resource.name.clone(),
+            dpop_signing_alg_values_supported: crate::dpop::PROOF_SIGNING_ALGS
+                .iter()
+                .map(|alg| (*alg).to_owned())
+                .collect(),
         }
     }
 }

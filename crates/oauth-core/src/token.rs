@@ -39,6 +39,9 @@ pub struct AccessTokenClaims {
     /// token wherever we check it. Resource servers ignore it.
     #[serde(default, rename = "refresh_family", skip_serializing_if = "Option::is_none")]
     pub family: Option<String>,
+    /// RFC 9449 §6.1: the DPoP key the token is bound to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<crate::dpop::Confirmation>,
 }
 
 /// OIDC Core §2 and §3.1.3.6 claims of an ID token.
@@ -107,11 +110,32 @@ impl TokenPolicy {
     }
 }
 
+/// RFC 6749 §7.1 `token_type`: how the access token is presented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenType {
+    /// RFC 6750: whoever holds it may use it.
+    Bearer,
+    /// RFC 9449 §5: bound to a key; presented with a proof.
+    Dpop,
+}
+
+impl TokenType {
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Bearer => "Bearer",
+            Self::Dpop => "DPoP",
+        }
+    }
+}
+
 /// RFC 6749 §5.1: the successful answer of the token endpoint.
 #[derive(Debug)]
 pub struct TokenResponse {
     /// The RFC 9068 JWT.
     pub access_token: String,
+    /// `Bearer`, or `DPoP` when the token is bound to a key.
+    pub token_type: TokenType,
     /// Seconds.
     pub expires_in: i64,
     /// Space-separated granted scopes (RFC 6749 §5.1).

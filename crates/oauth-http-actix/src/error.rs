@@ -46,6 +46,9 @@ impl ResponseError for ApiError {
             | OAuthError::InteractionRequired(_)
             | OAuthError::RequestNotSupported(_)
             | OAuthError::InvalidRequestUri(_)
+            // RFC 9449 §5 and §8: 400 at the authorization server.
+            | OAuthError::InvalidDpopProof(_)
+            | OAuthError::UseDpopNonce(_)
             | OAuthError::UnsupportedTokenType(_) => StatusCode::BAD_REQUEST,
         }
     }

@@ -30,6 +30,7 @@ fn access_claims() -> AccessTokenClaims {
         scope: "openid email offline_access".into(),
         auth_time: Some(T0.unix_timestamp()),
         family: None,
+        cnf: None,
     }
 }
 

@@ -4,11 +4,15 @@
 //!
 //! Every CPU-heavy operation runs on tokio's blocking pool, never on an async worker.
 
+mod dpop;
+mod dpop_nonces;
 mod master_key;
 mod password;
 mod random;
 mod signer;
 
+pub use dpop::JoseDpopVerifier;
+pub use dpop_nonces::SealedDpopNonces;
 pub use master_key::{MasterKey, MasterKeyError};
 pub use password::{Argon2Hasher, Argon2Settings, InvalidArgon2Settings};
 pub use random::OsRandom;

@@ -78,6 +78,7 @@ fn rotation_beside(c: &mut Criterion, name: &str, others: u64) {
         created_at: T0,
         expires_at: T0 + Duration::days(30),
         revoked_at: None,
+        sender_key: None,
     };
     let record = |token: &str| RefreshTokenRecord {
         digest: RefreshDigest::of(token),

@@ -42,6 +42,7 @@ fn secret_values(id: &ClientId, secret: &StoredSecret) -> NewSecret {
 /// The columns an update may change (and an insert writes besides the fixed ones).
 #[derive(AsChangeset, Insertable)]
 #[diesel(table_name = clients)]
+#[expect(clippy::struct_excessive_bools, reason = "one column per client flag")]
 struct ClientChanges {
     name: String,
     name_key: String,
@@ -57,6 +58,7 @@ struct ClientChanges {
     post_logout_redirect_uris: String,
     may_introspect_any: bool,
     require_pushed_requests: bool,
+    dpop_bound: bool,
     resources: String,
 }
 
@@ -84,6 +86,7 @@ fn changes(
         post_logout_redirect_uris: join(m.post_logout_redirect_uris.iter().map(RedirectUri::as_str)),
         may_introspect_any: m.may_introspect_any,
         require_pushed_requests: m.require_pushed_requests,
+        dpop_bound: m.dpop_bound,
         resources: join(m.resources.iter().map(ResourceUri::as_str)),
     }
 }

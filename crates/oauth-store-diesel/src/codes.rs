@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use oauth_core::RepoError;
 use oauth_core::client::ClientId;
 use oauth_core::code::{AuthorizationCode, CodeDigest, Consumed};
+use oauth_core::dpop::JwkThumbprint;
 use oauth_core::pkce::CodeChallenge;
 use oauth_core::ports::CodeRepository;
 use oauth_core::resource::ResourceUri;
@@ -34,6 +35,7 @@ pub(crate) struct CodeRow {
     issued_at: i64,
     expires_at: i64,
     resources: String,
+    dpop_jkt: Option<String>,
 }
 
 /// The columns of a [`CodeRow`] (`as_select` does not compile on a
@@ -53,6 +55,7 @@ macro_rules! code_columns {
             authorization_codes::issued_at,
             authorization_codes::expires_at,
             authorization_codes::resources,
+            authorization_codes::dpop_jkt,
         )
     };
 }
@@ -72,11 +75,12 @@ impl CodeRow {
             issued_at: code.issued_at.unix_timestamp(),
             expires_at: code.expires_at.unix_timestamp(),
             resources: join(code.resources.iter().map(ResourceUri::as_str)),
+            dpop_jkt: code.dpop_jkt.as_ref().map(|key| key.as_str().to_owned()),
         }
     }
 
     /// The values of this code's insert, in the order of its columns.
-    pub(crate) fn into_binds(self) -> [Bind; 12] {
+    pub(crate) fn into_binds(self) -> [Bind; 13] {
         [
             Bind::Text(self.digest),
             Bind::Text(self.client_id),
@@ -90,6 +94,7 @@ impl CodeRow {
             Bind::BigInt(self.issued_at),
             Bind::BigInt(self.expires_at),
             Bind::Text(self.resources),
+            Bind::NullableText(self.dpop_jkt),
         ]
     }
 
@@ -114,6 +119,10 @@ impl CodeRow {
             auth_time: time(self.auth_time, "authorization_codes.auth_time")?,
             issued_at: time(self.issued_at, "authorization_codes.issued_at")?,
             expires_at: time(self.expires_at, "authorization_codes.expires_at")?,
+            dpop_jkt: self
+                .dpop_jkt
+                .map(|key| JwkThumbprint::parse(&key).ok_or_else(|| corrupt("authorization_codes.dpop_jkt")))
+                .transpose()?,
         })
     }
 }

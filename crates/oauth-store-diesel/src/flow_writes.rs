@@ -20,8 +20,9 @@ use crate::refresh_tokens::{FamilyRow, TokenRow};
 macro_rules! insert_family_sql {
     () => {
         "INSERT INTO refresh_families \
-         (id, client_id, user_id, scopes, auth_time, code_digest, created_at, expires_at, revoked_at, resources) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+         (id, client_id, user_id, scopes, auth_time, code_digest, created_at, expires_at, revoked_at, resources, \
+          dpop_jkt) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     };
 }
 pub(crate) use insert_family_sql;
@@ -46,8 +47,8 @@ struct InsertCode;
 impl FixedSql for InsertCode {
     const SQL: &'static str = "INSERT INTO authorization_codes \
         (digest, client_id, user_id, redirect_uri, redirect_uri_sent, scopes, nonce, code_challenge, \
-         auth_time, issued_at, expires_at, resources) \
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+         auth_time, issued_at, expires_at, resources, dpop_jkt) \
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 }
 
 /// SECURITY: the one conditional statement that decides which redemption

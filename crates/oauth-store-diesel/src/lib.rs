@@ -18,6 +18,7 @@ mod flow_writes;
 mod grant_store;
 mod login_attempts;
 mod migrations;
+mod one_time_ids;
 mod private_files;
 mod pushed_requests;
 mod readiness;

@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use oauth_core::RepoError;
 use oauth_core::client::ClientId;
 use oauth_core::code::CodeDigest;
+use oauth_core::dpop::JwkThumbprint;
 use oauth_core::ports::RefreshTokenRepository;
 use oauth_core::refresh::{RefreshDigest, RefreshFamily, RefreshFamilyId, RefreshTokenRecord, Rotation};
 use oauth_core::resource::ResourceUri;
@@ -32,6 +33,7 @@ pub(crate) struct FamilyRow {
     pub(crate) expires_at: i64,
     pub(crate) revoked_at: Option<i64>,
     pub(crate) resources: String,
+    pub(crate) dpop_jkt: Option<String>,
 }
 
 /// A `refresh_tokens` row, as inserted (`crate::flow_writes`) and as read back.
@@ -67,12 +69,13 @@ impl FamilyRow {
             expires_at: family.expires_at.unix_timestamp(),
             revoked_at: family.revoked_at.map(OffsetDateTime::unix_timestamp),
             resources: join(family.resources.iter().map(ResourceUri::as_str)),
+            dpop_jkt: family.sender_key.as_ref().map(|key| key.as_str().to_owned()),
         }
     }
 
     /// The values of this family's insert, in the order of
     /// `crate::flow_writes::insert_family_sql`.
-    pub(crate) fn into_binds(self) -> [Bind; 10] {
+    pub(crate) fn into_binds(self) -> [Bind; 11] {
         [
             Bind::Text(self.id),
             Bind::Text(self.client_id),
@@ -84,6 +87,7 @@ impl FamilyRow {
             Bind::BigInt(self.expires_at),
             Bind::NullableBigInt(self.revoked_at),
             Bind::Text(self.resources),
+            Bind::NullableText(self.dpop_jkt),
         ]
     }
 
@@ -104,6 +108,10 @@ impl FamilyRow {
             created_at: time(self.created_at, "refresh_families.created_at")?,
             expires_at: time(self.expires_at, "refresh_families.expires_at")?,
             revoked_at: self.revoked_at.map(|t| time(t, "refresh_families.revoked_at")).transpose()?,
+            sender_key: self
+                .dpop_jkt
+                .map(|key| JwkThumbprint::parse(&key).ok_or_else(|| corrupt("refresh_families.dpop_jkt")))
+                .transpose()?,
         })
     }
 }
@@ -176,6 +184,7 @@ fn find_family(c: &mut AnyConnection, id: &str) -> Result<Option<FamilyRow>, Rep
             refresh_families::expires_at,
             refresh_families::revoked_at,
             refresh_families::resources,
+            refresh_families::dpop_jkt,
         ))
         .get_result::<FamilyRow>(c)
         .optional()

@@ -12,6 +12,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    one_time_ids (digest) {
+        digest -> Text,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
     pushed_requests (digest) {
         digest -> Text,
         client_id -> Text,
@@ -69,6 +76,7 @@ diesel::table! {
         resources -> Text,
         origin -> Text,
         require_pushed_requests -> Bool,
+        dpop_bound -> Bool,
     }
 }
 
@@ -98,6 +106,7 @@ diesel::table! {
         replayed_at -> Nullable<BigInt>,
         access_jti -> Nullable<Text>,
         resources -> Text,
+        dpop_jkt -> Nullable<Text>,
     }
 }
 
@@ -159,6 +168,7 @@ diesel::table! {
         expires_at -> BigInt,
         revoked_at -> Nullable<BigInt>,
         resources -> Text,
+        dpop_jkt -> Nullable<Text>,
     }
 }
 

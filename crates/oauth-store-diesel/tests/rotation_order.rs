@@ -56,6 +56,7 @@ async fn postgres_a_family_revoked_during_a_rotation_is_never_rotated_past() {
         created_at: T0,
         expires_at: T0 + Duration::days(30),
         revoked_at: None,
+        sender_key: None,
     };
     let (first, next) = (record(&family, "first"), record(&family, "next"));
     RefreshTokenRepository::start_family(store.as_ref(), &family, &first).await.unwrap();

@@ -7,6 +7,7 @@ pub mod binary;
 pub mod browser;
 pub mod document_server;
 pub mod documents;
+pub mod dpop;
 pub mod registration;
 pub mod seed;
 pub mod token;

@@ -85,6 +85,7 @@ mod tests {
             scope: "openid".into(),
             auth_time: None,
             family: None,
+            cnf: None,
         }
     }
 

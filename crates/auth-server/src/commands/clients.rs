@@ -111,6 +111,7 @@ fn create_spec(args: &CreateClient) -> ClientSpec {
         may_introspect_any: args.introspect_any,
         require_pushed_requests: args.require_par,
         resources: args.resources.clone(),
+        dpop_bound: args.dpop_bound,
     }
 }
 
@@ -130,6 +131,7 @@ fn client_update(args: &UpdateClient) -> ClientUpdate {
         may_introspect_any: args.introspect_any,
         require_pushed_requests: args.require_par,
         resources: if args.clear_resources { Some(Vec::new()) } else { given(&args.resources) },
+        dpop_bound: args.dpop_bound,
     }
 }
 
@@ -175,6 +177,7 @@ fn describe(client: &Client, secret: Option<&ClientSecret>) -> Value {
         "post_logout_redirect_uris": strs(&m.post_logout_redirect_uris),
         "may_introspect_any": m.may_introspect_any,
         "require_pushed_authorization_requests": m.require_pushed_requests,
+        "dpop_bound_access_tokens": m.dpop_bound,
         "resources": strs(&m.resources),
         "disabled": client.disabled,
         "secrets": client.secrets.iter().map(|s| json!({
@@ -210,6 +213,7 @@ fn print_client(client: &Client, secret: Option<&ClientSecret>, json: bool) -> R
         format!("logout_uris:    {}", list(strs(&m.post_logout_redirect_uris))),
         format!("introspect_any: {}", m.may_introspect_any),
         format!("require_par:    {}", m.require_pushed_requests),
+        format!("dpop_bound:     {}", m.dpop_bound),
         format!("resources:      {}", list(strs(&m.resources))),
         format!("disabled:       {}", client.disabled),
         format!("secrets:        {}", secrets_summary(client)),

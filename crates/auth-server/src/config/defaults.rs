@@ -71,6 +71,7 @@ impl Default for SignInSettings {
             pushed_request_lifetime_secs: Duration::seconds(
                 oauth_core::pushed_request::DEFAULT_PUSHED_REQUEST_LIFETIME.whole_seconds().unsigned_abs(),
             ),
+            dpop_nonce: false,
         }
     }
 }

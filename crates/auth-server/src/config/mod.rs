@@ -109,6 +109,8 @@ pub struct Config {
     pub sign_in: SignInPolicy,
     /// How long a pushed authorization request waits for the browser.
     pub pushed_request_lifetime: Duration,
+    /// DPoP proofs must carry a server nonce (RFC 9449 §8).
+    pub dpop_nonce: bool,
     /// Lifetimes, audience and algorithms of issued tokens.
     pub tokens: TokenPolicy,
     /// The master key, and how keys are reloaded, published and rotated.
@@ -157,6 +159,7 @@ pub fn validate(raw: &RawSettings) -> Result<Config, ConfigError> {
         ));
     }
     let pushed_request_lifetime = raw.sign_in.pushed_request_lifetime_secs;
+    let dpop_nonce = raw.sign_in.dpop_nonce;
     Ok(Config {
         server,
         logging,
@@ -165,6 +168,7 @@ pub fn validate(raw: &RawSettings) -> Result<Config, ConfigError> {
         scopes,
         sign_in,
         pushed_request_lifetime,
+        dpop_nonce,
         tokens,
         keys,
         self_asserted,

@@ -153,6 +153,7 @@ fn every_key_keeps_its_flat_name() {
         "authorize_requests_per_ip",
         "require_pushed_authorization_requests",
         "pushed_request_lifetime_secs",
+        "dpop_nonce",
         "trusted_proxies",
         "janitor_interval_secs",
         "client_cache_secs",

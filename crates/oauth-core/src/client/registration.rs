@@ -42,6 +42,8 @@ pub struct RegistrationRequest {
     pub jwks_uri: Option<IgnoredAny>,
     /// Read for its presence: software statements are not accepted.
     pub software_statement: Option<IgnoredAny>,
+    /// RFC 9449 §5.2: every token request must carry a DPoP proof.
+    pub dpop_bound_access_tokens: Option<bool>,
 }
 
 impl RegistrationRequest {
@@ -196,7 +198,8 @@ impl SelfAssertedTemplate {
         let grant_types = grant_types(request.grant_types.clone()).map_err(refused)?;
         check_response_types(request.response_types.as_deref()).map_err(refused)?;
         let scope = request.scope.as_deref().map(scope_tokens).transpose().map_err(refused)?;
-        let requested = Requested { name, auth_method, redirect_uris, grant_types, scope };
+        let dpop_bound = request.dpop_bound_access_tokens.unwrap_or(false);
+        let requested = Requested { name, auth_method, redirect_uris, grant_types, scope, dpop_bound };
         Ok(self.hold(requested, resources))
     }
 }

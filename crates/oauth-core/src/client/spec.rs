@@ -27,6 +27,10 @@ fn refuse(field: &'static str, reason: impl fmt::Display) -> ClientFieldError {
 /// A client as an operator describes it: untrusted text, until validated.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent per-client switches, each an RFC's own client metadata flag"
+)]
 pub struct ClientSpec {
     /// Unique display name.
     pub name: String,
@@ -63,6 +67,9 @@ pub struct ClientSpec {
     /// Only pushed authorization requests (RFC 9126 §6).
     #[serde(default)]
     pub require_pushed_requests: bool,
+    /// Only DPoP-bound tokens (RFC 9449 §5.2).
+    #[serde(default)]
+    pub dpop_bound: bool,
     /// The resource servers (RFC 8707) the client may ask tokens for, by URI.
     #[serde(default)]
     pub resources: Vec<String>,
@@ -162,6 +169,7 @@ impl ClientSpec {
             post_logout_redirect_uris,
             may_introspect_any: self.may_introspect_any,
             require_pushed_requests: self.require_pushed_requests,
+            dpop_bound: self.dpop_bound,
             resources,
         })
     }
@@ -232,6 +240,7 @@ impl From<&ClientMetadata> for ClientSpec {
                 .collect(),
             may_introspect_any: metadata.may_introspect_any,
             require_pushed_requests: metadata.require_pushed_requests,
+            dpop_bound: metadata.dpop_bound,
             resources: metadata.resources.iter().map(|r| r.as_str().to_owned()).collect(),
         }
     }

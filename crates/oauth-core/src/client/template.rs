@@ -27,6 +27,9 @@ pub(crate) struct Requested {
     pub(crate) grant_types: BTreeSet<GrantType>,
     /// `None`: every scope the template allows.
     pub(crate) scope: Option<BTreeSet<ScopeName>>,
+    /// RFC 9449 §5.2 `dpop_bound_access_tokens`: a client may only narrow
+    /// itself.
+    pub(crate) dpop_bound: bool,
 }
 
 impl SelfAssertedTemplate {
@@ -39,6 +42,7 @@ impl SelfAssertedTemplate {
             redirect_uris: document.redirect_uris.clone(),
             grant_types: document.grant_types.clone(),
             scope: document.scope.clone(),
+            dpop_bound: false,
         };
         self.hold(requested, resources)
     }
@@ -74,6 +78,7 @@ impl SelfAssertedTemplate {
             post_logout_redirect_uris: Vec::new(),
             may_introspect_any: false,
             require_pushed_requests: false,
+            dpop_bound: requested.dpop_bound,
             resources: open.iter().map(|r| r.uri.clone()).collect(),
         }
     }

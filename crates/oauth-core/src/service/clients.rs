@@ -88,6 +88,8 @@ pub struct ClientUpdate {
     pub may_introspect_any: Option<bool>,
     /// Sets whether only pushed authorization requests are accepted.
     pub require_pushed_requests: Option<bool>,
+    /// Sets whether every token request must carry a DPoP proof.
+    pub dpop_bound: Option<bool>,
     /// Replaces the resource servers the client may ask tokens for.
     pub resources: Option<Vec<String>>,
 }
@@ -230,6 +232,9 @@ impl ClientService {
         }
         if let Some(pushed) = update.require_pushed_requests {
             spec.require_pushed_requests = pushed;
+        }
+        if let Some(bound) = update.dpop_bound {
+            spec.dpop_bound = bound;
         }
         if let Some(any) = update.may_introspect_any {
             spec.may_introspect_any = any;

@@ -68,6 +68,14 @@ impl Endpoints {
     pub(crate) async fn userinfo(&self, access_token: &str) -> Result<UserInfo, UserinfoFailure> {
         self.0.userinfo.userinfo(access_token).await
     }
+
+    pub(crate) async fn userinfo_with_proof(
+        &self,
+        access_token: &str,
+        proof: Option<&crate::service::dpop::PresentedProof>,
+    ) -> Result<UserInfo, UserinfoFailure> {
+        self.0.userinfo.userinfo_with_proof(access_token, proof).await
+    }
 }
 
 pub(crate) struct Harness {
@@ -87,8 +95,14 @@ pub(crate) async fn harness() -> Harness {
     machine.metadata.scopes.insert(ScopeName::parse("api:read").unwrap());
     ClientRepository::insert(store.as_ref(), &fixtures::client(1, "Billing", "s")).await.unwrap();
     ClientRepository::insert(store.as_ref(), &machine).await.unwrap();
-    let ports =
+    let mut ports =
         Ports::over(&store, signer.clone(), signer.clone(), clock.clone(), Arc::new(SeqRandom::new(11)));
+    ports.dpop = Some(crate::service::dpop::DpopService::new(crate::service::dpop::DpopPorts {
+        verifier: Arc::new(crate::testing::dpop::PlainProofVerifier),
+        seen: store.clone(),
+        nonces: None,
+        clock: clock.clone(),
+    }));
     let catalog = Arc::new(ScopeCatalog::new([("api:read", "Read")]).unwrap());
     Harness { service: Endpoints::new(ports, catalog, TokenPolicy::for_issuer(ISSUER)), store, signer, clock }
 }
@@ -112,6 +126,7 @@ pub(crate) fn code_for(value: &str, granted: &[&str]) -> AuthorizationCode {
         auth_time: T0 - Duration::seconds(30),
         issued_at: T0,
         expires_at: T0 + Duration::seconds(60),
+        dpop_jkt: None,
     }
 }
 

@@ -13,6 +13,7 @@ use crate::service::client_authentication::{ClientAuthenticator, TokenFailure};
 use crate::service::client_directory::ClientDirectory;
 use crate::service::live_token::{LiveTokens, may_be_jwt};
 use crate::service::token::require;
+use crate::token::TokenType;
 
 /// RFC 7662 §2.2: the answer. Every token that is not active — unknown,
 /// expired, revoked, malformed, or not the caller's to see — is the same
@@ -28,7 +29,8 @@ pub enum Introspection {
 /// RFC 7662 §2.2 members of an active token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActiveToken {
-    /// `Bearer` for access tokens (RFC 6749 §7.1), `refresh_token` for refresh tokens.
+    /// `Bearer` or `DPoP` for access tokens (RFC 6749 §7.1, RFC 9449 §6.2),
+    /// `refresh_token` for refresh tokens.
     pub token_type: &'static str,
     /// The granted scopes, space-separated.
     pub scope: String,
@@ -47,6 +49,9 @@ pub struct ActiveToken {
     pub aud: Option<String>,
     /// Access tokens only: a refresh token has no `jti`.
     pub jti: Option<String>,
+    /// RFC 9449 §6.2: the DPoP key a token is bound to, as `cnf.jkt`: a
+    /// DPoP-bound access token's, or the key of a bound refresh family.
+    pub cnf: Option<crate::dpop::Confirmation>,
 }
 
 /// What a token is.
@@ -150,7 +155,12 @@ impl IntrospectionService {
         };
         let claims = live.claims;
         Ok(Introspection::Active(ActiveToken {
-            token_type: "Bearer",
+            token_type: if claims.cnf.is_some() {
+                TokenType::Dpop.as_str()
+            } else {
+                TokenType::Bearer.as_str()
+            },
+            cnf: claims.cnf,
             scope: claims.scope,
             client_id: claims.client_id,
             sub: claims.sub,
@@ -193,6 +203,7 @@ impl IntrospectionService {
             iss: self.live.issuer().to_owned(),
             aud: None,
             jti: None,
+            cnf: family.sender_key.map(|jkt| crate::dpop::Confirmation { jkt }),
         }))
     }
 }

@@ -9,13 +9,14 @@ use time::OffsetDateTime;
 
 use crate::client::Client;
 use crate::code::CodeDigest;
+use crate::dpop::{Confirmation, JwkThumbprint};
 use crate::ports::{RandomSource, TokenSigner};
 use crate::refresh::{RefreshFamily, RefreshFamilyId, RefreshToken, RefreshTokenRecord};
 use crate::resource::ResourceUri;
 use crate::scope::ScopeName;
 use crate::service::client_authentication::TokenFailure;
 use crate::service::resource_targets::TokenTarget;
-use crate::token::{AccessTokenClaims, IdTokenClaims, TokenPolicy, TokenResponse, at_hash};
+use crate::token::{AccessTokenClaims, IdTokenClaims, TokenPolicy, TokenResponse, TokenType, at_hash};
 use crate::user::UserId;
 
 /// What is being granted.
@@ -31,6 +32,8 @@ pub(crate) struct Grant<'a> {
     pub family: Option<RefreshFamilyId>,
     /// The resource the access token is for (RFC 8707) and the scopes it carries.
     pub target: TokenTarget,
+    /// RFC 9449 §6: the DPoP key the access token is bound to.
+    pub sender_key: Option<JwkThumbprint>,
 }
 
 /// A minted response, its access token's `jti`, and the refresh family it
@@ -47,6 +50,8 @@ pub(crate) struct NewFamily {
     pub code_digest: Option<CodeDigest>,
     /// The resources the authorization granted.
     pub resources: BTreeSet<ResourceUri>,
+    /// RFC 9449 §5: a public client's family is bound to its DPoP key.
+    pub sender_key: Option<JwkThumbprint>,
 }
 
 /// Mints the tokens of a granted request, for every grant alike.
@@ -113,6 +118,7 @@ impl Minter {
             scope: scope.clone(),
             auth_time: grant.user.map(|(_, auth_time)| auth_time.unix_timestamp()),
             family: family.map(|id| id.to_string()),
+            cnf: grant.sender_key.clone().map(|jkt| Confirmation { jkt }),
         };
         let access_token = self.signer.sign_access_token(&claims, alg).await?;
         let id_token = match grant.user {
@@ -141,6 +147,7 @@ impl Minter {
         };
         tracing::info!(event = "tokens_issued", client_id = %grant.client.id, refresh = refresh_token.is_some());
         let response = TokenResponse {
+            token_type: if grant.sender_key.is_some() { TokenType::Dpop } else { TokenType::Bearer },
             access_token,
             expires_in: lifetime.whole_seconds(),
             scope,
@@ -171,6 +178,7 @@ impl Minter {
             created_at: now,
             expires_at: now + self.policy.refresh_absolute_lifetime,
             revoked_at: None,
+            sender_key: plan.sender_key,
         };
         let (token, first) = self.refresh_token_in(&family, grant.scopes.clone(), now)?;
         Ok((token, family, first))

@@ -16,6 +16,7 @@ use crate::ports::{Clock, LoginAttemptRepository, PushedRequestRepository, Rando
 use crate::pushed_request::{PushedRequest, RequestUri};
 use crate::service::authorize::AuthorizeService;
 use crate::service::client_authentication::{ClientAuthenticator, TokenFailure};
+use crate::service::dpop::{DpopService, PresentedProof};
 use crate::service::quota::charge;
 use crate::throttle::AuthorizeQuota;
 
@@ -97,6 +98,7 @@ impl std::fmt::Debug for PushPorts {
 pub struct PushedAuthorizationService {
     ports: PushPorts,
     policy: PushPolicy,
+    dpop: Option<DpopService>,
 }
 
 impl std::fmt::Debug for PushedAuthorizationService {
@@ -108,7 +110,43 @@ impl std::fmt::Debug for PushedAuthorizationService {
 impl PushedAuthorizationService {
     /// The endpoint over `ports`, bounded by `policy`.
     pub fn new(ports: PushPorts, policy: PushPolicy) -> Self {
-        Self { ports, policy }
+        Self { ports, policy, dpop: None }
+    }
+
+    /// Also accepts a DPoP proof with the push (RFC 9449 §10.1): its key
+    /// binds the code as `dpop_jkt` would.
+    #[must_use]
+    pub fn proving_possession_with(mut self, dpop: DpopService) -> Self {
+        self.dpop = Some(dpop);
+        self
+    }
+
+    /// [`Self::push`] with the request's DPoP proof, if it sent one.
+    pub async fn push_with_proof(
+        &self,
+        credentials: &PresentedCredentials,
+        pairs: Vec<(String, String)>,
+        address: &str,
+        proof: Option<&PresentedProof>,
+    ) -> Result<(Client, Pushed), PushFailure> {
+        let Some(proof) = proof else { return self.push(credentials, pairs, address).await };
+        let client = self.ports.authenticator.authenticate(credentials, address).await?;
+        let Some(dpop) = &self.dpop else {
+            return Err(refused(OAuthError::InvalidDpopProof("DPoP is not accepted here".into())));
+        };
+        let key = dpop.prove(proof, None).await.map_err(|failure| refused(failure.into()))?;
+        let mut pairs = pairs;
+        match pairs.iter().find(|(name, _)| name == "dpop_jkt") {
+            // RFC 9449 §10.1: both sent, they must agree.
+            Some((_, sent)) if sent != key.as_str() => {
+                return Err(refused(OAuthError::InvalidDpopProof(
+                    "dpop_jkt is not the thumbprint of the DPoP proof's key".into(),
+                )));
+            }
+            Some(_) => {}
+            None => pairs.push(("dpop_jkt".into(), key.as_str().to_owned())),
+        }
+        self.store(client, pairs, address).await
     }
 
     /// Authenticates the client (failures counted as at the token
@@ -121,6 +159,16 @@ impl PushedAuthorizationService {
         address: &str,
     ) -> Result<(Client, Pushed), PushFailure> {
         let client = self.ports.authenticator.authenticate(credentials, address).await?;
+        self.store(client, pairs, address).await
+    }
+
+    /// Checks the request `client` pushed and stores it.
+    async fn store(
+        &self,
+        client: Client,
+        pairs: Vec<(String, String)>,
+        address: &str,
+    ) -> Result<(Client, Pushed), PushFailure> {
         let params = request_of(pairs, &client)?;
         self.ports.authorize.check_pushed(&params).await?;
         let now = self.ports.clock.now();
@@ -145,6 +193,10 @@ impl PushedAuthorizationService {
         self.ports.pushed.insert(&request).await?;
         Ok((client, Pushed { request_uri: uri.to_uri(), expires_in: self.policy.lifetime.whole_seconds() }))
     }
+}
+
+fn refused(error: OAuthError) -> PushFailure {
+    PushFailure::Refused(error.into())
 }
 
 /// The authorization request in `pairs`, without the client's credentials

@@ -8,7 +8,8 @@ use crate::client_registration::UNUSED_ANONYMOUS_CLIENT_MEMORY;
 use crate::error::RepoError;
 use crate::ports::{
     ClientRegistrationRepository, ClientRepository, Clock, CodeRepository, LoginAttemptRepository,
-    PushedRequestRepository, RefreshTokenRepository, RevokedTokenRepository, SessionRepository,
+    OneTimeIdRepository, PushedRequestRepository, RefreshTokenRepository, RevokedTokenRepository,
+    SessionRepository,
 };
 use crate::service::drain;
 use crate::throttle::ThrottlePolicy;
@@ -42,6 +43,8 @@ pub struct RetentionPorts {
     pub clients: Arc<dyn ClientRepository>,
     /// Pushed authorization requests past their expiry.
     pub pushed: Arc<dyn PushedRequestRepository>,
+    /// Used DPoP proof ids, once their proofs could no longer be accepted.
+    pub one_time_ids: Arc<dyn OneTimeIdRepository>,
 }
 
 impl RetentionPorts {
@@ -55,6 +58,7 @@ impl RetentionPorts {
             + RevokedTokenRepository
             + ClientRepository
             + PushedRequestRepository
+            + OneTimeIdRepository
             + 'static,
     {
         Self {
@@ -65,6 +69,7 @@ impl RetentionPorts {
             revoked: store.clone(),
             clients: store.clone(),
             pushed: store.clone(),
+            one_time_ids: store.clone(),
         }
     }
 }
@@ -127,6 +132,7 @@ impl RetentionService {
         let unapproved = now - UNAPPROVED_CLIENT_MEMORY;
         let clients = drain(|| self.ports.clients.purge_unapproved_documents(unapproved, batch)).await?;
         let pushed = drain(|| self.ports.pushed.purge_expired(now, batch)).await?;
+        let proofs = drain(|| self.ports.one_time_ids.purge_expired(now, batch)).await?;
         let idle = match &self.idle_clients {
             Some(idle) => {
                 let (idle_before, unused_before) = (now - idle.after, now - UNUSED_ANONYMOUS_CLIENT_MEMORY);
@@ -142,7 +148,7 @@ impl RetentionService {
             }
             None => 0,
         };
-        Ok(sessions + codes + attempts + clients + pushed + idle)
+        Ok(sessions + codes + attempts + clients + pushed + proofs + idle)
     }
 
     /// Deletes every refresh family past its absolute expiry and every

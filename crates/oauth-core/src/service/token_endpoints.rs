@@ -14,6 +14,7 @@ use crate::scope::ScopeCatalog;
 use crate::service::client_authentication::ClientAuthenticator;
 use crate::service::client_directory::ClientDirectory;
 use crate::service::cors::CorsService;
+use crate::service::dpop::DpopService;
 use crate::service::introspection::IntrospectionService;
 use crate::service::live_token::{LiveTokenPorts, LiveTokens};
 use crate::service::mint::Minter;
@@ -58,6 +59,8 @@ pub struct TokenEndpointPorts {
     pub targets: ResourceTargets,
     /// Where dynamic clients' use is written down, if anywhere.
     pub registrations: Option<Arc<dyn ClientRegistrationRepository>>,
+    /// DPoP proofs (RFC 9449), if accepted.
+    pub dpop: Option<DpopService>,
 }
 
 impl TokenEndpointPorts {
@@ -83,6 +86,7 @@ impl TokenEndpointPorts {
     {
         Self {
             registrations: Some(store.clone()),
+            dpop: None,
             targets: ResourceTargets::new(store.clone()),
             clients: ClientDirectory::uncached(store.clone()),
             users: store.clone(),
@@ -155,12 +159,17 @@ impl TokenEndpoints {
         let live =
             LiveTokens::new(live_ports, p.clock.clone(), policy.issuer.clone(), policy.audience.clone());
         let revocation_ports = RevocationPorts { refresh: p.refresh.clone(), revoked: p.revoked.clone() };
+        let mut token = TokenService::new(authenticator.clone(), p.clients.clone(), handlers);
+        let mut userinfo = UserinfoService::new(live.clone());
+        if let Some(registrations) = p.registrations.clone() {
+            token = token.recording_use_in(registrations, p.clock.clone());
+        }
+        if let Some(dpop) = p.dpop.clone() {
+            token = token.proving_possession_with(dpop.clone());
+            userinfo = userinfo.proving_possession_with(dpop);
+        }
         Self {
-            token: match p.registrations.clone() {
-                Some(registrations) => TokenService::new(authenticator.clone(), p.clients.clone(), handlers)
-                    .recording_use_in(registrations, p.clock.clone()),
-                None => TokenService::new(authenticator.clone(), p.clients.clone(), handlers),
-            },
+            token,
             introspection: IntrospectionService::new(
                 authenticator.clone(),
                 live.clone(),
@@ -169,7 +178,7 @@ impl TokenEndpoints {
                 p.clock.clone(),
             ),
             revocation: RevocationService::new(authenticator, revocation_ports, p.verifier, p.clock, policy),
-            userinfo: UserinfoService::new(live),
+            userinfo,
             cors: CorsService::new(p.clients),
         }
     }

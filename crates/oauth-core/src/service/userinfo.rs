@@ -2,8 +2,10 @@
 //! token was issued for, as far as its scopes allow (§5.4).
 
 use crate::client::Client;
+use crate::error::Detail;
 use crate::error::OAuthError;
 use crate::service::client_authentication::TokenFailure;
+use crate::service::dpop::{DpopService, PresentedProof, ProofFailure};
 use crate::service::live_token::LiveTokens;
 
 /// OIDC Core §5.3.2: `sub` always; the rest by scope (§5.4).
@@ -28,6 +30,17 @@ pub enum UserinfoFailure {
     /// A live token without `openid`: 403 `insufficient_scope`.
     #[error("the access token was not granted the openid scope")]
     InsufficientScope,
+    /// RFC 9449 §7.2: a DPoP-bound token sent as a bearer token: 401
+    /// `invalid_token`, challenged with the DPoP scheme.
+    #[error("the access token is bound to a DPoP key")]
+    DpopRequired,
+    /// RFC 9449 §7.1: the proof is missing or fails a check: 401
+    /// `invalid_dpop_proof`.
+    #[error("invalid_dpop_proof: {0}")]
+    InvalidProof(Detail),
+    /// RFC 9449 §9: a nonce is required: 401 `use_dpop_nonce`.
+    #[error("use_dpop_nonce")]
+    UseNonce,
     /// The store or the verifier failed.
     #[error(transparent)]
     Server(OAuthError),
@@ -42,23 +55,89 @@ impl From<TokenFailure> for UserinfoFailure {
     }
 }
 
+impl From<ProofFailure> for UserinfoFailure {
+    fn from(failure: ProofFailure) -> Self {
+        match failure {
+            ProofFailure::Invalid(why) => Self::InvalidProof(why),
+            ProofFailure::UseNonce => Self::UseNonce,
+            ProofFailure::Storage(error) => Self::Server(error.into()),
+        }
+    }
+}
+
+/// How the token was presented: RFC 6750 Bearer, or RFC 9449 DPoP with
+/// the request's proof, if it sent one.
+#[derive(Clone, Copy)]
+enum Scheme<'a> {
+    Bearer,
+    Dpop(Option<&'a PresentedProof>),
+}
+
 /// The `UserInfo` endpoint, over the live-token check.
 #[derive(Debug)]
 pub struct UserinfoService {
     live: LiveTokens,
+    dpop: Option<DpopService>,
 }
 
 impl UserinfoService {
     /// Answers for the tokens `live` finds live.
     pub fn new(live: LiveTokens) -> Self {
-        Self { live }
+        Self { live, dpop: None }
     }
 
-    /// The claims `access_token` grants.
+    /// Also accepts DPoP-bound tokens with their proofs (RFC 9449 §7).
+    #[must_use]
+    pub fn proving_possession_with(mut self, dpop: DpopService) -> Self {
+        self.dpop = Some(dpop);
+        self
+    }
+
+    /// A fresh `DPoP-Nonce`, when nonces are on.
+    pub fn fresh_nonce(&self) -> Option<String> {
+        self.dpop.as_ref().and_then(DpopService::fresh_nonce)
+    }
+
+    /// The claims a bearer token (RFC 6750) grants; a DPoP-bound token is
+    /// refused (RFC 9449 §7.2).
     pub async fn userinfo(&self, access_token: &str) -> Result<UserInfo, UserinfoFailure> {
+        self.answer(access_token, Scheme::Bearer).await
+    }
+
+    /// The claims a token sent with the DPoP scheme grants: it must be bound
+    /// to the key `proof` proves, and the proof must carry its hash (RFC
+    /// 9449 §7.1).
+    pub async fn userinfo_with_proof(
+        &self,
+        access_token: &str,
+        proof: Option<&PresentedProof>,
+    ) -> Result<UserInfo, UserinfoFailure> {
+        self.answer(access_token, Scheme::Dpop(proof)).await
+    }
+
+    async fn answer(&self, access_token: &str, scheme: Scheme<'_>) -> Result<UserInfo, UserinfoFailure> {
         let Some(live) = self.live.live_access_token(access_token, false).await? else {
             return Err(UserinfoFailure::InvalidToken);
         };
+        match (&live.claims.cnf, scheme) {
+            (None, Scheme::Bearer) => {}
+            (Some(_), Scheme::Bearer) => return Err(UserinfoFailure::DpopRequired),
+            // A bearer token presented as DPoP proves nothing about its holder.
+            (None, Scheme::Dpop(_)) => return Err(UserinfoFailure::InvalidToken),
+            (Some(_), Scheme::Dpop(None)) => {
+                return Err(UserinfoFailure::InvalidProof("a DPoP proof must come with a DPoP token".into()));
+            }
+            (Some(bound), Scheme::Dpop(Some(proof))) => {
+                let Some(dpop) = &self.dpop else { return Err(UserinfoFailure::InvalidToken) };
+                let key = dpop.prove(proof, Some(access_token)).await?;
+                // SECURITY: RFC 9449 §7.1: the proof's key is the token's.
+                if key != bound.jkt {
+                    return Err(UserinfoFailure::InvalidProof(
+                        "the DPoP proof is not signed by the key the token is bound to".into(),
+                    ));
+                }
+            }
+        }
         let granted = |name: &str| live.claims.scope.split(' ').any(|scope| scope == name);
         if !granted("openid") {
             return Err(UserinfoFailure::InsufficientScope);

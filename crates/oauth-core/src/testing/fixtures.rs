@@ -94,6 +94,7 @@ pub fn access_claims() -> crate::token::AccessTokenClaims {
         scope: "openid".into(),
         auth_time: None,
         family: None,
+        cnf: None,
     }
 }
 
@@ -137,6 +138,7 @@ pub fn refresh_family(n: u64, user: UserId, code: Option<CodeDigest>) -> (Refres
         created_at: T0,
         expires_at: T0 + time::Duration::days(30),
         revoked_at: None,
+        sender_key: None,
     };
     let first = RefreshTokenRecord {
         digest: RefreshDigest::of(&format!("first-{n}")),

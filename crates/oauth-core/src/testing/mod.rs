@@ -8,6 +8,7 @@
 mod client_cache;
 mod clock;
 pub mod contract;
+pub mod dpop;
 pub mod fixtures;
 mod hasher;
 mod memory;

@@ -133,6 +133,11 @@ pub(crate) fn allow(response: &mut HttpResponse, origin: &str) -> bool {
     let Ok(value) = HeaderValue::from_str(origin) else { return false };
     response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
     response.headers_mut().insert(header::VARY, HeaderValue::from_static("Origin"));
+    // RFC 6750 §3 challenges and RFC 9449 §8 nonces are for the client to read.
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("WWW-Authenticate, DPoP-Nonce"),
+    );
     true
 }
 
@@ -175,7 +180,8 @@ pub(crate) async fn preflight(
         headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(methods));
         headers.insert(
             header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static("authorization, content-type"),
+            // RFC 9449 §4.1: browser clients send their proofs in `DPoP`.
+            HeaderValue::from_static("authorization, content-type, dpop"),
         );
         headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
     }

@@ -5,6 +5,7 @@ mod authorize;
 mod client_form;
 mod consent;
 mod discovery;
+mod dpop;
 mod end_session;
 mod health;
 mod interaction;
@@ -123,6 +124,7 @@ pub(crate) fn configure(config: &mut web::ServiceConfig) {
         .service(
             resource("/oauth/par")
                 .route(web::post().to(pushed::push))
+                .route(web::method(actix_web::http::Method::OPTIONS).to(pushed::preflight))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(

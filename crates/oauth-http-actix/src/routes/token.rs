@@ -7,7 +7,10 @@ use oauth_core::service::token::TokenParams;
 use oauth_core::token::TokenResponse;
 use serde::Serialize;
 
+use oauth_core::discovery::TOKEN_PATH;
+
 use super::client_form::{ClientForm, allow_origin, allow_origin_on_error};
+use super::dpop;
 use crate::state::AppState;
 
 /// RFC 6749 §5.1.
@@ -41,8 +44,14 @@ pub(crate) async fn token(
         refresh_token: form.field("refresh_token"),
         scope: form.field("scope"),
         resources: form.values("resource"),
+        dpop: None,
+        sender_key: None,
     };
-    let mut response = answer(&request, &state, &form, params).await;
+    let mut response = match dpop::proof_of(&request, "POST", &state.issuer, TOKEN_PATH) {
+        Ok(proof) => answer(&request, &state, &form, TokenParams { dpop: proof, ..params }).await,
+        Err(error) => form.failure(error.into()),
+    };
+    dpop::offer_nonce(&mut response, state.token.fresh_nonce());
     // A browser client must be able to read why it was refused (e.g. a revoked refresh token).
     allow_origin_on_error(&request, &state, &form.credentials.client_id, &mut response).await;
     response
@@ -73,7 +82,7 @@ pub(crate) async fn preflight(request: HttpRequest, state: web::Data<AppState>) 
 fn success(response: &TokenResponse) -> HttpResponse {
     let body = TokenBody {
         access_token: &response.access_token,
-        token_type: "Bearer",
+        token_type: response.token_type.as_str(),
         expires_in: response.expires_in,
         scope: &response.scope,
         id_token: response.id_token.as_deref(),

@@ -61,6 +61,7 @@ fn accepting_verifier() -> MockTokenVerifier {
             scope: "openid".into(),
             auth_time: Some(fixtures::T0.unix_timestamp()),
             family: None,
+            cnf: None,
         })
     });
     verifier

@@ -1,6 +1,7 @@
 //! `GET`/`POST /userinfo` (OIDC Core §5.3), a protected resource: the access
-//! token comes as a Bearer token (RFC 6750 §2.1, or §2.2 in a posted form),
-//! failures are answered in `WWW-Authenticate` (RFC 6750 §3).
+//! token comes as a Bearer token (RFC 6750 §2.1, or §2.2 in a posted form)
+//! or, bound to a key, as a DPoP token with its proof (RFC 9449 §7.1);
+//! failures are answered in `WWW-Authenticate` (RFC 6750 §3, RFC 9449 §7.1).
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -8,7 +9,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use oauth_core::service::userinfo::{UserInfo, UserinfoFailure};
 use serde::Serialize;
 
+use oauth_core::discovery::USERINFO_PATH;
+
 use super::client_form::{allow, allow_origin, origin_of};
+use super::dpop;
 use crate::error::json_error;
 use crate::state::AppState;
 
@@ -27,6 +31,8 @@ struct UserinfoBody<'a> {
 /// How the request presented its token.
 enum Presented {
     Token(String),
+    /// RFC 9449 §7.1: `Authorization: DPoP <token>`.
+    Dpop(String),
     /// RFC 6750 §3.1: no credentials at all: a bare challenge, no error code.
     Nothing,
     /// Malformed, or more than one method (RFC 6750 §2).
@@ -53,7 +59,7 @@ pub(crate) async fn userinfo_post(
     };
     let presented = match (bearer_header(&request), in_form) {
         (_, Err(_)) => Presented::Invalid("the body must be a form that sends each parameter at most once"),
-        (Presented::Token(_), Ok(field)) if !field.is_empty() => {
+        (Presented::Token(_) | Presented::Dpop(_), Ok(field)) if !field.is_empty() => {
             Presented::Invalid("the access token was sent more than one way")
         }
         (Presented::Nothing, Ok(field)) if !field.is_empty() => Presented::Token(field),
@@ -73,38 +79,113 @@ async fn answer(request: &HttpRequest, state: &AppState, presented: Presented) -
     } else {
         presented
     };
-    let mut response = match presented {
-        Presented::Token(token) => match state.userinfo.userinfo(&token).await {
-            Ok(info) => {
-                let mut response = success(&info);
-                allow_origin(request, &info.client, &mut response);
-                return response;
-            }
-            Err(UserinfoFailure::InvalidToken) => challenge(
-                StatusCode::UNAUTHORIZED,
-                Some("invalid_token"),
-                "the access token is invalid, expired or revoked",
-            ),
-            Err(UserinfoFailure::InsufficientScope) => challenge(
-                StatusCode::FORBIDDEN,
-                Some("insufficient_scope"),
-                "the access token was not granted the openid scope",
-            ),
-            Err(UserinfoFailure::Server(error)) => {
-                actix_web::ResponseError::error_response(&crate::error::ApiError(error))
-            }
-        },
-        Presented::Nothing => challenge(StatusCode::UNAUTHORIZED, None, "an access token is required"),
-        Presented::Invalid(why) => challenge(StatusCode::BAD_REQUEST, Some("invalid_request"), why),
+    let scheme = match &presented {
+        Presented::Dpop(_) => Scheme::Dpop,
+        _ => Scheme::Bearer,
     };
-    // Error answers hold nothing secret: any registered origin may read them.
+    let answered = match presented {
+        Presented::Token(token) => state.userinfo.userinfo(&token).await,
+        Presented::Dpop(token) => {
+            match dpop::proof_of(request, dpop::method_of(request), &state.issuer, USERINFO_PATH) {
+                Ok(proof) => state.userinfo.userinfo_with_proof(&token, proof.as_ref()).await,
+                Err(error) => Err(UserinfoFailure::InvalidProof(error.description().into_owned().into())),
+            }
+        }
+        Presented::Nothing => {
+            let mut response = challenge(StatusCode::UNAUTHORIZED, None, "an access token is required");
+            // RFC 9449 §7.1: both schemes are accepted; say so.
+            if let Ok(value) = HeaderValue::from_str(&dpop_challenge(None)) {
+                response.headers_mut().append(header::WWW_AUTHENTICATE, value);
+            }
+            return readable(request, state, response).await;
+        }
+        Presented::Invalid(why) => {
+            let response = challenge(StatusCode::BAD_REQUEST, Some("invalid_request"), why);
+            return readable(request, state, response).await;
+        }
+    };
+    let mut response = match answered {
+        Ok(info) => {
+            let mut response = success(&info);
+            allow_origin(request, &info.client, &mut response);
+            dpop::offer_nonce(&mut response, state.userinfo.fresh_nonce());
+            return response;
+        }
+        Err(failure) => refusal(failure, scheme),
+    };
+    dpop::offer_nonce(&mut response, state.userinfo.fresh_nonce());
+    readable(request, state, response).await
+}
+
+/// Which scheme the token came with: its refusals are challenged in it.
+#[derive(Clone, Copy)]
+enum Scheme {
+    Bearer,
+    Dpop,
+}
+
+/// RFC 6750 §3 and RFC 9449 §7.1: the refusal and its challenge.
+fn refusal(failure: UserinfoFailure, scheme: Scheme) -> HttpResponse {
+    let (status, error, description) = match failure {
+        UserinfoFailure::InvalidToken => {
+            (StatusCode::UNAUTHORIZED, "invalid_token", "the access token is invalid, expired or revoked")
+        }
+        UserinfoFailure::InsufficientScope => {
+            (StatusCode::FORBIDDEN, "insufficient_scope", "the access token was not granted the openid scope")
+        }
+        // RFC 9449 §7.2: a bound token sent as Bearer is challenged with DPoP.
+        UserinfoFailure::DpopRequired => {
+            return dpop_refusal(
+                "invalid_token",
+                "the access token is bound to a key: send it as DPoP with a proof",
+            );
+        }
+        UserinfoFailure::InvalidProof(why) => return dpop_refusal("invalid_dpop_proof", &why),
+        UserinfoFailure::UseNonce => {
+            return dpop_refusal("use_dpop_nonce", "send the proof again with the nonce of DPoP-Nonce");
+        }
+        UserinfoFailure::Server(error) => {
+            return actix_web::ResponseError::error_response(&crate::error::ApiError(error));
+        }
+    };
+    match scheme {
+        Scheme::Bearer => challenge(status, Some(error), description),
+        Scheme::Dpop => {
+            let mut response = json_error(status, error, description);
+            if let Ok(value) = HeaderValue::from_str(&dpop_challenge(Some((error, description)))) {
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+            }
+            response
+        }
+    }
+}
+
+/// A 401 challenged in the DPoP scheme (RFC 9449 §7.1).
+fn dpop_refusal(error: &str, description: &str) -> HttpResponse {
+    let mut response = json_error(StatusCode::UNAUTHORIZED, error, description);
+    if let Ok(value) = HeaderValue::from_str(&dpop_challenge(Some((error, description)))) {
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+    }
+    response
+}
+
+/// RFC 9449 §7.1: `DPoP algs="…"`, with the error when there is one.
+fn dpop_challenge(error: Option<(&str, &str)>) -> String {
+    let algs = oauth_core::dpop::PROOF_SIGNING_ALGS.join(" ");
+    match error {
+        Some((code, description)) => {
+            format!("DPoP error=\"{code}\", error_description=\"{description}\", algs=\"{algs}\"")
+        }
+        None => format!("DPoP algs=\"{algs}\""),
+    }
+}
+
+/// Error answers hold nothing secret: any registered origin may read them.
+async fn readable(request: &HttpRequest, state: &AppState, mut response: HttpResponse) -> HttpResponse {
     if let Some(origin) = origin_of(request)
         && state.cors.origin_registered(origin).await.unwrap_or(false)
-        && allow(&mut response, origin)
     {
-        response
-            .headers_mut()
-            .insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("WWW-Authenticate"));
+        allow(&mut response, origin);
     }
     response
 }
@@ -132,14 +213,19 @@ fn challenge(status: StatusCode, error: Option<&str>, description: &str) -> Http
     response
 }
 
-/// RFC 6750 §2.1: `Authorization: Bearer <token>` (scheme case-insensitive).
+/// RFC 6750 §2.1 `Authorization: Bearer <token>` or RFC 9449 §7.1
+/// `Authorization: DPoP <token>` (schemes case-insensitive).
 fn bearer_header(request: &HttpRequest) -> Presented {
     let Some(value) = request.headers().get(header::AUTHORIZATION) else { return Presented::Nothing };
-    let malformed = Presented::Invalid("the Authorization header must be Bearer <token>");
+    let malformed = Presented::Invalid("the Authorization header must be Bearer <token> or DPoP <token>");
     let Ok(text) = value.to_str() else { return malformed };
     match text.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+        Some((_, token)) if token.trim().is_empty() => malformed,
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
             Presented::Token(token.trim().to_owned())
+        }
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("dpop") => {
+            Presented::Dpop(token.trim().to_owned())
         }
         _ => malformed,
     }

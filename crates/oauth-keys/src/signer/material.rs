@@ -50,6 +50,8 @@ pub fn thumbprint(public: &Jwk) -> Result<String, KeyError> {
     let members: &[&str] = match public.key_type() {
         "RSA" => &["e", "kty", "n"],
         "EC" => &["crv", "kty", "x", "y"],
+        // RFC 8037 §2: an Ed25519 public key.
+        "OKP" => &["crv", "kty", "x"],
         other => {
             return Err(KeyError::Invalid {
                 kid: String::new(),

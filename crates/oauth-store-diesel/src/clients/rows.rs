@@ -36,6 +36,7 @@ pub(super) type ClientRow = (
     String,
     String,
     bool,
+    bool,
 );
 /// A `client_secrets` row: client id, digest, created, expires.
 pub(super) type SecretRow = (String, String, i64, Option<i64>);
@@ -61,6 +62,7 @@ macro_rules! client_columns {
             clients::resources,
             clients::origin,
             clients::require_pushed_requests,
+            clients::dpop_bound,
         )
     };
 }
@@ -98,6 +100,7 @@ pub(super) fn from_rows(row: ClientRow, secret_rows: Vec<SecretRow>) -> Result<C
         resources,
         origin,
         require_pushed_requests,
+        dpop_bound,
     ) = row;
     let client_type: ClientType = client_type.parse().map_err(|_| corrupt("clients.client_type"))?;
     let metadata = ClientMetadata {
@@ -125,6 +128,7 @@ pub(super) fn from_rows(row: ClientRow, secret_rows: Vec<SecretRow>) -> Result<C
             .collect::<Result<_, _>>()?,
         may_introspect_any,
         require_pushed_requests,
+        dpop_bound,
         resources: split(&resources)
             .map(|r| ResourceUri::parse(r).map_err(|_| corrupt("clients.resources")))
             .collect::<Result<_, _>>()?,

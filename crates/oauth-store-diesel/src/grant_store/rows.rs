@@ -98,6 +98,8 @@ pub(super) struct JoinedFamily {
     revoked_at: Option<i64>,
     #[diesel(sql_type = Text, column_name = f_resources)]
     resources: String,
+    #[diesel(sql_type = Nullable<Text>, column_name = f_dpop_jkt)]
+    dpop_jkt: Option<String>,
 }
 
 impl JoinedFamily {
@@ -113,6 +115,7 @@ impl JoinedFamily {
             expires_at: self.expires_at,
             revoked_at: self.revoked_at,
             resources: self.resources,
+            dpop_jkt: self.dpop_jkt,
         }
         .into_family()
     }

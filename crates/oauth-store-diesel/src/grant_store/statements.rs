@@ -19,7 +19,7 @@ macro_rules! code_with_user {
     () => {
         concat!(
             "c.digest, c.client_id, c.user_id, c.redirect_uri, c.redirect_uri_sent, c.scopes, c.nonce, \
-             c.code_challenge, c.auth_time, c.issued_at, c.expires_at, c.resources, ",
+             c.code_challenge, c.auth_time, c.issued_at, c.expires_at, c.resources, c.dpop_jkt, ",
             user_columns!(),
             " FROM authorization_codes c LEFT JOIN users u ON u.id = c.user_id WHERE c.digest = ?"
         )
@@ -80,7 +80,8 @@ impl FixedSql for RefreshWithOwner {
         "SELECT t.digest, t.family_id, t.scopes, t.issued_at, t.expires_at, t.rotated_at, \
          f.id AS f_id, f.client_id AS f_client_id, f.user_id AS f_user_id, f.scopes AS f_scopes, \
          f.auth_time AS f_auth_time, f.code_digest AS f_code_digest, f.created_at AS f_created_at, \
-         f.expires_at AS f_expires_at, f.revoked_at AS f_revoked_at, f.resources AS f_resources, ",
+         f.expires_at AS f_expires_at, f.revoked_at AS f_revoked_at, f.resources AS f_resources, \
+         f.dpop_jkt AS f_dpop_jkt, ",
         user_columns!(),
         " FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id \
          LEFT JOIN users u ON u.id = f.user_id WHERE t.digest = ?"

@@ -330,6 +330,7 @@ impl AuthorizeService {
             auth_time: login.auth_time,
             issued_at: now,
             expires_at: now + self.policy.code_lifetime.get(),
+            dpop_jkt: request.dpop_jkt.clone(),
         };
         self.ports.codes.insert(&record).await?;
         tracing::info!(event = "code_issued", client_id = %target.client.id, user_id = %login.user_id);

@@ -58,6 +58,7 @@ async fn a_registered_resource_is_found_listed_and_described() {
             "scopes_supported": ["calendar:read", "calendar:write"],
             "bearer_methods_supported": ["header"],
             "resource_name": "Calendar API",
+            "dpop_signing_alg_values_supported": ["ES256", "ES384", "RS256", "PS256", "EdDSA"],
         })
     );
 }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::client::{Client, GrantType};
+use crate::client::{Client, ClientType, GrantType};
 use crate::code::{CodeDigest, Consumed};
 use crate::error::OAuthError;
 use crate::pkce::CodeVerifier;
@@ -132,6 +132,12 @@ impl GrantHandler for AuthorizationCodeGrant {
         if !code.is_live_at(now) {
             return Err(invalid_grant("the code has expired"));
         }
+        // RFC 9449 §10.1: a code bound with `dpop_jkt` is redeemed with that key.
+        if let Some(bound) = &code.dpop_jkt
+            && params.sender_key.as_ref() != Some(bound)
+        {
+            return Err(invalid_grant("the DPoP proof's key is not the one dpop_jkt named"));
+        }
         match (&code.code_challenge, params.code_verifier.as_deref().filter(|v| !v.is_empty())) {
             (Some(challenge), Some(verifier)) => {
                 let matches = CodeVerifier::parse(verifier).is_ok_and(|v| challenge.is_satisfied_by(&v));
@@ -150,7 +156,16 @@ impl GrantHandler for AuthorizationCodeGrant {
         active_user(redemption.user.as_ref(), code.auth_time)?;
         let family = (client.metadata.grant_types.contains(&GrantType::RefreshToken)
             && code.scopes.iter().any(|s| s.as_str() == "offline_access"))
-        .then_some(NewFamily { code_digest: Some(digest.clone()), resources: code.resources.clone() });
+        .then(|| NewFamily {
+            code_digest: Some(digest.clone()),
+            resources: code.resources.clone(),
+            // RFC 9449 §5: only a public client's refresh tokens are bound;
+            // a confidential client authenticates every refresh anyway.
+            sender_key: params
+                .sender_key
+                .clone()
+                .filter(|_| client.metadata.client_type == ClientType::Public),
+        });
         // RFC 8707 §2.2: one of the resources the authorization granted, or none.
         let target = self.ports.targets.choose_for(client, &code.resources, &requested, &code.scopes).await?;
         let grant = Grant {
@@ -160,6 +175,7 @@ impl GrantHandler for AuthorizationCodeGrant {
             nonce: code.nonce,
             family: None,
             target,
+            sender_key: params.sender_key,
         };
         let minted = self.minter.mint(&grant, family, None, now).await?;
         let issued = Issued {

@@ -74,7 +74,15 @@ impl GrantHandler for ClientCredentialsGrant {
         };
         let scopes = target.scopes.clone();
         let now = self.clock.now();
-        let grant = Grant { client, user: None, scopes, nonce: None, family: None, target };
+        let grant = Grant {
+            client,
+            user: None,
+            scopes,
+            nonce: None,
+            family: None,
+            target,
+            sender_key: params.sender_key,
+        };
         Ok(self.minter.mint(&grant, None, None, now).await?.response)
     }
 }

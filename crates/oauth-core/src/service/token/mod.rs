@@ -15,10 +15,12 @@ use std::sync::Arc;
 use crate::client::{Client, ClientOrigin, GrantType};
 use crate::client_auth::PresentedCredentials;
 use crate::client_registration::USE_RECORDED_EVERY;
+use crate::dpop::JwkThumbprint;
 use crate::error::OAuthError;
 use crate::ports::{ClientRegistrationRepository, Clock};
 use crate::service::client_authentication::ClientAuthenticator;
 use crate::service::client_directory::ClientDirectory;
+use crate::service::dpop::{DpopService, PresentedProof};
 use crate::token::TokenResponse;
 
 pub use crate::service::client_authentication::TokenFailure;
@@ -44,6 +46,11 @@ pub struct TokenParams {
     pub scope: Option<String>,
     /// RFC 8707 §2: the resources named, each `resource` value as sent.
     pub resources: Vec<String>,
+    /// RFC 9449 §5: the `DPoP` proof sent with the request.
+    pub dpop: Option<PresentedProof>,
+    /// The key the proof proved: set by [`TokenService::token`] once the
+    /// proof passed, for the grant handlers; a caller's value is replaced.
+    pub sender_key: Option<JwkThumbprint>,
 }
 
 impl TokenParams {
@@ -99,6 +106,7 @@ pub struct TokenService {
     clients: ClientDirectory,
     handlers: BTreeMap<GrantType, Arc<dyn GrantHandler>>,
     usage: Option<UseRecord>,
+    dpop: Option<DpopService>,
 }
 
 /// Where dynamic clients' use is written down, and the clock that dates it.
@@ -124,7 +132,40 @@ impl TokenService {
         handlers: impl IntoIterator<Item = Arc<dyn GrantHandler>>,
     ) -> Self {
         let handlers = handlers.into_iter().map(|handler| (handler.grant_type(), handler)).collect();
-        Self { authenticator, clients, handlers, usage: None }
+        Self { authenticator, clients, handlers, usage: None, dpop: None }
+    }
+
+    /// Also accepts DPoP proofs (RFC 9449 §5): a request with a valid
+    /// proof gets tokens bound to its key. Without this, a proof is refused.
+    #[must_use]
+    pub fn proving_possession_with(mut self, dpop: DpopService) -> Self {
+        self.dpop = Some(dpop);
+        self
+    }
+
+    /// A fresh `DPoP-Nonce` for the answer, when nonces are on (RFC 9449 §8).
+    pub fn fresh_nonce(&self) -> Option<String> {
+        self.dpop.as_ref().and_then(DpopService::fresh_nonce)
+    }
+
+    /// The key the request's proof proves, if it sent one. RFC 9449 §5.2
+    /// `dpop_bound_access_tokens`: a client registered so must send one.
+    async fn sender_key(
+        &self,
+        client: &Client,
+        proof: Option<&PresentedProof>,
+    ) -> Result<Option<JwkThumbprint>, TokenFailure> {
+        match (proof, &self.dpop) {
+            (Some(proof), Some(dpop)) => Ok(Some(dpop.prove(proof, None).await.map_err(OAuthError::from)?)),
+            (Some(_), None) => {
+                Err(OAuthError::InvalidDpopProof("DPoP is not accepted by this endpoint".into()).into())
+            }
+            (None, _) if client.metadata.dpop_bound => Err(OAuthError::InvalidDpopProof(
+                "this client must send a DPoP proof with every token request".into(),
+            )
+            .into()),
+            (None, _) => Ok(None),
+        }
     }
 
     /// Also writes down, at most once per [`USE_RECORDED_EVERY`], when a
@@ -182,11 +223,14 @@ impl TokenService {
     pub async fn token(
         &self,
         credentials: &PresentedCredentials,
-        params: TokenParams,
+        mut params: TokenParams,
         address: &str,
     ) -> Result<Granted, TokenFailure> {
         let client = self.authenticator.authenticate(credentials, address).await?;
         let client = self.current_for(client, &params).await?;
+        // After client authentication: only a known client's proofs are
+        // spent in the shared replay store.
+        params.sender_key = self.sender_key(&client, params.dpop.as_ref()).await?;
         let grant_type = params.grant_type.clone().unwrap_or_default();
         tracing::Span::current().record("grant_type", grant_type.as_str());
         if grant_type.is_empty() {

@@ -95,6 +95,13 @@ impl GrantHandler for RefreshTokenGrant {
             // RFC 6749 §6: bound to its client; another client learns nothing.
             return Err(invalid_grant("the refresh token is invalid"));
         }
+        // RFC 9449 §5: a bound family is refreshed only with its key. Checked
+        // before reuse detection: without the key, a stolen token is inert.
+        if let Some(bound) = &family.sender_key
+            && params.sender_key.as_ref() != Some(bound)
+        {
+            return Err(invalid_grant("the refresh token is bound to another DPoP key"));
+        }
         if family.revoked_at.is_some() {
             return Err(invalid_grant("the refresh token has been revoked"));
         }
@@ -133,6 +140,7 @@ impl GrantHandler for RefreshTokenGrant {
             nonce: None,
             family: Some(family.id),
             target,
+            sender_key: params.sender_key,
         };
         Ok(self.minter.mint(&grant, None, Some(successor), now).await?.response)
     }

@@ -231,6 +231,7 @@ mod dispatch;
 mod made_up_ids;
 mod refusals;
 mod replay_race;
+mod sender_binding;
 mod signed_out;
 
 #[tokio::test]

@@ -130,6 +130,7 @@ async fn disable_and_password_changes_end_every_session_and_token() {
         created_at: fixtures::T0,
         expires_at: fixtures::T0 + time::Duration::days(30),
         revoked_at: None,
+        sender_key: None,
     };
     let first = crate::refresh::RefreshTokenRecord {
         digest: crate::refresh::RefreshDigest::of("first"),

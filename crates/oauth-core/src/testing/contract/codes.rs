@@ -41,6 +41,7 @@ pub fn code(secret: &str, lifetime: Duration) -> AuthorizationCode {
         auth_time: T0 - Duration::minutes(5),
         issued_at: T0,
         expires_at: T0 + lifetime,
+        dpop_jkt: None,
     }
 }
 

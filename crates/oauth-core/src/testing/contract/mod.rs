@@ -8,6 +8,7 @@ pub mod consents;
 pub mod document_clients;
 pub mod grant_store;
 pub mod login_attempts;
+pub mod one_time_ids;
 pub mod pushed_requests;
 pub mod refresh_tokens;
 pub mod registration_tokens;

@@ -49,6 +49,7 @@ async fn family(stores: &ContractStores, n: u64, code: Option<&str>) -> (Refresh
         created_at: T0,
         expires_at: T0 + Duration::days(30),
         revoked_at: None,
+        sender_key: None,
     };
     let first = successor(&family, &format!("first-{n}"));
     stores.refresh.start_family(&family, &first).await.unwrap();

@@ -122,6 +122,7 @@ fn code_of(user: &User, name: &str) -> AuthorizationCode {
         auth_time: T0,
         issued_at: T0,
         expires_at: T0 + Duration::seconds(60),
+        dpop_jkt: None,
     }
 }
 

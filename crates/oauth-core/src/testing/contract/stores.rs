@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use crate::ports::{
     ClientRegistrationRepository, ClientRepository, CodeRepository, ConsentRepository, GrantStore,
-    LoginAttemptRepository, PushedRequestRepository, RefreshTokenRepository, RegistrationTokenRepository,
-    ResourceRepository, RevokedTokenRepository, SessionRepository, SessionViews, SigningKeyRepository,
-    UserRepository,
+    LoginAttemptRepository, OneTimeIdRepository, PushedRequestRepository, RefreshTokenRepository,
+    RegistrationTokenRepository, ResourceRepository, RevokedTokenRepository, SessionRepository, SessionViews,
+    SigningKeyRepository, UserRepository,
 };
 use crate::testing::InMemoryStore;
 
@@ -45,6 +45,8 @@ pub struct ContractStores {
     pub client_registrations: Arc<dyn ClientRegistrationRepository>,
     /// Pushed authorization requests.
     pub pushed_requests: Arc<dyn PushedRequestRepository>,
+    /// Used one-time ids.
+    pub one_time_ids: Arc<dyn OneTimeIdRepository>,
 }
 
 impl ContractStores {
@@ -66,6 +68,7 @@ impl ContractStores {
             + RegistrationTokenRepository
             + ClientRegistrationRepository
             + PushedRequestRepository
+            + OneTimeIdRepository
             + 'static,
     {
         Self {
@@ -83,7 +86,8 @@ impl ContractStores {
             resources: store.clone(),
             registration_tokens: store.clone(),
             client_registrations: store.clone(),
-            pushed_requests: store,
+            pushed_requests: store.clone(),
+            one_time_ids: store,
         }
     }
 

@@ -11,6 +11,7 @@ mod codes;
 mod consents;
 mod grant_store;
 mod login_attempts;
+mod one_time_ids;
 mod pushed_requests;
 mod refresh_tokens;
 mod registration_tokens;
@@ -109,6 +110,7 @@ mod tests {
         registration_tokens: in_memory_store_meets_the_registration_token_contract;
         client_registrations: in_memory_store_meets_the_client_registration_contract;
         pushed_requests: in_memory_store_meets_the_pushed_request_contract;
+        one_time_ids: in_memory_store_meets_the_one_time_id_contract;
         users: in_memory_store_meets_the_user_contract;
         sign_out: in_memory_store_meets_the_sign_out_contract;
         resources: in_memory_store_meets_the_resource_contract;

@@ -53,6 +53,8 @@ pub(super) struct Tables {
     /// Pushed authorization requests, by the digest of their `request_uri`.
     pub(super) pushed_requests:
         BTreeMap<crate::pushed_request::PushedRequestDigest, crate::pushed_request::PushedRequest>,
+    /// Used one-time ids (DPoP proofs' `jti`) and when each may be forgotten.
+    pub(super) one_time_ids: BTreeMap<String, OffsetDateTime>,
     /// Dynamic clients' registrations, by client.
     pub(super) client_registrations: BTreeMap<ClientId, crate::client_registration::ClientRegistration>,
 }

@@ -31,6 +31,9 @@ pub(super) struct RegistrationBody<'a> {
     /// members without a value are omitted).
     #[serde(skip_serializing_if = "Option::is_none")]
     scope: Option<String>,
+    /// RFC 9449 §5.2; omitted when false, its default.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    dpop_bound_access_tokens: bool,
 }
 
 impl<'a> RegistrationBody<'a> {
@@ -53,6 +56,7 @@ impl<'a> RegistrationBody<'a> {
             response_types: ["code"],
             application_type: registered.registration.application_type.as_str(),
             scope: (!scope.is_empty()).then_some(scope),
+            dpop_bound_access_tokens: metadata.dpop_bound,
         }
     }
 }

@@ -150,6 +150,7 @@ async fn counted() -> (Endpoints, Arc<Counting>) {
         random: Arc::new(SeqRandom::new(5)),
         targets: crate::service::resource_targets::ResourceTargets::new(store.clone()),
         registrations: None,
+        dpop: None,
     };
     let catalog = Arc::new(ScopeCatalog::new([("api:read", "Read")]).unwrap());
     (Endpoints::new(ports, catalog, TokenPolicy::for_issuer(ISSUER)), counting)

@@ -77,6 +77,7 @@ async fn a_replay_without_the_verifier_revokes_nothing() {
         auth_time: T0 - Duration::seconds(30),
         issued_at: T0,
         expires_at: T0 + Duration::seconds(60),
+        dpop_jkt: None,
     };
     CodeRepository::insert(h.store.as_ref(), &issued).await.unwrap();
     let public = PresentedCredentials { client_id: "client4".into(), secret: None, method: AuthMethod::None };

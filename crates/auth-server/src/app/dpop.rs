@@ -1,0 +1,42 @@
+//! DPoP (RFC 9449) over the real adapters: proofs checked with josekit,
+//! their `jti`s remembered in the store every instance shares, and, when
+//! `dpop_nonce` is on, nonces sealed under the master key so that every
+//! instance accepts every other's (docs/SECURITY.md § DPoP).
+
+use std::sync::Arc;
+
+use oauth_core::ports::{Clock, DpopNonces};
+use oauth_core::service::dpop::{DpopPorts, DpopService};
+use oauth_keys::{JoseDpopVerifier, SealedDpopNonces};
+use oauth_store_diesel::DieselStore;
+
+use crate::config::Config;
+use crate::exit::CommandError;
+
+/// How long a nonce is accepted after it was issued: a client fetches a
+/// new one with every answer, so a few minutes cover any retry.
+const NONCE_LIFETIME: time::Duration = time::Duration::minutes(5);
+
+/// The proof checks every DPoP endpoint shares.
+pub async fn dpop_service(
+    config: &Config,
+    store: &DieselStore,
+    clock: Arc<dyn Clock>,
+) -> Result<DpopService, CommandError> {
+    let nonces: Option<Arc<dyn DpopNonces>> = if config.dpop_nonce {
+        // The master key file is read again: file I/O, so off the async workers.
+        let config = config.clone();
+        let master = tokio::task::spawn_blocking(move || super::master_key(&config))
+            .await
+            .map_err(|e| CommandError::Runtime(format!("start-up task failed: {e}")))??;
+        Some(Arc::new(SealedDpopNonces::new(master, NONCE_LIFETIME)))
+    } else {
+        None
+    };
+    Ok(DpopService::new(DpopPorts {
+        verifier: Arc::new(JoseDpopVerifier),
+        seen: Arc::new(store.clone()),
+        nonces,
+        clock,
+    }))
+}
