@@ -150,3 +150,50 @@ async fn a_dpop_bound_client_cannot_get_a_bearer_token() {
     let granted = token_with(&app, &exchange(&seed.client_id, &code), &DpopKey::generate()).await;
     assert_eq!(granted.field("token_type"), "DPoP", "{}", granted.body);
 }
+
+#[tokio::test]
+async fn a_browser_client_may_push_with_a_proof_from_its_origin() {
+    let origin = "https://rp.example";
+    let (app, seed) = seeded_app_with(|spec| spec.allowed_origins = vec![origin.into()]).await;
+    let preflight = app
+        .http
+        .request(reqwest::Method::OPTIONS, format!("{}/oauth/par", app.address))
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "dpop, content-type")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
+    assert_eq!(preflight.headers()["access-control-allow-origin"], origin);
+    let allowed = preflight.headers()["access-control-allow-headers"].to_str().unwrap();
+    assert!(allowed.split(", ").any(|name| name == "dpop"), "{allowed}");
+
+    let key = DpopKey::generate();
+    let query = authorize_query(&seed, &[]);
+    let proof = key.proof(&Claims::post(&format!("{}/oauth/par", issuer(&app)), now(&app)));
+    let pushed = app
+        .http
+        .post(format!("{}/oauth/par", app.address))
+        .header("Origin", origin)
+        .header("DPoP", proof)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(query)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pushed.status(), StatusCode::CREATED);
+    assert_eq!(pushed.headers()["access-control-allow-origin"], origin);
+    let exposed = pushed.headers()["access-control-expose-headers"].to_str().unwrap();
+    assert!(exposed.contains("DPoP-Nonce"), "{exposed}");
+
+    let elsewhere = app
+        .http
+        .request(reqwest::Method::OPTIONS, format!("{}/oauth/par", app.address))
+        .header("Origin", "https://other.example")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(elsewhere.headers().get("access-control-allow-origin").is_none(), "an origin nobody registered");
+}

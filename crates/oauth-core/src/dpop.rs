@@ -29,6 +29,11 @@ pub const PROOF_MAX_AGE: Duration = Duration::seconds(60);
 /// How far ahead of our clock a proof's `iat` may be: clients' clocks drift.
 pub const PROOF_CLOCK_SKEW: Duration = Duration::seconds(10);
 
+/// How long a proof's id is kept past the last moment the proof could be
+/// accepted: the janitor purges by its own clock, and an instance whose
+/// clock runs behind it must still refuse a replay (§11.1).
+pub const REPLAY_MEMORY_MARGIN: Duration = Duration::minutes(5);
+
 /// An RFC 7638 JWK SHA-256 thumbprint, base64url without padding: the
 /// `jkt` of `cnf` (RFC 9449 §6.1) and of `dpop_jkt` (§10).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -128,5 +128,34 @@ fn validation(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, token_pair, validation);
+/// A DPoP proof's header and signature (RFC 9449 §4.3), as every token
+/// request with a proof pays: ES256 inline, RS256 on the blocking pool.
+fn dpop_proof(c: &mut Criterion) {
+    use josekit::jws::{ES256, JwsHeader, JwsSigner, RS256};
+    use oauth_core::ports::DpopProofVerifier as _;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    let mut group = c.benchmark_group("DPoP proof check (header, jwk, signature, thumbprint)");
+    let es = ES256.generate_key_pair().unwrap();
+    let rs = RS256.generate_key_pair(2048).unwrap();
+    let keys: [(&str, Box<dyn JwsSigner>, josekit::jwk::Jwk); 2] = [
+        ("ES256", Box::new(ES256.signer_from_jwk(&es.to_jwk_private_key()).unwrap()), es.to_jwk_public_key()),
+        ("RS256", Box::new(RS256.signer_from_jwk(&rs.to_jwk_private_key()).unwrap()), rs.to_jwk_public_key()),
+    ];
+    for (alg, signer, public) in keys {
+        let mut header = JwsHeader::new();
+        header.set_token_type("dpop+jwt");
+        header.set_claim("jwk", Some(serde_json::Value::Object(public.as_ref().clone()))).unwrap();
+        let claims = serde_json::json!({
+            "jti": "bench", "htm": "POST", "htu": "https://as.example/oauth/token", "iat": 1_800_000_000,
+        });
+        let payload = josekit::jwt::JwtPayload::from_map(claims.as_object().unwrap().clone()).unwrap();
+        let proof = josekit::jwt::encode_with_signer(&payload, &header, signer.as_ref()).unwrap();
+        group.bench_function(alg, |b| {
+            b.iter(|| runtime.block_on(oauth_keys::JoseDpopVerifier.verify(&proof)).unwrap());
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, token_pair, validation, dpop_proof);
 criterion_main!(benches);

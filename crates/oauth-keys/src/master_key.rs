@@ -9,6 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::rand::{SecureRandom, SystemRandom};
+use ring::{hkdf, hmac};
 
 /// Why the master key could not be had, or a sealed value not opened.
 #[derive(Debug, thiserror::Error)]
@@ -25,8 +26,16 @@ pub enum MasterKeyError {
     Random,
 }
 
-/// AES-256-GCM under the operator's master key.
-pub struct MasterKey(LessSafeKey);
+/// AES-256-GCM under the operator's master key, and keys for other
+/// purposes derived from it (HKDF-SHA256, RFC 5869), so that no other use
+/// spends the sealing key's budget of random nonces.
+pub struct MasterKey {
+    aead: LessSafeKey,
+    derivation: hkdf::Prk,
+}
+
+/// HKDF's salt: fixed, naming what the derived keys come from.
+const DERIVATION_SALT: &[u8] = b"ManuMu Auth master key";
 
 impl std::fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -46,7 +55,19 @@ impl MasterKey {
             return Err(MasterKeyError::Malformed);
         }
         let key = UnboundKey::new(&AES_256_GCM, bytes).map_err(|_| MasterKeyError::Malformed)?;
-        Ok(Self(LessSafeKey::new(key)))
+        let derivation = hkdf::Salt::new(hkdf::HKDF_SHA256, DERIVATION_SALT).extract(bytes);
+        Ok(Self { aead: LessSafeKey::new(key), derivation })
+    }
+
+    /// An HMAC-SHA256 key for `purpose` alone: every instance with this
+    /// master key derives the same one, and no two purposes share one.
+    pub fn hmac_key(&self, purpose: &str) -> hmac::Key {
+        let info = [purpose.as_bytes()];
+        match self.derivation.expand(&info, hmac::HMAC_SHA256) {
+            Ok(okm) => hmac::Key::from(okm),
+            // HKDF refuses only outputs longer than 255 hashes; 32 bytes never are.
+            Err(_) => unreachable!("a 32-byte HKDF output is always possible"),
+        }
     }
 
     /// The key in `path`, created (32 random bytes, base64, mode 0600) when
@@ -79,7 +100,7 @@ impl MasterKey {
         let mut nonce = [0_u8; NONCE_LEN];
         SystemRandom::new().fill(&mut nonce).map_err(|_| MasterKeyError::Random)?;
         let mut buffer = plaintext.to_vec();
-        self.0
+        self.aead
             .seal_in_place_append_tag(
                 Nonce::assume_unique_for_key(nonce),
                 Aad::from(aad.as_bytes()),
@@ -101,7 +122,7 @@ impl MasterKey {
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| MasterKeyError::CannotOpen)?;
         let mut buffer = ciphertext.to_vec();
         let plaintext = self
-            .0
+            .aead
             .open_in_place(nonce, Aad::from(aad.as_bytes()), &mut buffer)
             .map_err(|_| MasterKeyError::CannotOpen)?;
         Ok(plaintext.to_vec())

@@ -1,6 +1,6 @@
 //! DPoP (RFC 9449) over the real adapters: proofs checked with josekit,
 //! their `jti`s remembered in the store every instance shares, and, when
-//! `dpop_nonce` is on, nonces sealed under the master key so that every
+//! `dpop_nonce` is on, nonces keyed from the master key so that every
 //! instance accepts every other's (docs/SECURITY.md § DPoP).
 
 use std::sync::Arc;
@@ -29,7 +29,7 @@ pub async fn dpop_service(
         let master = tokio::task::spawn_blocking(move || super::master_key(&config))
             .await
             .map_err(|e| CommandError::Runtime(format!("start-up task failed: {e}")))??;
-        Some(Arc::new(SealedDpopNonces::new(master, NONCE_LIFETIME)))
+        Some(Arc::new(SealedDpopNonces::new(&master, NONCE_LIFETIME)))
     } else {
         None
     };

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use crate::dpop::{
-    JwkThumbprint, MAX_PROOF_ID_LEN, MAX_PROOF_LEN, PROOF_CLOCK_SKEW, PROOF_MAX_AGE, access_token_hash,
-    same_target,
+    JwkThumbprint, MAX_PROOF_ID_LEN, MAX_PROOF_LEN, PROOF_CLOCK_SKEW, PROOF_MAX_AGE, REPLAY_MEMORY_MARGIN,
+    access_token_hash, same_target,
 };
 use crate::error::{Detail, OAuthError, RepoError};
 use crate::one_time_id::OneTimeId;
@@ -101,6 +101,27 @@ impl DpopService {
         presented: &PresentedProof,
         access_token: Option<&str>,
     ) -> Result<JwkThumbprint, ProofFailure> {
+        self.judge(presented, access_token, None).await
+    }
+
+    /// At a resource (§7.1): whether `presented` is a proof by `key`, the
+    /// key `access_token` is bound to, carrying the token's hash. A proof
+    /// by another key is refused before its `jti` is spent.
+    pub async fn prove_key(
+        &self,
+        presented: &PresentedProof,
+        access_token: &str,
+        key: &JwkThumbprint,
+    ) -> Result<(), ProofFailure> {
+        self.judge(presented, Some(access_token), Some(key)).await.map(drop)
+    }
+
+    async fn judge(
+        &self,
+        presented: &PresentedProof,
+        access_token: Option<&str>,
+        expected_key: Option<&JwkThumbprint>,
+    ) -> Result<JwkThumbprint, ProofFailure> {
         if presented.proof.len() > MAX_PROOF_LEN {
             return Err(invalid("the DPoP proof is too long"));
         }
@@ -135,6 +156,10 @@ impl DpopService {
         {
             return Err(invalid("ath is not the hash of the access token sent"));
         }
+        // SECURITY: §7.1: at a resource, the key the token is bound to.
+        if expected_key.is_some_and(|key| *key != signed.key) {
+            return Err(invalid("the DPoP proof is not signed by the key the token is bound to"));
+        }
         // §8, §4.3 step 10.
         if let Some(nonces) = &self.ports.nonces
             && !claims.nonce.as_deref().is_some_and(|nonce| nonces.accepts(nonce, now))
@@ -142,9 +167,10 @@ impl DpopService {
             return Err(ProofFailure::UseNonce);
         }
         // SECURITY: §11.1: a proof is good once, on every instance.
-        // Remembered as long as its `iat` would still be accepted.
+        // Remembered as long as its `iat` would still be accepted, and a
+        // margin for the clocks of other instances.
         let id = OneTimeId::dpop_proof(&signed.key, &claims.jti);
-        if !self.ports.seen.first_use(&id, made + PROOF_MAX_AGE).await? {
+        if !self.ports.seen.first_use(&id, made + PROOF_MAX_AGE + REPLAY_MEMORY_MARGIN).await? {
             tracing::warn!(event = "dpop_proof_replayed", "a DPoP proof was presented again");
             return Err(invalid("this DPoP proof was used before; make a new one for every request"));
         }

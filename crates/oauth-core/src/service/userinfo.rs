@@ -93,11 +93,6 @@ impl UserinfoService {
         self
     }
 
-    /// A fresh `DPoP-Nonce`, when nonces are on.
-    pub fn fresh_nonce(&self) -> Option<String> {
-        self.dpop.as_ref().and_then(DpopService::fresh_nonce)
-    }
-
     /// The claims a bearer token (RFC 6750) grants; a DPoP-bound token is
     /// refused (RFC 9449 §7.2).
     pub async fn userinfo(&self, access_token: &str) -> Result<UserInfo, UserinfoFailure> {
@@ -129,13 +124,8 @@ impl UserinfoService {
             }
             (Some(bound), Scheme::Dpop(Some(proof))) => {
                 let Some(dpop) = &self.dpop else { return Err(UserinfoFailure::InvalidToken) };
-                let key = dpop.prove(proof, Some(access_token)).await?;
                 // SECURITY: RFC 9449 §7.1: the proof's key is the token's.
-                if key != bound.jkt {
-                    return Err(UserinfoFailure::InvalidProof(
-                        "the DPoP proof is not signed by the key the token is bound to".into(),
-                    ));
-                }
+                dpop.prove_key(proof, access_token, &bound.jkt).await?;
             }
         }
         let granted = |name: &str| live.claims.scope.split(' ').any(|scope| scope == name);

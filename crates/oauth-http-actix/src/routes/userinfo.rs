@@ -108,12 +108,12 @@ async fn answer(request: &HttpRequest, state: &AppState, presented: Presented) -
         Ok(info) => {
             let mut response = success(&info);
             allow_origin(request, &info.client, &mut response);
-            dpop::offer_nonce(&mut response, state.userinfo.fresh_nonce());
+            dpop::offer_nonce(&mut response, state.token.fresh_nonce());
             return response;
         }
         Err(failure) => refusal(failure, scheme),
     };
-    dpop::offer_nonce(&mut response, state.userinfo.fresh_nonce());
+    dpop::offer_nonce(&mut response, state.token.fresh_nonce());
     readable(request, state, response).await
 }
 

@@ -113,6 +113,25 @@ async fn a_key_that_does_not_fit_the_alg_or_is_too_short_is_refused() {
     let signer = RS256.signer_from_jwk(&rsa.to_jwk_private_key()).unwrap();
     let refused = verified(&signed(&signer, "dpop+jwt", &short)).await.unwrap_err();
     assert!(refused.0.contains("2048"), "{refused}");
+    // A huge modulus or exponent: refused before any arithmetic.
+    let mut huge = rsa.to_jwk_public_key();
+    huge.set_parameter("n", Some(Value::String("A".repeat(2731)))).unwrap();
+    let refused = verified(&signed(&signer, "dpop+jwt", &huge)).await.unwrap_err();
+    assert!(refused.0.contains("4096"), "{refused}");
+    let mut odd_exponent = rsa.to_jwk_public_key();
+    odd_exponent.set_parameter("e", Some(Value::String("A".repeat(512)))).unwrap();
+    let refused = verified(&signed(&signer, "dpop+jwt", &odd_exponent)).await.unwrap_err();
+    assert!(refused.0.contains("65537"), "{refused}");
+}
+
+#[tokio::test]
+async fn members_beside_the_key_do_not_change_how_it_verifies() {
+    let (signer, public) = es256();
+    let mut labelled = public.clone();
+    labelled.set_key_id("client-key-1");
+    labelled.set_algorithm("ES256");
+    let accepted = verified(&signed(signer.as_ref(), "dpop+jwt", &labelled)).await.unwrap();
+    assert_eq!(accepted.key.as_str(), thumbprint(&public).unwrap(), "the thumbprint ignores them too");
 }
 
 #[tokio::test]

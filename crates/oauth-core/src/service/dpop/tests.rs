@@ -5,7 +5,7 @@ use std::sync::Arc;
 use time::Duration;
 
 use super::*;
-use crate::dpop::{ProofClaims, access_token_hash};
+use crate::dpop::{PROOF_MAX_AGE, ProofClaims, access_token_hash};
 use crate::testing::dpop::{ClearNonces, PlainProofVerifier, plain_proof, proof_claims, test_key};
 use crate::testing::fixtures::T0;
 use crate::testing::{InMemoryStore, ManualClock};
@@ -117,4 +117,48 @@ async fn a_bad_signature_an_oversized_proof_and_a_bad_jti_are_refused() {
             refusal(dpop.prove(&presented(&proof_claims(&jti, TOKEN_URL, T0)), None).await).contains("jti")
         );
     }
+}
+
+#[tokio::test]
+async fn a_proof_by_another_key_than_the_tokens_is_refused_unspent() {
+    let (dpop, _) = service(false);
+    let mut claims = proof_claims("j1", TOKEN_URL, T0);
+    claims.ath = Some(access_token_hash("the-token"));
+    let proof = presented(&claims);
+    let refused = dpop.prove_key(&proof, "the-token", &test_key(2)).await;
+    assert!(matches!(refused, Err(ProofFailure::Invalid(why)) if why.contains("bound")));
+    assert!(dpop.prove_key(&proof, "the-token", &test_key(1)).await.is_ok(), "not spent by the refusal");
+}
+
+#[tokio::test]
+async fn an_instance_whose_clock_runs_behind_the_janitors_still_refuses_a_replay() {
+    // Two instances on one store; B's clock runs 30 s behind A's, and A's
+    // janitor purges by A's clock as soon as the proof is too old for A.
+    let store = Arc::new(InMemoryStore::default());
+    let instance = |clock: Arc<ManualClock>| {
+        DpopService::new(DpopPorts {
+            verifier: Arc::new(PlainProofVerifier),
+            seen: store.clone(),
+            nonces: None,
+            clock,
+        })
+    };
+    let (clock_a, clock_b) =
+        (Arc::new(ManualClock::at(T0)), Arc::new(ManualClock::at(T0 - Duration::seconds(30))));
+    let (a, b) = (instance(clock_a.clone()), instance(clock_b.clone()));
+    let proof = presented(&proof_claims("j1", TOKEN_URL, T0));
+    assert!(a.prove(&proof, None).await.is_ok());
+    clock_a.advance(PROOF_MAX_AGE + Duration::seconds(1));
+    clock_b.advance(PROOF_MAX_AGE + Duration::seconds(1));
+    crate::ports::OneTimeIdRepository::purge_expired(
+        store.as_ref(),
+        crate::ports::Clock::now(clock_a.as_ref()),
+        100,
+    )
+    .await
+    .unwrap();
+    assert!(
+        refusal(b.prove(&proof, None).await).contains("used before"),
+        "B still accepts the iat: the id must still be there"
+    );
 }

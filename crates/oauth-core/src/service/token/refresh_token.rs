@@ -96,11 +96,18 @@ impl GrantHandler for RefreshTokenGrant {
             return Err(invalid_grant("the refresh token is invalid"));
         }
         // RFC 9449 §5: a bound family is refreshed only with its key. Checked
-        // before reuse detection: without the key, a stolen token is inert.
+        // before reuse detection: without the key, a stolen token is inert
+        // and revokes nothing. The answer is an unknown token's, so a thief
+        // learns nothing; the log keeps the signal.
         if let Some(bound) = &family.sender_key
             && params.sender_key.as_ref() != Some(bound)
         {
-            return Err(invalid_grant("the refresh token is bound to another DPoP key"));
+            tracing::warn!(
+                event = "refresh_dpop_key_mismatch",
+                family = %family.id,
+                "a bound refresh token was presented without its DPoP key"
+            );
+            return Err(invalid_grant("the refresh token is invalid"));
         }
         if family.revoked_at.is_some() {
             return Err(invalid_grant("the refresh token has been revoked"));
