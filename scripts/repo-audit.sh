@@ -354,13 +354,14 @@ feature "Dynamic client registration (RFC 7591/7592; initial access tokens)" \
   "$(yn grep -q '^### Dynamic registration' docs/SECURITY.md) (SECURITY.md § Dynamic registration)"
 # Pushed requests, DPoP and private_key_jwt: ready only when all three
 # are built (the PAR endpoint, a DPoP proof check, the key-based method).
+has_dpop() { [[ -f crates/oauth-core/src/service/dpop.rs ]] && grep -q 'DpopProofVerifier for' crates/oauth-keys/src/dpop.rs; }
 sender_constrained() {
-  has_route /oauth/par && grep -rqi 'dpop' crates/oauth-core/src && grep -rq 'PrivateKeyJwt' crates/oauth-core/src
+  has_route /oauth/par && has_dpop && grep -rq 'PrivateKeyJwt' crates/oauth-core/src
 }
 feature "Pushed requests, DPoP, private_key_jwt (RFC 9126, 9449, 7523)" \
-  "$(yn sender_constrained) (all three; POST /oauth/par: $(yn has_route /oauth/par))" \
+  "$(yn sender_constrained) (all three; POST /oauth/par: $(yn has_route /oauth/par); DPoP proofs: $(yn has_dpop))" \
   "pushed_authorization|dpop|private_key_jwt" \
-  "$(yn grep -q '^## Pushed authorization requests' docs/SECURITY.md) (SECURITY.md § Pushed authorization requests)"
+  "$(yn grep -q '^## Pushed authorization requests' docs/SECURITY.md) (SECURITY.md § Pushed authorization requests), $(yn grep -q '^## DPoP' docs/SECURITY.md) (§ DPoP)"
 has_benches() { [[ -f scripts/bench.sh ]] && compgen -G "crates/*/benches/*.rs" >/dev/null; }
 feature "Benchmarks" "$(yn has_benches) (crates/*/benches, scripts/bench.sh)" "bench" \
   "$(yn test -f docs/BENCHMARKS.md) (docs/BENCHMARKS.md)"
