@@ -137,6 +137,7 @@ fn create_list_update_metadata_delete_on_both_backends() {
                 "scopes_supported": ["calendar:read", "calendar:write"],
                 "bearer_methods_supported": ["header"],
                 "resource_name": "Calendars",
+                "dpop_signing_alg_values_supported": ["ES256", "ES384", "RS256", "PS256", "EdDSA"],
             }),
             "{backend}: RFC 9728 §2"
         );

@@ -248,6 +248,24 @@ impl RefreshTokenRepository for DieselStore {
         .await
     }
 
+    async fn bind_sender_key(&self, family: RefreshFamilyId, key: &JwkThumbprint) -> Result<bool, RepoError> {
+        let (id, key) = (family.to_string(), key.as_str().to_owned());
+        self.run(move |c| {
+            // One conditional write: an unbound family takes the key, a
+            // family bound to it already counts too, another key's does not.
+            let bound = diesel::update(
+                refresh_families::table
+                    .filter(refresh_families::id.eq(&id))
+                    .filter(refresh_families::dpop_jkt.is_null().or(refresh_families::dpop_jkt.eq(&key))),
+            )
+            .set(refresh_families::dpop_jkt.eq(&key))
+            .execute(c)
+            .map_err(repo_error)?;
+            Ok(bound == 1)
+        })
+        .await
+    }
+
     async fn revoke_family(&self, family: RefreshFamilyId, now: OffsetDateTime) -> Result<(), RepoError> {
         let id = family.to_string();
         self.run(move |c| {

@@ -3,6 +3,7 @@
 use time::OffsetDateTime;
 
 use crate::code::CodeDigest;
+use crate::dpop::JwkThumbprint;
 use crate::error::RepoError;
 use crate::refresh::{RefreshDigest, RefreshFamily, RefreshFamilyId, RefreshTokenRecord, Rotation};
 
@@ -17,6 +18,9 @@ use crate::refresh::{RefreshDigest, RefreshFamily, RefreshFamilyId, RefreshToken
 ///   it (no successor) or after it (the successor dies with the family);
 /// - `revoke_family` and `revoke_for_code` set `revoked_at` once; tokens of a
 ///   revoked family never rotate again;
+/// - `bind_sender_key` binds an unbound family to a DPoP key once: it says
+///   `true` when the family is (now or already) bound to that key, `false`
+///   when it is bound to another or does not exist;
 /// - `purge_expired` deletes at most `limit` families past their absolute
 ///   expiry, with their tokens, and nothing live;
 /// - only digests are stored.
@@ -40,6 +44,9 @@ pub trait RefreshTokenRepository: Send + Sync {
         successor: &RefreshTokenRecord,
         now: OffsetDateTime,
     ) -> Result<Rotation, RepoError>;
+    /// Binds the family to the DPoP key `key` (RFC 9449 §5), unless it is
+    /// bound to another; whether it is bound to `key` now.
+    async fn bind_sender_key(&self, family: RefreshFamilyId, key: &JwkThumbprint) -> Result<bool, RepoError>;
     /// Revokes every token of the family.
     async fn revoke_family(&self, family: RefreshFamilyId, now: OffsetDateTime) -> Result<(), RepoError>;
     /// Revokes the families started by exchanging this code (a replayed code).

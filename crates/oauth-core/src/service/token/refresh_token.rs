@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::authorization_request::parse_scopes;
-use crate::client::{Client, GrantType};
+use crate::client::{Client, ClientType, GrantType};
 use crate::ports::{Clock, GrantStore, RefreshState, RefreshTokenRepository};
 use crate::refresh::{RefreshDigest, Rotation};
 use crate::scope::{ScopeCatalog, ScopeName};
@@ -139,6 +139,17 @@ impl GrantHandler for RefreshTokenGrant {
             Rotation::Rotated => {}
             Rotation::Reused(family) => return Err(self.reuse(family, now).await),
             Rotation::Unknown => return Err(invalid_grant("the refresh token is invalid")),
+        }
+        // RFC 9449 §5: a refresh token issued to a public client in answer
+        // to a proof is bound to its key, so a family begun without one is
+        // bound by its first refresh with one.
+        if family.sender_key.is_none()
+            && client.metadata.client_type == ClientType::Public
+            && let Some(key) = &params.sender_key
+            && !self.ports.refresh.bind_sender_key(family.id, key).await?
+        {
+            tracing::warn!(event = "refresh_dpop_bind_raced", family = %family.id, "family bound to another key");
+            return Err(invalid_grant("the refresh token is invalid"));
         }
         let grant = Grant {
             client,

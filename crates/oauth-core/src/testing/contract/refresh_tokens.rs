@@ -19,6 +19,7 @@ contract_suite! {
     revoked_families_never_rotate,
     a_successor_never_joins_another_family,
     families_are_found_by_id,
+    a_family_is_bound_to_one_dpop_key,
     a_replayed_code_revokes_its_families,
     purge_removes_only_families_past_their_absolute_expiry,
 }
@@ -144,6 +145,30 @@ pub async fn families_are_found_by_id(stores: ContractStores) {
     assert_eq!(found.revoked_at, Some(T0));
     let unknown = RefreshFamilyId::generate(&SeqRandom::new(999)).unwrap();
     assert_eq!(stores.refresh.find_family(unknown).await.unwrap(), None);
+}
+
+/// A family begun bound keeps its key; an unbound one takes the first key
+/// it is bound to and refuses any other (RFC 9449 §5).
+pub async fn a_family_is_bound_to_one_dpop_key(stores: ContractStores) {
+    let key = |n: u8| crate::testing::dpop::test_key(n);
+    let (unbound, first) = family(&stores, 9, None).await;
+    assert!(stores.refresh.bind_sender_key(unbound.id, &key(1)).await.unwrap());
+    assert!(stores.refresh.bind_sender_key(unbound.id, &key(1)).await.unwrap(), "the same key again");
+    assert!(!stores.refresh.bind_sender_key(unbound.id, &key(2)).await.unwrap(), "another key");
+    let (_, found) = stores.refresh.find(&first.digest).await.unwrap().unwrap();
+    assert_eq!(found.sender_key, Some(key(1)));
+    let unknown = RefreshFamilyId::generate(&SeqRandom::new(998)).unwrap();
+    assert!(!stores.refresh.bind_sender_key(unknown, &key(1)).await.unwrap());
+
+    let bound = RefreshFamily {
+        id: RefreshFamilyId::generate(&SeqRandom::new(10)).unwrap(),
+        sender_key: Some(key(3)),
+        ..unbound
+    };
+    let bound_first = successor(&bound, "bound-first");
+    stores.refresh.start_family(&bound, &bound_first).await.unwrap();
+    assert_eq!(stores.refresh.find_family(bound.id).await.unwrap(), Some(bound.clone()), "read back whole");
+    assert!(!stores.refresh.bind_sender_key(bound.id, &key(1)).await.unwrap());
 }
 
 /// Revoking by code touches that code's families only.

@@ -65,6 +65,18 @@ impl RefreshTokenRepository for InMemoryStore {
         }))
     }
 
+    async fn bind_sender_key(
+        &self,
+        family: RefreshFamilyId,
+        key: &crate::dpop::JwkThumbprint,
+    ) -> Result<bool, RepoError> {
+        Ok(self.with(|t| {
+            t.families
+                .get_mut(&family)
+                .is_some_and(|family| family.sender_key.get_or_insert_with(|| key.clone()) == key)
+        }))
+    }
+
     async fn revoke_family(&self, family: RefreshFamilyId, now: OffsetDateTime) -> Result<(), RepoError> {
         self.with(|t| {
             if let Some(family) = t.families.get_mut(&family) {

@@ -185,3 +185,24 @@ async fn a_dpop_bound_client_must_send_a_proof_and_a_proof_is_good_once() {
         "invalid_dpop_proof"
     );
 }
+
+#[tokio::test]
+async fn a_public_family_begun_without_a_proof_is_bound_by_its_first_refresh_with_one() {
+    let h = harness().await;
+    let public = public_client(&h).await;
+    public_code(&h, "c-1").await;
+    let granted = h.service.token(&public, exchange("c-1", VERIFIER), "192.0.2.1").await.unwrap();
+    assert_eq!(granted.response.token_type, TokenType::Bearer);
+    let first = granted.response.refresh_token.unwrap().expose().to_owned();
+    let key = test_key(1);
+    let rotated =
+        h.service.token(&public, with_proof(refresh(&first, None), &key, "p1"), "192.0.2.1").await.unwrap();
+    let next = rotated.response.refresh_token.unwrap().expose().to_owned();
+    // RFC 9449 §5: the refresh token issued in answer to the proof is bound.
+    let bare = h.service.token(&public, refresh(&next, None), "192.0.2.1").await;
+    assert_eq!(error_code(bare), "invalid_grant", "no proof");
+    let other =
+        h.service.token(&public, with_proof(refresh(&next, None), &test_key(2), "p2"), "192.0.2.1").await;
+    assert_eq!(error_code(other), "invalid_grant", "another key");
+    h.service.token(&public, with_proof(refresh(&next, None), &key, "p3"), "192.0.2.1").await.unwrap();
+}
