@@ -269,3 +269,44 @@ fn require_par_is_set_at_creation_and_changed_by_update() {
         json(&binary, &url, &create_client("Plain", "public", "https://plain.example/cb", &["--json"]));
     assert_eq!(plain["require_pushed_authorization_requests"], false, "off by default");
 }
+
+#[test]
+fn a_private_key_jwt_client_is_registered_with_its_public_keys_only() {
+    let (binary, db) = (Binary::new(), TestDatabase::sqlite());
+    let url = db.url_text();
+    let dir = tempfile::TempDir::new().unwrap();
+    let pair = josekit::jws::ES256.generate_key_pair().unwrap();
+    let set = |jwk: josekit::jwk::Jwk| serde_json::json!({ "keys": [Value::Object(jwk.as_ref().clone())] });
+    let public = dir.path().join("public.json");
+    std::fs::write(&public, set(pair.to_jwk_public_key()).to_string()).unwrap();
+    let private = dir.path().join("private.json");
+    std::fs::write(&private, set(pair.to_jwk_private_key()).to_string()).unwrap();
+    let (public, private) = (public.to_str().unwrap(), private.to_str().unwrap());
+    let signed = ["--auth-method", "private_key_jwt", "--grant", "client_credentials", "--json"];
+
+    let created = json(
+        &binary,
+        &url,
+        &[
+            &create_client("Signed", "confidential", "https://signed.example/cb", &signed)[..],
+            &["--jwks-file", public],
+        ]
+        .concat(),
+    );
+    assert_eq!(created["token_endpoint_auth_method"], "private_key_jwt");
+    assert!(created.get("client_secret").is_none(), "no secret is issued");
+    assert_eq!(created["jwks"]["keys"][0]["kty"], "EC");
+
+    let env = [("AUTH_DATABASE_URL", url.as_str()), ("AUTH_LOG_LEVEL", "warn")];
+    let leaking = [
+        &create_client("Leaky", "confidential", "https://leaky.example/cb", &signed)[..],
+        &["--jwks-file", private],
+    ]
+    .concat();
+    let refused = binary.run(&leaking, &env, "");
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("private"), "{}", stderr(&refused));
+    let keyless =
+        binary.run(&create_client("Keyless", "confidential", "https://k.example/cb", &signed), &env, "");
+    assert!(stderr(&keyless).contains("jwks"), "{}", stderr(&keyless));
+}

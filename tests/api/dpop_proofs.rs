@@ -98,7 +98,7 @@ async fn a_proof_spent_on_one_instance_is_refused_by_another() {
 
 #[tokio::test]
 async fn with_nonces_on_a_proof_must_carry_the_servers_nonce() {
-    let app = spawn_app_with(TestDatabase::sqlite(), |raw| raw.sign_in.dpop_nonce = true).await;
+    let app = spawn_app_with(TestDatabase::sqlite(), |raw| raw.tokens.dpop_nonce = true).await;
     let machine = register_machine(&app, "Machine").await;
     let key = DpopKey::generate();
     let first = send(&app, &app.address, &machine, &key.proof(&fresh_claims(&app))).await;

@@ -36,6 +36,7 @@ mod logout_endpoint;
 mod logout_redirects;
 mod metadata_document_bounds;
 mod metadata_document_flow;
+mod private_key_jwt;
 mod pushed_authorization;
 mod refresh_token_rules;
 mod registration_tokens_cli;

@@ -321,6 +321,7 @@ pub fn token_endpoints(
     ports.targets = targets;
     ports.attempts = Arc::new(CachedLoginAttempts::new(ports.attempts, clock.clone(), ttl));
     ports.verifier = Arc::new(CachedVerifier::new(ports.verifier, clock));
+    ports.assertions = Some(dpop::assertion_check(config, store));
     TokenEndpoints::compose(ports, Arc::new(config.scopes.clone()), config.tokens.clone())
 }
 

@@ -10,7 +10,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 mod registration_tokens;
+mod resources;
 pub use registration_tokens::{CreateRegistrationToken, RegistrationTokenArgs};
+pub use resources::{CreateResource, MetadataArgs, ResourceArgs, UpdateResource};
 
 /// ManuMu Auth: an OAuth 2.1 / OpenID Connect authorization server.
 #[derive(Debug, Parser)]
@@ -120,9 +122,13 @@ pub struct CreateClient {
     /// `confidential` (can keep a secret) or `public` (native or browser app).
     #[arg(long = "type", value_name = "TYPE")]
     pub client_type: String,
-    /// client_secret_basic (default for confidential), client_secret_post, or none (public).
+    /// client_secret_basic (default for confidential), client_secret_post,
+    /// private_key_jwt (with --jwks-file), or none (public).
     #[arg(long)]
     pub auth_method: Option<String>,
+    /// private_key_jwt: a file holding the client's public keys, a JWK Set.
+    #[arg(long, value_name = "FILE")]
+    pub jwks_file: Option<PathBuf>,
     /// A redirect URI, registered exactly (repeat for several).
     #[arg(long = "redirect-uri", value_name = "URI")]
     pub redirect_uris: Vec<String>,
@@ -202,6 +208,9 @@ pub struct UpdateClient {
     /// true or false: require a DPoP proof (RFC 9449) with every token request.
     #[arg(long, value_name = "BOOL")]
     pub dpop_bound: Option<bool>,
+    /// private_key_jwt: replace the client's public keys with this JWK Set file.
+    #[arg(long, value_name = "FILE")]
+    pub jwks_file: Option<PathBuf>,
     #[arg(long = "resource", value_name = "URI")]
     pub resources: Vec<String>,
     /// Remove every resource: the client's tokens carry the server's default audience.
@@ -249,76 +258,6 @@ pub enum ResourcesCommand {
     Apply(ApplyFile),
     /// Print the RFC 9728 protected-resource metadata the API should serve.
     Metadata(MetadataArgs),
-}
-
-/// Arguments of `resources create`.
-#[derive(Debug, Args)]
-pub struct CreateResource {
-    /// The API's identifier: an absolute https URI without fragment, kept exactly as written.
-    #[arg(long, value_name = "URI")]
-    pub uri: String,
-    /// What the consent page calls the API.
-    #[arg(long)]
-    pub name: String,
-    /// A scope the API defines, declared in the configuration's scopes (repeatable).
-    #[arg(long = "scope", value_name = "SCOPE")]
-    pub scopes: Vec<String>,
-    /// Clients registered without an administrator may ask for this API (off by default).
-    #[arg(long)]
-    pub allow_dynamic_clients: bool,
-    /// Lifetime of its access tokens (e.g. 5m, 1h; 1 minute to 24 hours); the server's by default.
-    #[arg(long, value_name = "DURATION")]
-    pub access_token_ttl: Option<String>,
-    /// ES256 or RS256 for its access tokens; the server's by default.
-    #[arg(long, value_name = "ALG")]
-    pub access_token_alg: Option<String>,
-    #[command(flatten)]
-    pub output: JsonFlag,
-}
-
-/// Arguments naming one resource.
-#[derive(Debug, Args)]
-pub struct ResourceArgs {
-    /// The resource's URI, exactly as registered.
-    pub uri: String,
-    #[command(flatten)]
-    pub output: JsonFlag,
-}
-
-/// Arguments of `resources update`: a repeated list replaces the registered one.
-#[derive(Debug, Args)]
-pub struct UpdateResource {
-    /// The resource's URI, exactly as registered.
-    pub uri: String,
-    #[arg(long)]
-    pub name: Option<String>,
-    #[arg(long = "scope", value_name = "SCOPE")]
-    pub scopes: Vec<String>,
-    /// Remove every scope.
-    #[arg(long, conflicts_with = "scopes")]
-    pub clear_scopes: bool,
-    /// true or false: clients registered without an administrator may ask for it.
-    #[arg(long, value_name = "BOOL")]
-    pub allow_dynamic_clients: Option<bool>,
-    #[arg(long, value_name = "DURATION")]
-    pub access_token_ttl: Option<String>,
-    /// Back to the server's access-token lifetime.
-    #[arg(long, conflicts_with = "access_token_ttl")]
-    pub clear_access_token_ttl: bool,
-    #[arg(long, value_name = "ALG")]
-    pub access_token_alg: Option<String>,
-    /// Back to the server's access-token algorithm.
-    #[arg(long, conflicts_with = "access_token_alg")]
-    pub clear_access_token_alg: bool,
-    #[command(flatten)]
-    pub output: JsonFlag,
-}
-
-/// Arguments of `resources metadata`.
-#[derive(Debug, Args)]
-pub struct MetadataArgs {
-    /// The resource's URI, exactly as registered.
-    pub uri: String,
 }
 
 /// `auth-server users …`

@@ -142,6 +142,16 @@ wire_enum! {
         ClientSecretPost => "client_secret_post",
         /// Public clients: no secret.
         None => "none",
+        /// RFC 7523 §2.2, OIDC Core §9: a JWT signed with one of the
+        /// client's registered private keys.
+        PrivateKeyJwt => "private_key_jwt",
+    }
+}
+
+impl AuthMethod {
+    /// Whether the method presents a client secret (RFC 6749 §2.3.1).
+    pub fn uses_secret(self) -> bool {
+        matches!(self, Self::ClientSecretBasic | Self::ClientSecretPost)
     }
 }
 
@@ -270,6 +280,9 @@ pub struct ClientMetadata {
     /// The resource servers (RFC 8707) the client may ask tokens for; none
     /// by default, when its tokens carry the server's default audience.
     pub resources: BTreeSet<ResourceUri>,
+    /// RFC 7591 §2 `jwks`: the public keys of a `private_key_jwt` client,
+    /// a JWK Set as registered (checked by the key adapter first).
+    pub jwks: Option<String>,
 }
 
 /// A registered client.

@@ -72,6 +72,8 @@ pub struct ServerMetadata {
     pub id_token_signing_alg_values_supported: Vec<&'static str>,
     /// RFC 8414 §2.
     pub token_endpoint_auth_methods_supported: Vec<&'static str>,
+    /// RFC 8414 §2: the algorithms of `private_key_jwt` assertions.
+    pub token_endpoint_auth_signing_alg_values_supported: Vec<&'static str>,
     /// RFC 8414 §2: `S256` only.
     pub code_challenge_methods_supported: Vec<&'static str>,
     /// RFC 8414 §2: every scope a client may be given.
@@ -109,12 +111,17 @@ impl ServerMetadata {
             userinfo_endpoint: format!("{issuer}{USERINFO_PATH}"),
             introspection_endpoint: format!("{issuer}{INTROSPECTION_PATH}"),
             // A public client cannot introspect (RFC 7662 §2.1 asks for authorization).
-            introspection_endpoint_auth_methods_supported: vec!["client_secret_basic", "client_secret_post"],
+            introspection_endpoint_auth_methods_supported: vec![
+                "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt",
+            ],
             revocation_endpoint: format!("{issuer}{REVOCATION_PATH}"),
             // RFC 7009 §2.1: public clients revoke their own tokens with their client_id.
             revocation_endpoint_auth_methods_supported: vec![
                 "client_secret_basic",
                 "client_secret_post",
+                "private_key_jwt",
                 "none",
             ],
             end_session_endpoint: format!("{issuer}{END_SESSION_PATH}"),
@@ -126,7 +133,14 @@ impl ServerMetadata {
             grant_types_supported: vec!["authorization_code", "refresh_token", "client_credentials"],
             subject_types_supported: vec!["public"],
             id_token_signing_alg_values_supported: SigningAlg::ALL.iter().map(|alg| alg.as_str()).collect(),
-            token_endpoint_auth_methods_supported: vec!["client_secret_basic", "client_secret_post", "none"],
+            token_endpoint_auth_methods_supported: vec![
+                "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt",
+                "none",
+            ],
+            token_endpoint_auth_signing_alg_values_supported: crate::client_assertion::ASSERTION_SIGNING_ALGS
+                .to_vec(),
             code_challenge_methods_supported: vec!["S256"],
             scopes_supported: scopes.names().map(|s| s.as_str().to_owned()).collect(),
             // Only claims we really issue: in ID tokens, and at userinfo (email, profile's name).

@@ -10,6 +10,7 @@
 pub mod address;
 pub mod authorization_request;
 pub mod client;
+pub mod client_assertion;
 pub mod client_auth;
 pub mod client_registration;
 pub mod code;

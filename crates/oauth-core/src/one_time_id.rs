@@ -17,6 +17,11 @@ impl OneTimeId {
         Self::of(&["dpop", key.as_str(), jti])
     }
 
+    /// A client assertion's `jti` (RFC 7523 §3 item 7), for its client.
+    pub fn client_assertion(client_id: &str, jti: &str) -> Self {
+        Self::of(&["client_assertion", client_id, jti])
+    }
+
     fn of(parts: &[&str]) -> Self {
         let mut hasher = Sha256::new();
         for part in parts {

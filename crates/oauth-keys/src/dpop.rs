@@ -6,37 +6,17 @@
 //! 160 µs (`cargo bench -p oauth-keys`, "DPoP proof check"), more than the
 //! trip there.
 
-use josekit::jwk::Jwk;
-use josekit::jws::{ES256, ES384, EdDSA, JwsVerifier, PS256, RS256};
 use josekit::jwt;
 use oauth_core::dpop::{JwkThumbprint, PROOF_SIGNING_ALGS, ProofClaims, SignedProof};
 use oauth_core::ports::{DpopProofVerifier, ProofRefused};
 use serde_json::Value;
 
+use crate::public_key::{public_jwk, verifier_for};
 use crate::signer::thumbprint;
 
 /// The core's `DpopProofVerifier` port with josekit.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JoseDpopVerifier;
-
-/// JWK members that hold private key material (RFC 7518 §6.2.2, §6.3.2,
-/// §6.4; RFC 8037 §2): a proof's header must carry none (§4.3 step 7).
-const PRIVATE_MEMBERS: &[&str] = &["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
-
-/// The smallest and largest RSA modulus accepted, in base64url characters
-/// (2048 and 4096 bits): a larger modulus, or an exponent other than 65537,
-/// makes the check up to a hundred times dearer for whoever sends the proof.
-const MIN_RSA_MODULUS_CHARS: usize = 342;
-const MAX_RSA_MODULUS_CHARS: usize = 683;
-
-/// The one RSA public exponent accepted (65537, base64url).
-const RSA_EXPONENT: &str = "AQAB";
-
-/// The members of a public key the verifier is built from: RFC 7638's
-/// required members of each key type. Anything else the header's `jwk`
-/// carries (`kid`, `alg`, `use`, `key_ops`) says nothing about the key and
-/// must not change how it verifies.
-const KEY_MEMBERS: &[&str] = &["kty", "crv", "x", "y", "n", "e"];
 
 fn refused(why: &str) -> ProofRefused {
     ProofRefused(why.to_owned())
@@ -68,15 +48,9 @@ fn verify(proof: &str) -> Result<SignedProof, ProofRefused> {
     let Some(Value::Object(members)) = header.claim("jwk") else {
         return Err(refused("the DPoP proof's header must carry the public key as jwk"));
     };
-    if PRIVATE_MEMBERS.iter().any(|member| members.contains_key(*member)) {
-        return Err(refused("the DPoP proof's jwk must be a public key; it holds private members"));
-    }
-    let key_only = members.iter().filter(|(name, _)| KEY_MEMBERS.contains(&name.as_str()));
-    let jwk = Jwk::from_map(
-        key_only.map(|(name, value)| (name.clone(), value.clone())).collect::<serde_json::Map<_, _>>(),
-    )
-    .map_err(|_| refused("the DPoP proof's jwk is malformed"))?;
-    let verifier = verifier_for(alg, &jwk)?;
+    let jwk = public_jwk(members).map_err(|why| ProofRefused(format!("the DPoP proof's jwk {why}")))?;
+    let verifier =
+        verifier_for(alg, &jwk).map_err(|why| ProofRefused(format!("the DPoP proof's jwk {why}")))?;
     // §4.3 step 6.
     let (payload, _) = jwt::decode_with_verifier(proof, verifier.as_ref())
         .map_err(|_| refused("the DPoP proof's signature does not verify with its jwk"))?;
@@ -87,34 +61,6 @@ fn verify(proof: &str) -> Result<SignedProof, ProofRefused> {
         .and_then(|text| JwkThumbprint::parse(&text))
         .ok_or_else(|| refused("the DPoP proof's jwk has no thumbprint"))?;
     Ok(SignedProof { key, claims })
-}
-
-/// A verifier of `alg` over `jwk`, whose type and curve must be the
-/// algorithm's own.
-fn verifier_for(alg: &str, jwk: &Jwk) -> Result<Box<dyn JwsVerifier>, ProofRefused> {
-    let curve = jwk.parameter("crv").and_then(Value::as_str);
-    let mismatch = || refused("the DPoP proof's jwk does not fit its alg");
-    let made: Result<Box<dyn JwsVerifier>, josekit::JoseError> = match (alg, jwk.key_type(), curve) {
-        ("ES256", "EC", Some("P-256")) => ES256.verifier_from_jwk(jwk).map(|v| Box::new(v) as _),
-        ("ES384", "EC", Some("P-384")) => ES384.verifier_from_jwk(jwk).map(|v| Box::new(v) as _),
-        ("EdDSA", "OKP", Some("Ed25519")) => EdDSA.verifier_from_jwk(jwk).map(|v| Box::new(v) as _),
-        ("RS256" | "PS256", "RSA", None) => {
-            let modulus = jwk.parameter("n").and_then(Value::as_str).map_or(0, str::len);
-            if !(MIN_RSA_MODULUS_CHARS..=MAX_RSA_MODULUS_CHARS).contains(&modulus) {
-                return Err(refused("the DPoP proof's RSA key must have 2048 to 4096 bits"));
-            }
-            if jwk.parameter("e").and_then(Value::as_str) != Some(RSA_EXPONENT) {
-                return Err(refused("the DPoP proof's RSA key must have the exponent 65537"));
-            }
-            if alg == "RS256" {
-                RS256.verifier_from_jwk(jwk).map(|v| Box::new(v) as _)
-            } else {
-                PS256.verifier_from_jwk(jwk).map(|v| Box::new(v) as _)
-            }
-        }
-        _ => return Err(mismatch()),
-    };
-    made.map_err(|_| mismatch())
 }
 
 #[cfg(test)]

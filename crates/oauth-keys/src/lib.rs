@@ -4,13 +4,16 @@
 //!
 //! Every CPU-heavy operation runs on tokio's blocking pool, never on an async worker.
 
+mod client_assertions;
 mod dpop;
 mod dpop_nonces;
 mod master_key;
 mod password;
+mod public_key;
 mod random;
 mod signer;
 
+pub use client_assertions::{JoseAssertionVerifier, check_client_jwks};
 pub use dpop::JoseDpopVerifier;
 pub use dpop_nonces::SealedDpopNonces;
 pub use master_key::{MasterKey, MasterKeyError};

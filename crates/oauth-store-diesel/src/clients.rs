@@ -59,6 +59,7 @@ struct ClientChanges {
     may_introspect_any: bool,
     require_pushed_requests: bool,
     dpop_bound: bool,
+    jwks: Option<String>,
     resources: String,
 }
 
@@ -87,6 +88,7 @@ fn changes(
         may_introspect_any: m.may_introspect_any,
         require_pushed_requests: m.require_pushed_requests,
         dpop_bound: m.dpop_bound,
+        jwks: m.jwks.clone(),
         resources: join(m.resources.iter().map(ResourceUri::as_str)),
     }
 }

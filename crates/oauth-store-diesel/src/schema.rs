@@ -77,6 +77,7 @@ diesel::table! {
         origin -> Text,
         require_pushed_requests -> Bool,
         dpop_bound -> Bool,
+        jwks -> Nullable<Text>,
     }
 }
 

@@ -26,7 +26,8 @@ pub fn pushed_authorization(
 ) -> PushedAuthorizationService {
     let store = Arc::new(store.clone());
     let ports = PushPorts {
-        authenticator: ClientAuthenticator::new(clients, store.clone(), clock.clone()),
+        authenticator: ClientAuthenticator::new(clients, store.clone(), clock.clone())
+            .checking_assertions(super::dpop::assertion_check(config, &store)),
         authorize,
         pushed: store.clone(),
         clock,

@@ -23,3 +23,18 @@ pub(crate) fn read<D: DeserializeOwned>(path: &Path) -> Result<D, CommandError> 
         ))
     })
 }
+
+/// The JWK Set in the file at `path`, refused unless a client may register
+/// it (`oauth_keys::check_client_jwks`: public keys we can verify with).
+pub(crate) fn read_jwks(path: &Path) -> Result<String, CommandError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CommandError::Usage(format!("refused: cannot read {}: {e}", path.display())))?;
+    check_jwks(&text)?;
+    Ok(text)
+}
+
+/// A client's `jwks`, refused unless it is a usable set of public keys.
+pub(crate) fn check_jwks(text: &str) -> Result<(), CommandError> {
+    oauth_keys::check_client_jwks(text)
+        .map_err(|why| CommandError::refused(format!("jwks: {why}; nothing was changed")))
+}

@@ -17,7 +17,8 @@ use crate::exit::{CommandError, say};
 pub async fn run(config: &Config, command: ClientsCommand) -> Result<(), CommandError> {
     match command {
         ClientsCommand::Create(args) => {
-            let spec = create_spec(&args);
+            let mut spec = create_spec(&args);
+            spec.jwks = args.jwks_file.as_deref().map(super::apply_file::read_jwks).transpose()?;
             spec.validate(&config.scopes).map_err(CommandError::refused)?;
             let (client, secret) = service(config).await?.create(&spec).await.map_err(client_error)?;
             print_client(&client, secret.as_ref(), args.output.json)
@@ -50,7 +51,8 @@ pub async fn run(config: &Config, command: ClientsCommand) -> Result<(), Command
             print_client(&client, None, args.output.json)
         }
         ClientsCommand::Update(args) => {
-            let update = client_update(&args);
+            let mut update = client_update(&args);
+            update.jwks = args.jwks_file.as_deref().map(super::apply_file::read_jwks).transpose()?;
             let client = service(config).await?.update(&args.id, update).await.map_err(client_error)?;
             print_client(&client, None, args.output.json)
         }
@@ -84,6 +86,7 @@ pub async fn run(config: &Config, command: ClientsCommand) -> Result<(), Command
             for spec in &specs {
                 spec.validate(&config.scopes)
                     .map_err(|e| CommandError::refused(format!("client {:?}: {e}", spec.name)))?;
+                spec.jwks.as_deref().map(super::apply_file::check_jwks).transpose()?;
             }
             let outcomes = service(config).await?.apply(&specs).await.map_err(client_error)?;
             print_outcomes(&outcomes, args.output.json)
@@ -112,6 +115,7 @@ fn create_spec(args: &CreateClient) -> ClientSpec {
         require_pushed_requests: args.require_par,
         resources: args.resources.clone(),
         dpop_bound: args.dpop_bound,
+        jwks: None,
     }
 }
 
@@ -132,6 +136,7 @@ fn client_update(args: &UpdateClient) -> ClientUpdate {
         require_pushed_requests: args.require_par,
         resources: if args.clear_resources { Some(Vec::new()) } else { given(&args.resources) },
         dpop_bound: args.dpop_bound,
+        jwks: None,
     }
 }
 
@@ -178,6 +183,7 @@ fn describe(client: &Client, secret: Option<&ClientSecret>) -> Value {
         "may_introspect_any": m.may_introspect_any,
         "require_pushed_authorization_requests": m.require_pushed_requests,
         "dpop_bound_access_tokens": m.dpop_bound,
+        "jwks": m.jwks.as_deref().and_then(|text| serde_json::from_str::<Value>(text).ok()),
         "resources": strs(&m.resources),
         "disabled": client.disabled,
         "secrets": client.secrets.iter().map(|s| json!({
@@ -214,6 +220,7 @@ fn print_client(client: &Client, secret: Option<&ClientSecret>, json: bool) -> R
         format!("introspect_any: {}", m.may_introspect_any),
         format!("require_par:    {}", m.require_pushed_requests),
         format!("dpop_bound:     {}", m.dpop_bound),
+        format!("jwks:           {}", m.jwks.as_ref().map_or("-", |_| "registered (show --json)")),
         format!("resources:      {}", list(strs(&m.resources))),
         format!("disabled:       {}", client.disabled),
         format!("secrets:        {}", secrets_summary(client)),

@@ -71,7 +71,6 @@ impl Default for SignInSettings {
             pushed_request_lifetime_secs: Duration::seconds(
                 oauth_core::pushed_request::DEFAULT_PUSHED_REQUEST_LIFETIME.whole_seconds().unsigned_abs(),
             ),
-            dpop_nonce: false,
         }
     }
 }
@@ -85,6 +84,8 @@ impl Default for TokenSettings {
             id_token_lifetime_secs: Duration::minutes(10),
             refresh_token_idle_secs: Duration::days(14),
             refresh_token_absolute_secs: Duration::days(30),
+            dpop_nonce: false,
+            insecure_private_key_jwt_token_endpoint_audience: false,
         }
     }
 }

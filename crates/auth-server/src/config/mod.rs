@@ -111,6 +111,8 @@ pub struct Config {
     pub pushed_request_lifetime: Duration,
     /// DPoP proofs must carry a server nonce (RFC 9449 §8).
     pub dpop_nonce: bool,
+    /// `private_key_jwt` assertions may name the token endpoint's URL.
+    pub assertion_token_endpoint_audience: bool,
     /// Lifetimes, audience and algorithms of issued tokens.
     pub tokens: TokenPolicy,
     /// The master key, and how keys are reloaded, published and rotated.
@@ -159,7 +161,8 @@ pub fn validate(raw: &RawSettings) -> Result<Config, ConfigError> {
         ));
     }
     let pushed_request_lifetime = raw.sign_in.pushed_request_lifetime_secs;
-    let dpop_nonce = raw.sign_in.dpop_nonce;
+    let dpop_nonce = raw.tokens.dpop_nonce;
+    let assertion_token_endpoint_audience = raw.tokens.insecure_private_key_jwt_token_endpoint_audience;
     Ok(Config {
         server,
         logging,
@@ -169,6 +172,7 @@ pub fn validate(raw: &RawSettings) -> Result<Config, ConfigError> {
         sign_in,
         pushed_request_lifetime,
         dpop_nonce,
+        assertion_token_endpoint_audience,
         tokens,
         keys,
         self_asserted,

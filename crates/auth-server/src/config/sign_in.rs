@@ -33,8 +33,6 @@ pub struct SignInSettings {
     pub require_pushed_authorization_requests: bool,
     /// How long a pushed request waits for the browser (RFC 9126 §2.2).
     pub pushed_request_lifetime_secs: Duration,
-    /// Every DPoP proof must carry a server nonce (RFC 9449 §8).
-    pub dpop_nonce: bool,
 }
 
 impl SignInSettings {

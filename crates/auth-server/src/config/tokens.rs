@@ -17,6 +17,11 @@ pub struct TokenSettings {
     pub id_token_lifetime_secs: Duration,
     pub refresh_token_idle_secs: Duration,
     pub refresh_token_absolute_secs: Duration,
+    /// Every DPoP proof must carry a server nonce (RFC 9449 §8).
+    pub dpop_nonce: bool,
+    /// Also accept `private_key_jwt` assertions addressed to the token
+    /// endpoint's URL rather than the issuer (older clients); off.
+    pub insecure_private_key_jwt_token_endpoint_audience: bool,
 }
 
 impl TokenSettings {

@@ -73,7 +73,13 @@ pub struct ClientSpec {
     /// The resource servers (RFC 8707) the client may ask tokens for, by URI.
     #[serde(default)]
     pub resources: Vec<String>,
+    /// A `private_key_jwt` client's public keys: a JWK Set, as JSON text.
+    #[serde(default)]
+    pub jwks: Option<String>,
 }
+
+/// The largest JWK Set a client may register: ten RSA-4096 keys fit.
+const MAX_JWKS_BYTES: usize = 16 * 1024;
 
 /// Most redirect URIs or origins one client may register.
 const MAX_LIST: usize = 20;
@@ -156,6 +162,7 @@ impl ClientSpec {
             None => IdTokenAlg::Rs256,
             Some(text) => text.parse().map_err(|e| refuse("id_token_alg", e))?,
         };
+        let jwks = self.jwks(auth_method)?;
         Ok(ClientMetadata {
             name: name.to_owned(),
             client_type,
@@ -171,7 +178,25 @@ impl ClientSpec {
             require_pushed_requests: self.require_pushed_requests,
             dpop_bound: self.dpop_bound,
             resources,
+            jwks,
         })
+    }
+
+    /// RFC 7523 §2.2: a `private_key_jwt` client has keys, and no other
+    /// client has any (nothing else would check them).
+    fn jwks(&self, method: AuthMethod) -> Result<Option<String>, ClientFieldError> {
+        let keys = self.jwks.as_deref().map(str::trim).filter(|text| !text.is_empty());
+        match (method, keys) {
+            (AuthMethod::PrivateKeyJwt, None) => {
+                Err(refuse("jwks", "a private_key_jwt client needs its public keys (a JWK Set)"))
+            }
+            (AuthMethod::PrivateKeyJwt, Some(text)) if text.len() > MAX_JWKS_BYTES => {
+                Err(refuse("jwks", format!("at most {MAX_JWKS_BYTES} bytes")))
+            }
+            (AuthMethod::PrivateKeyJwt, Some(text)) => Ok(Some(text.to_owned())),
+            (_, Some(_)) => Err(refuse("jwks", "only a private_key_jwt client has keys")),
+            (_, None) => Ok(None),
+        }
     }
 
     fn auth_method(&self, client_type: ClientType) -> Result<AuthMethod, ClientFieldError> {
@@ -182,13 +207,15 @@ impl ClientSpec {
         };
         match (client_type, method) {
             (ClientType::Public, AuthMethod::None)
-            | (ClientType::Confidential, AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost) => {
-                Ok(method)
-            }
+            | (
+                ClientType::Confidential,
+                AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost | AuthMethod::PrivateKeyJwt,
+            ) => Ok(method),
             (ClientType::Public, _) => Err(refuse("auth_method", "a public client has no secret: use none")),
             (ClientType::Confidential, _) => Err(refuse(
                 "auth_method",
-                "a confidential client authenticates with client_secret_basic or client_secret_post",
+                "a confidential client authenticates with client_secret_basic, client_secret_post or \
+                 private_key_jwt",
             )),
         }
     }
@@ -242,6 +269,7 @@ impl From<&ClientMetadata> for ClientSpec {
             require_pushed_requests: metadata.require_pushed_requests,
             dpop_bound: metadata.dpop_bound,
             resources: metadata.resources.iter().map(|r| r.as_str().to_owned()).collect(),
+            jwks: metadata.jwks.clone(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The ports: what the domain needs from the outside world, as traits that
 //! adapters implement. Each trait's documentation is its contract.
 
+mod client_assertions;
 mod client_cache;
 mod client_registrations;
 mod clients;
@@ -29,6 +30,7 @@ mod token_signer;
 mod token_verifier;
 mod users;
 
+pub use client_assertions::{AssertionRefused, ClientAssertionVerifier};
 pub use client_cache::ClientCache;
 pub use client_registrations::ClientRegistrationRepository;
 pub use clients::ClientRepository;

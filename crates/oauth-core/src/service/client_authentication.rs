@@ -6,9 +6,14 @@
 use std::sync::Arc;
 
 use crate::client::{AuthMethod, Client, ClientId, ClientType, SecretDigest};
+use crate::client_assertion::{AudiencePolicy, MAX_ASSERTION_LEN, judge};
 use crate::client_auth::PresentedCredentials;
+use crate::dpop::REPLAY_MEMORY_MARGIN;
 use crate::error::{OAuthError, RepoError};
-use crate::ports::{Clock, LoginAttemptRepository, RandomUnavailable, SignError};
+use crate::one_time_id::OneTimeId;
+use crate::ports::{
+    ClientAssertionVerifier, Clock, LoginAttemptRepository, OneTimeIdRepository, RandomUnavailable, SignError,
+};
 use crate::service::client_directory::{ClientDirectory, Judged};
 use crate::throttle::{CLIENT_LIMIT, CLIENT_WINDOW, FailureCount, client_key, unknown_client_key};
 use time::OffsetDateTime;
@@ -50,6 +55,24 @@ pub struct ClientAuthenticator {
     clients: ClientDirectory,
     attempts: Arc<dyn LoginAttemptRepository>,
     clock: Arc<dyn Clock>,
+    assertions: Option<AssertionCheck>,
+}
+
+/// What `private_key_jwt` assertions (RFC 7523 §2.2) are checked with.
+#[derive(Clone)]
+pub struct AssertionCheck {
+    /// The signature, by a key of the client's set.
+    pub verifier: Arc<dyn ClientAssertionVerifier>,
+    /// Each assertion's `jti`, once, on every instance.
+    pub seen: Arc<dyn OneTimeIdRepository>,
+    /// The `aud` an assertion must name.
+    pub audience: AudiencePolicy,
+}
+
+impl std::fmt::Debug for AssertionCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AssertionCheck").field("audience", &self.audience).finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for ClientAuthenticator {
@@ -65,7 +88,57 @@ impl ClientAuthenticator {
         attempts: Arc<dyn LoginAttemptRepository>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { clients, attempts, clock }
+        Self { clients, attempts, clock, assertions: None }
+    }
+
+    /// Also authenticates `private_key_jwt` clients, with `check`; without
+    /// it, every assertion is refused.
+    #[must_use]
+    pub fn checking_assertions(mut self, check: AssertionCheck) -> Self {
+        self.assertions = Some(check);
+        self
+    }
+
+    /// Whether the request's client assertion, if its method is
+    /// `private_key_jwt`, is a fresh one signed by `client`'s key and
+    /// addressed to us (RFC 7523 §3). Every refusal is logged with its
+    /// reason and answered as any failed authentication.
+    async fn assertion_holds(
+        &self,
+        client: &Client,
+        presented: &PresentedCredentials,
+        now: OffsetDateTime,
+    ) -> Result<bool, RepoError> {
+        if presented.method != AuthMethod::PrivateKeyJwt {
+            return Ok(true);
+        }
+        let (Some(check), Some(jwks), Some(assertion)) =
+            (&self.assertions, client.metadata.jwks.as_deref(), presented.assertion.as_deref())
+        else {
+            return Ok(false);
+        };
+        let refused = |reason: &str| {
+            tracing::warn!(event = "client_assertion_refused", reason, "client assertion refused");
+            Ok(false)
+        };
+        if assertion.len() > MAX_ASSERTION_LEN {
+            return refused("too long");
+        }
+        let claims = match check.verifier.verify(assertion, jwks).await {
+            Ok(claims) => claims,
+            Err(why) => return refused(&why.0),
+        };
+        let (jti, exp) = match judge(&claims, client.id.as_str(), &check.audience, now) {
+            Ok(spent) => spent,
+            Err(why) => return refused(why),
+        };
+        // SECURITY: RFC 7523 §3 item 7: used once, on every instance;
+        // remembered past its expiry by the replay margin of DPoP proofs.
+        let id = OneTimeId::client_assertion(client.id.as_str(), &jti);
+        if !check.seen.first_use(&id, exp + REPLAY_MEMORY_MARGIN).await? {
+            return refused("the assertion was used before");
+        }
+        Ok(true)
     }
 
     /// The client, if the credentials are its own, by its registered method,
@@ -97,8 +170,11 @@ impl ClientAuthenticator {
             Err(_) => Judged::Unknown,
         };
         let charged = match judged {
-            Judged::Accepted(client) => return Ok(client),
-            Judged::Refused => own,
+            Judged::Accepted(client) if self.assertion_holds(&client, presented, now).await? => {
+                return Ok(client);
+            }
+            // A known client whose credentials or assertion failed.
+            Judged::Accepted(_) | Judged::Refused => own,
             Judged::Unknown => shared,
         };
         // SECURITY: a refused or unknown id costs one more digest comparison,
@@ -122,8 +198,14 @@ fn throttled() -> TokenFailure {
     TokenFailure::ClientThrottled
 }
 
-/// The credentials are this enabled client's own, by its registered method.
+/// The credentials are this enabled client's own, by its registered method
+/// (an assertion's signature is judged after, by `assertion_holds`).
 fn admits(client: &Client, presented: &PresentedCredentials, now: OffsetDateTime) -> bool {
+    if presented.method == AuthMethod::PrivateKeyJwt {
+        return !client.disabled
+            && client.metadata.auth_method == AuthMethod::PrivateKeyJwt
+            && client.metadata.jwks.is_some();
+    }
     match presented.secret.as_deref() {
         Some(secret) => client.metadata.auth_method == presented.method && client.accepts_secret(secret, now),
         None => {

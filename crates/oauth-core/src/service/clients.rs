@@ -34,8 +34,11 @@ pub enum ClientError {
          disabled, enabled or deleted"
     )]
     SelfDescribed(String),
-    /// A public client has no secret to rotate.
-    #[error("`type`: a public client has no secret to rotate")]
+    /// A client that authenticates without a secret (a public client, a
+    /// `private_key_jwt` one) has none to rotate.
+    #[error(
+        "`auth_method`: this client authenticates without a secret (none or private_key_jwt); there is none to rotate"
+    )]
     NoSecret,
     /// A client's type cannot change.
     #[error(
@@ -90,6 +93,8 @@ pub struct ClientUpdate {
     pub require_pushed_requests: Option<bool>,
     /// Sets whether every token request must carry a DPoP proof.
     pub dpop_bound: Option<bool>,
+    /// Replaces a `private_key_jwt` client's public keys (a JWK Set).
+    pub jwks: Option<String>,
     /// Replaces the resource servers the client may ask tokens for.
     pub resources: Option<Vec<String>>,
 }
@@ -154,7 +159,8 @@ impl ClientService {
         Ok(metadata)
     }
 
-    /// Registers a client. Confidential clients get a secret, returned this once.
+    /// Registers a client. A client that authenticates with a secret gets
+    /// one, returned this once; a `private_key_jwt` client has its keys.
     #[tracing::instrument(skip_all)]
     pub async fn create(&self, spec: &ClientSpec) -> Result<(Client, Option<ClientSecret>), ClientError> {
         let metadata = self.validate(spec).await?;
@@ -166,9 +172,10 @@ impl ClientService {
         metadata: ClientMetadata,
     ) -> Result<(Client, Option<ClientSecret>), ClientError> {
         let now = self.clock.now();
-        let secret = match metadata.client_type {
-            ClientType::Confidential => Some(ClientSecret::generate(self.random.as_ref())?),
-            ClientType::Public => None,
+        let secret = if metadata.auth_method.uses_secret() {
+            Some(ClientSecret::generate(self.random.as_ref())?)
+        } else {
+            None
         };
         let secrets = secret
             .iter()
@@ -236,6 +243,9 @@ impl ClientService {
         if let Some(bound) = update.dpop_bound {
             spec.dpop_bound = bound;
         }
+        if let Some(jwks) = update.jwks {
+            spec.jwks = Some(jwks);
+        }
         if let Some(any) = update.may_introspect_any {
             spec.may_introspect_any = any;
         }
@@ -262,7 +272,7 @@ impl ClientService {
         grace: Option<Duration>,
     ) -> Result<(Client, ClientSecret), ClientError> {
         let client = self.find(id).await?;
-        if client.metadata.client_type == ClientType::Public {
+        if !client.metadata.auth_method.uses_secret() {
             return Err(ClientError::NoSecret);
         }
         let now = self.clock.now();

@@ -139,6 +139,7 @@ pub(crate) fn basic(id: &str, secret: &str) -> PresentedCredentials {
         client_id: id.into(),
         secret: Some(secret.into()),
         method: AuthMethod::ClientSecretBasic,
+        assertion: None,
     }
 }
 

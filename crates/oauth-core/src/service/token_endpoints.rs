@@ -11,7 +11,7 @@ use crate::ports::{
     TokenSigner, TokenVerifier, UserRepository,
 };
 use crate::scope::ScopeCatalog;
-use crate::service::client_authentication::ClientAuthenticator;
+use crate::service::client_authentication::{AssertionCheck, ClientAuthenticator};
 use crate::service::client_directory::ClientDirectory;
 use crate::service::cors::CorsService;
 use crate::service::dpop::DpopService;
@@ -61,6 +61,8 @@ pub struct TokenEndpointPorts {
     pub registrations: Option<Arc<dyn ClientRegistrationRepository>>,
     /// DPoP proofs (RFC 9449), if accepted.
     pub dpop: Option<DpopService>,
+    /// `private_key_jwt` client assertions (RFC 7523), if accepted.
+    pub assertions: Option<AssertionCheck>,
 }
 
 impl TokenEndpointPorts {
@@ -87,6 +89,7 @@ impl TokenEndpointPorts {
         Self {
             registrations: Some(store.clone()),
             dpop: None,
+            assertions: None,
             targets: ResourceTargets::new(store.clone()),
             clients: ClientDirectory::uncached(store.clone()),
             users: store.clone(),
@@ -129,7 +132,11 @@ impl TokenEndpoints {
     /// share one client authenticator and one minter.
     pub fn compose(ports: TokenEndpointPorts, catalog: Arc<ScopeCatalog>, policy: TokenPolicy) -> Self {
         let p = ports;
-        let authenticator = ClientAuthenticator::new(p.clients.clone(), p.attempts.clone(), p.clock.clone());
+        let mut authenticator =
+            ClientAuthenticator::new(p.clients.clone(), p.attempts.clone(), p.clock.clone());
+        if let Some(check) = p.assertions.clone() {
+            authenticator = authenticator.checking_assertions(check);
+        }
         let minter = Minter::new(p.signer.clone(), p.random.clone(), policy.clone());
         let code_ports = AuthorizationCodePorts {
             grants: p.grants.clone(),

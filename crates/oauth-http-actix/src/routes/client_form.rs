@@ -44,8 +44,18 @@ impl ClientForm {
             };
             Refusal { error: repeated.into(), tried_basic, client_id }
         })?;
-        let credentials = identify(basic, params.value("client_id"), params.value("client_secret"))
-            .map_err(|error| Refusal { error, tried_basic, client_id: None })?;
+        let credentials = match params.value("client_assertion_type") {
+            // RFC 7523 §2.2: the client is named by the assertion itself.
+            Some(assertion_type) => PresentedCredentials::asserted(
+                params.value("client_id"),
+                unverified_subject(params.value("client_assertion").unwrap_or_default()).as_deref(),
+                assertion_type,
+                params.value("client_assertion").unwrap_or_default(),
+                tried_basic || params.value("client_secret").is_some(),
+            ),
+            None => identify(basic, params.value("client_id"), params.value("client_secret")),
+        }
+        .map_err(|error| Refusal { error, tried_basic, client_id: None })?;
         Ok(Self { params, credentials })
     }
 
@@ -208,6 +218,20 @@ fn basic_credentials(request: &HttpRequest) -> Result<Option<(String, String)>, 
             .unwrap_or_default()
     };
     Ok(Some((form_decode(id), form_decode(secret))))
+}
+
+/// The `sub` an assertion claims, read without checking anything: only to
+/// know which client's keys to check it with (RFC 7523 §3 item 2: `sub`
+/// is the client's id). The core checks the signature and every claim.
+fn unverified_subject(assertion: &str) -> Option<String> {
+    use base64::Engine as _;
+    if assertion.len() > oauth_core::client_assertion::MAX_ASSERTION_LEN {
+        return None;
+    }
+    let payload = assertion.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("sub")?.as_str().map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -37,6 +37,7 @@ pub(super) type ClientRow = (
     String,
     bool,
     bool,
+    Option<String>,
 );
 /// A `client_secrets` row: client id, digest, created, expires.
 pub(super) type SecretRow = (String, String, i64, Option<i64>);
@@ -63,6 +64,7 @@ macro_rules! client_columns {
             clients::origin,
             clients::require_pushed_requests,
             clients::dpop_bound,
+            clients::jwks,
         )
     };
 }
@@ -101,6 +103,7 @@ pub(super) fn from_rows(row: ClientRow, secret_rows: Vec<SecretRow>) -> Result<C
         origin,
         require_pushed_requests,
         dpop_bound,
+        jwks,
     ) = row;
     let client_type: ClientType = client_type.parse().map_err(|_| corrupt("clients.client_type"))?;
     let metadata = ClientMetadata {
@@ -129,6 +132,7 @@ pub(super) fn from_rows(row: ClientRow, secret_rows: Vec<SecretRow>) -> Result<C
         may_introspect_any,
         require_pushed_requests,
         dpop_bound,
+        jwks,
         resources: split(&resources)
             .map(|r| ResourceUri::parse(r).map_err(|_| corrupt("clients.resources")))
             .collect::<Result<_, _>>()?,

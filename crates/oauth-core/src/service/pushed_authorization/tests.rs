@@ -71,6 +71,7 @@ fn post(id: &str, secret: &str) -> PresentedCredentials {
         client_id: id.into(),
         secret: Some(secret.into()),
         method: AuthMethod::ClientSecretBasic,
+        assertion: None,
     }
 }
 

@@ -151,8 +151,14 @@ async fn client_authentication_failures_are_alike_and_limited() {
         client_id: "client2".into(),
         secret: Some("m-secret".into()),
         method: AuthMethod::ClientSecretPost,
+        assertion: None,
     };
-    let none = PresentedCredentials { client_id: "client2".into(), secret: None, method: AuthMethod::None };
+    let none = PresentedCredentials {
+        client_id: "client2".into(),
+        secret: None,
+        method: AuthMethod::None,
+        assertion: None,
+    };
     for (name, credentials) in [
         ("wrong secret", basic("client2", "nope")),
         ("another client's secret", basic("client2", "s")),

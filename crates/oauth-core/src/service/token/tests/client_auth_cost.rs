@@ -151,6 +151,7 @@ async fn counted() -> (Endpoints, Arc<Counting>) {
         targets: crate::service::resource_targets::ResourceTargets::new(store.clone()),
         registrations: None,
         dpop: None,
+        assertions: None,
     };
     let catalog = Arc::new(ScopeCatalog::new([("api:read", "Read")]).unwrap());
     (Endpoints::new(ports, catalog, TokenPolicy::for_issuer(ISSUER)), counting)

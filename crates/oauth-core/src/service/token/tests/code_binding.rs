@@ -80,7 +80,12 @@ async fn a_replay_without_the_verifier_revokes_nothing() {
         dpop_jkt: None,
     };
     CodeRepository::insert(h.store.as_ref(), &issued).await.unwrap();
-    let public = PresentedCredentials { client_id: "client4".into(), secret: None, method: AuthMethod::None };
+    let public = PresentedCredentials {
+        client_id: "client4".into(),
+        secret: None,
+        method: AuthMethod::None,
+        assertion: None,
+    };
     let granted = h.service.token(&public, exchange("c-spa", VERIFIER), "192.0.2.1").await.unwrap();
     let refresh_token = granted.response.refresh_token.unwrap().expose().to_owned();
 

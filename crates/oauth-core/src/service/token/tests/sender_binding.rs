@@ -40,7 +40,12 @@ async fn public_client(h: &Harness) -> PresentedCredentials {
     client.metadata.auth_method = AuthMethod::None;
     client.secrets.clear();
     ClientRepository::insert(h.store.as_ref(), &client).await.unwrap();
-    PresentedCredentials { client_id: "client5".into(), secret: None, method: AuthMethod::None }
+    PresentedCredentials {
+        client_id: "client5".into(),
+        secret: None,
+        method: AuthMethod::None,
+        assertion: None,
+    }
 }
 
 async fn public_code(h: &Harness, value: &str) {
