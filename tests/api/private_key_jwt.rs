@@ -195,3 +195,62 @@ async fn the_token_endpoint_as_aud_only_behind_the_legacy_switch() {
     let refused = with_assertion(&app, "/oauth/token", &CLIENT_CREDENTIALS, &key.sign(&legacy, "k1")).await;
     assert_eq!(refused.error(), "invalid_client");
 }
+
+#[tokio::test]
+async fn assertions_serve_par_and_revocation_and_jtis_are_per_client() {
+    let app = spawn_app().await;
+    let key = ClientKey::generate();
+    let seed = seed_with(&app, |spec| {
+        spec.client_type = "confidential".into();
+        spec.auth_method = Some("private_key_jwt".into());
+        spec.jwks = Some(key.jwks());
+    })
+    .await;
+    let other_key = ClientKey::generate();
+    let other = machine(&app, &other_key).await;
+
+    // RFC 9126 §2: PAR authenticates as the token endpoint does.
+    let query = crate::support::browser::authorize_query(&seed, &[]);
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut shared_jti = claims(&app, &seed.client_id);
+    shared_jti["jti"] = json!("the-same-jti");
+    let pushed = with_assertion(&app, "/oauth/par", &fields, &key.sign(&shared_jti, "k1")).await;
+    assert_eq!(pushed.status, StatusCode::CREATED, "{}", pushed.body);
+
+    // Another client's assertion with the same jti is its own.
+    let mut theirs = claims(&app, &other.client_id);
+    theirs["jti"] = json!("the-same-jti");
+    let granted =
+        with_assertion(&app, "/oauth/token", &CLIENT_CREDENTIALS, &other_key.sign(&theirs, "k1")).await;
+    assert_eq!(granted.status, StatusCode::OK, "{}", granted.body);
+
+    // Revocation: by assertion, never by client_id alone.
+    let token = granted.field("access_token");
+    let bare = post_form(
+        &app.http,
+        &format!("{}/oauth/revoke", app.address),
+        &[("token", token.as_str()), ("client_id", other.client_id.as_str())],
+        None,
+    )
+    .await;
+    assert_eq!(bare.error(), "invalid_client");
+    let revoked = with_assertion(
+        &app,
+        "/oauth/revoke",
+        &[("token", &token)],
+        &other_key.sign(&claims(&app, &other.client_id), "k1"),
+    )
+    .await;
+    assert_eq!(revoked.status, StatusCode::OK);
+
+    // RFC 7521 §4.2: an assertion without its type is no method at all.
+    let half = post_form(
+        &app.http,
+        &format!("{}/oauth/token", app.address),
+        &[("grant_type", "client_credentials"), ("client_assertion", "a.b.c")],
+        None,
+    )
+    .await;
+    assert_eq!(half.error(), "invalid_request");
+}

@@ -74,6 +74,10 @@ pub struct ServerMetadata {
     pub token_endpoint_auth_methods_supported: Vec<&'static str>,
     /// RFC 8414 §2: the algorithms of `private_key_jwt` assertions.
     pub token_endpoint_auth_signing_alg_values_supported: Vec<&'static str>,
+    /// RFC 8414 §2: the same at the introspection endpoint.
+    pub introspection_endpoint_auth_signing_alg_values_supported: Vec<&'static str>,
+    /// RFC 8414 §2: the same at the revocation endpoint.
+    pub revocation_endpoint_auth_signing_alg_values_supported: Vec<&'static str>,
     /// RFC 8414 §2: `S256` only.
     pub code_challenge_methods_supported: Vec<&'static str>,
     /// RFC 8414 §2: every scope a client may be given.
@@ -141,6 +145,10 @@ impl ServerMetadata {
             ],
             token_endpoint_auth_signing_alg_values_supported: crate::client_assertion::ASSERTION_SIGNING_ALGS
                 .to_vec(),
+            introspection_endpoint_auth_signing_alg_values_supported:
+                crate::client_assertion::ASSERTION_SIGNING_ALGS.to_vec(),
+            revocation_endpoint_auth_signing_alg_values_supported:
+                crate::client_assertion::ASSERTION_SIGNING_ALGS.to_vec(),
             code_challenge_methods_supported: vec!["S256"],
             scopes_supported: scopes.names().map(|s| s.as_str().to_owned()).collect(),
             // Only claims we really issue: in ID tokens, and at userinfo (email, profile's name).

@@ -42,6 +42,19 @@ pub fn check_client_jwks(text: &str) -> Result<(), String> {
     }
     let mut kids = Vec::new();
     for members in &keys {
+        // RFC 7517 §4.2–4.3: a key meant for something else is not a signing key.
+        let text = |name: &str| members.get(name).and_then(Value::as_str);
+        if text("use").is_some_and(|key_use| key_use != "sig") {
+            return Err("a key's use must be sig".into());
+        }
+        if let Some(ops) = members.get("key_ops").and_then(Value::as_array)
+            && !ops.iter().any(|op| op.as_str() == Some("verify"))
+        {
+            return Err("a key's key_ops must include verify".into());
+        }
+        if text("alg").is_some_and(|alg| !ASSERTION_SIGNING_ALGS.contains(&alg)) {
+            return Err("a key's alg must be one of token_endpoint_auth_signing_alg_values_supported".into());
+        }
         let jwk = public_jwk(members).map_err(|why| format!("a key {why}"))?;
         let usable = ASSERTION_SIGNING_ALGS.iter().any(|alg| verifier_for(alg, &jwk).is_ok());
         if !usable {
@@ -83,6 +96,10 @@ fn verify(assertion: &str, jwks: &str) -> Result<AssertionClaims, AssertionRefus
         None => None,
     };
     let key = key.ok_or_else(|| refused("no registered key has this kid"))?;
+    // RFC 8725 §3.1: a key registered for one algorithm verifies only that one.
+    if key.get("alg").and_then(Value::as_str).is_some_and(|registered| registered != alg) {
+        return Err(refused("the registered key is for another alg"));
+    }
     let jwk = public_jwk(key).map_err(|why| refused(format!("the registered key {why}")))?;
     let verifier = verifier_for(alg, &jwk).map_err(|why| refused(format!("the registered key {why}")))?;
     let (payload, _) = jwt::decode_with_verifier(assertion, verifier.as_ref())

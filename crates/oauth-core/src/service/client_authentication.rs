@@ -126,7 +126,20 @@ impl ClientAuthenticator {
         }
         let claims = match check.verifier.verify(assertion, jwks).await {
             Ok(claims) => claims,
-            Err(why) => return refused(&why.0),
+            // A cached copy may hold a key set replaced since: the stored
+            // one decides before a refusal (docs/SECURITY.md § Read caches).
+            Err(why) => match self.clients.find_fresh(&client.id).await? {
+                Some(fresh)
+                    if !fresh.disabled && fresh.metadata.jwks.as_deref().is_some_and(|j| j != jwks) =>
+                {
+                    let Some(fresh_jwks) = fresh.metadata.jwks.as_deref() else { return refused(&why.0) };
+                    match check.verifier.verify(assertion, fresh_jwks).await {
+                        Ok(claims) => claims,
+                        Err(why) => return refused(&why.0),
+                    }
+                }
+                _ => return refused(&why.0),
+            },
         };
         let (jti, exp) = match judge(&claims, client.id.as_str(), &check.audience, now) {
             Ok(spent) => spent,
@@ -221,3 +234,6 @@ fn admits(client: &Client, presented: &PresentedCredentials, now: OffsetDateTime
 fn locked(count: FailureCount, now: OffsetDateTime) -> bool {
     count.failures >= CLIENT_LIMIT && now - count.last_failure_at < CLIENT_WINDOW
 }
+
+#[cfg(test)]
+mod tests;

@@ -44,16 +44,20 @@ impl ClientForm {
             };
             Refusal { error: repeated.into(), tried_basic, client_id }
         })?;
-        let credentials = match params.value("client_assertion_type") {
+        let credentials = match (params.value("client_assertion_type"), params.value("client_assertion")) {
             // RFC 7523 §2.2: the client is named by the assertion itself.
-            Some(assertion_type) => PresentedCredentials::asserted(
+            (Some(assertion_type), Some(assertion)) => PresentedCredentials::asserted(
                 params.value("client_id"),
-                unverified_subject(params.value("client_assertion").unwrap_or_default()).as_deref(),
+                unverified_subject(assertion).as_deref(),
                 assertion_type,
-                params.value("client_assertion").unwrap_or_default(),
+                assertion,
                 tried_basic || params.value("client_secret").is_some(),
             ),
-            None => identify(basic, params.value("client_id"), params.value("client_secret")),
+            // RFC 7521 §4.2: the two come together, or not at all.
+            (Some(_), None) | (None, Some(_)) => Err(OAuthError::InvalidRequest(
+                "client_assertion and client_assertion_type must be sent together".into(),
+            )),
+            (None, None) => identify(basic, params.value("client_id"), params.value("client_secret")),
         }
         .map_err(|error| Refusal { error, tried_basic, client_id: None })?;
         Ok(Self { params, credentials })

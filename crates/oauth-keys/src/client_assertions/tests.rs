@@ -82,3 +82,17 @@ fn only_sets_of_usable_public_keys_may_be_registered() {
     assert!(check_client_jwks("{\"keys\": []}").is_err());
     assert!(check_client_jwks("not json").is_err());
 }
+
+#[tokio::test]
+async fn a_key_is_used_only_as_registered() {
+    let (signer, public) = es256("k1");
+    let mut for_encryption = public.clone();
+    for_encryption.set_key_use("enc");
+    assert!(check_client_jwks(&set_of(&[for_encryption])).unwrap_err().contains("sig"));
+    let mut for_es384 = public.clone();
+    for_es384.set_algorithm("ES384");
+    assert_eq!(check_client_jwks(&set_of(&[for_es384.clone()])), Ok(()));
+    let refused =
+        JoseAssertionVerifier.verify(&signed(signer.as_ref(), Some("k1")), &set_of(&[for_es384])).await;
+    assert!(refused.unwrap_err().0.contains("another alg"), "an ES256 assertion for an ES384 key");
+}
