@@ -179,7 +179,14 @@ async fn main() {
         }
     };
     match verifier.verify(token, now).await {
-        Ok(claims) => println!("valid: sub={:?} scope={:?}", claims.subject(), claims.claim("scope")),
+        Ok(claims) => {
+            println!("valid: sub={:?} scope={:?}", claims.subject(), claims.claim("scope"));
+            // RFC 9449 §7.1: a bound token is only half of what a request
+            // must show (docs/VERIFYING_TOKENS.md § Accepting DPoP-bound tokens).
+            if let Some(jkt) = claims.claim("cnf").and_then(|cnf| cnf.get("jkt")) {
+                println!("bound to DPoP key {jkt}: accept it only with a DPoP proof by that key");
+            }
+        }
         Err(refused) => {
             println!("refused: {refused}");
             std::process::exit(1);

@@ -70,6 +70,16 @@ async fn machine(app: &TestApp, key: &ClientKey) -> Seed {
     .await
 }
 
+/// The seeded user and a code-flow client that signs with `key`.
+async fn browser_client(app: &TestApp, key: &ClientKey) -> Seed {
+    seed_with(app, |spec| {
+        spec.client_type = "confidential".into();
+        spec.auth_method = Some("private_key_jwt".into());
+        spec.jwks = Some(key.jwks());
+    })
+    .await
+}
+
 async fn with_assertion(app: &TestApp, path: &str, fields: &[(&str, &str)], assertion: &str) -> Answer {
     let mut all = fields.to_vec();
     all.extend([("client_assertion_type", ASSERTION_TYPE), ("client_assertion", assertion)]);
@@ -151,12 +161,7 @@ async fn every_bad_assertion_is_an_invalid_client() {
 async fn a_code_is_exchanged_with_an_assertion() {
     let app = spawn_app().await;
     let key = ClientKey::generate();
-    let seed = seed_with(&app, |spec| {
-        spec.client_type = "confidential".into();
-        spec.auth_method = Some("private_key_jwt".into());
-        spec.jwks = Some(key.jwks());
-    })
-    .await;
+    let seed = browser_client(&app, &key).await;
     let mut browser = Browser::new(&app);
     let code = code_for(&mut browser, &seed, "openid").await;
     let fields = [
@@ -200,12 +205,7 @@ async fn the_token_endpoint_as_aud_only_behind_the_legacy_switch() {
 async fn assertions_serve_par_and_revocation_and_jtis_are_per_client() {
     let app = spawn_app().await;
     let key = ClientKey::generate();
-    let seed = seed_with(&app, |spec| {
-        spec.client_type = "confidential".into();
-        spec.auth_method = Some("private_key_jwt".into());
-        spec.jwks = Some(key.jwks());
-    })
-    .await;
+    let seed = browser_client(&app, &key).await;
     let other_key = ClientKey::generate();
     let other = machine(&app, &other_key).await;
 
