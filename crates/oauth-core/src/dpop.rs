@@ -50,12 +50,6 @@ impl JwkThumbprint {
         well_formed.then(|| Self(text.to_owned()))
     }
 
-    /// The thumbprint of the canonical JSON of a key's required members
-    /// (RFC 7638 §3.1), which the verifier adapter builds.
-    pub fn of_canonical_jwk(canonical_json: &str) -> Self {
-        Self(Base64UrlUnpadded::encode_string(&Sha256::digest(canonical_json.as_bytes())))
-    }
-
     /// The base64url text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -154,23 +148,6 @@ pub fn same_target(htu: &str, endpoint: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thumbprint_of_the_rfc_7638_example_key() {
-        // RFC 7638 §3.1: the canonical members of the example RSA key and
-        // its published thumbprint.
-        let canonical = concat!(
-            r#"{"e":"AQAB","kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAt"#,
-            r#"VT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_"#,
-            r#"RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91Cb"#,
-            r#"OpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8"#,
-            r#"awapJzKnqDKgw"}"#
-        );
-        assert_eq!(
-            JwkThumbprint::of_canonical_jwk(canonical).as_str(),
-            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
-        );
-    }
 
     #[test]
     fn a_thumbprint_is_43_base64url_characters() {
