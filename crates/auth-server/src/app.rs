@@ -28,6 +28,7 @@ use crate::cache::{CachedLoginAttempts, CachedResources, CachedVerifier};
 use crate::clock::SystemClock;
 use crate::config::{Config, ConfigError, Duration, MasterKeySource};
 use crate::exit::CommandError;
+mod assertions;
 mod client_directory;
 mod dpop;
 mod pushed;
@@ -70,7 +71,10 @@ impl Application {
         }
         let (store, _report) = open_store(config).await?;
         crate::private_files::warn_if_shared(config);
-        let keys = key_ring(config, &store, clock.clone()).await?;
+        // Read once: it seals the signing keys and keys the DPoP nonces.
+        let master = load_master_key(config).await?;
+        let dpop = dpop::dpop_service(config, &store, &master, clock.clone());
+        let keys = key_ring_under(config, &store, clock.clone(), master).await?;
         let verifier: Arc<dyn TokenVerifier> = Arc::new(JoseVerifier::new(keys.clone()));
         let registry = resource_registry(config, &store, clock.clone());
         let clients = client_directory(config, &store, &registry, clock.clone())?;
@@ -80,7 +84,6 @@ impl Application {
         let registration =
             registration_service(config, &store, clients.clone(), registry.clone(), clock.clone());
         let authorize = Arc::new(browser.authorize);
-        let dpop = dpop::dpop_service(config, &store, clock.clone()).await?;
         let pushed = pushed_authorization(config, &store, clients.clone(), authorize.clone(), clock.clone())
             .proving_possession_with(dpop.clone());
         let mut endpoints =
@@ -269,13 +272,25 @@ pub async fn key_ring(
     store: &DieselStore,
     clock: Arc<dyn Clock>,
 ) -> Result<Arc<KeyRing>, CommandError> {
-    // Reads or creates the key file: file I/O, so off the async workers.
-    let master = {
-        let config = config.clone();
-        tokio::task::spawn_blocking(move || master_key(&config))
-            .await
-            .map_err(|e| CommandError::Runtime(format!("start-up task failed: {e}")))??
-    };
+    key_ring_under(config, store, clock, load_master_key(config).await?).await
+}
+
+/// The master key, read (or, on SQLite's first start, created) off the
+/// async workers: file I/O.
+pub async fn load_master_key(config: &Config) -> Result<MasterKey, CommandError> {
+    let config = config.clone();
+    tokio::task::spawn_blocking(move || master_key(&config))
+        .await
+        .map_err(|e| CommandError::Runtime(format!("start-up task failed: {e}")))?
+}
+
+/// [`key_ring`] with the master key already read.
+async fn key_ring_under(
+    config: &Config,
+    store: &DieselStore,
+    clock: Arc<dyn Clock>,
+    master: MasterKey,
+) -> Result<Arc<KeyRing>, CommandError> {
     let tokens = &config.tokens;
     let refresh = config.keys.refresh.to_time();
     let policy = KeyPolicy {
@@ -321,7 +336,7 @@ pub fn token_endpoints(
     ports.targets = targets;
     ports.attempts = Arc::new(CachedLoginAttempts::new(ports.attempts, clock.clone(), ttl));
     ports.verifier = Arc::new(CachedVerifier::new(ports.verifier, clock));
-    ports.assertions = Some(dpop::assertion_check(config, store));
+    ports.assertions = Some(assertions::assertion_check(config, store));
     TokenEndpoints::compose(ports, Arc::new(config.scopes.clone()), config.tokens.clone())
 }
 

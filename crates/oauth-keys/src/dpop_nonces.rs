@@ -22,25 +22,25 @@ const NONCE_BYTES: usize = 40;
 const CLOCK_SKEW: Duration = Duration::seconds(5);
 
 /// The core's `DpopNonces` port, under a key derived from the master key.
-pub struct SealedDpopNonces {
+pub struct HmacDpopNonces {
     key: hmac::Key,
     lifetime: Duration,
 }
 
-impl std::fmt::Debug for SealedDpopNonces {
+impl std::fmt::Debug for HmacDpopNonces {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SealedDpopNonces").field("lifetime", &self.lifetime).finish_non_exhaustive()
+        f.debug_struct("HmacDpopNonces").field("lifetime", &self.lifetime).finish_non_exhaustive()
     }
 }
 
-impl SealedDpopNonces {
+impl HmacDpopNonces {
     /// Nonces under `master`'s key for this purpose, each accepted for `lifetime`.
     pub fn new(master: &MasterKey, lifetime: Duration) -> Self {
         Self { key: master.hmac_key(PURPOSE), lifetime }
     }
 }
 
-impl DpopNonces for SealedDpopNonces {
+impl DpopNonces for HmacDpopNonces {
     fn issue(&self, now: OffsetDateTime) -> Option<String> {
         let issued = now.unix_timestamp().to_be_bytes();
         let mut nonce = issued.to_vec();
@@ -74,9 +74,9 @@ mod tests {
 
     use super::*;
 
-    fn nonces(byte: u8) -> SealedDpopNonces {
+    fn nonces(byte: u8) -> HmacDpopNonces {
         let master = MasterKey::from_base64(&STANDARD.encode([byte; 32])).unwrap();
-        SealedDpopNonces::new(&master, Duration::minutes(5))
+        HmacDpopNonces::new(&master, Duration::minutes(5))
     }
 
     #[test]

@@ -15,7 +15,7 @@ mod signer;
 
 pub use client_assertions::{JoseAssertionVerifier, check_client_jwks};
 pub use dpop::JoseDpopVerifier;
-pub use dpop_nonces::SealedDpopNonces;
+pub use dpop_nonces::HmacDpopNonces;
 pub use master_key::{MasterKey, MasterKeyError};
 pub use password::{Argon2Hasher, Argon2Settings, InvalidArgon2Settings};
 pub use random::OsRandom;

@@ -27,7 +27,7 @@ pub fn pushed_authorization(
     let store = Arc::new(store.clone());
     let ports = PushPorts {
         authenticator: ClientAuthenticator::new(clients, store.clone(), clock.clone())
-            .checking_assertions(super::dpop::assertion_check(config, &store)),
+            .checking_assertions(super::assertions::assertion_check(config, &store)),
         authorize,
         pushed: store.clone(),
         clock,
