@@ -128,18 +128,16 @@ impl ClientAuthenticator {
             Ok(claims) => claims,
             // A cached copy may hold a key set replaced since: the stored
             // one decides before a refusal (docs/SECURITY.md § Read caches).
-            Err(why) => match self.clients.find_fresh(&client.id).await? {
-                Some(fresh)
-                    if !fresh.disabled && fresh.metadata.jwks.as_deref().is_some_and(|j| j != jwks) =>
-                {
-                    let Some(fresh_jwks) = fresh.metadata.jwks.as_deref() else { return refused(&why.0) };
-                    match check.verifier.verify(assertion, fresh_jwks).await {
-                        Ok(claims) => claims,
-                        Err(why) => return refused(&why.0),
-                    }
+            Err(why) => {
+                let stored = self.clients.find_fresh(&client.id).await?.filter(|fresh| !fresh.disabled);
+                let replaced =
+                    stored.as_ref().and_then(|fresh| fresh.metadata.jwks.as_deref()).filter(|s| *s != jwks);
+                let Some(replaced) = replaced else { return refused(&why.0) };
+                match check.verifier.verify(assertion, replaced).await {
+                    Ok(claims) => claims,
+                    Err(why) => return refused(&why.0),
                 }
-                _ => return refused(&why.0),
-            },
+            }
         };
         let (jti, exp) = match judge(&claims, client.id.as_str(), &check.audience, now) {
             Ok(spent) => spent,
