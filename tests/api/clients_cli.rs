@@ -310,3 +310,64 @@ fn a_private_key_jwt_client_is_registered_with_its_public_keys_only() {
         binary.run(&create_client("Keyless", "confidential", "https://k.example/cb", &signed), &env, "");
     assert!(stderr(&keyless).contains("jwks"), "{}", stderr(&keyless));
 }
+
+/// `clients create NAME --auth-method private_key_jwt … KEYS`.
+fn create_signed<'a>(name: &'a str, keys: &[&'a str]) -> Vec<&'a str> {
+    let signed = ["--auth-method", "private_key_jwt", "--grant", "client_credentials", "--json"];
+    [&create_client(name, "confidential", "https://signed.example/cb", &signed)[..], keys].concat()
+}
+
+#[test]
+fn a_private_key_jwt_client_may_name_the_url_of_its_keys_instead() {
+    let (binary, db) = (Binary::new(), TestDatabase::sqlite());
+    let url = db.url_text();
+    let env = [("AUTH_DATABASE_URL", url.as_str()), ("AUTH_LOG_LEVEL", "warn")];
+    let published =
+        json(&binary, &url, &create_signed("Published", &["--jwks-uri", "https://signed.example/jwks.json"]));
+    assert_eq!(published["jwks_uri"], "https://signed.example/jwks.json");
+    assert_eq!(published["jwks"], Value::Null);
+    assert!(published.get("client_secret").is_none(), "no secret is issued");
+
+    // RFC 7591 §2: keys by value or by URL, never both.
+    let dir = tempfile::TempDir::new().unwrap();
+    let file = dir.path().join("keys.json");
+    let public = josekit::jws::ES256.generate_key_pair().unwrap().to_jwk_public_key();
+    std::fs::write(
+        &file,
+        serde_json::json!({ "keys": [Value::Object(public.as_ref().clone())] }).to_string(),
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let both = binary.run(
+        &create_signed("Both", &["--jwks-file", file, "--jwks-uri", "https://s.example/k"]),
+        &env,
+        "",
+    );
+    assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
+
+    // Plain http only on loopback, and only when this server would fetch it.
+    let plain =
+        binary.run(&create_signed("Plain", &["--jwks-uri", "http://127.0.0.1:9/jwks.json"]), &env, "");
+    assert_eq!(plain.status.code(), Some(2), "{}", stderr(&plain));
+    assert!(stderr(&plain).contains("jwks_uri_allow_http_loopback"), "{}", stderr(&plain));
+    let remote =
+        binary.run(&create_signed("Remote", &["--jwks-uri", "http://signed.example/jwks.json"]), &env, "");
+    assert!(stderr(&remote).contains("jwks_uri"), "{}", stderr(&remote));
+
+    // New keys of one kind replace the other.
+    let id = published["client_id"].as_str().unwrap();
+    let by_value = json(&binary, &url, &["clients", "update", id, "--jwks-file", file, "--json"]);
+    assert_eq!(
+        (by_value["jwks_uri"].clone(), by_value["jwks"]["keys"][0]["kty"].clone()),
+        (Value::Null, "EC".into())
+    );
+    let by_url = json(
+        &binary,
+        &url,
+        &["clients", "update", id, "--jwks-uri", "https://signed.example/v2/jwks.json", "--json"],
+    );
+    assert_eq!(
+        (by_url["jwks_uri"].clone(), by_url["jwks"].clone()),
+        ("https://signed.example/v2/jwks.json".into(), Value::Null)
+    );
+}

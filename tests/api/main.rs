@@ -37,6 +37,7 @@ mod logout_redirects;
 mod metadata_document_bounds;
 mod metadata_document_flow;
 mod private_key_jwt;
+mod private_key_jwt_uri;
 mod pushed_authorization;
 mod refresh_token_rules;
 mod registration_tokens_cli;

@@ -4,59 +4,16 @@
 //! issuer alone, expires soon, is used once, and is signed with one of the
 //! client's keys by an asymmetric algorithm.
 
-use josekit::jwk::Jwk;
-use josekit::jws::alg::ecdsa::EcdsaJwsSigner;
-use josekit::jws::{ES256, HS256, JwsHeader};
+use josekit::jws::{HS256, JwsHeader};
 use josekit::jwt::{self, JwtPayload};
-use oauth_core::ports::Clock as _;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::app::{TestApp, spawn_app};
+use crate::support::assertions::{CLIENT_CREDENTIALS, ClientKey, claims, with_assertion};
 use crate::support::browser::Browser;
 use crate::support::seed::{REDIRECT_URI, Seed, register, seed_with};
-use crate::support::token::{Answer, VERIFIER, code_for, post_form};
-
-const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-
-/// The client's key pair; its public half is registered with `kid` "k1".
-struct ClientKey {
-    signer: EcdsaJwsSigner,
-    public: Jwk,
-}
-
-impl ClientKey {
-    fn generate() -> Self {
-        let pair = ES256.generate_key_pair().unwrap();
-        let mut public = pair.to_jwk_public_key();
-        public.set_key_id("k1");
-        Self { signer: ES256.signer_from_jwk(&pair.to_jwk_private_key()).unwrap(), public }
-    }
-
-    fn jwks(&self) -> String {
-        json!({ "keys": [Value::Object(self.public.as_ref().clone())] }).to_string()
-    }
-
-    fn sign(&self, claims: &Value, kid: &str) -> String {
-        let mut header = JwsHeader::new();
-        header.set_key_id(kid);
-        let payload = JwtPayload::from_map(claims.as_object().unwrap().clone()).unwrap();
-        jwt::encode_with_signer(&payload, &header, &self.signer).unwrap()
-    }
-}
-
-/// RFC 7523 §3 claims of a good assertion for `client_id`, made now.
-fn claims(app: &TestApp, client_id: &str) -> Value {
-    let now = app.clock.now().unix_timestamp();
-    json!({
-        "iss": client_id,
-        "sub": client_id,
-        "aud": app.config.server.issuer,
-        "exp": now + 60,
-        "iat": now,
-        "jti": uuid::Uuid::new_v4().to_string(),
-    })
-}
+use crate::support::token::{VERIFIER, code_for, post_form};
 
 async fn machine(app: &TestApp, key: &ClientKey) -> Seed {
     register(app, "Signed machine", |spec| {
@@ -79,14 +36,6 @@ async fn browser_client(app: &TestApp, key: &ClientKey) -> Seed {
     })
     .await
 }
-
-async fn with_assertion(app: &TestApp, path: &str, fields: &[(&str, &str)], assertion: &str) -> Answer {
-    let mut all = fields.to_vec();
-    all.extend([("client_assertion_type", ASSERTION_TYPE), ("client_assertion", assertion)]);
-    post_form(&app.http, &format!("{}{path}", app.address), &all, None).await
-}
-
-const CLIENT_CREDENTIALS: [(&str, &str); 1] = [("grant_type", "client_credentials")];
 
 #[tokio::test]
 async fn a_signed_assertion_authenticates_the_client_once() {

@@ -10,6 +10,7 @@ use oauth_core::password::Password;
 use oauth_core::ports::PasswordHasher as _;
 use oauth_core::ports::{Clock, RandomSource, ResourceRepository, TokenSigner, TokenVerifier};
 use oauth_core::service::authorize::{AuthorizePorts, AuthorizeService};
+use oauth_core::service::client_authentication::AssertionCheck;
 use oauth_core::service::client_directory::ClientDirectory;
 use oauth_core::service::clients::ClientService;
 use oauth_core::service::key_ring::{KeyPolicy, KeyRing};
@@ -78,16 +79,20 @@ impl Application {
         let verifier: Arc<dyn TokenVerifier> = Arc::new(JoseVerifier::new(keys.clone()));
         let registry = resource_registry(config, &store, clock.clone());
         let clients = client_directory(config, &store, &registry, clock.clone())?;
+        let checks = ClientChecks {
+            directory: clients.clone(),
+            assertions: assertions::assertion_check(config, &store, clock.clone())?,
+        };
         let targets = ResourceTargets::new(registry.clone());
         let browser =
             browser_services(config, &store, &clients, &targets, verifier.clone(), clock.clone()).await?;
         let registration =
             registration_service(config, &store, clients.clone(), registry.clone(), clock.clone());
         let authorize = Arc::new(browser.authorize);
-        let pushed = pushed_authorization(config, &store, clients.clone(), authorize.clone(), clock.clone())
+        let pushed = pushed_authorization(config, &store, checks.clone(), authorize.clone(), clock.clone())
             .proving_possession_with(dpop.clone());
         let mut endpoints =
-            token_endpoints(config, &store, clients, targets, keys.clone(), verifier, clock.clone());
+            token_endpoints(config, &store, checks, targets, keys.clone(), verifier, clock.clone());
         endpoints.token = endpoints.token.proving_possession_with(dpop.clone());
         endpoints.userinfo = endpoints.userinfo.proving_possession_with(dpop);
         let janitor = crate::janitor::Janitor {
@@ -311,13 +316,24 @@ async fn key_ring_under(
     Ok(Arc::new(ring))
 }
 
+/// How every endpoint that authenticates clients reads and checks them:
+/// one directory and one assertion check (so one cache of published key
+/// sets), shared.
+#[derive(Clone, Debug)]
+pub struct ClientChecks {
+    /// Clients, through the shared cache.
+    pub directory: ClientDirectory,
+    /// `private_key_jwt` assertions.
+    pub assertions: AssertionCheck,
+}
+
 /// The token, introspection, revocation, userinfo and CORS services over
-/// the real adapters, reading clients through `clients` and resources
+/// the real adapters, reading clients through `checks` and resources
 /// through `targets`.
 pub fn token_endpoints(
     config: &Config,
     store: &DieselStore,
-    clients: ClientDirectory,
+    checks: ClientChecks,
     targets: ResourceTargets,
     signer: Arc<dyn TokenSigner>,
     verifier: Arc<dyn TokenVerifier>,
@@ -332,11 +348,11 @@ pub fn token_endpoints(
     );
     // Read on every token request; see docs/SECURITY.md § Read caches.
     let ttl = config.database.client_cache_ttl.to_time();
-    ports.clients = clients;
+    ports.clients = checks.directory;
     ports.targets = targets;
     ports.attempts = Arc::new(CachedLoginAttempts::new(ports.attempts, clock.clone(), ttl));
     ports.verifier = Arc::new(CachedVerifier::new(ports.verifier, clock));
-    ports.assertions = Some(assertions::assertion_check(config, store));
+    ports.assertions = Some(checks.assertions);
     TokenEndpoints::compose(ports, Arc::new(config.scopes.clone()), config.tokens.clone())
 }
 

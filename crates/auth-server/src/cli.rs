@@ -123,12 +123,15 @@ pub struct CreateClient {
     #[arg(long = "type", value_name = "TYPE")]
     pub client_type: String,
     /// client_secret_basic (default for confidential), client_secret_post,
-    /// private_key_jwt (with --jwks-file), or none (public).
+    /// private_key_jwt (with --jwks-file or --jwks-uri), or none (public).
     #[arg(long)]
     pub auth_method: Option<String>,
     /// private_key_jwt: a file holding the client's public keys, a JWK Set.
     #[arg(long, value_name = "FILE")]
     pub jwks_file: Option<PathBuf>,
+    /// private_key_jwt: the https URL where the client publishes its JWK Set.
+    #[arg(long, value_name = "URL", conflicts_with = "jwks_file")]
+    pub jwks_uri: Option<String>,
     /// A redirect URI, registered exactly (repeat for several).
     #[arg(long = "redirect-uri", value_name = "URI")]
     pub redirect_uris: Vec<String>,
@@ -211,6 +214,9 @@ pub struct UpdateClient {
     /// private_key_jwt: replace the client's public keys with this JWK Set file.
     #[arg(long, value_name = "FILE")]
     pub jwks_file: Option<PathBuf>,
+    /// private_key_jwt: replace the client's public keys with the set published here.
+    #[arg(long, value_name = "URL", conflicts_with = "jwks_file")]
+    pub jwks_uri: Option<String>,
     #[arg(long = "resource", value_name = "URI")]
     pub resources: Vec<String>,
     /// Remove every resource: the client's tokens carry the server's default audience.

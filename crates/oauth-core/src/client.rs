@@ -280,9 +280,9 @@ pub struct ClientMetadata {
     /// The resource servers (RFC 8707) the client may ask tokens for; none
     /// by default, when its tokens carry the server's default audience.
     pub resources: BTreeSet<ResourceUri>,
-    /// RFC 7591 §2 `jwks`: the public keys of a `private_key_jwt` client,
-    /// a JWK Set as registered (checked by the key adapter first).
-    pub jwks: Option<String>,
+    /// The public keys of a `private_key_jwt` client (RFC 7591 §2 `jwks`
+    /// or `jwks_uri`); no other client has any.
+    pub keys: Option<ClientKeys>,
 }
 
 /// A registered client.
@@ -351,12 +351,14 @@ pub fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
+mod keys;
 mod registration;
 mod spec;
 mod template;
 #[cfg(test)]
 mod tests;
 
+pub use keys::{ClientKeys, InvalidJwksUri, JwksUri, MAX_JWKS_BYTES};
 pub use registration::{
     RegistrationErrorCode, RegistrationRefused, RegistrationRequest, UpdateClaims, metadata_fault,
 };

@@ -13,7 +13,7 @@ mod public_key;
 mod random;
 mod signer;
 
-pub use client_assertions::{JoseAssertionVerifier, check_client_jwks};
+pub use client_assertions::{JoseAssertionVerifier, check_client_jwks, check_published_jwks};
 pub use dpop::JoseDpopVerifier;
 pub use dpop_nonces::HmacDpopNonces;
 pub use master_key::{MasterKey, MasterKeyError};

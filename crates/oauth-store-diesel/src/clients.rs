@@ -2,7 +2,9 @@
 
 use diesel::prelude::*;
 use oauth_core::RepoError;
-use oauth_core::client::{Client, ClientId, ClientMetadata, ClientOrigin, StoredSecret, name_key};
+use oauth_core::client::{
+    Client, ClientId, ClientKeys, ClientMetadata, ClientOrigin, StoredSecret, name_key,
+};
 use oauth_core::origin::Origin;
 use oauth_core::ports::ClientRepository;
 use oauth_core::redirect_uri::RedirectUri;
@@ -59,7 +61,11 @@ struct ClientChanges {
     may_introspect_any: bool,
     require_pushed_requests: bool,
     dpop_bound: bool,
+    /// Keys by value or by URL (RFC 7591 §2): writing one clears the other.
+    #[diesel(treat_none_as_null = true)]
     jwks: Option<String>,
+    #[diesel(treat_none_as_null = true)]
+    jwks_uri: Option<String>,
     resources: String,
 }
 
@@ -88,7 +94,8 @@ fn changes(
         may_introspect_any: m.may_introspect_any,
         require_pushed_requests: m.require_pushed_requests,
         dpop_bound: m.dpop_bound,
-        jwks: m.jwks.clone(),
+        jwks: m.keys.as_ref().and_then(ClientKeys::registered).map(str::to_owned),
+        jwks_uri: m.keys.as_ref().and_then(ClientKeys::published).map(|uri| uri.as_str().to_owned()),
         resources: join(m.resources.iter().map(ResourceUri::as_str)),
     }
 }

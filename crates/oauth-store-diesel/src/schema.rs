@@ -78,6 +78,7 @@ diesel::table! {
         require_pushed_requests -> Bool,
         dpop_bound -> Bool,
         jwks -> Nullable<Text>,
+        jwks_uri -> Nullable<Text>,
     }
 }
 

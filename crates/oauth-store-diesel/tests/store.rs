@@ -188,3 +188,23 @@ backend_tests! {
         sqlite_codes_are_redeemed_exactly_once_under_repeated_races,
         postgres_codes_are_redeemed_exactly_once_under_repeated_races;
 }
+
+/// RFC 7591 §2: a client's keys are registered by value or published at a
+/// URL, never both; the schema refuses a row with both, whoever writes it.
+async fn keys_are_by_value_or_by_url(db: &TestDatabase) {
+    let store = open_migrated(db);
+    ClientRepository::insert(&store, &oauth_core::testing::fixtures::client(1, "Signing", "s"))
+        .await
+        .unwrap();
+    let mut connection = oauth_store_diesel::testing::connect(db.url());
+    let one = "UPDATE clients SET jwks = '{\"keys\":[]}', jwks_uri = NULL";
+    sql_query(one).execute(&mut connection).expect("keys by value alone");
+    let both = "UPDATE clients SET jwks = '{\"keys\":[]}', jwks_uri = 'https://signing.example/jwks.json'";
+    assert!(sql_query(both).execute(&mut connection).is_err(), "a row with both kinds of keys");
+}
+
+backend_tests! {
+    keys_are_by_value_or_by_url (2):
+        sqlite_refuses_keys_both_by_value_and_by_url,
+        postgres_refuses_keys_both_by_value_and_by_url;
+}

@@ -3,6 +3,7 @@
 //! token endpoint requests, and the three examples the suite runs.
 
 pub mod app;
+pub mod assertions;
 pub mod binary;
 pub mod browser;
 pub mod document_server;

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use oauth_core::ports::Clock;
 use oauth_core::service::authorize::AuthorizeService;
 use oauth_core::service::client_authentication::ClientAuthenticator;
-use oauth_core::service::client_directory::ClientDirectory;
 use oauth_core::service::pushed_authorization::{PushPolicy, PushPorts, PushedAuthorizationService};
 use oauth_keys::OsRandom;
 use oauth_store_diesel::DieselStore;
 
+use super::ClientChecks;
 use crate::config::Config;
 
 /// `POST /oauth/par`. Failed authentications are counted in the store,
@@ -20,14 +20,14 @@ use crate::config::Config;
 pub fn pushed_authorization(
     config: &Config,
     store: &DieselStore,
-    clients: ClientDirectory,
+    checks: ClientChecks,
     authorize: Arc<AuthorizeService>,
     clock: Arc<dyn Clock>,
 ) -> PushedAuthorizationService {
     let store = Arc::new(store.clone());
     let ports = PushPorts {
-        authenticator: ClientAuthenticator::new(clients, store.clone(), clock.clone())
-            .checking_assertions(super::assertions::assertion_check(config, &store)),
+        authenticator: ClientAuthenticator::new(checks.directory, store.clone(), clock.clone())
+            .checking_assertions(checks.assertions),
         authorize,
         pushed: store.clone(),
         clock,

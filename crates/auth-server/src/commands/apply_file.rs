@@ -7,6 +7,7 @@ use figment::Figment;
 use figment::providers::{Format, Toml};
 use serde::de::DeserializeOwned;
 
+use crate::config::Config;
 use crate::exit::CommandError;
 
 /// The document in the TOML file at `path`, or a usage error naming the
@@ -37,4 +38,18 @@ pub(crate) fn read_jwks(path: &Path) -> Result<String, CommandError> {
 pub(crate) fn check_jwks(text: &str) -> Result<(), CommandError> {
     oauth_keys::check_client_jwks(text)
         .map_err(|why| CommandError::refused(format!("jwks: {why}; nothing was changed")))
+}
+
+/// A client's `jwks_uri` over plain `http` (admitted on loopback, for
+/// development) is refused unless this server would fetch it: otherwise
+/// every assertion of the client would fail.
+pub(crate) fn check_jwks_uri(config: &Config, uri: Option<&str>) -> Result<(), CommandError> {
+    let plain_http = uri.is_some_and(|uri| uri.trim_start().starts_with("http://"));
+    if plain_http && !config.client_keys.allow_http_loopback {
+        return Err(CommandError::refused(
+            "jwks_uri: key sets are fetched over https only (jwks_uri_allow_http_loopback is off); \
+             nothing was changed",
+        ));
+    }
+    Ok(())
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use oauth_core::client::{Client, ClientSecret, ClientSpec};
+use oauth_core::client::{Client, ClientKeys, ClientSecret, ClientSpec, JwksUri};
 use oauth_core::service::clients::{ApplyOutcome, ClientError, ClientService, ClientUpdate};
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
@@ -20,6 +20,7 @@ pub async fn run(config: &Config, command: ClientsCommand) -> Result<(), Command
             let mut spec = create_spec(&args);
             spec.jwks = args.jwks_file.as_deref().map(super::apply_file::read_jwks).transpose()?;
             spec.validate(&config.scopes).map_err(CommandError::refused)?;
+            super::apply_file::check_jwks_uri(config, spec.jwks_uri.as_deref())?;
             let (client, secret) = service(config).await?.create(&spec).await.map_err(client_error)?;
             print_client(&client, secret.as_ref(), args.output.json)
         }
@@ -53,6 +54,7 @@ pub async fn run(config: &Config, command: ClientsCommand) -> Result<(), Command
         ClientsCommand::Update(args) => {
             let mut update = client_update(&args);
             update.jwks = args.jwks_file.as_deref().map(super::apply_file::read_jwks).transpose()?;
+            super::apply_file::check_jwks_uri(config, update.jwks_uri.as_deref())?;
             let client = service(config).await?.update(&args.id, update).await.map_err(client_error)?;
             print_client(&client, None, args.output.json)
         }
@@ -87,6 +89,7 @@ pub async fn run(config: &Config, command: ClientsCommand) -> Result<(), Command
                 spec.validate(&config.scopes)
                     .map_err(|e| CommandError::refused(format!("client {:?}: {e}", spec.name)))?;
                 spec.jwks.as_deref().map(super::apply_file::check_jwks).transpose()?;
+                super::apply_file::check_jwks_uri(config, spec.jwks_uri.as_deref())?;
             }
             let outcomes = service(config).await?.apply(&specs).await.map_err(client_error)?;
             print_outcomes(&outcomes, args.output.json)
@@ -116,6 +119,7 @@ fn create_spec(args: &CreateClient) -> ClientSpec {
         resources: args.resources.clone(),
         dpop_bound: args.dpop_bound,
         jwks: None,
+        jwks_uri: args.jwks_uri.clone(),
     }
 }
 
@@ -137,6 +141,7 @@ fn client_update(args: &UpdateClient) -> ClientUpdate {
         resources: if args.clear_resources { Some(Vec::new()) } else { given(&args.resources) },
         dpop_bound: args.dpop_bound,
         jwks: None,
+        jwks_uri: args.jwks_uri.clone(),
     }
 }
 
@@ -183,7 +188,8 @@ fn describe(client: &Client, secret: Option<&ClientSecret>) -> Value {
         "may_introspect_any": m.may_introspect_any,
         "require_pushed_authorization_requests": m.require_pushed_requests,
         "dpop_bound_access_tokens": m.dpop_bound,
-        "jwks": m.jwks.as_deref().and_then(|text| serde_json::from_str::<Value>(text).ok()),
+        "jwks": m.keys.as_ref().and_then(ClientKeys::registered).and_then(|text| serde_json::from_str::<Value>(text).ok()),
+        "jwks_uri": m.keys.as_ref().and_then(ClientKeys::published).map(JwksUri::as_str),
         "resources": strs(&m.resources),
         "disabled": client.disabled,
         "secrets": client.secrets.iter().map(|s| json!({
@@ -220,7 +226,7 @@ fn print_client(client: &Client, secret: Option<&ClientSecret>, json: bool) -> R
         format!("introspect_any: {}", m.may_introspect_any),
         format!("require_par:    {}", m.require_pushed_requests),
         format!("dpop_bound:     {}", m.dpop_bound),
-        format!("jwks:           {}", m.jwks.as_ref().map_or("-", |_| "registered (show --json)")),
+        format!("jwks:           {}", keys_summary(m.keys.as_ref())),
         format!("resources:      {}", list(strs(&m.resources))),
         format!("disabled:       {}", client.disabled),
         format!("secrets:        {}", secrets_summary(client)),
@@ -230,6 +236,14 @@ fn print_client(client: &Client, secret: Option<&ClientSecret>, json: bool) -> R
         lines.push("                (shown once: store it now; only its digest is kept)".into());
     }
     say(&lines.join("\n"))
+}
+
+fn keys_summary(keys: Option<&ClientKeys>) -> String {
+    match keys {
+        None => "-".into(),
+        Some(ClientKeys::Registered(_)) => "registered (show --json)".into(),
+        Some(ClientKeys::Published(uri)) => format!("published at {uri}"),
+    }
 }
 
 fn secrets_summary(client: &Client) -> String {

@@ -9,8 +9,8 @@ use oauth_keys::Argon2Settings;
 use secrecy::SecretString;
 
 use super::{
-    DatabaseSettings, Duration, KeySettings, LogFormat, LoggingSettings, PasswordSettings, ServerSettings,
-    SignInSettings, TokenSettings,
+    ClientKeySettings, DatabaseSettings, Duration, KeySettings, LogFormat, LoggingSettings, PasswordSettings,
+    ServerSettings, SignInSettings, TokenSettings,
 };
 
 impl Default for ServerSettings {
@@ -97,6 +97,16 @@ impl Default for KeySettings {
             jwks_max_age_secs: Duration::minutes(5),
             key_refresh_secs: Duration::minutes(1),
             key_rotation_interval_secs: Duration::seconds(0),
+        }
+    }
+}
+
+impl Default for ClientKeySettings {
+    fn default() -> Self {
+        Self {
+            jwks_uri_timeout_secs: Duration::seconds(5),
+            jwks_uri_cache_max_secs: Duration::hours(1),
+            jwks_uri_allow_http_loopback: false,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! its own keys and validates itself. Everything is validated before anything
 //! is created or written, and every refusal names its key.
 
+mod client_keys;
 mod database;
 mod defaults;
 mod duration;
@@ -27,6 +28,7 @@ use oauth_core::service::authorize::SignInPolicy;
 use oauth_core::token::TokenPolicy;
 use oauth_keys::Argon2Settings;
 
+pub use client_keys::{ClientKeySettings, ClientKeysConfig, JWKS_URI_CACHE_MIN_SECS};
 pub use database::{DatabaseConfig, DatabaseSettings};
 pub use duration::Duration;
 pub use error::ConfigError;
@@ -56,6 +58,7 @@ pub struct RawSettings {
     pub tokens: TokenSettings,
     pub keys: KeySettings,
     pub self_asserted: SelfAssertedSettings,
+    pub client_keys: ClientKeySettings,
 }
 
 impl RawSettings {
@@ -70,6 +73,7 @@ impl RawSettings {
             fields::names::<TokenSettings>(),
             fields::names::<KeySettings>(),
             fields::names::<SelfAssertedSettings>(),
+            fields::names::<ClientKeySettings>(),
         ]
         .concat()
     }
@@ -92,6 +96,7 @@ impl RawSettings {
             tokens: figment.extract().map_err(read)?,
             keys: figment.extract().map_err(read)?,
             self_asserted: figment.extract().map_err(read)?,
+            client_keys: figment.extract().map_err(read)?,
         })
     }
 }
@@ -113,6 +118,8 @@ pub struct Config {
     pub dpop_nonce: bool,
     /// `private_key_jwt` assertions may name the token endpoint's URL.
     pub assertion_token_endpoint_audience: bool,
+    /// How key sets published at a client's `jwks_uri` are fetched and kept.
+    pub client_keys: ClientKeysConfig,
     /// Lifetimes, audience and algorithms of issued tokens.
     pub tokens: TokenPolicy,
     /// The master key, and how keys are reloaded, published and rotated.
@@ -152,6 +159,7 @@ pub fn validate(raw: &RawSettings) -> Result<Config, ConfigError> {
     let keys = raw.keys.validate(&database.url, &database.data_dir)?;
     let scopes = raw.sign_in.scopes()?;
     let self_asserted = raw.self_asserted.validate(&scopes)?;
+    let client_keys = raw.client_keys.validate()?;
     // A dynamic client that refreshes within its token's idle limit must
     // not be swept as idle in between.
     if self_asserted.registration_idle.as_secs() < raw.tokens.refresh_token_idle_secs.as_secs() {
@@ -173,6 +181,7 @@ pub fn validate(raw: &RawSettings) -> Result<Config, ConfigError> {
         pushed_request_lifetime,
         dpop_nonce,
         assertion_token_endpoint_audience,
+        client_keys,
         tokens,
         keys,
         self_asserted,

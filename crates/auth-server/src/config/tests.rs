@@ -183,6 +183,9 @@ fn every_key_keeps_its_flat_name() {
         "registration_total",
         "registration_idle_days",
         "registration_max_clients",
+        "jwks_uri_timeout_secs",
+        "jwks_uri_cache_max_secs",
+        "jwks_uri_allow_http_loopback",
     ];
     expected.sort_unstable();
     assert_eq!(keys, expected);
@@ -279,5 +282,22 @@ fn registration_is_off_by_default_and_checked_when_on() {
     for (text, key) in refused {
         let error = from_toml(text).and_then(|raw| validate(&raw)).expect_err(text);
         assert!(error.to_string().contains(key), "{text}: {error}");
+    }
+}
+
+#[test]
+fn jwks_uri_fetches_are_bounded() {
+    let defaults = validate(&RawSettings::default()).unwrap().client_keys;
+    assert_eq!(defaults.timeout, Duration::seconds(5));
+    assert_eq!(defaults.cache_max, Duration::hours(1));
+    assert!(!defaults.allow_http_loopback, "plain http is a development switch, off");
+    for (toml, key) in [
+        ("jwks_uri_timeout_secs = 0", "jwks_uri_timeout_secs"),
+        ("jwks_uri_timeout_secs = 31", "jwks_uri_timeout_secs"),
+        ("jwks_uri_cache_max_secs = 59", "jwks_uri_cache_max_secs"),
+        ("jwks_uri_cache_max_secs = \"2d\"", "jwks_uri_cache_max_secs"),
+    ] {
+        let error = validate(&from_toml(toml).unwrap()).unwrap_err();
+        assert!(error.to_string().contains(key), "{toml}: {error}");
     }
 }

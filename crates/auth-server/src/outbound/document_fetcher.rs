@@ -1,8 +1,9 @@
-//! Fetches one client metadata document, guarded (docs/SECURITY.md §
-//! Outbound fetches): only the URL forms `DocumentUrl` admits; public
-//! addresses only, checked after resolution and dialled as checked; no
-//! redirect followed; no proxy; a size limit read as the bytes arrive; a
-//! connect timeout and a deadline for the whole fetch.
+//! Fetches one JSON document (a client metadata document, or a key set a
+//! client publishes at its `jwks_uri`), guarded (docs/SECURITY.md §
+//! Outbound fetches): only URLs their core types admit; public addresses
+//! only, checked after resolution and dialled as checked; no redirect
+//! followed; no proxy; a size limit read as the bytes arrive; a connect
+//! timeout and a deadline for the whole fetch.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -38,6 +39,15 @@ pub struct Fetched {
     pub cache_control: Option<String>,
 }
 
+/// A JSON body as received, and what its server said about caching it.
+#[derive(Debug, Clone)]
+pub struct JsonBody {
+    /// At most the fetcher's size limit.
+    pub bytes: Vec<u8>,
+    /// The `Cache-Control` header, as sent.
+    pub cache_control: Option<String>,
+}
+
 /// The guarded HTTP client.
 #[derive(Debug, Clone)]
 pub struct DocumentFetcher {
@@ -62,7 +72,18 @@ impl DocumentFetcher {
 
     /// Fetches and checks the document at `url`.
     pub async fn fetch(&self, url: &DocumentUrl) -> Result<Fetched, DocumentRefused> {
-        let parsed = Url::parse(url.as_str()).map_err(|e| DocumentRefused::Invalid(e.to_string()))?;
+        let body = self.fetch_json(url.as_str()).await?;
+        let fields: DocumentFields = serde_json::from_slice(&body.bytes)
+            .map_err(|_| DocumentRefused::Invalid("not a JSON object".into()))?;
+        let document =
+            ClientDocument::validate(url, fields).map_err(|e| DocumentRefused::Invalid(e.to_string()))?;
+        Ok(Fetched { document, cache_control: body.cache_control })
+    }
+
+    /// The body of the JSON document at `url`, unread beyond the size
+    /// limit: a 200 answer served as JSON, from an allowed address.
+    pub async fn fetch_json(&self, url: &str) -> Result<JsonBody, DocumentRefused> {
+        let parsed = Url::parse(url).map_err(|e| DocumentRefused::Invalid(e.to_string()))?;
         self.check_literal_host(&parsed)?;
         let mut response = self
             .client
@@ -87,18 +108,14 @@ impl DocumentFetcher {
         }
         let cache_control =
             response.headers().get(CACHE_CONTROL).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let mut body = Vec::new();
+        let mut bytes = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| refusal(&e))? {
-            if body.len() + chunk.len() > max {
+            if bytes.len() + chunk.len() > max {
                 return Err(DocumentRefused::TooLarge(max));
             }
-            body.extend_from_slice(&chunk);
+            bytes.extend_from_slice(&chunk);
         }
-        let fields: DocumentFields = serde_json::from_slice(&body)
-            .map_err(|_| DocumentRefused::Invalid("not a JSON object".into()))?;
-        let document =
-            ClientDocument::validate(url, fields).map_err(|e| DocumentRefused::Invalid(e.to_string()))?;
-        Ok(Fetched { document, cache_control })
+        Ok(JsonBody { bytes, cache_control })
     }
 
     /// An IP literal is dialled without a lookup, so it is checked here:
@@ -107,6 +124,11 @@ impl DocumentFetcher {
         let ip = match url.host() {
             Some(Host::Ipv4(ip)) => IpAddr::V4(ip),
             Some(Host::Ipv6(ip)) => IpAddr::V6(ip),
+            // Plain http only ever to a loopback literal, whatever URL a
+            // caller of this fetcher hands over.
+            _ if url.scheme() == "http" => {
+                return Err(DocumentRefused::Address("plain http only on 127.0.0.1 and [::1]".into()));
+            }
             _ => return Ok(()),
         };
         let development = self.limits.allow_http_loopback && url.scheme() == "http" && ip.is_loopback();

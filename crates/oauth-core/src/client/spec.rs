@@ -4,7 +4,9 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use super::{AuthMethod, ClientMetadata, ClientType, GrantType, IdTokenAlg};
+use super::{
+    AuthMethod, ClientKeys, ClientMetadata, ClientType, GrantType, IdTokenAlg, JwksUri, MAX_JWKS_BYTES,
+};
 use crate::origin::Origin;
 use crate::redirect_uri::RedirectUri;
 use crate::resource::ResourceUri;
@@ -76,10 +78,10 @@ pub struct ClientSpec {
     /// A `private_key_jwt` client's public keys: a JWK Set, as JSON text.
     #[serde(default)]
     pub jwks: Option<String>,
+    /// Or the URL where the client publishes them.
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
 }
-
-/// The largest JWK Set a client may register: ten RSA-4096 keys fit.
-const MAX_JWKS_BYTES: usize = 16 * 1024;
 
 /// Most redirect URIs or origins one client may register.
 const MAX_LIST: usize = 20;
@@ -162,7 +164,7 @@ impl ClientSpec {
             None => IdTokenAlg::Rs256,
             Some(text) => text.parse().map_err(|e| refuse("id_token_alg", e))?,
         };
-        let jwks = self.jwks(auth_method)?;
+        let keys = self.keys(auth_method)?;
         Ok(ClientMetadata {
             name: name.to_owned(),
             client_type,
@@ -178,23 +180,39 @@ impl ClientSpec {
             require_pushed_requests: self.require_pushed_requests,
             dpop_bound: self.dpop_bound,
             resources,
-            jwks,
+            keys,
         })
     }
 
-    /// RFC 7523 §2.2: a `private_key_jwt` client has keys, and no other
-    /// client has any (nothing else would check them).
-    fn jwks(&self, method: AuthMethod) -> Result<Option<String>, ClientFieldError> {
-        let keys = self.jwks.as_deref().map(str::trim).filter(|text| !text.is_empty());
+    /// RFC 7523 §2.2: a `private_key_jwt` client has keys, by value or by
+    /// URL but not both (RFC 7591 §2), and no other client has any
+    /// (nothing else would check them).
+    fn keys(&self, method: AuthMethod) -> Result<Option<ClientKeys>, ClientFieldError> {
+        let keys = match (given(self.jwks.as_deref()), given(self.jwks_uri.as_deref())) {
+            (Some(_), Some(_)) => {
+                return Err(refuse("jwks_uri", "jwks and jwks_uri must not both be given (RFC 7591 §2)"));
+            }
+            (Some(text), None) if text.len() > MAX_JWKS_BYTES => {
+                return Err(refuse("jwks", format!("at most {MAX_JWKS_BYTES} bytes")));
+            }
+            (Some(text), None) => Some(ClientKeys::Registered(text.to_owned())),
+            (None, Some(uri)) => {
+                Some(ClientKeys::Published(JwksUri::parse(uri).map_err(|e| refuse("jwks_uri", e))?))
+            }
+            (None, None) => None,
+        };
         match (method, keys) {
-            (AuthMethod::PrivateKeyJwt, None) => {
-                Err(refuse("jwks", "a private_key_jwt client needs its public keys (a JWK Set)"))
+            (AuthMethod::PrivateKeyJwt, None) => Err(refuse(
+                "jwks",
+                "a private_key_jwt client needs its public keys (a JWK Set, or the jwks_uri it is published at)",
+            )),
+            (AuthMethod::PrivateKeyJwt, keys) => Ok(keys),
+            (_, Some(ClientKeys::Registered(_))) => {
+                Err(refuse("jwks", "only a private_key_jwt client has keys"))
             }
-            (AuthMethod::PrivateKeyJwt, Some(text)) if text.len() > MAX_JWKS_BYTES => {
-                Err(refuse("jwks", format!("at most {MAX_JWKS_BYTES} bytes")))
+            (_, Some(ClientKeys::Published(_))) => {
+                Err(refuse("jwks_uri", "only a private_key_jwt client has keys"))
             }
-            (AuthMethod::PrivateKeyJwt, Some(text)) => Ok(Some(text.to_owned())),
-            (_, Some(_)) => Err(refuse("jwks", "only a private_key_jwt client has keys")),
             (_, None) => Ok(None),
         }
     }
@@ -269,9 +287,19 @@ impl From<&ClientMetadata> for ClientSpec {
             require_pushed_requests: metadata.require_pushed_requests,
             dpop_bound: metadata.dpop_bound,
             resources: metadata.resources.iter().map(|r| r.as_str().to_owned()).collect(),
-            jwks: metadata.jwks.clone(),
+            jwks: metadata.keys.as_ref().and_then(ClientKeys::registered).map(str::to_owned),
+            jwks_uri: metadata
+                .keys
+                .as_ref()
+                .and_then(ClientKeys::published)
+                .map(|uri| uri.as_str().to_owned()),
         }
     }
+}
+
+/// A field's text, unless it is blank.
+fn given(field: Option<&str>) -> Option<&str> {
+    field.map(str::trim).filter(|text| !text.is_empty())
 }
 
 /// Keeps the first of each value, in order.

@@ -80,7 +80,7 @@ impl SelfAssertedTemplate {
             require_pushed_requests: false,
             dpop_bound: requested.dpop_bound,
             resources: open.iter().map(|r| r.uri.clone()).collect(),
-            jwks: None,
+            keys: None,
         }
     }
 }

@@ -84,6 +84,28 @@ fn refusals_name_the_field() {
         ("unknown method", |s| s.auth_method = Some("tls_client_auth".into()), "auth_method"),
         ("private_key_jwt without keys", |s| s.auth_method = Some("private_key_jwt".into()), "jwks"),
         ("keys for a secret's client", |s| s.jwks = Some("{\"keys\": []}".into()), "jwks"),
+        (
+            "a key URL for a secret's client",
+            |s| s.jwks_uri = Some("https://rp.example/jwks".into()),
+            "jwks_uri",
+        ),
+        (
+            "keys by value and by URL",
+            |s| {
+                s.auth_method = Some("private_key_jwt".into());
+                s.jwks = Some("{\"keys\": []}".into());
+                s.jwks_uri = Some("https://rp.example/jwks".into());
+            },
+            "jwks_uri",
+        ),
+        (
+            "a key URL over plain http",
+            |s| {
+                s.auth_method = Some("private_key_jwt".into());
+                s.jwks_uri = Some("http://rp.example/jwks".into());
+            },
+            "jwks_uri",
+        ),
         ("unknown scope", |s| s.scopes.push("api:write".into()), "scope"),
         ("no scope", |s| s.scopes.clear(), "scope"),
         ("bad redirect", |s| s.redirect_uris = vec!["http://billing.example/cb".into()], "redirect_uri"),
@@ -132,5 +154,19 @@ fn machine_client_needs_no_redirect_uri() {
 fn metadata_round_trips_through_a_spec() {
     let catalog = ScopeCatalog::default();
     let metadata = spec("confidential").validate(&catalog).unwrap();
+    assert_eq!(ClientSpec::from(&metadata).validate(&catalog).unwrap(), metadata);
+}
+
+#[test]
+fn published_keys_round_trip_through_a_spec() {
+    let catalog = ScopeCatalog::default();
+    let signing = ClientSpec {
+        auth_method: Some("private_key_jwt".into()),
+        jwks_uri: Some("https://rp.example/jwks.json".into()),
+        ..spec("confidential")
+    };
+    let metadata = signing.validate(&catalog).unwrap();
+    let published = metadata.keys.as_ref().and_then(ClientKeys::published).map(JwksUri::as_str);
+    assert_eq!(published, Some("https://rp.example/jwks.json"));
     assert_eq!(ClientSpec::from(&metadata).validate(&catalog).unwrap(), metadata);
 }

@@ -3,6 +3,7 @@
 
 mod client_assertions;
 mod client_cache;
+mod client_key_sets;
 mod client_registrations;
 mod clients;
 mod clock;
@@ -32,6 +33,7 @@ mod users;
 
 pub use client_assertions::{AssertionRefused, ClientAssertionVerifier};
 pub use client_cache::ClientCache;
+pub use client_key_sets::{ClientKeySets, KeySetRefused};
 pub use client_registrations::ClientRegistrationRepository;
 pub use clients::ClientRepository;
 pub use clock::Clock;

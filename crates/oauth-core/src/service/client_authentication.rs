@@ -6,14 +6,9 @@
 use std::sync::Arc;
 
 use crate::client::{AuthMethod, Client, ClientId, ClientType, SecretDigest};
-use crate::client_assertion::{AudiencePolicy, MAX_ASSERTION_LEN, judge};
 use crate::client_auth::PresentedCredentials;
-use crate::dpop::REPLAY_MEMORY_MARGIN;
 use crate::error::{OAuthError, RepoError};
-use crate::one_time_id::OneTimeId;
-use crate::ports::{
-    ClientAssertionVerifier, Clock, LoginAttemptRepository, OneTimeIdRepository, RandomUnavailable, SignError,
-};
+use crate::ports::{Clock, LoginAttemptRepository, RandomUnavailable, SignError};
 use crate::service::client_directory::{ClientDirectory, Judged};
 use crate::throttle::{CLIENT_LIMIT, CLIENT_WINDOW, FailureCount, client_key, unknown_client_key};
 use time::OffsetDateTime;
@@ -58,23 +53,6 @@ pub struct ClientAuthenticator {
     assertions: Option<AssertionCheck>,
 }
 
-/// What `private_key_jwt` assertions (RFC 7523 §2.2) are checked with.
-#[derive(Clone)]
-pub struct AssertionCheck {
-    /// The signature, by a key of the client's set.
-    pub verifier: Arc<dyn ClientAssertionVerifier>,
-    /// Each assertion's `jti`, once, on every instance.
-    pub seen: Arc<dyn OneTimeIdRepository>,
-    /// The `aud` an assertion must name.
-    pub audience: AudiencePolicy,
-}
-
-impl std::fmt::Debug for AssertionCheck {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AssertionCheck").field("audience", &self.audience).finish_non_exhaustive()
-    }
-}
-
 impl std::fmt::Debug for ClientAuthenticator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientAuthenticator").finish_non_exhaustive()
@@ -97,59 +75,6 @@ impl ClientAuthenticator {
     pub fn checking_assertions(mut self, check: AssertionCheck) -> Self {
         self.assertions = Some(check);
         self
-    }
-
-    /// Whether the request's client assertion, if its method is
-    /// `private_key_jwt`, is a fresh one signed by `client`'s key and
-    /// addressed to us (RFC 7523 §3). Every refusal is logged with its
-    /// reason and answered as any failed authentication.
-    async fn assertion_holds(
-        &self,
-        client: &Client,
-        presented: &PresentedCredentials,
-        now: OffsetDateTime,
-    ) -> Result<bool, RepoError> {
-        if presented.method != AuthMethod::PrivateKeyJwt {
-            return Ok(true);
-        }
-        let (Some(check), Some(jwks), Some(assertion)) =
-            (&self.assertions, client.metadata.jwks.as_deref(), presented.assertion.as_deref())
-        else {
-            return Ok(false);
-        };
-        let refused = |reason: &str| {
-            tracing::warn!(event = "client_assertion_refused", reason, "client assertion refused");
-            Ok(false)
-        };
-        if assertion.len() > MAX_ASSERTION_LEN {
-            return refused("too long");
-        }
-        let claims = match check.verifier.verify(assertion, jwks).await {
-            Ok(claims) => claims,
-            // A cached copy may hold a key set replaced since: the stored
-            // one decides before a refusal (docs/SECURITY.md § Read caches).
-            Err(why) => {
-                let stored = self.clients.find_fresh(&client.id).await?.filter(|fresh| !fresh.disabled);
-                let replaced =
-                    stored.as_ref().and_then(|fresh| fresh.metadata.jwks.as_deref()).filter(|s| *s != jwks);
-                let Some(replaced) = replaced else { return refused(&why.0) };
-                match check.verifier.verify(assertion, replaced).await {
-                    Ok(claims) => claims,
-                    Err(why) => return refused(&why.0),
-                }
-            }
-        };
-        let (jti, exp) = match judge(&claims, client.id.as_str(), &check.audience, now) {
-            Ok(spent) => spent,
-            Err(why) => return refused(why),
-        };
-        // SECURITY: RFC 7523 §3 item 7: used once, on every instance;
-        // remembered past its expiry by the replay margin of DPoP proofs.
-        let id = OneTimeId::client_assertion(client.id.as_str(), &jti);
-        if !check.seen.first_use(&id, exp + REPLAY_MEMORY_MARGIN).await? {
-            return refused("the assertion was used before");
-        }
-        Ok(true)
     }
 
     /// The client, if the credentials are its own, by its registered method,
@@ -215,7 +140,7 @@ fn admits(client: &Client, presented: &PresentedCredentials, now: OffsetDateTime
     if presented.method == AuthMethod::PrivateKeyJwt {
         return !client.disabled
             && client.metadata.auth_method == AuthMethod::PrivateKeyJwt
-            && client.metadata.jwks.is_some();
+            && client.metadata.keys.is_some();
     }
     match presented.secret.as_deref() {
         Some(secret) => client.metadata.auth_method == presented.method && client.accepts_secret(secret, now),
@@ -233,5 +158,8 @@ fn locked(count: FailureCount, now: OffsetDateTime) -> bool {
     count.failures >= CLIENT_LIMIT && now - count.last_failure_at < CLIENT_WINDOW
 }
 
+mod assertions;
 #[cfg(test)]
 mod tests;
+
+pub use assertions::AssertionCheck;

@@ -93,8 +93,11 @@ pub struct ClientUpdate {
     pub require_pushed_requests: Option<bool>,
     /// Sets whether every token request must carry a DPoP proof.
     pub dpop_bound: Option<bool>,
-    /// Replaces a `private_key_jwt` client's public keys (a JWK Set).
+    /// Replaces a `private_key_jwt` client's public keys with this JWK Set.
     pub jwks: Option<String>,
+    /// Replaces a `private_key_jwt` client's public keys with the set
+    /// published at this URL.
+    pub jwks_uri: Option<String>,
     /// Replaces the resource servers the client may ask tokens for.
     pub resources: Option<Vec<String>>,
 }
@@ -243,8 +246,11 @@ impl ClientService {
         if let Some(bound) = update.dpop_bound {
             spec.dpop_bound = bound;
         }
-        if let Some(jwks) = update.jwks {
-            spec.jwks = Some(jwks);
+        // RFC 7591 §2: keys by value or by URL, never both; new keys of one
+        // kind replace the other's (both at once are refused by validation).
+        if update.jwks.is_some() || update.jwks_uri.is_some() {
+            spec.jwks = update.jwks;
+            spec.jwks_uri = update.jwks_uri;
         }
         if let Some(any) = update.may_introspect_any {
             spec.may_introspect_any = any;

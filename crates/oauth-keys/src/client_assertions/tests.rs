@@ -96,3 +96,72 @@ async fn a_key_is_used_only_as_registered() {
         JoseAssertionVerifier.verify(&signed(signer.as_ref(), Some("k1")), &set_of(&[for_es384])).await;
     assert!(refused.unwrap_err().0.contains("another alg"), "an ES256 assertion for an ES384 key");
 }
+
+/// A published set may also hold encryption keys: the one an assertion
+/// names must be a signing key, whatever else the set holds.
+#[tokio::test]
+async fn a_key_meant_for_something_else_verifies_nothing() {
+    let (signer, public) = es256("k1");
+    for (member, value) in [("use", json!("enc")), ("key_ops", json!(["encrypt"]))] {
+        let mut marked = public.as_ref().clone();
+        marked.insert(member.into(), value);
+        let jwks = json!({ "keys": [Value::Object(marked)] }).to_string();
+        let refused =
+            JoseAssertionVerifier.verify(&signed(signer.as_ref(), Some("k1")), &jwks).await.unwrap_err();
+        assert!(refused.0.contains("not a signing key"), "{member}: {refused}");
+        assert!(check_client_jwks(&jwks).is_err(), "{member}: nor may it be registered");
+    }
+    let (_, encryption) = es256("e1");
+    let mut encryption = encryption.as_ref().clone();
+    encryption.insert("use".into(), json!("enc"));
+    let mixed =
+        json!({ "keys": [Value::Object(encryption), Value::Object(public.as_ref().clone())] }).to_string();
+    assert!(JoseAssertionVerifier.verify(&signed(signer.as_ref(), Some("k1")), &mixed).await.is_ok());
+}
+
+/// RFC 7517 §4.5: one kid may name an encryption key and a signing key;
+/// the signing one verifies, in either order.
+#[tokio::test]
+async fn a_kid_shared_with_an_encryption_key_picks_the_signing_key() {
+    let (signer, public) = es256("k1");
+    let (_, encryption) = es256("k1");
+    let mut encryption = encryption.as_ref().clone();
+    encryption.insert("use".into(), json!("enc"));
+    let signing = Value::Object(public.as_ref().clone());
+    for keys in [json!([encryption.clone(), signing.clone()]), json!([signing.clone(), encryption.clone()])] {
+        let jwks = json!({ "keys": keys }).to_string();
+        assert!(
+            JoseAssertionVerifier.verify(&signed(signer.as_ref(), Some("k1")), &jwks).await.is_ok(),
+            "{jwks}"
+        );
+    }
+}
+
+#[test]
+fn a_published_set_holds_public_keys_only() {
+    let (_, public) = es256("k1");
+    let mut encryption = public.as_ref().clone();
+    encryption.insert("use".into(), json!("enc"));
+    let many: Vec<Value> = (0..100).map(|_| Value::Object(public.as_ref().clone())).collect();
+    for good in [
+        set_of(std::slice::from_ref(&public)),
+        json!({"keys": [Value::Object(encryption)]}).to_string(),
+        json!({"keys": many}).to_string(),
+        r#"{"keys":[]}"#.into(),
+    ] {
+        assert_eq!(check_published_jwks(&good), Ok(()), "{good}");
+    }
+    let private = ES256.generate_key_pair().unwrap().to_jwk_private_key();
+    let too_many: Vec<Value> = (0..101).map(|_| Value::Object(public.as_ref().clone())).collect();
+    for (bad, why) in [
+        (set_of(&[private]), "private"),
+        (r#"{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}"#.to_owned(), "symmetric"),
+        (r#"{"keys":[1]}"#.to_owned(), "object"),
+        (r#"{"keys":[{"kid":"x"}]}"#.to_owned(), "kty"),
+        (r#"{"kid":"x"}"#.to_owned(), "JWK Set"),
+        (json!({"keys": too_many}).to_string(), "keys"),
+        ("not json".to_owned(), "JSON"),
+    ] {
+        assert!(check_published_jwks(&bad).unwrap_err().contains(why), "{why}");
+    }
+}

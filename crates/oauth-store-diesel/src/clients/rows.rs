@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use diesel::prelude::*;
 use oauth_core::RepoError;
-use oauth_core::client::{Client, ClientId, ClientMetadata, ClientType, SecretDigest, StoredSecret};
+use oauth_core::client::{
+    Client, ClientId, ClientKeys, ClientMetadata, ClientType, JwksUri, SecretDigest, StoredSecret,
+};
 use oauth_core::origin::Origin;
 use oauth_core::redirect_uri::RedirectUri;
 use oauth_core::resource::ResourceUri;
@@ -38,6 +40,7 @@ pub(super) type ClientRow = (
     bool,
     bool,
     Option<String>,
+    Option<String>,
 );
 /// A `client_secrets` row: client id, digest, created, expires.
 pub(super) type SecretRow = (String, String, i64, Option<i64>);
@@ -65,6 +68,7 @@ macro_rules! client_columns {
             clients::require_pushed_requests,
             clients::dpop_bound,
             clients::jwks,
+            clients::jwks_uri,
         )
     };
 }
@@ -104,7 +108,16 @@ pub(super) fn from_rows(row: ClientRow, secret_rows: Vec<SecretRow>) -> Result<C
         require_pushed_requests,
         dpop_bound,
         jwks,
+        jwks_uri,
     ) = row;
+    let keys = match (jwks, jwks_uri) {
+        (None, None) => None,
+        (Some(jwks), None) => Some(ClientKeys::Registered(jwks)),
+        (None, Some(uri)) => {
+            Some(ClientKeys::Published(JwksUri::parse(&uri).map_err(|_| corrupt("clients.jwks_uri"))?))
+        }
+        (Some(_), Some(_)) => return Err(corrupt("clients.jwks_uri")),
+    };
     let client_type: ClientType = client_type.parse().map_err(|_| corrupt("clients.client_type"))?;
     let metadata = ClientMetadata {
         name,
@@ -132,7 +145,7 @@ pub(super) fn from_rows(row: ClientRow, secret_rows: Vec<SecretRow>) -> Result<C
         may_introspect_any,
         require_pushed_requests,
         dpop_bound,
-        jwks,
+        keys,
         resources: split(&resources)
             .map(|r| ResourceUri::parse(r).map_err(|_| corrupt("clients.resources")))
             .collect::<Result<_, _>>()?,

@@ -6,7 +6,10 @@ use std::sync::Arc;
 use time::Duration;
 
 use super::contract_suite;
-use crate::client::{ClientId, ClientOrigin, GrantType, IdTokenAlg, SecretDigest, StoredSecret};
+use crate::client::{
+    AuthMethod, ClientId, ClientKeys, ClientOrigin, GrantType, IdTokenAlg, JwksUri, SecretDigest,
+    StoredSecret,
+};
 use crate::error::RepoError;
 use crate::ports::ClientRepository;
 use crate::redirect_uri::RedirectUri;
@@ -16,6 +19,7 @@ use crate::testing::fixtures::{self, T0};
 contract_suite! {
     on clients:
     round_trips_every_field,
+    round_trips_keys_by_value_and_by_url,
     refuses_duplicate_name_regardless_of_case,
     update_replaces_metadata_but_not_secrets,
     rotation_keeps_at_most_two_secrets,
@@ -44,6 +48,25 @@ pub async fn round_trips_every_field(repo: Arc<dyn ClientRepository>) {
     assert!(stored.secret_matches("secret-one", T0));
     let by_name = repo.find_by_name("billing web").await.unwrap().expect("found by name");
     assert_eq!(by_name.id, client.id);
+}
+
+/// A `private_key_jwt` client's keys come back as stored, whether
+/// published at a URL or registered by value, and one replaces the other.
+pub async fn round_trips_keys_by_value_and_by_url(repo: Arc<dyn ClientRepository>) {
+    let mut client = fixtures::client(1, "Signing", "unused");
+    client.secrets.clear();
+    client.metadata.auth_method = AuthMethod::PrivateKeyJwt;
+    client.metadata.keys =
+        Some(ClientKeys::Published(JwksUri::parse("https://signing.example/jwks.json").unwrap()));
+    repo.insert(&client).await.unwrap();
+    assert_eq!(repo.find(&client.id).await.unwrap().expect("stored client"), client);
+    client.metadata.keys = Some(ClientKeys::Registered(r#"{"keys":[]}"#.into()));
+    repo.update(&client).await.unwrap();
+    assert_eq!(repo.find(&client.id).await.unwrap().expect("stored client"), client);
+    client.metadata.keys =
+        Some(ClientKeys::Published(JwksUri::parse("https://signing.example/v2/jwks.json").unwrap()));
+    repo.update(&client).await.unwrap();
+    assert_eq!(repo.find(&client.id).await.unwrap().expect("stored client"), client);
 }
 
 /// A second client with the same name in another case is a conflict.
