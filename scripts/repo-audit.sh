@@ -356,13 +356,17 @@ feature "Dynamic client registration (RFC 7591/7592; initial access tokens)" \
 # are built (the PAR endpoint, a DPoP proof check, the key-based method).
 has_dpop() { [[ -f crates/oauth-core/src/service/dpop.rs ]] && grep -q 'DpopProofVerifier for' crates/oauth-keys/src/dpop.rs; }
 has_private_key_jwt() { grep -rq 'PrivateKeyJwt' crates/oauth-core/src && grep -q 'JoseAssertionVerifier' crates/oauth-keys/src/lib.rs; }
-# The issue asks for key sets by value and by jwks_uri; the latter is the
-# last part to land.
+# Key sets by value and by jwks_uri: the CLI names the URL, and the
+# server fetches it through the guarded fetcher into its bounded cache.
+has_jwks_uri() {
+  grep -q 'jwks_uri' crates/auth-server/src/cli.rs \
+    && grep -q 'impl ClientKeySets for CachedKeySets' crates/auth-server/src/outbound/key_sets.rs 2>/dev/null
+}
 sender_constrained() {
-  has_route /oauth/par && has_dpop && has_private_key_jwt && grep -q 'jwks_uri' crates/auth-server/src/cli.rs
+  has_route /oauth/par && has_dpop && has_private_key_jwt && has_jwks_uri
 }
 feature "Pushed requests, DPoP, private_key_jwt (RFC 9126, 9449, 7523)" \
-  "$(yn sender_constrained) (all three; POST /oauth/par: $(yn has_route /oauth/par); DPoP proofs: $(yn has_dpop); private_key_jwt: $(yn has_private_key_jwt), jwks_uri: $(yn grep -q 'jwks_uri' crates/auth-server/src/cli.rs))" \
+  "$(yn sender_constrained) (all three; POST /oauth/par: $(yn has_route /oauth/par); DPoP proofs: $(yn has_dpop); private_key_jwt: $(yn has_private_key_jwt), jwks_uri: $(yn has_jwks_uri))" \
   "pushed_authorization|dpop|private_key_jwt" \
   "$(yn grep -q '^## Pushed authorization requests' docs/SECURITY.md) (SECURITY.md § Pushed authorization requests), $(yn grep -q '^## DPoP' docs/SECURITY.md) (§ DPoP), $(yn grep -q '^## `private_key_jwt`' docs/SECURITY.md) (§ private_key_jwt)"
 has_benches() { [[ -f scripts/bench.sh ]] && compgen -G "crates/*/benches/*.rs" >/dev/null; }
