@@ -34,12 +34,7 @@ pub fn assertion_check(
              127.0.0.1 and [::1]; this is for development only, never for production"
         );
     }
-    let limits = FetchLimits {
-        max_bytes: MAX_KEY_SET_BYTES,
-        connect_timeout: keys.timeout.to_std().min(std::time::Duration::from_secs(2)),
-        deadline: keys.timeout.to_std(),
-        allow_http_loopback: keys.allow_http_loopback,
-    };
+    let limits = FetchLimits::new(MAX_KEY_SET_BYTES, keys.timeout.to_std(), keys.allow_http_loopback);
     let fetcher = DocumentFetcher::new(limits, Arc::new(SystemLookup))
         .map_err(|e| CommandError::Runtime(format!("cannot build the key set fetcher: {e}")))?;
     let min = Duration::seconds(i64::try_from(JWKS_URI_CACHE_MIN_SECS).unwrap_or(i64::MAX));

@@ -36,12 +36,7 @@ pub fn client_directory(
              127.0.0.1 and [::1]; this is for development only, never for production"
         );
     }
-    let limits = FetchLimits {
-        max_bytes: cimd.max_bytes,
-        connect_timeout: cimd.timeout.to_std().min(std::time::Duration::from_secs(2)),
-        deadline: cimd.timeout.to_std(),
-        allow_http_loopback: cimd.allow_http_loopback,
-    };
+    let limits = FetchLimits::new(cimd.max_bytes, cimd.timeout.to_std(), cimd.allow_http_loopback);
     let fetcher = DocumentFetcher::new(limits, Arc::new(SystemLookup))
         .map_err(|e| CommandError::Runtime(format!("cannot build the document fetcher: {e}")))?;
     let bounds = CacheBounds {

@@ -39,6 +39,15 @@ pub struct Fetched {
     pub cache_control: Option<String>,
 }
 
+impl FetchLimits {
+    /// `max_bytes` of body within `deadline`; the connection itself, TLS
+    /// included, within two seconds of it at most.
+    pub fn new(max_bytes: usize, deadline: Duration, allow_http_loopback: bool) -> Self {
+        let connect_timeout = deadline.min(Duration::from_secs(2));
+        Self { max_bytes, connect_timeout, deadline, allow_http_loopback }
+    }
+}
+
 /// A JSON body as received, and what its server said about caching it.
 #[derive(Debug, Clone)]
 pub struct JsonBody {
@@ -162,4 +171,25 @@ fn refusal(error: &reqwest::Error) -> DocumentRefused {
         source = cause.source();
     }
     DocumentRefused::Unreachable(error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbound::SystemLookup;
+
+    /// The development switch admits plain `http` to the loopback literals
+    /// only, whatever URL a caller of the fetcher hands over; the refusal
+    /// comes before any lookup or connection.
+    #[tokio::test]
+    async fn plain_http_is_refused_to_anything_but_a_loopback_literal() {
+        let limits = FetchLimits::new(1024, Duration::from_secs(1), true);
+        let fetcher = DocumentFetcher::new(limits, Arc::new(SystemLookup)).expect("fetcher");
+        for url in
+            ["http://docs.example/jwks.json", "http://localhost:9/jwks.json", "http://192.0.2.1/jwks.json"]
+        {
+            let refused = fetcher.fetch_json(url).await.expect_err(url);
+            assert!(matches!(refused, DocumentRefused::Address(_)), "{url}: {refused}");
+        }
+    }
 }
