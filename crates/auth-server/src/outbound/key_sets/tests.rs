@@ -184,3 +184,31 @@ async fn distinct_urls_never_grow_the_cache_past_its_bound() {
     }
     assert!(sets.len() <= 10, "kept {}", sets.len());
 }
+
+/// Answers every lookup with the cloud metadata service's address, and
+/// counts the lookups.
+struct MetadataServiceLookup(AtomicUsize);
+
+#[async_trait::async_trait]
+impl crate::outbound::HostLookup for MetadataServiceLookup {
+    async fn lookup(&self, _host: &str) -> std::io::Result<Vec<std::net::SocketAddr>> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(vec!["169.254.169.254:0".parse().expect("address")])
+    }
+}
+
+/// docs/SECURITY.md § Outbound fetches: a `jwks_uri` whose name resolves
+/// to a link-local address is refused after the lookup, before any
+/// connection, and the refusal is kept like any other.
+#[tokio::test]
+async fn a_jwks_uri_resolving_to_an_internal_address_is_refused() {
+    let lookup = Arc::new(MetadataServiceLookup(AtomicUsize::new(0)));
+    let limits = crate::outbound::FetchLimits::new(1024, std::time::Duration::from_secs(2), false);
+    let fetcher = crate::outbound::DocumentFetcher::new(limits, lookup.clone()).expect("fetcher");
+    let clock = Arc::new(ManualClock::at(T0));
+    let sets = CachedKeySets::new(Arc::new(fetcher), clock, BOUNDS);
+    let refused = sets.key_set(&uri(1)).await.expect_err("refused");
+    assert!(refused.0.contains("not allowed"), "{refused}");
+    assert!(sets.renewed_key_set(&uri(1)).await.is_err());
+    assert_eq!(lookup.0.load(Ordering::SeqCst), 1, "one lookup, remembered");
+}
