@@ -164,6 +164,19 @@ wire_enum! {
         RefreshToken => "refresh_token",
         /// RFC 6749 §4.4, confidential clients only.
         ClientCredentials => "client_credentials",
+        /// RFC 8628 §3.4: devices without a browser (`--grant device_code`).
+        DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
+    }
+}
+
+impl GrantType {
+    /// A grant type as an operator writes it: the wire spelling, or
+    /// `device_code` for the device grant's URN.
+    pub fn parse_short(text: &str) -> Result<Self, String> {
+        match text {
+            "device_code" => Ok(Self::DeviceCode),
+            other => other.parse(),
+        }
     }
 }
 

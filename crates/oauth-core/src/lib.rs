@@ -15,6 +15,7 @@ pub mod client_auth;
 pub mod client_registration;
 pub mod code;
 pub mod consent;
+pub mod device_authorization;
 pub mod digest;
 pub mod discovery;
 pub mod dpop;

@@ -12,6 +12,7 @@ mod codes;
 mod connection;
 mod consents;
 mod convert;
+mod device_authorizations;
 mod error;
 mod fixed_statement;
 mod flow_writes;

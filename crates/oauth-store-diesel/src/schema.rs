@@ -19,6 +19,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    device_authorizations (device_code) {
+        device_code -> Text,
+        user_code -> Text,
+        client_id -> Text,
+        scopes -> Text,
+        resources -> Text,
+        decision -> Text,
+        user_id -> Nullable<Text>,
+        auth_time -> Nullable<BigInt>,
+        interval_secs -> BigInt,
+        last_polled_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
     pushed_requests (digest) {
         digest -> Text,
         client_id -> Text,

@@ -1,6 +1,6 @@
 //! The repository contracts of the flow's state on both backends: consents,
 //! metadata-document clients, initial access tokens, dynamic clients'
-//! registrations, pushed requests, one-time ids,
+//! registrations, pushed requests, device authorizations, one-time ids,
 //! sessions, login attempts, refresh families, revoked token ids and signing
 //! keys. PostgreSQL cases run when `TEST_DATABASE_URL` is set.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
@@ -18,6 +18,7 @@ backend_contract_tests! {
     registration_tokens (4): sqlite_meets_the_registration_token_contract, postgres_meets_the_registration_token_contract;
     client_registrations (4): sqlite_meets_the_client_registration_contract, postgres_meets_the_client_registration_contract;
     pushed_requests (4): sqlite_meets_the_pushed_request_contract, postgres_meets_the_pushed_request_contract;
+    device_authorizations (4): sqlite_meets_the_device_authorization_contract, postgres_meets_the_device_authorization_contract;
     one_time_ids (4): sqlite_meets_the_one_time_id_contract, postgres_meets_the_one_time_id_contract;
     sessions (2): sqlite_meets_the_session_contract, postgres_meets_the_session_contract;
     login_attempts (2): sqlite_meets_the_login_attempt_contract, postgres_meets_the_login_attempt_contract;

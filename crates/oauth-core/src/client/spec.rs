@@ -252,15 +252,20 @@ impl ClientSpec {
         } else {
             self.grant_types
                 .iter()
-                .map(|g| g.parse().map_err(|e| refuse("grant", e)))
+                .map(|g| GrantType::parse_short(g).map_err(|e| refuse("grant", e)))
                 .collect::<Result<_, _>>()?
         };
         // RFC 6749 §4.4: only a client that can authenticate may use client credentials.
         if client_type == ClientType::Public && grants.contains(&GrantType::ClientCredentials) {
             return Err(refuse("grant", "client_credentials is for confidential clients only"));
         }
-        if grants.contains(&GrantType::RefreshToken) && !grants.contains(&GrantType::AuthorizationCode) {
-            return Err(refuse("grant", "refresh_token is issued by the authorization_code grant; add it"));
+        let issues_refresh_tokens =
+            grants.contains(&GrantType::AuthorizationCode) || grants.contains(&GrantType::DeviceCode);
+        if grants.contains(&GrantType::RefreshToken) && !issues_refresh_tokens {
+            return Err(refuse(
+                "grant",
+                "refresh_token is issued by the authorization_code or device_code grant; add one",
+            ));
         }
         Ok(grants)
     }

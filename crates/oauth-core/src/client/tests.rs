@@ -170,3 +170,22 @@ fn published_keys_round_trip_through_a_spec() {
     assert_eq!(published, Some("https://rp.example/jwks.json"));
     assert_eq!(ClientSpec::from(&metadata).validate(&catalog).unwrap(), metadata);
 }
+
+/// RFC 8628 §3.4: `--grant device_code` names the URN; a device-only
+/// client needs no redirect URI and may hold refresh tokens.
+#[test]
+fn a_device_client_needs_no_redirect_uri() {
+    let catalog = ScopeCatalog::default();
+    let device = ClientSpec {
+        redirect_uris: vec![],
+        grant_types: vec!["device_code".into(), "refresh_token".into()],
+        scopes: vec!["openid".into(), "offline_access".into()],
+        ..spec("public")
+    };
+    let metadata = device.validate(&catalog).unwrap();
+    assert!(metadata.grant_types.contains(&GrantType::DeviceCode));
+    assert_eq!(GrantType::DeviceCode.as_str(), "urn:ietf:params:oauth:grant-type:device_code");
+    assert_eq!(ClientSpec::from(&metadata).validate(&catalog).unwrap(), metadata, "stored as the URN");
+    let refresh_only = ClientSpec { grant_types: vec!["refresh_token".into()], ..device };
+    assert_eq!(refresh_only.validate(&catalog).unwrap_err().field, "grant");
+}

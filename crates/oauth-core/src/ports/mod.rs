@@ -9,6 +9,7 @@ mod clients;
 mod clock;
 mod codes;
 mod consents;
+mod device_authorizations;
 mod dpop_proofs;
 mod grant_store;
 mod key_material;
@@ -39,6 +40,7 @@ pub use clients::ClientRepository;
 pub use clock::Clock;
 pub use codes::CodeRepository;
 pub use consents::ConsentRepository;
+pub use device_authorizations::DeviceAuthorizationRepository;
 pub use dpop_proofs::{DpopNonces, DpopProofVerifier, ProofRefused};
 #[cfg(any(test, feature = "test-support"))]
 pub(crate) use grant_store::in_steps;

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use crate::client_registration::UNUSED_ANONYMOUS_CLIENT_MEMORY;
 use crate::error::RepoError;
 use crate::ports::{
-    ClientRegistrationRepository, ClientRepository, Clock, CodeRepository, LoginAttemptRepository,
-    OneTimeIdRepository, PushedRequestRepository, RefreshTokenRepository, RevokedTokenRepository,
-    SessionRepository,
+    ClientRegistrationRepository, ClientRepository, Clock, CodeRepository, DeviceAuthorizationRepository,
+    LoginAttemptRepository, OneTimeIdRepository, PushedRequestRepository, RefreshTokenRepository,
+    RevokedTokenRepository, SessionRepository,
 };
 use crate::service::drain;
 use crate::throttle::ThrottlePolicy;
@@ -45,6 +45,8 @@ pub struct RetentionPorts {
     pub pushed: Arc<dyn PushedRequestRepository>,
     /// Used DPoP proof ids, once their proofs could no longer be accepted.
     pub one_time_ids: Arc<dyn OneTimeIdRepository>,
+    /// Device authorizations (RFC 8628) past their expiry.
+    pub devices: Arc<dyn DeviceAuthorizationRepository>,
 }
 
 impl RetentionPorts {
@@ -59,6 +61,7 @@ impl RetentionPorts {
             + ClientRepository
             + PushedRequestRepository
             + OneTimeIdRepository
+            + DeviceAuthorizationRepository
             + 'static,
     {
         Self {
@@ -70,6 +73,7 @@ impl RetentionPorts {
             clients: store.clone(),
             pushed: store.clone(),
             one_time_ids: store.clone(),
+            devices: store.clone(),
         }
     }
 }
@@ -118,8 +122,8 @@ impl RetentionService {
         self
     }
 
-    /// Removes every expired session, pending authorization and code and
-    /// every stale counter, in batches of at most `batch` rows. Returns the
+    /// Removes every expired session, pending authorization, code, pushed
+    /// request and device authorization and every stale counter, in batches of at most `batch` rows. Returns the
     /// rows removed.
     pub async fn purge_sign_in_state(&self, batch: u32) -> Result<u64, RepoError> {
         let now = self.clock.now();
@@ -133,6 +137,7 @@ impl RetentionService {
         let clients = drain(|| self.ports.clients.purge_unapproved_documents(unapproved, batch)).await?;
         let pushed = drain(|| self.ports.pushed.purge_expired(now, batch)).await?;
         let proofs = drain(|| self.ports.one_time_ids.purge_expired(now, batch)).await?;
+        let devices = drain(|| self.ports.devices.purge_expired(now, batch)).await?;
         let idle = match &self.idle_clients {
             Some(idle) => {
                 let (idle_before, unused_before) = (now - idle.after, now - UNUSED_ANONYMOUS_CLIENT_MEMORY);
@@ -148,7 +153,7 @@ impl RetentionService {
             }
             None => 0,
         };
-        Ok(sessions + codes + attempts + clients + pushed + proofs + idle)
+        Ok(sessions + codes + attempts + clients + pushed + proofs + devices + idle)
     }
 
     /// Deletes every refresh family past its absolute expiry and every
@@ -160,5 +165,35 @@ impl RetentionService {
         let families = drain(|| self.ports.refresh.purge_expired(now, batch)).await?;
         let revoked = drain(|| self.ports.revoked.purge_expired(now - REVOCATION_MARGIN, batch)).await?;
         Ok(families + revoked)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+
+    use super::*;
+    use crate::ports::{ClientRepository, DeviceAuthorizationRepository};
+    use crate::testing::contract::device_authorizations::pending;
+    use crate::testing::fixtures::{T0, client};
+    use crate::testing::{InMemoryStore, ManualClock};
+
+    /// RFC 8628 §3.2: a device authorization is of no use past `expires_in`;
+    /// the janitor deletes it, and keeps the live one.
+    #[tokio::test]
+    async fn expired_device_authorizations_are_swept() {
+        let store = Arc::new(InMemoryStore::default());
+        let tv = client(1, "Television", "s");
+        ClientRepository::insert(store.as_ref(), &tv).await.unwrap();
+        let (expired, live) =
+            (pending(1, &tv, time::Duration::minutes(10)), pending(2, &tv, time::Duration::hours(1)));
+        for device in [&expired, &live] {
+            DeviceAuthorizationRepository::insert(store.as_ref(), device).await.unwrap();
+        }
+        let clock = Arc::new(ManualClock::at(T0 + time::Duration::minutes(11)));
+        let retention = RetentionService::new(RetentionPorts::over(&store), clock);
+        assert_eq!(retention.purge_sign_in_state(100).await.unwrap(), 1);
+        assert!(store.find_by_device_code(&expired.device_code).await.unwrap().is_none());
+        assert!(store.find_by_device_code(&live.device_code).await.unwrap().is_some());
     }
 }

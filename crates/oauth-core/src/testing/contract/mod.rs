@@ -5,6 +5,7 @@ pub mod client_registrations;
 pub mod clients;
 pub mod codes;
 pub mod consents;
+pub mod device_authorizations;
 pub mod document_clients;
 pub mod grant_store;
 pub mod login_attempts;

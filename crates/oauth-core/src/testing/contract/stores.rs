@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use crate::ports::{
-    ClientRegistrationRepository, ClientRepository, CodeRepository, ConsentRepository, GrantStore,
-    LoginAttemptRepository, OneTimeIdRepository, PushedRequestRepository, RefreshTokenRepository,
-    RegistrationTokenRepository, ResourceRepository, RevokedTokenRepository, SessionRepository, SessionViews,
-    SigningKeyRepository, UserRepository,
+    ClientRegistrationRepository, ClientRepository, CodeRepository, ConsentRepository,
+    DeviceAuthorizationRepository, GrantStore, LoginAttemptRepository, OneTimeIdRepository,
+    PushedRequestRepository, RefreshTokenRepository, RegistrationTokenRepository, ResourceRepository,
+    RevokedTokenRepository, SessionRepository, SessionViews, SigningKeyRepository, UserRepository,
 };
 use crate::testing::InMemoryStore;
 
@@ -47,6 +47,8 @@ pub struct ContractStores {
     pub pushed_requests: Arc<dyn PushedRequestRepository>,
     /// Used one-time ids.
     pub one_time_ids: Arc<dyn OneTimeIdRepository>,
+    /// Device authorizations (RFC 8628).
+    pub device_authorizations: Arc<dyn DeviceAuthorizationRepository>,
 }
 
 impl ContractStores {
@@ -69,6 +71,7 @@ impl ContractStores {
             + ClientRegistrationRepository
             + PushedRequestRepository
             + OneTimeIdRepository
+            + DeviceAuthorizationRepository
             + 'static,
     {
         Self {
@@ -87,7 +90,8 @@ impl ContractStores {
             registration_tokens: store.clone(),
             client_registrations: store.clone(),
             pushed_requests: store.clone(),
-            one_time_ids: store,
+            one_time_ids: store.clone(),
+            device_authorizations: store,
         }
     }
 

@@ -9,6 +9,7 @@ mod client_registrations;
 mod clients;
 mod codes;
 mod consents;
+mod device_authorizations;
 mod grant_store;
 mod login_attempts;
 mod one_time_ids;
@@ -110,6 +111,7 @@ mod tests {
         registration_tokens: in_memory_store_meets_the_registration_token_contract;
         client_registrations: in_memory_store_meets_the_client_registration_contract;
         pushed_requests: in_memory_store_meets_the_pushed_request_contract;
+        device_authorizations: in_memory_store_meets_the_device_authorization_contract;
         one_time_ids: in_memory_store_meets_the_one_time_id_contract;
         users: in_memory_store_meets_the_user_contract;
         sign_out: in_memory_store_meets_the_sign_out_contract;

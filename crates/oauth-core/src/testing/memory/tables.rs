@@ -55,6 +55,11 @@ pub(super) struct Tables {
         BTreeMap<crate::pushed_request::PushedRequestDigest, crate::pushed_request::PushedRequest>,
     /// Used one-time ids (DPoP proofs' `jti`) and when each may be forgotten.
     pub(super) one_time_ids: BTreeMap<String, OffsetDateTime>,
+    /// Device authorizations (RFC 8628), by the digest of their device code.
+    pub(super) device_authorizations: BTreeMap<
+        crate::device_authorization::DeviceCodeDigest,
+        crate::device_authorization::DeviceAuthorization,
+    >,
     /// Dynamic clients' registrations, by client.
     pub(super) client_registrations: BTreeMap<ClientId, crate::client_registration::ClientRegistration>,
 }
@@ -73,6 +78,7 @@ impl Tables {
     pub(super) fn remove_client(&mut self, id: &ClientId) -> bool {
         self.client_registrations.remove(id);
         self.pushed_requests.retain(|_, p| &p.client_id != id);
+        self.device_authorizations.retain(|_, d| &d.client_id != id);
         self.consents.retain(|(_, client), _| client != id);
         self.resource_consents.retain(|(_, client), _| client != id);
         self.pending.retain(|_, p| &p.client_id != id);

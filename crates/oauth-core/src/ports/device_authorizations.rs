@@ -1,0 +1,69 @@
+//! Storage of device authorizations (RFC 8628).
+
+use time::{Duration, OffsetDateTime};
+
+use crate::device_authorization::{DeviceAuthorization, DeviceCodeDigest, DeviceDecision, UserCodeDigest};
+use crate::error::RepoError;
+
+/// Persistence of device authorizations.
+///
+/// Contract (checked for every adapter by
+/// `testing::contract::device_authorizations`):
+/// - `insert` refuses with `Conflict` a device code or a user code another
+///   stored authorization holds (the caller draws a new user code), and
+///   an authorization whose client does not exist;
+/// - `find_by_user_code` finds only an authorization live at `now`;
+/// - `decide` records a decision only on a pending authorization live at
+///   `now`: of any number of concurrent decisions, exactly one returns
+///   `true` (RFC 8628 §5.4: a user code is used once);
+/// - `redeem` deletes and returns an approved authorization live at `now`:
+///   of any number of concurrent calls, exactly one gets it (one device
+///   code, one set of tokens); a pending, denied or expired one stays;
+/// - authorizations go with their client;
+/// - `purge_expired` deletes at most `limit` authorizations whose
+///   `expires_at` is before `before`, and nothing live.
+#[async_trait::async_trait]
+pub trait DeviceAuthorizationRepository: Send + Sync {
+    /// Stores a new authorization.
+    async fn insert(&self, device: &DeviceAuthorization) -> Result<(), RepoError>;
+
+    /// The authorization with this device code, in whatever state.
+    async fn find_by_device_code(
+        &self,
+        device_code: &DeviceCodeDigest,
+    ) -> Result<Option<DeviceAuthorization>, RepoError>;
+
+    /// The authorization with this user code, if it is live at `now`.
+    async fn find_by_user_code(
+        &self,
+        user_code: &UserCodeDigest,
+        now: OffsetDateTime,
+    ) -> Result<Option<DeviceAuthorization>, RepoError>;
+
+    /// Records the user's decision; `false` when the authorization was no
+    /// longer pending or live.
+    async fn decide(
+        &self,
+        user_code: &UserCodeDigest,
+        decision: DeviceDecision,
+        now: OffsetDateTime,
+    ) -> Result<bool, RepoError>;
+
+    /// Records a poll at `polled_at` and the interval from then on.
+    async fn record_poll(
+        &self,
+        device_code: &DeviceCodeDigest,
+        polled_at: OffsetDateTime,
+        interval: Duration,
+    ) -> Result<(), RepoError>;
+
+    /// Takes the authorization if it is approved and live at `now`.
+    async fn redeem(
+        &self,
+        device_code: &DeviceCodeDigest,
+        now: OffsetDateTime,
+    ) -> Result<Option<DeviceAuthorization>, RepoError>;
+
+    /// Deletes up to `limit` expired authorizations; returns how many.
+    async fn purge_expired(&self, before: OffsetDateTime, limit: u32) -> Result<u64, RepoError>;
+}
