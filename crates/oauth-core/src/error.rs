@@ -71,6 +71,15 @@ pub enum OAuthError {
     /// in the answer's `DPoP-Nonce` header.
     #[error("use_dpop_nonce: {0}")]
     UseDpopNonce(Detail),
+    /// RFC 8628 §3.5: the user has not decided yet; poll again.
+    #[error("authorization_pending: {0}")]
+    AuthorizationPending(Detail),
+    /// RFC 8628 §3.5: polled sooner than the interval, which grows by 5 s.
+    #[error("slow_down: {0}")]
+    SlowDown(Detail),
+    /// RFC 8628 §3.5: the device code expired; start again.
+    #[error("expired_token: {0}")]
+    ExpiredToken(Detail),
     /// RFC 6750 §3.1
     #[error("invalid_token: {0}")]
     InvalidToken(Detail),
@@ -111,6 +120,9 @@ impl OAuthError {
             Self::InvalidTarget(_) => "invalid_target",
             Self::InvalidDpopProof(_) => "invalid_dpop_proof",
             Self::UseDpopNonce(_) => "use_dpop_nonce",
+            Self::AuthorizationPending(_) => "authorization_pending",
+            Self::SlowDown(_) => "slow_down",
+            Self::ExpiredToken(_) => "expired_token",
             Self::InvalidToken(_) => "invalid_token",
             Self::InsufficientScope(_) => "insufficient_scope",
             Self::UnsupportedTokenType(_) => "unsupported_token_type",
@@ -139,6 +151,9 @@ impl OAuthError {
             | Self::InvalidTarget(d)
             | Self::InvalidDpopProof(d)
             | Self::UseDpopNonce(d)
+            | Self::AuthorizationPending(d)
+            | Self::SlowDown(d)
+            | Self::ExpiredToken(d)
             | Self::InvalidToken(d)
             | Self::InsufficientScope(d)
             | Self::UnsupportedTokenType(d) => Cow::Borrowed(d.as_ref()),

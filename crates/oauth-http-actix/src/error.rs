@@ -49,6 +49,10 @@ impl ResponseError for ApiError {
             // RFC 9449 §5 and §8: 400 at the authorization server.
             | OAuthError::InvalidDpopProof(_)
             | OAuthError::UseDpopNonce(_)
+            // RFC 8628 §3.5: the device's polling answers, as RFC 6749 §5.2.
+            | OAuthError::AuthorizationPending(_)
+            | OAuthError::SlowDown(_)
+            | OAuthError::ExpiredToken(_)
             | OAuthError::UnsupportedTokenType(_) => StatusCode::BAD_REQUEST,
         }
     }

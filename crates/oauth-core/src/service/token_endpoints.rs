@@ -6,9 +6,9 @@
 use std::sync::Arc;
 
 use crate::ports::{
-    ClientRegistrationRepository, ClientRepository, Clock, CodeRepository, GrantStore,
-    LoginAttemptRepository, RandomSource, RefreshTokenRepository, ResourceRepository, RevokedTokenRepository,
-    TokenSigner, TokenVerifier, UserRepository,
+    ClientRegistrationRepository, ClientRepository, Clock, CodeRepository, DeviceAuthorizationRepository,
+    GrantStore, LoginAttemptRepository, RandomSource, RefreshTokenRepository, ResourceRepository,
+    RevokedTokenRepository, TokenSigner, TokenVerifier, UserRepository,
 };
 use crate::scope::ScopeCatalog;
 use crate::service::client_authentication::{AssertionCheck, ClientAuthenticator};
@@ -21,8 +21,8 @@ use crate::service::mint::Minter;
 use crate::service::resource_targets::ResourceTargets;
 use crate::service::revocation::{RevocationPorts, RevocationService};
 use crate::service::token::{
-    AuthorizationCodeGrant, AuthorizationCodePorts, ClientCredentialsGrant, GrantHandler, RefreshTokenGrant,
-    RefreshTokenPorts, TokenService,
+    AuthorizationCodeGrant, AuthorizationCodePorts, ClientCredentialsGrant, DeviceCodeGrant, DeviceCodePorts,
+    GrantHandler, RefreshTokenGrant, RefreshTokenPorts, TokenService,
 };
 use crate::service::userinfo::UserinfoService;
 use crate::token::TokenPolicy;
@@ -63,6 +63,9 @@ pub struct TokenEndpointPorts {
     pub dpop: Option<DpopService>,
     /// `private_key_jwt` client assertions (RFC 7523), if accepted.
     pub assertions: Option<AssertionCheck>,
+    /// Device authorizations (RFC 8628), polled by the device code grant;
+    /// without them the grant is not offered.
+    pub devices: Option<Arc<dyn DeviceAuthorizationRepository>>,
 }
 
 impl TokenEndpointPorts {
@@ -84,10 +87,12 @@ impl TokenEndpointPorts {
             + GrantStore
             + ResourceRepository
             + ClientRegistrationRepository
+            + DeviceAuthorizationRepository
             + 'static,
     {
         Self {
             registrations: Some(store.clone()),
+            devices: Some(store.clone()),
             dpop: None,
             assertions: None,
             targets: ResourceTargets::new(store.clone()),
@@ -115,7 +120,7 @@ impl std::fmt::Debug for TokenEndpointPorts {
 /// The services of the token-endpoint family.
 #[derive(Debug)]
 pub struct TokenEndpoints {
-    /// `/oauth/token`: the three grants.
+    /// `/oauth/token`: the grants.
     pub token: TokenService,
     /// `/oauth/introspect` (RFC 7662).
     pub introspection: IntrospectionService,
@@ -128,8 +133,8 @@ pub struct TokenEndpoints {
 }
 
 impl TokenEndpoints {
-    /// Builds every service of the family from `ports`; the three grants
-    /// share one client authenticator and one minter.
+    /// Builds every service of the family from `ports`; the grants share
+    /// one client authenticator and one minter.
     pub fn compose(ports: TokenEndpointPorts, catalog: Arc<ScopeCatalog>, policy: TokenPolicy) -> Self {
         let p = ports;
         let mut authenticator =
@@ -150,11 +155,25 @@ impl TokenEndpoints {
             refresh: p.refresh.clone(),
             targets: p.targets.clone(),
         };
-        let handlers: [Arc<dyn GrantHandler>; 3] = [
+        let mut handlers: Vec<Arc<dyn GrantHandler>> = vec![
             Arc::new(AuthorizationCodeGrant::new(code_ports, minter.clone(), p.clock.clone())),
             Arc::new(RefreshTokenGrant::new(refresh_ports, minter.clone(), catalog.clone(), p.clock.clone())),
-            Arc::new(ClientCredentialsGrant::new(minter, catalog, p.targets.clone(), p.clock.clone())),
+            Arc::new(ClientCredentialsGrant::new(
+                minter.clone(),
+                catalog,
+                p.targets.clone(),
+                p.clock.clone(),
+            )),
         ];
+        if let Some(devices) = p.devices.clone() {
+            let device_ports = DeviceCodePorts {
+                devices,
+                users: p.users.clone(),
+                refresh: p.refresh.clone(),
+                targets: p.targets.clone(),
+            };
+            handlers.push(Arc::new(DeviceCodeGrant::new(device_ports, minter, p.clock.clone())));
+        }
         let live_ports = LiveTokenPorts {
             verifier: p.verifier.clone(),
             revoked: p.revoked.clone(),

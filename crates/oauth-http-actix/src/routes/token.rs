@@ -42,6 +42,7 @@ pub(crate) async fn token(
         redirect_uri: form.field("redirect_uri"),
         code_verifier: form.field("code_verifier"),
         refresh_token: form.field("refresh_token"),
+        device_code: form.field("device_code"),
         scope: form.field("scope"),
         resources: form.values("resource"),
         dpop: None,

@@ -7,6 +7,7 @@
 mod authorization_code;
 mod checks;
 mod client_credentials;
+mod device_code;
 mod refresh_token;
 
 use std::collections::BTreeMap;
@@ -27,6 +28,7 @@ pub use crate::service::client_authentication::TokenFailure;
 pub use authorization_code::{AuthorizationCodeGrant, AuthorizationCodePorts};
 pub(crate) use checks::require;
 pub use client_credentials::ClientCredentialsGrant;
+pub use device_code::{DeviceCodeGrant, DeviceCodePorts};
 pub use refresh_token::{RefreshTokenGrant, RefreshTokenPorts};
 
 /// A token request, its parameters as received (RFC 6749 §4.1.3, §4.4.2, §6).
@@ -42,6 +44,8 @@ pub struct TokenParams {
     pub code_verifier: Option<String>,
     /// `refresh_token`: the token to rotate.
     pub refresh_token: Option<String>,
+    /// The device code grant (RFC 8628 §3.4): the device code.
+    pub device_code: Option<String>,
     /// The scopes asked for, space-separated.
     pub scope: Option<String>,
     /// RFC 8707 §2: the resources named, each `resource` value as sent.

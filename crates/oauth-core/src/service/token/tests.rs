@@ -233,6 +233,7 @@ async fn a_replayed_code_revokes_the_access_token_its_exchange_issued() {
 
 mod client_auth_cost;
 mod code_binding;
+mod device_code;
 mod dispatch;
 mod made_up_ids;
 mod refusals;

@@ -152,6 +152,7 @@ async fn counted() -> (Endpoints, Arc<Counting>) {
         registrations: None,
         dpop: None,
         assertions: None,
+        devices: None,
     };
     let catalog = Arc::new(ScopeCatalog::new([("api:read", "Read")]).unwrap());
     (Endpoints::new(ports, catalog, TokenPolicy::for_issuer(ISSUER)), counting)
