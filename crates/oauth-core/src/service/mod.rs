@@ -5,6 +5,7 @@ pub mod client_authentication;
 pub mod client_directory;
 pub mod clients;
 pub mod cors;
+pub mod device_authorization;
 pub mod dpop;
 #[cfg(test)]
 mod endpoint_harness;
