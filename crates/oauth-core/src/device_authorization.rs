@@ -29,6 +29,10 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::seconds(5);
 /// What each `slow_down` adds to a device code's interval (RFC 8628 §3.5).
 pub const SLOW_DOWN_STEP: Duration = Duration::seconds(5);
 
+/// The longest interval `slow_down` raises to: a device that polled too
+/// fast many times still learns of an approval within a minute.
+pub const MAX_POLL_INTERVAL: Duration = Duration::minutes(1);
+
 /// Marks device codes and their digests.
 #[derive(Debug)]
 pub enum DeviceCodeKind {}
@@ -70,13 +74,21 @@ impl UserCode {
     pub fn generate(random: &dyn RandomSource) -> Result<Self, RandomUnavailable> {
         let mut code = String::with_capacity(USER_CODE_LEN);
         let mut bytes = [0_u8; 16];
-        while code.len() < USER_CODE_LEN {
+        // 16 bytes hold 8 usable ones with overwhelming odds; a source that
+        // keeps failing that is no random source.
+        for _ in 0..8 {
+            if code.len() == USER_CODE_LEN {
+                break;
+            }
             random.fill(&mut bytes)?;
             for byte in bytes.iter().copied().filter(|byte| *byte < 240) {
                 if code.len() < USER_CODE_LEN {
                     code.push(char::from(USER_CODE_ALPHABET[usize::from(byte % 20)]));
                 }
             }
+        }
+        if code.len() < USER_CODE_LEN {
+            return Err(RandomUnavailable);
         }
         Ok(Self(code))
     }
@@ -192,7 +204,7 @@ impl DeviceAuthorization {
             DeviceDecision::Denied => PollVerdict::Denied,
             DeviceDecision::Pending => match self.last_polled_at {
                 Some(last) if now - last < self.interval => {
-                    PollVerdict::SlowDown(self.interval + SLOW_DOWN_STEP)
+                    PollVerdict::SlowDown((self.interval + SLOW_DOWN_STEP).min(MAX_POLL_INTERVAL))
                 }
                 _ => PollVerdict::Pending,
             },

@@ -189,6 +189,9 @@ impl DeviceAuthorizationRepository for DieselStore {
         decision: DeviceDecision,
         now: OffsetDateTime,
     ) -> Result<bool, RepoError> {
+        if decision == DeviceDecision::Pending {
+            return Ok(false);
+        }
         let (user_code, now) = (user_code.to_hex(), now.unix_timestamp());
         self.run(move |c| {
             let (word, user_id, auth_time) = decision_columns(decision);
@@ -211,17 +214,24 @@ impl DeviceAuthorizationRepository for DieselStore {
     async fn record_poll(
         &self,
         device_code: &DeviceCodeDigest,
+        previous: Option<OffsetDateTime>,
         polled_at: OffsetDateTime,
         interval: Duration,
-    ) -> Result<(), RepoError> {
-        let (device_code, polled_at, interval) =
-            (device_code.to_hex(), polled_at.unix_timestamp(), interval.whole_seconds());
+    ) -> Result<bool, RepoError> {
+        let (device_code, previous) = (device_code.to_hex(), previous.map(OffsetDateTime::unix_timestamp));
+        let (polled_at, interval) = (polled_at.unix_timestamp(), interval.whole_seconds());
         self.run(move |c| {
-            diesel::update(devices::table.find(&device_code))
-                .set((devices::last_polled_at.eq(Some(polled_at)), devices::interval_secs.eq(interval)))
-                .execute(c)
-                .map(drop)
-                .map_err(repo_error)
+            let row = devices::table.find(&device_code);
+            let set = (devices::last_polled_at.eq(Some(polled_at)), devices::interval_secs.eq(interval));
+            // The poll read is the one overwritten, or nothing is.
+            let recorded = match previous {
+                Some(previous) => {
+                    diesel::update(row.filter(devices::last_polled_at.eq(previous))).set(set).execute(c)
+                }
+                None => diesel::update(row.filter(devices::last_polled_at.is_null())).set(set).execute(c),
+            }
+            .map_err(repo_error)?;
+            Ok(recorded == 1)
         })
         .await
     }

@@ -87,3 +87,31 @@ fn a_decision_is_answered_at_once_and_expiry_comes_first() {
     device.decision = DeviceDecision::Pending;
     assert_eq!(device.judge_poll(expiry - Duration::seconds(1)), PollVerdict::Pending);
 }
+
+/// However often a device polls too fast, it hears of an approval within
+/// a minute.
+#[test]
+fn slow_down_raises_the_interval_to_a_minute_at_most() {
+    let mut device = pending(T0);
+    for n in 0..100 {
+        let now = T0 + Duration::seconds(n);
+        if let PollVerdict::SlowDown(interval) = device.judge_poll(now) {
+            device.interval = interval;
+        }
+        device.last_polled_at = Some(now);
+    }
+    assert_eq!(device.interval, MAX_POLL_INTERVAL);
+}
+
+/// A source that never yields a usable byte is refused, not looped on.
+#[test]
+fn a_source_without_usable_bytes_is_refused() {
+    struct Saturated;
+    impl RandomSource for Saturated {
+        fn fill(&self, dest: &mut [u8]) -> Result<(), RandomUnavailable> {
+            dest.fill(255);
+            Ok(())
+        }
+    }
+    assert!(UserCode::generate(&Saturated).is_err());
+}

@@ -11,11 +11,15 @@ use crate::error::RepoError;
 /// `testing::contract::device_authorizations`):
 /// - `insert` refuses with `Conflict` a device code or a user code another
 ///   stored authorization holds (the caller draws a new user code), and
-///   an authorization whose client does not exist;
+///   with an error an authorization whose client does not exist;
+/// - times are kept to the second;
 /// - `find_by_user_code` finds only an authorization live at `now`;
-/// - `decide` records a decision only on a pending authorization live at
-///   `now`: of any number of concurrent decisions, exactly one returns
-///   `true` (RFC 8628 §5.4: a user code is used once);
+/// - `decide` records a decision (approval or denial, never `Pending`)
+///   only on a pending authorization live at `now`: of any number of
+///   concurrent decisions, exactly one returns `true` (RFC 8628 §5.4: a
+///   user code is used once);
+/// - `record_poll` writes only over the poll it was given as `previous`:
+///   of concurrent polls that read the same state, one is recorded;
 /// - `redeem` deletes and returns an approved authorization live at `now`:
 ///   of any number of concurrent calls, exactly one gets it (one device
 ///   code, one set of tokens); a pending, denied or expired one stays;
@@ -49,13 +53,17 @@ pub trait DeviceAuthorizationRepository: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<bool, RepoError>;
 
-    /// Records a poll at `polled_at` and the interval from then on.
+    /// Records a poll at `polled_at` and the interval from then on, if the
+    /// last poll recorded is still `previous`; `false` when another poll
+    /// was recorded in between (so a late write cannot undo a raised
+    /// interval).
     async fn record_poll(
         &self,
         device_code: &DeviceCodeDigest,
+        previous: Option<OffsetDateTime>,
         polled_at: OffsetDateTime,
         interval: Duration,
-    ) -> Result<(), RepoError>;
+    ) -> Result<bool, RepoError>;
 
     /// Takes the authorization if it is approved and live at `now`.
     async fn redeem(

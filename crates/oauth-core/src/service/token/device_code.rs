@@ -73,7 +73,10 @@ impl GrantHandler for DeviceCodeGrant {
         let requested = params.resources_of(client)?;
         let code = require(params.device_code, "device_code")?;
         let digest = DeviceCodeDigest::of(&code);
+        // To the second, as the store keeps times, so every store judges
+        // the interval alike.
         let now = self.clock.now();
+        let now = now - time::Duration::nanoseconds(i64::from(now.nanosecond()));
         let devices = &self.ports.devices;
         // SECURITY: a device code is bound to the client it was issued to;
         // another client learns nothing (the unknown code's answer).
@@ -91,16 +94,20 @@ impl GrantHandler for DeviceCodeGrant {
                 return Err(OAuthError::AccessDenied("the user denied the request".into()).into());
             }
             PollVerdict::Pending => {
-                devices.record_poll(&digest, now, device.interval).await?;
-                return Err(OAuthError::AuthorizationPending("the user has not decided yet".into()).into());
+                let previous = device.last_polled_at;
+                if devices.record_poll(&digest, previous, now, device.interval).await? {
+                    return Err(
+                        OAuthError::AuthorizationPending("the user has not decided yet".into()).into()
+                    );
+                }
+                // Another poll was recorded since this one read the state:
+                // the two came together, so this one is too soon.
+                return Err(slow_down(device.interval));
             }
             PollVerdict::SlowDown(interval) => {
-                devices.record_poll(&digest, now, interval).await?;
+                devices.record_poll(&digest, device.last_polled_at, now, interval).await?;
                 tracing::info!(event = "device_slow_down", interval_secs = interval.whole_seconds());
-                return Err(OAuthError::SlowDown(
-                    format!("poll at most every {} seconds", interval.whole_seconds()).into(),
-                )
-                .into());
+                return Err(slow_down(interval));
             }
             PollVerdict::Approved => {}
         }
@@ -144,4 +151,8 @@ impl GrantHandler for DeviceCodeGrant {
         tracing::info!(event = "device_tokens_issued", client_id = %client.id, user_id = %user_id);
         Ok(minted.response)
     }
+}
+
+fn slow_down(interval: time::Duration) -> TokenFailure {
+    OAuthError::SlowDown(format!("poll at most every {} seconds", interval.whole_seconds()).into()).into()
 }

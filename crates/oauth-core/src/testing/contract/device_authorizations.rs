@@ -92,6 +92,7 @@ pub async fn a_user_code_is_found_and_decided_only_while_live_and_pending(stores
     assert_eq!(repo.find_by_user_code(&device.user_code, T0).await.unwrap(), Some(device.clone()));
     assert_eq!(repo.find_by_user_code(&device.user_code, device.expires_at).await.unwrap(), None, "expired");
     assert!(!repo.decide(&device.user_code, approved_by(&user), device.expires_at).await.unwrap(), "expired");
+    assert!(!repo.decide(&device.user_code, DeviceDecision::Pending, T0).await.unwrap(), "not a decision");
     assert!(repo.decide(&device.user_code, approved_by(&user), T0).await.unwrap());
     assert!(!repo.decide(&device.user_code, DeviceDecision::Denied, T0).await.unwrap(), "decided once");
     let found = repo.find_by_device_code(&device.device_code).await.unwrap().unwrap();
@@ -165,9 +166,18 @@ pub async fn polls_are_recorded_and_authorizations_go_with_their_client(stores: 
     let device = pending(1, &client, Duration::minutes(10));
     repo.insert(&device).await.unwrap();
     let polled_at = T0 + Duration::seconds(7);
-    repo.record_poll(&device.device_code, polled_at, Duration::seconds(10)).await.unwrap();
+    assert!(repo.record_poll(&device.device_code, None, polled_at, Duration::seconds(10)).await.unwrap());
     let found = repo.find_by_device_code(&device.device_code).await.unwrap().unwrap();
     assert_eq!((found.last_polled_at, found.interval), (Some(polled_at), Duration::seconds(10)));
+    // A poll that read the state before this one was recorded writes nothing.
+    let late = repo.record_poll(&device.device_code, None, T0 + Duration::seconds(8), Duration::seconds(5));
+    assert!(!late.await.unwrap());
+    let next = T0 + Duration::seconds(20);
+    assert!(
+        repo.record_poll(&device.device_code, Some(polled_at), next, Duration::seconds(10)).await.unwrap()
+    );
+    let found = repo.find_by_device_code(&device.device_code).await.unwrap().unwrap();
+    assert_eq!((found.last_polled_at, found.interval), (Some(next), Duration::seconds(10)));
     stores.clients.delete(&client.id).await.unwrap();
     assert_eq!(repo.find_by_device_code(&device.device_code).await.unwrap(), None);
 }

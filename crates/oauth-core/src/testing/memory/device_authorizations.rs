@@ -48,6 +48,9 @@ impl DeviceAuthorizationRepository for InMemoryStore {
         decision: DeviceDecision,
         now: OffsetDateTime,
     ) -> Result<bool, RepoError> {
+        if decision == DeviceDecision::Pending {
+            return Ok(false);
+        }
         Ok(self.with(|t| {
             let pending = t.device_authorizations.values_mut().find(|d| {
                 &d.user_code == user_code && d.is_live_at(now) && d.decision == DeviceDecision::Pending
@@ -59,16 +62,20 @@ impl DeviceAuthorizationRepository for InMemoryStore {
     async fn record_poll(
         &self,
         device_code: &DeviceCodeDigest,
+        previous: Option<OffsetDateTime>,
         polled_at: OffsetDateTime,
         interval: Duration,
-    ) -> Result<(), RepoError> {
-        self.with(|t| {
-            if let Some(device) = t.device_authorizations.get_mut(device_code) {
-                device.last_polled_at = Some(polled_at);
-                device.interval = interval;
-            }
-        });
-        Ok(())
+    ) -> Result<bool, RepoError> {
+        Ok(self.with(|t| {
+            let device =
+                t.device_authorizations.get_mut(device_code).filter(|d| d.last_polled_at == previous);
+            device
+                .map(|device| {
+                    device.last_polled_at = Some(polled_at);
+                    device.interval = interval;
+                })
+                .is_some()
+        }))
     }
 
     async fn redeem(

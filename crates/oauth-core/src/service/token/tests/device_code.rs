@@ -140,3 +140,29 @@ async fn a_client_without_the_grant_is_unauthorized() {
     let refused = h.service.token(&basic("client1", "s"), poll(DEVICE_CODE), "192.0.2.1").await;
     assert_eq!(error_code(refused), "unauthorized_client");
 }
+
+/// RFC 9449 on the device grant: a poll with a proof gets DPoP-bound
+/// tokens; a confidential client's refresh token is not bound (§5).
+#[tokio::test]
+async fn a_poll_with_a_dpop_proof_gets_bound_tokens() {
+    use crate::service::dpop::PresentedProof;
+    use crate::testing::dpop::{plain_proof, proof_claims, test_key};
+    use crate::token::TokenType;
+    const TOKEN_URL: &str = "https://id.example/oauth/token";
+    let h = harness().await;
+    let user_code = device(&h, &["openid", "offline_access"]).await;
+    DeviceAuthorizationRepository::decide(h.store.as_ref(), &user_code.digest(), approved(), T0)
+        .await
+        .unwrap();
+    let proof = PresentedProof {
+        proof: plain_proof(&test_key(1), &proof_claims("device-p1", TOKEN_URL, T0)),
+        method: "POST",
+        url: TOKEN_URL.into(),
+    };
+    let params = TokenParams { dpop: Some(proof), ..poll(DEVICE_CODE) };
+    let granted = h.service.token(&basic("client1", "s"), params, "192.0.2.1").await.unwrap();
+    assert_eq!(granted.response.token_type, TokenType::Dpop);
+    let refresh_token = granted.response.refresh_token.unwrap().expose().to_owned();
+    let refreshed = h.service.token(&basic("client1", "s"), refresh(&refresh_token, None), "192.0.2.1").await;
+    assert_eq!(error_code(refreshed), "granted", "a confidential client's family is not bound");
+}
