@@ -369,6 +369,14 @@ feature "Pushed requests, DPoP, private_key_jwt (RFC 9126, 9449, 7523)" \
   "$(yn sender_constrained) (all three; POST /oauth/par: $(yn has_route /oauth/par); DPoP proofs: $(yn has_dpop); private_key_jwt: $(yn has_private_key_jwt), jwks_uri: $(yn has_jwks_uri))" \
   "pushed_authorization|dpop|private_key_jwt" \
   "$(yn grep -q '^## Pushed authorization requests' docs/SECURITY.md) (SECURITY.md § Pushed authorization requests), $(yn grep -q '^## DPoP' docs/SECURITY.md) (§ DPoP), $(yn grep -q '^## `private_key_jwt`' docs/SECURITY.md) (§ private_key_jwt)"
+# The device grant (RFC 8628): ready when the device authorization
+# endpoint and the verification page are served beside the polling grant.
+has_device_polling() { [[ -f crates/oauth-core/src/service/token/device_code.rs ]]; }
+device_grant() { has_route /oauth/device_authorization && has_route /device && has_device_polling; }
+feature "Device authorization grant (RFC 8628)" \
+  "$(yn device_grant) (POST /oauth/device_authorization: $(yn has_route /oauth/device_authorization); verification page /device: $(yn has_route /device); polling at /oauth/token: $(yn has_device_polling))" \
+  "device" \
+  "$(yn grep -q '^## Device grant' docs/SECURITY.md) (SECURITY.md § Device grant)"
 has_benches() { [[ -f scripts/bench.sh ]] && compgen -G "crates/*/benches/*.rs" >/dev/null; }
 feature "Benchmarks" "$(yn has_benches) (crates/*/benches, scripts/bench.sh)" "bench" \
   "$(yn test -f docs/BENCHMARKS.md) (docs/BENCHMARKS.md)"
