@@ -58,65 +58,13 @@ impl AuthorizeService {
                 failure: Some(failure),
             })
         };
-        let policy = self.policy.throttle;
-        // SECURITY: the account is locked only for the address its failures
-        // came from, so guesses from elsewhere cannot lock its owner out;
-        // guessing from many addresses is bounded per address (`ip_limit`)
-        // and by the cost of each password verification.
-        let account = account_key(&form.username, &form.address);
-        let address = ip_key(&form.address);
-        let counters = [(account.clone(), policy.account_limit), (address.clone(), policy.ip_limit)];
-        // Reads first: attempts against a locked key are refused without being
-        // counted, so hammering cannot extend a lockout for ever.
-        let Some(seen) = self.unthrottled(&counters).await? else {
-            tracing::warn!(event = "login_throttled", "login refused: too many failures");
-            return Ok(refused(LoginFailure::Throttled));
+        let (secret, user, login) = match self
+            .sign_in(&session, &form.username, &form.password, &form.address, &form.client_id)
+            .await?
+        {
+            SignIn::Done { secret, user, login } => (secret, user, login),
+            SignIn::Refused(failure) => return Ok(refused(failure)),
         };
-        // SECURITY: the account (from this address) is charged before the slow
-        // verification, so parallel guesses cannot all pass the read above; a
-        // charge that shows another attempt in flight is refused; a success
-        // clears the charge.
-        let charged = self.ports.attempts.record_failure(&account, now, ThrottlePolicy::MEMORY).await?;
-        if charged.failures > seen + 1 {
-            tracing::warn!(
-                event = "login_throttled",
-                "login refused: another attempt on this account is in flight"
-            );
-            return Ok(refused(LoginFailure::Throttled));
-        }
-        let checked = match self.check_password(&form.username, &form.password).await {
-            Ok(checked) => checked,
-            Err(error) => {
-                // SECURITY: a hasher that refused (overloaded) judged no
-                // password, so exactly this attempt's charge is taken back:
-                // its owner retrying through a 503 is not locked out. Never
-                // `clear`: that would let a guesser who provokes overloads
-                // wipe their own count.
-                if let Err(forgive) = self.ports.attempts.forgive_one(&account).await {
-                    // The first error is the answer; this one only costs a count.
-                    tracing::warn!(event = "login_charge_kept", error = %forgive, "could not take back a charge");
-                }
-                return Err(error);
-            }
-        };
-        let Some(user) = checked else {
-            self.ports.attempts.record_failure(&address, now, ThrottlePolicy::MEMORY).await?;
-            tracing::info!(event = "login_failed", "login failed");
-            return Ok(refused(LoginFailure::InvalidCredentials));
-        };
-        self.ports.attempts.clear(&account).await?;
-        // SECURITY: a new secret at every login (ASVS 3.3.1): a cookie planted
-        // before the login (session fixation) no longer finds the session.
-        let secret = SessionSecret::generate(self.ports.random.as_ref())?;
-        let login = Login { user_id: user.id, auth_time: now };
-        let expires_at = now + self.policy.sessions.authenticated;
-        match self.ports.sessions.renew(session.id, &secret.digest(), &login, expires_at).await {
-            Ok(()) => {}
-            // The session ended meanwhile (a logout in another tab): start again.
-            Err(crate::error::RepoError::NotFound) => return Err(self.start_again(&form.client_id).await),
-            Err(other) => return Err(other.into()),
-        }
-        tracing::info!(event = "login_succeeded", user_id = %user.id);
         let next = match self.consent_step(&request, &user).await? {
             ConsentStep::Ask(_) => Next::Consent { pending: form.pending, client_id: parked.client_id },
             ConsentStep::Issue => {
@@ -134,6 +82,82 @@ impl AuthorizeService {
             }
         };
         Ok(LoginOutcome::SignedIn { session: secret, next })
+    }
+
+    /// Signs `session` in as the user these credentials name, behind the
+    /// brute-force guard: the account (from this address) and the address
+    /// are counted, and one answer serves every bad credential. On success
+    /// the session gets a new secret (ASVS 3.3.1). `client_id` names the
+    /// client a "start again" page links back to.
+    pub(super) async fn sign_in(
+        &self,
+        session: &crate::session::Session,
+        username: &str,
+        password: &SecretString,
+        address: &str,
+        client_id: &str,
+    ) -> Result<SignIn, PageError> {
+        let now = self.now();
+        let policy = self.policy.throttle;
+        // SECURITY: the account is locked only for the address its failures
+        // came from, so guesses from elsewhere cannot lock its owner out;
+        // guessing from many addresses is bounded per address (`ip_limit`)
+        // and by the cost of each password verification.
+        let account = account_key(username, address);
+        let address = ip_key(address);
+        let counters = [(account.clone(), policy.account_limit), (address.clone(), policy.ip_limit)];
+        // Reads first: attempts against a locked key are refused without being
+        // counted, so hammering cannot extend a lockout for ever.
+        let Some(seen) = self.unthrottled(&counters).await? else {
+            tracing::warn!(event = "login_throttled", "login refused: too many failures");
+            return Ok(SignIn::Refused(LoginFailure::Throttled));
+        };
+        // SECURITY: the account (from this address) is charged before the slow
+        // verification, so parallel guesses cannot all pass the read above; a
+        // charge that shows another attempt in flight is refused; a success
+        // clears the charge.
+        let charged = self.ports.attempts.record_failure(&account, now, ThrottlePolicy::MEMORY).await?;
+        if charged.failures > seen + 1 {
+            tracing::warn!(
+                event = "login_throttled",
+                "login refused: another attempt on this account is in flight"
+            );
+            return Ok(SignIn::Refused(LoginFailure::Throttled));
+        }
+        let checked = match self.check_password(username, password).await {
+            Ok(checked) => checked,
+            Err(error) => {
+                // SECURITY: a hasher that refused (overloaded) judged no
+                // password, so exactly this attempt's charge is taken back:
+                // its owner retrying through a 503 is not locked out. Never
+                // `clear`: that would let a guesser who provokes overloads
+                // wipe their own count.
+                if let Err(forgive) = self.ports.attempts.forgive_one(&account).await {
+                    // The first error is the answer; this one only costs a count.
+                    tracing::warn!(event = "login_charge_kept", error = %forgive, "could not take back a charge");
+                }
+                return Err(error);
+            }
+        };
+        let Some(user) = checked else {
+            self.ports.attempts.record_failure(&address, now, ThrottlePolicy::MEMORY).await?;
+            tracing::info!(event = "login_failed", "login failed");
+            return Ok(SignIn::Refused(LoginFailure::InvalidCredentials));
+        };
+        self.ports.attempts.clear(&account).await?;
+        // SECURITY: a new secret at every login (ASVS 3.3.1): a cookie planted
+        // before the login (session fixation) no longer finds the session.
+        let secret = SessionSecret::generate(self.ports.random.as_ref())?;
+        let login = Login { user_id: user.id, auth_time: now };
+        let expires_at = now + self.policy.sessions.authenticated;
+        match self.ports.sessions.renew(session.id, &secret.digest(), &login, expires_at).await {
+            Ok(()) => {}
+            // The session ended meanwhile (a logout in another tab): start again.
+            Err(crate::error::RepoError::NotFound) => return Err(self.start_again(client_id).await),
+            Err(other) => return Err(other.into()),
+        }
+        tracing::info!(event = "login_succeeded", user_id = %user.id);
+        Ok(SignIn::Done { secret, user: Box::new(user), login })
     }
 
     /// `None` when a counter is locked; else the current count of the first,
@@ -171,4 +195,19 @@ impl AuthorizeService {
         let matches = self.ports.hasher.verify(password, hash).await?;
         Ok(user.filter(|u| matches && !u.disabled))
     }
+}
+
+/// What a sign-in attempt did.
+pub(super) enum SignIn {
+    /// Signed in: the session's new secret, the user and the login.
+    Done {
+        /// The session's new cookie value.
+        secret: SessionSecret,
+        /// Who signed in.
+        user: Box<User>,
+        /// The login recorded in the session.
+        login: Login,
+    },
+    /// Refused, with one message for every bad credential.
+    Refused(LoginFailure),
 }

@@ -6,6 +6,7 @@
 
 mod begin;
 mod consent;
+mod device;
 mod login;
 mod outcome;
 mod request;
@@ -25,9 +26,9 @@ use crate::pending::{
     PENDING_LIFETIME, PENDING_PER_SESSION, PendingAuthorization, PendingDigest, PendingHandle,
 };
 use crate::ports::{
-    ClientRepository, Clock, CodeRepository, ConsentRepository, LoginAttemptRepository, PasswordHasher,
-    PushedRequestRepository, RandomSource, ResourceRepository, SessionRepository, SessionViews,
-    UserRepository,
+    ClientRepository, Clock, CodeRepository, ConsentRepository, DeviceAuthorizationRepository,
+    LoginAttemptRepository, PasswordHasher, PushedRequestRepository, RandomSource, ResourceRepository,
+    SessionRepository, SessionViews, UserRepository,
 };
 use crate::scope::ScopeCatalog;
 use crate::service::client_directory::ClientDirectory;
@@ -38,6 +39,10 @@ use crate::session::{
 use crate::throttle::{AuthorizeQuota, ThrottlePolicy};
 use crate::user::User;
 
+pub use device::{
+    CodeFailure, DEVICE_CODE_GUESSES_PER_ADDRESS, DEVICE_CODE_GUESSES_TOTAL, DeviceCodePage,
+    DeviceConsentPage, DeviceForm, DeviceLoginPage, DeviceStep,
+};
 pub use outcome::{
     Answer, ApiLine, AuthorizationResponse, AuthorizeOutcome, ClientNotice, ConsentPage, Decision,
     Interaction, LoginFailure, LoginForm, LoginOutcome, LoginPage, Next, PageError, ScopeLine, StartAgain,
@@ -92,6 +97,9 @@ pub struct AuthorizePorts {
     /// Pushed requests (RFC 9126), taken by the `request_uri` that names
     /// them; `None`: no request is pushed here.
     pub pushed: Option<Arc<dyn PushedRequestRepository>>,
+    /// Device authorizations (RFC 8628), decided on the verification page;
+    /// `None`: the device grant is not offered.
+    pub devices: Option<Arc<dyn DeviceAuthorizationRepository>>,
 }
 
 impl AuthorizePorts {
@@ -112,10 +120,12 @@ impl AuthorizePorts {
             + LoginAttemptRepository
             + ResourceRepository
             + PushedRequestRepository
+            + DeviceAuthorizationRepository
             + 'static,
     {
         Self {
             pushed: Some(store.clone()),
+            devices: Some(store.clone()),
             targets: ResourceTargets::new(store.clone()),
             clients: ClientDirectory::uncached(store.clone()),
             users: store.clone(),

@@ -115,6 +115,7 @@ impl BTreeSetExt {
     }
 }
 
+mod device;
 mod flow;
 mod lockout;
 mod login;
