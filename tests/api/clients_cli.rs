@@ -371,3 +371,32 @@ fn a_private_key_jwt_client_may_name_the_url_of_its_keys_instead() {
         ("https://signed.example/v2/jwks.json".into(), Value::Null)
     );
 }
+
+/// RFC 8628: `--grant device_code` stores the grant's URN; such a client
+/// needs no redirect URI.
+#[test]
+fn a_device_client_is_registered_with_the_grant_urn() {
+    let (binary, db) = (Binary::new(), TestDatabase::sqlite());
+    let url = db.url_text();
+    let args = [
+        "clients",
+        "create",
+        "--name",
+        "Acme CLI",
+        "--type",
+        "public",
+        "--grant",
+        "device_code",
+        "--grant",
+        "refresh_token",
+        "--scope",
+        "openid",
+        "--scope",
+        "offline_access",
+        "--json",
+    ];
+    let created = json(&binary, &url, &args);
+    let grants = created["grant_types"].as_array().unwrap();
+    assert!(grants.contains(&"urn:ietf:params:oauth:grant-type:device_code".into()), "{created}");
+    assert_eq!(created["redirect_uris"], serde_json::json!([]));
+}

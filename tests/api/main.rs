@@ -16,6 +16,7 @@ mod bench_flow_driver;
 mod clients_cli;
 mod config_loading;
 mod database_cli;
+mod device_grant;
 mod discovery_issuer;
 mod discovery_keys;
 mod discovery_metadata;

@@ -31,6 +31,7 @@ use crate::config::{Config, ConfigError, Duration, MasterKeySource};
 use crate::exit::CommandError;
 mod assertions;
 mod client_directory;
+mod device;
 mod dpop;
 mod pushed;
 mod registration;
@@ -91,6 +92,8 @@ impl Application {
         let authorize = Arc::new(browser.authorize);
         let pushed = pushed_authorization(config, &store, checks.clone(), authorize.clone(), clock.clone())
             .proving_possession_with(dpop.clone());
+        let device =
+            device::device_authorization(config, &store, checks.clone(), targets.clone(), clock.clone());
         let mut endpoints =
             token_endpoints(config, &store, checks, targets, keys.clone(), verifier, clock.clone());
         endpoints.token = endpoints.token.proving_possession_with(dpop.clone());
@@ -102,7 +105,8 @@ impl Application {
         };
         let issuer = &config.server.issuer;
         let pages = Pages::new(issuer).map_err(|e| CommandError::Runtime(e.to_string()))?;
-        let mut metadata = ServerMetadata::for_issuer(issuer, &config.scopes);
+        let mut metadata =
+            ServerMetadata::for_issuer(issuer, &config.scopes).with_device_authorization_endpoint();
         if config.self_asserted.metadata_documents.is_some() {
             metadata = metadata.with_client_id_metadata_documents();
         }
@@ -120,6 +124,7 @@ impl Application {
             readiness: Arc::new(store),
             authorize,
             pushed: Arc::new(pushed),
+            device: Some(Arc::new(device)),
             logout: Arc::new(browser.logout),
             token: Arc::new(endpoints.token),
             introspection: Arc::new(endpoints.introspection),

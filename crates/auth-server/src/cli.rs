@@ -141,7 +141,7 @@ pub struct CreateClient {
     /// A scope the client may request (repeatable).
     #[arg(long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
-    /// A grant type: authorization_code, refresh_token, client_credentials (repeatable).
+    /// A grant type: authorization_code, refresh_token, client_credentials, device_code (repeatable).
     #[arg(long = "grant", value_name = "GRANT")]
     pub grants: Vec<String>,
     /// RS256 (default) or ES256.

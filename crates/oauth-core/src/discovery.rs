@@ -23,6 +23,10 @@ pub const REVOCATION_PATH: &str = "/oauth/revoke";
 pub const END_SESSION_PATH: &str = "/oauth/logout";
 /// See [`AUTHORIZATION_PATH`].
 pub const PUSHED_AUTHORIZATION_PATH: &str = "/oauth/par";
+/// RFC 8628 §4: the device authorization endpoint.
+pub const DEVICE_AUTHORIZATION_PATH: &str = "/oauth/device_authorization";
+/// RFC 8628 §3.2 `verification_uri`: where the user enters a device's code.
+pub const DEVICE_VERIFICATION_PATH: &str = "/device";
 /// See [`AUTHORIZATION_PATH`]. A client's configuration endpoint (RFC 7592)
 /// is this path, a slash and its id.
 pub const REGISTRATION_PATH: &str = "/oauth/register";
@@ -102,6 +106,9 @@ pub struct ServerMetadata {
     pub registration_endpoint: Option<String>,
     /// RFC 9449 §5.1: the algorithms a DPoP proof may be signed with.
     pub dpop_signing_alg_values_supported: Vec<&'static str>,
+    /// RFC 8628 §4: present while the device grant is offered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_authorization_endpoint: Option<String>,
 }
 
 impl ServerMetadata {
@@ -172,6 +179,7 @@ impl ServerMetadata {
             authorization_response_iss_parameter_supported: true,
             client_id_metadata_document_supported: None,
             registration_endpoint: None,
+            device_authorization_endpoint: None,
         }
     }
 
@@ -187,6 +195,15 @@ impl ServerMetadata {
     #[must_use]
     pub fn requiring_pushed_requests(mut self) -> Self {
         self.require_pushed_authorization_requests = Some(true);
+        self
+    }
+
+    /// The device grant is offered (RFC 8628 §4): its endpoint, and its
+    /// grant type among those supported.
+    #[must_use]
+    pub fn with_device_authorization_endpoint(mut self) -> Self {
+        self.device_authorization_endpoint = Some(format!("{}{DEVICE_AUTHORIZATION_PATH}", self.issuer));
+        self.grant_types_supported.push(crate::device_authorization::DEVICE_CODE_GRANT);
         self
     }
 

@@ -10,6 +10,8 @@ use tera::{Context, Tera};
 
 use crate::middleware::request_id::RequestId;
 
+mod device;
+
 /// SECURITY: inline styles only, no scripts, no framing (RFC 9700 §4.16), and
 /// deliberately no `form-action`: Chromium applies it to the redirect that
 /// follows the consent POST, which goes to the client's origin.
@@ -22,6 +24,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("consent.html", include_str!("../../../templates/consent.html")),
     ("error.html", include_str!("../../../templates/error.html")),
     ("logout.html", include_str!("../../../templates/logout.html")),
+    ("device.html", include_str!("../../../templates/device.html")),
+    ("device_login.html", include_str!("../../../templates/device_login.html")),
+    ("device_consent.html", include_str!("../../../templates/device_consent.html")),
+    ("device_done.html", include_str!("../../../templates/device_done.html")),
 ];
 
 /// The page renderer. Form actions are relative to the issuer's path, so an

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use oauth_core::ports::{KeySet, ReadinessProbe};
 use oauth_core::service::authorize::AuthorizeService;
 use oauth_core::service::cors::CorsService;
+use oauth_core::service::device_authorization::DeviceAuthorizationService;
 use oauth_core::service::introspection::IntrospectionService;
 use oauth_core::service::logout::LogoutService;
 use oauth_core::service::pushed_authorization::PushedAuthorizationService;
@@ -30,6 +31,9 @@ pub struct AppState {
     pub token: Arc<TokenService>,
     /// The pushed authorization request endpoint (RFC 9126).
     pub pushed: Arc<PushedAuthorizationService>,
+    /// The device authorization endpoint (RFC 8628); `None` when the
+    /// device grant is not offered, when its path answers 404.
+    pub device: Option<Arc<DeviceAuthorizationService>>,
     /// The introspection endpoint (RFC 7662).
     pub introspection: Arc<IntrospectionService>,
     /// The revocation endpoint (RFC 7009).
@@ -138,6 +142,33 @@ pub(crate) mod testing {
         RegistrationService::new(ports, policy)
     }
 
+    /// The device authorization endpoint over `store`.
+    fn device_service(
+        store: &Arc<InMemoryStore>,
+        authenticator: oauth_core::service::client_authentication::ClientAuthenticator,
+        clock: Arc<ManualClock>,
+        random: Arc<SeqRandom>,
+    ) -> DeviceAuthorizationService {
+        use oauth_core::service::device_authorization::{DevicePolicy, DevicePorts};
+        let ports = DevicePorts {
+            authenticator,
+            devices: store.clone(),
+            targets: oauth_core::service::resource_targets::ResourceTargets::new(store.clone()),
+            catalog: Arc::default(),
+            clock,
+            random,
+            attempts: store.clone(),
+        };
+        let policy = DevicePolicy {
+            lifetime: oauth_core::device_authorization::DEFAULT_DEVICE_CODE_LIFETIME,
+            interval: oauth_core::device_authorization::DEFAULT_POLL_INTERVAL,
+            verification_uri: "http://127.0.0.1:8080/device".into(),
+            quota: oauth_core::throttle::AuthorizeQuota::default(),
+            total: oauth_core::throttle::AuthorizeQuota::default(),
+        };
+        DeviceAuthorizationService::new(ports, policy)
+    }
+
     /// A state over `store`, with its ports changed by `adjust` (a failing one, say).
     pub(crate) fn state_over(
         readiness: Arc<dyn ReadinessProbe>,
@@ -162,6 +193,7 @@ pub(crate) mod testing {
         let endpoints = TokenEndpoints::compose(token_ports, Arc::default(), policy);
         let authorize =
             Arc::new(AuthorizeService::new(ports, Arc::default(), SignInPolicy::default(), dummy));
+        let device = device_service(store, authenticator.clone(), clock.clone(), random.clone());
         let push_ports = oauth_core::service::pushed_authorization::PushPorts {
             authenticator,
             authorize: authorize.clone(),
@@ -177,6 +209,7 @@ pub(crate) mod testing {
         AppState {
             readiness,
             pushed: Arc::new(PushedAuthorizationService::new(push_ports, push_policy)),
+            device: Some(Arc::new(device)),
             authorize,
             logout: Arc::new(logout),
             token: Arc::new(endpoints.token),

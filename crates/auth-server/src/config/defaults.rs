@@ -9,8 +9,8 @@ use oauth_keys::Argon2Settings;
 use secrecy::SecretString;
 
 use super::{
-    ClientKeySettings, DatabaseSettings, Duration, KeySettings, LogFormat, LoggingSettings, PasswordSettings,
-    ServerSettings, SignInSettings, TokenSettings,
+    ClientKeySettings, DatabaseSettings, DeviceSettings, Duration, KeySettings, LogFormat, LoggingSettings,
+    PasswordSettings, ServerSettings, SignInSettings, TokenSettings,
 };
 
 impl Default for ServerSettings {
@@ -107,6 +107,17 @@ impl Default for ClientKeySettings {
             jwks_uri_timeout_secs: Duration::seconds(5),
             jwks_uri_cache_max_secs: Duration::hours(1),
             jwks_uri_allow_http_loopback: false,
+        }
+    }
+}
+
+impl Default for DeviceSettings {
+    fn default() -> Self {
+        Self {
+            device_code_lifetime_secs: Duration::minutes(10),
+            device_poll_interval_secs: Duration::seconds(5),
+            device_authorizations_per_ip: 20,
+            device_authorizations_total: 1_000,
         }
     }
 }

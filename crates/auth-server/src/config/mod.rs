@@ -7,6 +7,7 @@
 mod client_keys;
 mod database;
 mod defaults;
+mod device;
 mod duration;
 mod error;
 mod fields;
@@ -30,6 +31,7 @@ use oauth_keys::Argon2Settings;
 
 pub use client_keys::{ClientKeySettings, ClientKeysConfig, JWKS_URI_CACHE_MIN_SECS};
 pub use database::{DatabaseConfig, DatabaseSettings};
+pub use device::{DeviceConfig, DeviceSettings};
 pub use duration::Duration;
 pub use error::ConfigError;
 pub use keys::{KeySettings, KeysConfig, MasterKeySource};
@@ -59,6 +61,7 @@ pub struct RawSettings {
     pub keys: KeySettings,
     pub self_asserted: SelfAssertedSettings,
     pub client_keys: ClientKeySettings,
+    pub device: DeviceSettings,
 }
 
 impl RawSettings {
@@ -74,6 +77,7 @@ impl RawSettings {
             fields::names::<KeySettings>(),
             fields::names::<SelfAssertedSettings>(),
             fields::names::<ClientKeySettings>(),
+            fields::names::<DeviceSettings>(),
         ]
         .concat()
     }
@@ -97,6 +101,7 @@ impl RawSettings {
             keys: figment.extract().map_err(read)?,
             self_asserted: figment.extract().map_err(read)?,
             client_keys: figment.extract().map_err(read)?,
+            device: figment.extract().map_err(read)?,
         })
     }
 }
@@ -120,6 +125,8 @@ pub struct Config {
     pub assertion_token_endpoint_audience: bool,
     /// How key sets published at a client's `jwks_uri` are fetched and kept.
     pub client_keys: ClientKeysConfig,
+    /// The device authorization grant (RFC 8628).
+    pub device: DeviceConfig,
     /// Lifetimes, audience and algorithms of issued tokens.
     pub tokens: TokenPolicy,
     /// The master key, and how keys are reloaded, published and rotated.
@@ -160,6 +167,7 @@ pub fn validate(raw: &RawSettings) -> Result<Config, ConfigError> {
     let scopes = raw.sign_in.scopes()?;
     let self_asserted = raw.self_asserted.validate(&scopes)?;
     let client_keys = raw.client_keys.validate()?;
+    let device = raw.device.validate()?;
     // A dynamic client that refreshes within its token's idle limit must
     // not be swept as idle in between.
     if self_asserted.registration_idle.as_secs() < raw.tokens.refresh_token_idle_secs.as_secs() {
@@ -182,6 +190,7 @@ pub fn validate(raw: &RawSettings) -> Result<Config, ConfigError> {
         dpop_nonce,
         assertion_token_endpoint_audience,
         client_keys,
+        device,
         tokens,
         keys,
         self_asserted,

@@ -186,6 +186,10 @@ fn every_key_keeps_its_flat_name() {
         "jwks_uri_timeout_secs",
         "jwks_uri_cache_max_secs",
         "jwks_uri_allow_http_loopback",
+        "device_code_lifetime_secs",
+        "device_poll_interval_secs",
+        "device_authorizations_per_ip",
+        "device_authorizations_total",
     ];
     expected.sort_unstable();
     assert_eq!(keys, expected);
@@ -296,6 +300,23 @@ fn jwks_uri_fetches_are_bounded() {
         ("jwks_uri_timeout_secs = 31", "jwks_uri_timeout_secs"),
         ("jwks_uri_cache_max_secs = 59", "jwks_uri_cache_max_secs"),
         ("jwks_uri_cache_max_secs = \"2d\"", "jwks_uri_cache_max_secs"),
+    ] {
+        let error = validate(&from_toml(toml).unwrap()).unwrap_err();
+        assert!(error.to_string().contains(key), "{toml}: {error}");
+    }
+}
+
+#[test]
+fn the_device_grant_is_bounded() {
+    let defaults = validate(&RawSettings::default()).unwrap().device;
+    assert_eq!((defaults.lifetime, defaults.interval), (Duration::minutes(10), Duration::seconds(5)));
+    assert_eq!((defaults.per_ip.per_address, defaults.total.per_address), (20, 1_000));
+    for (toml, key) in [
+        ("device_code_lifetime_secs = 59", "device_code_lifetime_secs"),
+        ("device_code_lifetime_secs = \"1h\"", "device_code_lifetime_secs"),
+        ("device_poll_interval_secs = 0", "device_poll_interval_secs"),
+        ("device_authorizations_per_ip = 0", "device_authorizations_per_ip"),
+        ("device_authorizations_total = 5", "device_authorizations_total"),
     ] {
         let error = validate(&from_toml(toml).unwrap()).unwrap_err();
         assert!(error.to_string().contains(key), "{toml}: {error}");

@@ -4,6 +4,8 @@
 mod authorize;
 mod client_form;
 mod consent;
+mod device;
+mod device_authorization;
 mod discovery;
 mod dpop;
 mod end_session;
@@ -56,6 +58,10 @@ pub const ROUTES: &[(&[&str], &str)] = &[
     (&["GET"], "/.well-known/openid-configuration"),
     (&["GET"], "/.well-known/oauth-authorization-server"),
     (&["POST"], "/oauth/par"),
+    (&["POST"], "/oauth/device_authorization"),
+    (&["GET", "POST"], "/device"),
+    (&["POST"], "/device/login"),
+    (&["POST"], "/device/decision"),
     (&["POST"], "/oauth/register"),
     (&["GET", "PUT", "DELETE"], "/oauth/register/{client_id}"),
 ];
@@ -74,6 +80,7 @@ fn resource(path: &str) -> actix_web::Resource {
 }
 
 pub(crate) fn configure(config: &mut web::ServiceConfig) {
+    configure_device(config);
     for path in ["/jwks.json", "/.well-known/jwks.json"] {
         config.service(
             resource(path).route(web::get().to(discovery::jwks)).default_service(web::to(method_not_allowed)),
@@ -155,6 +162,32 @@ pub(crate) fn configure(config: &mut web::ServiceConfig) {
             resource("/logout")
                 .route(web::get().to(logout::logout_get))
                 .route(web::post().to(logout::logout_post))
+                .default_service(web::to(method_not_allowed)),
+        );
+}
+
+/// The device grant's endpoint and verification pages (RFC 8628).
+fn configure_device(config: &mut web::ServiceConfig) {
+    config
+        .service(
+            resource("/oauth/device_authorization")
+                .route(web::post().to(device_authorization::device_authorization))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            resource("/device")
+                .route(web::get().to(device::device_get))
+                .route(web::post().to(device::device_post))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            resource("/device/login")
+                .route(web::post().to(device::device_login))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            resource("/device/decision")
+                .route(web::post().to(device::device_decision))
                 .default_service(web::to(method_not_allowed)),
         );
 }

@@ -1,0 +1,269 @@
+//! The device authorization grant (RFC 8628) through the real server: a
+//! command-line client asks for codes, a browser enters the user code at
+//! the verification page, signs in and approves with the real forms, and
+//! the device polls the token endpoint until it gets its tokens, once.
+
+use oauth_core::ports::Clock as _;
+use oauth_store_diesel::testing::TestDatabase;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::support::app::{TestApp, spawn_app, spawn_app_on};
+use crate::support::browser::{Browser, Form};
+use crate::support::dpop::{Claims, DpopKey, post_with_proof};
+use crate::support::seed::{EMAIL, PASSWORD, Seed, seed_with};
+use crate::support::token::{Answer, post_form, token};
+
+const GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// The seeded user and a public command-line client with the device grant.
+async fn command_line(app: &TestApp) -> Seed {
+    seed_with(app, |spec| {
+        spec.redirect_uris = vec![];
+        spec.grant_types = vec!["device_code".into(), "refresh_token".into()];
+        spec.scopes = vec!["openid".into(), "offline_access".into()];
+    })
+    .await
+}
+
+async fn ask(app: &TestApp, client_id: &str, scope: &str) -> Answer {
+    let url = format!("{}/oauth/device_authorization", app.address);
+    post_form(&app.http, &url, &[("client_id", client_id), ("scope", scope)], None).await
+}
+
+async fn poll(app: &TestApp, client_id: &str, device_code: &str) -> Answer {
+    token(app, &[("grant_type", GRANT), ("device_code", device_code), ("client_id", client_id)], None).await
+}
+
+/// The page a browser gets at `path`, asserted 200.
+async fn page(browser: &mut Browser<'_>, path: &str) -> String {
+    let response = browser.get(path).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.text().await.unwrap()
+}
+
+/// Posts the form on `html` to `path` with `answers`; the answer's page.
+async fn submit(
+    browser: &mut Browser<'_>,
+    html: &str,
+    path: &str,
+    answers: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let form = Form::read(html);
+    let mut fields = vec![("csrf_token", form.get("csrf_token")), ("user_code", form.get("user_code"))];
+    for (name, value) in answers {
+        fields.retain(|(key, _)| key != name);
+        fields.push((name, value));
+    }
+    let response = browser.post(path, &fields).await;
+    (response.status(), response.text().await.unwrap())
+}
+
+/// Enters `user_code` on the verification page, signs in and decides;
+/// the last page.
+async fn approve(app: &TestApp, user_code: &str, decision: &str) -> String {
+    let mut browser = Browser::new(app);
+    let form = page(&mut browser, "/device").await;
+    let (_, login) = submit(&mut browser, &form, "/device", &[("user_code", user_code)]).await;
+    assert!(login.contains(r#"name="password""#), "the login form: {login}");
+    let (_, consent) =
+        submit(&mut browser, &login, "/device/login", &[("username", EMAIL), ("password", PASSWORD)]).await;
+    assert!(consent.contains(r#"id="device-warning""#), "the approval page: {consent}");
+    let (status, done) = submit(&mut browser, &consent, "/device/decision", &[("decision", decision)]).await;
+    assert_eq!(status, StatusCode::OK);
+    done
+}
+
+fn advance(app: &TestApp, seconds: i64) {
+    app.clock.advance(time::Duration::seconds(seconds));
+}
+
+/// RFC 8628 §3.1–3.5 end to end, as a CLI and its user would.
+#[tokio::test]
+async fn a_device_gets_tokens_after_its_user_approves_on_the_verification_page() {
+    let app = spawn_app().await;
+    let cli = command_line(&app).await;
+    let metadata: Value = app.get("/.well-known/openid-configuration").await.json().await.unwrap();
+    let endpoint = format!("{}/oauth/device_authorization", app.config.server.issuer);
+    assert_eq!(metadata["device_authorization_endpoint"], endpoint.as_str());
+    assert!(metadata["grant_types_supported"].as_array().unwrap().contains(&GRANT.into()));
+
+    let codes = ask(&app, &cli.client_id, "openid offline_access").await;
+    assert_eq!(codes.status, StatusCode::OK, "{}", codes.body);
+    assert_eq!(codes.headers["cache-control"], "no-store");
+    let (device_code, user_code) = (codes.field("device_code"), codes.field("user_code"));
+    assert_eq!(codes.field("verification_uri"), format!("{}/device", app.config.server.issuer));
+    assert_eq!(
+        codes.field("verification_uri_complete"),
+        format!("{}/device?user_code={user_code}", app.config.server.issuer)
+    );
+    assert_eq!((codes.body["expires_in"].as_i64(), codes.body["interval"].as_i64()), (Some(600), Some(5)));
+    assert_eq!(poll(&app, &cli.client_id, &device_code).await.error(), "authorization_pending");
+
+    // RFC 8628 §5.4: the complete URI only fills the code in.
+    let mut browser = Browser::new(&app);
+    let prefilled = page(&mut browser, &format!("/device?user_code={}", user_code.to_lowercase())).await;
+    assert_eq!(Form::read(&prefilled).get("user_code"), user_code);
+    advance(&app, 5);
+    assert_eq!(poll(&app, &cli.client_id, &device_code).await.error(), "authorization_pending");
+
+    let done = approve(&app, &user_code.to_lowercase().replace('-', " "), "approve").await;
+    assert!(done.contains("Device connected"), "{done}");
+    advance(&app, 5);
+    let granted = poll(&app, &cli.client_id, &device_code).await;
+    assert_eq!(granted.status, StatusCode::OK, "{}", granted.body);
+    assert!(granted.body["id_token"].is_string() && granted.body["refresh_token"].is_string());
+    advance(&app, 5);
+    assert_eq!(poll(&app, &cli.client_id, &device_code).await.error(), "invalid_grant", "once");
+    let refresh = granted.field("refresh_token");
+    let refreshed = token(
+        &app,
+        &[("grant_type", "refresh_token"), ("refresh_token", &refresh), ("client_id", &cli.client_id)],
+        None,
+    )
+    .await;
+    assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.body);
+}
+
+/// RFC 8628 §3.5: `slow_down` raises the interval; deny; expiry.
+#[tokio::test]
+async fn polls_slow_down_and_learn_of_denial_and_expiry() {
+    let app = spawn_app().await;
+    let cli = command_line(&app).await;
+    let first = ask(&app, &cli.client_id, "openid").await;
+    let device_code = first.field("device_code");
+    assert_eq!(poll(&app, &cli.client_id, &device_code).await.error(), "authorization_pending");
+    advance(&app, 1);
+    assert_eq!(poll(&app, &cli.client_id, &device_code).await.error(), "slow_down");
+    advance(&app, 6);
+    assert_eq!(
+        poll(&app, &cli.client_id, &device_code).await.error(),
+        "slow_down",
+        "the interval is now 10 s"
+    );
+    advance(&app, 16);
+    assert_eq!(poll(&app, &cli.client_id, &device_code).await.error(), "authorization_pending");
+
+    let done = approve(&app, &first.field("user_code"), "deny").await;
+    assert!(done.contains("Device refused"), "{done}");
+    advance(&app, 15);
+    assert_eq!(poll(&app, &cli.client_id, &device_code).await.error(), "access_denied");
+
+    let second = ask(&app, &cli.client_id, "openid").await;
+    advance(&app, 600);
+    assert_eq!(poll(&app, &cli.client_id, &second.field("device_code")).await.error(), "expired_token");
+}
+
+/// Wrong codes get one answer; five from one address lock it out, even
+/// with the right code; a form without its CSRF token is refused.
+#[tokio::test]
+async fn wrong_codes_are_limited_and_forms_need_their_token() {
+    let app = spawn_app().await;
+    let cli = command_line(&app).await;
+    let codes = ask(&app, &cli.client_id, "openid").await;
+    let mut browser = Browser::new(&app);
+    let form = page(&mut browser, "/device").await;
+    for wrong in ["BCDF-GHJK", "nonsense", "ZZZZ-ZZZZ", "BCDF-GHJL", "QQQQ-QQQQ"] {
+        let (status, again) = submit(&mut browser, &form, "/device", &[("user_code", wrong)]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(again.contains("That code is not valid"), "{wrong}: {again}");
+    }
+    let (status, locked) =
+        submit(&mut browser, &form, "/device", &[("user_code", &codes.field("user_code"))]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{locked}");
+
+    let mut other = Browser::new(&app);
+    let form = page(&mut other, "/device").await;
+    let (status, _) = submit(
+        &mut other,
+        &form,
+        "/device",
+        &[("user_code", &codes.field("user_code")), ("csrf_token", "forged")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// A client without the grant, and a bad scope, are refused at the
+/// device authorization endpoint as the RFC says.
+#[tokio::test]
+async fn the_endpoint_refuses_what_the_client_may_not_ask() {
+    let app = spawn_app().await;
+    let cli = command_line(&app).await;
+    assert_eq!(ask(&app, &cli.client_id, "openid email").await.error(), "invalid_scope");
+    let browser_app = crate::support::seed::register(&app, "Browser app", |_| {}).await;
+    assert_eq!(ask(&app, &browser_app.client_id, "openid").await.error(), "unauthorized_client");
+    assert_eq!(ask(&app, "nobody", "openid").await.error(), "invalid_client");
+}
+
+/// RFC 9449 on the device grant: a poll with a proof gets a DPoP-bound
+/// token; the public client's refresh token is bound to the key.
+#[tokio::test]
+async fn a_poll_with_a_dpop_proof_gets_bound_tokens() {
+    let app = spawn_app().await;
+    let cli = command_line(&app).await;
+    let codes = ask(&app, &cli.client_id, "openid offline_access").await;
+    approve(&app, &codes.field("user_code"), "approve").await;
+    let key = DpopKey::generate();
+    let url = format!("{}/oauth/token", app.config.server.issuer);
+    let proof = key.proof(&Claims::post(&url, app.clock.now().unix_timestamp()));
+    let fields =
+        [("grant_type", GRANT), ("device_code", &codes.field("device_code")), ("client_id", &cli.client_id)];
+    let granted =
+        post_with_proof(&app.http, &format!("{}/oauth/token", app.address), &fields, None, &proof).await;
+    assert_eq!(granted.status, StatusCode::OK, "{}", granted.body);
+    assert_eq!(granted.body["token_type"], "DPoP");
+    let refresh = granted.field("refresh_token");
+    let unbound = token(
+        &app,
+        &[("grant_type", "refresh_token"), ("refresh_token", &refresh), ("client_id", &cli.client_id)],
+        None,
+    )
+    .await;
+    assert_eq!(unbound.error(), "invalid_grant", "a public client's family is bound to its key");
+}
+
+/// One device code, one set of tokens: 32 polls racing after the
+/// approval get one success.
+async fn thirty_two_polls_race(app: TestApp) {
+    let cli = command_line(&app).await;
+    let codes = ask(&app, &cli.client_id, "openid").await;
+    approve(&app, &codes.field("user_code"), "approve").await;
+    let device_code = codes.field("device_code");
+    let url = format!("{}/oauth/token", app.address);
+    let polls: Vec<_> = (0..32)
+        .map(|_| {
+            let (http, url) = (app.http.clone(), url.clone());
+            let fields = [
+                ("grant_type", GRANT.to_owned()),
+                ("device_code", device_code.clone()),
+                ("client_id", cli.client_id.clone()),
+            ];
+            tokio::spawn(async move {
+                let response = http.post(url).form(&fields).send().await.unwrap();
+                let status = response.status();
+                (status, response.json::<Value>().await.unwrap())
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for handle in polls {
+        answers.push(handle.await.unwrap());
+    }
+    let granted = answers.iter().filter(|(status, _)| *status == StatusCode::OK).count();
+    assert_eq!(granted, 1, "{answers:?}");
+    let refused = |body: &Value| matches!(body["error"].as_str(), Some("invalid_grant" | "slow_down"));
+    assert!(answers.iter().all(|(status, body)| *status == StatusCode::OK || refused(body)), "{answers:?}");
+}
+
+#[tokio::test]
+async fn sqlite_thirty_two_polls_race_for_one_set_of_tokens() {
+    thirty_two_polls_race(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn postgres_thirty_two_polls_race_for_one_set_of_tokens() {
+    if let Some(db) = TestDatabase::postgres("postgres_thirty_two_polls_race_for_one_set_of_tokens") {
+        thirty_two_polls_race(spawn_app_on(db).await).await;
+    }
+}
