@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 use crate::support::app::spawn_app;
 use crate::support::browser::authorize_query;
 use crate::support::seed::{EMAIL, PASSWORD, seed_with};
+use crate::support::token::post_form;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -86,6 +87,23 @@ fn browser_available() -> bool {
     present
 }
 
+/// A headless Chromium session through chromedriver on `driver_port`.
+async fn headless(driver_port: u16) -> fantoccini::Client {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
+        }),
+    );
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .expect("a WebDriver session")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_browser_signs_in_consents_and_lands_on_the_client_with_a_code() {
     if !browser_available() {
@@ -96,20 +114,7 @@ async fn a_real_browser_signs_in_consents_and_lands_on_the_client_with_a_code() 
     let callback = format!("http://127.0.0.1:{client_port}/callback");
     let seed = seed_with(&app, |spec| spec.redirect_uris = vec![callback.clone()]).await;
     let (_driver, driver_port) = start_driver();
-
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": CHROMIUM,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-        }),
-    );
-    let browser = ClientBuilder::new(HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{driver_port}"))
-        .await
-        .expect("a WebDriver session");
+    let browser = headless(driver_port).await;
 
     let query = authorize_query(&seed, &[("redirect_uri", Some(&callback))]);
     browser.goto(&format!("{}/oauth/authorize?{query}", app.address)).await.unwrap();
@@ -135,4 +140,56 @@ async fn a_real_browser_signs_in_consents_and_lands_on_the_client_with_a_code() 
     assert_eq!(params.get("code").map(String::len), Some(43), "{url}");
     assert_eq!(params.get("state").map(String::as_str), Some("st@te with spaces & symbols"));
     assert_eq!(params.get("iss").map(String::as_str), Some("http://127.0.0.1:8080"));
+}
+
+/// The device grant's pages in a real browser (RFC 8628 §3.3): the
+/// complete URI fills the code in, the user submits it, signs in, sees
+/// the code on the approval page and allows; the device then polls its
+/// tokens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_browser_connects_a_device_from_its_complete_uri() {
+    if !browser_available() {
+        return;
+    }
+    let app = spawn_app().await;
+    let cli = seed_with(&app, |spec| {
+        spec.redirect_uris = vec![];
+        spec.grant_types = vec!["device_code".into()];
+        spec.scopes = vec!["openid".into()];
+    })
+    .await;
+    let url = format!("{}/oauth/device_authorization", app.address);
+    let codes = post_form(&app.http, &url, &[("client_id", &cli.client_id), ("scope", "openid")], None).await;
+    let user_code = codes.field("user_code");
+    let (_driver, driver_port) = start_driver();
+    let browser = headless(driver_port).await;
+
+    browser.goto(&format!("{}/device?user_code={user_code}", app.address)).await.unwrap();
+    let field = browser.find(Locator::Css("input[name=user_code]")).await.unwrap();
+    assert_eq!(
+        field.prop("value").await.unwrap().as_deref(),
+        Some(user_code.as_str()),
+        "filled in, not sent"
+    );
+    browser.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    let username = browser.wait().for_element(Locator::Css("input[name=username]")).await.unwrap();
+    username.send_keys(EMAIL).await.unwrap();
+    browser.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    browser.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    let approve =
+        browser.wait().for_element(Locator::Css("button[name=decision][value=approve]")).await.unwrap();
+    let shown = browser.find(Locator::Css("#user-code")).await.unwrap().text().await.unwrap();
+    approve.click().await.unwrap();
+    let done = browser.wait().for_element(Locator::Css("#device-done")).await.map(|_| ());
+    browser.close().await.unwrap();
+    assert_eq!(shown, user_code, "the approval page shows the code to compare");
+    done.expect("the browser reached the end page");
+
+    let fields = [
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("device_code", &codes.field("device_code")),
+        ("client_id", &cli.client_id),
+    ];
+    let granted = crate::support::token::token(&app, &fields, None).await;
+    assert_eq!(granted.status, reqwest::StatusCode::OK, "{}", granted.body);
 }
