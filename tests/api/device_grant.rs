@@ -267,3 +267,57 @@ async fn postgres_thirty_two_polls_race_for_one_set_of_tokens() {
         thirty_two_polls_race(spawn_app_on(db).await).await;
     }
 }
+
+/// RFC 8628 §3.1: a confidential client authenticates as at the token
+/// endpoint, and a parameter sent twice is refused.
+#[tokio::test]
+async fn a_confidential_client_must_authenticate_and_parameters_come_once() {
+    let app = spawn_app().await;
+    let tv = crate::support::seed::register(&app, "Television", |spec| {
+        crate::support::seed::confidential(spec);
+        spec.redirect_uris = vec![];
+        spec.grant_types = vec!["device_code".into()];
+        spec.scopes = vec!["openid".into()];
+    })
+    .await;
+    let url = format!("{}/oauth/device_authorization", app.address);
+    let secret = tv.secret.clone().unwrap();
+    let wrong = post_form(&app.http, &url, &[("scope", "openid")], Some((&tv.client_id, "wrong"))).await;
+    assert_eq!((wrong.status, wrong.error()), (StatusCode::UNAUTHORIZED, "invalid_client"));
+    let bare = ask(&app, &tv.client_id, "openid").await;
+    assert_eq!(bare.error(), "invalid_client", "an id alone is not a confidential client's proof");
+    let twice = post_form(
+        &app.http,
+        &url,
+        &[("scope", "openid"), ("scope", "openid")],
+        Some((&tv.client_id, &secret)),
+    )
+    .await;
+    assert_eq!(twice.error(), "invalid_request");
+    let good = post_form(&app.http, &url, &[("scope", "openid")], Some((&tv.client_id, &secret))).await;
+    assert_eq!(good.status, StatusCode::OK, "{}", good.body);
+}
+
+/// The pages carry the login pages' headers, escape what was typed, and
+/// a browser without a cookie makes a session only within its address's
+/// quota.
+#[tokio::test]
+async fn the_pages_are_guarded_like_the_login_pages() {
+    let app = spawn_app().await;
+    let mut browser = Browser::new(&app);
+    let response = browser.get("/device").await;
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"), "{csp}");
+    let form = response.text().await.unwrap();
+    let (_, again) =
+        submit(&mut browser, &form, "/device", &[("user_code", "<script>alert(1)</script>")]).await;
+    assert!(!again.contains("<script>alert(1)") && again.contains("&lt;script&gt;"), "{again}");
+
+    let quota = app.config.sign_in.quota.per_address;
+    let mut last = StatusCode::OK;
+    for _ in 0..=quota {
+        last = app.http.get(format!("{}/device", app.address)).send().await.unwrap().status();
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS, "sessions made without a cookie are bounded");
+}

@@ -159,6 +159,10 @@ pub struct DeviceAuthorization {
     pub resources: BTreeSet<ResourceUri>,
     /// What the user decided.
     pub decision: DeviceDecision,
+    /// The browser session that last entered the user code correctly on
+    /// the verification page: its next steps need not be counted as
+    /// guesses.
+    pub entered_by: Option<crate::session::SessionId>,
     /// The least time between polls now: the initial interval plus 5 s per
     /// `slow_down` answered.
     pub interval: Duration,

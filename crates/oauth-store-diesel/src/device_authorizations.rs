@@ -10,6 +10,7 @@ use oauth_core::device_authorization::{
 use oauth_core::ports::DeviceAuthorizationRepository;
 use oauth_core::resource::ResourceUri;
 use oauth_core::scope::ScopeName;
+use oauth_core::session::SessionId;
 use oauth_core::user::UserId;
 use time::{Duration, OffsetDateTime};
 
@@ -24,9 +25,23 @@ const APPROVED: &str = "approved";
 const DENIED: &str = "denied";
 
 /// A row, in the order of [`COLUMNS`].
-type DeviceRow =
-    (String, String, String, String, String, String, Option<String>, Option<i64>, i64, Option<i64>, i64, i64);
+type DeviceRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    i64,
+    Option<i64>,
+    i64,
+    i64,
+);
 
+#[expect(clippy::type_complexity, reason = "the table's columns, one per field of a row")]
 const COLUMNS: (
     devices::device_code,
     devices::user_code,
@@ -34,6 +49,7 @@ const COLUMNS: (
     devices::scopes,
     devices::resources,
     devices::decision,
+    devices::entered_by,
     devices::user_id,
     devices::auth_time,
     devices::interval_secs,
@@ -47,6 +63,7 @@ const COLUMNS: (
     devices::scopes,
     devices::resources,
     devices::decision,
+    devices::entered_by,
     devices::user_id,
     devices::auth_time,
     devices::interval_secs,
@@ -63,6 +80,7 @@ fn from_row(row: DeviceRow) -> Result<DeviceAuthorization, RepoError> {
         scopes,
         resources,
         decision,
+        entered_by,
         user_id,
         auth_time,
         interval,
@@ -93,6 +111,9 @@ fn from_row(row: DeviceRow) -> Result<DeviceAuthorization, RepoError> {
             .map(|r| ResourceUri::parse(r).map_err(|_| corrupt("device_authorizations.resources")))
             .collect::<Result<_, _>>()?,
         decision,
+        entered_by: entered_by
+            .map(|id| SessionId::parse(&id).ok_or_else(|| corrupt("device_authorizations.entered_by")))
+            .transpose()?,
         interval: Duration::seconds(interval),
         last_polled_at: polled.map(|at| time(at, "device_authorizations.last_polled_at")).transpose()?,
         created_at: time(created, "device_authorizations.created_at")?,
@@ -133,6 +154,7 @@ impl DeviceAuthorizationRepository for DieselStore {
                     devices::scopes.eq(join(device.scopes.iter().map(ScopeName::as_str))),
                     devices::resources.eq(join(device.resources.iter().map(ResourceUri::as_str))),
                     devices::decision.eq(decision),
+                    devices::entered_by.eq(device.entered_by.map(|id| id.to_string())),
                     devices::user_id.eq(user_id),
                     devices::auth_time.eq(auth_time),
                     devices::interval_secs.eq(device.interval.whole_seconds()),
@@ -207,6 +229,28 @@ impl DeviceAuthorizationRepository for DieselStore {
             .execute(c)
             .map_err(repo_error)?;
             Ok(decided == 1)
+        })
+        .await
+    }
+
+    async fn record_entry(
+        &self,
+        user_code: &UserCodeDigest,
+        session: SessionId,
+        now: OffsetDateTime,
+    ) -> Result<bool, RepoError> {
+        let (user_code, session, now) = (user_code.to_hex(), session.to_string(), now.unix_timestamp());
+        self.run(move |c| {
+            let entered = diesel::update(
+                devices::table
+                    .filter(devices::user_code.eq(&user_code))
+                    .filter(devices::decision.eq(PENDING))
+                    .filter(devices::expires_at.gt(now)),
+            )
+            .set(devices::entered_by.eq(Some(session)))
+            .execute(c)
+            .map_err(repo_error)?;
+            Ok(entered == 1)
         })
         .await
     }

@@ -26,6 +26,7 @@ diesel::table! {
         scopes -> Text,
         resources -> Text,
         decision -> Text,
+        entered_by -> Nullable<Text>,
         user_id -> Nullable<Text>,
         auth_time -> Nullable<BigInt>,
         interval_secs -> BigInt,

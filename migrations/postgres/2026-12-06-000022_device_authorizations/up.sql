@@ -3,7 +3,8 @@
 -- bound to the client that asked and gone with it; decided once by a
 -- user, redeemed (deleted) once by the device, or swept by the janitor
 -- once expired. `decision` is pending, approved or denied; an approval
--- names the user and their auth_time.
+-- names the user and their auth_time. `entered_by` is the browser session
+-- that last entered the user code correctly.
 CREATE TABLE device_authorizations (
     device_code    TEXT   NOT NULL PRIMARY KEY,
     user_code      TEXT   NOT NULL UNIQUE,
@@ -11,6 +12,7 @@ CREATE TABLE device_authorizations (
     scopes         TEXT   NOT NULL,
     resources      TEXT   NOT NULL,
     decision       TEXT   NOT NULL,
+    entered_by     TEXT,
     user_id        TEXT   REFERENCES users (id) ON DELETE CASCADE,
     auth_time      BIGINT,
     interval_secs  BIGINT NOT NULL,

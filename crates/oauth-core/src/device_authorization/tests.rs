@@ -47,6 +47,7 @@ fn pending(created: OffsetDateTime) -> DeviceAuthorization {
         scopes: BTreeSet::new(),
         resources: BTreeSet::new(),
         decision: DeviceDecision::Pending,
+        entered_by: None,
         interval: DEFAULT_POLL_INTERVAL,
         last_polled_at: None,
         created_at: created,

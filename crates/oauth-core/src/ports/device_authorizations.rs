@@ -4,6 +4,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::device_authorization::{DeviceAuthorization, DeviceCodeDigest, DeviceDecision, UserCodeDigest};
 use crate::error::RepoError;
+use crate::session::SessionId;
 
 /// Persistence of device authorizations.
 ///
@@ -50,6 +51,15 @@ pub trait DeviceAuthorizationRepository: Send + Sync {
         &self,
         user_code: &UserCodeDigest,
         decision: DeviceDecision,
+        now: OffsetDateTime,
+    ) -> Result<bool, RepoError>;
+
+    /// Records that browser session `session` entered the user code
+    /// correctly, if the authorization is pending and live at `now`.
+    async fn record_entry(
+        &self,
+        user_code: &UserCodeDigest,
+        session: SessionId,
         now: OffsetDateTime,
     ) -> Result<bool, RepoError>;
 

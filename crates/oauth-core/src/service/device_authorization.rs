@@ -175,6 +175,7 @@ impl DeviceAuthorizationService {
                 scopes: scopes.clone(),
                 resources: resources.clone(),
                 decision: DeviceDecision::Pending,
+                entered_by: None,
                 interval: self.policy.interval,
                 last_polled_at: None,
                 created_at: now,

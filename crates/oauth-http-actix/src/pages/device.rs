@@ -2,7 +2,7 @@
 //! sign-in for a code, the approval page, and the end.
 
 use actix_web::HttpResponse;
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use oauth_core::service::authorize::{
     CodeFailure, Decision, DeviceCodePage, DeviceConsentPage, DeviceLoginPage, LoginFailure,
 };
@@ -15,13 +15,20 @@ impl Pages {
         let mut context = self.context();
         context.insert("csrf", &page.csrf);
         context.insert("user_code", page.user_code.as_deref().unwrap_or(""));
-        let (status, failure) = match page.failure {
-            None => (StatusCode::OK, ""),
-            Some(CodeFailure::NotValid) => (StatusCode::OK, "invalid"),
-            Some(CodeFailure::Throttled) => (StatusCode::TOO_MANY_REQUESTS, "throttled"),
+        let (status, failure, retry_after) = match page.failure {
+            None => (StatusCode::OK, "", None),
+            Some(CodeFailure::NotValid) => (StatusCode::OK, "invalid", None),
+            Some(CodeFailure::Throttled { retry_after_secs }) => {
+                (StatusCode::TOO_MANY_REQUESTS, "throttled", Some(retry_after_secs))
+            }
         };
         context.insert("failure", failure);
-        self.respond(status, "device.html", &context)
+        let mut response = self.respond(status, "device.html", &context);
+        if let Some(seconds) = retry_after {
+            // RFC 9110 §10.2.3.
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        }
+        response
     }
 
     /// Sign in for a device's code: 200, or 429 when the brute-force guard refused.

@@ -1,7 +1,8 @@
 //! `/device`, `/device/login` and `/device/decision`: the device grant's
 //! verification pages (RFC 8628 §3.3), over the core's
 //! `AuthorizeService::device_*`. Every form is CSRF-checked against the
-//! session; nothing is granted before the approval's POST.
+//! session; nothing is granted before the approval's POST. They answer
+//! 404 while the device grant is not offered.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use oauth_core::OAuthError;
@@ -28,7 +29,8 @@ pub(crate) async fn device_get(
         Err(error) => return bad_request(&state, &error, &id),
     };
     let cookie = state.cookie.read(&request);
-    match state.authorize.device_page(cookie.as_deref(), query.get("user_code")).await {
+    let address = client_address(&request, &state.trusted_proxies);
+    match state.authorize.device_page(cookie.as_deref(), query.get("user_code"), &address).await {
         Ok(answer) => {
             let mut response = state.pages.device_code(&answer.outcome);
             if let Some(session) = &answer.new_session {
@@ -47,6 +49,9 @@ pub(crate) async fn device_post(
     state: web::Data<AppState>,
     id: RequestId,
 ) -> HttpResponse {
+    if state.device.is_none() {
+        return super::not_found(request).await;
+    }
     let (_, form) = match read(&request, &body, &state) {
         Ok(read) => read,
         Err(error) => return bad_request(&state, &error, &id),
@@ -66,6 +71,9 @@ pub(crate) async fn device_login(
     state: web::Data<AppState>,
     id: RequestId,
 ) -> HttpResponse {
+    if state.device.is_none() {
+        return super::not_found(request).await;
+    }
     let (fields, form) = match read(&request, &body, &state) {
         Ok(read) => read,
         Err(error) => return bad_request(&state, &error, &id),
@@ -86,6 +94,9 @@ pub(crate) async fn device_decision(
     state: web::Data<AppState>,
     id: RequestId,
 ) -> HttpResponse {
+    if state.device.is_none() {
+        return super::not_found(request).await;
+    }
     let (fields, form) = match read(&request, &body, &state) {
         Ok(read) => read,
         Err(error) => return bad_request(&state, &error, &id),

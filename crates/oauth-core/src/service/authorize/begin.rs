@@ -164,7 +164,7 @@ impl AuthorizeService {
     /// requests with a live session would let that page lock the address's
     /// signed-in users out of their consent pages. Those are bounded per
     /// session instead (`park`).
-    async fn admit(&self, address: &str, now: OffsetDateTime) -> Result<(), PageError> {
+    pub(super) async fn admit(&self, address: &str, now: OffsetDateTime) -> Result<(), PageError> {
         let quota = self.policy.quota;
         let (key, began, ends) = quota.window_at(address, now);
         let refused = || {

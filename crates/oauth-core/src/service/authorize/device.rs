@@ -11,7 +11,8 @@ use super::{Answer, ApiLine, AuthorizeService, Decision, LoginFailure, PageError
 use crate::client::Client;
 use crate::device_authorization::{DeviceAuthorization, DeviceDecision, UserCode};
 use crate::ports::DeviceAuthorizationRepository;
-use crate::session::{Session, SessionSecret, csrf_token};
+use crate::service::quota::charge;
+use crate::session::{Session, SessionId, SessionSecret, csrf_token};
 use crate::throttle::AuthorizeQuota;
 use crate::user::User;
 
@@ -31,7 +32,10 @@ pub enum CodeFailure {
     NotValid,
     /// Too many wrong codes from this address, or from everywhere: refused
     /// even with the right code until the window ends.
-    Throttled,
+    Throttled {
+        /// Seconds until the window ends.
+        retry_after_secs: u64,
+    },
 }
 
 /// The form where the user enters the code.
@@ -123,6 +127,7 @@ impl AuthorizeService {
         &self,
         cookie: Option<&str>,
         user_code: Option<&str>,
+        address: &str,
     ) -> Result<Answer<DeviceCodePage>, PageError> {
         self.devices()?;
         let now = self.now();
@@ -131,6 +136,9 @@ impl AuthorizeService {
             let page = DeviceCodePage { csrf: csrf_token(secret), user_code, failure: None };
             return Ok(Answer::keep_session(page));
         }
+        // A session is a row an unauthenticated caller makes: charged to
+        // its address, as at the authorization endpoint.
+        self.admit(address, now).await?;
         let (_, secret) = self.new_session(now).await?;
         let page = DeviceCodePage { csrf: csrf_token(secret.expose()), user_code, failure: None };
         Ok(Answer { outcome: page, new_session: Some(secret) })
@@ -147,7 +155,7 @@ impl AuthorizeService {
         let now = self.now();
         let session = self.device_session(cookie, &form.csrf).await?;
         let secret = cookie.unwrap_or_default();
-        let (device, client) = match self.pending_device(&form, now).await? {
+        let (device, client) = match self.pending_device(&form, session.id, now).await? {
             Ok(found) => found,
             Err(failure) => return Ok(code_again(secret, &form, failure)),
         };
@@ -178,7 +186,7 @@ impl AuthorizeService {
         let now = self.now();
         let session = self.device_session(cookie, &form.csrf).await?;
         let secret = cookie.unwrap_or_default();
-        let (device, client) = match self.pending_device(&form, now).await? {
+        let (device, client) = match self.pending_device(&form, session.id, now).await? {
             Ok(found) => found,
             Err(failure) => return Ok((None, code_again(secret, &form, failure))),
         };
@@ -214,7 +222,7 @@ impl AuthorizeService {
         let now = self.now();
         let session = self.device_session(cookie, &form.csrf).await?;
         let secret = cookie.unwrap_or_default();
-        let (device, client) = match self.pending_device(&form, now).await? {
+        let (device, client) = match self.pending_device(&form, session.id, now).await? {
             Ok(found) => found,
             Err(failure) => return Ok(code_again(secret, &form, failure)),
         };
@@ -256,48 +264,67 @@ impl AuthorizeService {
     }
 
     /// The pending, live authorization the typed code names, and its
-    /// enabled client; otherwise why not, with the guess counted.
+    /// enabled client; otherwise why not.
     ///
-    /// SECURITY: the guessing limits are read before the code is looked
-    /// up, so past them even a right code is refused (RFC 8628 §5.1).
+    /// A code `session` entered correctly before is its own: its next steps
+    /// (sign-in, the decision, a resubmitted decision) are not guesses.
+    /// SECURITY: every other entry is charged as a guess before it is
+    /// judged, per address and then over every address, so guesses sent
+    /// together cannot pass a read together, and past the limits even the
+    /// right code is refused (RFC 8628 §5.1); a right one is forgiven.
     async fn pending_device(
         &self,
         form: &DeviceForm,
+        session: SessionId,
         now: time::OffsetDateTime,
     ) -> Result<Result<(DeviceAuthorization, Client), CodeFailure>, PageError> {
+        let devices = self.devices()?;
+        let code = UserCode::parse(&form.user_code);
+        let found = match &code {
+            Some(code) => devices.find_by_user_code(&code.digest(), now).await?,
+            None => None,
+        };
+        if let Some(own) = found.as_ref().filter(|device| device.entered_by == Some(session)) {
+            return Ok(self.usable(own).await?.ok_or(CodeFailure::NotValid));
+        }
         let attempts = self.ports.attempts.as_ref();
-        let windows = [
-            DEVICE_CODE_GUESSES_PER_ADDRESS.window_for("device-code", &form.address, now),
-            DEVICE_CODE_GUESSES_TOTAL.window_for("device-code-total", "every address", now),
+        let counters = [
+            (DEVICE_CODE_GUESSES_PER_ADDRESS, "device-code", form.address.as_str()),
+            (DEVICE_CODE_GUESSES_TOTAL, "device-code-total", "every address"),
         ];
-        let limits = [DEVICE_CODE_GUESSES_PER_ADDRESS.per_address, DEVICE_CODE_GUESSES_TOTAL.per_address];
-        for ((key, began, _), limit) in windows.iter().zip(limits) {
-            let spent = attempts
-                .failures(key)
-                .await?
-                .is_some_and(|c| c.last_failure_at >= *began && c.failures >= limit);
-            if spent {
+        let mut charged = Vec::with_capacity(counters.len());
+        for (quota, purpose, source) in counters {
+            if let Some(retry_after_secs) = charge(attempts, quota, purpose, source, now).await? {
                 tracing::warn!(event = "device_code_throttled", "device code refused: too many wrong codes");
-                return Ok(Err(CodeFailure::Throttled));
+                return Ok(Err(CodeFailure::Throttled { retry_after_secs }));
             }
+            charged.push(quota.window_for(purpose, source, now).0);
         }
-        let found = match UserCode::parse(&form.user_code) {
-            Some(code) => self.devices()?.find_by_user_code(&code.digest(), now).await?,
+        let usable = match &found {
+            Some(device) => self.usable(device).await?,
             None => None,
         };
-        let pending = found.filter(|device| device.decision == DeviceDecision::Pending);
-        let client = match &pending {
-            Some(device) => self.ports.clients.find_accepted(&device.client_id, |c| !c.disabled).await?,
-            None => None,
+        let (Some((device, client)), Some(code)) = (usable, code) else {
+            tracing::warn!(event = "device_code_wrong", "a wrong device code was entered");
+            return Ok(Err(CodeFailure::NotValid));
         };
-        if let (Some(device), Some(client)) = (pending, client) {
-            return Ok(Ok((device, client)));
+        for key in &charged {
+            attempts.forgive_one(key).await?;
         }
-        for (key, began, _) in &windows {
-            attempts.record_failure(key, now, now - *began).await?;
+        devices.record_entry(&code.digest(), session, now).await?;
+        Ok(Ok((device, client)))
+    }
+
+    /// `device` and its client, if it is still pending and the client enabled.
+    async fn usable(
+        &self,
+        device: &DeviceAuthorization,
+    ) -> Result<Option<(DeviceAuthorization, Client)>, PageError> {
+        if device.decision != DeviceDecision::Pending {
+            return Ok(None);
         }
-        tracing::warn!(event = "device_code_wrong", "a wrong device code was entered");
-        Ok(Err(CodeFailure::NotValid))
+        let client = self.ports.clients.find_accepted(&device.client_id, |c| !c.disabled).await?;
+        Ok(client.map(|client| (device.clone(), client)))
     }
 
     /// The approval page for `device`, for the signed-in `user`. RFC 8628
@@ -310,12 +337,18 @@ impl AuthorizeService {
         client: &Client,
         user: &User,
     ) -> Result<DeviceStep, PageError> {
-        let apis = self
-            .ports
-            .targets
-            .check_for(client, &device.scopes, &device.resources)
-            .await
-            .map_err(|e| PageError::Server(e.to_string()))?;
+        // An API closed or removed since the device asked: nothing to approve.
+        let apis = match self.ports.targets.check_for(client, &device.scopes, &device.resources).await {
+            Ok(apis) => apis,
+            Err(error) => {
+                tracing::info!(event = "device_target_gone", error = %error, "a device's request no longer holds");
+                return Ok(DeviceStep::EnterCode(DeviceCodePage {
+                    csrf: csrf_token(secret),
+                    user_code: Some(user_code),
+                    failure: Some(CodeFailure::NotValid),
+                }));
+            }
+        };
         let scopes = device
             .scopes
             .iter()

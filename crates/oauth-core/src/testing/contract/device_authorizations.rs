@@ -14,6 +14,7 @@ use crate::device_authorization::{
 use crate::error::RepoError;
 use crate::resource::ResourceUri;
 use crate::scope::ScopeName;
+use crate::session::SessionId;
 use crate::testing::SeqRandom;
 use crate::testing::fixtures::{self, T0};
 use crate::user::User;
@@ -41,6 +42,7 @@ pub fn pending(n: u64, client: &Client, lifetime: Duration) -> DeviceAuthorizati
         ]),
         resources: BTreeSet::from([ResourceUri::parse("https://api.example.com/").unwrap()]),
         decision: DeviceDecision::Pending,
+        entered_by: None,
         interval: DEFAULT_POLL_INTERVAL,
         last_polled_at: None,
         created_at: T0,
@@ -98,8 +100,22 @@ pub async fn a_user_code_is_found_and_decided_only_while_live_and_pending(stores
     let found = repo.find_by_device_code(&device.device_code).await.unwrap().unwrap();
     assert_eq!(found.decision, approved_by(&user));
 
+    assert!(
+        !repo
+            .record_entry(&device.user_code, SessionId::generate(&SeqRandom::new(5)).unwrap(), T0)
+            .await
+            .unwrap(),
+        "decided"
+    );
+
     let denied = pending(2, &client, Duration::minutes(10));
     repo.insert(&denied).await.unwrap();
+    let session = SessionId::generate(&SeqRandom::new(6)).unwrap();
+    assert!(repo.record_entry(&denied.user_code, session, T0).await.unwrap());
+    assert_eq!(
+        repo.find_by_device_code(&denied.device_code).await.unwrap().unwrap().entered_by,
+        Some(session)
+    );
     assert!(repo.decide(&denied.user_code, DeviceDecision::Denied, T0).await.unwrap());
     let found = repo.find_by_device_code(&denied.device_code).await.unwrap().unwrap();
     assert_eq!(found.decision, DeviceDecision::Denied);

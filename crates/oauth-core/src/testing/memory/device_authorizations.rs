@@ -7,6 +7,7 @@ use super::tables::purge;
 use crate::device_authorization::{DeviceAuthorization, DeviceCodeDigest, DeviceDecision, UserCodeDigest};
 use crate::error::RepoError;
 use crate::ports::DeviceAuthorizationRepository;
+use crate::session::SessionId;
 
 #[async_trait::async_trait]
 impl DeviceAuthorizationRepository for InMemoryStore {
@@ -56,6 +57,20 @@ impl DeviceAuthorizationRepository for InMemoryStore {
                 &d.user_code == user_code && d.is_live_at(now) && d.decision == DeviceDecision::Pending
             });
             pending.map(|device| device.decision = decision).is_some()
+        }))
+    }
+
+    async fn record_entry(
+        &self,
+        user_code: &UserCodeDigest,
+        session: SessionId,
+        now: OffsetDateTime,
+    ) -> Result<bool, RepoError> {
+        Ok(self.with(|t| {
+            let pending = t.device_authorizations.values_mut().find(|d| {
+                &d.user_code == user_code && d.is_live_at(now) && d.decision == DeviceDecision::Pending
+            });
+            pending.map(|device| device.entered_by = Some(session)).is_some()
         }))
     }
 

@@ -25,6 +25,7 @@ async fn pending_device(h: &Harness) -> UserCode {
         scopes: BTreeSetExt::of(&["openid", "email"]),
         resources: BTreeSet::new(),
         decision: DeviceDecision::Pending,
+        entered_by: None,
         interval: DEFAULT_POLL_INTERVAL,
         last_polled_at: None,
         created_at: T0,
@@ -36,7 +37,7 @@ async fn pending_device(h: &Harness) -> UserCode {
 
 /// A fresh browser on the code form: its cookie.
 async fn browser(h: &Harness, prefill: Option<&str>) -> (String, DeviceCodePage) {
-    let answer = h.service.device_page(None, prefill).await.unwrap();
+    let answer = h.service.device_page(None, prefill, ADDRESS).await.unwrap();
     (answer.new_session.unwrap().expose().to_owned(), answer.outcome)
 }
 
@@ -150,7 +151,7 @@ async fn guessing_is_limited_per_address() {
         h.service.device_code_entered(Some(&cookie), form(&cookie, &code.display(), ADDRESS)).await.unwrap();
     assert!(matches!(
         right,
-        DeviceStep::EnterCode(DeviceCodePage { failure: Some(CodeFailure::Throttled), .. })
+        DeviceStep::EnterCode(DeviceCodePage { failure: Some(CodeFailure::Throttled { .. }), .. })
     ));
     let elsewhere =
         h.service.device_code_entered(Some(&cookie), form(&cookie, &code.display(), "203.0.113.5")).await;
@@ -174,4 +175,154 @@ async fn a_form_without_its_csrf_token_is_forbidden() {
     let refused = h.service.device_decide(Some(&signed_in), forged, Decision::Approve).await;
     assert!(matches!(refused, Err(PageError::Forbidden)), "another session's token");
     assert_eq!(decision_of(&h, &code).await, Some(DeviceDecision::Pending));
+}
+
+/// Resubmitting a decision (a reload of the end page, the back button) is
+/// not a guess: the code is this session's own.
+#[tokio::test]
+async fn a_sessions_own_code_is_never_counted_as_a_guess() {
+    let h = harness().await;
+    let code = pending_device(&h).await;
+    let (cookie, _) = sign_in(&h, request(&[])).await;
+    let entered = h.service.device_code_entered(Some(&cookie), form(&cookie, &code.display(), ADDRESS)).await;
+    assert!(matches!(entered.unwrap(), DeviceStep::Consent(_)));
+    let decided =
+        h.service.device_decide(Some(&cookie), form(&cookie, &code.display(), ADDRESS), Decision::Approve);
+    assert!(matches!(decided.await.unwrap(), DeviceStep::Decided { .. }));
+    for _ in 0..=DEVICE_CODE_GUESSES_PER_ADDRESS.per_address {
+        let again = h.service.device_decide(
+            Some(&cookie),
+            form(&cookie, &code.display(), ADDRESS),
+            Decision::Approve,
+        );
+        assert!(matches!(
+            again.await.unwrap(),
+            DeviceStep::EnterCode(DeviceCodePage { failure: Some(CodeFailure::NotValid), .. })
+        ));
+    }
+    let second = pending_second_device(&h).await;
+    let next = h
+        .service
+        .device_code_entered(Some(&cookie), form(&cookie, &second.display(), ADDRESS))
+        .await
+        .unwrap();
+    assert!(matches!(next, DeviceStep::Consent(_)), "not locked out by its own resubmissions: {next:?}");
+}
+
+/// A user who entered a valid code finishes even after guessers spent the
+/// address's limit meanwhile.
+#[tokio::test]
+async fn a_code_entered_before_the_limit_is_spent_can_still_be_approved() {
+    let h = harness().await;
+    let code = pending_device(&h).await;
+    let (cookie, _) = browser(&h, None).await;
+    let step =
+        h.service.device_code_entered(Some(&cookie), form(&cookie, &code.display(), ADDRESS)).await.unwrap();
+    assert!(matches!(step, DeviceStep::Login(_)));
+    let (guesser, _) = browser(&h, None).await;
+    for _ in 0..=DEVICE_CODE_GUESSES_PER_ADDRESS.per_address {
+        h.service.device_code_entered(Some(&guesser), form(&guesser, "BCDF-GHJK", ADDRESS)).await.unwrap();
+    }
+    let password = SecretString::from(PASSWORD.to_owned());
+    let (renewed, step) = h
+        .service
+        .device_login(Some(&cookie), form(&cookie, &code.display(), ADDRESS), "ada@example.com", &password)
+        .await
+        .unwrap();
+    assert!(matches!(step, DeviceStep::Consent(_)), "{step:?}");
+    let renewed = renewed.unwrap().expose().to_owned();
+    let decided =
+        h.service.device_decide(Some(&renewed), form(&renewed, &code.display(), ADDRESS), Decision::Approve);
+    assert!(matches!(decided.await.unwrap(), DeviceStep::Decided { .. }));
+}
+
+/// The failure counters, yielding before every call as a database does,
+/// so that guesses sent together interleave.
+struct Yielding(Arc<InMemoryStore>);
+
+#[async_trait::async_trait]
+impl LoginAttemptRepository for Yielding {
+    async fn failures(
+        &self,
+        key: &crate::throttle::ThrottleKey,
+    ) -> Result<Option<crate::throttle::FailureCount>, crate::error::RepoError> {
+        tokio::task::yield_now().await;
+        self.0.failures(key).await
+    }
+    async fn record_failure(
+        &self,
+        key: &crate::throttle::ThrottleKey,
+        now: time::OffsetDateTime,
+        window: Duration,
+    ) -> Result<crate::throttle::FailureCount, crate::error::RepoError> {
+        tokio::task::yield_now().await;
+        self.0.record_failure(key, now, window).await
+    }
+    async fn forgive_one(&self, key: &crate::throttle::ThrottleKey) -> Result<(), crate::error::RepoError> {
+        tokio::task::yield_now().await;
+        self.0.forgive_one(key).await
+    }
+    async fn clear(&self, key: &crate::throttle::ThrottleKey) -> Result<(), crate::error::RepoError> {
+        self.0.clear(key).await
+    }
+    async fn purge_stale(
+        &self,
+        before: time::OffsetDateTime,
+        limit: u32,
+    ) -> Result<u64, crate::error::RepoError> {
+        self.0.purge_stale(before, limit).await
+    }
+}
+
+/// Guesses sent together cannot pass a read together: each is charged
+/// before it is judged, so exactly the limit is looked up.
+#[tokio::test]
+async fn guesses_sent_together_are_limited_too() {
+    let h = harness().await;
+    pending_device(&h).await;
+    let ports = AuthorizePorts {
+        attempts: Arc::new(Yielding(h.store.clone())),
+        ..AuthorizePorts::over(
+            &h.store,
+            Arc::new(PlainTextHasher),
+            h.clock.clone(),
+            Arc::new(SeqRandom::new(8)),
+        )
+    };
+    let service = AuthorizeService::new(ports, Arc::default(), SignInPolicy::default(), plain("dummy"));
+    let (cookie, _) = browser(&h, None).await;
+    let guesses =
+        (0..20).map(|_| service.device_code_entered(Some(&cookie), form(&cookie, "BCDF-GHJK", ADDRESS)));
+    let answers = crate::testing::contract::join_all(guesses).await;
+    let judged = answers
+        .iter()
+        .filter(|answer| {
+            matches!(
+                answer,
+                Ok(DeviceStep::EnterCode(DeviceCodePage { failure: Some(CodeFailure::NotValid), .. }))
+            )
+        })
+        .count();
+    assert_eq!(judged, DEVICE_CODE_GUESSES_PER_ADDRESS.per_address as usize);
+}
+
+/// A second pending authorization of client1, for the same user.
+async fn pending_second_device(h: &Harness) -> UserCode {
+    let random = SeqRandom::new(41);
+    let user_code = UserCode::generate(&random).unwrap();
+    let device = DeviceAuthorization {
+        device_code: DeviceCode::generate(&random).unwrap().digest(),
+        user_code: user_code.digest(),
+        client_id: fixtures::client(1, "Billing", "s").id,
+        scopes: BTreeSetExt::of(&["openid"]),
+        resources: BTreeSet::new(),
+        decision: DeviceDecision::Pending,
+        entered_by: None,
+        interval: DEFAULT_POLL_INTERVAL,
+        last_polled_at: None,
+        created_at: T0,
+        expires_at: T0 + Duration::minutes(30),
+    };
+    DeviceAuthorizationRepository::insert(h.store.as_ref(), &device).await.unwrap();
+    user_code
 }

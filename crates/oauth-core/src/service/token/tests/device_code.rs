@@ -25,6 +25,7 @@ async fn device(h: &Harness, granted: &[&str]) -> UserCode {
         scopes: scopes(granted),
         resources: BTreeSet::new(),
         decision: DeviceDecision::Pending,
+        entered_by: None,
         interval: DEFAULT_POLL_INTERVAL,
         last_polled_at: None,
         created_at: T0,
