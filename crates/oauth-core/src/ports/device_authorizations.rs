@@ -19,6 +19,8 @@ use crate::session::SessionId;
 ///   only on a pending authorization live at `now`: of any number of
 ///   concurrent decisions, exactly one returns `true` (RFC 8628 §5.4: a
 ///   user code is used once);
+/// - `record_entry` binds a pending, live authorization to the browser
+///   session that entered its user code (the last one wins);
 /// - `record_poll` writes only over the poll it was given as `previous`:
 ///   of concurrent polls that read the same state, one is recorded;
 /// - `redeem` deletes and returns an approved authorization live at `now`:
