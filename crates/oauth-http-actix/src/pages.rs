@@ -4,7 +4,9 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use oauth_core::service::authorize::{ConsentPage, Interaction, LoginFailure, LoginPage, StartAgain};
+use oauth_core::service::authorize::{
+    ApiLine, ConsentPage, Interaction, LoginFailure, LoginPage, ScopeLine, StartAgain,
+};
 use serde::Serialize;
 use tera::{Context, Tera};
 
@@ -182,18 +184,7 @@ impl Pages {
     pub(crate) fn consent(&self, page: &ConsentPage) -> HttpResponse {
         let mut context = self.interaction_context(&page.interaction);
         context.insert("user", &page.user);
-        let scopes: Vec<ScopeView<'_>> = page
-            .scopes
-            .iter()
-            .map(|line| ScopeView { description: &line.description, is_new: line.is_new })
-            .collect();
-        context.insert("scopes", &scopes);
-        let apis: Vec<ApiView<'_>> = page
-            .apis
-            .iter()
-            .map(|api| ApiView { name: &api.name, uri: &api.uri, is_new: api.is_new })
-            .collect();
-        context.insert("apis", &apis);
+        insert_lines(&mut context, &page.scopes, &page.apis);
         self.respond(StatusCode::OK, "consent.html", &context)
     }
 
@@ -261,6 +252,16 @@ impl Pages {
         context.insert("carried", &carried);
         self.respond(StatusCode::OK, "logout.html", &context)
     }
+}
+
+/// The scopes and APIs a consent page lists.
+fn insert_lines(context: &mut Context, scopes: &[ScopeLine], apis: &[ApiLine]) {
+    let scopes: Vec<ScopeView<'_>> =
+        scopes.iter().map(|line| ScopeView { description: &line.description, is_new: line.is_new }).collect();
+    context.insert("scopes", &scopes);
+    let apis: Vec<ApiView<'_>> =
+        apis.iter().map(|api| ApiView { name: &api.name, uri: &api.uri, is_new: api.is_new }).collect();
+    context.insert("apis", &apis);
 }
 
 /// A hidden form field a page carries forward.

@@ -7,7 +7,7 @@ use oauth_core::service::authorize::{
     CodeFailure, Decision, DeviceCodePage, DeviceConsentPage, DeviceLoginPage, LoginFailure,
 };
 
-use super::{ApiView, Pages, ScopeView};
+use super::Pages;
 
 impl Pages {
     /// The code form: 200, or 429 past the guessing limits.
@@ -54,18 +54,7 @@ impl Pages {
         context.insert("user_code", &page.user_code);
         context.insert("client_name", &page.client_name);
         context.insert("user", &page.user);
-        let scopes: Vec<ScopeView<'_>> = page
-            .scopes
-            .iter()
-            .map(|line| ScopeView { description: &line.description, is_new: line.is_new })
-            .collect();
-        context.insert("scopes", &scopes);
-        let apis: Vec<ApiView<'_>> = page
-            .apis
-            .iter()
-            .map(|api| ApiView { name: &api.name, uri: &api.uri, is_new: api.is_new })
-            .collect();
-        context.insert("apis", &apis);
+        super::insert_lines(&mut context, &page.scopes, &page.apis);
         self.respond(StatusCode::OK, "device_consent.html", &context)
     }
 

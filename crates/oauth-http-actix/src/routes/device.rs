@@ -5,7 +5,6 @@
 //! 404 while the device grant is not offered.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use oauth_core::OAuthError;
 use oauth_core::request_params::RequestParams;
 use oauth_core::service::authorize::{Decision, DeviceForm, DeviceStep};
 use oauth_core::session::SessionSecret;
@@ -49,12 +48,9 @@ pub(crate) async fn device_post(
     state: web::Data<AppState>,
     id: RequestId,
 ) -> HttpResponse {
-    if state.device.is_none() {
-        return super::not_found(request).await;
-    }
-    let (_, form) = match read(&request, &body, &state) {
-        Ok(read) => read,
-        Err(error) => return bad_request(&state, &error, &id),
+    let (_, form) = match posted(&request, &body, &state, &id).await {
+        Ok(posted) => posted,
+        Err(answer) => return answer,
     };
     let cookie = state.cookie.read(&request);
     let step = state.authorize.device_code_entered(cookie.as_deref(), form).await;
@@ -71,12 +67,9 @@ pub(crate) async fn device_login(
     state: web::Data<AppState>,
     id: RequestId,
 ) -> HttpResponse {
-    if state.device.is_none() {
-        return super::not_found(request).await;
-    }
-    let (fields, form) = match read(&request, &body, &state) {
-        Ok(read) => read,
-        Err(error) => return bad_request(&state, &error, &id),
+    let (fields, form) = match posted(&request, &body, &state, &id).await {
+        Ok(posted) => posted,
+        Err(answer) => return answer,
     };
     let username = fields.get("username").unwrap_or_default().to_owned();
     let password = SecretString::from(fields.get("password").unwrap_or_default().to_owned());
@@ -94,12 +87,9 @@ pub(crate) async fn device_decision(
     state: web::Data<AppState>,
     id: RequestId,
 ) -> HttpResponse {
-    if state.device.is_none() {
-        return super::not_found(request).await;
-    }
-    let (fields, form) = match read(&request, &body, &state) {
-        Ok(read) => read,
-        Err(error) => return bad_request(&state, &error, &id),
+    let (fields, form) = match posted(&request, &body, &state, &id).await {
+        Ok(posted) => posted,
+        Err(answer) => return answer,
     };
     let Some(decision) = Decision::parse(fields.get("decision").unwrap_or_default()) else {
         return state.pages.error(ErrorKind::BadRequest, "the decision must be approve or deny", &id);
@@ -111,14 +101,20 @@ pub(crate) async fn device_decision(
     }
 }
 
-/// The form's fields, and the parts every device form carries; a missing
-/// one is empty (the checks that follow refuse it).
-fn read(
+/// A posted device form: its fields, and the parts every device form
+/// carries (a missing one is empty: the checks that follow refuse it);
+/// or the answer already due: 404 while the grant is off, 400 for a body
+/// that is no form.
+async fn posted(
     request: &HttpRequest,
     body: &[u8],
     state: &AppState,
-) -> Result<(RequestParams, DeviceForm), OAuthError> {
-    let fields = crate::params::form(request, body)?;
+    id: &RequestId,
+) -> Result<(RequestParams, DeviceForm), HttpResponse> {
+    if state.device.is_none() {
+        return Err(super::not_found(request.clone()).await);
+    }
+    let fields = crate::params::form(request, body).map_err(|error| bad_request(state, &error, id))?;
     let form = DeviceForm {
         csrf: fields.get("csrf_token").unwrap_or_default().to_owned(),
         user_code: fields.get("user_code").unwrap_or_default().to_owned(),

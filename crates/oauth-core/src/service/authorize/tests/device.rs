@@ -16,12 +16,17 @@ async fn pending_device(h: &Harness) -> UserCode {
     let mut client = fixtures::client(1, "Billing", "s");
     client.metadata.grant_types.insert(GrantType::DeviceCode);
     ClientRepository::update(h.store.as_ref(), &client).await.unwrap();
-    let random = SeqRandom::new(40);
+    another_device(h, 40).await
+}
+
+/// One more pending authorization of client1, its codes drawn from `seed`.
+async fn another_device(h: &Harness, seed: u64) -> UserCode {
+    let random = SeqRandom::new(seed);
     let user_code = UserCode::generate(&random).unwrap();
     let device = DeviceAuthorization {
         device_code: DeviceCode::generate(&random).unwrap().digest(),
         user_code: user_code.digest(),
-        client_id: client.id,
+        client_id: fixtures::client(1, "Billing", "s").id,
         scopes: BTreeSetExt::of(&["openid", "email"]),
         resources: BTreeSet::new(),
         decision: DeviceDecision::Pending,
@@ -200,7 +205,7 @@ async fn a_sessions_own_code_is_never_counted_as_a_guess() {
             DeviceStep::EnterCode(DeviceCodePage { failure: Some(CodeFailure::NotValid), .. })
         ));
     }
-    let second = pending_second_device(&h).await;
+    let second = another_device(&h, 41).await;
     let next = h
         .service
         .device_code_entered(Some(&cookie), form(&cookie, &second.display(), ADDRESS))
@@ -304,25 +309,4 @@ async fn guesses_sent_together_are_limited_too() {
         })
         .count();
     assert_eq!(judged, DEVICE_CODE_GUESSES_PER_ADDRESS.per_address as usize);
-}
-
-/// A second pending authorization of client1, for the same user.
-async fn pending_second_device(h: &Harness) -> UserCode {
-    let random = SeqRandom::new(41);
-    let user_code = UserCode::generate(&random).unwrap();
-    let device = DeviceAuthorization {
-        device_code: DeviceCode::generate(&random).unwrap().digest(),
-        user_code: user_code.digest(),
-        client_id: fixtures::client(1, "Billing", "s").id,
-        scopes: BTreeSetExt::of(&["openid"]),
-        resources: BTreeSet::new(),
-        decision: DeviceDecision::Pending,
-        entered_by: None,
-        interval: DEFAULT_POLL_INTERVAL,
-        last_polled_at: None,
-        created_at: T0,
-        expires_at: T0 + Duration::minutes(30),
-    };
-    DeviceAuthorizationRepository::insert(h.store.as_ref(), &device).await.unwrap();
-    user_code
 }
