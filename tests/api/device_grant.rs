@@ -321,3 +321,66 @@ async fn the_pages_are_guarded_like_the_login_pages() {
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS, "sessions made without a cookie are bounded");
 }
+
+/// RFC 8707 on the device grant: the device names the API it wants; the
+/// user's approval page lists it; the poll naming it gets an access token
+/// whose `aud` is its URI.
+#[tokio::test]
+async fn a_device_asks_for_an_api_and_its_token_is_for_that_api() {
+    const CALENDAR: &str = "https://calendar.example.com/";
+    let app = crate::support::app::spawn_app_with(TestDatabase::sqlite(), |raw| {
+        raw.sign_in.api_scopes.insert("calendar:read".into(), "See your calendar".into());
+    })
+    .await;
+    let (store, _) = auth_server::app::open_store(&app.config).await.unwrap();
+    let store = std::sync::Arc::new(store);
+    let resources = oauth_core::service::resources::ResourceService::new(
+        store.clone(),
+        store,
+        app.clock.clone(),
+        std::sync::Arc::new(app.config.scopes.clone()),
+    );
+    let new = oauth_core::service::resources::NewResource {
+        uri: CALENDAR.into(),
+        name: "Calendar API".into(),
+        scopes: vec!["calendar:read".into()],
+        ..oauth_core::service::resources::NewResource::default()
+    };
+    resources.create(&new).await.unwrap();
+    let cli = seed_with(&app, |spec| {
+        spec.redirect_uris = vec![];
+        spec.grant_types = vec!["device_code".into()];
+        spec.scopes = vec!["openid".into(), "calendar:read".into()];
+        spec.resources = vec![CALENDAR.into()];
+    })
+    .await;
+    let url = format!("{}/oauth/device_authorization", app.address);
+    let fields =
+        [("client_id", cli.client_id.as_str()), ("scope", "openid calendar:read"), ("resource", CALENDAR)];
+    let codes = post_form(&app.http, &url, &fields, None).await;
+    assert_eq!(codes.status, StatusCode::OK, "{}", codes.body);
+    let unknown =
+        [("client_id", cli.client_id.as_str()), ("scope", "openid"), ("resource", "https://other.example/")];
+    assert_eq!(post_form(&app.http, &url, &unknown, None).await.error(), "invalid_target");
+
+    let mut browser = Browser::new(&app);
+    let form = page(&mut browser, "/device").await;
+    let (_, login) =
+        submit(&mut browser, &form, "/device", &[("user_code", &codes.field("user_code"))]).await;
+    let (_, consent) =
+        submit(&mut browser, &login, "/device/login", &[("username", EMAIL), ("password", PASSWORD)]).await;
+    assert!(consent.contains("Calendar API"), "the approval page names the API: {consent}");
+    submit(&mut browser, &consent, "/device/decision", &[("decision", "approve")]).await;
+    // RFC 8707 §2.2: as in the code flow, the token request names the API.
+    let device_code = codes.field("device_code");
+    let poll_for = [
+        ("grant_type", GRANT),
+        ("device_code", device_code.as_str()),
+        ("client_id", cli.client_id.as_str()),
+        ("resource", CALENDAR),
+    ];
+    let granted = token(&app, &poll_for, None).await;
+    assert_eq!(granted.status, StatusCode::OK, "{}", granted.body);
+    let (claims, _) = crate::support::token::verify(&app, &granted.field("access_token")).await;
+    assert_eq!(claims.audience().unwrap(), vec![CALENDAR]);
+}
