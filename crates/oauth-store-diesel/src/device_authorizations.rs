@@ -24,7 +24,7 @@ const PENDING: &str = "pending";
 const APPROVED: &str = "approved";
 const DENIED: &str = "denied";
 
-/// A row, in the order of [`COLUMNS`].
+/// A row: every column, in the order the table declares them.
 type DeviceRow = (
     String,
     String,
@@ -39,37 +39,6 @@ type DeviceRow = (
     Option<i64>,
     i64,
     i64,
-);
-
-#[expect(clippy::type_complexity, reason = "the table's columns, one per field of a row")]
-const COLUMNS: (
-    devices::device_code,
-    devices::user_code,
-    devices::client_id,
-    devices::scopes,
-    devices::resources,
-    devices::decision,
-    devices::entered_by,
-    devices::user_id,
-    devices::auth_time,
-    devices::interval_secs,
-    devices::last_polled_at,
-    devices::created_at,
-    devices::expires_at,
-) = (
-    devices::device_code,
-    devices::user_code,
-    devices::client_id,
-    devices::scopes,
-    devices::resources,
-    devices::decision,
-    devices::entered_by,
-    devices::user_id,
-    devices::auth_time,
-    devices::interval_secs,
-    devices::last_polled_at,
-    devices::created_at,
-    devices::expires_at,
 );
 
 fn from_row(row: DeviceRow) -> Result<DeviceAuthorization, RepoError> {
@@ -177,7 +146,7 @@ impl DeviceAuthorizationRepository for DieselStore {
         self.run(move |c| {
             let row: Option<DeviceRow> = devices::table
                 .find(&device_code)
-                .select(COLUMNS)
+                .select(devices::all_columns)
                 .get_result(c)
                 .optional()
                 .map_err(repo_error)?;
@@ -196,7 +165,7 @@ impl DeviceAuthorizationRepository for DieselStore {
             let row: Option<DeviceRow> = devices::table
                 .filter(devices::user_code.eq(&user_code))
                 .filter(devices::expires_at.gt(now))
-                .select(COLUMNS)
+                .select(devices::all_columns)
                 .get_result(c)
                 .optional()
                 .map_err(repo_error)?;
@@ -305,7 +274,7 @@ impl DeviceAuthorizationRepository for DieselStore {
                     if claimed != 1 {
                         return Ok(None);
                     }
-                    let row = redeemable().select(COLUMNS).get_result::<DeviceRow>(c)?;
+                    let row = redeemable().select(devices::all_columns).get_result::<DeviceRow>(c)?;
                     diesel::delete(devices::table.find(&device_code)).execute(c)?;
                     Ok::<_, diesel::result::Error>(Some(row))
                 })
