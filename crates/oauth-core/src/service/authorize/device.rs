@@ -162,13 +162,7 @@ impl AuthorizeService {
         let code = display(&form.user_code);
         match self.session_user(&session).await? {
             Some((_, user)) => self.consent_step_for_device(secret, code, &device, &client, &user).await,
-            None => Ok(DeviceStep::Login(DeviceLoginPage {
-                csrf: csrf_token(secret),
-                user_code: code,
-                client_name: client.metadata.name.clone(),
-                username: None,
-                failure: None,
-            })),
+            None => Ok(login_step(csrf_token(secret), code, &client, None)),
         }
     }
 
@@ -192,16 +186,9 @@ impl AuthorizeService {
         };
         let code = display(&form.user_code);
         match self.sign_in(&session, username, password, &form.address, client.id.as_str()).await? {
-            SignIn::Refused(failure) => Ok((
-                None,
-                DeviceStep::Login(DeviceLoginPage {
-                    csrf: form.csrf.clone(),
-                    user_code: code,
-                    client_name: client.metadata.name.clone(),
-                    username: Some(username.to_owned()),
-                    failure: Some(failure),
-                }),
-            )),
+            SignIn::Refused(failure) => {
+                Ok((None, login_step(form.csrf.clone(), code, &client, Some((username, failure)))))
+            }
             SignIn::Done { secret: renewed, user, .. } => {
                 let step =
                     self.consent_step_for_device(renewed.expose(), code, &device, &client, &user).await?;
@@ -227,13 +214,7 @@ impl AuthorizeService {
             Err(failure) => return Ok(code_again(secret, &form, failure)),
         };
         let Some((login, user)) = self.session_user(&session).await? else {
-            return Ok(DeviceStep::Login(DeviceLoginPage {
-                csrf: csrf_token(secret),
-                user_code: display(&form.user_code),
-                client_name: client.metadata.name.clone(),
-                username: None,
-                failure: None,
-            }));
+            return Ok(login_step(csrf_token(secret), display(&form.user_code), &client, None));
         };
         let recorded = match decision {
             Decision::Approve => DeviceDecision::Approved { user_id: user.id, auth_time: login.auth_time },
@@ -384,5 +365,22 @@ fn code_again(secret: &str, form: &DeviceForm, failure: CodeFailure) -> DeviceSt
         csrf: csrf_token(secret),
         user_code: Some(form.user_code.clone()),
         failure: Some(failure),
+    })
+}
+
+/// The login form for `user_code`, again with what was typed and why it
+/// failed when `retry` says so.
+fn login_step(
+    csrf: String,
+    user_code: String,
+    client: &Client,
+    retry: Option<(&str, LoginFailure)>,
+) -> DeviceStep {
+    DeviceStep::Login(DeviceLoginPage {
+        csrf,
+        user_code,
+        client_name: client.metadata.name.clone(),
+        username: retry.map(|(username, _)| username.to_owned()),
+        failure: retry.map(|(_, failure)| failure),
     })
 }
