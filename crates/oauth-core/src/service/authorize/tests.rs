@@ -7,7 +7,10 @@ use super::*;
 use crate::authorization_request::{AuthorizationParams, Untrusted};
 use crate::code::Consumed;
 use crate::password::PasswordHash;
-use crate::ports::MockPasswordHasher;
+use crate::ports::{
+    ClientRepository, Clock, CodeRepository, ConsentRepository, LoginAttemptRepository, MockPasswordHasher,
+    PasswordHasher, SessionRepository, UserRepository,
+};
 use crate::service::logout::{LogoutPorts, LogoutService};
 use crate::testing::fixtures::{self, T0};
 use crate::testing::{InMemoryStore, ManualClock, PlainTextHasher, RecordingSigner, SeqRandom};
