@@ -35,6 +35,7 @@ pub mod registration_token;
 pub mod request_params;
 pub mod resource;
 pub mod scope;
+pub mod security_event;
 pub mod service;
 pub mod session;
 pub mod signing_key;

@@ -30,6 +30,7 @@ mod resources;
 mod revoked_tokens;
 mod round_trips;
 mod schema;
+mod security_events;
 mod session_views;
 mod sessions;
 mod signing_keys;

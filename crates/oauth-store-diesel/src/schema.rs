@@ -37,6 +37,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    security_events (id) {
+        id -> BigInt,
+        occurred_at -> BigInt,
+        kind -> Text,
+        user_id -> Nullable<Text>,
+        client_id -> Nullable<Text>,
+        address -> Nullable<Text>,
+        details -> Text,
+    }
+}
+
+diesel::table! {
     pushed_requests (digest) {
         digest -> Text,
         client_id -> Text,

@@ -19,6 +19,7 @@ backend_contract_tests! {
     client_registrations (4): sqlite_meets_the_client_registration_contract, postgres_meets_the_client_registration_contract;
     pushed_requests (4): sqlite_meets_the_pushed_request_contract, postgres_meets_the_pushed_request_contract;
     device_authorizations (4): sqlite_meets_the_device_authorization_contract, postgres_meets_the_device_authorization_contract;
+    security_events (4): sqlite_meets_the_security_event_contract, postgres_meets_the_security_event_contract;
     one_time_ids (4): sqlite_meets_the_one_time_id_contract, postgres_meets_the_one_time_id_contract;
     sessions (2): sqlite_meets_the_session_contract, postgres_meets_the_session_contract;
     login_attempts (2): sqlite_meets_the_login_attempt_contract, postgres_meets_the_login_attempt_contract;

@@ -25,6 +25,7 @@ mod refresh_tokens;
 mod registration_tokens;
 mod resources;
 mod revoked_tokens;
+mod security_events;
 mod session_views;
 mod sessions;
 mod signing_keys;
@@ -61,6 +62,7 @@ pub use refresh_tokens::RefreshTokenRepository;
 pub use registration_tokens::RegistrationTokenRepository;
 pub use resources::ResourceRepository;
 pub use revoked_tokens::RevokedTokenRepository;
+pub use security_events::{DiscardEvents, SecurityEventRepository, SecurityEventSink};
 #[cfg(any(test, feature = "test-support"))]
 pub(crate) use session_views::view_in_steps;
 pub use session_views::{SessionView, SessionViews, SessionViewsInSteps};

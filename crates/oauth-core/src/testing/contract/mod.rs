@@ -15,6 +15,7 @@ pub mod refresh_tokens;
 pub mod registration_tokens;
 pub mod resources;
 pub mod revoked_tokens;
+pub mod security_events;
 pub mod session_views;
 pub mod sessions;
 pub mod sign_out;

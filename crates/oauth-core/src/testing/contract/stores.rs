@@ -6,7 +6,8 @@ use crate::ports::{
     ClientRegistrationRepository, ClientRepository, CodeRepository, ConsentRepository,
     DeviceAuthorizationRepository, GrantStore, LoginAttemptRepository, OneTimeIdRepository,
     PushedRequestRepository, RefreshTokenRepository, RegistrationTokenRepository, ResourceRepository,
-    RevokedTokenRepository, SessionRepository, SessionViews, SigningKeyRepository, UserRepository,
+    RevokedTokenRepository, SecurityEventRepository, SessionRepository, SessionViews, SigningKeyRepository,
+    UserRepository,
 };
 use crate::testing::InMemoryStore;
 
@@ -49,6 +50,8 @@ pub struct ContractStores {
     pub one_time_ids: Arc<dyn OneTimeIdRepository>,
     /// Device authorizations (RFC 8628).
     pub device_authorizations: Arc<dyn DeviceAuthorizationRepository>,
+    /// The security event table.
+    pub security_events: Arc<dyn SecurityEventRepository>,
 }
 
 impl ContractStores {
@@ -72,6 +75,7 @@ impl ContractStores {
             + PushedRequestRepository
             + OneTimeIdRepository
             + DeviceAuthorizationRepository
+            + SecurityEventRepository
             + 'static,
     {
         Self {
@@ -91,7 +95,8 @@ impl ContractStores {
             client_registrations: store.clone(),
             pushed_requests: store.clone(),
             one_time_ids: store.clone(),
-            device_authorizations: store,
+            device_authorizations: store.clone(),
+            security_events: store,
         }
     }
 

@@ -18,6 +18,7 @@ mod refresh_tokens;
 mod registration_tokens;
 mod resources;
 mod revoked_tokens;
+mod security_events;
 mod session_views;
 mod sessions;
 mod signing_keys;
@@ -113,6 +114,7 @@ mod tests {
         pushed_requests: in_memory_store_meets_the_pushed_request_contract;
         device_authorizations: in_memory_store_meets_the_device_authorization_contract;
         one_time_ids: in_memory_store_meets_the_one_time_id_contract;
+        security_events: in_memory_store_meets_the_security_event_contract;
         users: in_memory_store_meets_the_user_contract;
         sign_out: in_memory_store_meets_the_sign_out_contract;
         resources: in_memory_store_meets_the_resource_contract;

@@ -53,6 +53,8 @@ pub(super) struct Tables {
     /// Pushed authorization requests, by the digest of their `request_uri`.
     pub(super) pushed_requests:
         BTreeMap<crate::pushed_request::PushedRequestDigest, crate::pushed_request::PushedRequest>,
+    /// Security events, in the order they were appended.
+    pub(super) security_events: Vec<crate::security_event::SecurityEvent>,
     /// Used one-time ids (DPoP proofs' `jti`) and when each may be forgotten.
     pub(super) one_time_ids: BTreeMap<String, OffsetDateTime>,
     /// Device authorizations (RFC 8628), by the digest of their device code.
