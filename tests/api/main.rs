@@ -48,6 +48,7 @@ mod resource_server_example;
 mod resources_cli;
 mod revocation_endpoint;
 mod security_event_log;
+mod security_event_table;
 mod storage_bounds;
 mod storage_secrets;
 mod support;

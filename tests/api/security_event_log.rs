@@ -179,7 +179,10 @@ async fn a_flow_logs_its_security_events_without_secrets_or_control_characters()
     for expected in [
         "login_failed",
         "login_succeeded",
-        "client_auth_failed",
+        "client_authentication_failed",
+        "code_issued",
+        "tokens_issued",
+        "refresh_family_revoked",
         "pkce_failed",
         "refresh_reused",
         "code_replayed",

@@ -8,12 +8,12 @@ use actix_web::dev::{Server, ServerHandle};
 use oauth_core::discovery::{ServerMetadata, oauth_metadata_path};
 use oauth_core::password::Password;
 use oauth_core::ports::PasswordHasher as _;
-use oauth_core::ports::{Clock, RandomSource, ResourceRepository, TokenSigner, TokenVerifier};
+use oauth_core::ports::{Clock, RandomSource, ResourceRepository, SecurityEventSink, TokenVerifier};
+use oauth_core::service::audit::Audit;
 use oauth_core::service::authorize::{AuthorizePorts, AuthorizeService};
 use oauth_core::service::client_authentication::AssertionCheck;
 use oauth_core::service::client_directory::ClientDirectory;
 use oauth_core::service::clients::ClientService;
-use oauth_core::service::key_ring::{KeyPolicy, KeyRing};
 use oauth_core::service::logout::{LogoutPorts, LogoutService};
 use oauth_core::service::resource_targets::ResourceTargets;
 use oauth_core::service::retention::{RetentionPorts, RetentionService};
@@ -21,21 +21,25 @@ use oauth_core::service::token_endpoints::{TokenEndpointPorts, TokenEndpoints};
 use oauth_core::service::users::UserService;
 use oauth_core::session::SessionSecret;
 use oauth_http_actix::{AppState, CookiePolicy, Pages, Publication, ServerOptions, build_server};
-use oauth_keys::{Argon2Hasher, JoseKeyMaterial, JoseVerifier, MasterKey, OsRandom};
+use oauth_keys::{Argon2Hasher, JoseVerifier, OsRandom};
 use oauth_store_diesel::{DieselStore, MigrationReport, StoreError, run_migrations};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use crate::cache::{CachedLoginAttempts, CachedResources, CachedVerifier};
 use crate::clock::SystemClock;
 use crate::config::{Config, ConfigError, Duration, MasterKeySource};
 use crate::exit::CommandError;
+use crate::security_events::SecurityEventLog;
 mod assertions;
 mod client_directory;
 mod device;
 mod dpop;
+mod keys;
 mod pushed;
 mod registration;
 pub use client_directory::client_directory;
+pub use keys::{audited_key_ring, key_ring, load_master_key, master_key};
+use keys::{key_ring_under, missing_master_key};
 pub use pushed::pushed_authorization;
 pub use registration::registration_service;
 
@@ -44,6 +48,7 @@ pub struct Application {
     server: Server,
     address: SocketAddr,
     janitor: tokio::task::JoinHandle<()>,
+    events: SecurityEventLog,
 }
 
 impl std::fmt::Debug for Application {
@@ -76,7 +81,10 @@ impl Application {
         // Read once: it seals the signing keys and keys the DPoP nonces.
         let master = load_master_key(config).await?;
         let dpop = dpop::dpop_service(config, &store, &master, clock.clone());
-        let keys = key_ring_under(config, &store, clock.clone(), master).await?;
+        let events = SecurityEventLog::start(Arc::new(store.clone()));
+        let sink: Arc<dyn SecurityEventSink> = Arc::new(events.clone());
+        let audit = Audit::new(sink.clone(), clock.clone());
+        let keys = key_ring_under(config, &store, clock.clone(), master, Some(audit)).await?;
         let verifier: Arc<dyn TokenVerifier> = Arc::new(JoseVerifier::new(keys.clone()));
         let registry = resource_registry(config, &store, clock.clone());
         let clients = client_directory(config, &store, &registry, clock.clone())?;
@@ -85,17 +93,31 @@ impl Application {
             assertions: assertions::assertion_check(config, &store, clock.clone())?,
         };
         let targets = ResourceTargets::new(registry.clone());
-        let browser =
-            browser_services(config, &store, &clients, &targets, verifier.clone(), clock.clone()).await?;
-        let registration =
-            registration_service(config, &store, clients.clone(), registry.clone(), clock.clone());
+        let browser = browser_services(
+            config,
+            &store,
+            &clients,
+            &targets,
+            verifier.clone(),
+            sink.clone(),
+            clock.clone(),
+        )
+        .await?;
+        let registration = registration_service(
+            config,
+            &store,
+            clients.clone(),
+            registry.clone(),
+            sink.clone(),
+            clock.clone(),
+        );
         let authorize = Arc::new(browser.authorize);
         let pushed = pushed_authorization(config, &store, checks.clone(), authorize.clone(), clock.clone())
             .proving_possession_with(dpop.clone());
         let device =
             device::device_authorization(config, &store, checks.clone(), targets.clone(), clock.clone());
         let mut endpoints =
-            token_endpoints(config, &store, checks, targets, keys.clone(), verifier, clock.clone());
+            token_endpoints(config, &store, checks, targets, keys.clone(), sink, clock.clone());
         endpoints.token = endpoints.token.proving_possession_with(dpop.clone());
         endpoints.userinfo = endpoints.userinfo.proving_possession_with(dpop);
         let janitor = crate::janitor::Janitor {
@@ -147,7 +169,12 @@ impl Application {
         let server = build_server(listener, state, &options)
             .map_err(|e| CommandError::Runtime(format!("cannot start the HTTP server: {e}")))?;
         let janitor = tokio::spawn(janitor.run(config.database.janitor_interval.to_std()));
-        Ok(Self { server, address, janitor })
+        Ok(Self { server, address, janitor, events })
+    }
+
+    /// The security event sink: `flush` it to see every event so far in the table.
+    pub fn security_events(&self) -> SecurityEventLog {
+        self.events.clone()
     }
 
     /// Where the server listens.
@@ -225,6 +252,7 @@ pub async fn browser_services(
     clients: &ClientDirectory,
     targets: &ResourceTargets,
     verifier: Arc<dyn TokenVerifier>,
+    events: Arc<dyn SecurityEventSink>,
     clock: Arc<dyn Clock>,
 ) -> Result<BrowserServices, CommandError> {
     let hasher = Arc::new(Argon2Hasher::new(&config.argon2).map_err(|e| CommandError::Usage(e.to_string()))?);
@@ -238,87 +266,13 @@ pub async fn browser_services(
     let ports = AuthorizePorts {
         clients: clients.clone(),
         targets: targets.clone(),
+        events,
         ..AuthorizePorts::over(&store, hasher, clock.clone(), random)
     };
     let logout_ports = LogoutPorts { clients: clients.clone(), ..LogoutPorts::over(&store) };
     let logout = LogoutService::new(logout_ports, verifier, clock);
     let authorize = AuthorizeService::new(ports, Arc::new(config.scopes.clone()), config.sign_in, dummy_hash);
     Ok(BrowserServices { authorize, logout })
-}
-
-/// The master key that seals signing keys: configured, or (embedded SQLite)
-/// `data_dir/master.key`, created on first start with a warning.
-pub fn master_key(config: &Config) -> Result<MasterKey, CommandError> {
-    match &config.keys.master_key {
-        MasterKeySource::Configured(text) => MasterKey::from_base64(text.expose_secret())
-            .map_err(|e| ConfigError::new("master_key", e.to_string()).into()),
-        MasterKeySource::File(path) => {
-            let (key, created) =
-                MasterKey::load_or_create(path).map_err(|e| CommandError::Runtime(e.to_string()))?;
-            if created {
-                tracing::warn!(
-                    path = %path.display(),
-                    "created a master key beside the database; set AUTH_MASTER_KEY to keep it elsewhere"
-                );
-            }
-            Ok(key)
-        }
-        MasterKeySource::Missing => Err(missing_master_key()),
-    }
-}
-
-fn missing_master_key() -> CommandError {
-    CommandError::Config(ConfigError::new(
-        "master_key",
-        "required with PostgreSQL, because every instance must open the same signing keys; \
-         generate one with `head -c 32 /dev/urandom | base64` and set AUTH_MASTER_KEY",
-    ))
-}
-
-/// The signing keys: the core's key ring over the store and josekit, opened
-/// (or, on first start, created); a key that does not open stops start-up.
-pub async fn key_ring(
-    config: &Config,
-    store: &DieselStore,
-    clock: Arc<dyn Clock>,
-) -> Result<Arc<KeyRing>, CommandError> {
-    key_ring_under(config, store, clock, load_master_key(config).await?).await
-}
-
-/// The master key, read (or, on SQLite's first start, created) off the
-/// async workers: file I/O.
-pub async fn load_master_key(config: &Config) -> Result<MasterKey, CommandError> {
-    let config = config.clone();
-    tokio::task::spawn_blocking(move || master_key(&config))
-        .await
-        .map_err(|e| CommandError::Runtime(format!("start-up task failed: {e}")))?
-}
-
-/// [`key_ring`] with the master key already read.
-async fn key_ring_under(
-    config: &Config,
-    store: &DieselStore,
-    clock: Arc<dyn Clock>,
-    master: MasterKey,
-) -> Result<Arc<KeyRing>, CommandError> {
-    let tokens = &config.tokens;
-    let refresh = config.keys.refresh.to_time();
-    let policy = KeyPolicy {
-        refresh_every: refresh,
-        // An instance may sign with a just-retired key until its next re-read,
-        // so the key stays published that much longer than any token lives,
-        // a resource's included (its own lifetime, at most a day).
-        longest_token_lifetime: tokens
-            .access_token_lifetime
-            .max(tokens.id_token_lifetime)
-            .max(oauth_core::resource::MAX_ACCESS_TOKEN_TTL)
-            + refresh,
-    };
-    let material = Arc::new(JoseKeyMaterial::new(master));
-    let ring = KeyRing::load(Arc::new(store.clone()), material, clock, policy)
-        .await
-        .map_err(|e| CommandError::Runtime(format!("cannot load the signing keys: {e}")))?;
-    Ok(Arc::new(ring))
 }
 
 /// How every endpoint that authenticates clients reads and checks them:
@@ -340,14 +294,14 @@ pub fn token_endpoints(
     store: &DieselStore,
     checks: ClientChecks,
     targets: ResourceTargets,
-    signer: Arc<dyn TokenSigner>,
-    verifier: Arc<dyn TokenVerifier>,
+    keys: Arc<oauth_core::service::key_ring::KeyRing>,
+    events: Arc<dyn SecurityEventSink>,
     clock: Arc<dyn Clock>,
 ) -> TokenEndpoints {
     let mut ports = TokenEndpointPorts::over(
         &Arc::new(store.clone()),
-        signer,
-        verifier,
+        keys.clone(),
+        Arc::new(JoseVerifier::new(keys)),
         clock.clone(),
         Arc::new(OsRandom::new()),
     );
@@ -358,6 +312,7 @@ pub fn token_endpoints(
     ports.attempts = Arc::new(CachedLoginAttempts::new(ports.attempts, clock.clone(), ttl));
     ports.verifier = Arc::new(CachedVerifier::new(ports.verifier, clock));
     ports.assertions = Some(checks.assertions);
+    ports.events = events;
     TokenEndpoints::compose(ports, Arc::new(config.scopes.clone()), config.tokens.clone())
 }
 
@@ -376,7 +331,8 @@ pub fn resource_registry(
 pub fn retention_service(config: &Config, store: &DieselStore, clock: Arc<dyn Clock>) -> RetentionService {
     let store = Arc::new(store.clone());
     RetentionService::new(RetentionPorts::over(&store), clock)
-        .deleting_idle_clients(store, config.self_asserted.registration_idle.to_time())
+        .deleting_idle_clients(store.clone(), config.self_asserted.registration_idle.to_time())
+        .deleting_events_older_than(store, config.events.retention)
 }
 
 /// The user service over the real adapters.

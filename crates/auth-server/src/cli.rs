@@ -9,8 +9,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+mod events;
 mod registration_tokens;
 mod resources;
+pub use events::ListEvents;
 pub use registration_tokens::{CreateRegistrationToken, RegistrationTokenArgs};
 pub use resources::{CreateResource, MetadataArgs, ResourceArgs, UpdateResource};
 
@@ -48,10 +50,20 @@ pub enum Command {
     /// Signing keys: list them, rotate them.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The security event log: who signed in, got tokens, changed clients (oldest first).
+    #[command(subcommand)]
+    Events(EventsCommand),
     /// Delete expired codes, sessions, counters, refresh families and retired keys once (for cron).
     Janitor,
     /// Print every configuration key, one per line; reads no configuration.
     ConfigKeys,
+}
+
+/// `auth-server events …`
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// List security events, oldest first, filtered by time, user, client and kind.
+    List(ListEvents),
 }
 
 /// Arguments of `serve`.

@@ -71,7 +71,11 @@ pub async fn sweep_rows(retention: &RetentionService) -> u64 {
         tracing::warn!(error = %error, "janitor sweep failed");
         0
     });
-    sign_in_rows + token_rows
+    let event_rows = retention.purge_events(BATCH).await.unwrap_or_else(|error| {
+        tracing::warn!(error = %error, "janitor sweep failed");
+        0
+    });
+    sign_in_rows + token_rows + event_rows
 }
 
 /// Rotates due keys and deletes expired retired ones; failures are logged.

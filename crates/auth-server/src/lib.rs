@@ -12,6 +12,7 @@ pub mod exit;
 pub mod janitor;
 pub mod outbound;
 mod private_files;
+pub mod security_events;
 pub mod telemetry;
 
 use cli::{Cli, Command, ServeArgs};
@@ -35,6 +36,7 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Resources(command) => commands::resources::run(&config, command).await,
         Command::RegistrationTokens(command) => commands::registration_tokens::run(&config, command).await,
         Command::Keys(command) => commands::keys::run(&config, command).await,
+        Command::Events(command) => commands::events::run(&config, command).await,
         Command::Janitor => commands::janitor::run(&config).await,
     }
 }

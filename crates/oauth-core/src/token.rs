@@ -144,6 +144,20 @@ pub struct TokenResponse {
     pub id_token: Option<String>,
     /// With the `refresh_token` grant and `offline_access`.
     pub refresh_token: Option<RefreshToken>,
+    /// Whom and what the tokens were issued for: written into the security
+    /// event, never into the answer.
+    pub issued: Issuance,
+}
+
+/// The facts of an issuance an operator may see: never a token.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Issuance {
+    /// The user the tokens act for; `None` for `client_credentials`.
+    pub user: Option<crate::user::UserId>,
+    /// The access token's `jti`.
+    pub jti: String,
+    /// The resource server the access token is bound to (RFC 8707), if any.
+    pub resource: Option<String>,
 }
 
 #[cfg(test)]

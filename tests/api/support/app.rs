@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use auth_server::app::Application;
 use auth_server::config::{Config, Duration, RawSettings, validate};
+use auth_server::security_events::SecurityEventLog;
 use oauth_core::testing::ManualClock;
 use oauth_core::testing::fixtures::T0;
 use oauth_store_diesel::testing::TestDatabase;
@@ -24,6 +25,8 @@ pub struct TestApp {
     pub db: TestDatabase,
     pub config: Config,
     pub clock: Arc<ManualClock>,
+    /// The security event sink: `flush` it before reading the event table.
+    pub events: SecurityEventLog,
     _data_dir: tempfile::TempDir,
 }
 
@@ -54,10 +57,10 @@ pub async fn spawn_app_with(db: TestDatabase, change: impl FnOnce(&mut RawSettin
     let data_dir = tempfile::TempDir::new().expect("temp dir");
     let config = test_config_with(&db, data_dir.path(), change);
     let clock = Arc::new(ManualClock::at(T0));
-    let address = start(&config, clock.clone()).await;
+    let (address, events) = start_recording(&config, clock.clone()).await;
     let http =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    TestApp { address, http, db, config, clock, _data_dir: data_dir }
+    TestApp { address, http, db, config, clock, events, _data_dir: data_dir }
 }
 
 /// Starts the application on SQLite with its issuer set to the address it
@@ -78,20 +81,27 @@ pub async fn spawn_app_at_its_issuer_with(change: impl FnOnce(&mut RawSettings))
     });
     let clock = Arc::new(ManualClock::at(T0));
     let app = Application::build_with_clock(&config, listener, clock.clone()).await.expect("build app");
+    let events = app.security_events();
     tokio::spawn(app.run_until_stopped());
     let http =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    TestApp { address: issuer, http, db, config, clock, _data_dir: data_dir }
+    TestApp { address: issuer, http, db, config, clock, events, _data_dir: data_dir }
 }
 
 /// Builds and runs one more instance of `config` (another server on the same
 /// database) with `clock`; returns its base URL.
 pub async fn start(config: &Config, clock: Arc<ManualClock>) -> String {
+    start_recording(config, clock).await.0
+}
+
+/// [`start`], with the instance's security event sink.
+pub async fn start_recording(config: &Config, clock: Arc<ManualClock>) -> (String, SecurityEventLog) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let app = Application::build_with_clock(config, listener, clock).await.expect("build app");
     let address = format!("http://{}", app.address());
+    let events = app.security_events();
     tokio::spawn(app.run_until_stopped());
-    address
+    (address, events)
 }
 
 /// Starts the application in-process on a fresh SQLite file.

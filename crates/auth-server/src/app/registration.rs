@@ -21,6 +21,7 @@ pub fn registration_service(
     store: &DieselStore,
     clients: ClientDirectory,
     registry: Arc<dyn ResourceRepository>,
+    events: Arc<dyn oauth_core::ports::SecurityEventSink>,
     clock: Arc<dyn Clock>,
 ) -> Option<RegistrationService> {
     let settings = config.self_asserted.registration?;
@@ -35,6 +36,7 @@ pub fn registration_service(
         attempts: store,
         clock,
         random: Arc::new(OsRandom::new()),
+        events,
     };
     let policy = RegistrationPolicy {
         mode: settings.mode,

@@ -8,13 +8,24 @@ use oauth_core::service::clients::{ApplyOutcome, ClientError, ClientService, Cli
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
+use super::audited::{CommandEvents, recording};
 use crate::app::{client_service, open_store};
 use crate::cli::{ClientsCommand, CreateClient, UpdateClient};
 use crate::config::Config;
 use crate::exit::{CommandError, say};
 
-/// Runs one `clients` subcommand.
+/// Runs one `clients` subcommand; the changes it makes are recorded as
+/// security events before it returns.
 pub async fn run(config: &Config, command: ClientsCommand) -> Result<(), CommandError> {
+    recording(async |events| run_recorded(config, command, events).await).await
+}
+
+async fn run_recorded(
+    config: &Config,
+    command: ClientsCommand,
+    events: &CommandEvents,
+) -> Result<(), CommandError> {
+    let service = |config| service(config, events);
     match command {
         ClientsCommand::Create(args) => {
             let mut spec = create_spec(&args);
@@ -97,9 +108,10 @@ pub async fn run(config: &Config, command: ClientsCommand) -> Result<(), Command
     }
 }
 
-async fn service(config: &Config) -> Result<ClientService, CommandError> {
+async fn service(config: &Config, events: &CommandEvents) -> Result<ClientService, CommandError> {
     let (store, _report) = open_store(config).await?;
-    Ok(client_service(config, store))
+    let audit = events.audit(&store);
+    Ok(client_service(config, store).auditing(audit))
 }
 
 fn create_spec(args: &CreateClient) -> ClientSpec {

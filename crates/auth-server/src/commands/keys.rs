@@ -7,7 +7,8 @@ use oauth_core::ports::SigningKeyRepository as _;
 use oauth_core::token::SigningAlg;
 use time::format_description::well_known::Rfc3339;
 
-use crate::app::{key_ring, open_store};
+use super::audited::CommandEvents;
+use crate::app::{audited_key_ring, key_ring, open_store};
 use crate::cli::KeysCommand;
 use crate::clock::SystemClock;
 use crate::config::Config;
@@ -25,19 +26,30 @@ pub async fn run(config: &Config, command: KeysCommand) -> Result<(), CommandErr
                 None => SigningAlg::ALL.to_vec(),
             };
             let (store, _) = open_store(config).await?;
-            let keys = key_ring(config, &store, Arc::new(SystemClock)).await?;
-            for alg in chosen {
-                let rotated = keys.rotate(alg).await.map_err(|e| CommandError::Runtime(e.to_string()))?;
-                let active = keys.active_kid(alg).await.unwrap_or_default();
-                if rotated {
-                    say(&format!("rotated {alg}: active key is now {active}"))?;
-                } else {
-                    say(&format!("{alg} was rotated by another instance just now; active key is {active}"))?;
-                }
-            }
-            Ok(())
+            let events = CommandEvents::default();
+            let keys = audited_key_ring(config, &store, Arc::new(SystemClock), events.audit(&store)).await?;
+            let rotated = rotate(&keys, chosen).await;
+            events.flush().await;
+            rotated
         }
     }
+}
+
+/// Rotates each algorithm of `chosen` and says which key is active now.
+async fn rotate(
+    keys: &oauth_core::service::key_ring::KeyRing,
+    chosen: Vec<SigningAlg>,
+) -> Result<(), CommandError> {
+    for alg in chosen {
+        let rotated = keys.rotate(alg).await.map_err(|e| CommandError::Runtime(e.to_string()))?;
+        let active = keys.active_kid(alg).await.unwrap_or_default();
+        if rotated {
+            say(&format!("rotated {alg}: active key is now {active}"))?;
+        } else {
+            say(&format!("{alg} was rotated by another instance just now; active key is {active}"))?;
+        }
+    }
+    Ok(())
 }
 
 /// Lists the keys; on a fresh database it first creates the initial ones, as

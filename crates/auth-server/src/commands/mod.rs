@@ -1,8 +1,10 @@
 //! One module per subcommand.
 
 mod apply_file;
+mod audited;
 pub mod clients;
 pub mod demo;
+pub mod events;
 pub mod janitor;
 pub mod keys;
 pub mod migrate;

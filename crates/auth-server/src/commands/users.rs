@@ -10,13 +10,24 @@ use oauth_core::user::{DisplayName, Email, User};
 use secrecy::SecretString;
 use time::format_description::well_known::Rfc3339;
 
+use super::audited::{CommandEvents, recording};
 use crate::app::{open_store, user_service};
 use crate::cli::{PasswordInput, UsersCommand};
 use crate::config::Config;
 use crate::exit::{CommandError, say};
 
-/// Runs one `users` subcommand.
+/// Runs one `users` subcommand; the changes it makes are recorded as
+/// security events before it returns.
 pub async fn run(config: &Config, command: UsersCommand) -> Result<(), CommandError> {
+    recording(async |events| run_recorded(config, command, events).await).await
+}
+
+async fn run_recorded(
+    config: &Config,
+    command: UsersCommand,
+    events: &CommandEvents,
+) -> Result<(), CommandError> {
+    let open_service = |config| open_service(config, events);
     match command {
         UsersCommand::Create(args) => {
             Email::parse(&args.email).map_err(CommandError::refused)?;
@@ -64,13 +75,17 @@ pub async fn run(config: &Config, command: UsersCommand) -> Result<(), CommandEr
     }
 }
 
-async fn open_service(config: &Config) -> Result<oauth_core::service::users::UserService, CommandError> {
+async fn open_service(
+    config: &Config,
+    events: &CommandEvents,
+) -> Result<oauth_core::service::users::UserService, CommandError> {
     let (store, _report) = open_store(config).await?;
-    user_service(config, store)
+    let audit = events.audit(&store);
+    Ok(user_service(config, store)?.auditing(audit))
 }
 
 async fn list(config: &Config) -> Result<(), CommandError> {
-    let service = open_service(config).await?;
+    let service = open_service(config, &CommandEvents::default()).await?;
     let mut page = UserPage { after: None, limit: 500 };
     let mut lines = vec![format!(
         "{:<36}  {:<32}  {:<24}  {:<8}  {:<8}  {}",

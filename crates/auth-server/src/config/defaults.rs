@@ -9,8 +9,8 @@ use oauth_keys::Argon2Settings;
 use secrecy::SecretString;
 
 use super::{
-    ClientKeySettings, DatabaseSettings, DeviceSettings, Duration, KeySettings, LogFormat, LoggingSettings,
-    PasswordSettings, ServerSettings, SignInSettings, TokenSettings,
+    ClientKeySettings, DatabaseSettings, DeviceSettings, Duration, EventSettings, KeySettings, LogFormat,
+    LoggingSettings, PasswordSettings, ServerSettings, SignInSettings, TokenSettings,
 };
 
 impl Default for ServerSettings {
@@ -119,5 +119,12 @@ impl Default for DeviceSettings {
             device_authorizations_per_ip: 20,
             device_authorizations_total: 1_000,
         }
+    }
+}
+
+impl Default for EventSettings {
+    fn default() -> Self {
+        let days = oauth_core::security_event::DEFAULT_RETENTION.whole_days();
+        Self { security_event_retention_days: u32::try_from(days).unwrap_or(90) }
     }
 }

@@ -10,6 +10,7 @@ mod defaults;
 mod device;
 mod duration;
 mod error;
+mod events;
 mod fields;
 mod keys;
 mod logging;
@@ -34,6 +35,7 @@ pub use database::{DatabaseConfig, DatabaseSettings};
 pub use device::{DeviceConfig, DeviceSettings};
 pub use duration::Duration;
 pub use error::ConfigError;
+pub use events::{EventConfig, EventSettings};
 pub use keys::{KeySettings, KeysConfig, MasterKeySource};
 pub use logging::{LogFormat, LoggingConfig, LoggingSettings};
 pub use passwords::{PasswordSettings, argon2_below_owasp_minimum};
@@ -62,6 +64,7 @@ pub struct RawSettings {
     pub self_asserted: SelfAssertedSettings,
     pub client_keys: ClientKeySettings,
     pub device: DeviceSettings,
+    pub events: EventSettings,
 }
 
 impl RawSettings {
@@ -78,6 +81,7 @@ impl RawSettings {
             fields::names::<SelfAssertedSettings>(),
             fields::names::<ClientKeySettings>(),
             fields::names::<DeviceSettings>(),
+            fields::names::<EventSettings>(),
         ]
         .concat()
     }
@@ -102,6 +106,7 @@ impl RawSettings {
             self_asserted: figment.extract().map_err(read)?,
             client_keys: figment.extract().map_err(read)?,
             device: figment.extract().map_err(read)?,
+            events: figment.extract().map_err(read)?,
         })
     }
 }
@@ -127,6 +132,8 @@ pub struct Config {
     pub client_keys: ClientKeysConfig,
     /// The device authorization grant (RFC 8628).
     pub device: DeviceConfig,
+    /// The security event log.
+    pub events: EventConfig,
     /// Lifetimes, audience and algorithms of issued tokens.
     pub tokens: TokenPolicy,
     /// The master key, and how keys are reloaded, published and rotated.
@@ -168,6 +175,7 @@ pub fn validate(raw: &RawSettings) -> Result<Config, ConfigError> {
     let self_asserted = raw.self_asserted.validate(&scopes)?;
     let client_keys = raw.client_keys.validate()?;
     let device = raw.device.validate()?;
+    let events = raw.events.validate()?;
     // A dynamic client that refreshes within its token's idle limit must
     // not be swept as idle in between.
     if self_asserted.registration_idle.as_secs() < raw.tokens.refresh_token_idle_secs.as_secs() {
@@ -191,6 +199,7 @@ pub fn validate(raw: &RawSettings) -> Result<Config, ConfigError> {
         assertion_token_endpoint_audience,
         client_keys,
         device,
+        events,
         tokens,
         keys,
         self_asserted,

@@ -190,6 +190,7 @@ fn every_key_keeps_its_flat_name() {
         "device_poll_interval_secs",
         "device_authorizations_per_ip",
         "device_authorizations_total",
+        "security_event_retention_days",
     ];
     expected.sort_unstable();
     assert_eq!(keys, expected);

@@ -9,6 +9,8 @@ use crate::client::{AuthMethod, Client, ClientId, ClientType, SecretDigest};
 use crate::client_auth::PresentedCredentials;
 use crate::error::{OAuthError, RepoError};
 use crate::ports::{Clock, LoginAttemptRepository, RandomUnavailable, SignError};
+use crate::security_event::EventKind;
+use crate::service::audit::Audit;
 use crate::service::client_directory::{ClientDirectory, Judged};
 use crate::throttle::{CLIENT_LIMIT, CLIENT_WINDOW, FailureCount, client_key, unknown_client_key};
 use time::OffsetDateTime;
@@ -51,6 +53,7 @@ pub struct ClientAuthenticator {
     attempts: Arc<dyn LoginAttemptRepository>,
     clock: Arc<dyn Clock>,
     assertions: Option<AssertionCheck>,
+    audit: Audit,
 }
 
 impl std::fmt::Debug for ClientAuthenticator {
@@ -66,7 +69,15 @@ impl ClientAuthenticator {
         attempts: Arc<dyn LoginAttemptRepository>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { clients, attempts, clock, assertions: None }
+        let audit = Audit::discarding(clock.clone());
+        Self { clients, attempts, clock, assertions: None, audit }
+    }
+
+    /// Also records each failure as a security event.
+    #[must_use]
+    pub fn auditing(mut self, audit: Audit) -> Self {
+        self.audit = audit;
+        self
     }
 
     /// Also authenticates `private_key_jwt` clients, with `check`; without
@@ -105,13 +116,14 @@ impl ClientAuthenticator {
             Ok(id) => self.clients.judge(&id, |c| admits(c, presented, now)).await?,
             Err(_) => Judged::Unknown,
         };
-        let charged = match judged {
+        let (charged, known) = match judged {
             Judged::Accepted(client) if self.assertion_holds(&client, presented, now).await? => {
                 return Ok(client);
             }
             // A known client whose credentials or assertion failed.
-            Judged::Accepted(_) | Judged::Refused => own,
-            Judged::Unknown => shared,
+            Judged::Accepted(client) => (own, Some(client.id)),
+            Judged::Refused => (own, ClientId::parse(&presented.client_id).ok()),
+            Judged::Unknown => (shared, None),
         };
         // SECURITY: a refused or unknown id costs one more digest comparison,
         // one store read of the client and one counter write, so the answer's
@@ -124,7 +136,11 @@ impl ClientAuthenticator {
         if shared_locked {
             return Err(throttled());
         }
-        tracing::warn!(event = "client_auth_failed", method = %presented.method, "client authentication failed");
+        // Only a registered client is named: an unknown id is the caller's text.
+        let mut failed =
+            self.audit.event(EventKind::ClientAuthenticationFailed).address(address.parse().ok());
+        failed.client = known;
+        self.audit.record(failed);
         Err(OAuthError::InvalidClient("client authentication failed".into()).into())
     }
 }

@@ -15,6 +15,8 @@ use crate::client::{
 use crate::error::RepoError;
 use crate::ports::{ClientRepository, Clock, RandomSource, RandomUnavailable, ResourceRepository};
 use crate::scope::ScopeCatalog;
+use crate::security_event::{ChangeSource, EventDetails, EventKind};
+use crate::service::audit::Audit;
 
 /// Why a client operation was refused or failed.
 #[derive(Debug, thiserror::Error)]
@@ -120,6 +122,7 @@ pub struct ClientService {
     random: Arc<dyn RandomSource>,
     catalog: Arc<ScopeCatalog>,
     resources: Option<Arc<dyn ResourceRepository>>,
+    audit: Audit,
 }
 
 impl std::fmt::Debug for ClientService {
@@ -136,7 +139,21 @@ impl ClientService {
         random: Arc<dyn RandomSource>,
         catalog: Arc<ScopeCatalog>,
     ) -> Self {
-        Self { clients, clock, random, catalog, resources: None }
+        let audit = Audit::discarding(clock.clone());
+        Self { clients, clock, random, catalog, resources: None, audit }
+    }
+
+    /// Also records every change as a security event made with the command line.
+    #[must_use]
+    pub fn auditing(mut self, audit: Audit) -> Self {
+        self.audit = audit;
+        self
+    }
+
+    /// Records an operator's change of `client`.
+    fn record(&self, kind: EventKind, client: &ClientId, details: EventDetails) {
+        let event = self.audit.event(kind).client(client).details(details);
+        self.audit.record(event.source(ChangeSource::Cli));
     }
 
     /// Lets clients name the resources of `registry`. Without a registry,
@@ -198,7 +215,7 @@ impl ClientService {
             RepoError::Conflict(_) => ClientError::DuplicateName(client.metadata.name.clone()),
             other => ClientError::Storage(other),
         })?;
-        tracing::info!(client_id = %client.id, "client created");
+        self.record(EventKind::ClientCreated, &client.id, EventDetails::default());
         Ok((client, secret))
     }
 
@@ -265,7 +282,7 @@ impl ClientService {
     async fn store_metadata(&self, client: Client, metadata: ClientMetadata) -> Result<Client, ClientError> {
         let updated = Client { metadata, updated_at: self.clock.now(), ..client };
         self.clients.update(&updated).await?;
-        tracing::info!(client_id = %updated.id, "client updated");
+        self.record(EventKind::ClientUpdated, &updated.id, EventDetails::default());
         Ok(updated)
     }
 
@@ -286,7 +303,7 @@ impl ClientService {
         let stored = StoredSecret { digest: secret.digest(), created_at: now, expires_at: None };
         let previous_until = grace.filter(|g| g.is_positive()).map(|g| now + g);
         self.clients.rotate_secret(&client.id, &stored, previous_until, now).await?;
-        tracing::info!(client_id = %client.id, grace = previous_until.is_some(), "client secret rotated");
+        self.record(EventKind::ClientSecretRotated, &client.id, EventDetails::default());
         Ok((self.find(id).await?, secret))
     }
 
@@ -295,7 +312,8 @@ impl ClientService {
         let client = self.find(id).await?;
         let updated = Client { disabled, updated_at: self.clock.now(), ..client };
         self.clients.update(&updated).await?;
-        tracing::info!(client_id = %updated.id, disabled, "client access changed");
+        let changed = EventDetails { disabled: Some(disabled), ..EventDetails::default() };
+        self.record(EventKind::ClientDisabled, &updated.id, changed);
         Ok(updated)
     }
 
@@ -303,7 +321,7 @@ impl ClientService {
     pub async fn delete(&self, id: &str) -> Result<(), ClientError> {
         let client = self.find(id).await?;
         self.clients.delete(&client.id).await?;
-        tracing::info!(client_id = %client.id, "client deleted");
+        self.record(EventKind::ClientDeleted, &client.id, EventDetails::default());
         Ok(())
     }
 

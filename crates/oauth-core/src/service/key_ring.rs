@@ -67,6 +67,7 @@ pub struct KeyRing {
     view: RwLock<Arc<KeyView>>,
     /// One reload at a time; the others wait and use its result.
     reloading: ReloadGate,
+    audit: crate::service::audit::Audit,
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -104,11 +105,19 @@ impl KeyRing {
         Ok(Self {
             keys,
             material,
+            audit: crate::service::audit::Audit::discarding(clock.clone()),
             clock,
             policy,
             view: RwLock::new(Arc::new(view)),
             reloading: ReloadGate::default(),
         })
+    }
+
+    /// Also records every rotation as a security event.
+    #[must_use]
+    pub fn auditing(mut self, audit: crate::service::audit::Audit) -> Self {
+        self.audit = audit;
+        self
     }
 
     fn snapshot(&self) -> Arc<KeyView> {
@@ -195,6 +204,11 @@ impl KeyRing {
         let rotated = self.keys.rotate(alg, active, &next, now).await?;
         if rotated {
             tracing::info!(alg = %alg, retired = %active, next = %next.kid, "signing key rotated");
+            // The event names the key that stopped signing.
+            let details =
+                crate::security_event::EventDetails { kid: Some(active.to_owned()), ..Default::default() };
+            self.audit
+                .record(self.audit.event(crate::security_event::EventKind::KeyRotated).details(details));
         }
         let _pass = self.reloading.enter().await;
         let previous = self.snapshot();

@@ -16,7 +16,9 @@ use crate::resource::ResourceUri;
 use crate::scope::ScopeName;
 use crate::service::client_authentication::TokenFailure;
 use crate::service::resource_targets::TokenTarget;
-use crate::token::{AccessTokenClaims, IdTokenClaims, TokenPolicy, TokenResponse, TokenType, at_hash};
+use crate::token::{
+    AccessTokenClaims, IdTokenClaims, Issuance, TokenPolicy, TokenResponse, TokenType, at_hash,
+};
 use crate::user::UserId;
 
 /// What is being granted.
@@ -145,8 +147,13 @@ impl Minter {
             }
             _ => (successor, None),
         };
-        tracing::info!(event = "tokens_issued", client_id = %grant.client.id, refresh = refresh_token.is_some());
+        let issued = Issuance {
+            user: grant.user.map(|(user, _)| user),
+            jti: jti.clone(),
+            resource: resource.map(|r| r.uri.as_str().to_owned()),
+        };
         let response = TokenResponse {
+            issued,
             token_type: if grant.sender_key.is_some() { TokenType::Dpop } else { TokenType::Bearer },
             access_token,
             expires_in: lifetime.whole_seconds(),

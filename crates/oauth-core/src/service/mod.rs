@@ -1,5 +1,6 @@
 //! Use-case services: each holds the ports it needs and returns outcomes, never HTTP.
 
+pub mod audit;
 pub mod authorize;
 pub mod client_authentication;
 pub mod client_directory;

@@ -20,6 +20,7 @@ use crate::ports::{
     RandomUnavailable, RegistrationTokenRepository, ResourceRepository,
 };
 use crate::registration_token::{RegistrationTokenDigest, RegistrationTokenId};
+use crate::security_event::{ChangeSource, EventKind, SecurityEvent};
 use crate::service::client_directory::ClientDirectory;
 use crate::service::quota::charge;
 use crate::throttle::AuthorizeQuota;
@@ -70,6 +71,9 @@ pub struct RegistrationPorts {
     pub clock: Arc<dyn Clock>,
     /// Client ids, secrets and registration access tokens.
     pub random: Arc<dyn RandomSource>,
+    /// Where registrations, updates and deletions are recorded; `over`
+    /// records nothing.
+    pub events: Arc<dyn crate::ports::SecurityEventSink>,
 }
 
 impl RegistrationPorts {
@@ -92,6 +96,7 @@ impl RegistrationPorts {
             attempts: store.clone(),
             clock,
             random,
+            events: Arc::new(crate::ports::DiscardEvents),
         }
     }
 }
@@ -235,7 +240,14 @@ impl RegistrationService {
             initial_token_id = initial.map(|id| id.to_string()),
             "client registered itself"
         );
+        self.record(EventKind::ClientCreated, &client.id, address.parse().ok());
         Ok(Registered { client, registration, secret, access_token })
+    }
+
+    /// Records a change the client made to its own registration (RFC 7591/7592).
+    fn record(&self, kind: EventKind, client: &ClientId, address: Option<std::net::IpAddr>) {
+        let event = SecurityEvent::new(kind, self.ports.clock.now()).client(client).address(address);
+        self.ports.events.record(event.source(ChangeSource::Registration));
     }
 
     /// Charges `address` one registration, and in `open` mode every

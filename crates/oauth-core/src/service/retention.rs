@@ -9,7 +9,7 @@ use crate::error::RepoError;
 use crate::ports::{
     ClientRegistrationRepository, ClientRepository, Clock, CodeRepository, DeviceAuthorizationRepository,
     LoginAttemptRepository, OneTimeIdRepository, PushedRequestRepository, RefreshTokenRepository,
-    RevokedTokenRepository, SessionRepository,
+    RevokedTokenRepository, SecurityEventRepository, SessionRepository,
 };
 use crate::service::drain;
 use crate::throttle::ThrottlePolicy;
@@ -89,6 +89,14 @@ pub struct RetentionService {
     ports: RetentionPorts,
     clock: Arc<dyn Clock>,
     idle_clients: Option<IdleClients>,
+    old_events: Option<OldEvents>,
+}
+
+/// Security events older than the retention period are deleted.
+#[derive(Clone)]
+struct OldEvents {
+    table: Arc<dyn SecurityEventRepository>,
+    kept_for: time::Duration,
 }
 
 /// Dynamic clients unused this long are deleted (RFC 7591 §5: a server
@@ -108,7 +116,26 @@ impl std::fmt::Debug for RetentionService {
 impl RetentionService {
     /// A service over `ports`, with the clock that says what has expired.
     pub fn new(ports: RetentionPorts, clock: Arc<dyn Clock>) -> Self {
-        Self { ports, clock, idle_clients: None }
+        Self { ports, clock, idle_clients: None, old_events: None }
+    }
+
+    /// Also deletes security events that occurred more than `kept_for` ago.
+    #[must_use]
+    pub fn deleting_events_older_than(
+        mut self,
+        table: Arc<dyn SecurityEventRepository>,
+        kept_for: time::Duration,
+    ) -> Self {
+        self.old_events = Some(OldEvents { table, kept_for });
+        self
+    }
+
+    /// Deletes the security events past their retention, in batches of at
+    /// most `batch` rows; nothing without [`Self::deleting_events_older_than`].
+    pub async fn purge_events(&self, batch: u32) -> Result<u64, RepoError> {
+        let Some(old) = &self.old_events else { return Ok(0) };
+        let before = self.clock.now() - old.kept_for;
+        drain(|| old.table.purge_before(before, batch)).await
     }
 
     /// Also deletes dynamic clients whose last use is more than `after` ago.
@@ -195,5 +222,23 @@ mod tests {
         assert_eq!(retention.purge_sign_in_state(100).await.unwrap(), 1);
         assert!(store.find_by_device_code(&expired.device_code).await.unwrap().is_none());
         assert!(store.find_by_device_code(&live.device_code).await.unwrap().is_some());
+    }
+
+    /// Events older than the retention period go; younger ones stay.
+    #[tokio::test]
+    async fn events_past_their_retention_are_swept() {
+        use crate::security_event::{EventFilter, EventKind, SecurityEvent};
+        let store = Arc::new(InMemoryStore::default());
+        let old = SecurityEvent::new(EventKind::LoginFailed, T0);
+        let young = SecurityEvent::new(EventKind::LoginSucceeded, T0 + time::Duration::days(2));
+        crate::ports::SecurityEventRepository::append(store.as_ref(), &[old, young.clone()]).await.unwrap();
+        let clock = Arc::new(ManualClock::at(T0 + time::Duration::days(91)));
+        let plain = RetentionService::new(RetentionPorts::over(&store), clock.clone());
+        assert_eq!(plain.purge_events(100).await.unwrap(), 0, "kept unless asked");
+        let retention = plain.deleting_events_older_than(store.clone(), time::Duration::days(90));
+        assert_eq!(retention.purge_events(1).await.unwrap(), 1);
+        let everything = EventFilter::default();
+        let left = crate::ports::SecurityEventRepository::list(store.as_ref(), &everything, 10).await;
+        assert_eq!(left.unwrap(), [young]);
     }
 }

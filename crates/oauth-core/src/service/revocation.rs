@@ -6,6 +6,8 @@ use crate::client_auth::PresentedCredentials;
 use crate::error::OAuthError;
 use crate::ports::{Clock, RefreshTokenRepository, RevokedTokenRepository, TokenVerifier, VerifyError};
 use crate::refresh::RefreshDigest;
+use crate::security_event::{EventKind, RevocationReason};
+use crate::service::audit::Audit;
 use crate::service::client_authentication::{ClientAuthenticator, TokenFailure};
 use crate::service::introspection::{TokenKind, kind_of};
 use crate::service::token::require;
@@ -18,6 +20,8 @@ pub struct RevocationPorts {
     pub refresh: Arc<dyn RefreshTokenRepository>,
     /// An access token is listed by `jti` until it expires.
     pub revoked: Arc<dyn RevokedTokenRepository>,
+    /// Where a revoked family is recorded.
+    pub audit: Audit,
 }
 
 impl std::fmt::Debug for RevocationPorts {
@@ -76,6 +80,16 @@ impl RevocationService {
                     if family.client_id == caller.id {
                         self.ports.refresh.revoke_family(family.id, now).await?;
                         tracing::info!(event = "refresh_revoked", family = %family.id);
+                        if family.revoked_at.is_none() {
+                            let audit = &self.ports.audit;
+                            audit.record(
+                                audit
+                                    .event(EventKind::RefreshFamilyRevoked)
+                                    .user(family.user_id)
+                                    .client(&family.client_id)
+                                    .revoked(RevocationReason::Revocation, 1),
+                            );
+                        }
                     } else {
                         tracing::warn!(
                             event = "revoke_denied",

@@ -7,10 +7,12 @@ use std::sync::Arc;
 
 use crate::ports::{
     ClientRegistrationRepository, ClientRepository, Clock, CodeRepository, DeviceAuthorizationRepository,
-    GrantStore, LoginAttemptRepository, RandomSource, RefreshTokenRepository, ResourceRepository,
-    RevokedTokenRepository, TokenSigner, TokenVerifier, UserRepository,
+    DiscardEvents, GrantStore, LoginAttemptRepository, RandomSource, RefreshTokenRepository,
+    ResourceRepository, RevokedTokenRepository, SecurityEventSink, TokenSigner, TokenVerifier,
+    UserRepository,
 };
 use crate::scope::ScopeCatalog;
+use crate::service::audit::Audit;
 use crate::service::client_authentication::{AssertionCheck, ClientAuthenticator};
 use crate::service::client_directory::ClientDirectory;
 use crate::service::cors::CorsService;
@@ -66,6 +68,9 @@ pub struct TokenEndpointPorts {
     /// Device authorizations (RFC 8628), polled by the device code grant;
     /// without them the grant is not offered.
     pub devices: Option<Arc<dyn DeviceAuthorizationRepository>>,
+    /// Where issuances, replays, revocations and failed client
+    /// authentications are recorded; `over` records nothing.
+    pub events: Arc<dyn SecurityEventSink>,
 }
 
 impl TokenEndpointPorts {
@@ -95,6 +100,7 @@ impl TokenEndpointPorts {
             devices: Some(store.clone()),
             dpop: None,
             assertions: None,
+            events: Arc::new(DiscardEvents),
             targets: ResourceTargets::new(store.clone()),
             clients: ClientDirectory::uncached(store.clone()),
             users: store.clone(),
@@ -137,8 +143,10 @@ impl TokenEndpoints {
     /// one client authenticator and one minter.
     pub fn compose(ports: TokenEndpointPorts, catalog: Arc<ScopeCatalog>, policy: TokenPolicy) -> Self {
         let p = ports;
+        let audit = Audit::new(p.events.clone(), p.clock.clone());
         let mut authenticator =
-            ClientAuthenticator::new(p.clients.clone(), p.attempts.clone(), p.clock.clone());
+            ClientAuthenticator::new(p.clients.clone(), p.attempts.clone(), p.clock.clone())
+                .auditing(audit.clone());
         if let Some(check) = p.assertions.clone() {
             authenticator = authenticator.checking_assertions(check);
         }
@@ -149,11 +157,13 @@ impl TokenEndpoints {
             refresh: p.refresh.clone(),
             revoked: p.revoked.clone(),
             targets: p.targets.clone(),
+            audit: audit.clone(),
         };
         let refresh_ports = RefreshTokenPorts {
             grants: p.grants.clone(),
             refresh: p.refresh.clone(),
             targets: p.targets.clone(),
+            audit: audit.clone(),
         };
         let mut handlers: Vec<Arc<dyn GrantHandler>> = vec![
             Arc::new(AuthorizationCodeGrant::new(code_ports, minter.clone(), p.clock.clone())),
@@ -184,8 +194,10 @@ impl TokenEndpoints {
         };
         let live =
             LiveTokens::new(live_ports, p.clock.clone(), policy.issuer.clone(), policy.audience.clone());
-        let revocation_ports = RevocationPorts { refresh: p.refresh.clone(), revoked: p.revoked.clone() };
-        let mut token = TokenService::new(authenticator.clone(), p.clients.clone(), handlers);
+        let revocation_ports =
+            RevocationPorts { refresh: p.refresh.clone(), revoked: p.revoked.clone(), audit: audit.clone() };
+        let mut token =
+            TokenService::new(authenticator.clone(), p.clients.clone(), handlers).auditing(audit.clone());
         let mut userinfo = UserinfoService::new(live.clone());
         if let Some(registrations) = p.registrations.clone() {
             token = token.recording_use_in(registrations, p.clock.clone());

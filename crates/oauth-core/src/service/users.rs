@@ -11,6 +11,8 @@ use crate::password::{InvalidPassword, Password};
 use crate::ports::{
     Clock, HashError, PasswordHasher, RandomSource, RandomUnavailable, SignedOut, UserPage, UserRepository,
 };
+use crate::security_event::{EventDetails, EventKind, RevocationReason};
+use crate::service::audit::Audit;
 use crate::user::{DisplayName, Email, InvalidDisplayName, InvalidEmail, User, UserId};
 
 /// Why a user operation was refused or failed.
@@ -97,6 +99,7 @@ pub struct UserService {
     hasher: Arc<dyn PasswordHasher>,
     clock: Arc<dyn Clock>,
     random: Arc<dyn RandomSource>,
+    audit: Audit,
 }
 
 impl std::fmt::Debug for UserService {
@@ -113,7 +116,15 @@ impl UserService {
         clock: Arc<dyn Clock>,
         random: Arc<dyn RandomSource>,
     ) -> Self {
-        Self { users, hasher, clock, random }
+        let audit = Audit::discarding(clock.clone());
+        Self { users, hasher, clock, random, audit }
+    }
+
+    /// Also records account changes as security events.
+    #[must_use]
+    pub fn auditing(mut self, audit: Audit) -> Self {
+        self.audit = audit;
+        self
     }
 
     /// Creates a user. Parses everything first, then checks the email is free
@@ -141,7 +152,7 @@ impl UserService {
             signed_out_at: None,
         };
         self.users.insert(&user).await?;
-        tracing::info!(user_id = %user.id, "user created");
+        self.audit.record(self.audit.event(EventKind::UserCreated).user(user.id));
         Ok(user)
     }
 
@@ -162,7 +173,7 @@ impl UserService {
     #[tracing::instrument(skip_all)]
     pub async fn disable(&self, email: &str) -> Result<User, UserError> {
         let user = self.set_disabled(email, true).await?;
-        self.sign_out_user(&user, "disabled").await?;
+        self.sign_out_user(&user, RevocationReason::AccountDisabled).await?;
         Ok(user)
     }
 
@@ -175,7 +186,8 @@ impl UserService {
     async fn set_disabled(&self, email: &str, disabled: bool) -> Result<User, UserError> {
         let user = self.find(email).await?;
         self.users.set_disabled(user.id, disabled, self.clock.now()).await?;
-        tracing::info!(user_id = %user.id, disabled, "user access changed");
+        let changed = EventDetails { disabled: Some(disabled), ..EventDetails::default() };
+        self.audit.record(self.audit.event(EventKind::UserDisabled).user(user.id).details(changed));
         Ok(User { disabled, ..user })
     }
 
@@ -186,10 +198,10 @@ impl UserService {
         let user = self.find(email).await?;
         let hash = self.hasher.hash(&password).await?;
         self.users.set_password_hash(user.id, &hash, self.clock.now()).await?;
-        tracing::info!(user_id = %user.id, "password changed");
+        self.audit.record(self.audit.event(EventKind::PasswordSet).user(user.id));
         // A changed password is often a response to a stolen one (ASVS 3.3.3):
         // whoever signed in with the old one is signed out.
-        self.sign_out_user(&user, "password_changed").await?;
+        self.sign_out_user(&user, RevocationReason::PasswordChange).await?;
         Ok(())
     }
 
@@ -199,20 +211,24 @@ impl UserService {
     #[tracing::instrument(skip_all)]
     pub async fn sign_out(&self, email: &str) -> Result<(User, SignedOut), UserError> {
         let user = self.find(email).await?;
-        let ended = self.sign_out_user(&user, "operator").await?;
+        let ended = self.sign_out_user(&user, RevocationReason::Logout).await?;
         Ok((user, ended))
     }
 
-    async fn sign_out_user(&self, user: &User, reason: &'static str) -> Result<SignedOut, UserError> {
+    async fn sign_out_user(&self, user: &User, reason: RevocationReason) -> Result<SignedOut, UserError> {
         let ended = self.users.sign_out_everywhere(user.id, self.clock.now()).await?;
         tracing::info!(
             event = "user_signed_out",
             user_id = %user.id,
-            reason,
+            reason = ?reason,
             sessions = ended.sessions,
             families = ended.families,
             "every session and token of the user ended"
         );
+        if ended.families > 0 {
+            let revoked = self.audit.event(EventKind::RefreshFamilyRevoked).user(user.id);
+            self.audit.record(revoked.revoked(reason, ended.families));
+        }
         Ok(ended)
     }
 

@@ -5,6 +5,7 @@ use super::live_session;
 use super::{AuthorizationResponse, AuthorizeService, ConsentPage, Decision, Interaction, PageError};
 use crate::authorization_request::RedirectError;
 use crate::error::OAuthError;
+use crate::security_event::{EventDetails, EventKind, SecurityEvent};
 use crate::session::{Login, Session, csrf_token};
 use crate::user::User;
 
@@ -82,7 +83,12 @@ impl AuthorizeService {
         if !request.resources.is_empty() {
             self.ports.consents.grant_resources(user.id, &client.id, &request.resources, now).await?;
         }
-        tracing::info!(event = "consent_granted", client_id = %client.id, user_id = %user.id);
+        self.record(
+            SecurityEvent::new(EventKind::ConsentGranted, now)
+                .user(user.id)
+                .client(&client.id)
+                .details(EventDetails::granted(&request.scopes, &request.resources)),
+        );
         self.issue_code(&request, login, now).await
     }
 

@@ -226,6 +226,18 @@ impl AuthorizeService {
         }
         let approved = decision == Decision::Approve;
         tracing::info!(event = "device_decided", client_id = %client.id, user_id = %user.id, approved);
+        if approved {
+            // The approval is this one device's consent (RFC 8628 §3.3).
+            self.record(
+                crate::security_event::SecurityEvent::new(
+                    crate::security_event::EventKind::ConsentGranted,
+                    now,
+                )
+                .user(user.id)
+                .client(&client.id)
+                .details(crate::security_event::EventDetails::granted(&device.scopes, &device.resources)),
+            );
+        }
         Ok(DeviceStep::Decided { decision, client_name: client.metadata.name.clone() })
     }
 

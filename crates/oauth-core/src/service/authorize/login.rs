@@ -9,6 +9,7 @@ use super::{
     LoginPage, Next, PageError,
 };
 use crate::pending::PendingDigest;
+use crate::security_event::{EventKind, SecurityEvent};
 use crate::session::{Login, SessionSecret, csrf_token};
 use crate::throttle::{ThrottleKey, ThrottlePolicy, account_key, ip_key};
 use crate::user::{Email, User};
@@ -103,6 +104,7 @@ impl AuthorizeService {
         // came from, so guesses from elsewhere cannot lock its owner out;
         // guessing from many addresses is bounded per address (`ip_limit`)
         // and by the cost of each password verification.
+        let source = address.parse().ok();
         let account = account_key(username, address);
         let address = ip_key(address);
         let counters = [(account.clone(), policy.account_limit), (address.clone(), policy.ip_limit)];
@@ -110,6 +112,7 @@ impl AuthorizeService {
         // counted, so hammering cannot extend a lockout for ever.
         let Some(seen) = self.unthrottled(&counters).await? else {
             tracing::warn!(event = "login_throttled", "login refused: too many failures");
+            self.record(SecurityEvent::new(EventKind::LoginLocked, now).address(source));
             return Ok(SignIn::Refused(LoginFailure::Throttled));
         };
         // SECURITY: the account (from this address) is charged before the slow
@@ -122,6 +125,7 @@ impl AuthorizeService {
                 event = "login_throttled",
                 "login refused: another attempt on this account is in flight"
             );
+            self.record(SecurityEvent::new(EventKind::LoginLocked, now).address(source));
             return Ok(SignIn::Refused(LoginFailure::Throttled));
         }
         let checked = match self.check_password(username, password).await {
@@ -139,10 +143,15 @@ impl AuthorizeService {
                 return Err(error);
             }
         };
-        let Some(user) = checked else {
-            self.ports.attempts.record_failure(&address, now, ThrottlePolicy::MEMORY).await?;
-            tracing::info!(event = "login_failed", "login failed");
-            return Ok(SignIn::Refused(LoginFailure::InvalidCredentials));
+        let user = match checked {
+            PasswordCheck::Accepted(user) => user,
+            PasswordCheck::Refused { account } => {
+                self.ports.attempts.record_failure(&address, now, ThrottlePolicy::MEMORY).await?;
+                let mut failed = SecurityEvent::new(EventKind::LoginFailed, now).address(source);
+                failed.user = account;
+                self.record(failed);
+                return Ok(SignIn::Refused(LoginFailure::InvalidCredentials));
+            }
         };
         self.ports.attempts.clear(&account).await?;
         // SECURITY: a new secret at every login (ASVS 3.3.1): a cookie planted
@@ -156,7 +165,7 @@ impl AuthorizeService {
             Err(crate::error::RepoError::NotFound) => return Err(self.start_again(client_id).await),
             Err(other) => return Err(other.into()),
         }
-        tracing::info!(event = "login_succeeded", user_id = %user.id);
+        self.record(SecurityEvent::new(EventKind::LoginSucceeded, now).user(user.id).address(source));
         Ok(SignIn::Done { secret, user: Box::new(user), login })
     }
 
@@ -184,7 +193,7 @@ impl AuthorizeService {
         &self,
         username: &str,
         password: &SecretString,
-    ) -> Result<Option<User>, PageError> {
+    ) -> Result<PasswordCheck, PageError> {
         let user = match Email::parse(username) {
             Ok(email) => self.ports.users.find_by_email(&email).await?,
             Err(_) => None,
@@ -193,8 +202,19 @@ impl AuthorizeService {
         // response time does not tell which accounts exist.
         let hash = user.as_ref().map_or(&self.dummy_hash, |u| &u.password_hash);
         let matches = self.ports.hasher.verify(password, hash).await?;
-        Ok(user.filter(|u| matches && !u.disabled))
+        Ok(match user {
+            Some(user) if matches && !user.disabled => PasswordCheck::Accepted(user),
+            other => PasswordCheck::Refused { account: other.map(|user| user.id) },
+        })
     }
+}
+
+/// What a password check found. The page answers both refusals alike; the
+/// security event names the account when there is one, so an operator sees
+/// which account is being guessed (never what was typed).
+enum PasswordCheck {
+    Accepted(User),
+    Refused { account: Option<crate::user::UserId> },
 }
 
 /// What a sign-in attempt did.

@@ -28,6 +28,7 @@ use crate::pending::{
 };
 use crate::ports::SessionRepository;
 use crate::scope::ScopeCatalog;
+use crate::security_event::{EventDetails, EventKind, SecurityEvent};
 use crate::session::{
     Login, Session, SessionDigest, SessionId, SessionLifetimes, SessionSecret, csrf_matches,
 };
@@ -96,6 +97,11 @@ impl AuthorizeService {
         dummy_hash: PasswordHash,
     ) -> Self {
         Self { ports, catalog, policy, dummy_hash }
+    }
+
+    /// Hands `event` to the security event sink.
+    fn record(&self, event: crate::security_event::SecurityEvent) {
+        self.ports.events.record(event);
     }
 
     fn now(&self) -> OffsetDateTime {
@@ -260,7 +266,12 @@ impl AuthorizeService {
             dpop_jkt: request.dpop_jkt.clone(),
         };
         self.ports.codes.insert(&record).await?;
-        tracing::info!(event = "code_issued", client_id = %target.client.id, user_id = %login.user_id);
+        self.record(
+            SecurityEvent::new(EventKind::CodeIssued, now)
+                .user(login.user_id)
+                .client(&target.client.id)
+                .details(EventDetails::granted(&request.scopes, &request.resources)),
+        );
         Ok(AuthorizationResponse::Code {
             redirect_uri: target.redirect_uri.clone(),
             code,

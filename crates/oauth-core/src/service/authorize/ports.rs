@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use crate::ports::{
-    ClientRepository, Clock, CodeRepository, ConsentRepository, DeviceAuthorizationRepository,
+    ClientRepository, Clock, CodeRepository, ConsentRepository, DeviceAuthorizationRepository, DiscardEvents,
     LoginAttemptRepository, PasswordHasher, PushedRequestRepository, RandomSource, ResourceRepository,
-    SessionRepository, SessionViews, UserRepository,
+    SecurityEventSink, SessionRepository, SessionViews, UserRepository,
 };
 use crate::service::client_directory::ClientDirectory;
 use crate::service::resource_targets::ResourceTargets;
@@ -43,6 +43,9 @@ pub struct AuthorizePorts {
     /// Device authorizations (RFC 8628), decided on the verification page;
     /// `None`: the device grant is not offered.
     pub devices: Option<Arc<dyn DeviceAuthorizationRepository>>,
+    /// Where sign-ins, consents and codes are recorded (docs/SECURITY.md
+    /// § Security events); `over` records nothing.
+    pub events: Arc<dyn SecurityEventSink>,
 }
 
 impl AuthorizePorts {
@@ -69,6 +72,7 @@ impl AuthorizePorts {
         Self {
             pushed: Some(store.clone()),
             devices: Some(store.clone()),
+            events: Arc::new(DiscardEvents),
             targets: ResourceTargets::new(store.clone()),
             clients: ClientDirectory::uncached(store.clone()),
             users: store.clone(),

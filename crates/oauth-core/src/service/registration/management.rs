@@ -12,6 +12,7 @@ use crate::client::{Client, ClientId, RegistrationRequest, UpdateClaims, metadat
 use crate::client_registration::{
     ClientRegistration, RegistrationAccessDigest, RegistrationAccessToken, RegistrationRevision,
 };
+use crate::security_event::EventKind;
 
 impl RegistrationService {
     /// The registration of client `id`, with a new access token.
@@ -55,6 +56,7 @@ impl RegistrationService {
         let revision = RegistrationRevision { metadata, application_type };
         let updated = self.rotated(client, registration, presented, Some(&revision)).await?;
         tracing::info!(event = "client_registration_updated", client_id = %updated.client.id, "client updated its registration");
+        self.record(EventKind::ClientUpdated, &updated.client.id, None);
         Ok(updated)
     }
 
@@ -76,6 +78,7 @@ impl RegistrationService {
         // Drops any cached copy in this process.
         self.ports.clients.find_fresh(&client.id).await?;
         tracing::info!(event = "client_registration_deleted", client_id = %client.id, "client deleted its registration");
+        self.record(EventKind::ClientDeleted, &client.id, None);
         Ok(())
     }
 

@@ -11,6 +11,8 @@ use crate::pkce::CodeVerifier;
 use crate::ports::{
     Clock, CodeRepository, GrantStore, Issued, RefreshTokenRepository, RevokedTokenRepository,
 };
+use crate::security_event::{EventKind, RevocationReason};
+use crate::service::audit::Audit;
 use crate::service::client_authentication::TokenFailure;
 use crate::service::mint::{Grant, Minter, NewFamily};
 use crate::service::resource_targets::ResourceTargets;
@@ -37,6 +39,8 @@ pub struct AuthorizationCodePorts {
     pub revoked: Arc<dyn RevokedTokenRepository>,
     /// The resource (RFC 8707) each access token is for.
     pub targets: ResourceTargets,
+    /// Where a replay is recorded.
+    pub audit: Audit,
 }
 
 impl std::fmt::Debug for AuthorizationCodePorts {
@@ -100,7 +104,7 @@ impl GrantHandler for AuthorizationCodeGrant {
             Consumed::Already(spent) if !proves_verifier(&spent, params.code_verifier.as_deref()) => {
                 return Err(invalid_grant(UNKNOWN_CODE));
             }
-            Consumed::Already(_) => {
+            Consumed::Already(spent) => {
                 // RFC 6749 §4.1.2: a replay revokes what the first exchange issued.
                 // Marked first: a first exchange still minting checks the mark
                 // after it stores its family, so one of the two always revokes.
@@ -113,10 +117,13 @@ impl GrantHandler for AuthorizationCodeGrant {
                         .revoke(&jti, now + self.minter.longest_access_token_lifetime())
                         .await?;
                 }
-                tracing::warn!(
-                    event = "code_replayed",
-                    revoked_families = revoked,
-                    "authorization code replayed"
+                let audit = &self.ports.audit;
+                audit.record(
+                    audit
+                        .event(EventKind::CodeReplayed)
+                        .user(spent.user_id)
+                        .client(&spent.client_id)
+                        .revoked(RevocationReason::Reuse, revoked),
                 );
                 return Err(invalid_grant("the code was already used; tokens issued with it are revoked"));
             }

@@ -19,6 +19,8 @@ use crate::client_registration::USE_RECORDED_EVERY;
 use crate::dpop::JwkThumbprint;
 use crate::error::OAuthError;
 use crate::ports::{ClientRegistrationRepository, Clock};
+use crate::security_event::{EventDetails, EventKind};
+use crate::service::audit::Audit;
 use crate::service::client_authentication::ClientAuthenticator;
 use crate::service::client_directory::ClientDirectory;
 use crate::service::dpop::{DpopService, PresentedProof};
@@ -111,6 +113,7 @@ pub struct TokenService {
     handlers: BTreeMap<GrantType, Arc<dyn GrantHandler>>,
     usage: Option<UseRecord>,
     dpop: Option<DpopService>,
+    audit: Option<Audit>,
 }
 
 /// Where dynamic clients' use is written down, and the clock that dates it.
@@ -136,7 +139,7 @@ impl TokenService {
         handlers: impl IntoIterator<Item = Arc<dyn GrantHandler>>,
     ) -> Self {
         let handlers = handlers.into_iter().map(|handler| (handler.grant_type(), handler)).collect();
-        Self { authenticator, clients, handlers, usage: None, dpop: None }
+        Self { authenticator, clients, handlers, usage: None, dpop: None, audit: None }
     }
 
     /// Also accepts DPoP proofs (RFC 9449 §5): a request with a valid
@@ -145,6 +148,33 @@ impl TokenService {
     pub fn proving_possession_with(mut self, dpop: DpopService) -> Self {
         self.dpop = Some(dpop);
         self
+    }
+
+    /// Also records every issuance as a security event.
+    #[must_use]
+    pub fn auditing(mut self, audit: Audit) -> Self {
+        self.audit = Some(audit);
+        self
+    }
+
+    /// Records the issuance of `response` to `client` by `grant`.
+    fn record_issuance(&self, client: &Client, grant: GrantType, response: &TokenResponse) {
+        let Some(audit) = &self.audit else { return };
+        let issued = &response.issued;
+        let client_type = match client.metadata.client_type {
+            crate::client::ClientType::Public => "public",
+            crate::client::ClientType::Confidential => "confidential",
+        };
+        let mut event = audit.event(EventKind::TokensIssued).client(&client.id).details(EventDetails {
+            grant: Some(grant.as_str().to_owned()),
+            client_type: Some(client_type.to_owned()),
+            scope: Some(response.scope.clone()).filter(|scope| !scope.is_empty()),
+            resources: issued.resource.iter().cloned().collect(),
+            jti: Some(issued.jti.clone()),
+            ..EventDetails::default()
+        });
+        event.user = issued.user;
+        audit.record(event);
     }
 
     /// A fresh `DPoP-Nonce` for the answer, when nonces are on (RFC 9449 §8).
@@ -251,6 +281,7 @@ impl TokenService {
         // handler runs, so a handler added later cannot forget it.
         checks::allowed(&client, handler.grant_type())?;
         let response = handler.grant(&client, params).await?;
+        self.record_issuance(&client, handler.grant_type(), &response);
         self.record_use(&client).await;
         Ok(Granted { client, response })
     }

@@ -9,6 +9,8 @@ use crate::client::{Client, ClientType, GrantType};
 use crate::ports::{Clock, GrantStore, RefreshState, RefreshTokenRepository};
 use crate::refresh::{RefreshDigest, Rotation};
 use crate::scope::{ScopeCatalog, ScopeName};
+use crate::security_event::{EventKind, RevocationReason};
+use crate::service::audit::Audit;
 use crate::service::client_authentication::TokenFailure;
 use crate::service::mint::{Grant, Minter};
 use crate::service::resource_targets::ResourceTargets;
@@ -26,6 +28,8 @@ pub struct RefreshTokenPorts {
     pub refresh: Arc<dyn RefreshTokenRepository>,
     /// The resource (RFC 8707) each access token is for.
     pub targets: ResourceTargets,
+    /// Where a reuse detection is recorded.
+    pub audit: Audit,
 }
 
 impl std::fmt::Debug for RefreshTokenPorts {
@@ -61,14 +65,20 @@ impl RefreshTokenGrant {
     }
 
     /// A reused refresh token: the family is revoked (RFC 9700 §4.14.2).
-    async fn reuse(
-        &self,
-        family: crate::refresh::RefreshFamilyId,
-        now: time::OffsetDateTime,
-    ) -> TokenFailure {
-        tracing::warn!(event = "refresh_reused", family = %family, "refresh token reused; family revoked");
-        match self.ports.refresh.revoke_family(family, now).await {
-            Ok(()) => invalid_grant("the refresh token was already used; its family is revoked"),
+    async fn reuse(&self, family: &crate::refresh::RefreshFamily, now: time::OffsetDateTime) -> TokenFailure {
+        tracing::warn!(event = "refresh_reused", family = %family.id, "refresh token reused; family revoked");
+        match self.ports.refresh.revoke_family(family.id, now).await {
+            Ok(()) => {
+                self.ports.audit.record(
+                    self.ports
+                        .audit
+                        .event(EventKind::RefreshFamilyRevoked)
+                        .user(family.user_id)
+                        .client(&family.client_id)
+                        .revoked(RevocationReason::Reuse, 1),
+                );
+                invalid_grant("the refresh token was already used; its family is revoked")
+            }
             Err(error) => error.into(),
         }
     }
@@ -113,7 +123,7 @@ impl GrantHandler for RefreshTokenGrant {
             return Err(invalid_grant("the refresh token has been revoked"));
         }
         if record.rotated_at.is_some() {
-            return Err(self.reuse(family.id, now).await);
+            return Err(self.reuse(&family, now).await);
         }
         if now >= record.expires_at || now >= family.expires_at {
             return Err(invalid_grant("the refresh token has expired"));
@@ -137,7 +147,7 @@ impl GrantHandler for RefreshTokenGrant {
             self.minter.refresh_token_in(&family, record.scopes.clone(), now)?;
         match self.ports.refresh.rotate(&digest, &successor_record, now).await? {
             Rotation::Rotated => {}
-            Rotation::Reused(family) => return Err(self.reuse(family, now).await),
+            Rotation::Reused(_) => return Err(self.reuse(&family, now).await),
             Rotation::Unknown => return Err(invalid_grant("the refresh token is invalid")),
         }
         // RFC 9449 §5: a refresh token issued to a public client in answer

@@ -153,6 +153,7 @@ async fn counted() -> (Endpoints, Arc<Counting>) {
         dpop: None,
         assertions: None,
         devices: None,
+        events: Arc::new(crate::ports::DiscardEvents),
     };
     let catalog = Arc::new(ScopeCatalog::new([("api:read", "Read")]).unwrap());
     (Endpoints::new(ports, catalog, TokenPolicy::for_issuer(ISSUER)), counting)

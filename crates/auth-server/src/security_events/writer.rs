@@ -1,0 +1,44 @@
+//! The background writer: takes queued events in batches and appends them
+//! to the table, one statement per batch.
+
+use std::sync::Arc;
+
+use oauth_core::ports::SecurityEventRepository;
+
+use super::Shared;
+
+/// Events per statement: large enough to keep up with a burst, small enough
+/// that one insert stays short.
+pub(super) const BATCH: usize = 256;
+
+/// Writes for as long as the runtime runs. A failed batch is logged
+/// and given up: the events' log lines are already written, and retrying
+/// against a database that is down would only grow the queue.
+pub(super) async fn run(strong: Arc<Shared>, table: Arc<dyn SecurityEventRepository>) {
+    loop {
+        let queued = strong.queued.notified();
+        tokio::pin!(queued);
+        queued.as_mut().enable();
+        let batch: Vec<_> = {
+            let mut queue = strong.lock();
+            let take = queue.waiting.len().min(BATCH);
+            let batch: Vec<_> = queue.waiting.drain(..take).collect();
+            queue.in_flight = batch.len();
+            batch
+        };
+        if batch.is_empty() {
+            strong.idle.notify_waiters();
+            queued.await;
+            continue;
+        }
+        if let Err(error) = table.append(&batch).await {
+            tracing::warn!(
+                event = "security_events_not_stored",
+                events = batch.len(),
+                error = %error,
+                "cannot store security events"
+            );
+        }
+        strong.lock().in_flight = 0;
+    }
+}
