@@ -191,6 +191,13 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let outcome = self.server.await;
         self.janitor.abort();
+        // The events of the last requests, before the process goes.
+        if tokio::time::timeout(std::time::Duration::from_secs(5), self.events.flush()).await.is_err() {
+            tracing::warn!(
+                event = "security_events_not_stored",
+                "stopped before every security event was stored"
+            );
+        }
         outcome
     }
 }

@@ -24,6 +24,11 @@ use tokio::sync::Notify;
 /// issuances, held in memory only while the database is slow.
 pub const MAX_QUEUED: usize = 10_000;
 
+/// Events any caller can cause (failed sign-ins) queue only while the queue
+/// is below this: a flood of them leaves room for issuances, replays and
+/// revocations.
+pub const MAX_QUEUED_FROM_ANYONE: usize = MAX_QUEUED / 2;
+
 /// Records security events: logs each one, queues the stored kinds.
 #[derive(Clone)]
 pub struct SecurityEventLog {
@@ -116,7 +121,8 @@ impl SecurityEventSink for SecurityEventLog {
         let kind = event.kind;
         let full = {
             let mut queue = self.shared.lock();
-            let full = queue.waiting.len() >= MAX_QUEUED;
+            let room = if kind.is_caused_by_anyone() { MAX_QUEUED_FROM_ANYONE } else { MAX_QUEUED };
+            let full = queue.waiting.len() >= room;
             if !full {
                 queue.waiting.push_back(event);
             }

@@ -39,8 +39,6 @@ pub enum RevocationReason {
     Logout,
     /// The user's password was set or changed.
     PasswordChange,
-    /// The user took back the app's access on the account page.
-    UserRevoked,
     /// The user was disabled.
     AccountDisabled,
 }

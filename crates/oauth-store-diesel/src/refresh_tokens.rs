@@ -266,7 +266,7 @@ impl RefreshTokenRepository for DieselStore {
         .await
     }
 
-    async fn revoke_family(&self, family: RefreshFamilyId, now: OffsetDateTime) -> Result<(), RepoError> {
+    async fn revoke_family(&self, family: RefreshFamilyId, now: OffsetDateTime) -> Result<bool, RepoError> {
         let id = family.to_string();
         self.run(move |c| {
             diesel::update(
@@ -276,7 +276,7 @@ impl RefreshTokenRepository for DieselStore {
             )
             .set(refresh_families::revoked_at.eq(Some(now.unix_timestamp())))
             .execute(c)
-            .map(drop)
+            .map(|changed| changed == 1)
             .map_err(repo_error)
         })
         .await

@@ -9,6 +9,9 @@ use oauth_store_diesel::DieselStore;
 use crate::clock::SystemClock;
 use crate::security_events::SecurityEventLog;
 
+/// How long a command waits for its events to be stored.
+const FLUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(40);
+
 /// Runs `work` with a fresh sink, then waits until its events are stored.
 pub async fn recording<T>(work: impl AsyncFnOnce(&CommandEvents) -> T) -> T {
     let events = CommandEvents::default();
@@ -28,10 +31,16 @@ impl CommandEvents {
         Audit::new(Arc::new(log.clone()), Arc::new(SystemClock))
     }
 
-    /// Waits until every event recorded so far is in the table.
+    /// Waits until every event recorded so far is in the table, for at
+    /// most [`FLUSH_TIMEOUT`]: the command's work is done either way.
     pub async fn flush(&self) {
-        if let Some(log) = self.0.get() {
-            log.flush().await;
+        if let Some(log) = self.0.get()
+            && tokio::time::timeout(FLUSH_TIMEOUT, log.flush()).await.is_err()
+        {
+            tracing::warn!(
+                event = "security_events_not_stored",
+                "the command's security events are not all stored"
+            );
         }
     }
 }

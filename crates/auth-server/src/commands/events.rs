@@ -35,7 +35,13 @@ async fn list(config: &Config, args: &ListEvents, clock: Arc<dyn Clock>) -> Resu
         since: args
             .since
             .as_deref()
-            .map(|text| super::parse_duration("--since", text).map(|ago| clock.now() - ago))
+            .map(|text| {
+                let ago = super::parse_duration("--since", text)?;
+                // An enormous duration means "since the beginning".
+                Ok::<_, CommandError>(
+                    clock.now().checked_sub(ago).unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+                )
+            })
             .transpose()?,
         kind: args
             .kind

@@ -65,7 +65,6 @@ pub fn reason_name(reason: RevocationReason) -> &'static str {
         RevocationReason::Revocation => "revocation",
         RevocationReason::Logout => "logout",
         RevocationReason::PasswordChange => "password_change",
-        RevocationReason::UserRevoked => "user_revoked",
         RevocationReason::AccountDisabled => "account_disabled",
     }
 }

@@ -123,3 +123,58 @@ async fn a_failed_batch_is_given_up_and_the_next_is_written() {
     log.flush().await;
     assert_eq!(table.list(&EventFilter::default(), 10).await.unwrap(), [kept]);
 }
+
+#[tokio::test]
+async fn a_flood_of_failed_sign_ins_leaves_room_for_other_events() {
+    let log = SecurityEventLog::start(Arc::new(Stuck));
+    for minute in 0..MAX_QUEUED {
+        log.record(event(EventKind::LoginFailed, i64::try_from(minute).unwrap()));
+    }
+    let dropped = log.dropped();
+    assert!(
+        dropped >= (MAX_QUEUED - MAX_QUEUED_FROM_ANYONE - super::writer::BATCH) as u64,
+        "dropped {dropped}"
+    );
+    log.record(event(EventKind::TokensIssued, 0));
+    log.record(event(EventKind::CodeReplayed, 0));
+    assert_eq!(log.dropped(), dropped, "issuances and replays still queue");
+    let queue = log.shared.lock();
+    assert!(queue.waiting.iter().any(|e| e.kind == EventKind::CodeReplayed));
+}
+
+/// A table adapter that panics: the batch is given up, the writer lives on.
+struct Panics(InMemoryStore, AtomicUsize);
+
+#[async_trait::async_trait]
+impl SecurityEventRepository for Panics {
+    async fn append(&self, events: &[SecurityEvent]) -> Result<(), oauth_core::RepoError> {
+        assert!(self.1.fetch_add(1, Ordering::Relaxed) > 0, "the first batch panics");
+        self.0.append(events).await
+    }
+    async fn list(
+        &self,
+        filter: &EventFilter,
+        limit: u32,
+    ) -> Result<Vec<SecurityEvent>, oauth_core::RepoError> {
+        self.0.list(filter, limit).await
+    }
+    async fn purge_before(
+        &self,
+        before: time::OffsetDateTime,
+        limit: u32,
+    ) -> Result<u64, oauth_core::RepoError> {
+        self.0.purge_before(before, limit).await
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_table_costs_one_batch_not_the_writer() {
+    let table = Arc::new(Panics(InMemoryStore::default(), AtomicUsize::new(0)));
+    let log = SecurityEventLog::start(table.clone());
+    log.record(event(EventKind::LoginFailed, 0));
+    log.flush().await;
+    let kept = event(EventKind::LoginSucceeded, 1);
+    log.record(kept.clone());
+    log.flush().await;
+    assert_eq!(table.list(&EventFilter::default(), 10).await.unwrap(), [kept]);
+}

@@ -47,8 +47,9 @@ pub trait RefreshTokenRepository: Send + Sync {
     /// Binds the family to the DPoP key `key` (RFC 9449 §5), unless it is
     /// bound to another; whether it is bound to `key` now.
     async fn bind_sender_key(&self, family: RefreshFamilyId, key: &JwkThumbprint) -> Result<bool, RepoError>;
-    /// Revokes every token of the family.
-    async fn revoke_family(&self, family: RefreshFamilyId, now: OffsetDateTime) -> Result<(), RepoError>;
+    /// Revokes every token of the family; whether this call revoked it
+    /// (`false`: it was revoked already, or is unknown).
+    async fn revoke_family(&self, family: RefreshFamilyId, now: OffsetDateTime) -> Result<bool, RepoError>;
     /// Revokes the families started by exchanging this code (a replayed code).
     async fn revoke_for_code(&self, code: &CodeDigest, now: OffsetDateTime) -> Result<u64, RepoError>;
     /// Deletes up to `limit` families whose absolute expiry is at or before

@@ -25,6 +25,12 @@ macro_rules! event_kinds {
                 match self { $(EventKind::$variant => $stored,)+ }
             }
 
+            /// Whether any caller can cause events of this kind without
+            /// proving anything: a full queue gives them less room.
+            pub fn is_caused_by_anyone(self) -> bool {
+                matches!(self, EventKind::LoginFailed | EventKind::LoginLocked)
+            }
+
             /// The kind named `name`.
             ///
             /// # Errors
@@ -44,12 +50,12 @@ event_kinds! {
     LoginSucceeded = "login_succeeded", stored: true;
     /// A sign-in failed: unknown user, wrong password or disabled account.
     LoginFailed = "login_failed", stored: true;
-    /// A sign-in was refused by the brute-force guard before any check.
+    /// A failed sign-in reached a limit of the brute-force guard: the account
+    /// (from that address) or the address is locked. Recorded once per lock;
+    /// the refusals while locked are logged only.
     LoginLocked = "login_locked", stored: true;
     /// A user approved a client's access.
     ConsentGranted = "consent_granted", stored: true;
-    /// A user took back a client's access.
-    ConsentRevoked = "consent_revoked", stored: true;
     /// An authorization code was issued.
     CodeIssued = "code_issued", stored: true;
     /// A spent authorization code was presented again; its tokens were revoked.

@@ -78,9 +78,9 @@ impl RevocationService {
             TokenKind::Refresh => {
                 if let Some((_, family)) = self.ports.refresh.find(&RefreshDigest::of(&token)).await? {
                     if family.client_id == caller.id {
-                        self.ports.refresh.revoke_family(family.id, now).await?;
+                        let revoked = self.ports.refresh.revoke_family(family.id, now).await?;
                         tracing::info!(event = "refresh_revoked", family = %family.id);
-                        if family.revoked_at.is_none() {
+                        if revoked {
                             let audit = &self.ports.audit;
                             audit.record(
                                 audit

@@ -73,7 +73,8 @@ pub(crate) async fn update_registration(
             };
         }
     };
-    match service.update(&client_id, presented, &asked, &claims).await {
+    let address = crate::browser::client_address(&request, &state.trusted_proxies);
+    match service.update(&client_id, presented, &asked, &claims, &address).await {
         Ok(registered) => answer(StatusCode::OK, &state, &registered),
         Err(failure) => refuse(failure),
     }
@@ -87,7 +88,8 @@ pub(crate) async fn delete_registration(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let Some(service) = &state.registration else { return super::not_found(request).await };
-    match service.delete(&client_id, bearer(&request).unwrap_or_default()).await {
+    let address = crate::browser::client_address(&request, &state.trusted_proxies);
+    match service.delete(&client_id, bearer(&request).unwrap_or_default(), &address).await {
         Ok(()) => uncached(StatusCode::NO_CONTENT).finish(),
         Err(failure) => refuse(failure),
     }

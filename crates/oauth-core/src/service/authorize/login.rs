@@ -112,7 +112,6 @@ impl AuthorizeService {
         // counted, so hammering cannot extend a lockout for ever.
         let Some(seen) = self.unthrottled(&counters).await? else {
             tracing::warn!(event = "login_throttled", "login refused: too many failures");
-            self.record(SecurityEvent::new(EventKind::LoginLocked, now).address(source));
             return Ok(SignIn::Refused(LoginFailure::Throttled));
         };
         // SECURITY: the account (from this address) is charged before the slow
@@ -125,7 +124,6 @@ impl AuthorizeService {
                 event = "login_throttled",
                 "login refused: another attempt on this account is in flight"
             );
-            self.record(SecurityEvent::new(EventKind::LoginLocked, now).address(source));
             return Ok(SignIn::Refused(LoginFailure::Throttled));
         }
         let checked = match self.check_password(username, password).await {
@@ -146,10 +144,19 @@ impl AuthorizeService {
         let user = match checked {
             PasswordCheck::Accepted(user) => user,
             PasswordCheck::Refused { account } => {
-                self.ports.attempts.record_failure(&address, now, ThrottlePolicy::MEMORY).await?;
+                let from_address =
+                    self.ports.attempts.record_failure(&address, now, ThrottlePolicy::MEMORY).await?;
                 let mut failed = SecurityEvent::new(EventKind::LoginFailed, now).address(source);
                 failed.user = account;
                 self.record(failed);
+                // SECURITY: the lock is recorded once, by the failure that
+                // reaches a limit; the refusals after it are only logged, so
+                // a locked-out guesser cannot add a stored row per request.
+                if charged.failures == policy.account_limit || from_address.failures == policy.ip_limit {
+                    let mut locked = SecurityEvent::new(EventKind::LoginLocked, now).address(source);
+                    locked.user = account;
+                    self.record(locked);
+                }
                 return Ok(SignIn::Refused(LoginFailure::InvalidCredentials));
             }
         };

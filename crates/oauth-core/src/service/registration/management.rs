@@ -13,6 +13,7 @@ use crate::client_registration::{
     ClientRegistration, RegistrationAccessDigest, RegistrationAccessToken, RegistrationRevision,
 };
 use crate::security_event::EventKind;
+use crate::service::quota::charge;
 
 impl RegistrationService {
     /// The registration of client `id`, with a new access token.
@@ -24,13 +25,17 @@ impl RegistrationService {
     /// Replaces the registration of client `id` with `request`, checked
     /// whole against the template as a new registration would be (RFC 7592
     /// §2.2: omitted members are cleared, and nothing widens), with a new
-    /// access token.
+    /// access token. Updates from one address are charged to their own
+    /// quota of `per_address` an hour, as registrations are: each is a
+    /// stored security event, and a registration access token is no proof
+    /// of who holds it.
     pub async fn update(
         &self,
         id: &str,
         presented: &str,
         request: &RegistrationRequest,
         claims: &UpdateClaims,
+        address: &str,
     ) -> Result<Registered, RegistrationFailure> {
         let (client, registration) = self.authorized(id, presented).await?;
         if let Some(member) = claims.server_owned_member() {
@@ -53,10 +58,17 @@ impl RegistrationService {
             )
             .into());
         }
+        let attempts = self.ports.attempts.as_ref();
+        if let Some(retry_after_secs) =
+            charge(attempts, self.policy.per_address, "registration-update", address, now).await?
+        {
+            tracing::warn!(event = "registration_throttled", "registration update refused: over a quota");
+            return Err(RegistrationFailure::Throttled { retry_after_secs });
+        }
         let revision = RegistrationRevision { metadata, application_type };
         let updated = self.rotated(client, registration, presented, Some(&revision)).await?;
         tracing::info!(event = "client_registration_updated", client_id = %updated.client.id, "client updated its registration");
-        self.record(EventKind::ClientUpdated, &updated.client.id, None);
+        self.record(EventKind::ClientUpdated, &updated.client.id, address.parse().ok());
         Ok(updated)
     }
 
@@ -70,7 +82,7 @@ impl RegistrationService {
     /// Deletes client `id` and with it its secrets, consents, codes and
     /// refresh families (RFC 7592 §2.3); its access tokens die with it at
     /// every endpoint that checks them.
-    pub async fn delete(&self, id: &str, presented: &str) -> Result<(), RegistrationFailure> {
+    pub async fn delete(&self, id: &str, presented: &str, address: &str) -> Result<(), RegistrationFailure> {
         let (client, _) = self.authorized(id, presented).await?;
         if !self.ports.registrations.remove(&client.id, &RegistrationAccessDigest::of(presented)).await? {
             return Err(RegistrationFailure::InvalidToken);
@@ -78,7 +90,7 @@ impl RegistrationService {
         // Drops any cached copy in this process.
         self.ports.clients.find_fresh(&client.id).await?;
         tracing::info!(event = "client_registration_deleted", client_id = %client.id, "client deleted its registration");
-        self.record(EventKind::ClientDeleted, &client.id, None);
+        self.record(EventKind::ClientDeleted, &client.id, address.parse().ok());
         Ok(())
     }
 

@@ -163,7 +163,7 @@ async fn an_update_replaces_the_registration_and_widens_nothing() {
         (json!({"client_id": id, "client_id_issued_at": 1}), "client_id_issued_at"),
     ];
     for (sent, member) in refusals {
-        match s.service.update(&id, &token, &web(), &claims(sent)).await {
+        match s.service.update(&id, &token, &web(), &claims(sent), "192.0.2.1").await {
             Err(RegistrationFailure::Refused(r)) => assert_eq!(r.member, member),
             other => panic!("{member}: {other:?}"),
         }
@@ -176,19 +176,19 @@ async fn an_update_replaces_the_registration_and_widens_nothing() {
     let plain_http = request(json!({"redirect_uris": ["http://evil.example/cb"]}));
     for refused in [widening, public, plain_http] {
         assert!(matches!(
-            s.service.update(&id, &token, &refused, &identity).await,
+            s.service.update(&id, &token, &refused, &identity, "192.0.2.1").await,
             Err(RegistrationFailure::Refused(_))
         ));
     }
 
     let moved = request(json!({"redirect_uris": ["https://rp.example/new"], "scope": "openid admin"}));
-    let updated = s.service.update(&id, &token, &moved, &identity).await.unwrap();
+    let updated = s.service.update(&id, &token, &moved, &identity, "192.0.2.1").await.unwrap();
     assert_eq!(updated.client.metadata.redirect_uris[0].as_str(), "https://rp.example/new");
     let scopes: Vec<&str> = updated.client.metadata.scopes.iter().map(ScopeName::as_str).collect();
     assert_eq!(scopes, ["openid"], "omitted members cleared, scopes narrowed");
     assert_eq!(updated.client.metadata.name, "Unnamed application");
     assert!(matches!(
-        s.service.update(&id, &token, &moved, &identity).await,
+        s.service.update(&id, &token, &moved, &identity, "192.0.2.1").await,
         Err(RegistrationFailure::InvalidToken)
     ));
     assert!(updated.client.secret_matches(&secret, T0), "the secret stays");
@@ -201,13 +201,13 @@ async fn delete_takes_the_current_token_and_a_disabled_client_is_closed() {
     let second = s.service.register(&web(), None, "192.0.2.1").await.unwrap();
     let id = first.client.id.as_str();
     assert!(matches!(
-        s.service.delete(id, second.access_token.expose()).await,
+        s.service.delete(id, second.access_token.expose(), "192.0.2.1").await,
         Err(RegistrationFailure::InvalidToken)
     ));
-    s.service.delete(id, first.access_token.expose()).await.unwrap();
+    s.service.delete(id, first.access_token.expose(), "192.0.2.1").await.unwrap();
     assert!(ClientRepository::find(s.store.as_ref(), &first.client.id).await.unwrap().is_none());
     assert!(matches!(
-        s.service.delete(id, first.access_token.expose()).await,
+        s.service.delete(id, first.access_token.expose(), "192.0.2.1").await,
         Err(RegistrationFailure::InvalidToken)
     ));
 
@@ -314,4 +314,25 @@ async fn a_full_registry_spends_no_initial_access_token() {
     let full = s.service.register(&web(), Some(secret.expose()), "192.0.2.9").await;
     assert!(matches!(full, Err(RegistrationFailure::Full)), "{full:?}");
     assert_eq!(s.tokens.list().await.unwrap()[0].uses_left, 1, "the sixth use is still there");
+}
+
+/// Each update is a stored security event, so updates from one address are
+/// bounded like registrations: past the quota, 429 and nothing changed.
+#[tokio::test]
+async fn updates_from_one_address_are_bounded() {
+    let s = setup(RegistrationMode::Open, 2, 10);
+    let first = s.service.register(&web(), None, "192.0.2.1").await.unwrap();
+    let id = first.client.id.as_str().to_owned();
+    let identity = claims(json!({"client_id": id}));
+    let mut token = first.access_token.expose().to_owned();
+    for _ in 0..2 {
+        let updated = s.service.update(&id, &token, &web(), &identity, "192.0.2.9").await.unwrap();
+        token = updated.access_token.expose().to_owned();
+    }
+    assert!(matches!(
+        s.service.update(&id, &token, &web(), &identity, "192.0.2.9").await,
+        Err(RegistrationFailure::Throttled { .. })
+    ));
+    // The token was not spent by the refusal, and another address may update.
+    assert!(s.service.update(&id, &token, &web(), &identity, "198.51.100.7").await.is_ok());
 }

@@ -104,29 +104,7 @@ impl GrantHandler for AuthorizationCodeGrant {
             Consumed::Already(spent) if !proves_verifier(&spent, params.code_verifier.as_deref()) => {
                 return Err(invalid_grant(UNKNOWN_CODE));
             }
-            Consumed::Already(spent) => {
-                // RFC 6749 §4.1.2: a replay revokes what the first exchange issued.
-                // Marked first: a first exchange still minting checks the mark
-                // after it stores its family, so one of the two always revokes.
-                self.ports.codes.mark_replayed(&digest, now).await?;
-                let revoked = self.ports.refresh.revoke_for_code(&digest, now).await?;
-                if let Some(jti) = self.ports.codes.access_token_of(&digest).await? {
-                    // Listed until the latest moment the token can expire.
-                    self.ports
-                        .revoked
-                        .revoke(&jti, now + self.minter.longest_access_token_lifetime())
-                        .await?;
-                }
-                let audit = &self.ports.audit;
-                audit.record(
-                    audit
-                        .event(EventKind::CodeReplayed)
-                        .user(spent.user_id)
-                        .client(&spent.client_id)
-                        .revoked(RevocationReason::Reuse, revoked),
-                );
-                return Err(invalid_grant("the code was already used; tokens issued with it are revoked"));
-            }
+            Consumed::Already(spent) => return Err(self.replayed(&spent, &digest, now).await),
         };
         // RFC 6749 §4.1.3: required and identical when the request carried it.
         let redirect_ok = match params.redirect_uri.as_deref().filter(|r| !r.is_empty()) {
@@ -196,10 +174,62 @@ impl GrantHandler for AuthorizationCodeGrant {
         // we revoke them here. This exchange still answers (it was the one
         // redemption), but its tokens are already dead, as RFC 6749 §4.1.2 asks.
         if replayed {
-            self.ports.refresh.revoke_for_code(&digest, now).await?;
+            let families = self.ports.refresh.revoke_for_code(&digest, now).await?;
             self.ports.revoked.revoke(&minted.jti, now + self.minter.longest_access_token_lifetime()).await?;
+            if families > 0 {
+                let audit = &self.ports.audit;
+                audit.record(
+                    audit
+                        .event(EventKind::RefreshFamilyRevoked)
+                        .user(code.user_id)
+                        .client(&code.client_id)
+                        .revoked(RevocationReason::Reuse, families),
+                );
+            }
         }
         Ok(minted.response)
+    }
+}
+
+impl AuthorizationCodeGrant {
+    /// A spent code presented again with its verifier (RFC 6749 §4.1.2): what
+    /// the first exchange issued is revoked, and the answer says so.
+    async fn replayed(
+        &self,
+        spent: &crate::code::AuthorizationCode,
+        digest: &CodeDigest,
+        now: time::OffsetDateTime,
+    ) -> TokenFailure {
+        match self.revoke_replayed(spent, digest, now).await {
+            Ok(()) => invalid_grant("the code was already used; tokens issued with it are revoked"),
+            Err(failure) => failure,
+        }
+    }
+
+    async fn revoke_replayed(
+        &self,
+        spent: &crate::code::AuthorizationCode,
+        digest: &CodeDigest,
+        now: time::OffsetDateTime,
+    ) -> Result<(), TokenFailure> {
+        // RFC 6749 §4.1.2: a replay revokes what the first exchange issued.
+        // Marked first: a first exchange still minting checks the mark
+        // after it stores its family, so one of the two always revokes.
+        self.ports.codes.mark_replayed(digest, now).await?;
+        let revoked = self.ports.refresh.revoke_for_code(digest, now).await?;
+        if let Some(jti) = self.ports.codes.access_token_of(digest).await? {
+            // Listed until the latest moment the token can expire.
+            self.ports.revoked.revoke(&jti, now + self.minter.longest_access_token_lifetime()).await?;
+        }
+        let audit = &self.ports.audit;
+        audit.record(
+            audit
+                .event(EventKind::CodeReplayed)
+                .user(spent.user_id)
+                .client(&spent.client_id)
+                .revoked(RevocationReason::Reuse, revoked),
+        );
+        Ok(())
     }
 }
 

@@ -68,7 +68,9 @@ impl RefreshTokenGrant {
     async fn reuse(&self, family: &crate::refresh::RefreshFamily, now: time::OffsetDateTime) -> TokenFailure {
         tracing::warn!(event = "refresh_reused", family = %family.id, "refresh token reused; family revoked");
         match self.ports.refresh.revoke_family(family.id, now).await {
-            Ok(()) => {
+            // Two reuses racing revoke once: the other records nothing.
+            Ok(false) => invalid_grant("the refresh token was already used; its family is revoked"),
+            Ok(true) => {
                 self.ports.audit.record(
                     self.ports
                         .audit

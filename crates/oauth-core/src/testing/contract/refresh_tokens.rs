@@ -109,8 +109,9 @@ pub async fn rotation_is_single_use_under_concurrency(stores: ContractStores) {
 pub async fn revoked_families_never_rotate(stores: ContractStores) {
     let (family, first) = family(&stores, 3, None).await;
     let now = T0 + Duration::minutes(1);
-    stores.refresh.revoke_family(family.id, now).await.unwrap();
-    stores.refresh.revoke_family(family.id, now + Duration::minutes(1)).await.unwrap();
+    assert!(stores.refresh.revoke_family(family.id, now).await.unwrap(), "revoked now");
+    let again = stores.refresh.revoke_family(family.id, now + Duration::minutes(1)).await.unwrap();
+    assert!(!again, "already revoked");
     let (_, found) = stores.refresh.find(&first.digest).await.unwrap().unwrap();
     assert_eq!(found.revoked_at, Some(now), "revoked once");
     let outcome = stores.refresh.rotate(&first.digest, &successor(&family, "after"), now).await.unwrap();

@@ -77,13 +77,14 @@ impl RefreshTokenRepository for InMemoryStore {
         }))
     }
 
-    async fn revoke_family(&self, family: RefreshFamilyId, now: OffsetDateTime) -> Result<(), RepoError> {
-        self.with(|t| {
-            if let Some(family) = t.families.get_mut(&family) {
-                family.revoked_at.get_or_insert(now);
+    async fn revoke_family(&self, family: RefreshFamilyId, now: OffsetDateTime) -> Result<bool, RepoError> {
+        Ok(self.with(|t| match t.families.get_mut(&family) {
+            Some(family) if family.revoked_at.is_none() => {
+                family.revoked_at = Some(now);
+                true
             }
-        });
-        Ok(())
+            _ => false,
+        }))
     }
 
     async fn revoke_for_code(&self, code: &CodeDigest, now: OffsetDateTime) -> Result<u64, RepoError> {
