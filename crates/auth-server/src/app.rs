@@ -143,6 +143,7 @@ impl Application {
             workers: config.server.http_workers,
             https: config.https(),
             shutdown_timeout: config.server.shutdown_timeout.to_std(),
+            observer: None,
         };
         let server = build_server(listener, state, &options)
             .map_err(|e| CommandError::Runtime(format!("cannot start the HTTP server: {e}")))?;
