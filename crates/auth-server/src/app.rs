@@ -23,7 +23,7 @@ use oauth_core::session::SessionSecret;
 use oauth_http_actix::{AppState, CookiePolicy, Pages, Publication, ServerOptions, build_server};
 use oauth_keys::{Argon2Hasher, JoseKeyMaterial, JoseVerifier, MasterKey, OsRandom};
 use oauth_store_diesel::{DieselStore, MigrationReport, StoreError, run_migrations};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use crate::cache::{CachedLoginAttempts, CachedResources, CachedVerifier};
 use crate::clock::SystemClock;
@@ -33,22 +33,31 @@ mod assertions;
 mod client_directory;
 mod device;
 mod dpop;
+mod master_key;
+mod metrics;
 mod pushed;
 mod registration;
 pub use client_directory::client_directory;
+use master_key::missing_master_key;
+pub use master_key::{load_master_key, master_key};
 pub use pushed::pushed_authorization;
 pub use registration::registration_service;
 
-/// The HTTP server, composed and bound, not yet running, and its janitor.
+/// The HTTP server, composed and bound, not yet running, its janitor and,
+/// when configured, its metrics listener.
 pub struct Application {
     server: Server,
     address: SocketAddr,
     janitor: tokio::task::JoinHandle<()>,
+    metrics: Option<metrics::MetricsListener>,
 }
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application").field("address", &self.address).finish_non_exhaustive()
+        f.debug_struct("Application")
+            .field("address", &self.address)
+            .field("metrics_address", &self.metrics_address())
+            .finish_non_exhaustive()
     }
 }
 
@@ -72,6 +81,7 @@ impl Application {
             return Err(missing_master_key());
         }
         let (store, _report) = open_store(config).await?;
+        let metrics = metrics::metrics(config);
         crate::private_files::warn_if_shared(config);
         // Read once: it seals the signing keys and keys the DPoP nonces.
         let master = load_master_key(config).await?;
@@ -89,6 +99,9 @@ impl Application {
             browser_services(config, &store, &clients, &targets, verifier.clone(), clock.clone()).await?;
         let registration =
             registration_service(config, &store, clients.clone(), registry.clone(), clock.clone());
+        if let Some(metrics) = &metrics {
+            metrics.watch(&store, &browser.hasher);
+        }
         let authorize = Arc::new(browser.authorize);
         let pushed = pushed_authorization(config, &store, checks.clone(), authorize.clone(), clock.clone())
             .proving_possession_with(dpop.clone());
@@ -102,6 +115,7 @@ impl Application {
             retention: Arc::new(retention_service(config, &store, clock.clone())),
             keys: keys.clone(),
             rotation: config.keys.rotation_interval.map(Duration::to_time),
+            metrics: metrics.clone(),
         };
         let issuer = &config.server.issuer;
         let pages = Pages::new(issuer).map_err(|e| CommandError::Runtime(e.to_string()))?;
@@ -143,12 +157,13 @@ impl Application {
             workers: config.server.http_workers,
             https: config.https(),
             shutdown_timeout: config.server.shutdown_timeout.to_std(),
-            observer: None,
+            observer: metrics::observer(metrics.as_ref()),
         };
+        let metrics = metrics::MetricsListener::bind(config, metrics.as_ref())?;
         let server = build_server(listener, state, &options)
             .map_err(|e| CommandError::Runtime(format!("cannot start the HTTP server: {e}")))?;
         let janitor = tokio::spawn(janitor.run(config.database.janitor_interval.to_std()));
-        Ok(Self { server, address, janitor })
+        Ok(Self { server, address, janitor, metrics })
     }
 
     /// Where the server listens.
@@ -156,15 +171,29 @@ impl Application {
         self.address
     }
 
-    /// A handle to stop the server (gracefully with `stop(true)`).
+    /// Where `/metrics` is served, when `metrics_bind` is set.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(metrics::MetricsListener::address)
+    }
+
+    /// A handle to stop the server (gracefully with `stop(true)`); the
+    /// metrics listener stops after it.
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
     }
 
     /// Serves until stopped by the handle, SIGTERM or SIGINT.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let metrics = self.metrics.map(metrics::MetricsListener::start);
         let outcome = self.server.await;
         self.janitor.abort();
+        if let Some((handle, task)) = metrics {
+            handle.stop(true).await;
+            // Its outcome is not the server's: a scraper's failure must not fail serve.
+            if let Ok(Err(error)) = task.await {
+                tracing::warn!(error = %error, "the metrics listener failed");
+            }
+        }
         outcome
     }
 }
@@ -215,6 +244,8 @@ pub struct BrowserServices {
     pub authorize: AuthorizeService,
     /// Sign-out and RP-initiated logout.
     pub logout: LogoutService,
+    /// The password hasher they share, for its queue's gauges.
+    pub hasher: Argon2Hasher,
 }
 
 /// The browser's services over the real adapters, reading clients through
@@ -239,41 +270,12 @@ pub async fn browser_services(
     let ports = AuthorizePorts {
         clients: clients.clone(),
         targets: targets.clone(),
-        ..AuthorizePorts::over(&store, hasher, clock.clone(), random)
+        ..AuthorizePorts::over(&store, hasher.clone(), clock.clone(), random)
     };
     let logout_ports = LogoutPorts { clients: clients.clone(), ..LogoutPorts::over(&store) };
     let logout = LogoutService::new(logout_ports, verifier, clock);
     let authorize = AuthorizeService::new(ports, Arc::new(config.scopes.clone()), config.sign_in, dummy_hash);
-    Ok(BrowserServices { authorize, logout })
-}
-
-/// The master key that seals signing keys: configured, or (embedded SQLite)
-/// `data_dir/master.key`, created on first start with a warning.
-pub fn master_key(config: &Config) -> Result<MasterKey, CommandError> {
-    match &config.keys.master_key {
-        MasterKeySource::Configured(text) => MasterKey::from_base64(text.expose_secret())
-            .map_err(|e| ConfigError::new("master_key", e.to_string()).into()),
-        MasterKeySource::File(path) => {
-            let (key, created) =
-                MasterKey::load_or_create(path).map_err(|e| CommandError::Runtime(e.to_string()))?;
-            if created {
-                tracing::warn!(
-                    path = %path.display(),
-                    "created a master key beside the database; set AUTH_MASTER_KEY to keep it elsewhere"
-                );
-            }
-            Ok(key)
-        }
-        MasterKeySource::Missing => Err(missing_master_key()),
-    }
-}
-
-fn missing_master_key() -> CommandError {
-    CommandError::Config(ConfigError::new(
-        "master_key",
-        "required with PostgreSQL, because every instance must open the same signing keys; \
-         generate one with `head -c 32 /dev/urandom | base64` and set AUTH_MASTER_KEY",
-    ))
+    Ok(BrowserServices { authorize, logout, hasher: Argon2Hasher::clone(&hasher) })
 }
 
 /// The signing keys: the core's key ring over the store and josekit, opened
@@ -284,15 +286,6 @@ pub async fn key_ring(
     clock: Arc<dyn Clock>,
 ) -> Result<Arc<KeyRing>, CommandError> {
     key_ring_under(config, store, clock, load_master_key(config).await?).await
-}
-
-/// The master key, read (or, on SQLite's first start, created) off the
-/// async workers: file I/O.
-pub async fn load_master_key(config: &Config) -> Result<MasterKey, CommandError> {
-    let config = config.clone();
-    tokio::task::spawn_blocking(move || master_key(&config))
-        .await
-        .map_err(|e| CommandError::Runtime(format!("start-up task failed: {e}")))?
 }
 
 /// [`key_ring`] with the master key already read.
