@@ -20,6 +20,8 @@ pub const TEST_MASTER_KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio="
 /// that moves only when a test advances it.
 pub struct TestApp {
     pub address: String,
+    /// Base URL of the metrics listener, when `metrics_bind` is set.
+    pub metrics_address: Option<String>,
     pub http: reqwest::Client,
     pub db: TestDatabase,
     pub config: Config,
@@ -54,10 +56,10 @@ pub async fn spawn_app_with(db: TestDatabase, change: impl FnOnce(&mut RawSettin
     let data_dir = tempfile::TempDir::new().expect("temp dir");
     let config = test_config_with(&db, data_dir.path(), change);
     let clock = Arc::new(ManualClock::at(T0));
-    let address = start(&config, clock.clone()).await;
+    let (address, metrics_address) = start_with_metrics(&config, clock.clone()).await;
     let http =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    TestApp { address, http, db, config, clock, _data_dir: data_dir }
+    TestApp { address, metrics_address, http, db, config, clock, _data_dir: data_dir }
 }
 
 /// Starts the application on SQLite with its issuer set to the address it
@@ -78,20 +80,28 @@ pub async fn spawn_app_at_its_issuer_with(change: impl FnOnce(&mut RawSettings))
     });
     let clock = Arc::new(ManualClock::at(T0));
     let app = Application::build_with_clock(&config, listener, clock.clone()).await.expect("build app");
+    let metrics_address = app.metrics_address().map(|address| format!("http://{address}"));
     tokio::spawn(app.run_until_stopped());
     let http =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    TestApp { address: issuer, http, db, config, clock, _data_dir: data_dir }
+    TestApp { address: issuer, metrics_address, http, db, config, clock, _data_dir: data_dir }
 }
 
 /// Builds and runs one more instance of `config` (another server on the same
 /// database) with `clock`; returns its base URL.
 pub async fn start(config: &Config, clock: Arc<ManualClock>) -> String {
+    start_with_metrics(config, clock).await.0
+}
+
+/// [`start`], also returning the metrics listener's base URL when
+/// `metrics_bind` is set.
+pub async fn start_with_metrics(config: &Config, clock: Arc<ManualClock>) -> (String, Option<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let app = Application::build_with_clock(config, listener, clock).await.expect("build app");
     let address = format!("http://{}", app.address());
+    let metrics_address = app.metrics_address().map(|address| format!("http://{address}"));
     tokio::spawn(app.run_until_stopped());
-    address
+    (address, metrics_address)
 }
 
 /// Starts the application in-process on a fresh SQLite file.
