@@ -5,7 +5,6 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
-use oauth_core::discovery::{ServerMetadata, oauth_metadata_path};
 use oauth_core::password::Password;
 use oauth_core::ports::PasswordHasher as _;
 use oauth_core::ports::{Clock, RandomSource, ResourceRepository, SecurityEventSink, TokenVerifier};
@@ -20,7 +19,7 @@ use oauth_core::service::retention::{RetentionPorts, RetentionService};
 use oauth_core::service::token_endpoints::{TokenEndpointPorts, TokenEndpoints};
 use oauth_core::service::users::UserService;
 use oauth_core::session::SessionSecret;
-use oauth_http_actix::{AppState, CookiePolicy, Pages, Publication, ServerOptions, build_server};
+use oauth_http_actix::{AppState, CookiePolicy, Pages, ServerOptions, build_server};
 use oauth_keys::{Argon2Hasher, JoseVerifier, OsRandom};
 use oauth_store_diesel::{DieselStore, MigrationReport, StoreError, run_migrations};
 use secrecy::SecretString;
@@ -35,6 +34,8 @@ mod client_directory;
 mod device;
 mod dpop;
 mod keys;
+mod metrics;
+mod publication;
 mod pushed;
 mod registration;
 pub use client_directory::client_directory;
@@ -43,17 +44,22 @@ use keys::{key_ring_under, missing_master_key};
 pub use pushed::pushed_authorization;
 pub use registration::registration_service;
 
-/// The HTTP server, composed and bound, not yet running, and its janitor.
+/// The HTTP server, composed and bound, not yet running, its janitor and,
+/// when configured, its metrics listener.
 pub struct Application {
     server: Server,
     address: SocketAddr,
     janitor: tokio::task::JoinHandle<()>,
     events: SecurityEventLog,
+    metrics: Option<metrics::MetricsListener>,
 }
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application").field("address", &self.address).finish_non_exhaustive()
+        f.debug_struct("Application")
+            .field("address", &self.address)
+            .field("metrics_address", &self.metrics_address())
+            .finish_non_exhaustive()
     }
 }
 
@@ -77,6 +83,7 @@ impl Application {
             return Err(missing_master_key());
         }
         let (store, _report) = open_store(config).await?;
+        let metrics = metrics::metrics(config);
         crate::private_files::warn_if_shared(config);
         // Read once: it seals the signing keys and keys the DPoP nonces.
         let master = load_master_key(config).await?;
@@ -111,6 +118,10 @@ impl Application {
             sink.clone(),
             clock.clone(),
         );
+        if let Some(metrics) = &metrics {
+            metrics.watch(&store, &browser.hasher);
+            metrics.count_events_of(&events);
+        }
         let authorize = Arc::new(browser.authorize);
         let pushed = pushed_authorization(config, &store, checks.clone(), authorize.clone(), clock.clone())
             .proving_possession_with(dpop.clone());
@@ -124,24 +135,11 @@ impl Application {
             retention: Arc::new(retention_service(config, &store, clock.clone())),
             keys: keys.clone(),
             rotation: config.keys.rotation_interval.map(Duration::to_time),
+            metrics: metrics.clone(),
         };
         let issuer = &config.server.issuer;
         let pages = Pages::new(issuer).map_err(|e| CommandError::Runtime(e.to_string()))?;
-        let mut metadata =
-            ServerMetadata::for_issuer(issuer, &config.scopes).with_device_authorization_endpoint();
-        if config.self_asserted.metadata_documents.is_some() {
-            metadata = metadata.with_client_id_metadata_documents();
-        }
-        if registration.is_some() {
-            metadata = metadata.with_registration_endpoint();
-        }
-        if config.sign_in.require_pushed {
-            metadata = metadata.requiring_pushed_requests();
-        }
-        let metadata = serde_json::to_string(&metadata).map_err(|e| CommandError::Runtime(e.to_string()))?;
-        // At most a day (validated), so it fits `Cache-Control: max-age`.
-        let max_age = u32::try_from(config.keys.jwks_max_age.as_secs()).unwrap_or(u32::MAX);
-        let publication = Publication::new(metadata, oauth_metadata_path(issuer), max_age, max_age);
+        let publication = publication::publication(config, registration.is_some())?;
         let state = AppState {
             readiness: Arc::new(store),
             authorize,
@@ -165,11 +163,13 @@ impl Application {
             workers: config.server.http_workers,
             https: config.https(),
             shutdown_timeout: config.server.shutdown_timeout.to_std(),
+            observer: metrics::observer(metrics.as_ref()),
         };
+        let metrics = metrics::MetricsListener::bind(config, metrics.as_ref())?;
         let server = build_server(listener, state, &options)
             .map_err(|e| CommandError::Runtime(format!("cannot start the HTTP server: {e}")))?;
         let janitor = tokio::spawn(janitor.run(config.database.janitor_interval.to_std()));
-        Ok(Self { server, address, janitor, events })
+        Ok(Self { server, address, janitor, events, metrics })
     }
 
     /// The security event sink: `flush` it to see every event so far in the table.
@@ -182,15 +182,29 @@ impl Application {
         self.address
     }
 
-    /// A handle to stop the server (gracefully with `stop(true)`).
+    /// Where `/metrics` is served, when `metrics_bind` is set.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(metrics::MetricsListener::address)
+    }
+
+    /// A handle to stop the server (gracefully with `stop(true)`); the
+    /// metrics listener stops after it.
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
     }
 
     /// Serves until stopped by the handle, SIGTERM or SIGINT.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let metrics = self.metrics.map(metrics::MetricsListener::start);
         let outcome = self.server.await;
         self.janitor.abort();
+        if let Some((handle, task)) = metrics {
+            handle.stop(true).await;
+            // Its outcome is not the server's: a scraper's failure must not fail serve.
+            if let Ok(Err(error)) = task.await {
+                tracing::warn!(error = %error, "the metrics listener failed");
+            }
+        }
         // The events of the last requests, before the process goes.
         if tokio::time::timeout(std::time::Duration::from_secs(5), self.events.flush()).await.is_err() {
             tracing::warn!(
@@ -248,6 +262,8 @@ pub struct BrowserServices {
     pub authorize: AuthorizeService,
     /// Sign-out and RP-initiated logout.
     pub logout: LogoutService,
+    /// The password hasher they share, for its queue's gauges.
+    pub hasher: Argon2Hasher,
 }
 
 /// The browser's services over the real adapters, reading clients through
@@ -274,12 +290,12 @@ pub async fn browser_services(
         clients: clients.clone(),
         targets: targets.clone(),
         events,
-        ..AuthorizePorts::over(&store, hasher, clock.clone(), random)
+        ..AuthorizePorts::over(&store, hasher.clone(), clock.clone(), random)
     };
     let logout_ports = LogoutPorts { clients: clients.clone(), ..LogoutPorts::over(&store) };
     let logout = LogoutService::new(logout_ports, verifier, clock);
     let authorize = AuthorizeService::new(ports, Arc::new(config.scopes.clone()), config.sign_in, dummy_hash);
-    Ok(BrowserServices { authorize, logout })
+    Ok(BrowserServices { authorize, logout, hasher: Argon2Hasher::clone(&hasher) })
 }
 
 /// How every endpoint that authenticates clients reads and checks them:

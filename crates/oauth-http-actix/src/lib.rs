@@ -5,6 +5,7 @@
 mod browser;
 mod error;
 mod middleware;
+mod observer;
 mod pages;
 mod params;
 mod redirect;
@@ -16,6 +17,7 @@ pub use browser::CookiePolicy;
 pub use error::{ApiError, ErrorBody};
 pub use middleware::request_id::{RequestId, assign as assign_request_id};
 pub use middleware::security_headers::security_headers;
+pub use observer::RequestObserver;
 pub use pages::{Pages, PagesError};
 pub use routes::ROUTES;
 pub use server::{ServerOptions, build_server, mount};

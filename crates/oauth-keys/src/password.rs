@@ -49,6 +49,8 @@ pub struct InvalidArgon2Settings(String);
 pub struct Argon2Hasher {
     params: Params,
     permits: Arc<Semaphore>,
+    /// The semaphore's size, which tokio does not report.
+    max_concurrent: usize,
     queue: Arc<WaitQueue>,
     /// How long a caller waits for a permit before it is refused.
     max_wait: Duration,
@@ -95,6 +97,7 @@ impl Argon2Hasher {
         Ok(Self {
             params,
             permits: Arc::new(Semaphore::new(settings.max_concurrent)),
+            max_concurrent: settings.max_concurrent,
             queue: Arc::new(WaitQueue { waiting: AtomicUsize::new(0), max_waiting }),
             max_wait: Self::MAX_WAIT,
             random: SystemRandom::new(),
@@ -106,6 +109,17 @@ impl Argon2Hasher {
     #[must_use]
     pub fn with_queue(self, max_waiting: usize, max_wait: Duration) -> Self {
         Self { queue: Arc::new(WaitQueue { waiting: AtomicUsize::new(0), max_waiting }), max_wait, ..self }
+    }
+
+    /// Callers waiting for a turn to hash now (at most the queue's bound).
+    /// One atomic load: cheap enough for every metrics scrape.
+    pub fn waiting(&self) -> usize {
+        self.queue.waiting.load(Ordering::Acquire)
+    }
+
+    /// Hashes being computed now (at most `max_concurrent`).
+    pub fn running(&self) -> usize {
+        self.max_concurrent.saturating_sub(self.permits.available_permits())
     }
 
     fn argon2(&self) -> Argon2<'static> {
@@ -322,6 +336,7 @@ mod tests {
         let mut second = hasher.verify(&candidate, &hash);
         assert!(poll_once(&mut first).await.is_pending(), "the first waits for the held permit");
         assert!(poll_once(&mut second).await.is_pending(), "the second fills the queue");
+        assert_eq!((hasher.running(), hasher.waiting()), (1, 2), "what a metrics scrape reads");
         let third = poll_once(&mut hasher.verify(&candidate, &hash)).await;
         assert!(matches!(third, Poll::Ready(Err(HashError::Overloaded))), "the third is refused: {third:?}");
 
@@ -329,6 +344,7 @@ mod tests {
         assert!(first.await.unwrap());
         assert!(second.await.unwrap());
         assert!(hasher.verify(&candidate, &hash).await.unwrap(), "the queue has room again");
+        assert_eq!((hasher.running(), hasher.waiting()), (0, 0));
     }
 
     #[tokio::test(start_paused = true)]

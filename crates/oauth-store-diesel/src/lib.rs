@@ -44,4 +44,4 @@ pub use connection::{AnyConnection, DatabaseUrl, DatabaseUrlError};
 pub use error::StoreError;
 pub use migrations::{MigrationReport, run_migrations};
 pub use private_files::create_folder as create_private_folder;
-pub use store::{DieselStore, PoolOptions};
+pub use store::{DieselStore, PoolOptions, PoolState};

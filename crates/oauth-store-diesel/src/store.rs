@@ -38,6 +38,17 @@ impl Default for PoolOptions {
     }
 }
 
+/// A snapshot of the pool ([`DieselStore::pool_state`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolState {
+    /// Connections open, in use or idle.
+    pub connections: u32,
+    /// Open connections no caller holds.
+    pub idle_connections: u32,
+    /// The most connections the pool opens.
+    pub max_size: u32,
+}
+
 /// Opens pooled connections for r2d2, dispatching on the URL's scheme, and
 /// counts the round trips of each.
 #[derive(Debug)]
@@ -116,6 +127,18 @@ impl DieselStore {
         self.round_trips.total()
     }
 
+    /// How many pooled connections are open and how many of them idle, for
+    /// metrics. Takes the pool's lock for a moment, so read it per scrape,
+    /// never per request.
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState {
+            connections: state.connections,
+            idle_connections: state.idle_connections,
+            max_size: self.pool.max_size(),
+        }
+    }
+
     /// Runs `work` with a pooled connection on tokio's blocking pool.
     pub(crate) async fn run<T, F>(&self, work: F) -> Result<T, RepoError>
     where
@@ -146,5 +169,23 @@ fn prepare_location(url: &DatabaseUrl) -> Result<(), StoreError> {
         Some(folder) if !folder.as_os_str().is_empty() => crate::private_files::create_folder(folder)
             .map_err(|e| StoreError::Location(format!("{}: {e}", folder.display()))),
         _ => Ok(()),
+    }
+}
+
+#[cfg(all(test, feature = "test-support"))]
+mod tests {
+    #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+
+    use super::*;
+    use crate::testing::TestDatabase;
+
+    #[test]
+    fn pool_state_reports_the_pools_size_and_its_open_connections() {
+        let db = TestDatabase::sqlite();
+        let options = PoolOptions { max_size: 3, ..PoolOptions::default() };
+        let state = DieselStore::open(db.url(), &options).unwrap().pool_state();
+        assert_eq!(state.max_size, 3);
+        // The pool opens its one idle connection before `open` returns.
+        assert!(state.connections >= 1 && state.idle_connections <= state.connections, "{state:?}");
     }
 }

@@ -21,6 +21,8 @@ pub const TEST_MASTER_KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio="
 /// that moves only when a test advances it.
 pub struct TestApp {
     pub address: String,
+    /// Base URL of the metrics listener, when `metrics_bind` is set.
+    pub metrics_address: Option<String>,
     pub http: reqwest::Client,
     pub db: TestDatabase,
     pub config: Config,
@@ -57,10 +59,11 @@ pub async fn spawn_app_with(db: TestDatabase, change: impl FnOnce(&mut RawSettin
     let data_dir = tempfile::TempDir::new().expect("temp dir");
     let config = test_config_with(&db, data_dir.path(), change);
     let clock = Arc::new(ManualClock::at(T0));
-    let (address, events) = start_recording(&config, clock.clone()).await;
+    let running = start_running(&config, clock.clone()).await;
     let http =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    TestApp { address, http, db, config, clock, events, _data_dir: data_dir }
+    let (address, metrics_address, events) = (running.address, running.metrics_address, running.events);
+    TestApp { address, metrics_address, http, db, config, clock, events, _data_dir: data_dir }
 }
 
 /// Starts the application on SQLite with its issuer set to the address it
@@ -82,26 +85,36 @@ pub async fn spawn_app_at_its_issuer_with(change: impl FnOnce(&mut RawSettings))
     let clock = Arc::new(ManualClock::at(T0));
     let app = Application::build_with_clock(&config, listener, clock.clone()).await.expect("build app");
     let events = app.security_events();
+    let metrics_address = app.metrics_address().map(|address| format!("http://{address}"));
     tokio::spawn(app.run_until_stopped());
     let http =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    TestApp { address: issuer, http, db, config, clock, events, _data_dir: data_dir }
+    TestApp { address: issuer, metrics_address, http, db, config, clock, events, _data_dir: data_dir }
 }
 
 /// Builds and runs one more instance of `config` (another server on the same
 /// database) with `clock`; returns its base URL.
 pub async fn start(config: &Config, clock: Arc<ManualClock>) -> String {
-    start_recording(config, clock).await.0
+    start_running(config, clock).await.address
 }
 
-/// [`start`], with the instance's security event sink.
-pub async fn start_recording(config: &Config, clock: Arc<ManualClock>) -> (String, SecurityEventLog) {
+/// One more running instance: its base URL, its metrics listener's base URL
+/// when `metrics_bind` is set, and its security event sink.
+pub struct Running {
+    pub address: String,
+    pub metrics_address: Option<String>,
+    pub events: SecurityEventLog,
+}
+
+/// [`start`], with what a test may need of the instance.
+pub async fn start_running(config: &Config, clock: Arc<ManualClock>) -> Running {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let app = Application::build_with_clock(config, listener, clock).await.expect("build app");
     let address = format!("http://{}", app.address());
+    let metrics_address = app.metrics_address().map(|address| format!("http://{address}"));
     let events = app.security_events();
     tokio::spawn(app.run_until_stopped());
-    (address, events)
+    Running { address, metrics_address, events }
 }
 
 /// Starts the application in-process on a fresh SQLite file.

@@ -20,6 +20,8 @@ pub async fn run(config: &Config) -> Result<(), CommandError> {
         retention: Arc::new(retention_service(config, &store, clock.clone())),
         keys,
         rotation: config.keys.rotation_interval.map(Duration::to_time),
+        // One sweep and gone: nothing would be there to scrape.
+        metrics: None,
     };
     let swept = janitor.sweep().await;
     events.flush().await;

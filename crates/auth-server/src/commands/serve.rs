@@ -21,6 +21,9 @@ pub async fn run(config: &Config, args: &ServeArgs) -> Result<(), CommandError> 
         crate::commands::demo::prepare(config).await?;
     }
     tracing::info!(address = %format!("http://{}", app.address()), issuer = %config.server.issuer, "listening");
+    if let Some(address) = app.metrics_address() {
+        tracing::info!(address = %format!("http://{address}/metrics"), "metrics listening");
+    }
     app.run_until_stopped().await.map_err(|e| CommandError::Runtime(format!("server failed: {e}")))?;
     tracing::info!("stopped");
     Ok(())

@@ -21,6 +21,7 @@ impl Default for ServerSettings {
             http_workers: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             shutdown_timeout_secs: Duration::seconds(30),
             trusted_proxies: Vec::new(),
+            metrics_bind: None,
         }
     }
 }

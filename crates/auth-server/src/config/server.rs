@@ -1,5 +1,6 @@
-//! The HTTP side: who we are (the issuer), where we listen, how many workers,
-//! how long a shutdown waits, and which proxies may name the client address.
+//! The HTTP side: who we are (the issuer), where we listen (and where the
+//! metrics listener does, if anywhere), how many workers, how long a
+//! shutdown waits, and which proxies may name the client address.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -18,6 +19,8 @@ pub struct ServerSettings {
     pub shutdown_timeout_secs: Duration,
     /// Addresses of reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<String>,
+    /// Where `/metrics` listens; unset, there are no metrics.
+    pub metrics_bind: Option<String>,
 }
 
 /// The validated server section.
@@ -29,6 +32,8 @@ pub struct ServerConfig {
     pub http_workers: usize,
     pub shutdown_timeout: Duration,
     pub trusted_proxies: Vec<IpAddr>,
+    /// The metrics listener's own address, apart from the public port.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 impl ServerSettings {
@@ -52,14 +57,31 @@ impl ServerSettings {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let metrics_bind = self.metrics_bind.as_deref().map(|text| metrics_bind(text, bind)).transpose()?;
         Ok(ServerConfig {
             issuer,
             bind,
             http_workers: self.http_workers,
             shutdown_timeout: self.shutdown_timeout_secs,
             trusted_proxies,
+            metrics_bind,
         })
     }
+}
+
+/// The metrics listener's address. It must differ from `bind`: metrics are
+/// for the operator's scraper, never for whoever reaches the public port.
+fn metrics_bind(text: &str, bind: SocketAddr) -> Result<SocketAddr, ConfigError> {
+    let address = text.parse::<SocketAddr>().map_err(|e| {
+        ConfigError::new("metrics_bind", format!("{e}; expected HOST:PORT such as 127.0.0.1:9090"))
+    })?;
+    if address.port() != 0 && address.port() == bind.port() {
+        return Err(ConfigError::new(
+            "metrics_bind",
+            "must not use the port of bind: metrics stay off the public port",
+        ));
+    }
+    Ok(address)
 }
 
 /// OIDC Discovery §3 and RFC 8414 §2: an `https` URL with no query and no

@@ -23,6 +23,7 @@ fn defaults_are_valid() {
     assert_eq!(config.server.bind.to_string(), "127.0.0.1:8080");
     assert_eq!(config.database.url, DatabaseUrl::Sqlite(PathBuf::from("./data/auth.db")));
     assert!(!config.https());
+    assert_eq!(config.server.metrics_bind, None, "metrics are off unless asked for");
 }
 
 #[test]
@@ -36,6 +37,12 @@ fn refusals_name_their_key() {
         ("issuer trailing slash", |r| r.server.issuer = "https://a.example/auth/".into(), "issuer"),
         ("issuer credentials", |r| r.server.issuer = "https://u:p@a.example".into(), "issuer"),
         ("bind", |r| r.server.bind = "localhost".into(), "bind"),
+        ("metrics bind", |r| r.server.metrics_bind = Some("localhost".into()), "metrics_bind"),
+        (
+            "metrics on the public port",
+            |r| r.server.metrics_bind = Some("0.0.0.0:8080".into()),
+            "metrics_bind",
+        ),
         ("database scheme", |r| r.database.database_url = "mysql://x/y".into(), "database_url"),
         ("log level", |r| r.logging.log_level = "loud[".into(), "log_level"),
         ("workers", |r| r.server.http_workers = 0, "http_workers"),
@@ -154,6 +161,7 @@ fn every_key_keeps_its_flat_name() {
         "require_pushed_authorization_requests",
         "pushed_request_lifetime_secs",
         "trusted_proxies",
+        "metrics_bind",
         "janitor_interval_secs",
         "client_cache_secs",
         "master_key",
@@ -322,4 +330,11 @@ fn the_device_grant_is_bounded() {
         let error = validate(&from_toml(toml).unwrap()).unwrap_err();
         assert!(error.to_string().contains(key), "{toml}: {error}");
     }
+}
+
+#[test]
+fn metrics_bind_reads_from_a_file() {
+    let raw = from_toml("metrics_bind = \"127.0.0.1:9090\"\n").unwrap();
+    let config = validate(&raw).unwrap();
+    assert_eq!(config.server.metrics_bind.map(|a| a.to_string()).as_deref(), Some("127.0.0.1:9090"));
 }

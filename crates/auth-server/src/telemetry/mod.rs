@@ -1,10 +1,11 @@
 //! The tracing subscriber, set once for the process. Logs go to stderr, one
 //! event per line (JSON or pretty), so that stdout carries only command
-//! output; no event carries a secret.
+//! output; no event carries a secret. Metrics live in `metrics`.
 
 #[cfg(test)]
 mod captured;
 mod json_line;
+pub mod metrics;
 mod pretty;
 
 use std::io::IsTerminal;

@@ -2,6 +2,8 @@
 //! response header, and available to handlers so that error pages show it.
 
 use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -9,6 +11,8 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest};
 use tracing::Instrument;
+
+use crate::observer::RequestObserver;
 
 /// The header that carries the id back to the caller.
 pub(crate) const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -50,6 +54,17 @@ pub async fn assign(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    assign_observed(request, next, None).await
+}
+
+/// [`assign`], and tells `observer` of the request when it is done. One
+/// middleware for both, so the request path pays for one layer, not two.
+pub(crate) async fn assign_observed(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+    observer: Option<Arc<dyn RequestObserver>>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = observer.as_ref().map(|_| Instant::now());
     let id = RequestId::generate();
     request.extensions_mut().insert(id.clone());
     let span = tracing::info_span!(
@@ -58,10 +73,26 @@ pub async fn assign(
         method = %request.method(),
         path = %request.path(),
     );
-    let mut response = next.call(request).instrument(span.clone()).await?;
+    let outcome = next.call(request).instrument(span.clone()).await;
+    let observe = |route: Option<&str>, status| {
+        if let (Some(observer), Some(started)) = (&observer, started) {
+            observer.observe(route, status, started.elapsed());
+        }
+    };
+    let mut response = match outcome {
+        Ok(response) => response,
+        Err(error) => {
+            // The request went into the failed call, and with it its route.
+            observe(None, error.as_response_error().status_code());
+            return Err(error);
+        }
+    };
     if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
         response.headers_mut().insert(X_REQUEST_ID, value);
     }
     span.in_scope(|| tracing::info!(status = response.status().as_u16(), "request finished"));
+    // Resources are named by their template (`routes::resource`), so this
+    // borrows the template where `match_pattern` would build a `String`.
+    observe(response.request().match_name(), response.status());
     Ok(response)
 }
