@@ -377,6 +377,17 @@ feature "Device authorization grant (RFC 8628)" \
   "$(yn device_grant) (POST /oauth/device_authorization: $(yn has_route /oauth/device_authorization); verification page /device: $(yn has_route /device); polling at /oauth/token: $(yn has_device_polling))" \
   "device" \
   "$(yn grep -q '^## Device grant' docs/SECURITY.md) (SECURITY.md § Device grant)"
+# What operators and users see: ready when metrics, traces, the security
+# event log and the account page are all built.
+has_metrics() { grep -q 'metrics_bind' crates/auth-server/src/config/server.rs && [[ -f crates/auth-server/src/app/metrics.rs ]]; }
+has_event_log() { has_cli 'events list' && [[ -f crates/oauth-store-diesel/src/security_events.rs ]]; }
+has_traces() { grep -rq 'otlp_endpoint' crates/auth-server/src/config; }
+has_account_page() { has_route /account; }
+operations() { has_metrics && has_event_log && has_traces && has_account_page; }
+feature "Metrics, traces, security events, account page" \
+  "$(yn operations) (all four; metrics: $(yn has_metrics), security events: $(yn has_event_log), traces: $(yn has_traces), /account: $(yn has_account_page))" \
+  "metrics_endpoint|security_event|traces|account" \
+  "$(yn test -f docs/OPERATIONS.md) (OPERATIONS.md), $(yn grep -q '^### Security events' docs/SECURITY.md) (SECURITY.md § Security events)"
 has_benches() { [[ -f scripts/bench.sh ]] && compgen -G "crates/*/benches/*.rs" >/dev/null; }
 feature "Benchmarks" "$(yn has_benches) (crates/*/benches, scripts/bench.sh)" "bench" \
   "$(yn test -f docs/BENCHMARKS.md) (docs/BENCHMARKS.md)"
