@@ -160,13 +160,9 @@ impl Application {
             issuer: issuer.as_str().into(),
             cookie: CookiePolicy::new(config.https()),
             trusted_proxies: config.server.trusted_proxies.clone().into(),
+            trace_context: None,
         };
-        let options = ServerOptions {
-            workers: config.server.http_workers,
-            https: config.https(),
-            shutdown_timeout: config.server.shutdown_timeout.to_std(),
-        };
-        let server = build_server(listener, state, &options)
+        let server = build_server(listener, state, &server_options(config))
             .map_err(|e| CommandError::Runtime(format!("cannot start the HTTP server: {e}")))?;
         let janitor = tokio::spawn(janitor.run(config.database.janitor_interval.to_std()));
         Ok(Self { server, address, janitor, events })
@@ -192,6 +188,15 @@ impl Application {
         let outcome = self.server.await;
         self.janitor.abort();
         outcome
+    }
+}
+
+/// How the HTTP server runs: workers, HSTS, the drain after a signal.
+fn server_options(config: &Config) -> ServerOptions {
+    ServerOptions {
+        workers: config.server.http_workers,
+        https: config.https(),
+        shutdown_timeout: config.server.shutdown_timeout.to_std(),
     }
 }
 
