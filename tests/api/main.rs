@@ -37,6 +37,7 @@ mod logout_endpoint;
 mod logout_redirects;
 mod metadata_document_bounds;
 mod metadata_document_flow;
+mod otlp_traces;
 mod private_key_jwt;
 mod private_key_jwt_uri;
 mod pushed_authorization;

@@ -37,11 +37,13 @@ mod dpop;
 mod keys;
 mod pushed;
 mod registration;
+mod trace_context;
 pub use client_directory::client_directory;
 pub use keys::{audited_key_ring, key_ring, load_master_key, master_key};
 use keys::{key_ring_under, missing_master_key};
 pub use pushed::pushed_authorization;
 pub use registration::registration_service;
+pub use trace_context::trace_context;
 
 /// The HTTP server, composed and bound, not yet running, and its janitor.
 pub struct Application {
@@ -160,7 +162,7 @@ impl Application {
             issuer: issuer.as_str().into(),
             cookie: CookiePolicy::new(config.https()),
             trusted_proxies: config.server.trusted_proxies.clone().into(),
-            trace_context: None,
+            trace_context: trace_context(config),
         };
         let server = build_server(listener, state, &server_options(config))
             .map_err(|e| CommandError::Runtime(format!("cannot start the HTTP server: {e}")))?;
