@@ -38,6 +38,7 @@ mod logout_redirects;
 mod metadata_document_bounds;
 mod metadata_document_flow;
 mod metrics_endpoint;
+mod otlp_traces;
 mod private_key_jwt;
 mod private_key_jwt_uri;
 mod pushed_authorization;

@@ -38,11 +38,13 @@ mod metrics;
 mod publication;
 mod pushed;
 mod registration;
+mod trace_context;
 pub use client_directory::client_directory;
 pub use keys::{audited_key_ring, key_ring, load_master_key, master_key};
 use keys::{key_ring_under, missing_master_key};
 pub use pushed::pushed_authorization;
 pub use registration::registration_service;
+pub use trace_context::trace_context;
 
 /// The HTTP server, composed and bound, not yet running, its janitor and,
 /// when configured, its metrics listener.
@@ -158,18 +160,13 @@ impl Application {
             issuer: issuer.as_str().into(),
             cookie: CookiePolicy::new(config.https()),
             trusted_proxies: config.server.trusted_proxies.clone().into(),
+            trace_context: trace_context(config),
         };
-        let options = ServerOptions {
-            workers: config.server.http_workers,
-            https: config.https(),
-            shutdown_timeout: config.server.shutdown_timeout.to_std(),
-            observer: metrics::observer(metrics.as_ref()),
-        };
-        let metrics = metrics::MetricsListener::bind(config, metrics.as_ref())?;
-        let server = build_server(listener, state, &options)
+        let metrics_listener = metrics::MetricsListener::bind(config, metrics.as_ref())?;
+        let server = build_server(listener, state, &server_options(config, metrics.as_ref()))
             .map_err(|e| CommandError::Runtime(format!("cannot start the HTTP server: {e}")))?;
         let janitor = tokio::spawn(janitor.run(config.database.janitor_interval.to_std()));
-        Ok(Self { server, address, janitor, events, metrics })
+        Ok(Self { server, address, janitor, events, metrics: metrics_listener })
     }
 
     /// The security event sink: `flush` it to see every event so far in the table.
@@ -198,13 +195,6 @@ impl Application {
         let metrics = self.metrics.map(metrics::MetricsListener::start);
         let outcome = self.server.await;
         self.janitor.abort();
-        if let Some((handle, task)) = metrics {
-            handle.stop(true).await;
-            // Its outcome is not the server's: a scraper's failure must not fail serve.
-            if let Ok(Err(error)) = task.await {
-                tracing::warn!(error = %error, "the metrics listener failed");
-            }
-        }
         // The events of the last requests, before the process goes.
         if tokio::time::timeout(std::time::Duration::from_secs(5), self.events.flush()).await.is_err() {
             tracing::warn!(
@@ -212,7 +202,24 @@ impl Application {
                 "stopped before every security event was stored"
             );
         }
+        if let Some((handle, task)) = metrics {
+            handle.stop(true).await;
+            // Its outcome is not the server's: a scraper's failure must not fail serve.
+            if let Ok(Err(error)) = task.await {
+                tracing::warn!(error = %error, "the metrics listener failed");
+            }
+        }
         outcome
+    }
+}
+
+/// How the HTTP server runs: workers, HSTS, the drain after a signal.
+fn server_options(config: &Config, metrics: Option<&crate::telemetry::metrics::Metrics>) -> ServerOptions {
+    ServerOptions {
+        workers: config.server.http_workers,
+        https: config.https(),
+        shutdown_timeout: config.server.shutdown_timeout.to_std(),
+        observer: metrics::observer(metrics),
     }
 }
 

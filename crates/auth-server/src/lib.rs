@@ -26,8 +26,8 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         return print_config_keys();
     }
     let config = config::load(cli.config.as_deref())?;
-    telemetry::init(config.logging.format, &config.logging.level);
-    match command {
+    let telemetry = telemetry::init(&config.logging)?;
+    let outcome = match command {
         Command::ConfigKeys => print_config_keys(),
         Command::Serve(args) => commands::serve::run(&config, &args).await,
         Command::Migrate => commands::migrate::run(&config).await,
@@ -38,7 +38,10 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Keys(command) => commands::keys::run(&config, command).await,
         Command::Events(command) => commands::events::run(&config, command).await,
         Command::Janitor => commands::janitor::run(&config).await,
-    }
+    };
+    // After the server drained, so that its last spans are exported too.
+    telemetry.shutdown().await;
+    outcome
 }
 
 /// The schema's keys, one per line: what `scripts/repo-audit.sh` checks README.md against.

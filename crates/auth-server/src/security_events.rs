@@ -14,7 +14,7 @@ mod writer;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use oauth_core::ports::{SecurityEventRepository, SecurityEventSink};
 use oauth_core::security_event::SecurityEvent;
@@ -54,8 +54,8 @@ struct Shared {
     idle: Notify,
     /// Events that found the queue full.
     dropped: AtomicU64,
-    /// Observers of every event (the metrics), called after its log line.
-    observers: Mutex<Vec<Observer>>,
+    /// The observer of every event (the metrics), called after its log line.
+    observer: OnceLock<Observer>,
 }
 
 #[derive(Default)]
@@ -74,9 +74,11 @@ impl SecurityEventLog {
         log
     }
 
-    /// Also calls `observer` with every event.
+    /// Also calls `observer` with every event; the first observer set stays.
     pub fn observe(&self, observer: Observer) {
-        self.shared.observers.lock().unwrap_or_else(PoisonError::into_inner).push(observer);
+        if self.shared.observer.set(observer).is_err() {
+            tracing::debug!("the security event log already has an observer");
+        }
     }
 
     /// Waits until every event recorded so far is written (or given up):
@@ -111,8 +113,7 @@ impl Shared {
 impl SecurityEventSink for SecurityEventLog {
     fn record(&self, event: SecurityEvent) {
         log_line::log(&event);
-        let observers = self.shared.observers.lock().unwrap_or_else(PoisonError::into_inner).clone();
-        for observer in &observers {
+        if let Some(observer) = self.shared.observer.get() {
             observer(&event);
         }
         if !event.kind.is_stored() {

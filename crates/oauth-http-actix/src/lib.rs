@@ -17,6 +17,7 @@ pub use browser::CookiePolicy;
 pub use error::{ApiError, ErrorBody};
 pub use middleware::request_id::{RequestId, assign as assign_request_id};
 pub use middleware::security_headers::security_headers;
+pub use middleware::trace_context::TraceContext;
 pub use observer::RequestObserver;
 pub use pages::{Pages, PagesError};
 pub use routes::ROUTES;

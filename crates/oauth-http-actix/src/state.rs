@@ -16,6 +16,7 @@ use oauth_core::service::token::TokenService;
 use oauth_core::service::userinfo::UserinfoService;
 
 use crate::browser::CookiePolicy;
+use crate::middleware::trace_context::TraceContext;
 use crate::pages::Pages;
 
 /// Shared, immutable handler state. Cheap to clone (every field is shared).
@@ -57,6 +58,9 @@ pub struct AppState {
     pub cookie: CookiePolicy,
     /// Connections from these addresses may name the client in `X-Forwarded-For`.
     pub trusted_proxies: Arc<[IpAddr]>,
+    /// Adopts a caller's W3C trace context as the parent of the request
+    /// span; `None` (no trace export) leaves `traceparent` unread.
+    pub trace_context: Option<Arc<dyn TraceContext>>,
 }
 
 /// The public documents and how long caches may keep them.
@@ -229,6 +233,7 @@ pub(crate) mod testing {
             issuer: "http://127.0.0.1:8080".into(),
             cookie: CookiePolicy::new(false),
             trusted_proxies: Arc::new([]),
+            trace_context: None,
         }
     }
 }

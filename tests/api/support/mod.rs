@@ -1,17 +1,20 @@
 //! What the feature suites share, and nothing they test: the app in this
 //! process, the binary, the seeded user and client, a scripted browser, the
-//! token endpoint requests, and the three examples the suite runs.
+//! token endpoint requests, the exported spans and an OTLP collector, and
+//! the three examples the suite runs.
 
 pub mod app;
 pub mod assertions;
 pub mod binary;
 pub mod browser;
+pub mod collector;
 pub mod document_server;
 pub mod documents;
 pub mod dpop;
 pub mod registration;
 pub mod seed;
 pub mod token;
+pub mod traces;
 
 /// The benchmark's flow driver (`scripts/bench.sh`), run by `bench_flow_driver`.
 #[path = "../../../examples/flow_driver.rs"]

@@ -15,6 +15,9 @@ use crate::config::{Config, ConfigError};
 use crate::exit::CommandError;
 use crate::telemetry::metrics::{CONTENT_TYPE, Metrics};
 
+/// Connections the metrics listener accepts at once.
+const METRICS_CONNECTIONS: u32 = 16;
+
 /// The metrics, when `metrics_bind` asks for them; `None` costs the request
 /// path nothing.
 pub(super) fn metrics(config: &Config) -> Option<Metrics> {
@@ -37,6 +40,12 @@ impl MetricsListener {
     /// builds the server; it serves once [`MetricsListener::start`] runs it.
     pub(super) fn bind(config: &Config, metrics: Option<&Metrics>) -> Result<Option<Self>, CommandError> {
         let (Some(bind), Some(metrics)) = (config.server.metrics_bind, metrics) else { return Ok(None) };
+        if !bind.ip().is_loopback() {
+            tracing::warn!(
+                address = %bind,
+                "metrics_bind is not a loopback address: keep it reachable by the scraper only"
+            );
+        }
         let listener = TcpListener::bind(bind)
             .map_err(|e| ConfigError::new("metrics_bind", format!("cannot listen on {bind}: {e}")))?;
         let address = listener
@@ -47,6 +56,10 @@ impl MetricsListener {
             App::new().app_data(data.clone()).service(web::resource("/metrics").route(web::get().to(scrape)))
         })
         .workers(1)
+        // A scraper needs one connection; whoever else reaches the port must
+        // not hold the file descriptors the public listener needs.
+        .max_connections(METRICS_CONNECTIONS as usize)
+        .backlog(METRICS_CONNECTIONS)
         // The main server takes SIGTERM/SIGINT and stops this one after itself.
         .disable_signals()
         .shutdown_timeout(config.server.shutdown_timeout.as_secs())

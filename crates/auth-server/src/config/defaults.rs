@@ -28,7 +28,7 @@ impl Default for ServerSettings {
 
 impl Default for LoggingSettings {
     fn default() -> Self {
-        Self { log_format: LogFormat::Pretty, log_level: "info".into() }
+        Self { log_format: LogFormat::Pretty, log_level: "info".into(), otlp_endpoint: String::new() }
     }
 }
 

@@ -1,7 +1,9 @@
-//! How log lines are written and which are kept.
+//! How log lines are written and which are kept, and where spans are
+//! exported as OpenTelemetry traces (off unless `otlp_endpoint` is set).
 
 use serde::Deserialize;
 use tracing_subscriber::EnvFilter;
+use url::Url;
 
 use super::ConfigError;
 
@@ -11,6 +13,9 @@ use super::ConfigError;
 pub struct LoggingSettings {
     pub log_format: LogFormat,
     pub log_level: String,
+    /// The OTLP/HTTP base URL of a collector, as `OTEL_EXPORTER_OTLP_ENDPOINT`
+    /// is written (spans go to `<url>/v1/traces`); empty: no traces.
+    pub otlp_endpoint: String,
 }
 
 /// How log lines are written.
@@ -29,6 +34,8 @@ pub struct LoggingConfig {
     pub format: LogFormat,
     /// A level or `tracing` directives, already checked to parse.
     pub level: String,
+    /// Where traces are exported; `None`: nowhere, and no exporter exists.
+    pub otlp_endpoint: Option<Url>,
 }
 
 impl LoggingSettings {
@@ -39,6 +46,28 @@ impl LoggingSettings {
                 format!("{e}; expected a level (error, warn, info, debug, trace) or directives"),
             )
         })?;
-        Ok(LoggingConfig { format: self.log_format, level: self.log_level.clone() })
+        let otlp_endpoint = match self.otlp_endpoint.as_str() {
+            "" => None,
+            text => Some(otlp_endpoint(text)?),
+        };
+        Ok(LoggingConfig { format: self.log_format, level: self.log_level.clone(), otlp_endpoint })
     }
+}
+
+/// An `http` or `https` base URL with a host, to which `/v1/traces` is appended.
+fn otlp_endpoint(text: &str) -> Result<Url, ConfigError> {
+    let refuse = |reason: &str| ConfigError::new("otlp_endpoint", reason);
+    let url = Url::parse(text).map_err(|e| refuse(&format!("not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
+        return Err(refuse("must be an http or https URL, such as http://127.0.0.1:4318"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(refuse("must not have a query or fragment: /v1/traces is appended to it"));
+    }
+    // A URL ends up in logs and process listings; a collector's credentials
+    // belong in OTEL_EXPORTER_OTLP_HEADERS, which the exporter reads.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refuse("must not carry credentials; set OTEL_EXPORTER_OTLP_HEADERS instead"));
+    }
+    Ok(url)
 }

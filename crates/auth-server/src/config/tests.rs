@@ -45,6 +45,14 @@ fn refusals_name_their_key() {
         ),
         ("database scheme", |r| r.database.database_url = "mysql://x/y".into(), "database_url"),
         ("log level", |r| r.logging.log_level = "loud[".into(), "log_level"),
+        ("otlp not a URL", |r| r.logging.otlp_endpoint = "collector:4318".into(), "otlp_endpoint"),
+        ("otlp scheme", |r| r.logging.otlp_endpoint = "grpc://127.0.0.1:4317".into(), "otlp_endpoint"),
+        ("otlp query", |r| r.logging.otlp_endpoint = "http://127.0.0.1:4318/?a=1".into(), "otlp_endpoint"),
+        (
+            "otlp credentials",
+            |r| r.logging.otlp_endpoint = "https://u:p@otel.example".into(),
+            "otlp_endpoint",
+        ),
         ("workers", |r| r.server.http_workers = 0, "http_workers"),
         (
             "shutdown timeout",
@@ -130,6 +138,18 @@ fn https_issuer_with_a_path_is_accepted() {
 }
 
 #[test]
+fn otlp_endpoint_is_off_when_empty_and_kept_when_a_url() {
+    assert_eq!(with(|_| {}).unwrap().logging.otlp_endpoint, None, "no traces by default");
+    for (text, kept) in [
+        ("http://127.0.0.1:4318", "http://127.0.0.1:4318/"),
+        ("https://otel.example/otlp/", "https://otel.example/otlp/"),
+    ] {
+        let config = with(|r| r.logging.otlp_endpoint = text.into()).unwrap();
+        assert_eq!(config.logging.otlp_endpoint.as_ref().map(url::Url::as_str), Some(kept), "{text}");
+    }
+}
+
+#[test]
 fn every_key_keeps_its_flat_name() {
     // These names are the file keys and, as AUTH_<KEY>, the variables of
     // existing deployments: a section may move a key, never rename it.
@@ -142,6 +162,7 @@ fn every_key_keeps_its_flat_name() {
         "data_dir",
         "log_format",
         "log_level",
+        "otlp_endpoint",
         "http_workers",
         "shutdown_timeout_secs",
         "db_pool_size",

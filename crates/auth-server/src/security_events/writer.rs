@@ -11,10 +11,7 @@ use super::Shared;
 /// that one insert stays short.
 pub(super) const BATCH: usize = 256;
 
-/// The longest a batch may take before it is given up (and logged).
-const BATCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// Writes for as long as the runtime runs. A failed batch is logged
+/// Writes for as long as the runtime runs, one batch at a time. A failed batch is logged
 /// and given up: the events' log lines are already written, and retrying
 /// against a database that is down would only grow the queue.
 pub(super) async fn run(strong: Arc<Shared>, table: Arc<dyn SecurityEventRepository>) {
@@ -36,15 +33,14 @@ pub(super) async fn run(strong: Arc<Shared>, table: Arc<dyn SecurityEventReposit
         }
         let events = batch.len();
         // Its own task, so that a panicking adapter costs one batch and not
-        // the writer; bounded in time, so that a stuck statement cannot hold
-        // `flush` (and a command's exit) for ever.
+        // the writer. Awaited to the end, however long: one append at a
+        // time holds at most one database connection, and a stuck one only
+        // fills the bounded queue (callers that wait, `flush`, time out).
         let table = table.clone();
-        let append = tokio::spawn(async move { table.append(&batch).await });
-        let failure = match tokio::time::timeout(BATCH_TIMEOUT, append).await {
-            Ok(Ok(Ok(()))) => None,
-            Ok(Ok(Err(error))) => Some(error.to_string()),
-            Ok(Err(panicked)) => Some(panicked.to_string()),
-            Err(_) => Some("timed out".to_owned()),
+        let failure = match tokio::spawn(async move { table.append(&batch).await }).await {
+            Ok(Ok(())) => None,
+            Ok(Err(error)) => Some(error.to_string()),
+            Err(panicked) => Some(panicked.to_string()),
         };
         if let Some(error) = failure {
             tracing::warn!(

@@ -2,3 +2,4 @@
 
 pub(crate) mod request_id;
 pub(crate) mod security_headers;
+pub(crate) mod trace_context;

@@ -9,10 +9,11 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, FromRequest, HttpMessage, HttpRequest};
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, web};
 use tracing::Instrument;
 
 use crate::observer::RequestObserver;
+use crate::state::AppState;
 
 /// The header that carries the id back to the caller.
 pub(crate) const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -49,7 +50,9 @@ impl FromRequest for RequestId {
 }
 
 /// Wraps each request in a span carrying its id, method and path (never the
-/// query string: later endpoints carry codes and state there), and logs its outcome.
+/// query string: later endpoints carry codes and state there), and logs its
+/// outcome. With [`AppState::trace_context`] set, the span continues the
+/// caller's trace (`traceparent`); the id stays ours either way.
 pub async fn assign(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -73,6 +76,12 @@ pub(crate) async fn assign_observed(
         method = %request.method(),
         path = %request.path(),
     );
+    // Before the span is first entered: only a span not yet started takes a parent.
+    if let Some(state) = request.app_data::<web::Data<AppState>>()
+        && let Some(trace_context) = &state.trace_context
+    {
+        trace_context.adopt(&span, request.headers());
+    }
     let outcome = next.call(request).instrument(span.clone()).await;
     let observe = |route: Option<&str>, status| {
         if let (Some(observer), Some(started)) = (&observer, started) {
@@ -95,4 +104,48 @@ pub(crate) async fn assign_observed(
     // borrows the template where `match_pattern` would build a `String`.
     observe(response.request().match_name(), response.status());
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use actix_web::http::header::HeaderMap;
+    use actix_web::middleware::from_fn;
+    use actix_web::{App, test};
+    use oauth_core::ports::MockReadinessProbe;
+
+    use super::*;
+    use crate::TraceContext;
+
+    /// Remembers the `traceparent` of every request it is asked to adopt.
+    #[derive(Default)]
+    struct Recorded(Mutex<Vec<Option<String>>>);
+
+    impl TraceContext for Recorded {
+        fn adopt(&self, _span: &tracing::Span, headers: &HeaderMap) {
+            let value = headers.get("traceparent").and_then(|v| v.to_str().ok()).map(str::to_owned);
+            self.0.lock().unwrap().push(value);
+        }
+    }
+
+    #[actix_web::test]
+    async fn the_trace_context_hook_sees_every_requests_headers() {
+        let recorded = Arc::new(Recorded::default());
+        let mut state = crate::state::testing::state(Arc::new(MockReadinessProbe::new()));
+        state.trace_context = Some(recorded.clone());
+        let app = test::init_service(
+            App::new().configure(crate::mount(web::Data::new(state))).wrap(from_fn(assign)),
+        )
+        .await;
+        let parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        for request in [
+            test::TestRequest::get().uri("/nowhere").insert_header(("traceparent", parent)),
+            test::TestRequest::get().uri("/nowhere"),
+        ] {
+            let response = test::call_service(&app, request.to_request()).await;
+            assert!(response.headers().contains_key(X_REQUEST_ID));
+        }
+        assert_eq!(*recorded.0.lock().unwrap(), [Some(parent.to_owned()), None]);
+    }
 }

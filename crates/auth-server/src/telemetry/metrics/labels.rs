@@ -38,7 +38,8 @@ pub enum LoginOutcome {
     Succeeded,
     /// Wrong password, unknown or disabled user.
     Failed,
-    /// Refused by the brute-force guard without checking the password.
+    /// A failed sign-in that locked an account or address (the refusals
+    /// while locked are logged as `login_throttled`, not counted).
     Locked,
 }
 

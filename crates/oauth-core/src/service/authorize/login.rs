@@ -124,6 +124,11 @@ impl AuthorizeService {
                 event = "login_throttled",
                 "login refused: another attempt on this account is in flight"
             );
+            // This refusal's charge is kept; when it reached the limit, it
+            // locked the account.
+            if charged.failures >= policy.account_limit {
+                self.record(SecurityEvent::new(EventKind::LoginLocked, now).address(source));
+            }
             return Ok(SignIn::Refused(LoginFailure::Throttled));
         }
         let checked = match self.check_password(username, password).await {
@@ -149,10 +154,13 @@ impl AuthorizeService {
                 let mut failed = SecurityEvent::new(EventKind::LoginFailed, now).address(source);
                 failed.user = account;
                 self.record(failed);
-                // SECURITY: the lock is recorded once, by the failure that
-                // reaches a limit; the refusals after it are only logged, so
-                // a locked-out guesser cannot add a stored row per request.
-                if charged.failures == policy.account_limit || from_address.failures == policy.ip_limit {
+                // SECURITY: the lock is recorded by the failure that reaches
+                // a limit; the refusals after it are refused before they are
+                // counted and only logged, so a locked-out guesser cannot add
+                // a stored row per request. `>=`: failures sent together may
+                // read a count past the limit, and a lock after an earlier
+                // one expired starts above it.
+                if charged.failures >= policy.account_limit || from_address.failures >= policy.ip_limit {
                     let mut locked = SecurityEvent::new(EventKind::LoginLocked, now).address(source);
                     locked.user = account;
                     self.record(locked);

@@ -25,10 +25,10 @@ impl RegistrationService {
     /// Replaces the registration of client `id` with `request`, checked
     /// whole against the template as a new registration would be (RFC 7592
     /// §2.2: omitted members are cleared, and nothing widens), with a new
-    /// access token. Updates from one address are charged to their own
-    /// quota of `per_address` an hour, as registrations are: each is a
-    /// stored security event, and a registration access token is no proof
-    /// of who holds it.
+    /// access token. Each client's updates are charged to a quota of
+    /// `per_address` a window, as registrations are per address: each is a
+    /// stored security event, and anyone may hold a registration in `open`
+    /// mode. Per client, so clients behind one address do not share it.
     pub async fn update(
         &self,
         id: &str,
@@ -60,7 +60,7 @@ impl RegistrationService {
         }
         let attempts = self.ports.attempts.as_ref();
         if let Some(retry_after_secs) =
-            charge(attempts, self.policy.per_address, "registration-update", address, now).await?
+            charge(attempts, self.policy.per_address, "registration-update", client.id.as_str(), now).await?
         {
             tracing::warn!(event = "registration_throttled", "registration update refused: over a quota");
             return Err(RegistrationFailure::Throttled { retry_after_secs });
