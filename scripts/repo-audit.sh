@@ -386,7 +386,7 @@ has_account_page() { has_route /account; }
 operations() { has_metrics && has_event_log && has_traces && has_account_page; }
 feature "Metrics, traces, security events, account page" \
   "$(yn operations) (all four; metrics: $(yn has_metrics), security events: $(yn has_event_log), traces: $(yn has_traces), /account: $(yn has_account_page))" \
-  "metrics_endpoint|security_event|traces|account" \
+  "metrics_endpoint|security_event|otlp_traces|account" \
   "$(yn test -f docs/OPERATIONS.md) (OPERATIONS.md), $(yn grep -q '^### Security events' docs/SECURITY.md) (SECURITY.md § Security events)"
 has_benches() { [[ -f scripts/bench.sh ]] && compgen -G "crates/*/benches/*.rs" >/dev/null; }
 feature "Benchmarks" "$(yn has_benches) (crates/*/benches, scripts/bench.sh)" "bench" \
