@@ -85,14 +85,30 @@ async fn a_stuck_table_costs_dropped_events_not_memory() {
     assert!(log.shared.lock().waiting.len() <= MAX_QUEUED);
 }
 
-/// A failed batch is given up: `flush` returns, the next batch is written.
-struct FailsOnce(InMemoryStore, AtomicUsize);
+/// How the first batch goes wrong.
+#[derive(Clone, Copy)]
+enum Fault {
+    Fails,
+    Panics,
+}
+
+/// A table whose first batch fails or panics; the rest reach `InMemoryStore`.
+struct FirstBatch(InMemoryStore, AtomicUsize, Fault);
+
+impl FirstBatch {
+    fn new(fault: Fault) -> Self {
+        Self(InMemoryStore::default(), AtomicUsize::new(0), fault)
+    }
+}
 
 #[async_trait::async_trait]
-impl SecurityEventRepository for FailsOnce {
+impl SecurityEventRepository for FirstBatch {
     async fn append(&self, events: &[SecurityEvent]) -> Result<(), oauth_core::RepoError> {
         if self.1.fetch_add(1, Ordering::Relaxed) == 0 {
-            return Err(oauth_core::RepoError::Unavailable("down".into()));
+            match self.2 {
+                Fault::Fails => return Err(oauth_core::RepoError::Unavailable("down".into())),
+                Fault::Panics => panic!("the first batch panics"),
+            }
         }
         self.0.append(events).await
     }
@@ -112,9 +128,10 @@ impl SecurityEventRepository for FailsOnce {
     }
 }
 
+/// A failed batch is given up: `flush` returns, the next batch is written.
 #[tokio::test]
 async fn a_failed_batch_is_given_up_and_the_next_is_written() {
-    let table = Arc::new(FailsOnce(InMemoryStore::default(), AtomicUsize::new(0)));
+    let table = Arc::new(FirstBatch::new(Fault::Fails));
     let log = SecurityEventLog::start(table.clone());
     log.record(event(EventKind::LoginFailed, 0));
     log.flush().await;
@@ -142,34 +159,10 @@ async fn a_flood_of_failed_sign_ins_leaves_room_for_other_events() {
     assert!(queue.waiting.iter().any(|e| e.kind == EventKind::CodeReplayed));
 }
 
-/// A table adapter that panics: the batch is given up, the writer lives on.
-struct Panics(InMemoryStore, AtomicUsize);
-
-#[async_trait::async_trait]
-impl SecurityEventRepository for Panics {
-    async fn append(&self, events: &[SecurityEvent]) -> Result<(), oauth_core::RepoError> {
-        assert!(self.1.fetch_add(1, Ordering::Relaxed) > 0, "the first batch panics");
-        self.0.append(events).await
-    }
-    async fn list(
-        &self,
-        filter: &EventFilter,
-        limit: u32,
-    ) -> Result<Vec<SecurityEvent>, oauth_core::RepoError> {
-        self.0.list(filter, limit).await
-    }
-    async fn purge_before(
-        &self,
-        before: time::OffsetDateTime,
-        limit: u32,
-    ) -> Result<u64, oauth_core::RepoError> {
-        self.0.purge_before(before, limit).await
-    }
-}
-
+/// A panicking table adapter: the batch is given up, the writer lives on.
 #[tokio::test]
 async fn a_panicking_table_costs_one_batch_not_the_writer() {
-    let table = Arc::new(Panics(InMemoryStore::default(), AtomicUsize::new(0)));
+    let table = Arc::new(FirstBatch::new(Fault::Panics));
     let log = SecurityEventLog::start(table.clone());
     log.record(event(EventKind::LoginFailed, 0));
     log.flush().await;

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::client::{Client, ClientType, GrantType};
+use crate::client::{Client, ClientId, ClientType, GrantType};
 use crate::code::{CodeDigest, Consumed};
 use crate::error::OAuthError;
 use crate::pkce::CodeVerifier;
@@ -177,14 +177,7 @@ impl GrantHandler for AuthorizationCodeGrant {
             let families = self.ports.refresh.revoke_for_code(&digest, now).await?;
             self.ports.revoked.revoke(&minted.jti, now + self.minter.longest_access_token_lifetime()).await?;
             if families > 0 {
-                let audit = &self.ports.audit;
-                audit.record(
-                    audit
-                        .event(EventKind::RefreshFamilyRevoked)
-                        .user(code.user_id)
-                        .client(&code.client_id)
-                        .revoked(RevocationReason::Reuse, families),
-                );
+                self.record_reuse(EventKind::RefreshFamilyRevoked, code.user_id, &code.client_id, families);
             }
         }
         Ok(minted.response)
@@ -221,15 +214,16 @@ impl AuthorizationCodeGrant {
             // Listed until the latest moment the token can expire.
             self.ports.revoked.revoke(&jti, now + self.minter.longest_access_token_lifetime()).await?;
         }
-        let audit = &self.ports.audit;
-        audit.record(
-            audit
-                .event(EventKind::CodeReplayed)
-                .user(spent.user_id)
-                .client(&spent.client_id)
-                .revoked(RevocationReason::Reuse, revoked),
-        );
+        self.record_reuse(EventKind::CodeReplayed, spent.user_id, &spent.client_id, revoked);
         Ok(())
+    }
+
+    /// Records `kind` for a code's user and client: `families` revoked
+    /// because the code was used twice.
+    fn record_reuse(&self, kind: EventKind, user: crate::user::UserId, client: &ClientId, families: u64) {
+        let audit = &self.ports.audit;
+        let event = audit.event(kind).user(user).client(client);
+        audit.record(event.revoked(RevocationReason::Reuse, families));
     }
 }
 
