@@ -20,6 +20,7 @@ pub mod digest;
 pub mod discovery;
 pub mod dpop;
 pub mod error;
+pub mod granted_app;
 pub mod metadata_document;
 pub mod one_time_id;
 pub mod origin;

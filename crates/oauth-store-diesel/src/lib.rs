@@ -17,6 +17,7 @@ mod error;
 mod fixed_statement;
 mod flow_writes;
 mod grant_store;
+mod granted_apps;
 mod login_attempts;
 mod migrations;
 mod one_time_ids;

@@ -12,6 +12,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    app_revocations (user_id, client_id) {
+        user_id -> Text,
+        client_id -> Text,
+        revoked_at -> BigInt,
+    }
+}
+
+diesel::table! {
     one_time_ids (digest) {
         digest -> Text,
         expires_at -> BigInt,

@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 use crate::connection::AnyConnection;
 use crate::convert::{corrupt, expect_one, from_epoch};
 use crate::error::repo_error;
+use crate::fixed_statement::{Bind, Fixed, FixedSql};
 use crate::schema::{pending_authorizations, sessions};
 use crate::store::DieselStore;
 
@@ -119,6 +120,19 @@ fn find_pending(
         .map_err(repo_error)?
         .map(PendingRow::into_pending)
         .transpose()
+}
+
+/// The authorizations pending in user `?`'s sessions other than `?`.
+struct DeletePendingOfOthers;
+impl FixedSql for DeletePendingOfOthers {
+    const SQL: &'static str = "DELETE FROM pending_authorizations WHERE session_id IN \
+        (SELECT id FROM sessions WHERE user_id = ? AND id <> ?)";
+}
+
+/// User `?`'s sessions other than `?`.
+struct DeleteOthers;
+impl FixedSql for DeleteOthers {
+    const SQL: &'static str = "DELETE FROM sessions WHERE user_id = ? AND id <> ?";
 }
 
 #[async_trait::async_trait]
@@ -288,6 +302,51 @@ impl SessionRepository for DieselStore {
                 .execute(c)?;
                 Ok(removed as u64)
             })
+            .map_err(repo_error)
+        })
+        .await
+    }
+
+    async fn signed_in_sessions(
+        &self,
+        user: UserId,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Session>, RepoError> {
+        let (user, now, limit) = (user.to_string(), now.unix_timestamp(), i64::from(limit));
+        self.run(move |c| {
+            sessions::table
+                .filter(sessions::user_id.eq(user))
+                .filter(sessions::expires_at.gt(now))
+                .order((sessions::auth_time.desc(), sessions::id))
+                .limit(limit)
+                .select((
+                    sessions::id,
+                    sessions::digest,
+                    sessions::user_id,
+                    sessions::auth_time,
+                    sessions::created_at,
+                    sessions::expires_at,
+                ))
+                .load::<SessionRow>(c)
+                .map_err(repo_error)?
+                .into_iter()
+                .map(SessionRow::into_session)
+                .collect()
+        })
+        .await
+    }
+
+    async fn end_other_sessions(&self, user: UserId, keep: SessionId) -> Result<u64, RepoError> {
+        let (user, keep) = (user.to_string(), keep.to_string());
+        self.run(move |c| {
+            // Writes only, so SQLite takes its write lock at the first one.
+            c.transaction(|c| {
+                let binds = || vec![Bind::Text(user.clone()), Bind::Text(keep.clone())];
+                Fixed::<DeletePendingOfOthers>::new(binds()).execute(c)?;
+                Fixed::<DeleteOthers>::new(binds()).execute(c)
+            })
+            .map(|ended| ended as u64)
             .map_err(repo_error)
         })
         .await

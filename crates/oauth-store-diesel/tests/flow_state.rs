@@ -22,6 +22,8 @@ backend_contract_tests! {
     security_events (4): sqlite_meets_the_security_event_contract, postgres_meets_the_security_event_contract;
     one_time_ids (4): sqlite_meets_the_one_time_id_contract, postgres_meets_the_one_time_id_contract;
     sessions (2): sqlite_meets_the_session_contract, postgres_meets_the_session_contract;
+    account_sessions (2): sqlite_meets_the_account_session_contract, postgres_meets_the_account_session_contract;
+    granted_apps (2): sqlite_meets_the_granted_app_contract, postgres_meets_the_granted_app_contract;
     login_attempts (2): sqlite_meets_the_login_attempt_contract, postgres_meets_the_login_attempt_contract;
     refresh_tokens (4): sqlite_meets_the_refresh_token_contract, postgres_meets_the_refresh_token_contract;
     revoked_tokens (4): sqlite_meets_the_revoked_token_contract, postgres_meets_the_revoked_token_contract;

@@ -12,6 +12,7 @@ mod consents;
 mod device_authorizations;
 mod dpop_proofs;
 mod grant_store;
+mod granted_apps;
 mod key_material;
 mod key_set;
 mod login_attempts;
@@ -46,6 +47,7 @@ pub use dpop_proofs::{DpopNonces, DpopProofVerifier, ProofRefused};
 #[cfg(any(test, feature = "test-support"))]
 pub(crate) use grant_store::in_steps;
 pub use grant_store::{GrantStore, GrantStoreInSteps, Issued, Redemption, RefreshState};
+pub use granted_apps::GrantedAppRepository;
 pub use key_material::{
     GeneratedKey, KeyMaterial, KeyMaterialError, KeyToOpen, OpenedKey, OpenedMaterial, TokenClaims,
     TokenHeader,

@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 use crate::error::RepoError;
 use crate::pending::{PendingAuthorization, PendingDigest};
 use crate::session::{Login, Session, SessionDigest, SessionId};
+use crate::user::UserId;
 
 /// Persistence of sessions and pending authorizations.
 ///
@@ -20,7 +21,11 @@ use crate::session::{Login, Session, SessionDigest, SessionId};
 ///   authorizations, deleting the oldest (`created_at`) first, and touches no
 ///   other session's;
 /// - `purge_expired` deletes at most `limit` expired sessions and expired
-///   pending authorizations, and nothing live.
+///   pending authorizations, and nothing live;
+/// - `signed_in_sessions` lists the user's live sessions, newest sign-in
+///   first, at most `limit`, never another user's;
+/// - `end_other_sessions` deletes every session of the user but `keep`
+///   (with their pending authorizations), and no one else's.
 #[cfg_attr(any(test, feature = "test-support"), mockall::automock)]
 #[async_trait::async_trait]
 pub trait SessionRepository: Send + Sync {
@@ -58,4 +63,14 @@ pub trait SessionRepository: Send + Sync {
     /// Deletes up to `limit` expired sessions and as many expired pending
     /// authorizations; returns how many rows went.
     async fn purge_expired(&self, now: OffsetDateTime, limit: u32) -> Result<u64, RepoError>;
+    /// The live sessions `user` is signed in to at `now`, newest sign-in
+    /// first, at most `limit`.
+    async fn signed_in_sessions(
+        &self,
+        user: UserId,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Session>, RepoError>;
+    /// Ends every session of `user` except `keep`; returns how many ended.
+    async fn end_other_sessions(&self, user: UserId, keep: SessionId) -> Result<u64, RepoError>;
 }

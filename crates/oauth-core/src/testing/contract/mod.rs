@@ -1,6 +1,7 @@
 //! Port contract suites: the promises in each port's documentation, as async
 //! test functions that every adapter (in-memory, SQLite, PostgreSQL) runs.
 
+pub mod account_sessions;
 pub mod client_registrations;
 pub mod clients;
 pub mod codes;
@@ -8,6 +9,7 @@ pub mod consents;
 pub mod device_authorizations;
 pub mod document_clients;
 pub mod grant_store;
+pub mod granted_apps;
 pub mod login_attempts;
 pub mod one_time_ids;
 pub mod pushed_requests;

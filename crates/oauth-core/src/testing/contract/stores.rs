@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use crate::ports::{
     ClientRegistrationRepository, ClientRepository, CodeRepository, ConsentRepository,
-    DeviceAuthorizationRepository, GrantStore, LoginAttemptRepository, OneTimeIdRepository,
-    PushedRequestRepository, RefreshTokenRepository, RegistrationTokenRepository, ResourceRepository,
-    RevokedTokenRepository, SecurityEventRepository, SessionRepository, SessionViews, SigningKeyRepository,
-    UserRepository,
+    DeviceAuthorizationRepository, GrantStore, GrantedAppRepository, LoginAttemptRepository,
+    OneTimeIdRepository, PushedRequestRepository, RefreshTokenRepository, RegistrationTokenRepository,
+    ResourceRepository, RevokedTokenRepository, SecurityEventRepository, SessionRepository, SessionViews,
+    SigningKeyRepository, UserRepository,
 };
 use crate::testing::InMemoryStore;
 
@@ -52,6 +52,8 @@ pub struct ContractStores {
     pub device_authorizations: Arc<dyn DeviceAuthorizationRepository>,
     /// The security event table.
     pub security_events: Arc<dyn SecurityEventRepository>,
+    /// The account page's apps.
+    pub granted_apps: Arc<dyn GrantedAppRepository>,
 }
 
 impl ContractStores {
@@ -76,6 +78,7 @@ impl ContractStores {
             + OneTimeIdRepository
             + DeviceAuthorizationRepository
             + SecurityEventRepository
+            + GrantedAppRepository
             + 'static,
     {
         Self {
@@ -96,7 +99,8 @@ impl ContractStores {
             pushed_requests: store.clone(),
             one_time_ids: store.clone(),
             device_authorizations: store.clone(),
-            security_events: store,
+            security_events: store.clone(),
+            granted_apps: store,
         }
     }
 

@@ -23,9 +23,12 @@ impl ConsentRepository for InMemoryStore {
         user: UserId,
         client: &ClientId,
         scopes: &BTreeSet<ScopeName>,
-        _now: OffsetDateTime,
+        now: OffsetDateTime,
     ) -> Result<(), RepoError> {
-        self.with(|t| t.consents.entry((user, client.clone())).or_default().extend(scopes.iter().cloned()));
+        self.with(|t| {
+            t.consents.entry((user, client.clone())).or_default().extend(scopes.iter().cloned());
+            t.consent_times.insert((user, client.clone()), now);
+        });
         Ok(())
     }
 
@@ -54,6 +57,7 @@ impl ConsentRepository for InMemoryStore {
         self.with(|t| {
             t.consents.remove(&(user, client.clone()));
             t.resource_consents.remove(&(user, client.clone()));
+            t.consent_times.remove(&(user, client.clone()));
         });
         Ok(())
     }

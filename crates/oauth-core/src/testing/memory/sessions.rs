@@ -9,6 +9,7 @@ use crate::error::RepoError;
 use crate::pending::{PendingAuthorization, PendingDigest};
 use crate::ports::SessionRepository;
 use crate::session::{Login, Session, SessionDigest, SessionId};
+use crate::user::UserId;
 
 #[async_trait::async_trait]
 impl SessionRepository for InMemoryStore {
@@ -110,5 +111,31 @@ impl SessionRepository for InMemoryStore {
             purge(&mut t.pending, limit, |p| p.expires_at <= now);
             Ok((dead.len() + before - t.pending.len()) as u64)
         })
+    }
+
+    async fn signed_in_sessions(
+        &self,
+        user: UserId,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Session>, RepoError> {
+        Ok(self.with(|t| {
+            let mut mine: Vec<Session> = t
+                .sessions
+                .values()
+                .filter(|s| s.login.is_some_and(|login| login.user_id == user) && s.is_live_at(now))
+                .cloned()
+                .collect();
+            mine.sort_by_key(|s| std::cmp::Reverse(s.login.map(|login| login.auth_time)));
+            mine.truncate(limit as usize);
+            mine
+        }))
+    }
+
+    async fn end_other_sessions(&self, user: UserId, keep: SessionId) -> Result<u64, RepoError> {
+        Ok(self.with(|t| {
+            t.end_sessions(|s| s.id != keep && s.login.is_some_and(|login| login.user_id == user)).len()
+                as u64
+        }))
     }
 }

@@ -36,6 +36,10 @@ pub(super) struct Tables {
     pub(super) code_access_tokens: BTreeMap<CodeDigest, String>,
     pub(super) consents: BTreeMap<(UserId, ClientId), BTreeSet<ScopeName>>,
     pub(super) resource_consents: BTreeMap<(UserId, ClientId), BTreeSet<ResourceUri>>,
+    /// When each consent last changed.
+    pub(super) consent_times: BTreeMap<(UserId, ClientId), OffsetDateTime>,
+    /// When each user last revoked each app (`GrantedAppRepository`).
+    pub(super) app_revocations: BTreeMap<(UserId, ClientId), OffsetDateTime>,
     pub(super) sessions: BTreeMap<SessionId, Session>,
     pub(super) pending: BTreeMap<PendingDigest, PendingAuthorization>,
     pub(super) attempts: BTreeMap<ThrottleKey, FailureCount>,
@@ -83,6 +87,8 @@ impl Tables {
         self.device_authorizations.retain(|_, d| &d.client_id != id);
         self.consents.retain(|(_, client), _| client != id);
         self.resource_consents.retain(|(_, client), _| client != id);
+        self.consent_times.retain(|(_, client), _| client != id);
+        self.app_revocations.retain(|(_, client), _| client != id);
         self.pending.retain(|_, p| &p.client_id != id);
         self.codes.retain(|_, c| &c.code.client_id != id);
         let families: BTreeSet<RefreshFamilyId> =
