@@ -41,6 +41,8 @@ pub enum RevocationReason {
     PasswordChange,
     /// The user was disabled.
     AccountDisabled,
+    /// The user revoked the app on the account page.
+    UserRevoked,
 }
 
 /// Who changed a client's registration.

@@ -66,5 +66,6 @@ pub fn reason_name(reason: RevocationReason) -> &'static str {
         RevocationReason::Logout => "logout",
         RevocationReason::PasswordChange => "password_change",
         RevocationReason::AccountDisabled => "account_disabled",
+        RevocationReason::UserRevoked => "user_revoked",
     }
 }

@@ -56,6 +56,9 @@ event_kinds! {
     LoginLocked = "login_locked", stored: true;
     /// A user approved a client's access.
     ConsentGranted = "consent_granted", stored: true;
+    /// A user revoked a client's access on the account page: its consent,
+    /// its refresh families and its live access tokens.
+    ConsentRevoked = "consent_revoked", stored: true;
     /// An authorization code was issued.
     CodeIssued = "code_issued", stored: true;
     /// A spent authorization code was presented again; its tokens were revoked.

@@ -35,6 +35,11 @@ impl Audit {
         SecurityEvent::new(kind, self.clock.now())
     }
 
+    /// Now, by the injected clock.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+
     /// Hands `event` to the sink.
     pub fn record(&self, event: SecurityEvent) {
         self.sink.record(event);

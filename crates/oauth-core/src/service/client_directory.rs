@@ -116,6 +116,13 @@ impl ClientDirectory {
         }))
     }
 
+    /// The client as stored, never fetched nor cached: for a page that only
+    /// names it (the account page), where a metadata document's host must
+    /// not learn who looks.
+    pub async fn find_stored(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {
+        self.store.find(id).await
+    }
+
     /// Every client, ordered by name, from the store.
     pub async fn list(&self) -> Result<Vec<Client>, RepoError> {
         self.store.list().await

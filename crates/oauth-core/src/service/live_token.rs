@@ -7,7 +7,8 @@ use std::sync::Arc;
 use crate::client::{Client, ClientId};
 use crate::error::{OAuthError, RepoError};
 use crate::ports::{
-    Clock, RefreshTokenRepository, RevokedTokenRepository, TokenVerifier, UserRepository, VerifyError,
+    Clock, GrantedAppRepository, RefreshTokenRepository, RevokedTokenRepository, TokenVerifier,
+    UserRepository, VerifyError,
 };
 use crate::refresh::RefreshFamilyId;
 use crate::service::client_authentication::TokenFailure;
@@ -39,6 +40,9 @@ pub struct LiveTokenPorts {
     pub revoked: Arc<dyn RevokedTokenRepository>,
     /// Refresh families: a token of a revoked family is dead.
     pub refresh: Arc<dyn RefreshTokenRepository>,
+    /// Apps revoked by their user: a token without a family dies by the
+    /// revocation's time.
+    pub apps: Arc<dyn GrantedAppRepository>,
     /// A disabled client's tokens are dead.
     pub clients: ClientDirectory,
     /// A disabled or signed-out user's tokens are dead.
@@ -142,6 +146,16 @@ impl LiveTokens {
             // the login, not by `iat`, so a token minted while the sign-out
             // committed dies too.
             if !claims.auth_time.is_some_and(|at| user.login_at_is_current(at)) {
+                return Ok(None);
+            }
+            // The user revoked the app on the account page. A token with a
+            // family died with it; one without dies by its `iat`, at or
+            // before the revocation (whole seconds: a token of that second
+            // goes too).
+            if claims.family.is_none()
+                && let Some(revoked_at) = self.ports.apps.app_revoked_at(user.id, &client.id).await?
+                && claims.iat <= revoked_at.unix_timestamp()
+            {
                 return Ok(None);
             }
             Some(user)

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use crate::ports::{
     ClientRegistrationRepository, ClientRepository, Clock, CodeRepository, DeviceAuthorizationRepository,
-    DiscardEvents, GrantStore, LoginAttemptRepository, RandomSource, RefreshTokenRepository,
-    ResourceRepository, RevokedTokenRepository, SecurityEventSink, TokenSigner, TokenVerifier,
-    UserRepository,
+    DiscardEvents, GrantStore, GrantedAppRepository, LoginAttemptRepository, RandomSource,
+    RefreshTokenRepository, ResourceRepository, RevokedTokenRepository, SecurityEventSink, TokenSigner,
+    TokenVerifier, UserRepository,
 };
 use crate::scope::ScopeCatalog;
 use crate::service::audit::Audit;
@@ -47,6 +47,9 @@ pub struct TokenEndpointPorts {
     pub grants: Arc<dyn GrantStore>,
     /// Revoked access-token ids.
     pub revoked: Arc<dyn RevokedTokenRepository>,
+    /// When a user revoked an app on the account page: its access tokens
+    /// from before are dead.
+    pub apps: Arc<dyn GrantedAppRepository>,
     /// Failure counters of client authentication.
     pub attempts: Arc<dyn LoginAttemptRepository>,
     /// Signs access and ID tokens.
@@ -93,9 +96,11 @@ impl TokenEndpointPorts {
             + ResourceRepository
             + ClientRegistrationRepository
             + DeviceAuthorizationRepository
+            + GrantedAppRepository
             + 'static,
     {
         Self {
+            apps: store.clone(),
             registrations: Some(store.clone()),
             devices: Some(store.clone()),
             dpop: None,
@@ -188,6 +193,7 @@ impl TokenEndpoints {
             verifier: p.verifier.clone(),
             revoked: p.revoked.clone(),
             refresh: p.refresh.clone(),
+            apps: p.apps.clone(),
             clients: p.clients.clone(),
             users: p.users.clone(),
             targets: p.targets.clone(),

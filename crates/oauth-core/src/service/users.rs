@@ -196,12 +196,9 @@ impl UserService {
     pub async fn set_password(&self, email: &str, password: SecretString) -> Result<(), UserError> {
         let password = Password::new(password)?;
         let user = self.find(email).await?;
-        let hash = self.hasher.hash(&password).await?;
-        self.users.set_password_hash(user.id, &hash, self.clock.now()).await?;
-        self.audit.record(self.audit.event(EventKind::PasswordSet).user(user.id));
-        // A changed password is often a response to a stolen one (ASVS 3.3.3):
-        // whoever signed in with the old one is signed out.
-        self.sign_out_user(&user, RevocationReason::PasswordChange).await?;
+        let accounts =
+            Accounts { users: self.users.as_ref(), hasher: self.hasher.as_ref(), audit: &self.audit };
+        accounts.replace_password(&user, &password).await?;
         Ok(())
     }
 
@@ -216,7 +213,49 @@ impl UserService {
     }
 
     async fn sign_out_user(&self, user: &User, reason: RevocationReason) -> Result<SignedOut, UserError> {
-        let ended = self.users.sign_out_everywhere(user.id, self.clock.now()).await?;
+        let accounts =
+            Accounts { users: self.users.as_ref(), hasher: self.hasher.as_ref(), audit: &self.audit };
+        accounts.sign_out_user(user, reason).await
+    }
+
+    /// Whether `candidate` is this user's password. Checks the hash only; the
+    /// sign-in flow adds the disabled check and its anti-enumeration rules.
+    pub async fn password_matches(&self, user: &User, candidate: &SecretString) -> Result<bool, UserError> {
+        Ok(self.hasher.verify(candidate, &user.password_hash).await?)
+    }
+}
+
+/// The account changes an operator's command and the user's own account
+/// page share, so both record the same events and end the same sessions.
+pub(crate) struct Accounts<'a> {
+    pub(crate) users: &'a dyn UserRepository,
+    pub(crate) hasher: &'a dyn PasswordHasher,
+    pub(crate) audit: &'a Audit,
+}
+
+impl Accounts<'_> {
+    /// Replaces the user's password and signs out everyone who signed in
+    /// with the old one.
+    pub(crate) async fn replace_password(
+        &self,
+        user: &User,
+        password: &Password,
+    ) -> Result<SignedOut, UserError> {
+        let hash = self.hasher.hash(password).await?;
+        self.users.set_password_hash(user.id, &hash, self.audit.now()).await?;
+        self.audit.record(self.audit.event(EventKind::PasswordSet).user(user.id));
+        // A changed password is often a response to a stolen one (ASVS 3.3.3):
+        // whoever signed in with the old one is signed out.
+        self.sign_out_user(user, RevocationReason::PasswordChange).await
+    }
+
+    /// Ends every session of the user and revokes every refresh family.
+    pub(crate) async fn sign_out_user(
+        &self,
+        user: &User,
+        reason: RevocationReason,
+    ) -> Result<SignedOut, UserError> {
+        let ended = self.users.sign_out_everywhere(user.id, self.audit.now()).await?;
         tracing::info!(
             event = "user_signed_out",
             user_id = %user.id,
@@ -230,12 +269,6 @@ impl UserService {
             self.audit.record(revoked.revoked(reason, ended.families));
         }
         Ok(ended)
-    }
-
-    /// Whether `candidate` is this user's password. Checks the hash only; the
-    /// sign-in flow adds the disabled check and its anti-enumeration rules.
-    pub async fn password_matches(&self, user: &User, candidate: &SecretString) -> Result<bool, UserError> {
-        Ok(self.hasher.verify(candidate, &user.password_hash).await?)
     }
 }
 

@@ -248,7 +248,7 @@ impl AuthorizeService {
     }
 
     /// The session's user, if signed in and still active.
-    async fn session_user(
+    pub(super) async fn session_user(
         &self,
         session: &Session,
     ) -> Result<Option<(crate::session::Login, User)>, PageError> {

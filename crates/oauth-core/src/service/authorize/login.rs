@@ -98,6 +98,37 @@ impl AuthorizeService {
         address: &str,
         client_id: &str,
     ) -> Result<SignIn, PageError> {
+        let user = match self.check_credentials(username, password, address).await? {
+            Credentials::Accepted(user) => user,
+            Credentials::Refused(failure) => return Ok(SignIn::Refused(failure)),
+        };
+        let now = self.now();
+        // SECURITY: a new secret at every login (ASVS 3.3.1): a cookie planted
+        // before the login (session fixation) no longer finds the session.
+        let secret = SessionSecret::generate(self.ports.random.as_ref())?;
+        let login = Login { user_id: user.id, auth_time: now };
+        let expires_at = now + self.policy.sessions.authenticated;
+        match self.ports.sessions.renew(session.id, &secret.digest(), &login, expires_at).await {
+            Ok(()) => {}
+            // The session ended meanwhile (a logout in another tab): start again.
+            Err(crate::error::RepoError::NotFound) => return Err(self.start_again(client_id).await),
+            Err(other) => return Err(other.into()),
+        }
+        let source = address.parse().ok();
+        self.record(SecurityEvent::new(EventKind::LoginSucceeded, now).user(user.id).address(source));
+        Ok(SignIn::Done { secret, user: Box::new(user), login })
+    }
+
+    /// Checks a username and password behind the brute-force guard: the
+    /// account (from this address) and the address are counted, and one
+    /// answer serves every bad credential. Used by every sign-in and by the
+    /// account page's password change, so guessing costs the same there.
+    pub(super) async fn check_credentials(
+        &self,
+        username: &str,
+        password: &SecretString,
+        address: &str,
+    ) -> Result<Credentials, PageError> {
         let now = self.now();
         let policy = self.policy.throttle;
         // SECURITY: the account is locked only for the address its failures
@@ -112,7 +143,7 @@ impl AuthorizeService {
         // counted, so hammering cannot extend a lockout for ever.
         let Some(seen) = self.unthrottled(&counters).await? else {
             tracing::warn!(event = "login_throttled", "login refused: too many failures");
-            return Ok(SignIn::Refused(LoginFailure::Throttled));
+            return Ok(Credentials::Refused(LoginFailure::Throttled));
         };
         // SECURITY: the account (from this address) is charged before the slow
         // verification, so parallel guesses cannot all pass the read above; a
@@ -129,7 +160,7 @@ impl AuthorizeService {
             if charged.failures >= policy.account_limit {
                 self.record(SecurityEvent::new(EventKind::LoginLocked, now).address(source));
             }
-            return Ok(SignIn::Refused(LoginFailure::Throttled));
+            return Ok(Credentials::Refused(LoginFailure::Throttled));
         }
         let checked = match self.check_password(username, password).await {
             Ok(checked) => checked,
@@ -165,23 +196,11 @@ impl AuthorizeService {
                     locked.user = account;
                     self.record(locked);
                 }
-                return Ok(SignIn::Refused(LoginFailure::InvalidCredentials));
+                return Ok(Credentials::Refused(LoginFailure::InvalidCredentials));
             }
         };
         self.ports.attempts.clear(&account).await?;
-        // SECURITY: a new secret at every login (ASVS 3.3.1): a cookie planted
-        // before the login (session fixation) no longer finds the session.
-        let secret = SessionSecret::generate(self.ports.random.as_ref())?;
-        let login = Login { user_id: user.id, auth_time: now };
-        let expires_at = now + self.policy.sessions.authenticated;
-        match self.ports.sessions.renew(session.id, &secret.digest(), &login, expires_at).await {
-            Ok(()) => {}
-            // The session ended meanwhile (a logout in another tab): start again.
-            Err(crate::error::RepoError::NotFound) => return Err(self.start_again(client_id).await),
-            Err(other) => return Err(other.into()),
-        }
-        self.record(SecurityEvent::new(EventKind::LoginSucceeded, now).user(user.id).address(source));
-        Ok(SignIn::Done { secret, user: Box::new(user), login })
+        Ok(Credentials::Accepted(user))
     }
 
     /// `None` when a counter is locked; else the current count of the first,
@@ -230,6 +249,14 @@ impl AuthorizeService {
 enum PasswordCheck {
     Accepted(User),
     Refused { account: Option<crate::user::UserId> },
+}
+
+/// What a credential check found.
+pub(super) enum Credentials {
+    /// The password is the user's, and the guard let the attempt through.
+    Accepted(User),
+    /// Refused, with one message for every bad credential.
+    Refused(LoginFailure),
 }
 
 /// What a sign-in attempt did.

@@ -4,6 +4,8 @@
 //! HTTP. The rules each step applies are in docs/SECURITY.md § Authorization
 //! endpoint.
 
+mod account;
+mod account_password;
 mod begin;
 mod consent;
 mod device;
@@ -35,6 +37,11 @@ use crate::session::{
 use crate::throttle::{AuthorizeQuota, ThrottlePolicy};
 use crate::user::User;
 
+pub use account::{
+    AccountForm, AccountLoginPage, AccountNotice, AccountPage, AccountView, AppLine, PasswordFailure,
+    SessionLine,
+};
+pub use account_password::PasswordChange;
 pub use device::{
     CodeFailure, DEVICE_CODE_GUESSES_PER_ADDRESS, DEVICE_CODE_GUESSES_TOTAL, DeviceCodePage,
     DeviceConsentPage, DeviceForm, DeviceLoginPage, DeviceStep,

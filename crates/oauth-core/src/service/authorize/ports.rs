@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use crate::ports::{
     ClientRepository, Clock, CodeRepository, ConsentRepository, DeviceAuthorizationRepository, DiscardEvents,
-    LoginAttemptRepository, PasswordHasher, PushedRequestRepository, RandomSource, ResourceRepository,
-    SecurityEventSink, SessionRepository, SessionViews, UserRepository,
+    GrantedAppRepository, LoginAttemptRepository, PasswordHasher, PushedRequestRepository, RandomSource,
+    ResourceRepository, SecurityEventSink, SessionRepository, SessionViews, UserRepository,
 };
 use crate::service::client_directory::ClientDirectory;
 use crate::service::resource_targets::ResourceTargets;
@@ -22,6 +22,8 @@ pub struct AuthorizePorts {
     pub codes: Arc<dyn CodeRepository>,
     /// Remembered consent.
     pub consents: Arc<dyn ConsentRepository>,
+    /// The apps a user granted, as the account page lists and revokes them.
+    pub apps: Arc<dyn GrantedAppRepository>,
     /// Browser sessions and parked requests.
     pub sessions: Arc<dyn SessionRepository>,
     /// A session with its user and their consent, read at once on every
@@ -67,6 +69,7 @@ impl AuthorizePorts {
             + ResourceRepository
             + PushedRequestRepository
             + DeviceAuthorizationRepository
+            + GrantedAppRepository
             + 'static,
     {
         Self {
@@ -78,6 +81,7 @@ impl AuthorizePorts {
             users: store.clone(),
             codes: store.clone(),
             consents: store.clone(),
+            apps: store.clone(),
             sessions: store.clone(),
             views: store.clone(),
             attempts: store.clone(),

@@ -143,6 +143,7 @@ async fn counted() -> (Endpoints, Arc<Counting>) {
         refresh: store.clone(),
         grants: store.clone(),
         revoked: store.clone(),
+        apps: store.clone(),
         attempts: counting.clone(),
         signer: signer.clone(),
         verifier: signer,
