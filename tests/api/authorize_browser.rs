@@ -193,3 +193,33 @@ async fn a_real_browser_connects_a_device_from_its_complete_uri() {
     let granted = crate::support::token::token(&app, &fields, None).await;
     assert_eq!(granted.status, reqwest::StatusCode::OK, "{}", granted.body);
 }
+
+/// The account page in a real browser: the user signs in at `/account`,
+/// finds the app they allowed, revokes it, and the page says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_browser_revokes_an_app_on_the_account_page() {
+    if !browser_available() {
+        return;
+    }
+    let app = spawn_app().await;
+    let seed = seed_with(&app, |_| {}).await;
+    // The user allowed the app once, elsewhere.
+    crate::support::browser::Browser::approved(&app, &seed).await;
+    let (_driver, driver_port) = start_driver();
+    let browser = headless(driver_port).await;
+
+    browser.goto(&format!("{}/account", app.address)).await.unwrap();
+    browser.find(Locator::Css("input[name=username]")).await.unwrap().send_keys(EMAIL).await.unwrap();
+    browser.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    browser.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    let listed = browser.wait().for_element(Locator::Css("#apps .app-name")).await.unwrap();
+    let name = listed.text().await.unwrap();
+    browser.find(Locator::Css("#apps form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let notice = browser.wait().for_element(Locator::Css("#account-notice")).await.unwrap();
+    let said = notice.text().await.unwrap();
+    let empty = browser.find(Locator::Css("#no-apps")).await.map(|_| ());
+    browser.close().await.unwrap();
+    assert_eq!(name, "Billing <App>");
+    assert_eq!(said, "Billing <App> no longer has access to your account.");
+    empty.expect("no app is listed any more");
+}

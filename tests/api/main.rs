@@ -4,6 +4,7 @@
 //! what they share; a feature module imports from `support` only.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
+mod account_page;
 mod authorize_browser;
 mod authorize_concurrent_tabs;
 mod authorize_errors;

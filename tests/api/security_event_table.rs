@@ -11,6 +11,7 @@ use oauth_store_diesel::testing::TestDatabase;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
+use crate::support::account;
 use crate::support::app::{TEST_MASTER_KEY, TestApp, spawn_app_with};
 use crate::support::binary::{Binary, create_client, stderr, stdout};
 use crate::support::browser::{Browser, authorize_query, client_redirect};
@@ -106,6 +107,13 @@ async fn cause_every_event(app: &TestApp, cli: &Cli, seed: &Seed) -> Caused {
     assert_eq!(revoked.status, 200);
     secrets.push(second_refresh);
 
+    // The consent revoked by its user on the account page (both families
+    // are revoked already, so no family event), then given again.
+    let page = browser.get("/account").await.text().await.unwrap();
+    let (status, revoked) = account::revoke(&mut browser, &page, &seed.client_id).await;
+    assert_eq!(status, 200);
+    assert!(revoked.contains("no longer has access"), "{revoked}");
+
     // A family ended by a password change (the third flow's).
     let third = tokens(app, &mut browser, seed).await;
     secrets.push(third["refresh_token"].as_str().unwrap().to_owned());
@@ -164,7 +172,8 @@ async fn every_event_kind_is_stored_once_per_cause(db: TestDatabase) {
         ("login_failed", 6),
         ("login_locked", 1),
         ("login_succeeded", 1),
-        ("consent_granted", 1),
+        ("consent_granted", 2),
+        ("consent_revoked", 1),
         ("code_issued", 3),
         ("tokens_issued", 4),
         ("code_replayed", 1),

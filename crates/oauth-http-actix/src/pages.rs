@@ -12,6 +12,7 @@ use tera::{Context, Tera};
 
 use crate::middleware::request_id::RequestId;
 
+mod account;
 mod device;
 
 /// SECURITY: inline styles only, no scripts, no framing (RFC 9700 §4.16), and
@@ -30,6 +31,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("device_login.html", include_str!("../../../templates/device_login.html")),
     ("device_consent.html", include_str!("../../../templates/device_consent.html")),
     ("device_done.html", include_str!("../../../templates/device_done.html")),
+    ("account.html", include_str!("../../../templates/account.html")),
+    ("account_login.html", include_str!("../../../templates/account_login.html")),
 ];
 
 /// The page renderer. Form actions are relative to the issuer's path, so an

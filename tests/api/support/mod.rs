@@ -3,6 +3,7 @@
 //! token endpoint requests, the exported spans and an OTLP collector, and
 //! the three examples the suite runs.
 
+pub mod account;
 pub mod app;
 pub mod assertions;
 pub mod binary;

@@ -1,6 +1,7 @@
 //! The route table. `ROUTES` lists every path with its methods; the server
 //! registers exactly these, and the repository audit compares them with the docs.
 
+mod account;
 mod authorize;
 mod client_form;
 mod consent;
@@ -62,6 +63,11 @@ pub const ROUTES: &[(&[&str], &str)] = &[
     (&["GET", "POST"], "/device"),
     (&["POST"], "/device/login"),
     (&["POST"], "/device/decision"),
+    (&["GET"], "/account"),
+    (&["POST"], "/account/login"),
+    (&["POST"], "/account/apps/revoke"),
+    (&["POST"], "/account/sessions/end-others"),
+    (&["POST"], "/account/password"),
     (&["POST"], "/oauth/register"),
     (&["GET", "PUT", "DELETE"], "/oauth/register/{client_id}"),
 ];
@@ -84,6 +90,7 @@ fn resource(path: &str) -> actix_web::Resource {
 
 pub(crate) fn configure(config: &mut web::ServiceConfig) {
     configure_device(config);
+    configure_account(config);
     for path in ["/jwks.json", "/.well-known/jwks.json"] {
         config.service(
             resource(path).route(web::get().to(discovery::jwks)).default_service(web::to(method_not_allowed)),
@@ -165,6 +172,36 @@ pub(crate) fn configure(config: &mut web::ServiceConfig) {
             resource("/logout")
                 .route(web::get().to(logout::logout_get))
                 .route(web::post().to(logout::logout_post))
+                .default_service(web::to(method_not_allowed)),
+        );
+}
+
+/// The account page and its forms.
+fn configure_account(config: &mut web::ServiceConfig) {
+    config
+        .service(
+            resource("/account")
+                .route(web::get().to(account::account_get))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            resource("/account/login")
+                .route(web::post().to(account::account_login))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            resource("/account/apps/revoke")
+                .route(web::post().to(account::revoke_app))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            resource("/account/sessions/end-others")
+                .route(web::post().to(account::end_other_sessions))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            resource("/account/password")
+                .route(web::post().to(account::change_password))
                 .default_service(web::to(method_not_allowed)),
         );
 }
