@@ -12,6 +12,11 @@ const PARENT: &str = "00f067aa0ba902b7";
 /// The `http_request` span as the middleware makes it, after `adopt` saw
 /// `headers`; the span as exported.
 fn exported_request_span(headers: &[(&str, &str)]) -> SpanData {
+    exported_span_at("/oauth/token", headers)
+}
+
+/// [`exported_request_span`] of a request to `path`.
+fn exported_span_at(path: &str, headers: &[(&str, &str)]) -> SpanData {
     let exporter = InMemorySpanExporter::default();
     let traces = Traces::with_exporter(exporter.clone());
     let subscriber = tracing_subscriber::registry().with(traces.layer());
@@ -21,7 +26,7 @@ fn exported_request_span(headers: &[(&str, &str)]) -> SpanData {
             let name = HeaderName::from_bytes(name.as_bytes()).unwrap();
             map.append(name, HeaderValue::from_str(value).unwrap());
         }
-        let span = tracing::info_span!("http_request", request_id = "r-1", path = "/oauth/token");
+        let span = tracing::info_span!("http_request", request_id = "r-1", path = path);
         W3cTraceContext::default().adopt(&span, &map);
         span.in_scope(|| tracing::info!(status = 200_u16, "request finished"));
     });
@@ -45,6 +50,17 @@ fn a_valid_traceparent_becomes_the_parent_of_the_request_span() {
     assert_eq!(span.span_context.trace_state().header(), "vendor=x");
     assert_eq!(attribute(&span, "request_id").as_deref(), Some("r-1"), "our id, as an attribute");
     assert_eq!(span.events.len(), 1, "the event is a span event");
+}
+
+#[test]
+fn a_long_tracestate_is_exported_as_its_first_entries_within_512_bytes() {
+    let parent = format!("00-{TRACE}-{PARENT}-01");
+    // 30 entries of 34 bytes: 1,049 sent, of which the first 14 fit in 512.
+    let entries: Vec<String> = (0..30).map(|i| format!("k{i:02}={}", "v".repeat(30))).collect();
+    let sent = entries.join(",");
+    let span = exported_request_span(&[("traceparent", &parent), ("tracestate", &sent)]);
+    assert_eq!(span.span_context.trace_id(), TraceId::from_hex(TRACE).unwrap(), "still the caller's trace");
+    assert_eq!(span.span_context.trace_state().header(), entries[..14].join(","));
 }
 
 #[test]
