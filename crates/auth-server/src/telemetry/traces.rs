@@ -4,6 +4,7 @@
 //! unless `otlp_endpoint` is set. Spans carry what their fields carry, which
 //! is never a secret (docs/SECURITY.md § Traces).
 
+mod bounds;
 #[cfg(test)]
 mod tests;
 mod w3c;
@@ -11,7 +12,7 @@ mod w3c;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::{Protocol, WithExportConfig as _};
 use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::trace::{SdkTracerProvider, SpanExporter};
+use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider, SpanExporter};
 use tracing::Subscriber;
 use tracing::level_filters::LevelFilter;
 use tracing_subscriber::Layer;
@@ -20,13 +21,14 @@ use tracing_subscriber::registry::LookupSpan;
 use url::Url;
 
 use crate::exit::CommandError;
+use bounds::Bounded;
 pub use w3c::W3cTraceContext;
 
 /// The `service.name` resource attribute of every exported span.
 pub const SERVICE_NAME: &str = "manumu-auth";
 
-/// The span pipeline: a tracer provider whose batch processor hands spans
-/// to an exporter on its own thread.
+/// The span pipeline: a tracer provider whose batch processor hands spans,
+/// their string attributes bounded, to an exporter on its own thread.
 #[derive(Debug)]
 pub struct Traces {
     provider: SdkTracerProvider,
@@ -50,8 +52,10 @@ impl Traces {
     /// The same pipeline with another exporter: tests pass the SDK's in-memory one.
     pub fn with_exporter(exporter: impl SpanExporter + 'static) -> Self {
         let resource = Resource::builder().with_service_name(SERVICE_NAME).build();
+        // Bounded before the batch processor's queue: what waits there is bounded too.
+        let batch = Bounded(BatchSpanProcessor::builder(exporter).build());
         let provider =
-            SdkTracerProvider::builder().with_batch_exporter(exporter).with_resource(resource).build();
+            SdkTracerProvider::builder().with_span_processor(batch).with_resource(resource).build();
         Self { provider }
     }
 

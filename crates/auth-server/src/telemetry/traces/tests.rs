@@ -64,6 +64,15 @@ fn a_long_tracestate_is_exported_as_its_first_entries_within_512_bytes() {
 }
 
 #[test]
+fn a_long_path_is_exported_as_its_first_256_bytes() {
+    let path = format!("/{}", "é".repeat(200)); // 401 bytes, a character of two
+    let span = exported_span_at(&path, &[]);
+    let exported = attribute(&span, "path").unwrap();
+    assert_eq!(exported, path[..255], "cut before the character that crosses 256");
+    assert_eq!(attribute(&span, "request_id").as_deref(), Some("r-1"), "short values as they were");
+}
+
+#[test]
 fn a_missing_or_malformed_traceparent_starts_a_new_trace() {
     let rows: &[(&str, &[(&str, &str)])] = &[
         ("absent", &[]),
