@@ -5,14 +5,19 @@
 //! is never a secret (docs/SECURITY.md § Traces).
 
 mod bounds;
+mod sampler;
 #[cfg(test)]
 mod tests;
 mod w3c;
 
+use std::sync::Arc;
+
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::{Protocol, WithExportConfig as _};
 use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider, SpanExporter};
+use opentelemetry_sdk::trace::{
+    BatchSpanProcessor, Config, RandomIdGenerator, SdkTracerProvider, SpanExporter,
+};
 use tracing::Subscriber;
 use tracing::level_filters::LevelFilter;
 use tracing_subscriber::Layer;
@@ -22,6 +27,7 @@ use url::Url;
 
 use crate::exit::CommandError;
 use bounds::Bounded;
+use sampler::OwnDecision;
 pub use w3c::W3cTraceContext;
 
 /// The `service.name` resource attribute of every exported span.
@@ -38,7 +44,8 @@ impl Traces {
     /// Exports to the collector at `endpoint` (a base URL, as
     /// `OTEL_EXPORTER_OTLP_ENDPOINT` is written: `/v1/traces` is appended).
     /// Sampling, batching and exporter headers follow the SDK's `OTEL_*`
-    /// variables (`OTEL_TRACES_SAMPLER`, `OTEL_BSP_*`, `OTEL_EXPORTER_OTLP_HEADERS`).
+    /// variables (`OTEL_TRACES_SAMPLER`, `OTEL_BSP_*`, `OTEL_EXPORTER_OTLP_HEADERS`),
+    /// except that a caller's sampled flag is not read (`sampler.rs`).
     pub fn export_to(endpoint: &Url) -> Result<Self, CommandError> {
         let exporter = opentelemetry_otlp::SpanExporter::builder()
             .with_http()
@@ -54,8 +61,13 @@ impl Traces {
         let resource = Resource::builder().with_service_name(SERVICE_NAME).build();
         // Bounded before the batch processor's queue: what waits there is bounded too.
         let batch = Bounded(BatchSpanProcessor::builder(exporter).build());
-        let provider =
-            SdkTracerProvider::builder().with_span_processor(batch).with_resource(resource).build();
+        // The SDK's default configuration is where `OTEL_TRACES_SAMPLER` is read.
+        let sampler = OwnDecision::new(Config::default().sampler, Arc::new(RandomIdGenerator::default()));
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(batch)
+            .with_sampler(sampler)
+            .with_resource(resource)
+            .build();
         Self { provider }
     }
 

@@ -73,6 +73,15 @@ fn a_long_path_is_exported_as_its_first_256_bytes() {
 }
 
 #[test]
+fn a_caller_that_says_not_sampled_is_traced_all_the_same() {
+    let parent = format!("00-{TRACE}-{PARENT}-00");
+    let span = exported_request_span(&[("traceparent", &parent)]);
+    assert_eq!(span.span_context.trace_id(), TraceId::from_hex(TRACE).unwrap(), "the caller's trace");
+    assert_eq!(span.parent_span_id, SpanId::from_hex(PARENT).unwrap());
+    assert!(span.span_context.is_sampled(), "our decision, and it is sampled");
+}
+
+#[test]
 fn a_missing_or_malformed_traceparent_starts_a_new_trace() {
     let rows: &[(&str, &[(&str, &str)])] = &[
         ("absent", &[]),
