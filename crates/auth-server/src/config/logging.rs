@@ -6,6 +6,7 @@ use tracing_subscriber::EnvFilter;
 use url::Url;
 
 use super::ConfigError;
+use super::server::is_loopback;
 
 /// Keys of the logging section.
 #[derive(Debug, Clone, Deserialize)]
@@ -14,7 +15,8 @@ pub struct LoggingSettings {
     pub log_format: LogFormat,
     pub log_level: String,
     /// The OTLP/HTTP base URL of a collector, as `OTEL_EXPORTER_OTLP_ENDPOINT`
-    /// is written (spans go to `<url>/v1/traces`); empty: no traces.
+    /// is written (spans go to `<url>/v1/traces`); `https` unless on a
+    /// loopback host; empty: no traces.
     pub otlp_endpoint: String,
 }
 
@@ -54,12 +56,20 @@ impl LoggingSettings {
     }
 }
 
-/// An `http` or `https` base URL with a host, to which `/v1/traces` is appended.
+/// An `https` base URL with a host, to which `/v1/traces` is appended;
+/// plain `http` only on a loopback host (a collector beside the server).
 fn otlp_endpoint(text: &str) -> Result<Url, ConfigError> {
     let refuse = |reason: &str| ConfigError::new("otlp_endpoint", reason);
     let url = Url::parse(text).map_err(|e| refuse(&format!("not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
-        return Err(refuse("must be an http or https URL, such as http://127.0.0.1:4318"));
+        return Err(refuse("must be an https URL, such as https://otel.example.com:4318"));
+    }
+    // SECURITY: every batch carries OTEL_EXPORTER_OTLP_HEADERS, where a
+    // collector's token goes; over plain http any hop could read it.
+    if url.scheme() == "http" && !is_loopback(&url) {
+        return Err(refuse(
+            "must use https; plain http is allowed only on a loopback host, such as http://127.0.0.1:4318",
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(refuse("must not have a query or fragment: /v1/traces is appended to it"));

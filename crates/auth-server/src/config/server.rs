@@ -110,7 +110,8 @@ fn validate_issuer(text: &str) -> Result<String, ConfigError> {
     Ok(text.to_owned())
 }
 
-fn is_loopback(url: &Url) -> bool {
+/// Whether `url`'s host is this machine: `localhost` or a loopback address.
+pub(super) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Domain(domain)) => domain == "localhost",
         Some(Host::Ipv4(ip)) => ip.is_loopback(),

@@ -150,6 +150,21 @@ fn otlp_endpoint_is_off_when_empty_and_kept_when_a_url() {
 }
 
 #[test]
+fn otlp_endpoint_takes_plain_http_only_on_a_loopback_host() {
+    // The exporter sends the collector's token header with every batch.
+    for text in ["http://otel.example:4318", "http://192.0.2.7:4318", "http://127.0.0.1.example:4318"] {
+        let error = with(|r| r.logging.otlp_endpoint = text.into()).unwrap_err();
+        assert_eq!(error.key, "otlp_endpoint", "{text}");
+        assert!(error.reason.starts_with("must use https"), "{text}: {error}");
+    }
+    for text in
+        ["http://127.0.0.1:4318", "http://127.0.0.2:4318", "http://localhost:4318", "http://[::1]:4318"]
+    {
+        assert!(with(|r| r.logging.otlp_endpoint = text.into()).is_ok(), "{text}");
+    }
+}
+
+#[test]
 fn every_key_keeps_its_flat_name() {
     // These names are the file keys and, as AUTH_<KEY>, the variables of
     // existing deployments: a section may move a key, never rename it.
