@@ -11,9 +11,13 @@ mod tests;
 mod w3c;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_otlp::{Protocol, WithExportConfig as _};
+use opentelemetry_otlp::{
+    OTEL_EXPORTER_OTLP_TIMEOUT, OTEL_EXPORTER_OTLP_TIMEOUT_DEFAULT, OTEL_EXPORTER_OTLP_TRACES_TIMEOUT,
+    Protocol, WithExportConfig as _, WithHttpConfig as _,
+};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::{
     BatchSpanProcessor, Config, RandomIdGenerator, SdkTracerProvider, SpanExporter,
@@ -49,10 +53,11 @@ impl Traces {
     pub fn export_to(endpoint: &Url) -> Result<Self, CommandError> {
         let exporter = opentelemetry_otlp::SpanExporter::builder()
             .with_http()
+            .with_http_client(http_client(export_timeout(|name| std::env::var(name).ok()))?)
             .with_protocol(Protocol::HttpBinary)
             .with_endpoint(traces_url(endpoint))
             .build()
-            .map_err(|e| CommandError::Runtime(format!("cannot start the OTLP trace exporter: {e}")))?;
+            .map_err(|e| exporter_failed(&e))?;
         Ok(Self::with_exporter(exporter))
     }
 
@@ -102,6 +107,42 @@ impl Traces {
 /// § OTLP/HTTP Request: the default path is `/v1/traces`).
 fn traces_url(endpoint: &Url) -> String {
     format!("{}/v1/traces", endpoint.as_str().trim_end_matches('/'))
+}
+
+/// The exporter's HTTP client: reqwest's blocking client, as the SDK would
+/// build it, except that it follows no redirect.
+fn http_client(timeout: Duration) -> Result<reqwest::blocking::Client, CommandError> {
+    // The blocking client starts a runtime of its own, which cannot be done
+    // on an async worker: it is built on a thread of its own, as the SDK does.
+    let built = std::thread::Builder::new()
+        .name("otlp-http-client".into())
+        .spawn(move || {
+            reqwest::blocking::Client::builder()
+                // SECURITY: the collector's token (OTEL_EXPORTER_OTLP_HEADERS)
+                // is a header of every request; reqwest keeps custom headers
+                // across a redirect to another host, so a redirect would send
+                // the token wherever the answer points, over http too.
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(timeout)
+                .build()
+        })
+        .map_err(|e| exporter_failed(&e))?
+        .join()
+        .map_err(|_| exporter_failed(&"its HTTP client could not be built"))?;
+    built.map_err(|e| exporter_failed(&e))
+}
+
+/// How long one export may take: what the SDK reads when it builds its own
+/// client (the signal's variable, then the general one, in milliseconds).
+fn export_timeout(var: impl Fn(&str) -> Option<String>) -> Duration {
+    [OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, OTEL_EXPORTER_OTLP_TIMEOUT]
+        .into_iter()
+        .find_map(|name| var(name)?.parse().ok())
+        .map_or(OTEL_EXPORTER_OTLP_TIMEOUT_DEFAULT, Duration::from_millis)
+}
+
+fn exporter_failed(error: &dyn std::fmt::Display) -> CommandError {
+    CommandError::Runtime(format!("cannot start the OTLP trace exporter: {error}"))
 }
 
 /// The exporter's own spans (its HTTP client's) are not exported: each

@@ -1,3 +1,7 @@
+use std::io::{ErrorKind, Read as _, Write as _};
+use std::net::TcpListener;
+use std::sync::mpsc;
+
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use oauth_http_actix::TraceContext as _;
 use opentelemetry::trace::{SpanId, TraceId};
@@ -128,5 +132,92 @@ fn spans_go_to_v1_traces_under_the_base_url() {
 #[test]
 fn the_exporter_starts_and_stops_without_a_collector_when_nothing_was_recorded() {
     let traces = Traces::export_to(&Url::parse("http://127.0.0.1:9").unwrap()).unwrap();
+    traces.shutdown();
+}
+
+#[test]
+fn the_export_timeout_is_read_as_the_sdk_reads_it() {
+    type Row<'a> = (&'a str, &'a [(&'a str, &'a str)], u64);
+    let rows: &[Row] = &[
+        ("unset", &[], 10_000),
+        ("general", &[("OTEL_EXPORTER_OTLP_TIMEOUT", "2500")], 2_500),
+        (
+            "traces first",
+            &[("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"), ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "700")],
+            700,
+        ),
+        (
+            "unreadable traces",
+            &[("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"), ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "7s")],
+            2_500,
+        ),
+    ];
+    for (name, set, millis) in rows {
+        let var = |name: &str| set.iter().find(|(key, _)| *key == name).map(|(_, value)| (*value).to_owned());
+        assert_eq!(export_timeout(var), Duration::from_millis(*millis), "case {name}");
+    }
+}
+
+/// A collector on 127.0.0.1 that answers one request with `answer`; its
+/// base URL, and the request's head and body as text once it came.
+fn answering_once(answer: String) -> (String, mpsc::Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (sender, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = Vec::new();
+        let mut chunk = [0_u8; 4096];
+        // The head, then as many body bytes as it announced: answering
+        // before the body is read would reset the connection.
+        let body_start = loop {
+            let n = stream.read(&mut chunk).unwrap();
+            assert!(n > 0, "the connection ended before the request did");
+            request.extend_from_slice(&chunk[..n]);
+            if let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                break end + 4;
+            }
+        };
+        let head = String::from_utf8_lossy(&request[..body_start]).to_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|line| line.strip_prefix("content-length:"))
+            .map_or(0, |value| value.trim().parse().unwrap());
+        while request.len() < body_start + length {
+            let n = stream.read(&mut chunk).unwrap();
+            assert!(n > 0, "the connection ended before the body did");
+            request.extend_from_slice(&chunk[..n]);
+        }
+        stream.write_all(answer.as_bytes()).unwrap();
+        sender.send(String::from_utf8_lossy(&request).into_owned()).unwrap();
+    });
+    (base, received)
+}
+
+#[test]
+fn the_exporter_follows_no_redirect() {
+    // Where the redirect points: a listener nobody accepts on, so that a
+    // connection made to it is still waiting in its queue afterwards.
+    let elsewhere = TcpListener::bind("127.0.0.1:0").unwrap();
+    let location = format!("http://{}/v1/traces", elsewhere.local_addr().unwrap());
+    let (base, received) = answering_once(format!(
+        "HTTP/1.1 307 Temporary Redirect\r\nlocation: {location}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+    ));
+    let traces = Traces::export_to(&Url::parse(&base).unwrap()).unwrap();
+    let subscriber = tracing_subscriber::registry().with(traces.layer());
+    tracing::subscriber::with_default(subscriber, || {
+        tracing::info_span!("http_request", request_id = "r-redirected").in_scope(|| {});
+    });
+    traces.force_flush();
+    let request = received.recv_timeout(Duration::from_secs(30)).expect("the collector was asked");
+    assert!(request.starts_with("POST /v1/traces "), "{request}");
+    assert!(request.contains("r-redirected"), "the span was in the request");
+
+    elsewhere.set_nonblocking(true).unwrap();
+    let followed = elsewhere.accept();
+    assert!(
+        matches!(&followed, Err(error) if error.kind() == ErrorKind::WouldBlock),
+        "the redirect was followed: {followed:?}"
+    );
     traces.shutdown();
 }
