@@ -1,7 +1,7 @@
 //! What the feature suites share, and nothing they test: the app in this
 //! process, the binary, the seeded user and client, a scripted browser, the
-//! token endpoint requests, the exported spans and an OTLP collector, and
-//! the three examples the suite runs.
+//! token endpoint requests, the device flow, the exported spans and an OTLP
+//! collector, and the three examples the suite runs.
 
 pub mod account;
 pub mod app;
@@ -9,6 +9,7 @@ pub mod assertions;
 pub mod binary;
 pub mod browser;
 pub mod collector;
+pub mod device;
 pub mod document_server;
 pub mod documents;
 pub mod dpop;
