@@ -40,6 +40,7 @@ mod metadata_document_bounds;
 mod metadata_document_flow;
 mod metrics_endpoint;
 mod otlp_traces;
+mod otlp_traces_secrets;
 mod private_key_jwt;
 mod private_key_jwt_uri;
 mod pushed_authorization;

@@ -45,6 +45,21 @@ pub fn attribute(span: &SpanData, key: &str) -> Option<String> {
     span.attributes.iter().find(|kv| kv.key.as_str() == key).map(|kv| kv.value.to_string())
 }
 
+/// Fails when any of `spans` carries one of `secrets` (what it is, its
+/// value) anywhere it is exported: name, attributes, events and their
+/// attributes, status, trace state, links.
+pub fn assert_no_span_carries(spans: &[SpanData], secrets: &[(&str, String)]) {
+    for (what, secret) in secrets {
+        assert!(!secret.is_empty(), "the {what} is empty: the check would prove nothing");
+    }
+    for span in spans {
+        let exported = format!("{span:?}");
+        for (what, secret) in secrets {
+            assert!(!exported.contains(secret.as_str()), "the {what} is in an exported span: {exported}");
+        }
+    }
+}
+
 /// Settings with traces on: the app then honours `traceparent`. Nothing is
 /// sent there: the exporter is the test's, installed by [`install`].
 pub fn traced(raw: &mut auth_server::config::RawSettings) {
