@@ -218,23 +218,38 @@ async fn account_forms_without_their_csrf_token_change_nothing() {
 }
 
 #[tokio::test]
-async fn without_a_session_the_forms_ask_to_sign_in_and_do_nothing() {
+async fn without_a_session_the_forms_send_to_the_page_and_do_nothing() {
     let app = spawn_app().await;
     let seed = seed_with(&app, confidential).await;
     let mut browser = Browser::new(&app);
     let tokens = app_tokens(&app, &mut browser, &seed).await;
-    let mut stranger = Browser::new(&app);
+    // Without a cookie (as a form posted from another site arrives): sent
+    // to the page's GET, and no cookie is set, so none is replaced.
     let revoking = [("csrf_token", String::new()), ("client_id", seed.client_id.clone())];
-    let (status, html) = post(&mut stranger, "/account/apps/revoke", &revoking).await;
-    assert_eq!(status, 200);
-    assert!(html.contains("/account/login"), "{html}");
+    for path in
+        ["/account/login", "/account/apps/revoke", "/account/sessions/end-others", "/account/password"]
+    {
+        let pairs: Vec<(&str, &str)> = revoking.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let answer = app.http.post(format!("{}{path}", app.address)).form(&pairs).send().await.unwrap();
+        assert_eq!(answer.status(), 303, "{path}");
+        assert_eq!(answer.headers()["location"], "/account", "{path}");
+        assert!(answer.headers().get("set-cookie").is_none(), "{path}: no cookie set");
+    }
     assert_eq!(refreshed(&app, &seed, &tokens.refresh).await.0, 200, "nothing revoked");
+    let mut stranger = Browser::new(&app);
     let (status, refused) = sign_in(&mut stranger, EMAIL, "not the password").await;
     assert_eq!(status, 200);
     assert!(refused.contains("is not correct"), "{refused}");
-    // An id that names no client is answered with the page as it is.
+    // An id that names no client, or a client the user never let in, is
+    // answered with the page as it is: nothing named, nothing recorded.
     let page = signed_in_page(&mut stranger, EMAIL, PASSWORD).await;
-    let (status, same) = revoke(&mut stranger, &page, "no-such-client").await;
-    assert_eq!(status, 200, "{same}");
-    assert_eq!(listed_apps(&same), vec![seed.client_id.clone()]);
+    let other = crate::support::seed::register(&app, "Someone Else's App", |_| {}).await;
+    for client_id in ["no-such-client", other.client_id.as_str()] {
+        let (status, same) = revoke(&mut stranger, &page, client_id).await;
+        assert_eq!(status, 200, "{same}");
+        assert_eq!(listed_apps(&same), vec![seed.client_id.clone()]);
+        assert!(!same.contains("no longer has access") && !same.contains("Someone Else"), "{same}");
+    }
+    app.events.flush().await;
+    assert!(!event_kinds(&app).await.iter().any(|(kind, _)| kind == "consent_revoked"));
 }

@@ -223,6 +223,20 @@ impl User {
     }
 }
 
+/// The sign-out stamp (Unix seconds) that replaces `earlier` when a user is
+/// signed out everywhere at `now`. It never moves back: a sign-out from a
+/// host whose clock is behind must not revive what an earlier one ended.
+/// And a sign-out in or before the earlier stamp's second moves it one
+/// second on: the account page dates the login that follows a password
+/// change the second after its stamp, and a later sign-out must end that
+/// login too.
+pub fn next_sign_out_stamp(earlier: Option<i64>, now: i64) -> i64 {
+    match earlier {
+        Some(earlier) if earlier >= now => earlier.saturating_add(1),
+        _ => now,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -167,9 +167,7 @@ impl UserRepository for DieselStore {
                 }
                 let earlier: Option<i64> =
                     users::table.find(&id).select(users::signed_out_at).get_result(c)?;
-                // The stamp never moves back: a second sign-out from a host
-                // whose clock is behind must not revive what the first ended.
-                let stamp = earlier.map_or(at, |earlier| earlier.max(at));
+                let stamp = oauth_core::user::next_sign_out_stamp(earlier, at);
                 diesel::update(users::table.find(&id))
                     .set(users::signed_out_at.eq(Some(stamp)))
                     .execute(c)?;

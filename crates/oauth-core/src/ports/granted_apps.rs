@@ -23,7 +23,9 @@ use crate::user::UserId;
 ///   time (`app_revoked_at`), which never moves back; it touches no other
 ///   pair, and revoking an app that holds nothing records the time all the
 ///   same;
-/// - `app_revoked_at` is `None` for a pair never revoked.
+/// - `app_revoked_at` is `None` for a pair never revoked; the time outlives
+///   the client (a client deleted and made again under the same id must not
+///   bring back the tokens it ended).
 #[async_trait::async_trait]
 pub trait GrantedAppRepository: Send + Sync {
     /// The apps `user` granted access at `now`, at most `limit`.

@@ -16,6 +16,7 @@ use super::Pages;
 struct AppView<'a> {
     client_id: &'a str,
     client_name: &'a str,
+    document_host: Option<&'a str>,
     scopes: Vec<&'a str>,
     apis: &'a [String],
     granted_at: Option<String>,
@@ -40,11 +41,16 @@ fn shown(at: OffsetDateTime) -> String {
 
 impl Pages {
     /// `/account`: the page, or its sign-in form (429 when the brute-force
-    /// guard refused a sign-in or a password check).
+    /// guard refused a sign-in or a password check), or a 303 to it.
     pub(crate) fn account(&self, view: &AccountView) -> HttpResponse {
         match view {
             AccountView::Page(page) => self.account_page(page),
             AccountView::SignIn(form) => self.account_login(form),
+            // A form without a live session: the page's GET, which carries
+            // the cookie; nothing is set here.
+            AccountView::StartOver => {
+                crate::redirect::to_location(StatusCode::SEE_OTHER, &format!("{}/account", self.base_path))
+            }
         }
     }
 
@@ -59,6 +65,7 @@ impl Pages {
             .map(|app| AppView {
                 client_id: &app.client_id,
                 client_name: &app.client_name,
+                document_host: app.document_host.as_deref(),
                 scopes: app.scopes.iter().map(|scope| scope.description.as_str()).collect(),
                 apis: &app.apis,
                 granted_at: app.granted_at.map(shown),

@@ -12,7 +12,9 @@ use time::OffsetDateTime;
 use super::login::SignIn;
 use super::{Answer, AuthorizeService, LoginFailure, PageError, ScopeLine, live_session};
 use crate::client::ClientId;
-use crate::granted_app::{GrantedApp, MAX_LISTED_APPS, MAX_LISTED_SESSIONS};
+use crate::error::RepoError;
+use crate::granted_app::{GrantedApp, MAX_LISTED_APPS, MAX_LISTED_SESSIONS, RevokedApp};
+use crate::metadata_document::host_of;
 use crate::security_event::{EventKind, RevocationReason, SecurityEvent};
 use crate::session::{Login, Session, csrf_matches, csrf_token};
 use crate::user::User;
@@ -24,6 +26,9 @@ pub struct AppLine {
     pub client_id: String,
     /// Its registered name.
     pub client_name: String,
+    /// For a metadata document's client, the host that describes it: its
+    /// name is its own choice, the host is not.
+    pub document_host: Option<String>,
     /// The scopes the user consented to, in plain words.
     pub scopes: Vec<ScopeLine>,
     /// The APIs (RFC 8707 resources) it may call for the user.
@@ -110,6 +115,11 @@ pub enum AccountView {
     Page(AccountPage),
     /// Sign in first.
     SignIn(AccountLoginPage),
+    /// A form came without a live session: go to `GET /account`.
+    /// SECURITY: no session is made for it, so a form posted from another
+    /// site (which arrives without our `SameSite=Lax` cookie) cannot replace
+    /// the browser's cookie; the GET, a top-level navigation, carries it.
+    StartOver,
 }
 
 /// What every account form carries besides its own fields.
@@ -164,7 +174,7 @@ impl AuthorizeService {
         password: &SecretString,
     ) -> Result<Answer<AccountView>, PageError> {
         let Some(session) = self.account_session(cookie, &form.csrf).await? else {
-            return self.account_page(None, &form.address).await;
+            return Ok(Answer::keep_session(AccountView::StartOver));
         };
         match self.sign_in(&session, username, password, &form.address, "").await? {
             SignIn::Refused(failure) => {
@@ -190,8 +200,9 @@ impl AuthorizeService {
         form: &AccountForm,
         client_id: &str,
     ) -> Result<Answer<AccountView>, PageError> {
-        let Some(signed_in) = self.signed_in_for_form(cookie, form).await? else {
-            return self.account_page(None, &form.address).await;
+        let signed_in = match self.signed_in_for_form(cookie, form).await? {
+            Ok(signed_in) => signed_in,
+            Err(not_signed_in) => return Ok(not_signed_in),
         };
         let id = ClientId::parse(client_id).map_err(|_| PageError::BadRequest("no such app".into()))?;
         // Only a stored client can hold anything; an id that names none is
@@ -201,7 +212,19 @@ impl AuthorizeService {
         };
         let now = self.now();
         let user = signed_in.user.id;
-        let revoked = self.ports.apps.revoke_app(user, &client.id, now).await?;
+        // The revocation time is recorded whatever the app held: a token
+        // without a family leaves no other trace to revoke.
+        let revoked = match self.ports.apps.revoke_app(user, &client.id, now).await {
+            Ok(revoked) => revoked,
+            // The client was deleted meanwhile, and everything it held with it.
+            Err(RepoError::NotFound) => RevokedApp::default(),
+            Err(other) => return Err(other.into()),
+        };
+        // An app that held nothing of the user's is neither recorded nor
+        // named: the page says nothing about clients the user never let in.
+        if !revoked.consent && revoked.families == 0 {
+            return Ok(Answer::keep_session(AccountView::Page(self.page_of(&signed_in, None).await?)));
+        }
         tracing::info!(
             event = "app_revoked",
             user_id = %user,
@@ -228,8 +251,9 @@ impl AuthorizeService {
         cookie: Option<&str>,
         form: &AccountForm,
     ) -> Result<Answer<AccountView>, PageError> {
-        let Some(signed_in) = self.signed_in_for_form(cookie, form).await? else {
-            return self.account_page(None, &form.address).await;
+        let signed_in = match self.signed_in_for_form(cookie, form).await? {
+            Ok(signed_in) => signed_in,
+            Err(not_signed_in) => return Ok(not_signed_in),
         };
         let user = signed_in.user.id;
         let sessions = self.ports.sessions.end_other_sessions(user, signed_in.session.id).await?;
@@ -257,20 +281,22 @@ impl AuthorizeService {
         Ok(Some(session))
     }
 
-    /// The signed-in session and user of an account form; `None` when the
-    /// browser is not signed in (any more).
+    /// The signed-in session and user of an account form; otherwise the
+    /// answer due: "start over" without a live session, the sign-in form
+    /// (in the same session) when it is not signed in any more (signed out
+    /// everywhere, or the user disabled).
     pub(super) async fn signed_in_for_form(
         &self,
         cookie: Option<&str>,
         form: &AccountForm,
-    ) -> Result<Option<SignedIn>, PageError> {
-        let Some(session) = self.account_session(cookie, &form.csrf).await? else { return Ok(None) };
-        Ok(self.session_user(&session).await?.map(|(login, user)| SignedIn {
-            session,
-            login,
-            user,
-            csrf: form.csrf.clone(),
-        }))
+    ) -> Result<Result<SignedIn, Answer<AccountView>>, PageError> {
+        let Some(session) = self.account_session(cookie, &form.csrf).await? else {
+            return Ok(Err(Answer::keep_session(AccountView::StartOver)));
+        };
+        Ok(match self.session_user(&session).await? {
+            Some((login, user)) => Ok(SignedIn { session, login, user, csrf: form.csrf.clone() }),
+            None => Err(Answer::keep_session(sign_in_form(form.csrf.clone(), None, None))),
+        })
     }
 
     /// The page of a signed-in user, as stored now.
@@ -312,6 +338,8 @@ impl AuthorizeService {
     async fn app_line(&self, app: GrantedApp) -> Result<AppLine, PageError> {
         let client = self.ports.clients.find_stored(&app.client_id).await?;
         let client_name = client.map_or_else(|| app.client_id.as_str().to_owned(), |c| c.metadata.name);
+        let document_host =
+            app.client_id.is_url().then(|| host_of(app.client_id.as_str()).unwrap_or_default());
         let scopes = app
             .scopes
             .iter()
@@ -324,6 +352,7 @@ impl AuthorizeService {
         Ok(AppLine {
             client_id: app.client_id.as_str().to_owned(),
             client_name,
+            document_host,
             scopes,
             apis: app.resources.iter().map(|uri| uri.as_str().to_owned()).collect(),
             granted_at: app.granted_at,

@@ -15,6 +15,7 @@ use crate::password::Password;
 use crate::service::audit::Audit;
 use crate::service::users::{Accounts, UserError};
 use crate::session::{Login, Session, SessionId, SessionSecret, csrf_token};
+use crate::user::User;
 
 /// What the password form posted.
 #[derive(Debug)]
@@ -37,8 +38,9 @@ impl AuthorizeService {
         change: PasswordChange,
     ) -> Result<Answer<AccountView>, PageError> {
         use secrecy::ExposeSecret as _;
-        let Some(signed_in) = self.signed_in_for_form(cookie, form).await? else {
-            return self.account_page(None, &form.address).await;
+        let signed_in = match self.signed_in_for_form(cookie, form).await? {
+            Ok(signed_in) => signed_in,
+            Err(not_signed_in) => return Ok(not_signed_in),
         };
         let refused = |failure| AccountNotice::PasswordRefused(failure);
         // The cheap checks first: no hash is spent on a form that cannot succeed.
@@ -71,10 +73,10 @@ impl AuthorizeService {
             "the user changed their password"
         );
         // Every session went, this one too: this browser gets a new one,
-        // signed in after the sign-out.
-        let (session, secret) = self.signed_in_again(&signed_in).await?;
-        let login = session.login.unwrap_or(signed_in.login);
+        // signed in after the sign-out's stamp.
         let user = self.ports.users.find_by_id(signed_in.user.id).await?.ok_or(PageError::Forbidden)?;
+        let (session, secret) = self.signed_in_again(&user).await?;
+        let login = session.login.unwrap_or(signed_in.login);
         let renewed = SignedIn { session, login, user, csrf: csrf_token(secret.expose()) };
         let page = self.page_of(&renewed, Some(AccountNotice::PasswordChanged)).await?;
         Ok(Answer { outcome: AccountView::Page(page), new_session: Some(secret) })
@@ -91,15 +93,16 @@ impl AuthorizeService {
     /// A new session for this browser, whose login counts after the
     /// sign-out: sign-outs are stamped in whole seconds and a login in the
     /// stamp's second counts as before it (`User::login_is_current`), so the
-    /// login is dated the next whole second.
-    async fn signed_in_again(&self, signed_in: &SignedIn) -> Result<(Session, SessionSecret), PageError> {
+    /// login is dated the second after the stamp (a later sign-out in that
+    /// second moves the stamp past it: `user::next_sign_out_stamp`).
+    async fn signed_in_again(&self, user: &User) -> Result<(Session, SessionSecret), PageError> {
         let now = self.now();
-        let auth_time = first_second_after(now);
+        let auth_time = first_second_after(user.signed_out_at.map_or(now, |stamp| stamp.max(now)));
         let secret = SessionSecret::generate(self.ports.random.as_ref())?;
         let session = Session {
             id: SessionId::generate(self.ports.random.as_ref())?,
             digest: secret.digest(),
-            login: Some(Login { user_id: signed_in.user.id, auth_time }),
+            login: Some(Login { user_id: user.id, auth_time }),
             created_at: now,
             expires_at: now + self.policy.sessions.authenticated,
         };

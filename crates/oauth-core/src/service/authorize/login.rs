@@ -98,11 +98,14 @@ impl AuthorizeService {
         address: &str,
         client_id: &str,
     ) -> Result<SignIn, PageError> {
+        // SECURITY: the login is dated before the user's hash is read, never
+        // after the slow check: a sign-out stamped while the check ran (a
+        // password change) must end this login too (`User::login_is_current`).
+        let now = self.now();
         let user = match self.check_credentials(username, password, address).await? {
             Credentials::Accepted(user) => user,
             Credentials::Refused(failure) => return Ok(SignIn::Refused(failure)),
         };
-        let now = self.now();
         // SECURITY: a new secret at every login (ASVS 3.3.1): a cookie planted
         // before the login (session fixation) no longer finds the session.
         let secret = SessionSecret::generate(self.ports.random.as_ref())?;

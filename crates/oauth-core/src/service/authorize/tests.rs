@@ -118,6 +118,7 @@ impl BTreeSetExt {
     }
 }
 
+mod account;
 mod device;
 mod flow;
 mod lockout;

@@ -238,6 +238,7 @@ mod dispatch;
 mod made_up_ids;
 mod refusals;
 mod replay_race;
+mod revoked_apps;
 mod sender_binding;
 mod signed_out;
 

@@ -176,12 +176,17 @@ pub async fn revoking_takes_back_everything_of_that_pair_only(stores: ContractSt
 }
 
 /// A revocation stamped earlier (another host's clock) keeps the later
-/// time: tokens the first one killed stay dead.
+/// time, and the time outlives its client: tokens the first one killed stay
+/// dead.
 pub async fn the_revocation_time_never_moves_back(stores: ContractStores) {
     let (ada, _, billing, _) = people_and_apps(&stores).await;
     let first = T0 + Duration::seconds(60);
     stores.granted_apps.revoke_app(ada.id, &billing.id, first).await.unwrap();
     stores.granted_apps.revoke_app(ada.id, &billing.id, first - Duration::seconds(10)).await.unwrap();
+    assert_eq!(stores.granted_apps.app_revoked_at(ada.id, &billing.id).await.unwrap(), Some(first));
+    // It outlives the client: one deleted and made again under the same id
+    // must not bring back tokens the revocation ended.
+    stores.clients.delete(&billing.id).await.unwrap();
     assert_eq!(stores.granted_apps.app_revoked_at(ada.id, &billing.id).await.unwrap(), Some(first));
 }
 

@@ -97,15 +97,24 @@ pub async fn an_unknown_user_is_not_found(stores: ContractStores) {
     assert!(matches!(stores.users.sign_out_everywhere(ghost.id, T0).await, Err(RepoError::NotFound)));
 }
 
-/// A second sign-out stamped earlier (another host's clock) keeps the later
-/// stamp: it must not revive what the first one ended.
+/// A second sign-out stamped earlier (another host's clock) never moves
+/// the stamp back, so it revives nothing the first one ended; in or before
+/// the stamp's second it moves it one second on, so that it also ends a
+/// login dated just after the first (the account page's, after a password
+/// change); a later one stamps its own time.
 pub async fn the_stamp_never_moves_back(stores: ContractStores) {
     let ada = fixtures::user(1, "ada@example.com");
     stores.users.insert(&ada).await.unwrap();
+    let stamp = async || stores.users.find_by_id(ada.id).await.unwrap().unwrap().signed_out_at;
     let first = T0 + Duration::seconds(60);
     stores.users.sign_out_everywhere(ada.id, first).await.unwrap();
+    assert_eq!(stamp().await, Some(first));
     stores.users.sign_out_everywhere(ada.id, first - Duration::seconds(10)).await.unwrap();
-    assert_eq!(stores.users.find_by_id(ada.id).await.unwrap().unwrap().signed_out_at, Some(first));
+    assert_eq!(stamp().await, Some(first + Duration::seconds(1)));
+    stores.users.sign_out_everywhere(ada.id, first + Duration::seconds(1)).await.unwrap();
+    assert_eq!(stamp().await, Some(first + Duration::seconds(2)));
+    stores.users.sign_out_everywhere(ada.id, first + Duration::seconds(100)).await.unwrap();
+    assert_eq!(stamp().await, Some(first + Duration::seconds(100)));
 }
 
 fn code_of(user: &User, name: &str) -> AuthorizationCode {

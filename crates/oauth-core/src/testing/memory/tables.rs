@@ -38,7 +38,8 @@ pub(super) struct Tables {
     pub(super) resource_consents: BTreeMap<(UserId, ClientId), BTreeSet<ResourceUri>>,
     /// When each consent last changed.
     pub(super) consent_times: BTreeMap<(UserId, ClientId), OffsetDateTime>,
-    /// When each user last revoked each app (`GrantedAppRepository`).
+    /// When each user last revoked each app (`GrantedAppRepository`); kept
+    /// when the client is deleted, as the database's table is.
     pub(super) app_revocations: BTreeMap<(UserId, ClientId), OffsetDateTime>,
     pub(super) sessions: BTreeMap<SessionId, Session>,
     pub(super) pending: BTreeMap<PendingDigest, PendingAuthorization>,
@@ -88,7 +89,6 @@ impl Tables {
         self.consents.retain(|(_, client), _| client != id);
         self.resource_consents.retain(|(_, client), _| client != id);
         self.consent_times.retain(|(_, client), _| client != id);
-        self.app_revocations.retain(|(_, client), _| client != id);
         self.pending.retain(|_, p| &p.client_id != id);
         self.codes.retain(|_, c| &c.code.client_id != id);
         let families: BTreeSet<RefreshFamilyId> =

@@ -76,7 +76,9 @@ impl UserRepository for InMemoryStore {
         // can run between these changes.
         self.with(|t| {
             let user = t.user_mut(id)?;
-            user.signed_out_at = Some(user.signed_out_at.map_or(now, |earlier| earlier.max(now)));
+            let earlier = user.signed_out_at.map(OffsetDateTime::unix_timestamp);
+            let stamp = crate::user::next_sign_out_stamp(earlier, now.unix_timestamp());
+            user.signed_out_at = Some(OffsetDateTime::from_unix_timestamp(stamp).unwrap_or(now));
             user.updated_at = now;
             t.codes.retain(|_, row| row.code.user_id != id || row.consumed_at.is_some());
             let ended = t.end_sessions(|s| s.login.is_some_and(|l| l.user_id == id));
