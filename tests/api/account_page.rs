@@ -91,14 +91,31 @@ async fn event_kinds(app: &TestApp) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
+/// Two browsers signed in as the user, the second holding the app's
+/// tokens: (this browser, the other, the tokens, this browser's page).
+async fn signed_in_twice<'a>(app: &'a TestApp, seed: &Seed) -> (Browser<'a>, Browser<'a>, AppTokens, String) {
+    let (mut here, mut there) = (Browser::new(app), Browser::new(app));
+    signed_in_page(&mut there, EMAIL, PASSWORD).await;
+    let tokens = app_tokens(app, &mut there, seed).await;
+    let html = signed_in_page(&mut here, EMAIL, PASSWORD).await;
+    (here, there, tokens, html)
+}
+
+/// The password form of page `html`, filled in.
+fn password_form(html: &str, current: &str, new: &str, confirmation: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("csrf_token", csrf(html)),
+        ("current_password", current.to_owned()),
+        ("new_password", new.to_owned()),
+        ("confirm_password", confirmation.to_owned()),
+    ]
+}
+
 #[tokio::test]
 async fn signing_out_everywhere_else_keeps_only_this_browser() {
     let app = spawn_app().await;
     let seed = seed_with(&app, confidential).await;
-    let (mut here, mut there) = (Browser::new(&app), Browser::new(&app));
-    signed_in_page(&mut there, EMAIL, PASSWORD).await;
-    let tokens = app_tokens(&app, &mut there, &seed).await;
-    let html = signed_in_page(&mut here, EMAIL, PASSWORD).await;
+    let (mut here, mut there, tokens, html) = signed_in_twice(&app, &seed).await;
     assert_eq!(html.matches("Signed in 20").count(), 2, "both sessions listed: {html}");
 
     let (status, after) =
@@ -118,18 +135,9 @@ async fn signing_out_everywhere_else_keeps_only_this_browser() {
 async fn a_password_change_needs_the_current_password_and_then_ends_everything_else() {
     let app = spawn_app().await;
     let seed = seed_with(&app, confidential).await;
-    let (mut here, mut there) = (Browser::new(&app), Browser::new(&app));
-    signed_in_page(&mut there, EMAIL, PASSWORD).await;
-    let tokens = app_tokens(&app, &mut there, &seed).await;
-    let html = signed_in_page(&mut here, EMAIL, PASSWORD).await;
-    let change = |current: &str, new: &str, confirmation: &str| {
-        vec![
-            ("csrf_token", csrf(&html)),
-            ("current_password", current.to_owned()),
-            ("new_password", new.to_owned()),
-            ("confirm_password", confirmation.to_owned()),
-        ]
-    };
+    let (mut here, mut there, tokens, html) = signed_in_twice(&app, &seed).await;
+    let change =
+        |current: &str, new: &str, confirmation: &str| password_form(&html, current, new, confirmation);
 
     // Refused: each leaves everything as it was.
     let (status, wrong) =
@@ -171,14 +179,7 @@ async fn guessing_the_current_password_is_throttled_like_a_sign_in() {
     seed_with(&app, confidential).await;
     let mut browser = Browser::new(&app);
     let html = signed_in_page(&mut browser, EMAIL, PASSWORD).await;
-    let guess = |current: &str| {
-        vec![
-            ("csrf_token", csrf(&html)),
-            ("current_password", current.to_owned()),
-            ("new_password", NEW_PASSWORD.to_owned()),
-            ("confirm_password", NEW_PASSWORD.to_owned()),
-        ]
-    };
+    let guess = |current: &str| password_form(&html, current, NEW_PASSWORD, NEW_PASSWORD);
     for n in 0..5 {
         let (status, page) = post(&mut browser, "/account/password", &guess(&format!("guess {n}"))).await;
         assert_eq!(status, 200, "guess {n}: {page}");

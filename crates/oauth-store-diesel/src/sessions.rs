@@ -17,7 +17,7 @@ use crate::fixed_statement::{Bind, Fixed, FixedSql};
 use crate::schema::{pending_authorizations, sessions};
 use crate::store::DieselStore;
 
-#[derive(Insertable, Queryable, QueryableByName)]
+#[derive(Insertable, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = sessions)]
 pub(crate) struct SessionRow {
     id: String,
@@ -150,14 +150,7 @@ impl SessionRepository for DieselStore {
         self.run(move |c| {
             sessions::table
                 .filter(sessions::digest.eq(digest))
-                .select((
-                    sessions::id,
-                    sessions::digest,
-                    sessions::user_id,
-                    sessions::auth_time,
-                    sessions::created_at,
-                    sessions::expires_at,
-                ))
+                .select(SessionRow::as_select())
                 .get_result::<SessionRow>(c)
                 .optional()
                 .map_err(repo_error)?
@@ -320,14 +313,7 @@ impl SessionRepository for DieselStore {
                 .filter(sessions::expires_at.gt(now))
                 .order((sessions::auth_time.desc(), sessions::id))
                 .limit(limit)
-                .select((
-                    sessions::id,
-                    sessions::digest,
-                    sessions::user_id,
-                    sessions::auth_time,
-                    sessions::created_at,
-                    sessions::expires_at,
-                ))
+                .select(SessionRow::as_select())
                 .load::<SessionRow>(c)
                 .map_err(repo_error)?
                 .into_iter()

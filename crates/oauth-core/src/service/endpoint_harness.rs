@@ -134,6 +134,20 @@ pub(crate) async fn code(h: &Harness, value: &str, granted: &[&str]) {
     CodeRepository::insert(h.store.as_ref(), &code_for(value, granted)).await.unwrap();
 }
 
+/// A code from a login now, on the harness's clock (after a sign-out or a
+/// revocation), without a nonce, stored.
+pub(crate) async fn code_from_a_login_now(h: &Harness, value: &str, granted: &[&str]) {
+    let now = crate::ports::Clock::now(h.clock.as_ref());
+    let code = AuthorizationCode {
+        nonce: None,
+        auth_time: now,
+        issued_at: now,
+        expires_at: now + Duration::seconds(60),
+        ..code_for(value, granted)
+    };
+    CodeRepository::insert(h.store.as_ref(), &code).await.unwrap();
+}
+
 pub(crate) fn basic(id: &str, secret: &str) -> PresentedCredentials {
     PresentedCredentials {
         client_id: id.into(),

@@ -19,13 +19,7 @@ async fn a_revoked_apps_tokens_without_a_family_die_and_later_ones_live() {
     assert!(!active(&h, ("client1", "s"), &before).await, "issued in the revocation's second");
 
     h.clock.advance(Duration::seconds(1));
-    let later = AuthorizationCode {
-        auth_time: h.clock.now(),
-        issued_at: h.clock.now(),
-        expires_at: h.clock.now() + Duration::seconds(60),
-        ..code_for("c-2", &["openid"])
-    };
-    CodeRepository::insert(h.store.as_ref(), &later).await.unwrap();
+    code_from_a_login_now(&h, "c-2", &["openid"]).await;
     let after =
         h.service.token(&basic("client1", "s"), exchange("c-2", VERIFIER), "192.0.2.1").await.unwrap();
     assert!(active(&h, ("client1", "s"), &after.response.access_token).await, "granted again since");

@@ -34,14 +34,7 @@ async fn access_tokens_issued_before_the_sign_out_die_and_later_ones_live() {
 
     // A login after the sign-out: its code and tokens are good.
     h.clock.advance(Duration::seconds(1));
-    let later = AuthorizationCode {
-        nonce: None,
-        auth_time: h.clock.now(),
-        issued_at: h.clock.now(),
-        expires_at: h.clock.now() + Duration::seconds(60),
-        ..code_for("c-2", &["openid"])
-    };
-    CodeRepository::insert(h.store.as_ref(), &later).await.unwrap();
+    code_from_a_login_now(&h, "c-2", &["openid"]).await;
     let after =
         h.service.token(&basic("client1", "s"), exchange("c-2", VERIFIER), "192.0.2.1").await.unwrap();
     let (_, answer) = h
