@@ -35,6 +35,8 @@
 #
 # BENCH_SERVER_BIN=PATH measures another build of the server (an earlier
 # commit's, for a before/after) with this tree's scripts and driver.
+# CARGO_TARGET_DIR, when set, is where the binary and the driver are built
+# and found (a worktree beside another's build).
 #
 # Writes everything under target/bench/<stamp>/ (config, database, the
 # harness's per-run JSON, summary.md/json, server logs). Quote a run in
@@ -73,8 +75,9 @@ fi
 
 echo "==> building the release binary and the flow driver"
 cargo build --release -q -p auth-server --bin auth-server --example flow_driver
-bin="${BENCH_SERVER_BIN:-$root/target/release/auth-server}"
-driver="$root/target/release/examples/flow_driver"
+built="${CARGO_TARGET_DIR:-$root/target}/release"
+bin="${BENCH_SERVER_BIN:-$built/auth-server}"
+driver="$built/examples/flow_driver"
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 work="$root/target/bench/$stamp"
