@@ -22,6 +22,7 @@ contract_suite! {
     an_event_comes_back_with_every_field,
     events_are_listed_oldest_first_and_filtered,
     a_limit_keeps_the_newest,
+    batches_of_any_size_go_in_whole_and_in_order,
     old_events_are_purged_in_bounded_batches,
 }
 
@@ -89,6 +90,21 @@ pub async fn a_limit_keeps_the_newest(repo: Arc<dyn SecurityEventRepository>) {
     let events: Vec<_> = (0..5).map(|n| at(0, EventKind::LoginFailed).user(user(n))).collect();
     repo.append(&events).await.unwrap();
     assert_eq!(repo.list(&EventFilter::default(), 2).await.unwrap(), events[3..]);
+}
+
+/// Every batch size up to 40, then one with more values than one SQL
+/// statement may bind (SQLite's limit is 32,766, six a row): each goes in
+/// whole, in order, after the batches before it.
+pub async fn batches_of_any_size_go_in_whole_and_in_order(repo: Arc<dyn SecurityEventRepository>) {
+    let mut appended = Vec::new();
+    for size in (1..=40).chain([6_000]) {
+        let first = appended.len();
+        let batch: Vec<_> =
+            (first..first + size).map(|n| at(0, EventKind::TokensIssued).user(user(n as u128))).collect();
+        repo.append(&batch).await.unwrap();
+        appended.extend(batch);
+    }
+    assert_eq!(repo.list(&EventFilter::default(), 10_000).await.unwrap(), appended);
 }
 
 /// Older than the cut-off: purged, at most `limit` a call.
