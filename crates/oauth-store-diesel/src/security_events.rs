@@ -17,6 +17,15 @@ use crate::fixed_statement::{Bind, Fixed, FixedSql};
 use crate::schema::security_events as events;
 use crate::store::DieselStore;
 
+/// Every column but the id, in the order of `EventRow` and of `binds`.
+macro_rules! event_columns {
+    () => {
+        "security_events (occurred_at, kind, user_id, client_id, address, details)"
+    };
+}
+
+mod sqlite_append;
+
 /// Events older than a time, at most a number of them.
 struct PurgeBefore;
 
@@ -30,10 +39,12 @@ impl FixedSql for PurgeBefore {
 struct AppendBatch;
 
 impl FixedSql for AppendBatch {
-    const SQL: &'static str = "INSERT INTO security_events \
-        (occurred_at, kind, user_id, client_id, address, details) \
-        SELECT (e->>0)::bigint, e->>1, e->>2, e->>3, e->>4, e->>5 \
-        FROM json_array_elements(CAST(? AS json)) WITH ORDINALITY AS rows(e, n) ORDER BY n";
+    const SQL: &'static str = concat!(
+        "INSERT INTO ",
+        event_columns!(),
+        " SELECT (e->>0)::bigint, e->>1, e->>2, e->>3, e->>4, e->>5 \
+         FROM json_array_elements(CAST(? AS json)) WITH ORDINALITY AS rows(e, n) ORDER BY n"
+    );
 }
 
 /// `rows` as one JSON array of arrays, in the column order of `AppendBatch`.
@@ -89,31 +100,13 @@ impl SecurityEventRepository for DieselStore {
             return Ok(());
         }
         self.run(move |c| {
-            if let AnyConnection::Postgresql(_) = c {
+            match c {
+                AnyConnection::Sqlite(c) => sqlite_append::append(c, rows),
                 // One statement, so one round trip, for the whole batch.
-                return Fixed::<AppendBatch>::new(vec![Bind::Text(batch_json(rows))])
-                    .execute(c)
-                    .map(drop)
-                    .map_err(repo_error);
-            }
-            // SQLite is in the process: a row each, in one transaction,
-            // costs no round trip (Diesel's multi-backend connection has no
-            // multi-row insert).
-            c.transaction(|c| {
-                for (occurred_at, kind, user, client, address, details) in rows {
-                    diesel::insert_into(events::table)
-                        .values((
-                            events::occurred_at.eq(occurred_at),
-                            events::kind.eq(kind),
-                            events::user_id.eq(user),
-                            events::client_id.eq(client),
-                            events::address.eq(address),
-                            events::details.eq(details),
-                        ))
-                        .execute(c)?;
+                AnyConnection::Postgresql(_) => {
+                    Fixed::<AppendBatch>::new(vec![Bind::Text(batch_json(rows))]).execute(c).map(drop)
                 }
-                Ok(())
-            })
+            }
             .map_err(repo_error)
         })
         .await
