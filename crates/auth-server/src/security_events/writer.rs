@@ -1,9 +1,13 @@
 //! The background writer: takes queued events in batches and appends them
-//! to the table, one statement per batch.
+//! to the table, one append per batch.
 
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::task::Poll;
 
 use oauth_core::ports::SecurityEventRepository;
+use oauth_core::security_event::SecurityEvent;
 
 use super::Shared;
 
@@ -31,25 +35,48 @@ pub(super) async fn run(strong: Arc<Shared>, table: Arc<dyn SecurityEventReposit
             queued.await;
             continue;
         }
-        let events = batch.len();
-        // Its own task, so that a panicking adapter costs one batch and not
-        // the writer. Awaited to the end, however long: one append at a
-        // time holds at most one database connection, and a stuck one only
-        // fills the bounded queue (callers that wait, `flush`, time out).
-        let table = table.clone();
-        let failure = match tokio::spawn(async move { table.append(&batch).await }).await {
-            Ok(Ok(())) => None,
-            Ok(Err(error)) => Some(error.to_string()),
-            Err(panicked) => Some(panicked.to_string()),
-        };
-        if let Some(error) = failure {
+        // Awaited to the end, however long: one append at a time holds at
+        // most one database connection, and a stuck one only fills the
+        // bounded queue (callers that wait, `flush`, time out).
+        if let Err(error) = append_caught(table.as_ref(), &batch).await {
             tracing::warn!(
                 event = "security_events_not_stored",
-                events,
+                events = batch.len(),
                 error,
                 "cannot store security events"
             );
         }
         strong.lock().in_flight = 0;
+    }
+}
+
+/// Appends `batch`; an adapter that panics costs that batch, not the
+/// writer: its panic becomes this error. Polled here rather than in a task
+/// of its own, which cost every batch a spawn and a wake-up.
+///
+/// `AssertUnwindSafe`: after a panic the append is dropped, never polled
+/// again, and the batch is given up; what else a panicking adapter leaves
+/// behind is the adapter's, as it would be in a task of its own (which
+/// tokio also runs under `AssertUnwindSafe`).
+async fn append_caught(table: &dyn SecurityEventRepository, batch: &[SecurityEvent]) -> Result<(), String> {
+    let mut append = table.append(batch);
+    std::future::poll_fn(|cx| match std::panic::catch_unwind(AssertUnwindSafe(|| append.as_mut().poll(cx))) {
+        Ok(Poll::Ready(result)) => Poll::Ready(result.map_err(|error| error.to_string())),
+        Ok(Poll::Pending) => Poll::Pending,
+        Err(panic) => {
+            Poll::Ready(Err(format!("the event table panicked: {}", panic_message(panic.as_ref()))))
+        }
+    })
+    .await
+}
+
+/// A panic's message, when it has one (`panic!` with a literal or a format).
+fn panic_message(panic: &(dyn Any + Send)) -> &str {
+    if let Some(message) = panic.downcast_ref::<&str>() {
+        message
+    } else if let Some(message) = panic.downcast_ref::<String>() {
+        message
+    } else {
+        "no message"
     }
 }
