@@ -55,6 +55,47 @@ async fn observers_see_every_event_stored_or_not() {
     assert_eq!(seen.load(Ordering::Relaxed), 2);
 }
 
+/// A table that remembers the size of every batch it was given.
+#[derive(Default)]
+struct Batches(InMemoryStore, std::sync::Mutex<Vec<usize>>);
+
+#[async_trait::async_trait]
+impl SecurityEventRepository for Batches {
+    async fn append(&self, events: &[SecurityEvent]) -> Result<(), oauth_core::RepoError> {
+        self.1.lock().unwrap().push(events.len());
+        self.0.append(events).await
+    }
+    async fn list(
+        &self,
+        filter: &EventFilter,
+        limit: u32,
+    ) -> Result<Vec<SecurityEvent>, oauth_core::RepoError> {
+        self.0.list(filter, limit).await
+    }
+    async fn purge_before(&self, _: time::OffsetDateTime, _: u32) -> Result<u64, oauth_core::RepoError> {
+        Ok(0)
+    }
+}
+
+/// The writer, woken by an event, gathers what follows before it writes:
+/// a flow's events share one batch. On this single-threaded runtime the
+/// writer runs only where the test yields, so however long the wait, the
+/// second event is queued before the writer takes a batch.
+#[tokio::test]
+async fn events_that_follow_the_first_share_its_batch() {
+    let table = Arc::new(Batches::default());
+    let log = SecurityEventLog::start(table.clone());
+    // The writer starts and finds nothing to write.
+    tokio::task::yield_now().await;
+    log.record(event(EventKind::CodeIssued, 0));
+    // It wakes, and waits for more.
+    tokio::task::yield_now().await;
+    log.record(event(EventKind::TokensIssued, 0));
+    log.flush().await;
+    assert_eq!(*table.1.lock().unwrap(), [2]);
+    assert_eq!(stored(&table.0).await.len(), 2);
+}
+
 /// A table that never answers: the queue fills, and what does not fit is
 /// dropped and counted instead of growing memory or blocking the caller.
 struct Stuck;
