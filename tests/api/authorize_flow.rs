@@ -159,6 +159,9 @@ async fn expired_codes_are_dead_and_purged_by_the_janitor() {
     let (app, seed) = seeded_app().await;
     let answer = Browser::new(&app).full_flow(&authorize_query(&seed, &[])).await;
     let code = client_redirect(&answer, REDIRECT_URI)["code"].clone();
+    // The app's event writer is idle before this store writes beside it:
+    // SQLite refuses a transaction that read before another connection wrote.
+    app.events.flush().await;
     let (store, _) = auth_server::app::open_store(&app.config).await.unwrap();
     app.clock.advance(Duration::seconds(60));
     // At its expiry the code is dead (the token endpoint checks this with the same clock).

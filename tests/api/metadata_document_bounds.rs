@@ -126,6 +126,9 @@ async fn the_janitor_sweeps_document_clients_nobody_approved() {
     server.document("/idle.json", &document(&idle, &[REDIRECT_URI]), None);
     code_for_query(&mut Browser::new(&app), &authorize_query(&as_seed(&approved), &[])).await;
     assert_eq!(authorize(&app, &idle, &[]).await.status(), StatusCode::OK);
+    // The app's event writer is idle before this store writes beside it:
+    // SQLite refuses a transaction that read before another connection wrote.
+    app.events.flush().await;
     let (store, _) = open_store(&app.config).await.unwrap();
     let janitor = retention_service(&app.config, &store, app.clock.clone());
     let id = |text: &str| ClientId::parse(text).unwrap();

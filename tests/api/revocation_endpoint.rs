@@ -65,6 +65,9 @@ async fn revoking_an_access_token_lists_it_until_it_expires_and_the_janitor_then
     assert_eq!(userinfo_at(&app.http, &app.address, &access).await.status, StatusCode::UNAUTHORIZED);
     assert!(is_active(&app, &seed, &tokens.field("refresh_token")).await, "only the access token");
 
+    // The app's event writer is idle before this store writes beside it:
+    // SQLite refuses a transaction that read before another connection wrote.
+    app.events.flush().await;
     let (store, _) = auth_server::app::open_store(&app.config).await.unwrap();
     let retention = auth_server::app::retention_service(&app.config, &store, app.clock.clone());
     auth_server::janitor::sweep_rows(&retention).await;
